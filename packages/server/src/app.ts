@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
+import Type from 'typebox';
+import { registerAccessLayer } from './http/auth.js';
+import { AppError, registerErrorHandling } from './http/errors.js';
+import { ErrorBody } from './http/schemas.js';
+import { registerResponseSigning } from './http/signing.js';
+import type { App } from './http/types.js';
+import { registerSchemaValidation } from './http/validation.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { customerRoutes } from './modules/customers/customers.routes.js';
+import { eventRoutes } from './modules/events/events.routes.js';
+import { clientRoutes } from './modules/licenses/client.routes.js';
+import { licenseRoutes } from './modules/licenses/licenses.routes.js';
+import { policyRoutes } from './modules/policies/policies.routes.js';
+import { productRoutes } from './modules/products/products.routes.js';
+import { userRoutes } from './modules/users/users.routes.js';
+import { createServices, type Deps, type Services } from './services.js';
+
+export const VERSION = '0.1.0';
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP application: used by `keyhaven serve` and by every test (with `inject`). */
+export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<{ app: App; services: Services }> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: () => 'req_' + randomBytes(9).toString('base64url'),
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const services = createServices(deps, (error) => app.log.error({ err: error }, 'validation log write failed; will retry'));
+
+  registerErrorHandling(app);
+  registerSchemaValidation(app);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyhaven API',
+        version: VERSION,
+        description:
+          'License management and software distribution. Client operations (tag `client`) take the license key in the body and return signed answers; every other operation takes `Authorization: Bearer <token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+  });
+
+  registerAccessLayer(app, services.auth);
+  registerResponseSigning(app, deps.signer, deps.clock);
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['meta'],
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), version: Type.String() }), 503: ErrorBody },
+      },
+      config: { access: { public: true } },
+    },
+    async () => {
+      try {
+        await sql`select 1`.execute(deps.database.db);
+      } catch {
+        throw new AppError('UNAVAILABLE', 'The database does not answer');
+      }
+      return { status: 'ok' as const, database: deps.database.dialect, version: VERSION };
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => app.swagger());
+
+  productRoutes(app, services);
+  policyRoutes(app, services);
+  customerRoutes(app, services);
+  userRoutes(app, services);
+  authRoutes(app, services, { signInRateLimit: config.signInRateLimit });
+  licenseRoutes(app, services);
+  clientRoutes(app, services, { rateLimit: config.clientRateLimit });
+  eventRoutes(app, services);
+
+  app.addHook('onClose', async () => {
+    await services.validationLog.close();
+  });
+
+  return { app, services };
+}

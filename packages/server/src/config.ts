@@ -1,0 +1,132 @@
+import path from 'node:path';
+
+/** Log levels pino understands. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The whole runtime configuration. This module is the only reader of `process.env`; everything else
+ * receives a frozen `Config`, so a test can build one by hand and nothing reads the environment behind
+ * its back.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Public base URL used in links and printed at start, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly database:
+    | { readonly dialect: 'sqlite'; readonly file: string }
+    | { readonly dialect: 'postgres'; readonly url: string };
+  readonly dataDir: string;
+  /** An owner credential for automation; absent when `KEYHAVEN_ADMIN_TOKEN` is unset. */
+  readonly adminToken: string | undefined;
+  /**
+   * Where the 32-byte master key comes from: `KEYHAVEN_MASTER_KEY` (base64) or a key file that is
+   * created on first start with mode 0600.
+   */
+  readonly masterKey: { readonly source: 'env'; readonly value: Buffer } | { readonly source: 'file'; readonly file: string };
+  readonly logLevel: LogLevel;
+  /** Requests per minute per client IP for the client operations (validate, activate, ...). */
+  readonly clientRateLimit: number;
+  /** Sign-in attempts per minute per client IP. */
+  readonly signInRateLimit: number;
+  /** Lifetime of a staff or customer session. */
+  readonly sessionTtlHours: number;
+  /** Whether to trust `X-Forwarded-For` (set when running behind a reverse proxy). */
+  readonly trustProxy: boolean;
+  /** Largest accepted request body in bytes. */
+  readonly bodyLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration from an environment; throws `ConfigError` listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${env[name]}")`);
+    return fallback;
+  };
+
+  const port = int('PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const dataDir = path.resolve(env.KEYHAVEN_DATA_DIR || './data');
+
+  let database: Config['database'];
+  const url = env.DATABASE_URL;
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      problems.push('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite database)');
+    }
+    database = { dialect: 'postgres', url };
+  } else {
+    database = { dialect: 'sqlite', file: path.join(dataDir, 'keyhaven.sqlite') };
+  }
+
+  let masterKey: Config['masterKey'];
+  const rawMaster = env.KEYHAVEN_MASTER_KEY;
+  if (rawMaster) {
+    const value = Buffer.from(rawMaster, 'base64');
+    if (value.length !== 32) problems.push('KEYHAVEN_MASTER_KEY must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+    masterKey = { source: 'env', value };
+  } else {
+    masterKey = { source: 'file', file: path.resolve(env.KEYHAVEN_MASTER_KEY_FILE || path.join(dataDir, 'master.key')) };
+  }
+
+  const adminToken = env.KEYHAVEN_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    problems.push('KEYHAVEN_ADMIN_TOKEN must be at least 16 characters long');
+  }
+
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  let publicUrl = env.KEYHAVEN_PUBLIC_URL || `http://localhost:${port}`;
+  try {
+    const parsed = new URL(publicUrl);
+    if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('protocol');
+    publicUrl = publicUrl.replace(/\/+$/, '');
+  } catch {
+    problems.push(`KEYHAVEN_PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
+  }
+
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    database,
+    dataDir,
+    adminToken,
+    masterKey,
+    logLevel,
+    clientRateLimit: int('KEYHAVEN_CLIENT_RATE_LIMIT', 1200, 1, 100_000_000),
+    signInRateLimit: int('KEYHAVEN_SIGNIN_RATE_LIMIT', 10, 1, 100_000),
+    sessionTtlHours: int('KEYHAVEN_SESSION_TTL_HOURS', 12, 1, 24 * 90),
+    trustProxy: bool('KEYHAVEN_TRUST_PROXY', false),
+    bodyLimit: int('KEYHAVEN_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

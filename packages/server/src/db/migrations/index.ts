@@ -1,0 +1,33 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../database.js';
+import * as m0001 from './0001_core.js';
+
+/** Column types that differ between dialects; every migration takes them so the schema stays one. */
+export interface MigrationContext {
+  dialect: Dialect;
+  /** `timestamptz` on PostgreSQL, ISO-8601 `text` on SQLite. */
+  ts: 'timestamptz' | 'text';
+  /** JSON documents are stored as text on both dialects. */
+  json: 'text';
+}
+
+type MigrationModule = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
+
+/** The one ordered migration set, applied by `keyhaven migrate` and at every start. */
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '0001_core': m0001,
+};
+
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const ctx: MigrationContext = {
+      dialect: this.dialect,
+      ts: this.dialect === 'postgres' ? 'timestamptz' : 'text',
+      json: 'text',
+    };
+    return Object.fromEntries(
+      Object.entries(MIGRATIONS).map(([name, module]) => [name, { up: (db: Kysely<any>) => module.up(db, ctx) }]),
+    );
+  }
+}

@@ -1,0 +1,164 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types as stored. Both dialects store the same columns: booleans as 0/1 integers, JSON as text,
+ * timestamps as `timestamptz` on PostgreSQL and ISO-8601 text on SQLite (written as ISO strings on both;
+ * read back through `toIso`). Rows never leave a repository: mappers turn them into domain objects.
+ */
+export type Timestamp = string | Date;
+export type Bool = number;
+export type JsonText = string;
+
+export interface ProductsTable {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  url: string | null;
+  metadata: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PoliciesTable {
+  id: string;
+  product_id: string;
+  name: string;
+  kind: string;
+  duration_days: number | null;
+  max_machines: number | null;
+  floating: Bool;
+  heartbeat_seconds: number | null;
+  grace_days: number;
+  features: JsonText;
+  enforce_domains: Bool;
+  metadata: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomersTable {
+  id: string;
+  name: string;
+  email: string;
+  contacts: JsonText;
+  notes: string | null;
+  metadata: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string | null;
+  kind: string;
+  role: string;
+  customer_id: string | null;
+  disabled_at: Timestamp | null;
+  last_sign_in_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_digest: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_digest: string;
+  token_hint: string;
+  role: string;
+  customer_id: string | null;
+  created_by: string | null;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface LicensesTable {
+  id: string;
+  key_digest: string;
+  key_ciphertext: string;
+  key_hint: string;
+  name: string;
+  product_id: string;
+  policy_id: string;
+  customer_id: string | null;
+  type: string;
+  starts_at: Timestamp;
+  expires_at: Timestamp | null;
+  grace_days: number;
+  /** expires_at + grace_days, kept beside expires_at by the repository so status filters stay plain comparisons. */
+  grace_ends_at: Timestamp | null;
+  suspended_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  max_machines: number | null;
+  floating: Bool;
+  heartbeat_seconds: number | null;
+  features: JsonText;
+  domains: JsonText;
+  billing: JsonText;
+  notes: string | null;
+  metadata: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  at: Timestamp;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  customer_id: string | null;
+  before: JsonText | null;
+  after: JsonText | null;
+  request_id: string | null;
+  ip: string | null;
+}
+
+export interface ValidationsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  license_id: string | null;
+  code: string;
+  fingerprint: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  slot: string | null;
+  algorithm: string;
+  public_key: string;
+  private_key_ciphertext: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  products: ProductsTable;
+  policies: PoliciesTable;
+  customers: CustomersTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  licenses: LicensesTable;
+  events: EventsTable;
+  validations: ValidationsTable;
+  signing_keys: SigningKeysTable;
+}

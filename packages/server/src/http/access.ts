@@ -1,0 +1,101 @@
+import { AppError } from './errors.js';
+
+/** Everything a credential can be allowed to do. Routes name exactly one of these (or are public). */
+export const PERMISSIONS = [
+  'products:read',
+  'products:write',
+  'policies:read',
+  'policies:write',
+  'customers:read',
+  'customers:write',
+  'users:read',
+  'users:write',
+  'tokens:read',
+  'tokens:write',
+  'licenses:read',
+  'licenses:write',
+  'licenses:lifecycle',
+  'licenses:revoke',
+  'licenses:reveal',
+  'events:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const STAFF_ROLES = ['owner', 'admin', 'support', 'sales', 'read-only'] as const;
+export const CUSTOMER_ROLES = ['customer-admin', 'customer-member'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
+export type Role = StaffRole | CustomerRole;
+export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
+
+const READS: Permission[] = ['products:read', 'policies:read', 'customers:read', 'licenses:read', 'events:read'];
+const ALL = new Set<Permission>(PERMISSIONS);
+
+/**
+ * Role → permissions. Customer roles get read permissions too, but every query they make is narrowed to
+ * their own organization by `Scope` (see `*.access.ts`), so "customers:read" for a customer means
+ * "read my own organization".
+ */
+export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  owner: ALL,
+  admin: ALL,
+  support: new Set<Permission>([...READS, 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal']),
+  'read-only': new Set<Permission>(READS),
+  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'users:read', 'events:read']),
+  'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read']),
+};
+
+/** Which roles a role may hand out (to users or tokens): never more than it has. */
+export function canGrantRole(granter: Role, role: Role): boolean {
+  if (granter === 'owner') return true;
+  if (granter === 'admin') return role !== 'owner';
+  return false;
+}
+
+export function isStaffRole(role: string): role is StaffRole {
+  return (STAFF_ROLES as readonly string[]).includes(role);
+}
+export function isCustomerRole(role: string): role is CustomerRole {
+  return (CUSTOMER_ROLES as readonly string[]).includes(role);
+}
+
+/**
+ * What an actor may see. `customerId` narrows every read to one organization. A later partner/reseller
+ * role adds `productIds` here, and the same `*.access.ts` filters apply it; routes do not change.
+ */
+export interface Scope {
+  readonly customerId?: string;
+  readonly productIds?: readonly string[];
+}
+
+/** Who is making a request, resolved once by the auth layer from the credential. */
+export interface Actor {
+  readonly type: 'user' | 'token' | 'admin-token' | 'system';
+  readonly id: string | null;
+  readonly role: Role;
+  readonly scope: Scope;
+  readonly label: string;
+  /** The session id when signed in with a session. */
+  readonly sessionId?: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, role: 'owner', scope: {}, label: 'system' };
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[actor.role].has(permission);
+}
+
+export function assertCan(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${permission}`);
+}
+
+export function isStaff(actor: Actor): boolean {
+  return isStaffRole(actor.role);
+}
+
+/** How a route is protected; every route must declare one (checked when routes are registered). */
+export type RouteAccess =
+  | { readonly public: true }
+  | { readonly authenticated: true }
+  | { readonly permission: Permission };

@@ -1,0 +1,92 @@
+import type { Selectable, SelectQueryBuilder } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { parseJson, toIso } from '../../db/database.js';
+import type { CustomersTable, Database } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+
+export interface Contact {
+  name: string;
+  email?: string;
+  phone?: string;
+  role?: string;
+}
+
+/** A customer organization (or an individual buyer): the account licenses and portal users belong to. */
+export interface Customer {
+  id: string;
+  name: string;
+  email: string;
+  contacts: Contact[];
+  notes: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toCustomer(row: Selectable<CustomersTable>): Customer {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    contacts: parseJson(row.contacts, []),
+    notes: row.notes,
+    metadata: parseJson(row.metadata, {}),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function toRow(c: Customer) {
+  return {
+    name: c.name,
+    email: c.email,
+    contacts: JSON.stringify(c.contacts),
+    notes: c.notes,
+    metadata: JSON.stringify(c.metadata),
+    updated_at: c.updatedAt,
+  };
+}
+
+/** A customer actor sees only its own organization. */
+function scoped<O>(query: SelectQueryBuilder<Database, 'customers', O>, actor: Actor) {
+  if (actor.scope.customerId !== undefined) return query.where('id', '=', actor.scope.customerId);
+  return query;
+}
+
+export async function insertCustomer(db: Executor, c: Customer): Promise<void> {
+  await db.insertInto('customers').values({ id: c.id, created_at: c.createdAt, ...toRow(c) }).execute();
+}
+
+export async function updateCustomerRow(db: Executor, c: Customer): Promise<void> {
+  await db.updateTable('customers').set(toRow(c)).where('id', '=', c.id).execute();
+}
+
+export async function findCustomer(db: Executor, actor: Actor, id: string): Promise<Customer | undefined> {
+  const row = await scoped(db.selectFrom('customers').selectAll(), actor).where('id', '=', id).executeTakeFirst();
+  return row && toCustomer(row);
+}
+
+export async function listCustomers(
+  db: Executor,
+  actor: Actor,
+  filter: { email?: string; q?: string; limit: number; cursor?: string },
+): Promise<Customer[]> {
+  let query = scoped(db.selectFrom('customers').selectAll(), actor).orderBy('id', 'desc').limit(filter.limit + 1);
+  if (filter.email) query = query.where('email', '=', filter.email.toLowerCase());
+  if (filter.q) {
+    const like = `%${filter.q.toLowerCase()}%`;
+    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', like), eb('email', 'like', like)]));
+  }
+  if (filter.cursor) query = query.where('id', '<', filter.cursor);
+  return (await query.execute()).map(toCustomer);
+}
+
+export async function customerInUse(db: Executor, id: string): Promise<boolean> {
+  const license = await db.selectFrom('licenses').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
+  const user = await db.selectFrom('users').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
+  return license !== undefined || user !== undefined;
+}
+
+export async function deleteCustomerRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('customers').where('id', '=', id).execute();
+}

@@ -1,0 +1,54 @@
+import { commonErrors, IdParams, Page, NoContent } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { CreateCustomerBody, CustomerSchema, ListCustomersQuery, UpdateCustomerBody } from './customers.schemas.js';
+
+export function customerRoutes(app: App, { customers }: Services): void {
+  app.post(
+    '/v1/customers',
+    {
+      schema: { operationId: 'createCustomer', tags: ['customers'], body: CreateCustomerBody, response: { 201: CustomerSchema, ...commonErrors } },
+      config: { access: { permission: 'customers:write' } },
+    },
+    async (request, reply) => reply.status(201).send(await customers.create(ctx(request), request.body)),
+  );
+
+  app.get(
+    '/v1/customers',
+    {
+      schema: { operationId: 'listCustomers', tags: ['customers'], querystring: ListCustomersQuery, response: { 200: Page(CustomerSchema), ...commonErrors } },
+      config: { access: { permission: 'customers:read' } },
+    },
+    async (request) => customers.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/customers/:id',
+    {
+      schema: { operationId: 'getCustomer', tags: ['customers'], params: IdParams, response: { 200: CustomerSchema, ...commonErrors } },
+      config: { access: { permission: 'customers:read' } },
+    },
+    async (request) => customers.get(ctx(request), request.params.id),
+  );
+
+  app.patch(
+    '/v1/customers/:id',
+    {
+      schema: { operationId: 'updateCustomer', tags: ['customers'], params: IdParams, body: UpdateCustomerBody, response: { 200: CustomerSchema, ...commonErrors } },
+      config: { access: { permission: 'customers:write' } },
+    },
+    async (request) => customers.update(ctx(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    '/v1/customers/:id',
+    {
+      schema: { operationId: 'deleteCustomer', tags: ['customers'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      config: { access: { permission: 'customers:write' } },
+    },
+    async (request, reply) => {
+      await customers.delete(ctx(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,93 @@
+import type { Db } from '../../db/database.js';
+import { AppError, notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { stripUndefined } from '../../lib/objects.js';
+import { page, type Page } from '../../lib/pagination.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import {
+  customerInUse,
+  deleteCustomerRow,
+  findCustomer,
+  insertCustomer,
+  listCustomers,
+  updateCustomerRow,
+  type Contact,
+  type Customer,
+} from './customers.repository.js';
+
+export type { Contact, Customer } from './customers.repository.js';
+
+export interface CreateCustomerInput {
+  name: string;
+  email: string;
+  contacts?: Contact[];
+  notes?: string | null;
+  metadata?: Record<string, unknown>;
+}
+export type UpdateCustomerInput = Partial<CreateCustomerInput>;
+
+export class CustomersService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+  ) {}
+
+  async create(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+    const now = this.clock.now().toISOString();
+    const customer: Customer = {
+      id: newId('cus'),
+      name: input.name,
+      email: input.email.toLowerCase(),
+      contacts: input.contacts ?? [],
+      notes: input.notes ?? null,
+      metadata: input.metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await insertCustomer(trx, customer);
+      await this.events.record(trx, ctx, {
+        action: 'customer.created',
+        targetType: 'customer',
+        targetId: customer.id,
+        customerId: customer.id,
+        after: customer,
+      });
+    });
+    return customer;
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Customer> {
+    const customer = await findCustomer(this.db, ctx.actor, id);
+    if (!customer) throw notFound('Customer', id);
+    return customer;
+  }
+
+  async list(ctx: RequestContext, filter: { email?: string; q?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {
+    return page(await listCustomers(this.db, ctx.actor, filter), filter.limit);
+  }
+
+  async update(ctx: RequestContext, id: string, input: UpdateCustomerInput): Promise<Customer> {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await findCustomer(trx, ctx.actor, id);
+      if (!before) throw notFound('Customer', id);
+      const after: Customer = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
+      after.email = after.email.toLowerCase();
+      await updateCustomerRow(trx, after);
+      await this.events.record(trx, ctx, { action: 'customer.updated', targetType: 'customer', targetId: id, customerId: id, before, after });
+      return after;
+    });
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const before = await findCustomer(trx, ctx.actor, id);
+      if (!before) throw notFound('Customer', id);
+      if (await customerInUse(trx, id)) throw new AppError('CONFLICT', 'The customer still has licenses or users');
+      await deleteCustomerRow(trx, id);
+      await this.events.record(trx, ctx, { action: 'customer.deleted', targetType: 'customer', targetId: id, customerId: id, before });
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import Type from 'typebox';
+import { Id, Nullable, Timestamp } from '../../http/schemas.js';
+
+export const EventSchema = Type.Object({
+  id: Type.String(),
+  at: Timestamp,
+  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
+  action: Type.String({ description: 'e.g. license.suspended' }),
+  target: Type.Object({ type: Type.String(), id: Type.String() }),
+  customerId: Nullable(Type.String()),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+  requestId: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+});
+
+export const ListEventsQuery = Type.Object(
+  {
+    targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    targetId: Type.Optional(Id),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    cursor: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);

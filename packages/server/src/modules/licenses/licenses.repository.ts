@@ -1,0 +1,197 @@
+import type { Selectable, SelectQueryBuilder } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { parseJson, toIso } from '../../db/database.js';
+import type { Database, LicensesTable } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+import type { LicenseStatus } from './license-status.js';
+
+export const LICENSE_TYPES = ['commercial', 'trial', 'subscription', 'custom', 'educational', 'nfr', 'internal'] as const;
+export type LicenseType = (typeof LICENSE_TYPES)[number];
+
+export interface Billing {
+  invoiceLinks: string[];
+  paymentStatus: string | null;
+  purchaseMethod: string | null;
+  reference: string | null;
+}
+
+/** A license as stored, without derived facts (status) and without the key. */
+export interface LicenseRecord {
+  id: string;
+  keyHint: string;
+  name: string;
+  productId: string;
+  policyId: string;
+  customerId: string | null;
+  type: LicenseType;
+  startsAt: string;
+  expiresAt: string | null;
+  graceDays: number;
+  graceEndsAt: string | null;
+  suspendedAt: string | null;
+  revokedAt: string | null;
+  maxMachines: number | null;
+  floating: boolean;
+  heartbeatSeconds: number | null;
+  features: string[];
+  domains: string[];
+  billing: Billing;
+  notes: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type LicenseRow = Selectable<LicensesTable>;
+
+export function toLicenseRecord(row: LicenseRow): LicenseRecord {
+  return {
+    id: row.id,
+    keyHint: row.key_hint,
+    name: row.name,
+    productId: row.product_id,
+    policyId: row.policy_id,
+    customerId: row.customer_id,
+    type: row.type as LicenseType,
+    startsAt: toIso(row.starts_at),
+    expiresAt: toIso(row.expires_at),
+    graceDays: row.grace_days,
+    graceEndsAt: toIso(row.grace_ends_at),
+    suspendedAt: toIso(row.suspended_at),
+    revokedAt: toIso(row.revoked_at),
+    maxMachines: row.max_machines,
+    floating: Boolean(row.floating),
+    heartbeatSeconds: row.heartbeat_seconds,
+    features: parseJson(row.features, []),
+    domains: parseJson(row.domains, []),
+    billing: parseJson(row.billing, { invoiceLinks: [], paymentStatus: null, purchaseMethod: null, reference: null }),
+    notes: row.notes,
+    metadata: parseJson(row.metadata, {}),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+/** The columns a record writes; `grace_ends_at` is derived here so it can never disagree with its inputs. */
+function toRow(r: LicenseRecord) {
+  return {
+    name: r.name,
+    product_id: r.productId,
+    policy_id: r.policyId,
+    customer_id: r.customerId,
+    type: r.type,
+    starts_at: r.startsAt,
+    expires_at: r.expiresAt,
+    grace_days: r.graceDays,
+    grace_ends_at: r.expiresAt === null ? null : new Date(Date.parse(r.expiresAt) + r.graceDays * 86_400_000).toISOString(),
+    suspended_at: r.suspendedAt,
+    revoked_at: r.revokedAt,
+    max_machines: r.maxMachines,
+    floating: r.floating ? 1 : 0,
+    heartbeat_seconds: r.heartbeatSeconds,
+    features: JSON.stringify(r.features),
+    domains: JSON.stringify(r.domains),
+    billing: JSON.stringify(r.billing),
+    notes: r.notes,
+    metadata: JSON.stringify(r.metadata),
+    updated_at: r.updatedAt,
+  };
+}
+
+export async function insertLicense(db: Executor, record: LicenseRecord, key: { digest: string; ciphertext: string }): Promise<void> {
+  await db
+    .insertInto('licenses')
+    .values({ id: record.id, key_digest: key.digest, key_ciphertext: key.ciphertext, key_hint: record.keyHint, created_at: record.createdAt, ...toRow(record) })
+    .execute();
+}
+
+export async function updateLicenseRow(db: Executor, record: LicenseRecord): Promise<void> {
+  await db.updateTable('licenses').set(toRow(record)).where('id', '=', record.id).execute();
+}
+
+/** Customers see their own organization's licenses; a partner scope narrows to its products. */
+export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
+  let q = query;
+  if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
+  if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
+  return q;
+}
+
+export type LicenseRowWithProduct = LicenseRow & { product_code: string };
+
+function selectWithProduct(db: Executor) {
+  return db.selectFrom('licenses').innerJoin('products', 'products.id', 'licenses.product_id').selectAll('licenses').select('products.code as product_code');
+}
+
+export async function findLicenseRow(db: Executor, actor: Actor, id: string): Promise<LicenseRowWithProduct | undefined> {
+  return licenseScopeFilter(selectWithProduct(db), actor).where('licenses.id', '=', id).executeTakeFirst();
+}
+
+export interface LicenseFilter {
+  productId?: string;
+  policyId?: string;
+  customerId?: string;
+  status?: LicenseStatus;
+  type?: LicenseType;
+  expiresBefore?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export async function listLicenseRows(db: Executor, actor: Actor, filter: LicenseFilter, now: Date): Promise<LicenseRowWithProduct[]> {
+  let query = licenseScopeFilter(selectWithProduct(db), actor).orderBy('licenses.id', 'desc').limit(filter.limit + 1);
+  if (filter.productId) query = query.where('licenses.product_id', '=', filter.productId);
+  if (filter.policyId) query = query.where('licenses.policy_id', '=', filter.policyId);
+  if (filter.customerId) query = query.where('licenses.customer_id', '=', filter.customerId);
+  if (filter.type) query = query.where('licenses.type', '=', filter.type);
+  if (filter.expiresBefore) query = query.where('licenses.expires_at', '<', filter.expiresBefore);
+  if (filter.q) {
+    const like = `%${filter.q.toLowerCase()}%`;
+    const hint = filter.q.toUpperCase();
+    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['licenses.name']), 'like', like), eb('licenses.key_hint', '=', hint)]));
+  }
+  if (filter.cursor) query = query.where('licenses.id', '<', filter.cursor);
+  const t = now.toISOString();
+  const live = () => query.where('licenses.revoked_at', 'is', null).where('licenses.suspended_at', 'is', null);
+  switch (filter.status) {
+    case 'revoked':
+      query = query.where('licenses.revoked_at', 'is not', null);
+      break;
+    case 'suspended':
+      query = query.where('licenses.revoked_at', 'is', null).where('licenses.suspended_at', 'is not', null);
+      break;
+    case 'pending':
+      query = live().where('licenses.starts_at', '>', t);
+      break;
+    case 'expired':
+      query = live().where('licenses.starts_at', '<=', t).where('licenses.grace_ends_at', '<=', t);
+      break;
+    case 'grace':
+      query = live().where('licenses.starts_at', '<=', t).where('licenses.expires_at', '<=', t).where('licenses.grace_ends_at', '>', t);
+      break;
+    case 'active':
+      query = live()
+        .where('licenses.starts_at', '<=', t)
+        .where((eb) => eb.or([eb('licenses.expires_at', 'is', null), eb('licenses.expires_at', '>', t)]));
+      break;
+  }
+  return query.execute();
+}
+
+/** The hot-path lookup for validation: the license with its product code and the policy's domain rule. */
+export async function findForValidation(db: Executor, keyDigest: string) {
+  return db
+    .selectFrom('licenses')
+    .innerJoin('products', 'products.id', 'licenses.product_id')
+    .innerJoin('policies', 'policies.id', 'licenses.policy_id')
+    .selectAll('licenses')
+    .select(['products.code as product_code', 'policies.enforce_domains'])
+    .where('licenses.key_digest', '=', keyDigest)
+    .executeTakeFirst();
+}
+
+export async function findKeyCiphertext(db: Executor, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('licenses').select('key_ciphertext').where('id', '=', id).executeTakeFirst();
+  return row?.key_ciphertext;
+}

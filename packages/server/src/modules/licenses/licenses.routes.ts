@@ -1,0 +1,138 @@
+import Type from 'typebox';
+import { commonErrors, IdParams, Page } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { EventSchema } from '../events/events.schemas.js';
+import {
+  CreatedLicenseSchema,
+  CreateLicenseBody,
+  ExtendLicenseBody,
+  LicenseSchema,
+  ListLicensesQuery,
+  LookupLicenseQuery,
+  UpdateLicenseBody,
+} from './licenses.schemas.js';
+import { ListQuery } from '../../http/schemas.js';
+
+/** Staff (and customer read-only) license operations. */
+export function licenseRoutes(app: App, { licenses, events }: Services): void {
+  app.post(
+    '/v1/licenses',
+    {
+      schema: { operationId: 'createLicense', tags: ['licenses'], body: CreateLicenseBody, response: { 201: CreatedLicenseSchema, ...commonErrors } },
+      config: { access: { permission: 'licenses:write' } },
+    },
+    async (request, reply) => {
+      const { license, key } = await licenses.create(ctx(request), request.body);
+      return reply.status(201).send({ ...license, key });
+    },
+  );
+
+  app.get(
+    '/v1/licenses',
+    {
+      schema: { operationId: 'listLicenses', tags: ['licenses'], querystring: ListLicensesQuery, response: { 200: Page(LicenseSchema), ...commonErrors } },
+      config: { access: { permission: 'licenses:read' } },
+    },
+    async (request) => licenses.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/licenses/lookup',
+    {
+      schema: {
+        operationId: 'lookupLicense',
+        tags: ['licenses'],
+        description: 'Find a license by its full key (support desks: a customer reads the key out).',
+        querystring: LookupLicenseQuery,
+        response: { 200: LicenseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:read' } },
+    },
+    async (request) => licenses.getByKey(ctx(request), request.query.key),
+  );
+
+  app.get(
+    '/v1/licenses/:id',
+    {
+      schema: { operationId: 'getLicense', tags: ['licenses'], params: IdParams, response: { 200: LicenseSchema, ...commonErrors } },
+      config: { access: { permission: 'licenses:read' } },
+    },
+    async (request) => licenses.get(ctx(request), request.params.id),
+  );
+
+  app.patch(
+    '/v1/licenses/:id',
+    {
+      schema: { operationId: 'updateLicense', tags: ['licenses'], params: IdParams, body: UpdateLicenseBody, response: { 200: LicenseSchema, ...commonErrors } },
+      config: { access: { permission: 'licenses:write' } },
+    },
+    async (request) => licenses.update(ctx(request), request.params.id, request.body),
+  );
+
+  app.get(
+    '/v1/licenses/:id/key',
+    {
+      schema: {
+        operationId: 'revealLicenseKey',
+        tags: ['licenses'],
+        params: IdParams,
+        response: { 200: Type.Object({ id: Type.String(), key: Type.String() }), ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:reveal' } },
+    },
+    async (request) => licenses.revealKey(ctx(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/licenses/:id/events',
+    {
+      schema: {
+        operationId: 'listLicenseEvents',
+        tags: ['licenses'],
+        description: "The license's history: every change, newest first.",
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: Page(EventSchema), ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:read' } },
+    },
+    async (request) => {
+      const license = await licenses.get(ctx(request), request.params.id);
+      return events.list(ctx(request), { targetType: 'license', targetId: license.id, limit: request.query.limit ?? 25, cursor: request.query.cursor });
+    },
+  );
+
+  const actions = [
+    ['suspend', 'suspendLicense', 'licenses:lifecycle', 'Suspend: validation answers SUSPENDED until reinstated.'],
+    ['reinstate', 'reinstateLicense', 'licenses:lifecycle', 'Lift a suspension.'],
+    ['revoke', 'revokeLicense', 'licenses:revoke', 'Revoke immediately and for good.'],
+    ['renew', 'renewLicense', 'licenses:lifecycle', "Add one term of the policy's duration."],
+  ] as const;
+  for (const [action, operationId, permission, description] of actions) {
+    app.post(
+      `/v1/licenses/:id/actions/${action}`,
+      {
+        schema: { operationId, tags: ['licenses'], description, params: IdParams, response: { 200: LicenseSchema, ...commonErrors } },
+        config: { access: { permission } },
+      },
+      async (request) => licenses[action](ctx(request), request.params.id),
+    );
+  }
+
+  app.post(
+    '/v1/licenses/:id/actions/extend',
+    {
+      schema: {
+        operationId: 'extendLicense',
+        tags: ['licenses'],
+        description: 'Move the expiry N days later (from now, if it has passed).',
+        params: IdParams,
+        body: ExtendLicenseBody,
+        response: { 200: LicenseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:lifecycle' } },
+    },
+    async (request) => licenses.extend(ctx(request), request.params.id, request.body.days),
+  );
+}

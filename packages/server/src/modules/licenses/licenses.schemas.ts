@@ -1,0 +1,125 @@
+import Type from 'typebox';
+import { Id, Metadata, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
+import { Features } from '../policies/policies.schemas.js';
+import { LICENSE_STATUSES } from './license-status.js';
+import { LICENSE_TYPES } from './licenses.repository.js';
+import { VALIDATION_CODES } from './validation.js';
+
+const Status = StringEnum(LICENSE_STATUSES);
+const LicenseTypeSchema = StringEnum(LICENSE_TYPES);
+const Domain = Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?$' });
+
+const BillingSchema = Type.Object(
+  {
+    invoiceLinks: Type.Array(Type.String({ format: 'uri', maxLength: 2000 }), { maxItems: 100 }),
+    paymentStatus: Nullable(Type.String({ maxLength: 50, description: 'e.g. paid, pending, refunded, failed' })),
+    purchaseMethod: Nullable(Type.String({ maxLength: 50, description: 'e.g. web shop, e-mail, invoice, reseller' })),
+    reference: Nullable(Type.String({ maxLength: 200, description: 'order or invoice number' })),
+  },
+  { additionalProperties: false },
+);
+
+/** What a client application sees of a license (no billing, notes or customer details). */
+export const ClientLicenseSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  product: Type.String({ description: 'The product code' }),
+  productId: Type.String(),
+  type: Type.String(),
+  status: Status,
+  startsAt: Timestamp,
+  expiresAt: NullableTimestamp,
+  graceEndsAt: NullableTimestamp,
+  features: Type.Array(Type.String()),
+  domains: Type.Array(Type.String()),
+  maxMachines: Nullable(Type.Integer()),
+  activeMachines: Type.Integer(),
+  floating: Type.Boolean(),
+  heartbeatSeconds: Nullable(Type.Integer()),
+});
+
+/** The full license as staff see it. */
+export const LicenseSchema = Type.Object({
+  ...ClientLicenseSchema.properties,
+  keyHint: Type.String({ description: 'The last group of the key' }),
+  policyId: Type.String(),
+  customerId: Nullable(Type.String()),
+  graceDays: Type.Integer(),
+  suspendedAt: NullableTimestamp,
+  revokedAt: NullableTimestamp,
+  billing: BillingSchema,
+  notes: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const CreatedLicenseSchema = Type.Object({ ...LicenseSchema.properties, key: Type.String({ description: 'Shown once' }) });
+
+const editable = {
+  customerId: Type.Optional(Nullable(Id)),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  type: Type.Optional(LicenseTypeSchema),
+  startsAt: Type.Optional(Timestamp),
+  expiresAt: Type.Optional(NullableTimestamp),
+  maxMachines: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000 }))),
+  features: Type.Optional(Features),
+  domains: Type.Optional(Type.Array(Domain, { maxItems: 200 })),
+  billing: Type.Optional(Type.Partial(BillingSchema)),
+  notes: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
+  metadata: Type.Optional(Metadata),
+  graceDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+};
+
+export const CreateLicenseBody = Type.Object({ policyId: Id, ...editable }, { additionalProperties: false });
+export const UpdateLicenseBody = Type.Object(editable, { additionalProperties: false, minProperties: 1 });
+export const ExtendLicenseBody = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 36_500 }) }, { additionalProperties: false });
+
+export const ListLicensesQuery = Type.Object(
+  {
+    productId: Type.Optional(Id),
+    policyId: Type.Optional(Id),
+    customerId: Type.Optional(Id),
+    status: Type.Optional(Status),
+    type: Type.Optional(LicenseTypeSchema),
+    expiresBefore: Type.Optional(Timestamp),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search the name, or the last group of the key' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    cursor: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const LookupLicenseQuery = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+
+const LicenseKey = Type.String({ minLength: 1, maxLength: 100, description: 'The license key as typed; case, dashes and spaces do not matter' });
+const Nonce = Type.String({ minLength: 1, maxLength: 200, description: 'Echoed in the signed answer, so a recorded answer cannot be replayed' });
+
+export const ValidateBody = Type.Object(
+  {
+    key: LicenseKey,
+    fingerprint: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    product: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Product id or code the app expects' })),
+    domain: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    features: Type.Optional(Features),
+    version: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    nonce: Type.Optional(Nonce),
+  },
+  { additionalProperties: false },
+);
+
+export const ValidateResponse = Type.Object({
+  valid: Type.Boolean(),
+  code: StringEnum(VALIDATION_CODES),
+  detail: Type.String(),
+  ts: Timestamp,
+  nonce: Type.Optional(Type.String()),
+  license: Type.Optional(ClientLicenseSchema),
+});
+
+export const PublicKeyResponse = Type.Object({
+  keyId: Type.String(),
+  algorithm: Type.Literal('ed25519'),
+  publicKey: Type.String({ description: 'Base64 of the raw 32-byte Ed25519 public key' }),
+  pem: Type.String(),
+});

@@ -1,0 +1,273 @@
+import type { Keyring } from '../../crypto/keyring.js';
+import type { Db } from '../../db/database.js';
+import { AppError, notFound } from '../../http/errors.js';
+import { addDays, type Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { page, type Page } from '../../lib/pagination.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { PoliciesService, PolicyKind } from '../policies/policies.service.js';
+import type { ProductsService } from '../products/products.service.js';
+import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
+import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
+import {
+  findKeyCiphertext,
+  findLicenseRow,
+  insertLicense,
+  listLicenseRows,
+  toLicenseRecord,
+  updateLicenseRow,
+  type Billing,
+  type LicenseFilter,
+  type LicenseRecord,
+  type LicenseRowWithProduct,
+  type LicenseType,
+} from './licenses.repository.js';
+
+export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
+
+/** A license as the API shows it: the stored record plus facts derived at the time of the answer. */
+export interface License extends LicenseRecord {
+  /** The product's code. */
+  product: string;
+  status: LicenseStatus;
+  activeMachines: number;
+}
+
+export interface CreateLicenseInput {
+  policyId: string;
+  customerId?: string | null;
+  name?: string;
+  type?: LicenseType;
+  startsAt?: string;
+  expiresAt?: string | null;
+  maxMachines?: number | null;
+  features?: string[];
+  domains?: string[];
+  billing?: Partial<Billing>;
+  notes?: string | null;
+  metadata?: Record<string, unknown>;
+  graceDays?: number;
+}
+
+export type UpdateLicenseInput = Partial<Omit<CreateLicenseInput, 'policyId'>>;
+
+const TYPE_OF_KIND: Record<PolicyKind, LicenseType> = { perpetual: 'commercial', timed: 'commercial', subscription: 'subscription', trial: 'trial' };
+
+const EMPTY_BILLING: Billing = { invoiceLinks: [], paymentStatus: null, purchaseMethod: null, reference: null };
+
+function normalizeDomains(domains: string[]): string[] {
+  return [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/\.$/, '')))];
+}
+
+export class LicensesService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly keyring: Keyring,
+    private readonly events: EventsService,
+    private readonly products: ProductsService,
+    private readonly policies: PoliciesService,
+    private readonly customers: CustomersService,
+  ) {}
+
+  present(record: LicenseRecord, productCode: string): License {
+    return { ...record, product: productCode, status: licenseStatus(record, this.clock.now()), activeMachines: 0 };
+  }
+
+  private presentRow(row: LicenseRowWithProduct): License {
+    return this.present(toLicenseRecord(row), row.product_code);
+  }
+
+  /** Issues a license from a policy. The full key is in this answer and never again (except by reveal). */
+  async create(ctx: RequestContext, input: CreateLicenseInput): Promise<{ license: License; key: string }> {
+    const policy = await this.policies.get(ctx, input.policyId);
+    const product = await this.products.get(ctx, policy.productId);
+    const customer = input.customerId ? await this.customers.get(ctx, input.customerId) : null;
+    const now = this.clock.now();
+    const startsAt = input.startsAt ? new Date(input.startsAt).toISOString() : now.toISOString();
+    let expiresAt: string | null;
+    if (input.expiresAt !== undefined) expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
+    else expiresAt = policy.durationDays === null ? null : addDays(new Date(startsAt), policy.durationDays).toISOString();
+    if (expiresAt !== null && expiresAt <= startsAt) {
+      throw new AppError('VALIDATION_FAILED', 'expiresAt must be after startsAt', { fields: { expiresAt: 'must be after startsAt' } });
+    }
+    const key = generateLicenseKey();
+    const canonical = key.replace(/-/g, '');
+    const record: LicenseRecord = {
+      id: newId('lic'),
+      keyHint: keyHint(canonical),
+      name: input.name ?? (customer ? `${product.name} — ${customer.name}` : product.name),
+      productId: product.id,
+      policyId: policy.id,
+      customerId: customer?.id ?? null,
+      type: input.type ?? TYPE_OF_KIND[policy.kind],
+      startsAt,
+      expiresAt,
+      graceDays: input.graceDays ?? policy.graceDays,
+      graceEndsAt: graceEndsAt(expiresAt, input.graceDays ?? policy.graceDays),
+      suspendedAt: null,
+      revokedAt: null,
+      maxMachines: input.maxMachines !== undefined ? input.maxMachines : policy.maxMachines,
+      floating: policy.floating,
+      heartbeatSeconds: policy.heartbeatSeconds,
+      features: [...new Set(input.features ?? policy.features)],
+      domains: normalizeDomains(input.domains ?? []),
+      billing: { ...EMPTY_BILLING, ...input.billing },
+      notes: input.notes ?? null,
+      metadata: input.metadata ?? {},
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await insertLicense(trx, record, { digest: this.keyring.digest('license-key', canonical), ciphertext: this.keyring.encrypt('license-key', key) });
+      await this.events.record(trx, ctx, {
+        action: 'license.created',
+        targetType: 'license',
+        targetId: record.id,
+        customerId: record.customerId,
+        after: record,
+      });
+    });
+    return { license: this.present(record, product.code), key };
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<License> {
+    const row = await findLicenseRow(this.db, ctx.actor, id);
+    if (!row) throw notFound('License', id);
+    return this.presentRow(row);
+  }
+
+  /** Finds a license by its key, within what the actor may see (for staff tools and the CLI). */
+  async getByKey(ctx: RequestContext, key: string): Promise<License> {
+    const parsed = parseLicenseKey(key);
+    if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
+    const row = await this.db.selectFrom('licenses').select('id').where('key_digest', '=', this.keyring.digest('license-key', parsed.canonical)).executeTakeFirst();
+    if (!row) throw notFound('License');
+    return this.get(ctx, row.id);
+  }
+
+  async list(ctx: RequestContext, filter: LicenseFilter): Promise<Page<License>> {
+    const rows = await listLicenseRows(this.db, ctx.actor, filter, this.clock.now());
+    return page(rows.map((r) => this.presentRow(r)), filter.limit);
+  }
+
+  async revealKey(ctx: RequestContext, id: string): Promise<{ id: string; key: string }> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await findLicenseRow(trx, ctx.actor, id);
+      if (!row) throw notFound('License', id);
+      const sealed = await findKeyCiphertext(trx, id);
+      const key = this.keyring.decrypt('license-key', sealed!).toString('utf8');
+      await this.events.record(trx, ctx, { action: 'license.key_revealed', targetType: 'license', targetId: id, customerId: row.customer_id });
+      return { id, key };
+    });
+  }
+
+  /**
+   * Runs one change to a license in a transaction (the change itself does no I/O): loads it (within the actor's scope), applies
+   * `change`, writes it with an audit event holding before and after.
+   */
+  private async change(
+    ctx: RequestContext,
+    id: string,
+    action: string,
+    change: (license: License) => LicenseRecord,
+  ): Promise<License> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await findLicenseRow(trx, ctx.actor, id);
+      if (!row) throw notFound('License', id);
+      const before = this.presentRow(row);
+      const next = change(before);
+      const record: LicenseRecord = { ...toLicenseRecord(row), ...pickRecord(next), updatedAt: this.clock.now().toISOString() };
+      record.graceEndsAt = graceEndsAt(record.expiresAt, record.graceDays);
+      await updateLicenseRow(trx, record);
+      const after = this.present(record, row.product_code);
+      await this.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });
+      return after;
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: UpdateLicenseInput): Promise<License> {
+    const customer = input.customerId ? await this.customers.get(ctx, input.customerId) : undefined;
+    return this.change(ctx, id, 'license.updated', (license) => {
+      const next: LicenseRecord = { ...license };
+      if (input.name !== undefined) next.name = input.name;
+      if (input.customerId !== undefined) next.customerId = customer?.id ?? null;
+      if (input.type !== undefined) next.type = input.type;
+      if (input.startsAt !== undefined) next.startsAt = new Date(input.startsAt).toISOString();
+      if (input.expiresAt !== undefined) next.expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
+      if (input.maxMachines !== undefined) next.maxMachines = input.maxMachines;
+      if (input.features !== undefined) next.features = [...new Set(input.features)];
+      if (input.domains !== undefined) next.domains = normalizeDomains(input.domains);
+      if (input.billing !== undefined) next.billing = { ...license.billing, ...input.billing };
+      if (input.notes !== undefined) next.notes = input.notes;
+      if (input.metadata !== undefined) next.metadata = input.metadata;
+      if (input.graceDays !== undefined) next.graceDays = input.graceDays;
+      if (next.expiresAt !== null && next.expiresAt <= next.startsAt) {
+        throw new AppError('VALIDATION_FAILED', 'expiresAt must be after startsAt', { fields: { expiresAt: 'must be after startsAt' } });
+      }
+      return next;
+    });
+  }
+
+  async suspend(ctx: RequestContext, id: string): Promise<License> {
+    return this.change(ctx, id, 'license.suspended', (license) => {
+      if (license.revokedAt) throw transition('a revoked license cannot be suspended');
+      if (license.suspendedAt) throw transition('the license is already suspended');
+      return { ...license, suspendedAt: this.clock.now().toISOString() };
+    });
+  }
+
+  async reinstate(ctx: RequestContext, id: string): Promise<License> {
+    return this.change(ctx, id, 'license.reinstated', (license) => {
+      if (license.revokedAt) throw transition('a revoked license cannot be reinstated; issue a new one');
+      if (!license.suspendedAt) throw transition('the license is not suspended');
+      return { ...license, suspendedAt: null };
+    });
+  }
+
+  /** Immediate and final: validation answers REVOKED from the next request on. */
+  async revoke(ctx: RequestContext, id: string): Promise<License> {
+    return this.change(ctx, id, 'license.revoked', (license) => {
+      if (license.revokedAt) throw transition('the license is already revoked');
+      return { ...license, revokedAt: this.clock.now().toISOString() };
+    });
+  }
+
+  /** Adds one term of the policy's duration, from the current expiry or from now if that has passed. */
+  async renew(ctx: RequestContext, id: string): Promise<License> {
+    // Read the policy before the transaction: on SQLite a query outside the open transaction would wait for it.
+    const policy = await this.policies.get(ctx, (await this.get(ctx, id)).policyId);
+    return this.change(ctx, id, 'license.renewed', (license) => {
+      if (license.revokedAt) throw transition('a revoked license cannot be renewed');
+      if (policy.durationDays === null || license.expiresAt === null) {
+        throw new AppError('NOT_RENEWABLE', 'The license is perpetual; there is nothing to renew');
+      }
+      return { ...license, expiresAt: this.extendFrom(license.expiresAt, policy.durationDays) };
+    });
+  }
+
+  async extend(ctx: RequestContext, id: string, days: number): Promise<License> {
+    return this.change(ctx, id, 'license.extended', (license) => {
+      if (license.revokedAt) throw transition('a revoked license cannot be extended');
+      if (license.expiresAt === null) throw new AppError('LICENSE_PERPETUAL', 'The license does not expire; there is nothing to extend');
+      return { ...license, expiresAt: this.extendFrom(license.expiresAt, days) };
+    });
+  }
+
+  private extendFrom(expiresAt: string, days: number): string {
+    const now = this.clock.now();
+    const base = Date.parse(expiresAt) > now.getTime() ? new Date(expiresAt) : now;
+    return addDays(base, days).toISOString();
+  }
+}
+
+function transition(message: string): AppError {
+  return new AppError('INVALID_TRANSITION', `Not possible: ${message}`);
+}
+
+/** Keeps only stored fields, dropping the derived ones a License carries. */
+function pickRecord(license: LicenseRecord & Partial<Pick<License, 'product' | 'status' | 'activeMachines'>>): LicenseRecord {
+  const { product: _p, status: _s, activeMachines: _a, ...record } = license;
+  return record;
+}

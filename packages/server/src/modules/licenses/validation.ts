@@ -1,0 +1,112 @@
+import { licenseStatus, type StatusFacts } from './license-status.js';
+
+/**
+ * Every outcome of a validation, in the order the checks run. The first failing check decides the
+ * code; a license in its grace period that passes every check answers GRACE_PERIOD (valid).
+ * Codes that belong to later capabilities (machines, countries, usage) keep their place here.
+ */
+export const VALIDATION_CODES = [
+  'NOT_FOUND', // 1. no license has this key
+  'REVOKED', // 2. revoked: final
+  'SUSPENDED', // 3. suspended by staff
+  'NOT_STARTED', // 4. before the start date
+  'EXPIRED', // 5. past the expiry and the grace period
+  'PRODUCT_MISMATCH', // 6. the app asked for another product
+  'DOMAIN_NOT_ALLOWED', // 7. the domain is not one of the license's domains
+  'COUNTRY_NOT_ALLOWED', // 8. the client's country is not allowed
+  'NO_MACHINE', // 9. a fingerprint is required but none is activated
+  'FINGERPRINT_NOT_ACTIVATED', // 10. this fingerprint is not activated
+  'TOO_MANY_MACHINES', // 11. more machines than seats
+  'HEARTBEAT_DEAD', // 12. a floating machine stopped sending heartbeats
+  'FEATURES_MISSING', // 13. a requested feature is not licensed
+  'USAGE_EXHAUSTED', // 14. a metered feature has no credit left
+  'GRACE_PERIOD', // valid: expired but inside the grace period
+  'VALID', // valid
+] as const;
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+export interface ValidationFacts extends StatusFacts {
+  productId: string;
+  productCode: string;
+  features: string[];
+  domains: string[];
+  enforceDomains: boolean;
+}
+
+export interface ValidationRequest {
+  product?: string;
+  domain?: string;
+  features?: string[];
+}
+
+export interface ValidationOutcome {
+  valid: boolean;
+  code: ValidationCode;
+  detail: string;
+}
+
+const fail = (code: ValidationCode, detail: string): ValidationOutcome => ({ valid: false, code, detail });
+
+/** Lowercases, drops a scheme, path, port and trailing dot: "https://App.Example.com:443/x" → "app.example.com". */
+export function normalizeDomain(input: string): string {
+  let host = input.trim().toLowerCase();
+  const scheme = host.indexOf('://');
+  if (scheme !== -1) host = host.slice(scheme + 3);
+  host = host.split(/[/?#]/)[0] ?? '';
+  if (host.includes('@')) host = host.slice(host.lastIndexOf('@') + 1);
+  if (!host.startsWith('[')) host = host.replace(/:\d+$/, '');
+  return host.replace(/\.$/, '');
+}
+
+/**
+ * Exact match, or a wildcard pattern `*.example.com` that matches any subdomain at any depth
+ * (`a.example.com`, `a.b.example.com`) but not `example.com` itself.
+ */
+export function domainAllowed(domain: string, patterns: readonly string[]): boolean {
+  const host = normalizeDomain(domain);
+  if (host === '') return false;
+  for (const raw of patterns) {
+    const pattern = raw.toLowerCase();
+    if (pattern.startsWith('*.')) {
+      if (host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1) return true;
+    } else if (host === pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The pure validation rules: the license's facts and the request, at an instant. No I/O, so the
+ * order is unit-tested with an injected time.
+ */
+export function evaluateLicense(facts: ValidationFacts | undefined, request: ValidationRequest, now: Date): ValidationOutcome {
+  if (!facts) return fail('NOT_FOUND', 'No license has this key');
+  const status = licenseStatus(facts, now);
+  if (status === 'revoked') return fail('REVOKED', 'The license was revoked');
+  if (status === 'suspended') return fail('SUSPENDED', 'The license is suspended');
+  if (status === 'pending') return fail('NOT_STARTED', `The license starts at ${facts.startsAt}`);
+  if (status === 'expired') return fail('EXPIRED', `The license expired at ${facts.expiresAt}`);
+
+  if (request.product !== undefined && request.product !== facts.productId && request.product !== facts.productCode) {
+    return fail('PRODUCT_MISMATCH', `The license is for product ${facts.productCode}, not ${request.product}`);
+  }
+
+  if (request.domain !== undefined) {
+    if ((facts.enforceDomains || facts.domains.length > 0) && !domainAllowed(request.domain, facts.domains)) {
+      return fail('DOMAIN_NOT_ALLOWED', `The license does not cover the domain ${normalizeDomain(request.domain)}`);
+    }
+  } else if (facts.enforceDomains) {
+    return fail('DOMAIN_NOT_ALLOWED', 'The license is bound to domains; send the domain being licensed');
+  }
+
+  if (request.features && request.features.length > 0) {
+    const missing = request.features.filter((f) => !facts.features.includes(f));
+    if (missing.length > 0) return fail('FEATURES_MISSING', `The license lacks the features: ${missing.join(', ')}`);
+  }
+
+  if (status === 'grace') {
+    return { valid: true, code: 'GRACE_PERIOD', detail: `The license expired at ${facts.expiresAt}; the grace period ends at ${facts.graceEndsAt}` };
+  }
+  return { valid: true, code: 'VALID', detail: 'The license is valid' };
+}

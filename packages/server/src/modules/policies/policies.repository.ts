@@ -1,0 +1,102 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { parseJson, toIso } from '../../db/database.js';
+import type { PoliciesTable } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+
+export const POLICY_KINDS = ['perpetual', 'timed', 'subscription', 'trial'] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** A license template: what a license issued from it gets unless the license overrides it. */
+export interface Policy {
+  id: string;
+  productId: string;
+  name: string;
+  kind: PolicyKind;
+  /** null: perpetual. */
+  durationDays: number | null;
+  /** null: unlimited. */
+  maxMachines: number | null;
+  floating: boolean;
+  heartbeatSeconds: number | null;
+  graceDays: number;
+  features: string[];
+  enforceDomains: boolean;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toPolicy(row: Selectable<PoliciesTable>): Policy {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    name: row.name,
+    kind: row.kind as PolicyKind,
+    durationDays: row.duration_days,
+    maxMachines: row.max_machines,
+    floating: Boolean(row.floating),
+    heartbeatSeconds: row.heartbeat_seconds,
+    graceDays: row.grace_days,
+    features: parseJson(row.features, []),
+    enforceDomains: Boolean(row.enforce_domains),
+    metadata: parseJson(row.metadata, {}),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function toRow(policy: Policy) {
+  return {
+    product_id: policy.productId,
+    name: policy.name,
+    kind: policy.kind,
+    duration_days: policy.durationDays,
+    max_machines: policy.maxMachines,
+    floating: policy.floating ? 1 : 0,
+    heartbeat_seconds: policy.heartbeatSeconds,
+    grace_days: policy.graceDays,
+    features: JSON.stringify(policy.features),
+    enforce_domains: policy.enforceDomains ? 1 : 0,
+    metadata: JSON.stringify(policy.metadata),
+    updated_at: policy.updatedAt,
+  };
+}
+
+export async function insertPolicy(db: Executor, policy: Policy): Promise<void> {
+  await db
+    .insertInto('policies')
+    .values({ id: policy.id, created_at: policy.createdAt, ...toRow(policy) })
+    .execute();
+}
+
+export async function updatePolicyRow(db: Executor, policy: Policy): Promise<void> {
+  await db.updateTable('policies').set(toRow(policy)).where('id', '=', policy.id).execute();
+}
+
+/** Policies are vendor configuration: staff see them all; a partner scope narrows them to its products. */
+function scoped<O>(query: import('kysely').SelectQueryBuilder<import('../../db/schema.js').Database, 'policies', O>, actor: Actor) {
+  const { productIds } = actor.scope;
+  if (productIds !== undefined) return query.where('product_id', 'in', productIds.length > 0 ? [...productIds] : ['']);
+  return query;
+}
+
+export async function findPolicy(db: Executor, actor: Actor, id: string): Promise<Policy | undefined> {
+  const row = await scoped(db.selectFrom('policies').selectAll(), actor).where('id', '=', id).executeTakeFirst();
+  return row && toPolicy(row);
+}
+
+export async function listPolicies(db: Executor, actor: Actor, filter: { productId?: string; limit: number; cursor?: string }): Promise<Policy[]> {
+  let query = scoped(db.selectFrom('policies').selectAll(), actor).orderBy('id', 'desc').limit(filter.limit + 1);
+  if (filter.productId) query = query.where('product_id', '=', filter.productId);
+  if (filter.cursor) query = query.where('id', '<', filter.cursor);
+  return (await query.execute()).map(toPolicy);
+}
+
+export async function policyInUse(db: Executor, id: string): Promise<boolean> {
+  return (await db.selectFrom('licenses').select('id').where('policy_id', '=', id).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function deletePolicyRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('policies').where('id', '=', id).execute();
+}

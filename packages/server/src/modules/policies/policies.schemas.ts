@@ -1,0 +1,51 @@
+import Type from 'typebox';
+import { Id, Metadata, Nullable, Timestamp, StringEnum } from '../../http/schemas.js';
+import { POLICY_KINDS } from './policies.repository.js';
+
+export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
+export const Features = Type.Array(Feature, { maxItems: 200 });
+const Kind = StringEnum(POLICY_KINDS);
+
+export const PolicySchema = Type.Object({
+  id: Type.String(),
+  productId: Type.String(),
+  name: Type.String(),
+  kind: Kind,
+  durationDays: Nullable(Type.Integer()),
+  maxMachines: Nullable(Type.Integer()),
+  floating: Type.Boolean(),
+  heartbeatSeconds: Nullable(Type.Integer()),
+  graceDays: Type.Integer(),
+  features: Type.Array(Type.String()),
+  enforceDomains: Type.Boolean(),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const fields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  kind: Kind,
+  durationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'null: perpetual' }))),
+  maxMachines: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'null: unlimited' }))),
+  floating: Type.Optional(Type.Boolean()),
+  heartbeatSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 10, maximum: 30 * 86_400 }))),
+  graceDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+  features: Type.Optional(Features),
+  enforceDomains: Type.Optional(Type.Boolean()),
+  metadata: Type.Optional(Metadata),
+};
+
+export const CreatePolicyBody = Type.Object({ productId: Id, ...fields }, { additionalProperties: false });
+export const UpdatePolicyBody = Type.Object(
+  { ...fields, name: Type.Optional(fields.name), kind: Type.Optional(Kind) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const ListPoliciesQuery = Type.Object(
+  {
+    productId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    cursor: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,84 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { parseJson, toIso } from '../../db/database.js';
+import type { ProductsTable } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+import { productScopeFilter } from './products.access.js';
+
+export interface Product {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  url: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toProduct(row: Selectable<ProductsTable>): Product {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    description: row.description,
+    url: row.url,
+    metadata: parseJson(row.metadata, {}),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+export async function insertProduct(db: Executor, product: Product): Promise<void> {
+  await db
+    .insertInto('products')
+    .values({
+      id: product.id,
+      code: product.code,
+      name: product.name,
+      description: product.description,
+      url: product.url,
+      metadata: JSON.stringify(product.metadata),
+      created_at: product.createdAt,
+      updated_at: product.updatedAt,
+    })
+    .execute();
+}
+
+export async function updateProductRow(db: Executor, product: Product): Promise<void> {
+  await db
+    .updateTable('products')
+    .set({
+      code: product.code,
+      name: product.name,
+      description: product.description,
+      url: product.url,
+      metadata: JSON.stringify(product.metadata),
+      updated_at: product.updatedAt,
+    })
+    .where('id', '=', product.id)
+    .execute();
+}
+
+/** Finds a product by id or code, within what the actor may see. */
+export async function findProduct(db: Executor, actor: Actor, idOrCode: string): Promise<Product | undefined> {
+  const row = await productScopeFilter(db.selectFrom('products').selectAll(), actor)
+    .where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)]))
+    .executeTakeFirst();
+  return row && toProduct(row);
+}
+
+export async function listProducts(db: Executor, actor: Actor, limit: number, cursor?: string): Promise<Product[]> {
+  let query = productScopeFilter(db.selectFrom('products').selectAll(), actor).orderBy('id', 'desc').limit(limit + 1);
+  if (cursor) query = query.where('id', '<', cursor);
+  return (await query.execute()).map(toProduct);
+}
+
+export async function deleteProductRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('products').where('id', '=', id).execute();
+}
+
+export async function productInUse(db: Executor, id: string): Promise<boolean> {
+  const policy = await db.selectFrom('policies').select('id').where('product_id', '=', id).limit(1).executeTakeFirst();
+  return policy !== undefined;
+}

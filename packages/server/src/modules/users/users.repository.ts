@@ -1,0 +1,83 @@
+import type { Selectable, SelectQueryBuilder } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { toIso } from '../../db/database.js';
+import type { Database, UsersTable } from '../../db/schema.js';
+import type { Actor, Role } from '../../http/access.js';
+
+/** A person who signs in: vendor staff, or a member of a customer organization. */
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  kind: 'staff' | 'customer';
+  role: Role;
+  customerId: string | null;
+  disabled: boolean;
+  hasPassword: boolean;
+  lastSignInAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type UserRow = Selectable<UsersTable>;
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    kind: row.kind as User['kind'],
+    role: row.role as Role,
+    customerId: row.customer_id,
+    disabled: row.disabled_at !== null,
+    hasPassword: row.password_hash !== null,
+    lastSignInAt: toIso(row.last_sign_in_at),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+/** Staff see every user; a customer admin sees the users of its own organization. */
+function scoped<O>(query: SelectQueryBuilder<Database, 'users', O>, actor: Actor) {
+  if (actor.scope.customerId !== undefined) return query.where('customer_id', '=', actor.scope.customerId);
+  return query;
+}
+
+export async function insertUser(db: Executor, row: UserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export async function updateUserRow(db: Executor, id: string, changes: Partial<UserRow>): Promise<void> {
+  await db.updateTable('users').set(changes).where('id', '=', id).execute();
+}
+
+export async function findUserRow(db: Executor, actor: Actor, id: string): Promise<UserRow | undefined> {
+  return scoped(db.selectFrom('users').selectAll(), actor).where('id', '=', id).executeTakeFirst();
+}
+
+/** Unscoped lookup for sign-in. */
+export async function findUserRowByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+}
+
+export async function listUserRows(
+  db: Executor,
+  actor: Actor,
+  filter: { customerId?: string; kind?: string; limit: number; cursor?: string },
+): Promise<UserRow[]> {
+  let query = scoped(db.selectFrom('users').selectAll(), actor).orderBy('id', 'desc').limit(filter.limit + 1);
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  if (filter.cursor) query = query.where('id', '<', filter.cursor);
+  return query.execute();
+}
+
+export async function countActiveOwners(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'owner')
+    .where('disabled_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,135 @@
+import type { Db } from '../../db/database.js';
+import { canGrantRole, isCustomerRole, isStaffRole, type Role } from '../../http/access.js';
+import { AppError, notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { page, type Page } from '../../lib/pagination.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import { hashPassword } from './passwords.js';
+import {
+  countActiveOwners,
+  findUserRow,
+  findUserRowByEmail,
+  insertUser,
+  listUserRows,
+  toUser,
+  updateUserRow,
+  type User,
+  type UserRow,
+} from './users.repository.js';
+
+export type { User } from './users.repository.js';
+
+export interface CreateUserInput {
+  email: string;
+  name?: string | null;
+  password?: string;
+  role: Role;
+  customerId?: string;
+}
+
+export interface UpdateUserInput {
+  name?: string | null;
+  role?: Role;
+  disabled?: boolean;
+  password?: string;
+}
+
+export class UsersService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly customers: CustomersService,
+  ) {}
+
+  /** Creates a staff user (no customerId) or a customer user (customer role + customerId). */
+  async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
+    if (!canGrantRole(ctx.actor.role, input.role)) {
+      throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot grant the role ${input.role}`);
+    }
+    let customerId: string | null = null;
+    if (isCustomerRole(input.role)) {
+      if (!input.customerId) throw new AppError('VALIDATION_FAILED', 'A customer user needs a customerId', { fields: { customerId: 'is required for a customer role' } });
+      customerId = (await this.customers.get(ctx, input.customerId)).id;
+    } else if (input.customerId) {
+      throw new AppError('VALIDATION_FAILED', 'Staff users do not belong to a customer', { fields: { customerId: 'must be absent for a staff role' } });
+    }
+    const now = this.clock.now().toISOString();
+    const row: UserRow = {
+      id: newId('usr'),
+      email: input.email.toLowerCase(),
+      name: input.name ?? null,
+      password_hash: input.password ? await hashPassword(input.password) : null,
+      kind: isStaffRole(input.role) ? 'staff' : 'customer',
+      role: input.role,
+      customer_id: customerId,
+      disabled_at: null,
+      last_sign_in_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      if (await findUserRowByEmail(trx, row.email)) {
+        throw new AppError('CONFLICT', `A user with e-mail ${row.email} already exists`, { fields: { email: 'is taken' } });
+      }
+      await insertUser(trx, row);
+      await this.events.record(trx, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId, after: toUser(row) });
+    });
+    return toUser(row);
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<User> {
+    const row = await findUserRow(this.db, ctx.actor, id);
+    if (!row) throw notFound('User', id);
+    return toUser(row);
+  }
+
+  async list(ctx: RequestContext, filter: { customerId?: string; kind?: string; limit: number; cursor?: string }): Promise<Page<User>> {
+    const rows = await listUserRows(this.db, ctx.actor, filter);
+    return page(rows.map(toUser), filter.limit);
+  }
+
+  async update(ctx: RequestContext, id: string, input: UpdateUserInput): Promise<User> {
+    const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await findUserRow(trx, ctx.actor, id);
+      if (!row) throw notFound('User', id);
+      const before = toUser(row);
+      if (!canGrantRole(ctx.actor.role, before.role)) {
+        throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot change a user with the role ${before.role}`);
+      }
+      const changes: Partial<UserRow> = { updated_at: this.clock.now().toISOString() };
+      if (input.name !== undefined) changes.name = input.name;
+      if (input.role !== undefined && input.role !== before.role) {
+        if (!canGrantRole(ctx.actor.role, input.role)) throw new AppError('ROLE_NOT_GRANTABLE', `Your role cannot grant ${input.role}`);
+        if (isStaffRole(input.role) !== isStaffRole(before.role)) {
+          throw new AppError('VALIDATION_FAILED', 'A user cannot move between staff and customer roles', { fields: { role: 'must stay a ' + before.kind + ' role' } });
+        }
+        changes.role = input.role;
+      }
+      if (input.disabled !== undefined) changes.disabled_at = input.disabled ? (row.disabled_at ?? this.clock.now().toISOString()) : null;
+      if (passwordHash) changes.password_hash = passwordHash;
+      const losesOwner = before.role === 'owner' && !before.disabled && (changes.role !== undefined || input.disabled === true);
+      if (losesOwner && (await countActiveOwners(trx)) <= 1) {
+        throw new AppError('CONFLICT', 'This is the last active owner; make someone else owner first');
+      }
+      await updateUserRow(trx, id, changes);
+      if (changes.disabled_at || passwordHash) {
+        // Disabling a user or resetting a password ends its sessions.
+        await trx.updateTable('sessions').set({ revoked_at: this.clock.now().toISOString() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+      }
+      const after = toUser({ ...row, ...changes });
+      await this.events.record(trx, ctx, {
+        action: passwordHash ? 'user.password_set' : 'user.updated',
+        targetType: 'user',
+        targetId: id,
+        customerId: row.customer_id,
+        before,
+        after,
+      });
+      return after;
+    });
+  }
+}

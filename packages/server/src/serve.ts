@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { SYSTEM_ACTOR } from './http/access.js';
+import { isUniqueViolation } from './db/database.js';
+import { openRuntime } from './runtime.js';
+import type { Services } from './services.js';
+
+const BOOTSTRAP_EMAIL = 'owner@keyhaven.local';
+
+/**
+ * On an instance with no staff user yet, creates the first owner with a random password and returns
+ * it so it can be printed once. Several processes starting together create one owner.
+ */
+async function bootstrapOwner(services: Services): Promise<{ email: string; password: string } | undefined> {
+  const staff = await services.database.db.selectFrom('users').select('id').where('kind', '=', 'staff').limit(1).executeTakeFirst();
+  if (staff) return undefined;
+  const password = randomBytes(12).toString('base64url');
+  try {
+    await services.users.create({ actor: { ...SYSTEM_ACTOR, label: 'first start' } }, { email: BOOTSTRAP_EMAIL, name: 'Owner', password, role: 'owner' });
+  } catch (error) {
+    if (isUniqueViolation(error) || (error as { code?: string }).code === 'CONFLICT') return undefined;
+    throw error;
+  }
+  return { email: BOOTSTRAP_EMAIL, password };
+}
+
+/** `keyhaven serve`: the API process, with a graceful stop that flushes buffered writes. */
+export async function serve(config: Config): Promise<void> {
+  const runtime = await openRuntime(config);
+  const { app, services } = await buildApp(runtime, {
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+  });
+  const owner = await bootstrapOwner(services);
+  await app.listen({ port: config.port, host: config.host });
+
+  const lines = [
+    '',
+    `Keyhaven is running at ${config.publicUrl}`,
+    `  API docs:  ${config.publicUrl}/docs   (OpenAPI: ${config.publicUrl}/openapi.json)`,
+    `  Database:  ${config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL'}`,
+  ];
+  if (runtime.masterKeyCreated) {
+    lines.push(`  A new master key was written to ${config.masterKey.source === 'file' ? config.masterKey.file : ''}: back it up with the database.`);
+  }
+  if (owner) {
+    lines.push(
+      '',
+      '  First start: an owner account was created. Sign in with',
+      `    e-mail:    ${owner.email}`,
+      `    password:  ${owner.password}`,
+      '  This password is shown only now. Change it: POST /v1/auth/password.',
+      `  Sign in:   curl -s ${config.publicUrl}/v1/auth/sign-in -H 'content-type: application/json' \\`,
+      `               -d '{"email":"${owner.email}","password":"${owner.password}"}'`,
+    );
+  } else {
+    lines.push(
+      '',
+      `  Sign in:   POST ${config.publicUrl}/v1/auth/sign-in with a staff e-mail and password,`,
+      '             or send Authorization: Bearer $KEYHAVEN_ADMIN_TOKEN.',
+      '  No account? npx keyhaven admin create --email you@example.com --password <new password>',
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping: finishing requests and flushing buffered writes');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await app.close();
+      await runtime.database.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'unclean stop');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,44 @@
+import type { Config } from './config.js';
+import type { Keyring } from './crypto/keyring.js';
+import type { Signer } from './crypto/signing.js';
+import type { DatabaseHandle } from './db/database.js';
+import type { Clock } from './lib/clock.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { CustomersService } from './modules/customers/customers.service.js';
+import { EventsService } from './modules/events/events.service.js';
+import { LicensesService } from './modules/licenses/licenses.service.js';
+import { ValidationLog } from './modules/licenses/validation-log.js';
+import { ValidationService } from './modules/licenses/validation.service.js';
+import { PoliciesService } from './modules/policies/policies.service.js';
+import { ProductsService } from './modules/products/products.service.js';
+import { UsersService } from './modules/users/users.service.js';
+
+/** What the app is built from. Tests pass their own clock; everything else is real. */
+export interface Deps {
+  config: Config;
+  database: DatabaseHandle;
+  clock: Clock;
+  keyring: Keyring;
+  signer: Signer;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** Wires the services together; a module reaches another only through its service. */
+export function createServices(deps: Deps, onLogError: (error: unknown) => void = () => {}) {
+  const { db } = deps.database;
+  const { clock, keyring } = deps;
+  const events = new EventsService(db, clock);
+  const products = new ProductsService(db, clock, events);
+  const policies = new PoliciesService(db, clock, events, products);
+  const customers = new CustomersService(db, clock, events);
+  const users = new UsersService(db, clock, events, customers);
+  const auth = new AuthService(db, clock, keyring, events, customers, {
+    adminToken: deps.config.adminToken,
+    sessionTtlHours: deps.config.sessionTtlHours,
+  });
+  const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers);
+  const validationLog = new ValidationLog(db, { onError: onLogError });
+  const validation = new ValidationService(db, clock, keyring, licenses, validationLog);
+  return { events, products, policies, customers, users, auth, licenses, validation, validationLog, signer: deps.signer, database: deps.database };
+}
