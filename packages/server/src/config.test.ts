@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  test('defaults: SQLite under ./data on port 8080', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.database.dialect, 'sqlite');
+    assert.ok(config.database.dialect === 'sqlite' && config.database.file.endsWith('data/keyhaven.sqlite'));
+    assert.equal(config.masterKey.source, 'file');
+    assert.equal(config.adminToken, undefined);
+    assert.ok(Object.isFrozen(config));
+  });
+  test('DATABASE_URL selects PostgreSQL; env master key; public URL without trailing slash', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      KEYHAVEN_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      KEYHAVEN_PUBLIC_URL: 'https://licenses.example.com/',
+      PORT: '9000',
+    });
+    assert.deepEqual(config.database, { dialect: 'postgres', url: 'postgres://u@h:5432/db' });
+    assert.equal(config.masterKey.source, 'env');
+    assert.equal(config.publicUrl, 'https://licenses.example.com');
+    assert.equal(config.port, 9000);
+  });
+  test('every problem is listed at once', () => {
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KEYHAVEN_MASTER_KEY: 'short', KEYHAVEN_ADMIN_TOKEN: 'abc', LOG_LEVEL: 'loud', KEYHAVEN_TRUST_PROXY: 'maybe' });
+      assert.fail('should throw');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.problems.length, 6, error.message);
+      assert.match(error.message, /PORT/);
+      assert.match(error.message, /DATABASE_URL/);
+    }
+  });
+});
