@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from './db/database.js';
+import { createTestDatabase, forEachDialect, type TestDatabase } from './testing/harness.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Runs `keyhaven <args>` as a real process; resolves its exit code and output. */
+function run(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const res = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+function runJson(env: NodeJS.ProcessEnv, ...args: string[]): any {
+  const res = run(env, ...args);
+  assert.equal(res.code, 0, `keyhaven ${args.join(' ')} failed: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+/** Starts `keyhaven serve` and resolves once it printed its banner. */
+async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Keyhaven is running') && /\n\n$/.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, banner: out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+forEachDialect('the keyhaven command', (dialect) => {
+  let dataDir: string;
+  let testDb: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  let base: string;
+
+  before(async () => {
+    assert.ok(existsSync(CLI), 'build first: npm run build (npm test does)');
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-cli-'));
+    testDb = await createTestDatabase(dialect);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      PATH: process.env.PATH,
+      KEYHAVEN_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...(testDb.config.dialect === 'postgres' ? { DATABASE_URL: testDb.config.url } : {}),
+    };
+  });
+  after(async () => {
+    await testDb?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('first start prints how to sign in; a graceful stop loses no validation log entry', async () => {
+    const { child, banner } = await serve(env);
+    try {
+      assert.match(banner, new RegExp(`Keyhaven is running at http://localhost:${env.PORT}`));
+      const email = /e-mail:\s+(\S+)/.exec(banner)?.[1];
+      const password = /password:\s+(\S+)/.exec(banner)?.[1];
+      assert.ok(email && password, banner);
+      const post = async (url: string, body: unknown, token?: string) => {
+        const res = await fetch(base + url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const signIn = await post('/v1/auth/sign-in', { email, password });
+      assert.equal(signIn.status, 200);
+      const token = signIn.body.token;
+      const product = await post('/v1/products', { name: 'Served Product' }, token);
+      const policy = await post('/v1/policies', { productId: product.body.id, name: 'Std', kind: 'timed' }, token);
+      const license = await post('/v1/licenses', { policyId: policy.body.id }, token);
+      assert.equal(license.status, 201);
+      for (let i = 0; i < 3; i++) {
+        const v = await post('/v1/licenses/validate', { key: license.body.key, fingerprint: `fp-${i}` });
+        assert.equal(v.body.code, 'VALID');
+      }
+      // Stop at once: the buffered log entries are written during the graceful stop.
+      assert.equal(await stop(child), 0);
+      const config = testDb.config.dialect === 'postgres' ? testDb.config : { dialect: 'sqlite' as const, file: path.join(dataDir, 'keyhaven.sqlite') };
+      const db = openDatabase(config);
+      const rows = await db.db.selectFrom('validations').selectAll().where('license_id', '=', license.body.id).execute();
+      await db.close();
+      assert.equal(rows.length, 3);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('CLI: migrate, admin, product, policy, customer, license, token; then the API accepts the token', async () => {
+    assert.match(run(env, 'migrate').stdout, /up to date/);
+    const admin = runJson(env, 'admin', 'create', '--email', 'ops@example.com', '--password', 'a long password', '--role', 'admin');
+    assert.equal(admin.role, 'admin');
+    assert.equal(run(env, 'admin', 'create', '--email', 'ops@example.com', '--password', 'a long password').code, 1, 'duplicate e-mail');
+    const product = runJson(env, 'product', 'create', '--name', 'CLI Product');
+    const policy = runJson(env, 'policy', 'create', '--product', product.id, '--name', 'Seats', '--kind', 'subscription', '--max-machines', '5', '--features', 'pdf,api');
+    assert.deepEqual([policy.maxMachines, policy.features, policy.durationDays], [5, ['pdf', 'api'], 365]);
+    const customer = runJson(env, 'customer', 'create', '--name', 'Acme', '--email', 'acme@example.com');
+    const license = runJson(env, 'license', 'create', '--policy', policy.id, '--customer', customer.id, '--domains', 'acme.example,*.acme.example');
+    assert.match(license.key, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){5}$/);
+    const shown = runJson(env, 'license', 'show', license.key.toLowerCase());
+    assert.deepEqual([shown.id, shown.status, shown.domains], [license.id, 'active', ['acme.example', '*.acme.example']]);
+    assert.equal(runJson(env, 'license', 'show', license.id).id, license.id);
+    const token = runJson(env, 'token', 'create', '--name', 'automation', '--role', 'read-only');
+    const bad = run(env, 'policy', 'create', '--product', product.id, '--name', 'x', '--kind', 'forever');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--kind must be one of/);
+
+    const { child, banner } = await serve(env);
+    try {
+      assert.doesNotMatch(banner, /First start/);
+      assert.match(banner, /Sign in:/);
+      const res = await fetch(`${base}/v1/licenses/${license.id}`, { headers: { authorization: `Bearer ${token.token}` } });
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as any).customerId, customer.id);
+      const health = await fetch(`${base}/health`);
+      assert.equal(((await health.json()) as any).database, dialect);
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  });
+
+  test('invalid configuration: a clear message and a non-zero exit', () => {
+    const res = run({ ...env, PORT: 'eighty', KEYHAVEN_MASTER_KEY: 'too-short' }, 'serve');
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /PORT must be a whole number/);
+    assert.match(res.stderr, /KEYHAVEN_MASTER_KEY must be 32 bytes/);
+  });
+});
