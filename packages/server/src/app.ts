@@ -50,6 +50,9 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
     done();
   });
 
+  // Before any plugin adds routes, so that every route, the documentation's included, passes the check.
+  registerAccessLayer(app, services.auth);
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -70,7 +73,6 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
       new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
   });
 
-  registerAccessLayer(app, services.auth);
   registerResponseSigning(app, deps.signer, deps.clock);
 
   app.get(

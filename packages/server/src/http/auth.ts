@@ -24,7 +24,12 @@ export function registerAccessLayer(app: FastifyInstance, auth: AuthService): vo
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
-    if (!access || 'public' in access) return;
+    if (!access) {
+      // Only the not-found handler has no rule; anything else would be a route that slipped past onRoute.
+      if (request.is404) return;
+      throw new AppError('FORBIDDEN', 'This route has no access rule');
+    }
+    if ('public' in access) return;
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new AppError('UNAUTHENTICATED', 'Send Authorization: Bearer <token> (a session or API token)');
