@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, StartupError, type Config } from './config.js';
 import { isStaffRole, ROLES, SYSTEM_ACTOR, type Role } from './http/access.js';
 import { AppError } from './http/errors.js';
 import type { RequestContext } from './modules/events/events.service.js';
@@ -51,6 +51,17 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const KNOWN = new Set([
+  'admin create',
+  'admin set-password',
+  'token create',
+  'product create',
+  'policy create',
+  'customer create',
+  'license create',
+  'license show',
+]);
+
 const cliCtx: RequestContext = { actor: { ...SYSTEM_ACTOR, label: 'cli' } };
 
 function need(value: string | undefined, flag: string): string {
@@ -84,8 +95,11 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  const config = loadConfig();
   const route = `${command}${sub ? ' ' + sub : ''}`;
+  if (!KNOWN.has(route) && command !== 'serve' && command !== 'migrate') {
+    throw new AppError('VALIDATION_FAILED', `Unknown command "${route}"\n\n${USAGE}`);
+  }
+  const config = loadConfig();
 
   if (command === 'serve') return serve(config);
   if (command === 'migrate') {
@@ -180,7 +194,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

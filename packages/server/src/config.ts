@@ -130,3 +130,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
+
+/** A problem that stops the process from starting, explained for the operator (printed without a stack). */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}

@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import type { Db } from '../db/database.js';
 import { isUniqueViolation, toIso } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
+import { StartupError } from '../config.js';
 import type { Keyring } from './keyring.js';
 
 /** The instance's Ed25519 key: signs client answers, license files and release manifests. */
@@ -39,7 +40,16 @@ export function keyIdOf(publicKeyRaw: Buffer): string {
 export async function loadSigner(db: Db, keyring: Keyring, clock: Clock): Promise<Signer> {
   const existing = await db.selectFrom('signing_keys').selectAll().where('slot', '=', 'current').executeTakeFirst();
   if (existing) {
-    const privateKey = createPrivateKey({ key: keyring.decrypt('signing-key', existing.private_key_ciphertext), format: 'der', type: 'pkcs8' });
+    let der: Buffer;
+    try {
+      der = keyring.decrypt('signing-key', existing.private_key_ciphertext);
+    } catch {
+      throw new StartupError(
+        'The master key does not match this database: the signing key cannot be decrypted. ' +
+          'Start with the master key this database was created with (KEYHAVEN_MASTER_KEY or the master.key file from its backup).',
+      );
+    }
+    const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     return new Signer(existing.id, privateKey, createPublicKey(privateKey), toIso(existing.created_at));
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

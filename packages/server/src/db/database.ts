@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
@@ -33,7 +33,11 @@ export function openDatabase(database: Config['database']): DatabaseHandle {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
-  if (database.file !== ':memory:') mkdirSync(path.dirname(database.file), { recursive: true, mode: 0o700 });
+  if (database.file !== ':memory:') {
+    mkdirSync(path.dirname(database.file), { recursive: true, mode: 0o700 });
+    // Create the file readable by its owner only; SQLite gives the WAL and shared-memory files the same mode.
+    closeSync(openSync(database.file, 'a', 0o600));
+  }
   const sqlite = new SQLite(database.file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');

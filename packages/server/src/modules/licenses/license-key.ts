@@ -14,7 +14,10 @@ VALUE.set('O', 0);
 VALUE.set('I', 1);
 VALUE.set('L', 1);
 
-/** Luhn mod N: catches every single-symbol typo and every adjacent transposition of distinct symbols. */
+/**
+ * Luhn mod N: catches every single-symbol typo and nearly every swap of two neighbouring symbols (the one
+ * blind spot is swapping the symbols worth 0 and N-1, i.e. `0` and `Z`).
+ */
 function checkSymbol(values: number[]): number {
   let factor = 2;
   let sum = 0;
