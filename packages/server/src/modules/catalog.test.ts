@@ -1,88 +1,82 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { client, factories, forEachDialect, startTestApp, type Client, type TestApp } from '../testing/harness.js';
+import { test } from 'node:test';
+import { client, factories, forEachDialect, useTestApp } from '../testing/harness.js';
 
 forEachDialect('products, policies and customers', (dialect) => {
-  let t: TestApp;
-  let api: Client;
-  before(async () => {
-    t = await startTestApp(dialect);
-    api = client(t.app);
-  });
-  after(async () => t?.close());
+  const ctx = useTestApp(dialect);
 
   test('products: code from the name, unique codes, lookup by id or code, update, delete', async () => {
-    const created = await api.post('/v1/products', { name: 'CRM Exporter', description: 'Exports CRM data' });
+    const created = await ctx.api.post('/v1/products', { name: 'CRM Exporter', description: 'Exports CRM data' });
     assert.equal(created.status, 201);
     assert.equal(created.body.code, 'crm-exporter');
-    const clash = await api.post('/v1/products', { name: 'Another', code: 'crm-exporter' });
+    const clash = await ctx.api.post('/v1/products', { name: 'Another', code: 'crm-exporter' });
     assert.equal(clash.status, 409);
     assert.equal(clash.body.error.code, 'CONFLICT');
-    assert.equal((await api.get('/v1/products/crm-exporter')).body.id, created.body.id);
-    const updated = await api.patch(`/v1/products/${created.body.id}`, { name: 'CRM Exporter Pro' });
+    assert.equal((await ctx.api.get('/v1/products/crm-exporter')).body.id, created.body.id);
+    const updated = await ctx.api.patch(`/v1/products/${created.body.id}`, { name: 'CRM Exporter Pro' });
     assert.equal(updated.body.name, 'CRM Exporter Pro');
-    assert.equal((await api.patch(`/v1/products/${created.body.id}`, {})).status, 400, 'an empty patch says nothing');
-    assert.equal((await api.delete(`/v1/products/${created.body.id}`)).status, 204);
-    assert.equal((await api.get(`/v1/products/${created.body.id}`)).status, 404);
+    assert.equal((await ctx.api.patch(`/v1/products/${created.body.id}`, {})).status, 400, 'an empty patch says nothing');
+    assert.equal((await ctx.api.delete(`/v1/products/${created.body.id}`)).status, 204);
+    assert.equal((await ctx.api.get(`/v1/products/${created.body.id}`)).status, 404);
   });
 
   test('policies: defaults per kind and their rules', async () => {
-    const product = await factories.product(api);
-    const trial = await api.post('/v1/policies', { productId: product.id, name: 'Trial', kind: 'trial' });
+    const product = await factories.product(ctx.api);
+    const trial = await ctx.api.post('/v1/policies', { productId: product.id, name: 'Trial', kind: 'trial' });
     assert.equal(trial.status, 201);
     assert.equal(trial.body.durationDays, 30);
     assert.equal(trial.body.maxMachines, null);
-    const perpetual = await api.post('/v1/policies', { productId: product.id, name: 'Forever', kind: 'perpetual' });
+    const perpetual = await ctx.api.post('/v1/policies', { productId: product.id, name: 'Forever', kind: 'perpetual' });
     assert.equal(perpetual.body.durationDays, null);
-    const floating = await api.post('/v1/policies', { productId: product.id, name: 'Float', kind: 'subscription', floating: true, maxMachines: 10 });
+    const floating = await ctx.api.post('/v1/policies', { productId: product.id, name: 'Float', kind: 'subscription', floating: true, maxMachines: 10 });
     assert.equal(floating.body.heartbeatSeconds, 600);
-    const wrong = await api.post('/v1/policies', { productId: product.id, name: 'Bad', kind: 'perpetual', durationDays: 10 });
+    const wrong = await ctx.api.post('/v1/policies', { productId: product.id, name: 'Bad', kind: 'perpetual', durationDays: 10 });
     assert.equal(wrong.status, 400);
     assert.ok(wrong.body.error.details.fields.durationDays);
-    const noProduct = await api.post('/v1/policies', { productId: 'prod_missing', name: 'X', kind: 'timed' });
+    const noProduct = await ctx.api.post('/v1/policies', { productId: 'prod_missing', name: 'X', kind: 'timed' });
     assert.equal(noProduct.status, 404);
-    const listed = await api.get(`/v1/policies?productId=${product.id}`);
+    const listed = await ctx.api.get(`/v1/policies?productId=${product.id}`);
     assert.equal(listed.body.data.length, 3);
     // A product with policies cannot be deleted; a policy with licenses neither.
-    assert.equal((await api.delete(`/v1/products/${product.id}`)).status, 409);
-    await factories.license(api, trial.body.id);
-    assert.equal((await api.delete(`/v1/policies/${trial.body.id}`)).status, 409);
-    assert.equal((await api.delete(`/v1/policies/${perpetual.body.id}`)).status, 204);
+    assert.equal((await ctx.api.delete(`/v1/products/${product.id}`)).status, 409);
+    await factories.license(ctx.api, trial.body.id);
+    assert.equal((await ctx.api.delete(`/v1/policies/${trial.body.id}`)).status, 409);
+    assert.equal((await ctx.api.delete(`/v1/policies/${perpetual.body.id}`)).status, 204);
   });
 
   test('a license inherits the policy terms and may override them', async () => {
-    const product = await factories.product(api);
-    const policy = await factories.policy(api, product.id, 'subscription', { maxMachines: 3, features: ['a'], graceDays: 7 });
-    const inherited = await factories.license(api, policy.id);
+    const product = await factories.product(ctx.api);
+    const policy = await factories.policy(ctx.api, product.id, 'subscription', { maxMachines: 3, features: ['a'], graceDays: 7 });
+    const inherited = await factories.license(ctx.api, policy.id);
     assert.deepEqual([inherited.maxMachines, inherited.features, inherited.graceDays, inherited.type], [3, ['a'], 7, 'subscription']);
-    const custom = await factories.license(api, policy.id, { maxMachines: null, features: ['a', 'b'], type: 'custom', expiresAt: '2030-01-01T00:00:00.000Z' });
+    const custom = await factories.license(ctx.api, policy.id, { maxMachines: null, features: ['a', 'b'], type: 'custom', expiresAt: '2030-01-01T00:00:00.000Z' });
     assert.deepEqual([custom.maxMachines, custom.features, custom.type, custom.expiresAt], [null, ['a', 'b'], 'custom', '2030-01-01T00:00:00.000Z']);
     // Later policy changes do not rewrite issued licenses.
-    await api.patch(`/v1/policies/${policy.id}`, { maxMachines: 50 });
-    assert.equal((await api.get(`/v1/licenses/${inherited.id}`)).body.maxMachines, 3);
+    await ctx.api.patch(`/v1/policies/${policy.id}`, { maxMachines: 50 });
+    assert.equal((await ctx.api.get(`/v1/licenses/${inherited.id}`)).body.maxMachines, 3);
   });
 
   test('customers: contacts, search, e-mail filter, and no deletion while in use', async () => {
-    const customer = await api.post('/v1/customers', {
+    const customer = await ctx.api.post('/v1/customers', {
       name: 'Acme GmbH',
       email: 'Billing@Acme.example',
       contacts: [{ name: 'Jo', email: 'jo@acme.example', role: 'IT' }],
     });
     assert.equal(customer.status, 201);
     assert.equal(customer.body.email, 'billing@acme.example');
-    assert.equal((await api.get('/v1/customers?q=acme')).body.data[0].id, customer.body.id);
-    assert.equal((await api.get('/v1/customers?email=billing@acme.example')).body.data.length, 1);
-    const { policy } = await factories.world(api);
-    await factories.license(api, policy.id, { customerId: customer.body.id });
-    assert.equal((await api.delete(`/v1/customers/${customer.body.id}`)).status, 409);
-    const lonely = await factories.customer(api);
-    assert.equal((await api.delete(`/v1/customers/${lonely.id}`)).status, 204);
+    assert.equal((await ctx.api.get('/v1/customers?q=acme')).body.data[0].id, customer.body.id);
+    assert.equal((await ctx.api.get('/v1/customers?email=billing@acme.example')).body.data.length, 1);
+    const { policy } = await factories.world(ctx.api);
+    await factories.license(ctx.api, policy.id, { customerId: customer.body.id });
+    assert.equal((await ctx.api.delete(`/v1/customers/${customer.body.id}`)).status, 409);
+    const lonely = await factories.customer(ctx.api);
+    assert.equal((await ctx.api.delete(`/v1/customers/${lonely.id}`)).status, 204);
   });
 
   test('every change is in the audit log with actor, before and after', async () => {
-    const product = await factories.product(api);
-    await api.patch(`/v1/products/${product.id}`, { description: 'new' });
-    const events = await api.get(`/v1/events?targetType=product&targetId=${product.id}`);
+    const product = await factories.product(ctx.api);
+    await ctx.api.patch(`/v1/products/${product.id}`, { description: 'new' });
+    const events = await ctx.api.get(`/v1/events?targetType=product&targetId=${product.id}`);
     assert.deepEqual(events.body.data.map((e: any) => e.action), ['product.updated', 'product.created']);
     const [updated] = events.body.data;
     assert.equal(updated.actor.type, 'admin-token');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe } from 'node:test';
+import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
@@ -119,6 +119,20 @@ export async function startTestApp(
       await testDb.drop();
     },
   };
+}
+
+/**
+ * Starts a test app before the suite's tests and closes it after them. The returned object is filled in
+ * by the time the tests run: `const ctx = useTestApp(dialect); test(..., () => ctx.api.get(...))`.
+ */
+export function useTestApp(dialect: Dialect, options: { config?: Partial<Config> } = {}): { t: TestApp; api: Client } {
+  const ctx = {} as { t: TestApp; api: Client };
+  before(async () => {
+    ctx.t = await startTestApp(dialect, options);
+    ctx.api = client(ctx.t.app);
+  });
+  after(async () => ctx.t?.close());
+  return ctx;
 }
 
 export interface Answer<T = any> {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { verify, createPublicKey } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { signingString } from '../../http/signing.js';
-import { client, factories, forEachDialect, startTestApp, type Client, type TestApp } from '../../testing/harness.js';
+import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
 
 /** Verifies Keyhaven-Signature the way a client would, from the public key endpoint alone. */
 function verifySignature(publicKeyB64: string, res: { headers: Record<string, unknown>; raw: string }, method: string, path: string): boolean {
@@ -15,16 +15,10 @@ function verifySignature(publicKeyB64: string, res: { headers: Record<string, un
 }
 
 forEachDialect('licenses API', (dialect) => {
-  let t: TestApp;
-  let api: Client;
-  before(async () => {
-    t = await startTestApp(dialect);
-    api = client(t.app);
-  });
-  after(async () => t?.close());
+  const ctx = useTestApp(dialect);
 
   test('issue, validate with a verified signature, suspend, reinstate, revoke, history', async () => {
-    const { product, policy, customer, license } = await factories.world(api, { durationDays: 30, features: ['export'] });
+    const { product, policy, customer, license } = await factories.world(ctx.api, { durationDays: 30, features: ['export'] });
     assert.equal(license.status, 'active');
     assert.equal(license.product, product.code);
     assert.equal(license.customerId, customer.id);
@@ -33,11 +27,11 @@ forEachDialect('licenses API', (dialect) => {
     assert.match(license.key, /^([0-9A-HJKMNP-TV-Z]{5}-){5}[0-9A-HJKMNP-TV-Z]{5}$/);
     assert.equal(new Date(license.expiresAt).getTime() - new Date(license.startsAt).getTime(), 30 * 86_400_000);
 
-    const pub = await client(t.app, undefined).get('/v1/public-key');
+    const pub = await client(ctx.t.app, undefined).get('/v1/public-key');
     assert.equal(pub.status, 200);
     assert.ok(verifySignature(pub.body.publicKey, pub, 'GET', '/v1/public-key'));
 
-    const anon = client(t.app, undefined);
+    const anon = client(ctx.t.app, undefined);
     const ok = await anon.post('/v1/licenses/validate', { key: license.key.toLowerCase(), nonce: 'n-1', product: product.code });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.valid, true);
@@ -49,18 +43,18 @@ forEachDialect('licenses API', (dialect) => {
     // A tampered body no longer verifies.
     assert.equal(verifySignature(pub.body.publicKey, { ...ok, raw: ok.raw.replace('"valid":true', '"valid":false') }, 'POST', '/v1/licenses/validate'), false);
 
-    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/suspend`)).body.status, 'suspended');
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/suspend`)).body.status, 'suspended');
     assert.equal((await anon.post('/v1/licenses/validate', { key: license.key })).body.code, 'SUSPENDED');
-    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/suspend`)).status, 409);
-    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/reinstate`)).body.status, 'active');
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/suspend`)).status, 409);
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/reinstate`)).body.status, 'active');
     assert.equal((await anon.post('/v1/licenses/validate', { key: license.key })).body.code, 'VALID');
-    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/revoke`)).body.status, 'revoked');
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/revoke`)).body.status, 'revoked');
     const revoked = await anon.post('/v1/licenses/validate', { key: license.key });
     assert.equal(revoked.body.valid, false);
     assert.equal(revoked.body.code, 'REVOKED');
-    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/reinstate`)).body.error.code, 'INVALID_TRANSITION');
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/reinstate`)).body.error.code, 'INVALID_TRANSITION');
 
-    const history = await api.get(`/v1/licenses/${license.id}/events`);
+    const history = await ctx.api.get(`/v1/licenses/${license.id}/events`);
     assert.equal(history.status, 200);
     assert.deepEqual(
       history.body.data.map((e: any) => e.action),
@@ -74,7 +68,7 @@ forEachDialect('licenses API', (dialect) => {
   });
 
   test('unknown and malformed keys', async () => {
-    const anon = client(t.app, undefined);
+    const anon = client(ctx.t.app, undefined);
     // A well-formed key nobody holds: data, not an error.
     const unknown = await anon.post('/v1/licenses/validate', { key: 'ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ-ZZZZ' + checkFor('ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ') });
     assert.equal(unknown.status, 200);
@@ -86,49 +80,49 @@ forEachDialect('licenses API', (dialect) => {
   });
 
   test('time: pending, renew, extend, expiry and grace period', async () => {
-    const product = await factories.product(api);
-    const policy = await factories.policy(api, product.id, 'timed', { durationDays: 10, graceDays: 3 });
-    const startsAt = new Date(t.clock.now().getTime() + 86_400_000).toISOString();
-    const license = await factories.license(api, policy.id, { startsAt });
-    const anon = client(t.app, undefined);
+    const product = await factories.product(ctx.api);
+    const policy = await factories.policy(ctx.api, product.id, 'timed', { durationDays: 10, graceDays: 3 });
+    const startsAt = new Date(ctx.t.clock.now().getTime() + 86_400_000).toISOString();
+    const license = await factories.license(ctx.api, policy.id, { startsAt });
+    const anon = client(ctx.t.app, undefined);
     const code = async () => (await anon.post('/v1/licenses/validate', { key: license.key })).body.code;
     assert.equal(license.status, 'pending');
     assert.equal(await code(), 'NOT_STARTED');
-    t.clock.advanceDays(2);
+    ctx.t.clock.advanceDays(2);
     assert.equal(await code(), 'VALID');
-    t.clock.advanceDays(9.5); // 0.5 days past expiry: inside the grace period
+    ctx.t.clock.advanceDays(9.5); // 0.5 days past expiry: inside the grace period
     const grace = await anon.post('/v1/licenses/validate', { key: license.key });
     assert.deepEqual([grace.body.valid, grace.body.code], [true, 'GRACE_PERIOD']);
-    assert.equal((await api.get(`/v1/licenses/${license.id}`)).body.status, 'grace');
-    assert.equal((await api.get(`/v1/licenses?status=grace&productId=${product.id}`)).body.data.length, 1);
-    t.clock.advanceDays(3);
+    assert.equal((await ctx.api.get(`/v1/licenses/${license.id}`)).body.status, 'grace');
+    assert.equal((await ctx.api.get(`/v1/licenses?status=grace&productId=${product.id}`)).body.data.length, 1);
+    ctx.t.clock.advanceDays(3);
     assert.equal(await code(), 'EXPIRED');
-    assert.equal((await api.get(`/v1/licenses?status=expired&productId=${product.id}`)).body.data.length, 1);
+    assert.equal((await ctx.api.get(`/v1/licenses?status=expired&productId=${product.id}`)).body.data.length, 1);
     // Renew after the expiry: a full term from now.
-    const renewed = await api.post(`/v1/licenses/${license.id}/actions/renew`);
+    const renewed = await ctx.api.post(`/v1/licenses/${license.id}/actions/renew`);
     assert.equal(renewed.status, 200);
     assert.equal(renewed.body.status, 'active');
-    assert.equal(Date.parse(renewed.body.expiresAt), t.clock.now().getTime() + 10 * 86_400_000);
-    const extended = await api.post(`/v1/licenses/${license.id}/actions/extend`, { days: 5 });
-    assert.equal(Date.parse(extended.body.expiresAt), t.clock.now().getTime() + 15 * 86_400_000);
+    assert.equal(Date.parse(renewed.body.expiresAt), ctx.t.clock.now().getTime() + 10 * 86_400_000);
+    const extended = await ctx.api.post(`/v1/licenses/${license.id}/actions/extend`, { days: 5 });
+    assert.equal(Date.parse(extended.body.expiresAt), ctx.t.clock.now().getTime() + 15 * 86_400_000);
     assert.equal(await code(), 'VALID');
-    assert.equal((await api.get(`/v1/licenses?status=active&productId=${product.id}`)).body.data.length, 1);
+    assert.equal((await ctx.api.get(`/v1/licenses?status=active&productId=${product.id}`)).body.data.length, 1);
   });
 
   test('perpetual licenses cannot be renewed or extended', async () => {
-    const product = await factories.product(api);
-    const policy = await factories.policy(api, product.id, 'perpetual');
-    const license = await factories.license(api, policy.id);
+    const product = await factories.product(ctx.api);
+    const policy = await factories.policy(ctx.api, product.id, 'perpetual');
+    const license = await factories.license(ctx.api, policy.id);
     assert.equal(license.expiresAt, null);
-    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/renew`)).body.error.code, 'NOT_RENEWABLE');
-    const extend = await api.post(`/v1/licenses/${license.id}/actions/extend`, { days: 5 });
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/renew`)).body.error.code, 'NOT_RENEWABLE');
+    const extend = await ctx.api.post(`/v1/licenses/${license.id}/actions/extend`, { days: 5 });
     assert.equal(extend.status, 422);
     assert.equal(extend.body.error.code, 'LICENSE_PERPETUAL');
   });
 
   test('product, domain and feature checks', async () => {
-    const { product, license } = await factories.world(api, { features: ['pdf', 'api'], enforceDomains: true }, { domains: ['shop.example.com', '*.example.org'] });
-    const anon = client(t.app, undefined);
+    const { product, license } = await factories.world(ctx.api, { features: ['pdf', 'api'], enforceDomains: true }, { domains: ['shop.example.com', '*.example.org'] });
+    const anon = client(ctx.t.app, undefined);
     const v = async (extra: object) => (await anon.post('/v1/licenses/validate', { key: license.key, ...extra })).body.code;
     assert.equal(await v({ product: 'other-product', domain: 'shop.example.com' }), 'PRODUCT_MISMATCH');
     assert.equal(await v({ product: product.id, domain: 'shop.example.com' }), 'VALID');
@@ -142,11 +136,11 @@ forEachDialect('licenses API', (dialect) => {
   });
 
   test('validations are logged, and the log is flushed on close', async () => {
-    const { license } = await factories.world(api);
-    const anon = client(t.app, undefined);
+    const { license } = await factories.world(ctx.api);
+    const anon = client(ctx.t.app, undefined);
     await anon.call('POST', '/v1/licenses/validate', { key: license.key, fingerprint: 'fp-1' }, { 'user-agent': 'test-agent/1' });
-    await t.services.validationLog.flush();
-    const rows = await t.deps.database.db.selectFrom('validations').selectAll().where('license_id', '=', license.id).execute();
+    await ctx.t.services.validationLog.flush();
+    const rows = await ctx.t.deps.database.db.selectFrom('validations').selectAll().where('license_id', '=', license.id).execute();
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.code, 'VALID');
     assert.equal(rows[0]!.fingerprint, 'fp-1');
@@ -155,24 +149,24 @@ forEachDialect('licenses API', (dialect) => {
   });
 
   test('keys are stored only as digest and ciphertext; reveal is audited', async () => {
-    const { license } = await factories.world(api);
-    const row = await t.deps.database.db.selectFrom('licenses').selectAll().where('id', '=', license.id).executeTakeFirstOrThrow();
+    const { license } = await factories.world(ctx.api);
+    const row = await ctx.t.deps.database.db.selectFrom('licenses').selectAll().where('id', '=', license.id).executeTakeFirstOrThrow();
     const stored = JSON.stringify(row);
     assert.ok(!stored.includes(license.key) && !stored.includes(license.key.replace(/-/g, '')), 'the key never appears in the row');
-    const revealed = await api.get(`/v1/licenses/${license.id}/key`);
+    const revealed = await ctx.api.get(`/v1/licenses/${license.id}/key`);
     assert.equal(revealed.body.key, license.key);
-    const got = await api.get(`/v1/licenses/${license.id}`);
+    const got = await ctx.api.get(`/v1/licenses/${license.id}`);
     assert.equal(got.body.key, undefined);
     assert.equal(got.body.keyHint, license.key.slice(-5));
-    const events = await api.get(`/v1/events?targetId=${license.id}&action=license.key_revealed`);
+    const events = await ctx.api.get(`/v1/events?targetId=${license.id}&action=license.key_revealed`);
     assert.equal(events.body.data.length, 1);
-    const found = await api.get(`/v1/licenses/lookup?key=${encodeURIComponent(license.key)}`);
+    const found = await ctx.api.get(`/v1/licenses/lookup?key=${encodeURIComponent(license.key)}`);
     assert.equal(found.body.id, license.id);
   });
 
   test('update keeps history and checks dates', async () => {
-    const { license } = await factories.world(api);
-    const updated = await api.patch(`/v1/licenses/${license.id}`, {
+    const { license } = await factories.world(ctx.api);
+    const updated = await ctx.api.patch(`/v1/licenses/${license.id}`, {
       name: 'Renamed',
       maxMachines: 5,
       billing: { invoiceLinks: ['https://billing.example.com/inv/1'], paymentStatus: 'paid', purchaseMethod: 'web shop' },
@@ -182,22 +176,22 @@ forEachDialect('licenses API', (dialect) => {
     assert.equal(updated.body.name, 'Renamed');
     assert.equal(updated.body.maxMachines, 5);
     assert.equal(updated.body.billing.paymentStatus, 'paid');
-    const bad = await api.patch(`/v1/licenses/${license.id}`, { expiresAt: '2000-01-01T00:00:00.000Z' });
+    const bad = await ctx.api.patch(`/v1/licenses/${license.id}`, { expiresAt: '2000-01-01T00:00:00.000Z' });
     assert.equal(bad.status, 400);
-    const history = await api.get(`/v1/licenses/${license.id}/events`);
+    const history = await ctx.api.get(`/v1/licenses/${license.id}/events`);
     assert.equal(history.body.data[0].action, 'license.updated');
     assert.equal(history.body.data[0].before.name, license.name);
   });
 
   test('pagination walks every license once', async () => {
-    const product = await factories.product(api);
-    const policy = await factories.policy(api, product.id);
+    const product = await factories.product(ctx.api);
+    const policy = await factories.policy(ctx.api, product.id);
     const ids = new Set<string>();
-    for (let i = 0; i < 7; i++) ids.add((await factories.license(api, policy.id)).id);
+    for (let i = 0; i < 7; i++) ids.add((await factories.license(ctx.api, policy.id)).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await api.get(`/v1/licenses?productId=${product.id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: any = await ctx.api.get(`/v1/licenses?productId=${product.id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       seen.push(...res.body.data.map((l: any) => l.id));
       cursor = res.body.nextCursor;
     } while (cursor);
