@@ -7,7 +7,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { sql } from 'kysely';
 import Type from 'typebox';
 import { registerAccessLayer } from './http/auth.js';
-import { AppError, registerErrorHandling } from './http/errors.js';
+import { AppError, registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { ErrorBody } from './http/schemas.js';
 import { registerResponseSigning } from './http/signing.js';
 import type { App } from './http/types.js';
@@ -39,6 +39,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    frameworkErrors: (error, _request, reply) => sendFrameworkError(error, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices(deps, (error) => app.log.error({ err: error }, 'validation log write failed; will retry'));

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
 
 /** Stable error codes with their HTTP status. Rule codes (422) are listed too so they stay documented. */
@@ -67,6 +67,21 @@ function fieldsOf(error: FastifyError & { validation?: AjvError[]; validationCon
     fields[field || error.validationContext || 'body'] = v.message ?? 'is invalid';
   }
   return fields;
+}
+
+/**
+ * Errors Fastify raises before routing (a malformed percent-encoding in the URL, a path parameter longer
+ * than `maxParamLength`): they never reach the error handler, so the Fastify option `frameworkErrors`
+ * sends them here to get the same body as every other error.
+ */
+export function sendFrameworkError(error: FastifyError, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const reason = error.code === 'FST_ERR_BAD_URL' ? 'is not a valid URL (bad percent-encoding)' : 'has a path segment that is too long';
+    reply.status(400).send(body('VALIDATION_FAILED', `The request path ${reason}`, { fields: { path: reason } }));
+    return;
+  }
+  const status = error.statusCode ?? 500;
+  reply.status(status).send(body(status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL', status < 500 ? error.message : 'Internal error'));
 }
 
 /**

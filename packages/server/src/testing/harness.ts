@@ -142,8 +142,13 @@ export interface Answer<T = any> {
   raw: string;
 }
 
-/** A tiny JSON client over `inject`, with a bearer token. */
-export function client(app: App, token: string | undefined = ADMIN_TOKEN) {
+/**
+ * A tiny JSON client over `inject`, with a bearer token: `client(app)` sends the admin token,
+ * `client(app, token)` that token, and `client(app, undefined)` none at all.
+ */
+export function client(app: App, ...credential: [token?: string | undefined]) {
+  // Not a default parameter: that would turn an explicit `undefined` (anonymous) into the admin token.
+  const token = credential.length === 0 ? ADMIN_TOKEN : credential[0];
   const call = async <T = any>(method: string, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> => {
     const res = await app.inject({
       method: method as 'GET',

@@ -25,6 +25,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
       schema: {
         operationId: 'signIn',
         tags: ['auth'],
+        security: [],
         description: 'E-mail and password → a session token to send as `Authorization: Bearer <token>`.',
         body: Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ token: Type.String(), expiresAt: Timestamp, user: UserSchema }), 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },

@@ -65,7 +65,7 @@ const editable = {
   maxMachines: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000 }))),
   features: Type.Optional(Features),
   domains: Type.Optional(Type.Array(Domain, { maxItems: 200 })),
-  billing: Type.Optional(Type.Partial(BillingSchema)),
+  billing: Type.Optional(Type.Partial(BillingSchema, { additionalProperties: false })),
   notes: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
   metadata: Type.Optional(Metadata),
   graceDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),

@@ -56,6 +56,19 @@ const TYPE_OF_KIND: Record<PolicyKind, LicenseType> = { perpetual: 'commercial',
 
 const EMPTY_BILLING: Billing = { invoiceLinks: [], paymentStatus: null, purchaseMethod: null, reference: null };
 
+/** The latest instant a license date may reach: later ones have no four-digit-year ISO-8601 form. */
+const LATEST_DATE = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A term or grace period that would run past year 9999 (a far start plus a long policy, or a long extension). */
+function checkDates(record: LicenseRecord): void {
+  const late = (['startsAt', 'expiresAt', 'graceEndsAt'] as const).filter((f) => record[f] !== null && Date.parse(record[f]!) > LATEST_DATE);
+  if (late.length > 0) {
+    throw new AppError('VALIDATION_FAILED', 'License dates cannot go past 9999-12-31', {
+      fields: Object.fromEntries(late.map((f) => [f, 'would be after 9999-12-31'])),
+    });
+  }
+}
+
 function normalizeDomains(domains: string[]): string[] {
   return [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/\.$/, '')))];
 }
@@ -119,6 +132,7 @@ export class LicensesService {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
+    checkDates(record);
     await this.db.transaction().execute(async (trx) => {
       await insertLicense(trx, record, { digest: this.keyring.digest('license-key', canonical), ciphertext: this.keyring.encrypt('license-key', key) });
       await this.events.record(trx, ctx, {
@@ -180,6 +194,7 @@ export class LicensesService {
       const next = change(before);
       const record: LicenseRecord = { ...toLicenseRecord(row), ...pickRecord(next), updatedAt: this.clock.now().toISOString() };
       record.graceEndsAt = graceEndsAt(record.expiresAt, record.graceDays);
+      checkDates(record);
       await updateLicenseRow(trx, record);
       const after = this.present(record, row.product_code);
       await this.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });

@@ -1,0 +1,406 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { ADMIN_TOKEN, client, factories, forEachDialect, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
+import { listOperations, type Operation } from '../testing/openapi.js';
+import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
+
+/**
+ * Every credential × every operation of the OpenAPI document: a request that would be valid is allowed
+ * (2xx) exactly when the role's permissions hold the operation's permission, else 403 FORBIDDEN; without
+ * a credential every non-public operation is 401. Then organization isolation: a customer's users and
+ * tokens see their own organization only.
+ */
+
+/**
+ * Who may call each operation: its `config.access`, restated. The first test fails when an operation
+ * exists without an entry here (or the other way round), so a new route cannot skip the matrix.
+ */
+const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
+  getHealth: 'public',
+  getPublicKey: 'public',
+  validateLicense: 'public',
+  signIn: 'public',
+  signOut: 'authenticated',
+  getMe: 'authenticated',
+  changePassword: 'authenticated',
+  createProduct: 'products:write',
+  listProducts: 'products:read',
+  getProduct: 'products:read',
+  updateProduct: 'products:write',
+  deleteProduct: 'products:write',
+  createPolicy: 'policies:write',
+  listPolicies: 'policies:read',
+  getPolicy: 'policies:read',
+  updatePolicy: 'policies:write',
+  deletePolicy: 'policies:write',
+  createCustomer: 'customers:write',
+  listCustomers: 'customers:read',
+  getCustomer: 'customers:read',
+  updateCustomer: 'customers:write',
+  deleteCustomer: 'customers:write',
+  createUser: 'users:write',
+  listUsers: 'users:read',
+  getUser: 'users:read',
+  updateUser: 'users:write',
+  createToken: 'tokens:write',
+  listTokens: 'tokens:read',
+  revokeToken: 'tokens:write',
+  createLicense: 'licenses:write',
+  listLicenses: 'licenses:read',
+  lookupLicense: 'licenses:read',
+  getLicense: 'licenses:read',
+  updateLicense: 'licenses:write',
+  revealLicenseKey: 'licenses:reveal',
+  listLicenseEvents: 'licenses:read',
+  suspendLicense: 'licenses:lifecycle',
+  reinstateLicense: 'licenses:lifecycle',
+  revokeLicense: 'licenses:revoke',
+  renewLicense: 'licenses:lifecycle',
+  extendLicense: 'licenses:lifecycle',
+  listEvents: 'events:read',
+};
+
+/** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
+const USER_ONLY = new Set(['changePassword']);
+
+/** A credential the matrix tries. */
+interface Caller {
+  name: string;
+  kind: 'user' | 'token' | 'admin-token' | 'none';
+  role: Role | null;
+  token?: string;
+  /** For users: to sign in again. */
+  email?: string;
+  password?: string;
+}
+
+interface Req {
+  method: string;
+  url: string;
+  body?: unknown;
+  /** Send this credential instead of the caller's own (a second session of the same user). */
+  token?: string;
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+function expectation(caller: Caller, operationId: string): 'allowed' | 401 | 403 {
+  const access = ACCESS[operationId]!;
+  if (access === 'public') return 'allowed';
+  if (caller.kind === 'none') return 401;
+  if (access === 'authenticated') return USER_ONLY.has(operationId) && caller.kind !== 'user' ? 403 : 'allowed';
+  return ROLE_PERMISSIONS[caller.role!].has(access) ? 'allowed' : 403;
+}
+
+forEachDialect('access matrix', (dialect) => {
+  const ctx = useTestApp(dialect);
+  let t: TestApp;
+  let api: Client;
+  let ops: Operation[];
+  let callers: Caller[];
+  // Organization A (the customer callers' own), organization B (someone else's), staff-side fixtures.
+  let A: { customer: any; product: any; policy: any; license: any; member: any; admin: any };
+  let B: { customer: any; product: any; policy: any; license: any; user: any; token: string };
+  let shared: { product: any; licenseA: any; licenseB: any };
+  let victim: any;
+  let signInTarget: { email: string; password: string };
+
+  before(async () => {
+    t = ctx.t;
+    api = ctx.api;
+    ops = listOperations((await api.get('/openapi.json')).body);
+
+    const worldA = await factories.world(api, { durationDays: 365 });
+    const worldB = await factories.world(api, { durationDays: 365 });
+    const memberA = await factories.signedInUser(api, t.app, 'customer-member', worldA.customer.id);
+    const adminA = await factories.signedInUser(api, t.app, 'customer-admin', worldA.customer.id);
+    const userB = await factories.signedInUser(api, t.app, 'customer-admin', worldB.customer.id);
+    const tokenB = await api.post('/v1/tokens', { name: 'org B', role: 'customer-admin', customerId: worldB.customer.id });
+    A = { ...worldA, member: memberA, admin: adminA };
+    B = { ...worldB, user: userB, token: tokenB.body.token };
+    // A product both organizations hold licenses for.
+    const sharedProduct = await factories.product(api);
+    const sharedPolicy = await factories.policy(api, sharedProduct.id, 'perpetual');
+    shared = {
+      product: sharedProduct,
+      licenseA: await factories.license(api, sharedPolicy.id, { customerId: A.customer.id }),
+      licenseB: await factories.license(api, sharedPolicy.id, { customerId: B.customer.id }),
+    };
+    // Org B's history: events the customer callers of A must never see.
+    await api.post(`/v1/licenses/${B.license.id}/actions/suspend`);
+    await api.patch(`/v1/customers/${B.customer.id}`, { notes: 'org B only' });
+
+    victim = (await api.post('/v1/users', { email: `${unique('victim')}@example.com`, role: 'support' })).body;
+    const target = await api.post('/v1/users', { email: `${unique('target')}@example.com`, role: 'read-only', password: 'correct horse battery' });
+    signInTarget = { email: target.body.email, password: 'correct horse battery' };
+
+    callers = [];
+    for (const role of ROLES) {
+      if (role === 'customer-admin') callers.push({ name: role, kind: 'user', role, token: adminA.token, email: adminA.email, password: adminA.password });
+      else if (role === 'customer-member') callers.push({ name: role, kind: 'user', role, token: memberA.token, email: memberA.email, password: memberA.password });
+      else {
+        const u = await factories.signedInUser(api, t.app, role);
+        callers.push({ name: role, kind: 'user', role, token: u.token, email: u.email, password: u.password });
+      }
+    }
+    for (const role of ['customer-admin', 'customer-member'] as const) {
+      const tok = await api.post('/v1/tokens', { name: `org A ${role}`, role, customerId: A.customer.id });
+      assert.equal(tok.status, 201, tok.raw);
+      callers.push({ name: `API token (${role})`, kind: 'token', role, token: tok.body.token });
+    }
+    const staffToken = await api.post('/v1/tokens', { name: 'staff', role: 'sales' });
+    callers.push({ name: 'API token (sales)', kind: 'token', role: 'sales', token: staffToken.body.token });
+    callers.push({ name: 'KEYHAVEN_ADMIN_TOKEN', kind: 'admin-token', role: 'owner', token: ADMIN_TOKEN });
+    callers.push({ name: 'no credential', kind: 'none', role: null });
+  });
+
+  /** A fresh license of organization A, for the operations that change one. */
+  const freshLicense = async () => factories.license(api, A.policy.id, { customerId: A.customer.id });
+
+  /**
+   * A request that would be valid, per operation. `allowed` says whether the caller should get through:
+   * then operations that change or delete get objects of their own, so fixtures survive; a refused
+   * request gets the shared fixtures (and if it were wrongly let through, the matrix reports it).
+   */
+  const requests: Record<string, (caller: Caller, allowed: boolean) => Promise<Req>> = {
+    getHealth: async () => ({ method: 'GET', url: '/health' }),
+    getPublicKey: async () => ({ method: 'GET', url: '/v1/public-key' }),
+    validateLicense: async () => ({ method: 'POST', url: '/v1/licenses/validate', body: { key: A.license.key } }),
+    signIn: async () => ({ method: 'POST', url: '/v1/auth/sign-in', body: signInTarget }),
+    getMe: async () => ({ method: 'GET', url: '/v1/auth/me' }),
+    signOut: async (caller, allowed) => {
+      // End a second session of the same user, not the one the matrix goes on using.
+      if (allowed && caller.kind === 'user') {
+        const res = await client(t.app, undefined).post('/v1/auth/sign-in', { email: caller.email, password: caller.password });
+        assert.equal(res.status, 200, res.raw);
+        return { method: 'POST', url: '/v1/auth/sign-out', token: res.body.token };
+      }
+      return { method: 'POST', url: '/v1/auth/sign-out' };
+    },
+    changePassword: async (caller) => ({
+      method: 'POST',
+      url: '/v1/auth/password',
+      body: { currentPassword: caller.password ?? 'correct horse battery', newPassword: `${caller.password ?? 'correct horse battery'}!` },
+    }),
+    createProduct: async () => ({ method: 'POST', url: '/v1/products', body: { name: unique('Product') } }),
+    listProducts: async () => ({ method: 'GET', url: '/v1/products' }),
+    getProduct: async () => ({ method: 'GET', url: `/v1/products/${A.product.id}` }),
+    updateProduct: async () => ({ method: 'PATCH', url: `/v1/products/${A.product.id}`, body: { description: 'Edited by the matrix' } }),
+    deleteProduct: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/products/${allowed ? (await factories.product(api)).id : A.product.id}` }),
+    createPolicy: async () => ({ method: 'POST', url: '/v1/policies', body: { productId: A.product.id, name: 'Matrix', kind: 'perpetual' } }),
+    listPolicies: async () => ({ method: 'GET', url: '/v1/policies' }),
+    getPolicy: async () => ({ method: 'GET', url: `/v1/policies/${A.policy.id}` }),
+    updatePolicy: async () => ({ method: 'PATCH', url: `/v1/policies/${A.policy.id}`, body: { graceDays: 0 } }),
+    deletePolicy: async (_c, allowed) => ({
+      method: 'DELETE',
+      url: `/v1/policies/${allowed ? (await factories.policy(api, A.product.id, 'perpetual')).id : A.policy.id}`,
+    }),
+    createCustomer: async () => ({ method: 'POST', url: '/v1/customers', body: { name: 'Matrix Ltd', email: `${unique('billing')}@example.com` } }),
+    listCustomers: async () => ({ method: 'GET', url: '/v1/customers' }),
+    getCustomer: async () => ({ method: 'GET', url: `/v1/customers/${A.customer.id}` }),
+    updateCustomer: async () => ({ method: 'PATCH', url: `/v1/customers/${A.customer.id}`, body: { notes: 'Edited by the matrix' } }),
+    deleteCustomer: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/customers/${allowed ? (await factories.customer(api)).id : A.customer.id}` }),
+    createUser: async () => ({ method: 'POST', url: '/v1/users', body: { email: `${unique('new')}@example.com`, role: 'read-only' } }),
+    listUsers: async () => ({ method: 'GET', url: '/v1/users' }),
+    getUser: async () => ({ method: 'GET', url: `/v1/users/${A.member.user.id}` }),
+    updateUser: async () => ({ method: 'PATCH', url: `/v1/users/${victim.id}`, body: { name: 'Edited by the matrix' } }),
+    createToken: async () => ({ method: 'POST', url: '/v1/tokens', body: { name: 'matrix', role: 'read-only' } }),
+    listTokens: async () => ({ method: 'GET', url: '/v1/tokens' }),
+    revokeToken: async () => ({ method: 'DELETE', url: `/v1/tokens/${(await api.post('/v1/tokens', { name: 'to revoke', role: 'read-only' })).body.id}` }),
+    createLicense: async () => ({ method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, customerId: A.customer.id } }),
+    listLicenses: async () => ({ method: 'GET', url: '/v1/licenses' }),
+    lookupLicense: async () => ({ method: 'GET', url: `/v1/licenses/lookup?key=${encodeURIComponent(A.license.key)}` }),
+    getLicense: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}` }),
+    updateLicense: async () => ({ method: 'PATCH', url: `/v1/licenses/${A.license.id}`, body: { notes: 'Edited by the matrix' } }),
+    revealLicenseKey: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/key` }),
+    listLicenseEvents: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/events` }),
+    suspendLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/suspend` }),
+    reinstateLicense: async (_c, allowed) => {
+      const license = allowed ? await freshLicense() : A.license;
+      if (allowed) assert.equal((await api.post(`/v1/licenses/${license.id}/actions/suspend`)).status, 200);
+      return { method: 'POST', url: `/v1/licenses/${license.id}/actions/reinstate` };
+    },
+    revokeLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/revoke` }),
+    renewLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/renew` }),
+    extendLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/extend`, body: { days: 1 } }),
+    listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
+  };
+
+  async function call(caller: Caller, req: Req): Promise<Answer> {
+    const token = req.token ?? caller.token;
+    return client(t.app, token).call(req.method, req.url, req.body);
+  }
+
+  test('the matrix covers exactly the operations of the OpenAPI document', () => {
+    const documented = ops.map((o) => o.operationId).sort();
+    assert.deepEqual(Object.keys(ACCESS).sort(), documented, 'ACCESS has one entry per documented operation');
+    assert.deepEqual(Object.keys(requests).sort(), documented, 'every operation has a request builder');
+    for (const op of ops) {
+      const access = ACCESS[op.operationId]!;
+      assert.ok(access === 'public' || access === 'authenticated' || (PERMISSIONS as readonly string[]).includes(access), op.operationId);
+      assert.equal(op.public, access === 'public', `${op.operationId}: the document's security says ${op.public ? 'public' : 'bearer'}`);
+    }
+    // Every permission guards something, and every role is tried.
+    const used = new Set(Object.values(ACCESS));
+    for (const permission of PERMISSIONS) assert.ok(used.has(permission), `${permission} guards no operation`);
+    for (const role of ROLES) assert.ok(callers.some((c) => c.role === role && c.kind === 'user'), role);
+  });
+
+  test('every credential × every operation: allowed exactly when the role has the permission, else 403; no credential 401', async () => {
+    const failures: string[] = [];
+    let allowedCount = 0;
+    for (const caller of callers) {
+      for (const op of ops) {
+        const expected = expectation(caller, op.operationId);
+        const req = await requests[op.operationId]!(caller, expected === 'allowed');
+        const res = await call(caller, req);
+        const where = `${caller.name} → ${op.operationId} (${req.method} ${req.url})`;
+        if (expected === 'allowed') {
+          allowedCount++;
+          if (res.status < 200 || res.status > 299) failures.push(`${where}: expected 2xx, got ${res.status} ${res.raw.slice(0, 200)}`);
+          else if (op.operationId === 'changePassword') caller.password = (req.body as { newPassword: string }).newPassword;
+        } else {
+          const code = expected === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+          if (res.status !== expected || res.body?.error?.code !== code) failures.push(`${where}: expected ${expected} ${code}, got ${res.status} ${res.raw.slice(0, 200)}`);
+        }
+      }
+    }
+    assert.equal(failures.length, 0, `${failures.length} wrong answers:\n${failures.join('\n')}`);
+    assert.ok(allowedCount > 150, `only ${allowedCount} allowed requests`);
+    // The credentials still work after the whole matrix (nothing revoked a session or token by accident).
+    for (const caller of callers.filter((c) => c.kind !== 'none')) assert.equal((await call(caller, { method: 'GET', url: '/v1/auth/me' })).status, 200, caller.name);
+  });
+
+  test('a customer sees its own organization only, and cannot write', async () => {
+    const customerCallers = callers.filter((c) => c.role === 'customer-admin' || c.role === 'customer-member');
+    assert.equal(customerCallers.length, 4);
+    const bIds = new Set<string>([B.customer.id, B.product.id, B.policy.id, B.license.id, B.user.user.id, shared.licenseB.id]);
+    const failures: string[] = [];
+    const fail = (caller: Caller, message: string) => failures.push(`${caller.name}: ${message}`);
+
+    for (const caller of customerCallers) {
+      const perms = ROLE_PERMISSIONS[caller.role!];
+      const get = (url: string) => call(caller, { method: 'GET', url });
+      const readAll = async (url: string): Promise<any[]> => {
+        const items: any[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: Answer = await get(`${url}${url.includes('?') ? '&' : '?'}limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+          if (res.status !== 200) {
+            fail(caller, `GET ${url}: ${res.status} ${res.raw.slice(0, 200)}`);
+            return items;
+          }
+          items.push(...res.body.data);
+          cursor = res.body.nextCursor;
+        } while (cursor);
+        return items;
+      };
+      const leaks = (what: string, value: unknown) => {
+        const text = JSON.stringify(value);
+        for (const id of bIds) if (text.includes(id)) fail(caller, `${what} mentions organization B's ${id}`);
+        if (text.includes('org B only')) fail(caller, `${what} shows organization B's notes`);
+      };
+
+      // Lists: only A.
+      const licenses = await readAll('/v1/licenses');
+      if (!licenses.some((l) => l.id === A.license.id) || !licenses.some((l) => l.id === shared.licenseA.id)) fail(caller, "A's licenses are missing from the list");
+      for (const l of licenses) if (l.customerId !== A.customer.id) fail(caller, `the license list holds ${l.id} of ${l.customerId}`);
+      leaks('the license list', licenses);
+      for (const filter of [`customerId=${B.customer.id}`, `productId=${B.product.id}`, `policyId=${B.policy.id}`, `q=${encodeURIComponent(B.license.name)}`]) {
+        const filtered = await readAll(`/v1/licenses?${filter}`);
+        leaks(`the license list filtered by ${filter}`, filtered);
+      }
+
+      const customers = await readAll('/v1/customers');
+      assert.deepEqual(customers.map((c) => c.id), [A.customer.id], `${caller.name}: the customer list`);
+      leaks('the customer list', await readAll(`/v1/customers?email=${encodeURIComponent(B.customer.email)}`));
+
+      const products = await readAll('/v1/products');
+      assert.deepEqual(new Set(products.map((p) => p.id)), new Set([A.product.id, shared.product.id]), `${caller.name}: the product list is the products A holds licenses for`);
+
+      // B's objects: 404, or 403 where the role lacks the permission anyway.
+      const hidden: [string, Permission][] = [
+        [`/v1/licenses/${B.license.id}`, 'licenses:read'],
+        [`/v1/licenses/${shared.licenseB.id}`, 'licenses:read'],
+        [`/v1/licenses/${B.license.id}/key`, 'licenses:reveal'],
+        [`/v1/licenses/${B.license.id}/events`, 'licenses:read'],
+        [`/v1/licenses/lookup?key=${encodeURIComponent(B.license.key)}`, 'licenses:read'],
+        [`/v1/customers/${B.customer.id}`, 'customers:read'],
+        [`/v1/users/${B.user.user.id}`, 'users:read'],
+        [`/v1/products/${B.product.id}`, 'products:read'],
+        [`/v1/products/${B.product.code}`, 'products:read'],
+        [`/v1/policies/${B.policy.id}`, 'policies:read'],
+      ];
+      for (const [url, permission] of hidden) {
+        const res = await get(url);
+        const expected = perms.has(permission) ? 404 : 403;
+        if (res.status !== expected) fail(caller, `GET ${url}: expected ${expected}, got ${res.status} ${res.raw.slice(0, 200)}`);
+        if (res.status < 400) leaks(`GET ${url}`, res.body);
+      }
+      // A's own objects: readable where the role allows.
+      for (const [url, permission] of [
+        [`/v1/licenses/${A.license.id}`, 'licenses:read'],
+        [`/v1/licenses/${A.license.id}/key`, 'licenses:reveal'],
+        [`/v1/customers/${A.customer.id}`, 'customers:read'],
+        [`/v1/users/${A.member.user.id}`, 'users:read'],
+        [`/v1/products/${shared.product.id}`, 'products:read'],
+      ] as [string, Permission][]) {
+        const res = await get(url);
+        const expected = perms.has(permission) ? 200 : 403;
+        if (res.status !== expected) fail(caller, `GET ${url}: expected ${expected}, got ${res.status} ${res.raw.slice(0, 200)}`);
+      }
+
+      if (perms.has('events:read')) {
+        const events = await readAll('/v1/events');
+        if (events.length === 0) fail(caller, 'sees no events of its own organization');
+        for (const e of events) if (e.customerId !== A.customer.id) fail(caller, `the event list holds ${e.id} (${e.action}) of ${e.customerId}`);
+        leaks('the event list', events);
+        leaks('events filtered by target', await readAll(`/v1/events?targetId=${B.license.id}`));
+      }
+      if (perms.has('users:read')) {
+        const users = await readAll('/v1/users');
+        for (const u of users) if (u.customerId !== A.customer.id) fail(caller, `the user list holds ${u.id} (${u.customerId ?? 'staff'})`);
+        leaks('the user list', users);
+        leaks('the user list filtered by B', await readAll(`/v1/users?customerId=${B.customer.id}`));
+      }
+      const me = await get('/v1/auth/me');
+      assert.equal(me.body.actor.customerId, A.customer.id);
+
+      // Writes: refused on A's objects and on B's.
+      const writes: Req[] = [
+        { method: 'PATCH', url: `/v1/licenses/${A.license.id}`, body: { notes: 'x' } },
+        { method: 'PATCH', url: `/v1/licenses/${B.license.id}`, body: { notes: 'x' } },
+        { method: 'POST', url: `/v1/licenses/${B.license.id}/actions/revoke` },
+        { method: 'POST', url: `/v1/licenses/${A.license.id}/actions/suspend` },
+        { method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, customerId: A.customer.id } },
+        { method: 'PATCH', url: `/v1/customers/${A.customer.id}`, body: { notes: 'x' } },
+        { method: 'DELETE', url: `/v1/customers/${B.customer.id}` },
+        { method: 'POST', url: '/v1/users', body: { email: `${unique('sneaky')}@example.com`, role: 'customer-admin', customerId: A.customer.id } },
+        { method: 'PATCH', url: `/v1/users/${B.user.user.id}`, body: { disabled: true } },
+        { method: 'POST', url: '/v1/tokens', body: { name: 'sneaky', role: 'customer-admin', customerId: A.customer.id } },
+        { method: 'PATCH', url: `/v1/products/${A.product.id}`, body: { name: 'x' } },
+      ];
+      for (const w of writes) {
+        const res = await call(caller, w);
+        if (res.status !== 403 || res.body?.error?.code !== 'FORBIDDEN') fail(caller, `${w.method} ${w.url}: expected 403, got ${res.status} ${res.raw.slice(0, 200)}`);
+      }
+    }
+    assert.equal(failures.length, 0, `${failures.length} problems:\n${failures.join('\n')}`);
+    // Organization B's own view is the mirror image.
+    const bView = client(t.app, B.token);
+    const bLicenses = (await bView.get('/v1/licenses?limit=100')).body.data;
+    assert.deepEqual(new Set(bLicenses.map((l: any) => l.id)), new Set([B.license.id, shared.licenseB.id]));
+    assert.equal((await bView.get(`/v1/licenses/${A.license.id}`)).status, 404);
+  });
+
+  test('staff see every organization', async () => {
+    for (const caller of callers.filter((c) => c.role !== null && c.kind !== 'none' && ROLE_PERMISSIONS[c.role].has('licenses:read') && !c.role.startsWith('customer'))) {
+      const res = await call(caller, { method: 'GET', url: `/v1/licenses/${B.license.id}` });
+      assert.equal(res.status, 200, caller.name);
+      const customers = await call(caller, { method: 'GET', url: '/v1/customers?limit=100' });
+      const ids = customers.body.data.map((c: any) => c.id);
+      assert.ok(ids.includes(A.customer.id) && ids.includes(B.customer.id), caller.name);
+    }
+  });
+});
