@@ -44,6 +44,13 @@ export interface EventFilter {
   cursor?: string;
 }
 
+/** Staff notes are internal; customers reading their organization's history do not see them. */
+function withoutStaffNotes(event: AuditEvent): AuditEvent {
+  const strip = (value: unknown) =>
+    value !== null && typeof value === 'object' && 'notes' in value ? { ...(value as Record<string, unknown>), notes: null } : value;
+  return { ...event, before: strip(event.before), after: strip(event.after) };
+}
+
 function toEvent(row: EventsTable): AuditEvent {
   return {
     id: row.id,
@@ -98,6 +105,7 @@ export class EventsService {
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.cursor) query = query.where('id', '<', filter.cursor);
     const rows = await query.execute();
-    return page(rows.map(toEvent), filter.limit);
+    const events = rows.map(toEvent);
+    return page(ctx.actor.scope.customerId !== undefined ? events.map(withoutStaffNotes) : events, filter.limit);
   }
 }

@@ -149,7 +149,7 @@ export class LicensesService {
   async get(ctx: RequestContext, id: string): Promise<License> {
     const row = await findLicenseRow(this.db, ctx.actor, id);
     if (!row) throw notFound('License', id);
-    return this.presentRow(row);
+    return forViewer(ctx, this.presentRow(row));
   }
 
   /** Finds a license by its key, within what the actor may see (for staff tools and the CLI). */
@@ -163,7 +163,7 @@ export class LicensesService {
 
   async list(ctx: RequestContext, filter: LicenseFilter): Promise<Page<License>> {
     const rows = await listLicenseRows(this.db, ctx.actor, filter, this.clock.now());
-    return page(rows.map((r) => this.presentRow(r)), filter.limit);
+    return page(rows.map((r) => forViewer(ctx, this.presentRow(r))), filter.limit);
   }
 
   async revealKey(ctx: RequestContext, id: string): Promise<{ id: string; key: string }> {
@@ -275,6 +275,11 @@ export class LicensesService {
     const base = Date.parse(expiresAt) > now.getTime() ? new Date(expiresAt) : now;
     return addDays(base, days).toISOString();
   }
+}
+
+/** Staff notes are internal: a customer reading its own licenses does not see them. */
+function forViewer(ctx: RequestContext, license: License): License {
+  return ctx.actor.scope.customerId !== undefined ? { ...license, notes: null } : license;
 }
 
 function transition(message: string): AppError {

@@ -181,6 +181,13 @@ forEachDialect('licenses API', (dialect) => {
     const history = await ctx.api.get(`/v1/licenses/${license.id}/events`);
     assert.equal(history.body.data[0].action, 'license.updated');
     assert.equal(history.body.data[0].before.name, license.name);
+    // The customer sees its license and its history, but not the vendor's internal notes.
+    const member = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', license.customerId);
+    const seen = await client(ctx.t.app, member.token).get(`/v1/licenses/${license.id}`);
+    assert.deepEqual([seen.status, seen.body.billing.paymentStatus, seen.body.notes], [200, 'paid', null]);
+    const seenHistory = await client(ctx.t.app, member.token).get(`/v1/licenses/${license.id}/events`);
+    assert.equal(seenHistory.body.data[0].after.notes, null);
+    assert.equal(seenHistory.body.data[0].after.name, 'Renamed');
   });
 
   test('pagination walks every license once', async () => {
