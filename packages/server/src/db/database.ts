@@ -43,8 +43,37 @@ export function openDatabase(database: Config['database']): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and parsing and planning a statement costs more
+ * than running an indexed lookup. This keeps the most recently used prepared statements by SQL text
+ * (bounded: multi-row inserts produce one text per row count). Reusing a statement is safe because the
+ * driver hands its single connection to one query (or one transaction, or one stream) at a time, and
+ * SQLite re-prepares a statement by itself after a schema change.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 200): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement !== undefined) {
+        // Most recently used last, so the first entry is the one to evict.
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }
 
 /** Converts a stored timestamp (Date from pg, ISO text from SQLite) to ISO-8601 UTC. */

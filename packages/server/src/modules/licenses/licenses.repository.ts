@@ -1,4 +1,4 @@
-import type { Selectable, SelectQueryBuilder } from 'kysely';
+import { createQueryId, type CompiledQuery, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database, LicensesTable } from '../../db/schema.js';
@@ -145,7 +145,8 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   if (filter.policyId) query = query.where('licenses.policy_id', '=', filter.policyId);
   if (filter.customerId) query = query.where('licenses.customer_id', '=', filter.customerId);
   if (filter.type) query = query.where('licenses.type', '=', filter.type);
-  if (filter.expiresBefore) query = query.where('licenses.expires_at', '<', filter.expiresBefore);
+  // Stored timestamps are ISO-8601 UTC (text on SQLite): compare with the same form, whatever offset was sent.
+  if (filter.expiresBefore) query = query.where('licenses.expires_at', '<', new Date(filter.expiresBefore).toISOString());
   if (filter.q) {
     const like = `%${filter.q.toLowerCase()}%`;
     const hint = filter.q.toUpperCase();
@@ -179,16 +180,35 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   return query.execute();
 }
 
-/** The hot-path lookup for validation: the license with its product code and the policy's domain rule. */
-export async function findForValidation(db: Executor, keyDigest: string) {
+function validationQuery(db: Executor, keyDigest: string) {
   return db
     .selectFrom('licenses')
     .innerJoin('products', 'products.id', 'licenses.product_id')
     .innerJoin('policies', 'policies.id', 'licenses.policy_id')
     .selectAll('licenses')
     .select(['products.code as product_code', 'policies.enforce_domains'])
-    .where('licenses.key_digest', '=', keyDigest)
-    .executeTakeFirst();
+    .where('licenses.key_digest', '=', keyDigest);
+}
+
+export type ValidationRow = LicenseRow & { product_code: string; enforce_domains: number };
+
+/** The lookup compiled once per database handle: only the digest parameter changes between calls. */
+const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<ValidationRow>>();
+
+/**
+ * The hot-path lookup for validation: the license with its product code and the policy's domain rule.
+ * Building and compiling the query costs more than running it, so it is compiled once (with a
+ * placeholder digest) and executed with each request's digest as its one parameter.
+ */
+export async function findForValidation(db: Executor, keyDigest: string): Promise<ValidationRow | undefined> {
+  let compiled = compiledValidationQueries.get(db);
+  if (compiled === undefined) {
+    compiled = validationQuery(db, '').compile() as CompiledQuery<ValidationRow>;
+    if (compiled.parameters.length !== 1) throw new Error('the validation query must take exactly one parameter');
+    compiledValidationQueries.set(db, compiled);
+  }
+  const { rows } = await db.executeQuery<ValidationRow>({ query: compiled.query, sql: compiled.sql, parameters: [keyDigest], queryId: createQueryId() });
+  return rows[0];
 }
 
 export async function findKeyCiphertext(db: Executor, id: string): Promise<string | undefined> {

@@ -1,4 +1,8 @@
+import { createQueryId, type CompiledQuery } from 'kysely';
 import type { Db } from '../../db/database.js';
+
+/** The inserted columns, in the order of the parameters `write` passes: at, license_id, code, fingerprint, ip, user_agent. */
+const INSERT_COLUMNS = 6;
 
 export interface ValidationLogEntry {
   at: string;
@@ -18,6 +22,7 @@ export class ValidationLog {
   private buffer: ValidationLogEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private readonly inserts = new Map<number, CompiledQuery>();
 
   constructor(
     private readonly db: Db,
@@ -50,19 +55,11 @@ export class ValidationLog {
     try {
       // 6 columns × 1000 rows stays well below both dialects' bound-parameter limits.
       for (let i = 0; i < batch.length; i += 1000) {
-        await this.db
-          .insertInto('validations')
-          .values(
-            batch.slice(i, i + 1000).map((e) => ({
-              at: e.at,
-              license_id: e.licenseId,
-              code: e.code,
-              fingerprint: e.fingerprint,
-              ip: e.ip,
-              user_agent: e.userAgent,
-            })),
-          )
-          .execute();
+        const rows = batch.slice(i, i + 1000);
+        const parameters: unknown[] = [];
+        for (const e of rows) parameters.push(e.at, e.licenseId, e.code, e.fingerprint, e.ip, e.userAgent);
+        const compiled = this.insertFor(rows.length);
+        await this.db.executeQuery({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
       }
     } catch (error) {
       this.options.onError?.(error);
@@ -70,6 +67,22 @@ export class ValidationLog {
       this.buffer = [...batch, ...this.buffer].slice(-max);
       this.timer ??= setTimeout(() => void this.flush(), 1000);
     }
+  }
+
+  /**
+   * The multi-row insert for `rows` entries, built and compiled once per row count (a full batch is
+   * always the same size under load) and executed with the flattened values as parameters.
+   */
+  private insertFor(rows: number): CompiledQuery {
+    let compiled = this.inserts.get(rows);
+    if (compiled === undefined) {
+      const blank = { at: '', license_id: '', code: '', fingerprint: '', ip: '', user_agent: '' };
+      compiled = this.db.insertInto('validations').values(Array.from({ length: rows }, () => blank)).compile();
+      if (compiled.parameters.length !== rows * INSERT_COLUMNS) throw new Error('unexpected validation log insert shape');
+      if (this.inserts.size >= 16) this.inserts.delete(this.inserts.keys().next().value!);
+      this.inserts.set(rows, compiled);
+    }
+    return compiled;
   }
 
   async close(): Promise<void> {

@@ -54,21 +54,36 @@ export class ValidationService {
     const canonical = requireKey(input.key);
     const row = await findForValidation(this.db, this.keyring.digest('license-key', canonical));
     const now = this.clock.now();
+    const at = now.toISOString();
     const record = row ? toLicenseRecord(row) : undefined;
+    // Only the facts the rules read (no copy of the whole record per request).
     const outcome = evaluateLicense(
-      record && row ? { ...record, productCode: row.product_code, enforceDomains: Boolean(row.enforce_domains) } : undefined,
+      record && row
+        ? {
+            startsAt: record.startsAt,
+            expiresAt: record.expiresAt,
+            graceEndsAt: record.graceEndsAt,
+            suspendedAt: record.suspendedAt,
+            revokedAt: record.revokedAt,
+            productId: record.productId,
+            productCode: row.product_code,
+            features: record.features,
+            domains: record.domains,
+            enforceDomains: Boolean(row.enforce_domains),
+          }
+        : undefined,
       input,
       now,
     );
     this.log.record({
-      at: now.toISOString(),
+      at,
       licenseId: record?.id ?? null,
       code: outcome.code,
       fingerprint: input.fingerprint ?? null,
       ip: meta.ip,
       userAgent: meta.userAgent?.slice(0, 300) ?? null,
     });
-    const result: ValidateResult = { ...outcome, ts: now.toISOString() };
+    const result: ValidateResult = { valid: outcome.valid, code: outcome.code, detail: outcome.detail, ts: at };
     if (input.nonce !== undefined) result.nonce = input.nonce;
     if (record && row) result.license = this.licenses.present(record, row.product_code);
     return result;

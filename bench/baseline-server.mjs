@@ -1,0 +1,24 @@
+// The baseline for `npm run bench`: a bare Fastify 5 server (the same fastify package the Keyhaven server
+// uses) with one POST route that parses the JSON body and answers a constant JSON body of the same shape
+// and size as a real validateLicense answer. No schema, no hooks, no logging, no signing, no database.
+//
+//   PORT=8099 BODY_FILE=/path/to/body.json node bench/baseline-server.mjs
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const Fastify = createRequire(path.join(root, 'packages/server/package.json'))('fastify');
+
+const port = Number(process.env.PORT || 8099);
+const host = process.env.HOST || '127.0.0.1';
+const body = process.env.BODY_FILE ? JSON.parse(readFileSync(process.env.BODY_FILE, 'utf8')) : { valid: true, code: 'VALID', detail: 'The license is valid' };
+
+const app = Fastify({ logger: false });
+app.post('/v1/licenses/validate', async () => body);
+app.get('/health', async () => ({ status: 'ok' }));
+
+await app.listen({ port, host });
+process.stdout.write(`baseline listening on http://${host}:${port}\n`);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => app.close().then(() => process.exit(0)));
