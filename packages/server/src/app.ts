@@ -24,6 +24,16 @@ import { createServices, type Deps, type Services } from './services.js';
 
 export const VERSION = '0.1.0';
 
+/**
+ * Request ids unique across processes and restarts without a CSPRNG call per request: a random
+ * per-process prefix and a counter.
+ */
+function requestIds(): () => string {
+  const prefix = 'req_' + randomBytes(6).toString('base64url') + '_';
+  let counter = 0;
+  return () => prefix + (counter++).toString(36);
+}
+
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
 }
@@ -35,7 +45,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    genReqId: () => 'req_' + randomBytes(9).toString('base64url'),
+    genReqId: requestIds(),
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
@@ -46,10 +56,6 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
 
   registerErrorHandling(app);
   registerSchemaValidation(app);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
 
   // Before any plugin adds routes, so that every route, the documentation's included, passes the check.
   registerAccessLayer(app, services.auth);

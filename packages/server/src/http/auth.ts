@@ -22,21 +22,29 @@ export function registerAccessLayer(app: FastifyInstance, auth: AuthService): vo
     throw new Error(`Route ${route.method} ${url} declares no access rule (config.access)`);
   });
 
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: public client routes (the hot path) pass through without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
     const access = request.routeOptions.config?.access;
     if (!access) {
       // Only the not-found handler has no rule; anything else would be a route that slipped past onRoute.
-      if (request.is404) return;
-      throw new AppError('FORBIDDEN', 'This route has no access rule');
+      if (request.is404) return done();
+      return done(new AppError('FORBIDDEN', 'This route has no access rule'));
     }
-    if ('public' in access) return;
+    if ('public' in access) return done();
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new AppError('UNAUTHENTICATED', 'Send Authorization: Bearer <token> (a session or API token)');
-    const actor = await auth.authenticate(match[1]!);
-    if ('permission' in access && !can(actor, access.permission)) {
-      throw new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${access.permission}`);
-    }
-    request.actor = actor;
+    if (!match) return done(new AppError('UNAUTHENTICATED', 'Send Authorization: Bearer <token> (a session or API token)'));
+    auth.authenticate(match[1]!).then(
+      (actor) => {
+        if ('permission' in access && !can(actor, access.permission)) {
+          return done(new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${access.permission}`));
+        }
+        request.actor = actor;
+        done();
+      },
+      (error: Error) => done(error),
+    );
   });
+
 }

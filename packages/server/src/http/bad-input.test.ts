@@ -102,6 +102,12 @@ function typeOf(value: unknown): string {
 }
 
 function nonNull(schema: JsonSchema): { schema: JsonSchema; nullable: boolean } {
+  // `T | null` is written either as `type: [t, "null"]` (scalars) or as `anyOf: [T, {type: "null"}]`.
+  if (Array.isArray(schema.type)) {
+    const [type, ...rest] = schema.type.filter((t) => t !== 'null');
+    if (rest.length > 0) throw new Error(`unexpected multi-type schema ${JSON.stringify(schema)}`);
+    return { schema: { ...schema, type }, nullable: schema.type.includes('null') };
+  }
   if (!schema.anyOf) return { schema, nullable: false };
   const nullable = schema.anyOf.some((s) => s.type === 'null');
   return { schema: schema.anyOf.find((s) => s.type !== 'null') ?? {}, nullable };

@@ -1,6 +1,6 @@
 /** JSON Schema as it appears in the OpenAPI document (only the parts the tests read). */
 export interface JsonSchema {
-  type?: string;
+  type?: string | string[];
   format?: string;
   pattern?: string;
   enum?: unknown[];

@@ -185,12 +185,45 @@ function validationQuery(db: Executor, keyDigest: string) {
     .selectFrom('licenses')
     .innerJoin('products', 'products.id', 'licenses.product_id')
     .innerJoin('policies', 'policies.id', 'licenses.policy_id')
-    .selectAll('licenses')
-    .select(['products.code as product_code', 'policies.enforce_domains'])
+    // Only what the rules and the client's view of the license read: no key material, billing or notes.
+    .select([
+      'licenses.id',
+      'licenses.name',
+      'licenses.product_id',
+      'licenses.type',
+      'licenses.starts_at',
+      'licenses.expires_at',
+      'licenses.grace_ends_at',
+      'licenses.suspended_at',
+      'licenses.revoked_at',
+      'licenses.max_machines',
+      'licenses.floating',
+      'licenses.heartbeat_seconds',
+      'licenses.features',
+      'licenses.domains',
+      'products.code as product_code',
+      'policies.enforce_domains',
+    ])
     .where('licenses.key_digest', '=', keyDigest);
 }
 
-export type ValidationRow = LicenseRow & { product_code: string; enforce_domains: number };
+export type ValidationRow = Pick<
+  LicenseRow,
+  | 'id'
+  | 'name'
+  | 'product_id'
+  | 'type'
+  | 'starts_at'
+  | 'expires_at'
+  | 'grace_ends_at'
+  | 'suspended_at'
+  | 'revoked_at'
+  | 'max_machines'
+  | 'floating'
+  | 'heartbeat_seconds'
+  | 'features'
+  | 'domains'
+> & { product_code: string; enforce_domains: number };
 
 /** The lookup compiled once per database handle: only the digest parameter changes between calls. */
 const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<ValidationRow>>();

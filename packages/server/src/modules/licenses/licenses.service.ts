@@ -22,7 +22,9 @@ import {
   type LicenseRecord,
   type LicenseRowWithProduct,
   type LicenseType,
+  type ValidationRow,
 } from './licenses.repository.js';
+import { parseJson, toIso } from '../../db/database.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
 
@@ -33,6 +35,26 @@ export interface License extends LicenseRecord {
   status: LicenseStatus;
   activeMachines: number;
 }
+
+/** What a client application is told about its license (no billing, notes, customer or key material). */
+export type ClientLicense = Pick<
+  License,
+  | 'id'
+  | 'name'
+  | 'product'
+  | 'productId'
+  | 'type'
+  | 'status'
+  | 'startsAt'
+  | 'expiresAt'
+  | 'graceEndsAt'
+  | 'features'
+  | 'domains'
+  | 'maxMachines'
+  | 'activeMachines'
+  | 'floating'
+  | 'heartbeatSeconds'
+>;
 
 export interface CreateLicenseInput {
   policyId: string;
@@ -86,6 +108,34 @@ export class LicensesService {
 
   present(record: LicenseRecord, productCode: string): License {
     return { ...record, product: productCode, status: licenseStatus(record, this.clock.now()), activeMachines: 0 };
+  }
+
+  /** The client view straight from the validation lookup's row (the hot path: no full record is built). */
+  presentForClient(row: ValidationRow): ClientLicense {
+    const facts = {
+      startsAt: toIso(row.starts_at),
+      expiresAt: toIso(row.expires_at),
+      graceEndsAt: toIso(row.grace_ends_at),
+      suspendedAt: toIso(row.suspended_at),
+      revokedAt: toIso(row.revoked_at),
+    };
+    return {
+      id: row.id,
+      name: row.name,
+      product: row.product_code,
+      productId: row.product_id,
+      type: row.type as LicenseType,
+      status: licenseStatus(facts, this.clock.now()),
+      startsAt: facts.startsAt,
+      expiresAt: facts.expiresAt,
+      graceEndsAt: facts.graceEndsAt,
+      features: parseJson(row.features, []),
+      domains: parseJson(row.domains, []),
+      maxMachines: row.max_machines,
+      activeMachines: 0,
+      floating: Boolean(row.floating),
+      heartbeatSeconds: row.heartbeat_seconds,
+    };
   }
 
   private presentRow(row: LicenseRowWithProduct): License {

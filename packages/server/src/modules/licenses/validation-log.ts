@@ -31,8 +31,8 @@ export class ValidationLog {
 
   record(entry: ValidationLogEntry): void {
     this.buffer.push(entry);
-    if (this.buffer.length >= (this.options.batchSize ?? 500)) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 250);
+    if (this.buffer.length >= (this.options.batchSize ?? 1000)) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 1000);
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */

@@ -3,8 +3,9 @@ import type { Db } from '../../db/database.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { parseLicenseKey } from './license-key.js';
-import { findForValidation, toLicenseRecord } from './licenses.repository.js';
-import type { License, LicensesService } from './licenses.service.js';
+import { findForValidation } from './licenses.repository.js';
+import { toIso } from '../../db/database.js';
+import type { ClientLicense, LicensesService } from './licenses.service.js';
 import { evaluateLicense, type ValidationCode } from './validation.js';
 import type { ValidationLog } from './validation-log.js';
 
@@ -24,7 +25,7 @@ export interface ValidateResult {
   detail: string;
   ts: string;
   nonce?: string;
-  license?: License;
+  license?: ClientLicense;
 }
 
 /** Who asked: recorded with every validation. */
@@ -55,20 +56,19 @@ export class ValidationService {
     const row = await findForValidation(this.db, this.keyring.digest('license-key', canonical));
     const now = this.clock.now();
     const at = now.toISOString();
-    const record = row ? toLicenseRecord(row) : undefined;
-    // Only the facts the rules read (no copy of the whole record per request).
+    const license = row ? this.licenses.presentForClient(row) : undefined;
     const outcome = evaluateLicense(
-      record && row
+      license && row
         ? {
-            startsAt: record.startsAt,
-            expiresAt: record.expiresAt,
-            graceEndsAt: record.graceEndsAt,
-            suspendedAt: record.suspendedAt,
-            revokedAt: record.revokedAt,
-            productId: record.productId,
-            productCode: row.product_code,
-            features: record.features,
-            domains: record.domains,
+            startsAt: license.startsAt,
+            expiresAt: license.expiresAt,
+            graceEndsAt: license.graceEndsAt,
+            suspendedAt: toIso(row.suspended_at),
+            revokedAt: toIso(row.revoked_at),
+            productId: license.productId,
+            productCode: license.product,
+            features: license.features,
+            domains: license.domains,
             enforceDomains: Boolean(row.enforce_domains),
           }
         : undefined,
@@ -77,7 +77,7 @@ export class ValidationService {
     );
     this.log.record({
       at,
-      licenseId: record?.id ?? null,
+      licenseId: license?.id ?? null,
       code: outcome.code,
       fingerprint: input.fingerprint ?? null,
       ip: meta.ip,
@@ -85,7 +85,7 @@ export class ValidationService {
     });
     const result: ValidateResult = { valid: outcome.valid, code: outcome.code, detail: outcome.detail, ts: at };
     if (input.nonce !== undefined) result.nonce = input.nonce;
-    if (record && row) result.license = this.licenses.present(record, row.product_code);
+    if (license) result.license = license;
     return result;
   }
 }
