@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { commonErrors, IdParams, Page } from '../../http/schemas.js';
+import { commonErrors, IdParams, ListQuery, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { EventSchema } from '../events/events.schemas.js';
@@ -12,7 +12,6 @@ import {
   LookupLicenseQuery,
   UpdateLicenseBody,
 } from './licenses.schemas.js';
-import { ListQuery } from '../../http/schemas.js';
 
 /** Staff (and customer read-only) license operations. */
 export function licenseRoutes(app: App, { licenses, events }: Services): void {
