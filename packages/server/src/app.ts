@@ -17,7 +17,10 @@ import { customerRoutes } from './modules/customers/customers.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
 import { clientRoutes } from './modules/licenses/client.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
+import { machineRoutes } from './modules/machines/machines.routes.js';
+import { offlineRoutes } from './modules/offline/offline.routes.js';
 import { policyRoutes } from './modules/policies/policies.routes.js';
+import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { createServices, type Deps, type Services } from './services.js';
@@ -112,6 +115,9 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   authRoutes(app, services, { signInRateLimit: config.signInRateLimit });
   licenseRoutes(app, services);
   clientRoutes(app, services, { rateLimit: config.clientRateLimit });
+  machineRoutes(app, services, { rateLimit: config.clientRateLimit });
+  offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
+  usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   eventRoutes(app, services);
 
   app.addHook('onClose', async () => {

@@ -11,6 +11,9 @@ import { ValidationLog } from './modules/licenses/validation-log.js';
 import { ValidationService } from './modules/licenses/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
+import { MachinesService } from './modules/machines/machines.service.js';
+import { OfflineService } from './modules/offline/offline.service.js';
+import { UsageService } from './modules/usage/usage.service.js';
 import { UsersService } from './modules/users/users.service.js';
 
 /** What the app is built from. Tests pass their own clock; everything else is real. */
@@ -39,6 +42,9 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   });
   const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers);
   const validationLog = new ValidationLog(db, { onError: onLogError });
-  const validation = new ValidationService(db, clock, keyring, licenses, validationLog);
-  return { events, products, policies, customers, users, auth, licenses, validation, validationLog, signer: deps.signer, database: deps.database };
+  const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses);
+  const usage = new UsageService(db, clock, events, licenses, machines);
+  const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
+  const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
+  return { events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

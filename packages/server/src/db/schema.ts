@@ -32,6 +32,8 @@ export interface PoliciesTable {
   grace_days: number;
   features: JsonText;
   enforce_domains: Bool;
+  /** [{feature, limit, period}] */
+  meters: JsonText;
   metadata: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -109,6 +111,7 @@ export interface LicensesTable {
   heartbeat_seconds: number | null;
   features: JsonText;
   domains: JsonText;
+  meters: JsonText;
   billing: JsonText;
   notes: string | null;
   metadata: JsonText;
@@ -150,6 +153,30 @@ export interface SigningKeysTable {
   created_at: Timestamp;
 }
 
+export interface MachinesTable {
+  id: string;
+  license_id: string;
+  fingerprint: string;
+  name: string | null;
+  hostname: string | null;
+  platform: string | null;
+  ip: string | null;
+  metadata: JsonText;
+  activated_at: Timestamp;
+  last_heartbeat_at: Timestamp | null;
+  /** null: node-locked (the seat is held until deactivated); else the floating lease's end. */
+  lease_expires_at: Timestamp | null;
+}
+
+export interface UsageCountersTable {
+  license_id: string;
+  feature: string;
+  used: number;
+  /** The start of the current reset period; the counter counts from here. */
+  period_start: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   products: ProductsTable;
   policies: PoliciesTable;
@@ -161,4 +188,6 @@ export interface Database {
   events: EventsTable;
   validations: ValidationsTable;
   signing_keys: SigningKeysTable;
+  machines: MachinesTable;
+  usage_counters: UsageCountersTable;
 }

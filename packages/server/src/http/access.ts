@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   'licenses:lifecycle',
   'licenses:revoke',
   'licenses:reveal',
+  'machines:read',
+  'machines:write',
   'events:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -28,7 +30,7 @@ export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 export type Role = StaffRole | CustomerRole;
 export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
 
-const READS: Permission[] = ['products:read', 'policies:read', 'customers:read', 'licenses:read', 'events:read'];
+const READS: Permission[] = ['products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 
 /**
@@ -39,11 +41,11 @@ const ALL = new Set<Permission>(PERMISSIONS);
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
-  support: new Set<Permission>([...READS, 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal']),
+  support: new Set<Permission>([...READS, 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write']),
   'read-only': new Set<Permission>(READS),
-  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'users:read', 'events:read']),
-  'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read']),
+  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'users:read', 'events:read']),
+  'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'machines:read']),
 };
 
 /** Which roles a role may hand out (to users or tokens): never more than it has. */
@@ -71,7 +73,8 @@ export interface Scope {
 
 /** Who is making a request, resolved once by the auth layer from the credential. */
 export interface Actor {
-  readonly type: 'user' | 'token' | 'admin-token' | 'system';
+  /** `license`: a client application, identified by the license key it sent. */
+  readonly type: 'user' | 'token' | 'admin-token' | 'system' | 'license';
   readonly id: string | null;
   readonly role: Role;
   readonly scope: Scope;

@@ -1,6 +1,8 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../database.js';
 import * as m0001 from './0001_core.js';
+import * as m0002 from './0002_machines.js';
+import * as m0003 from './0003_usage.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -16,6 +18,8 @@ type MigrationModule = { up(db: Kysely<any>, ctx: MigrationContext): Promise<voi
 /** The one ordered migration set, applied by `keyhaven migrate` and at every start. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
+  '0002_machines': m0002,
+  '0003_usage': m0003,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

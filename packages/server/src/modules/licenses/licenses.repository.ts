@@ -1,9 +1,10 @@
-import { createQueryId, type CompiledQuery, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { createQueryId, type CompiledQuery, type ExpressionBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database, LicensesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { LicenseStatus } from './license-status.js';
+import type { Meter } from '../usage/meters.js';
 
 export const LICENSE_TYPES = ['commercial', 'trial', 'subscription', 'custom', 'educational', 'nfr', 'internal'] as const;
 export type LicenseType = (typeof LICENSE_TYPES)[number];
@@ -35,6 +36,7 @@ export interface LicenseRecord {
   heartbeatSeconds: number | null;
   features: string[];
   domains: string[];
+  meters: Meter[];
   billing: Billing;
   notes: string | null;
   metadata: Record<string, unknown>;
@@ -64,6 +66,7 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     heartbeatSeconds: row.heartbeat_seconds,
     features: parseJson(row.features, []),
     domains: parseJson(row.domains, []),
+    meters: parseJson(row.meters, []),
     billing: parseJson(row.billing, { invoiceLinks: [], paymentStatus: null, purchaseMethod: null, reference: null }),
     notes: row.notes,
     metadata: parseJson(row.metadata, {}),
@@ -91,6 +94,7 @@ function toRow(r: LicenseRecord) {
     heartbeat_seconds: r.heartbeatSeconds,
     features: JSON.stringify(r.features),
     domains: JSON.stringify(r.domains),
+    meters: JSON.stringify(r.meters),
     billing: JSON.stringify(r.billing),
     notes: r.notes,
     metadata: JSON.stringify(r.metadata),
@@ -117,14 +121,29 @@ export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licen
   return q;
 }
 
-export type LicenseRowWithProduct = LicenseRow & { product_code: string };
+export type LicenseRowWithProduct = LicenseRow & { product_code: string; active_machines: number | null };
 
-function selectWithProduct(db: Executor) {
-  return db.selectFrom('licenses').innerJoin('products', 'products.id', 'licenses.product_id').selectAll('licenses').select('products.code as product_code');
+/** Seats held at `nowIso`: node-locked machines, and floating ones whose lease has not lapsed. */
+function activeMachines(eb: ExpressionBuilder<Database, 'licenses'>, nowIso: string) {
+  return eb
+    .selectFrom('machines')
+    .select((m) => m.fn.countAll<number>().as('n'))
+    .whereRef('machines.license_id', '=', 'licenses.id')
+    .where((m) => m.or([m('machines.lease_expires_at', 'is', null), m('machines.lease_expires_at', '>', nowIso)]))
+    .as('active_machines');
 }
 
-export async function findLicenseRow(db: Executor, actor: Actor, id: string): Promise<LicenseRowWithProduct | undefined> {
-  return licenseScopeFilter(selectWithProduct(db), actor).where('licenses.id', '=', id).executeTakeFirst();
+function selectWithProduct(db: Executor, now: Date) {
+  const nowIso = now.toISOString();
+  return db
+    .selectFrom('licenses')
+    .innerJoin('products', 'products.id', 'licenses.product_id')
+    .selectAll('licenses')
+    .select((eb) => ['products.code as product_code', activeMachines(eb, nowIso)]);
+}
+
+export async function findLicenseRow(db: Executor, actor: Actor, id: string, now: Date): Promise<LicenseRowWithProduct | undefined> {
+  return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.id', '=', id).executeTakeFirst();
 }
 
 export interface LicenseFilter {
@@ -140,7 +159,7 @@ export interface LicenseFilter {
 }
 
 export async function listLicenseRows(db: Executor, actor: Actor, filter: LicenseFilter, now: Date): Promise<LicenseRowWithProduct[]> {
-  let query = licenseScopeFilter(selectWithProduct(db), actor).orderBy('licenses.id', 'desc').limit(filter.limit + 1);
+  let query = licenseScopeFilter(selectWithProduct(db, now), actor).orderBy('licenses.id', 'desc').limit(filter.limit + 1);
   if (filter.productId) query = query.where('licenses.product_id', '=', filter.productId);
   if (filter.policyId) query = query.where('licenses.policy_id', '=', filter.policyId);
   if (filter.customerId) query = query.where('licenses.customer_id', '=', filter.customerId);
@@ -180,7 +199,10 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   return query.execute();
 }
 
-function validationQuery(db: Executor, keyDigest: string) {
+const NOW = '\u0000now';
+const DIGEST = '\u0000digest';
+
+function validationQuery(db: Executor) {
   return db
     .selectFrom('licenses')
     .innerJoin('products', 'products.id', 'licenses.product_id')
@@ -201,10 +223,13 @@ function validationQuery(db: Executor, keyDigest: string) {
       'licenses.heartbeat_seconds',
       'licenses.features',
       'licenses.domains',
+      'licenses.meters',
+      'licenses.customer_id',
       'products.code as product_code',
       'policies.enforce_domains',
     ])
-    .where('licenses.key_digest', '=', keyDigest);
+    .select((eb) => activeMachines(eb, NOW))
+    .where('licenses.key_digest', '=', DIGEST);
 }
 
 export type ValidationRow = Pick<
@@ -223,7 +248,9 @@ export type ValidationRow = Pick<
   | 'heartbeat_seconds'
   | 'features'
   | 'domains'
-> & { product_code: string; enforce_domains: number };
+  | 'meters'
+  | 'customer_id'
+> & { product_code: string; enforce_domains: number; active_machines: number | null };
 
 /** The lookup compiled once per database handle: only the digest parameter changes between calls. */
 const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<ValidationRow>>();
@@ -233,14 +260,16 @@ const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<Validation
  * Building and compiling the query costs more than running it, so it is compiled once (with a
  * placeholder digest) and executed with each request's digest as its one parameter.
  */
-export async function findForValidation(db: Executor, keyDigest: string): Promise<ValidationRow | undefined> {
+export async function findForValidation(db: Executor, keyDigest: string, now: Date): Promise<ValidationRow | undefined> {
   let compiled = compiledValidationQueries.get(db);
   if (compiled === undefined) {
-    compiled = validationQuery(db, '').compile() as CompiledQuery<ValidationRow>;
-    if (compiled.parameters.length !== 1) throw new Error('the validation query must take exactly one parameter');
+    compiled = validationQuery(db).compile() as CompiledQuery<ValidationRow>;
+    if (compiled.parameters.length !== 2) throw new Error('the validation query must take exactly two parameters');
     compiledValidationQueries.set(db, compiled);
   }
-  const { rows } = await db.executeQuery<ValidationRow>({ query: compiled.query, sql: compiled.sql, parameters: [keyDigest], queryId: createQueryId() });
+  const nowIso = now.toISOString();
+  const parameters = compiled.parameters.map((p) => (p === NOW ? nowIso : p === DIGEST ? keyDigest : p));
+  const { rows } = await db.executeQuery<ValidationRow>({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
   return rows[0];
 }
 

@@ -4,6 +4,7 @@ import { Features } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
 import { VALIDATION_CODES } from './validation.js';
+import { MetersSchema } from '../usage/meters.js';
 
 const Status = StringEnum(LICENSE_STATUSES);
 const LicenseTypeSchema = StringEnum(LICENSE_TYPES);
@@ -47,6 +48,7 @@ export const LicenseSchema = Type.Object({
   graceDays: Type.Integer(),
   suspendedAt: NullableTimestamp,
   revokedAt: NullableTimestamp,
+  meters: MetersSchema,
   billing: BillingSchema,
   notes: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
@@ -65,6 +67,7 @@ const editable = {
   maxMachines: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000 }))),
   features: Type.Optional(Features),
   domains: Type.Optional(Type.Array(Domain, { maxItems: 200 })),
+  meters: Type.Optional(MetersSchema),
   billing: Type.Optional(Type.Partial(BillingSchema, { additionalProperties: false })),
   notes: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
   metadata: Type.Optional(Metadata),

@@ -11,6 +11,7 @@ import type { ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
 import {
+  findForValidation,
   findKeyCiphertext,
   findLicenseRow,
   insertLicense,
@@ -25,6 +26,7 @@ import {
   type ValidationRow,
 } from './licenses.repository.js';
 import { parseJson, toIso } from '../../db/database.js';
+import { normalizeMeters, type Meter } from '../usage/meters.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
 
@@ -66,6 +68,7 @@ export interface CreateLicenseInput {
   maxMachines?: number | null;
   features?: string[];
   domains?: string[];
+  meters?: Meter[];
   billing?: Partial<Billing>;
   notes?: string | null;
   metadata?: Record<string, unknown>;
@@ -106,8 +109,19 @@ export class LicensesService {
     private readonly customers: CustomersService,
   ) {}
 
-  present(record: LicenseRecord, productCode: string): License {
-    return { ...record, product: productCode, status: licenseStatus(record, this.clock.now()), activeMachines: 0 };
+  present(record: LicenseRecord, productCode: string, activeMachines: number): License {
+    return { ...record, product: productCode, status: licenseStatus(record, this.clock.now()), activeMachines };
+  }
+
+  /**
+   * Resolves a license key sent by a client application: the client view and the stored facts, or
+   * undefined when no license has the key. A malformed key is a 400 naming the field.
+   */
+  async resolveKey(key: string): Promise<{ license: ClientLicense; row: ValidationRow } | undefined> {
+    const parsed = parseLicenseKey(key);
+    if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
+    const row = await findForValidation(this.db, this.keyring.digest('license-key', parsed.canonical), this.clock.now());
+    return row ? { license: this.presentForClient(row), row } : undefined;
   }
 
   /** The client view straight from the validation lookup's row (the hot path: no full record is built). */
@@ -132,14 +146,14 @@ export class LicensesService {
       features: parseJson(row.features, []),
       domains: parseJson(row.domains, []),
       maxMachines: row.max_machines,
-      activeMachines: 0,
+      activeMachines: Number(row.active_machines),
       floating: Boolean(row.floating),
       heartbeatSeconds: row.heartbeat_seconds,
     };
   }
 
   private presentRow(row: LicenseRowWithProduct): License {
-    return this.present(toLicenseRecord(row), row.product_code);
+    return this.present(toLicenseRecord(row), row.product_code, Number(row.active_machines));
   }
 
   /** Issues a license from a policy. The full key is in this answer and never again (except by reveal). */
@@ -176,6 +190,7 @@ export class LicensesService {
       heartbeatSeconds: policy.heartbeatSeconds,
       features: [...new Set(input.features ?? policy.features)],
       domains: normalizeDomains(input.domains ?? []),
+      meters: normalizeMeters(input.meters ?? policy.meters),
       billing: { ...EMPTY_BILLING, ...input.billing },
       notes: input.notes ?? null,
       metadata: input.metadata ?? {},
@@ -193,11 +208,11 @@ export class LicensesService {
         after: record,
       });
     });
-    return { license: this.present(record, product.code), key };
+    return { license: this.present(record, product.code, 0), key };
   }
 
   async get(ctx: RequestContext, id: string): Promise<License> {
-    const row = await findLicenseRow(this.db, ctx.actor, id);
+    const row = await findLicenseRow(this.db, ctx.actor, id, this.clock.now());
     if (!row) throw notFound('License', id);
     return forViewer(ctx, this.presentRow(row));
   }
@@ -218,7 +233,7 @@ export class LicensesService {
 
   async revealKey(ctx: RequestContext, id: string): Promise<{ id: string; key: string }> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await findLicenseRow(trx, ctx.actor, id);
+      const row = await findLicenseRow(trx, ctx.actor, id, this.clock.now());
       if (!row) throw notFound('License', id);
       const sealed = await findKeyCiphertext(trx, id);
       const key = this.keyring.decrypt('license-key', sealed!).toString('utf8');
@@ -238,7 +253,7 @@ export class LicensesService {
     change: (license: License) => LicenseRecord,
   ): Promise<License> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await findLicenseRow(trx, ctx.actor, id);
+      const row = await findLicenseRow(trx, ctx.actor, id, this.clock.now());
       if (!row) throw notFound('License', id);
       const before = this.presentRow(row);
       const next = change(before);
@@ -246,7 +261,7 @@ export class LicensesService {
       record.graceEndsAt = graceEndsAt(record.expiresAt, record.graceDays);
       checkDates(record);
       await updateLicenseRow(trx, record);
-      const after = this.present(record, row.product_code);
+      const after = this.present(record, row.product_code, Number(row.active_machines));
       await this.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });
       return after;
     });
@@ -264,6 +279,7 @@ export class LicensesService {
       if (input.maxMachines !== undefined) next.maxMachines = input.maxMachines;
       if (input.features !== undefined) next.features = [...new Set(input.features)];
       if (input.domains !== undefined) next.domains = normalizeDomains(input.domains);
+      if (input.meters !== undefined) next.meters = normalizeMeters(input.meters);
       if (input.billing !== undefined) next.billing = { ...license.billing, ...input.billing };
       if (input.notes !== undefined) next.notes = input.notes;
       if (input.metadata !== undefined) next.metadata = input.metadata;

@@ -142,7 +142,7 @@ forEachDialect('licenses API', (dialect) => {
     await ctx.t.services.validationLog.flush();
     const rows = await ctx.t.deps.database.db.selectFrom('validations').selectAll().where('license_id', '=', license.id).execute();
     assert.equal(rows.length, 1);
-    assert.equal(rows[0]!.code, 'VALID');
+    assert.equal(rows[0]!.code, 'NO_MACHINE', 'a fingerprint was named but nothing is activated');
     assert.equal(rows[0]!.fingerprint, 'fp-1');
     assert.equal(rows[0]!.user_agent, 'test-agent/1');
     assert.ok(rows[0]!.ip);

@@ -22,6 +22,8 @@ function facts(overrides: Partial<ValidationFacts> = {}): ValidationFacts {
     features: ['a', 'b'],
     domains: [],
     enforceDomains: false,
+    maxMachines: null,
+    activeMachines: 0,
     ...overrides,
   };
 }
@@ -134,6 +136,27 @@ describe('validation order', () => {
   });
   test('a grace-period license still fails an earlier check', () => {
     assert.equal(evaluateLicense(facts(), { features: ['nope'] }, at(31)).code, 'FEATURES_MISSING');
+  });
+});
+
+describe('machine checks (only when the app names its fingerprint)', () => {
+  const live = facts({ maxMachines: 2, activeMachines: 1 });
+  test('no fingerprint: no machine checks', () => {
+    assert.equal(evaluateLicense({ ...live, activeMachines: 0 }, {}, at(1)).code, 'VALID');
+  });
+  test('NO_MACHINE, FINGERPRINT_NOT_ACTIVATED, TOO_MANY_MACHINES, HEARTBEAT_DEAD, VALID', () => {
+    assert.equal(evaluateLicense({ ...live, activeMachines: 0, machine: null }, { fingerprint: 'f' }, at(1)).code, 'NO_MACHINE');
+    assert.equal(evaluateLicense({ ...live, machine: null }, { fingerprint: 'f' }, at(1)).code, 'FINGERPRINT_NOT_ACTIVATED');
+    assert.equal(evaluateLicense({ ...live, activeMachines: 3, machine: { alive: true } }, { fingerprint: 'f' }, at(1)).code, 'TOO_MANY_MACHINES');
+    assert.equal(evaluateLicense({ ...live, machine: { alive: false } }, { fingerprint: 'f' }, at(1)).code, 'HEARTBEAT_DEAD');
+    assert.equal(evaluateLicense({ ...live, machine: { alive: true } }, { fingerprint: 'f' }, at(1)).code, 'VALID');
+    assert.equal(evaluateLicense({ ...live, maxMachines: null, activeMachines: 500, machine: { alive: true } }, { fingerprint: 'f' }, at(1)).code, 'VALID');
+  });
+  test('machine checks come after the domain check and before features', () => {
+    const f = { ...live, domains: ['a.com'], machine: null };
+    assert.equal(evaluateLicense(f, { fingerprint: 'f', domain: 'b.com', features: ['zzz'] }, at(1)).code, 'DOMAIN_NOT_ALLOWED');
+    assert.equal(evaluateLicense(f, { fingerprint: 'f', domain: 'a.com', features: ['zzz'] }, at(1)).code, 'FINGERPRINT_NOT_ACTIVATED');
+    assert.equal(evaluateLicense({ ...f, machine: { alive: true } }, { fingerprint: 'f', domain: 'a.com', features: ['zzz'] }, at(1)).code, 'FEATURES_MISSING');
   });
 });
 

@@ -1,9 +1,8 @@
-import type { Keyring } from '../../crypto/keyring.js';
-import type { Db } from '../../db/database.js';
-import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { parseLicenseKey } from './license-key.js';
-import { findForValidation } from './licenses.repository.js';
+import type { MachinesService } from '../machines/machines.service.js';
+import type { UsageService } from '../usage/usage.service.js';
+import type { Meter } from '../usage/meters.js';
+import { parseJson } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { ClientLicense, LicensesService } from './licenses.service.js';
 import { evaluateLicense, type ValidationCode } from './validation.js';
@@ -34,29 +33,30 @@ export interface ClientMeta {
   userAgent: string | undefined;
 }
 
-/** Parses a key typed or pasted by a person or an app; a malformed one is a 400 naming the field. */
-export function requireKey(key: string): string {
-  const parsed = parseLicenseKey(key);
-  if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
-  return parsed.canonical;
-}
-
-/** The client-facing `validateLicense`: one indexed lookup, the pure rules, a buffered log entry. */
+/**
+ * The client-facing `validateLicense`: one indexed lookup (two more when a fingerprint is named), the pure
+ * rules, a buffered log entry.
+ */
 export class ValidationService {
   constructor(
-    private readonly db: Db,
     private readonly clock: Clock,
-    private readonly keyring: Keyring,
     private readonly licenses: LicensesService,
+    private readonly machines: MachinesService,
+    private readonly usage: UsageService,
     private readonly log: ValidationLog,
   ) {}
 
   async validate(input: ValidateInput, meta: ClientMeta): Promise<ValidateResult> {
-    const canonical = requireKey(input.key);
-    const row = await findForValidation(this.db, this.keyring.digest('license-key', canonical));
+    const resolved = await this.licenses.resolveKey(input.key);
     const now = this.clock.now();
     const at = now.toISOString();
-    const license = row ? this.licenses.presentForClient(row) : undefined;
+    const license = resolved?.license;
+    const row = resolved?.row;
+    // Machine facts cost two indexed reads, so they are read only when the app names its machine.
+    const machine = row && input.fingerprint !== undefined ? await this.machines.facts(row.id, input.fingerprint) : undefined;
+    // Credits are read only when the app asks for features that are metered.
+    const meters = row && input.features?.length ? parseJson<Meter[]>(row.meters, []) : [];
+    const exhausted = row && meters.length > 0 ? await this.usage.exhausted(row.id, meters, input.features!) : [];
     const outcome = evaluateLicense(
       license && row
         ? {
@@ -70,6 +70,10 @@ export class ValidationService {
             features: license.features,
             domains: license.domains,
             enforceDomains: Boolean(row.enforce_domains),
+            maxMachines: license.maxMachines,
+            activeMachines: machine?.aliveMachines ?? license.activeMachines,
+            ...(machine ? { machine: machine.machine } : {}),
+            exhaustedFeatures: exhausted,
           }
         : undefined,
       input,

@@ -31,12 +31,20 @@ export interface ValidationFacts extends StatusFacts {
   features: string[];
   domains: string[];
   enforceDomains: boolean;
+  maxMachines: number | null;
+  /** Seats held now (node-locked machines and floating ones with a live lease). */
+  activeMachines: number;
+  /** When the request names a fingerprint: that machine (null if never activated). */
+  machine?: { alive: boolean } | null;
+  /** Requested metered features with no credit left in the current period. */
+  exhaustedFeatures?: string[];
 }
 
 export interface ValidationRequest {
   product?: string;
   domain?: string;
   features?: string[];
+  fingerprint?: string;
 }
 
 export interface ValidationOutcome {
@@ -100,9 +108,26 @@ export function evaluateLicense(facts: ValidationFacts | undefined, request: Val
     return fail('DOMAIN_NOT_ALLOWED', 'The license is bound to domains; send the domain being licensed');
   }
 
+  if (request.fingerprint !== undefined) {
+    const machine = facts.machine ?? null;
+    if (machine === null) {
+      return facts.activeMachines === 0
+        ? fail('NO_MACHINE', 'The license has no activated machine; activate this one first')
+        : fail('FINGERPRINT_NOT_ACTIVATED', 'This machine is not activated on the license');
+    }
+    if (facts.maxMachines !== null && facts.activeMachines > facts.maxMachines) {
+      return fail('TOO_MANY_MACHINES', `${facts.activeMachines} machines are active but the license allows ${facts.maxMachines}`);
+    }
+    if (!machine.alive) return fail('HEARTBEAT_DEAD', 'The machine stopped sending heartbeats and its seat was freed; activate again');
+  }
+
   if (request.features && request.features.length > 0) {
     const missing = request.features.filter((f) => !facts.features.includes(f));
     if (missing.length > 0) return fail('FEATURES_MISSING', `The license lacks the features: ${missing.join(', ')}`);
+  }
+
+  if (facts.exhaustedFeatures && facts.exhaustedFeatures.length > 0) {
+    return fail('USAGE_EXHAUSTED', `No credit left for: ${facts.exhaustedFeatures.join(', ')}`);
   }
 
   if (status === 'grace') {

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { PoliciesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
+import type { Meter } from '../usage/meters.js';
 
 export const POLICY_KINDS = ['perpetual', 'timed', 'subscription', 'trial'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
@@ -22,6 +23,7 @@ export interface Policy {
   graceDays: number;
   features: string[];
   enforceDomains: boolean;
+  meters: Meter[];
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -40,6 +42,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     graceDays: row.grace_days,
     features: parseJson(row.features, []),
     enforceDomains: Boolean(row.enforce_domains),
+    meters: parseJson(row.meters, []),
     metadata: parseJson(row.metadata, {}),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
@@ -58,6 +61,7 @@ function toRow(policy: Policy) {
     grace_days: policy.graceDays,
     features: JSON.stringify(policy.features),
     enforce_domains: policy.enforceDomains ? 1 : 0,
+    meters: JSON.stringify(policy.meters),
     metadata: JSON.stringify(policy.metadata),
     updated_at: policy.updatedAt,
   };

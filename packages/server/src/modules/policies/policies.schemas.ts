@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { Id, Metadata, Nullable, Timestamp, StringEnum } from '../../http/schemas.js';
+import { MetersSchema } from '../usage/meters.js';
 import { POLICY_KINDS } from './policies.repository.js';
 
 export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
@@ -18,6 +19,7 @@ export const PolicySchema = Type.Object({
   graceDays: Type.Integer(),
   features: Type.Array(Type.String()),
   enforceDomains: Type.Boolean(),
+  meters: MetersSchema,
   metadata: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -33,6 +35,7 @@ const fields = {
   graceDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
   features: Type.Optional(Features),
   enforceDomains: Type.Optional(Type.Boolean()),
+  meters: Type.Optional(MetersSchema),
   metadata: Type.Optional(Metadata),
 };
 

@@ -6,6 +6,7 @@ import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ProductsService } from '../products/products.service.js';
+import { normalizeMeters, type Meter } from '../usage/meters.js';
 import {
   deletePolicyRow,
   findPolicy,
@@ -30,6 +31,7 @@ export interface CreatePolicyInput {
   graceDays?: number;
   features?: string[];
   enforceDomains?: boolean;
+  meters?: Meter[];
   metadata?: Record<string, unknown>;
 }
 export type UpdatePolicyInput = Partial<Omit<CreatePolicyInput, 'productId'>>;
@@ -73,6 +75,7 @@ export class PoliciesService {
       graceDays: input.graceDays ?? 0,
       features: [...new Set(input.features ?? [])],
       enforceDomains: input.enforceDomains ?? false,
+      meters: normalizeMeters(input.meters ?? []),
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,
@@ -102,6 +105,7 @@ export class PoliciesService {
       if (!before) throw notFound('Policy', id);
       const after: Policy = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
       if (input.features) after.features = [...new Set(input.features)];
+      if (input.meters) after.meters = normalizeMeters(input.meters);
       checkPolicy(after);
       await updatePolicyRow(trx, after);
       await this.events.record(trx, ctx, { action: 'policy.updated', targetType: 'policy', targetId: id, before, after });

@@ -1,0 +1,126 @@
+import type { Selectable, SelectQueryBuilder } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { parseJson, toIso } from '../../db/database.js';
+import type { Database, MachinesTable } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+
+/** An activated device (a seat): a fingerprint on a license, with a friendly name. */
+export interface Machine {
+  id: string;
+  licenseId: string;
+  fingerprint: string;
+  name: string | null;
+  hostname: string | null;
+  platform: string | null;
+  ip: string | null;
+  metadata: Record<string, unknown>;
+  activatedAt: string;
+  lastHeartbeatAt: string | null;
+  /** null for node-locked machines: the seat is held until someone deactivates it. */
+  leaseExpiresAt: string | null;
+}
+
+export type MachineRow = Selectable<MachinesTable>;
+
+export function toMachine(row: MachineRow): Machine {
+  return {
+    id: row.id,
+    licenseId: row.license_id,
+    fingerprint: row.fingerprint,
+    name: row.name,
+    hostname: row.hostname,
+    platform: row.platform,
+    ip: row.ip,
+    metadata: parseJson(row.metadata, {}),
+    activatedAt: toIso(row.activated_at),
+    lastHeartbeatAt: toIso(row.last_heartbeat_at),
+    leaseExpiresAt: toIso(row.lease_expires_at),
+  };
+}
+
+export function toMachineRow(m: Machine): MachineRow {
+  return {
+    id: m.id,
+    license_id: m.licenseId,
+    fingerprint: m.fingerprint,
+    name: m.name,
+    hostname: m.hostname,
+    platform: m.platform,
+    ip: m.ip,
+    metadata: JSON.stringify(m.metadata),
+    activated_at: m.activatedAt,
+    last_heartbeat_at: m.lastHeartbeatAt,
+    lease_expires_at: m.leaseExpiresAt,
+  };
+}
+
+/** A machine holds a seat while it is node-locked or its floating lease has not lapsed. */
+export function isAlive(machine: { leaseExpiresAt: string | null }, now: Date): boolean {
+  return machine.leaseExpiresAt === null || Date.parse(machine.leaseExpiresAt) > now.getTime();
+}
+
+export async function findMachineByFingerprint(db: Executor, licenseId: string, fingerprint: string): Promise<Machine | undefined> {
+  const row = await db.selectFrom('machines').selectAll().where('license_id', '=', licenseId).where('fingerprint', '=', fingerprint).executeTakeFirst();
+  return row && toMachine(row);
+}
+
+export async function countAliveMachines(db: Executor, licenseId: string, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom('machines')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('license_id', '=', licenseId)
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '>', now.toISOString())]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertMachine(db: Executor, machine: Machine): Promise<void> {
+  await db.insertInto('machines').values(toMachineRow(machine)).execute();
+}
+
+export async function replaceMachine(db: Executor, machine: Machine): Promise<void> {
+  const { id: _id, ...values } = toMachineRow(machine);
+  await db.updateTable('machines').set(values).where('id', '=', machine.id).execute();
+}
+
+export async function deleteMachineRow(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('machines').where('id', '=', id).execute();
+}
+
+/** Machines of licenses the actor may see: a customer only its organization's. */
+function scoped<O>(query: SelectQueryBuilder<Database, 'machines' | 'licenses', O>, actor: Actor) {
+  let q = query;
+  if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
+  if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
+  return q;
+}
+
+export async function findMachineRow(db: Executor, actor: Actor, id: string): Promise<(MachineRow & { customer_id: string | null }) | undefined> {
+  return scoped(db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').selectAll('machines').select('licenses.customer_id'), actor)
+    .where('machines.id', '=', id)
+    .executeTakeFirst();
+}
+
+export interface MachineFilter {
+  licenseId?: string;
+  fingerprint?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export async function listMachineRows(db: Executor, actor: Actor, filter: MachineFilter): Promise<MachineRow[]> {
+  let query = scoped(db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').selectAll('machines'), actor)
+    .orderBy('machines.id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.licenseId) query = query.where('machines.license_id', '=', filter.licenseId);
+  if (filter.fingerprint) query = query.where('machines.fingerprint', '=', filter.fingerprint);
+  if (filter.q) {
+    const like = `%${filter.q.toLowerCase()}%`;
+    query = query.where((eb) =>
+      eb.or([eb(eb.fn('lower', ['machines.name']), 'like', like), eb(eb.fn('lower', ['machines.hostname']), 'like', like), eb('machines.fingerprint', '=', filter.q!)]),
+    );
+  }
+  if (filter.cursor) query = query.where('machines.id', '<', filter.cursor);
+  return query.execute();
+}

@@ -1,0 +1,83 @@
+import { commonErrors, ErrorBody, IdParams, NoContent, Page } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, MachineSchema } from './machines.schemas.js';
+
+const clientErrors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody };
+
+/** Client operations on seats (signed answers, key as credential) and the staff/customer views of machines. */
+export function machineRoutes(app: App, { machines }: Services, options: { rateLimit: number }): void {
+  const client = { access: { public: true } as const, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } };
+
+  app.post(
+    '/v1/machines/activate',
+    {
+      schema: {
+        operationId: 'activateMachine',
+        tags: ['client'],
+        security: [],
+        description: '201 for a new activation, 200 when the fingerprint is already active; 422 TOO_MANY_MACHINES when every seat is taken.',
+        body: ActivateBody,
+        response: { 200: ActivateResponse, 201: ActivateResponse, ...clientErrors },
+      },
+      config: client,
+    },
+    async (request, reply) => {
+      const { nonce, ...input } = request.body;
+      const { machine, license, created } = await machines.activate(input, { ip: request.ip, requestId: request.id });
+      return reply.status(created ? 201 : 200).send({ machine, license, ...(nonce !== undefined ? { nonce } : {}) });
+    },
+  );
+
+  app.post(
+    '/v1/machines/deactivate',
+    {
+      schema: { operationId: 'deactivateMachine', tags: ['client'], security: [], body: MachineKeyBody, response: { 204: NoContent, ...clientErrors } },
+      config: client,
+    },
+    async (request, reply) => {
+      await machines.deactivate(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/machines/heartbeat',
+    {
+      schema: {
+        operationId: 'heartbeatMachine',
+        tags: ['client'],
+        security: [],
+        description: 'Renews a floating lease; 422 HEARTBEAT_DEAD once it has lapsed (the seat was freed).',
+        body: MachineKeyBody,
+        response: { 200: HeartbeatResponse, ...clientErrors },
+      },
+      config: client,
+    },
+    async (request) => {
+      const machine = await machines.heartbeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
+      return { machine, ...(request.body.nonce !== undefined ? { nonce: request.body.nonce } : {}) };
+    },
+  );
+
+  app.get(
+    '/v1/machines',
+    {
+      schema: { operationId: 'listMachines', tags: ['machines'], querystring: ListMachinesQuery, response: { 200: Page(MachineSchema), ...commonErrors } },
+      config: { access: { permission: 'machines:read' } },
+    },
+    async (request) => machines.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.delete(
+    '/v1/machines/:id',
+    {
+      schema: { operationId: 'deleteMachine', tags: ['machines'], description: 'Deactivate a machine and free its seat.', params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      config: { access: { permission: 'machines:write' } },
+    },
+    async (request, reply) => {
+      await machines.delete(ctx(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,53 @@
+import Type from 'typebox';
+import { Id, Metadata, Nullable, NullableTimestamp, Timestamp } from '../../http/schemas.js';
+import { ClientLicenseSchema } from '../licenses/licenses.schemas.js';
+
+export const Fingerprint = Type.String({ minLength: 1, maxLength: 255, description: 'A stable, hashed machine identifier' });
+
+export const MachineSchema = Type.Object({
+  id: Type.String(),
+  licenseId: Type.String(),
+  fingerprint: Type.String(),
+  name: Nullable(Type.String({ description: 'Friendly name, e.g. the computer name' })),
+  hostname: Nullable(Type.String()),
+  platform: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  activatedAt: Timestamp,
+  lastHeartbeatAt: NullableTimestamp,
+  leaseExpiresAt: Nullable(Type.String({ format: 'date-time', description: 'null: node-locked' })),
+});
+
+const LicenseKey = Type.String({ minLength: 1, maxLength: 100 });
+
+export const ActivateBody = Type.Object(
+  {
+    key: LicenseKey,
+    fingerprint: Fingerprint,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    platform: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    metadata: Type.Optional(Metadata),
+    nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const MachineKeyBody = Type.Object(
+  { key: LicenseKey, fingerprint: Fingerprint, nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const ActivateResponse = Type.Object({ machine: MachineSchema, license: ClientLicenseSchema, nonce: Type.Optional(Type.String()) });
+export const HeartbeatResponse = Type.Object({ machine: MachineSchema, nonce: Type.Optional(Type.String()) });
+
+export const ListMachinesQuery = Type.Object(
+  {
+    licenseId: Type.Optional(Id),
+    fingerprint: Type.Optional(Fingerprint),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search the friendly name or hostname' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    cursor: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);

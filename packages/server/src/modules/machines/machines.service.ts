@@ -1,0 +1,199 @@
+import type { Db, Dialect } from '../../db/database.js';
+import type { Actor } from '../../http/access.js';
+import { AppError, notFound, type ErrorCode } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { page, type Page } from '../../lib/pagination.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
+import {
+  countAliveMachines,
+  deleteMachineRow,
+  findMachineByFingerprint,
+  findMachineRow,
+  insertMachine,
+  isAlive,
+  listMachineRows,
+  replaceMachine,
+  toMachine,
+  type Machine,
+  type MachineFilter,
+} from './machines.repository.js';
+
+export type { Machine } from './machines.repository.js';
+
+/** Seconds a floating lease outlives its heartbeat interval, so one late heartbeat does not free the seat. */
+export const LEASE_TOLERANCE_SECONDS = 60;
+
+export interface ActivateInput {
+  key: string;
+  fingerprint: string;
+  name?: string;
+  hostname?: string;
+  platform?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ClientMeta {
+  ip: string;
+  requestId?: string;
+}
+
+/** The license answers a client operation on it only while it is usable. */
+const UNUSABLE: Record<string, ErrorCode> = { revoked: 'REVOKED', suspended: 'SUSPENDED', pending: 'NOT_STARTED', expired: 'EXPIRED' };
+
+/**
+ * Activations. Seat limits hold under concurrency: an activation counts the live seats and inserts its
+ * machine inside one transaction that holds the license row (FOR UPDATE on PostgreSQL, so several
+ * processes agree; on SQLite the single writer connection serializes transactions).
+ */
+export class MachinesService {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly licenses: LicensesService,
+  ) {}
+
+  private leaseFrom(license: ClientLicense, now: Date): string | null {
+    if (!license.floating) return null;
+    return new Date(now.getTime() + ((license.heartbeatSeconds ?? 600) + LEASE_TOLERANCE_SECONDS) * 1000).toISOString();
+  }
+
+  /** A usable license for a client operation, or the error the app should act on. */
+  private async usableLicense(key: string): Promise<{ license: ClientLicense; customerId: string | null }> {
+    const resolved = await this.licenses.resolveKey(key);
+    if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
+    const code = UNUSABLE[resolved.license.status];
+    if (code) throw new AppError(code, `The license is ${resolved.license.status}`, { status: resolved.license.status });
+    return { license: resolved.license, customerId: resolved.row.customer_id };
+  }
+
+  private clientCtx(license: ClientLicense, meta: ClientMeta, customerId: string | null): RequestContext {
+    const actor: Actor = {
+      type: 'license',
+      id: license.id,
+      role: 'customer-member',
+      scope: customerId ? { customerId } : {},
+      label: `license ${license.id}`,
+    };
+    return { actor, requestId: meta.requestId, ip: meta.ip };
+  }
+
+  async activate(input: ActivateInput, meta: ClientMeta): Promise<{ machine: Machine; license: ClientLicense; created: boolean }> {
+    const { license, customerId } = await this.usableLicense(input.key);
+    const now = this.clock.now();
+    const ctx = this.clientCtx(license, meta, customerId);
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') {
+        await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      }
+      const existing = await findMachineByFingerprint(trx, license.id, input.fingerprint);
+      const details = {
+        name: input.name ?? existing?.name ?? null,
+        hostname: input.hostname ?? existing?.hostname ?? null,
+        platform: input.platform ?? existing?.platform ?? null,
+        metadata: input.metadata ?? existing?.metadata ?? {},
+        ip: meta.ip,
+        lastHeartbeatAt: now.toISOString(),
+        leaseExpiresAt: this.leaseFrom(license, now),
+      };
+      if (existing && isAlive(existing, now)) {
+        const machine: Machine = { ...existing, ...details };
+        await replaceMachine(trx, machine);
+        return { machine, created: false, alive: await countAliveMachines(trx, license.id, now) };
+      }
+      const alive = await countAliveMachines(trx, license.id, now);
+      if (license.maxMachines !== null && alive >= license.maxMachines) return { refused: alive };
+      const machine: Machine = existing
+        ? { ...existing, ...details, activatedAt: now.toISOString() }
+        : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details };
+      if (existing) await replaceMachine(trx, machine);
+      else await insertMachine(trx, machine);
+      await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
+      return { machine, created: true, alive: alive + 1 };
+    });
+    if ('refused' in outcome) {
+      await this.events.record(this.db, ctx, {
+        action: 'machine.activation_refused',
+        targetType: 'license',
+        targetId: license.id,
+        customerId,
+        after: { fingerprint: input.fingerprint, activeMachines: outcome.refused, maxMachines: license.maxMachines },
+      });
+      throw new AppError('TOO_MANY_MACHINES', `All ${license.maxMachines} seats of this license are in use`, {
+        maxMachines: license.maxMachines,
+        activeMachines: outcome.refused,
+      });
+    }
+    return { machine: outcome.machine, license: { ...license, activeMachines: outcome.alive! }, created: outcome.created };
+  }
+
+  async deactivate(key: string, fingerprint: string, meta: ClientMeta): Promise<void> {
+    const resolved = await this.licenses.resolveKey(key);
+    if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
+    const { license, row } = resolved;
+    await this.db.transaction().execute(async (trx) => {
+      const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
+      if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
+      await deleteMachineRow(trx, machine.id);
+      await this.events.record(trx, this.clientCtx(license, meta, row.customer_id), {
+        action: 'machine.deactivated',
+        targetType: 'license',
+        targetId: license.id,
+        customerId: row.customer_id,
+        before: machine,
+      });
+    });
+  }
+
+  /** Renews a floating lease (and records liveness for node-locked machines). */
+  async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<Machine> {
+    const { license } = await this.usableLicense(key);
+    const now = this.clock.now();
+    const machine = await findMachineByFingerprint(this.db, license.id, fingerprint);
+    if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
+    if (!isAlive(machine, now)) {
+      throw new AppError('HEARTBEAT_DEAD', 'The lease lapsed and the seat was freed; activate again', { leaseExpiredAt: machine.leaseExpiresAt });
+    }
+    const next: Machine = { ...machine, ip: meta.ip, lastHeartbeatAt: now.toISOString(), leaseExpiresAt: this.leaseFrom(license, now) };
+    // A conditional write: if the lease lapsed between the read and now, the seat is not silently revived.
+    const result = await this.db
+      .updateTable('machines')
+      .set({ ip: next.ip, last_heartbeat_at: next.lastHeartbeatAt, lease_expires_at: next.leaseExpiresAt })
+      .where('id', '=', machine.id)
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '>', now.toISOString())]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new AppError('HEARTBEAT_DEAD', 'The lease lapsed and the seat was freed; activate again');
+    return next;
+  }
+
+  /** The machine facts validation needs for one fingerprint. */
+  async facts(licenseId: string, fingerprint: string): Promise<{ machine: { alive: boolean } | null; aliveMachines: number }> {
+    const now = this.clock.now();
+    const machine = await findMachineByFingerprint(this.db, licenseId, fingerprint);
+    const aliveMachines = await countAliveMachines(this.db, licenseId, now);
+    return { machine: machine ? { alive: isAlive(machine, now) } : null, aliveMachines };
+  }
+
+  async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<Machine>> {
+    return page((await listMachineRows(this.db, ctx.actor, filter)).map(toMachine), filter.limit);
+  }
+
+  /** Staff or a customer admin frees a seat. */
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await findMachineRow(trx, ctx.actor, id);
+      if (!row) throw notFound('Machine', id);
+      await deleteMachineRow(trx, id);
+      await this.events.record(trx, ctx, {
+        action: 'machine.deactivated',
+        targetType: 'license',
+        targetId: row.license_id,
+        customerId: row.customer_id,
+        before: toMachine(row),
+      });
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import Type from 'typebox';
+import { commonErrors, ErrorBody } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { Fingerprint } from '../machines/machines.schemas.js';
+import { MAX_TTL_DAYS } from './offline.service.js';
+
+const LicenseFileText = Type.String({ description: 'An armoured KEYHAVEN LICENSE FILE block (text/plain)' });
+const TtlDays = Type.Integer({ minimum: 1, maximum: MAX_TTL_DAYS, description: 'How long the file may be used offline (default 30 days, never past the license)' });
+
+export function offlineRoutes(app: App, { offline }: Services, options: { rateLimit: number }): void {
+  app.post(
+    '/v1/licenses/checkout',
+    {
+      schema: {
+        operationId: 'checkoutLicenseFile',
+        tags: ['client'],
+        security: [],
+        description:
+          'A signed license file for offline use: bound to a machine when `fingerprint` is sent (the machine must be activated), optionally encrypted to the key and fingerprint.',
+        body: Type.Object(
+          {
+            key: Type.String({ minLength: 1, maxLength: 100 }),
+            fingerprint: Type.Optional(Fingerprint),
+            ttlDays: Type.Optional(TtlDays),
+            encrypt: Type.Optional(Type.Boolean()),
+            nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        produces: ['text/plain'],
+        response: { 200: LicenseFileText, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+      },
+      config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
+    },
+    async (request, reply) => {
+      const file = await offline.checkout(request.body, { ip: request.ip, requestId: request.id });
+      return reply.type('text/plain; charset=utf-8').send(file);
+    },
+  );
+
+  app.post(
+    '/v1/machines/offline-activations',
+    {
+      schema: {
+        operationId: 'createOfflineActivation',
+        tags: ['machines'],
+        description:
+          'Offline activation: submit the activation request file written by the app on a machine without network; the machine takes a seat and the answer is a license file bound to it.',
+        body: Type.Object(
+          {
+            request: Type.String({ minLength: 1, maxLength: 20_000, description: 'The KEYHAVEN ACTIVATION REQUEST block' }),
+            ttlDays: Type.Optional(TtlDays),
+            encrypt: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        produces: ['text/plain'],
+        response: { 201: LicenseFileText, ...commonErrors },
+      },
+      config: { access: { permission: 'machines:write' } },
+    },
+    async (request, reply) => {
+      const { request: text, ...options } = request.body;
+      const file = await offline.activateOffline(ctx(request), text, options);
+      return reply.status(201).type('text/plain; charset=utf-8').send(file);
+    },
+  );
+}

@@ -1,0 +1,168 @@
+import type { Signer } from '../../crypto/signing.js';
+import type { Db } from '../../db/database.js';
+import { AppError } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import { parseLicenseKey } from '../licenses/license-key.js';
+import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
+import type { MachinesService } from '../machines/machines.service.js';
+import { ACTIVATION_REQUEST_LABEL, armor, dearmor, fileKey, LICENSE_FILE_LABEL, sealPayload, type LicenseFileEnvelope } from './license-file.js';
+
+export const DEFAULT_TTL_DAYS = 30;
+export const MAX_TTL_DAYS = 365;
+
+export interface CheckoutInput {
+  key: string;
+  fingerprint?: string;
+  ttlDays?: number;
+  /** Encrypt the terms to the key and fingerprint (needs a fingerprint). */
+  encrypt?: boolean;
+  nonce?: string;
+}
+
+/** What a license file asserts; the SDK reads these fields after checking the signature. */
+export interface LicenseFilePayload {
+  kind: 'keyhaven.license-file';
+  license: ClientLicense;
+  features: string[];
+  maxMachines: number | null;
+  /** The machine the file is bound to, or null for a file any machine may use. */
+  fingerprint: string | null;
+  issuedAt: string;
+  /** The file is not to be trusted after this instant: the earlier of the license's end and issuedAt + ttl. */
+  expiresAt: string;
+  ttlDays: number;
+  licenseExpiresAt: string | null;
+  keyId: string;
+  nonce?: string;
+}
+
+/** The fields of an activation request file written by an application on an offline machine. */
+interface ActivationRequest {
+  key: string;
+  fingerprint: string;
+  name?: string;
+  hostname?: string;
+  platform?: string;
+}
+
+/**
+ * Offline licensing: signed license files (checkout), and offline activation, where an operator brings an
+ * activation request file from the offline machine and takes back a license file bound to it.
+ */
+export class OfflineService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly signer: Signer,
+    private readonly events: EventsService,
+    private readonly licenses: LicensesService,
+    private readonly machines: MachinesService,
+  ) {}
+
+  async checkout(input: CheckoutInput, meta: { ip: string; requestId?: string }): Promise<string> {
+    const parsed = parseLicenseKey(input.key);
+    if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
+    if (input.encrypt && input.fingerprint === undefined) {
+      throw new AppError('VALIDATION_FAILED', 'An encrypted file is bound to a machine: send its fingerprint', { fields: { fingerprint: 'is required to encrypt' } });
+    }
+    const resolved = await this.licenses.resolveKey(input.key);
+    if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
+    const { license, row } = resolved;
+    const unusable = { revoked: 'REVOKED', suspended: 'SUSPENDED', pending: 'NOT_STARTED', expired: 'EXPIRED' } as const;
+    const code = unusable[license.status as keyof typeof unusable];
+    if (code) throw new AppError(code, `The license is ${license.status}`);
+    if (input.fingerprint !== undefined) {
+      const facts = await this.machines.facts(license.id, input.fingerprint);
+      if (!facts.machine) {
+        throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'Activate this machine first (online, or with an offline activation request)');
+      }
+      if (!facts.machine.alive) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
+    }
+    const now = this.clock.now();
+    const ttlDays = input.ttlDays ?? DEFAULT_TTL_DAYS;
+    const ttlEnd = now.getTime() + ttlDays * 86_400_000;
+    const licenseEnd = license.graceEndsAt ?? license.expiresAt;
+    const expiresAt = new Date(licenseEnd === null ? ttlEnd : Math.min(ttlEnd, Date.parse(licenseEnd))).toISOString();
+    const payload: LicenseFilePayload = {
+      kind: 'keyhaven.license-file',
+      license,
+      features: license.features,
+      maxMachines: license.maxMachines,
+      fingerprint: input.fingerprint ?? null,
+      issuedAt: now.toISOString(),
+      expiresAt,
+      ttlDays,
+      licenseExpiresAt: license.expiresAt,
+      keyId: this.signer.keyId,
+      ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    };
+    const json = JSON.stringify(payload);
+    const body =
+      input.encrypt && input.fingerprint !== undefined
+        ? sealPayload(json, fileKey(parsed.canonical, input.fingerprint))
+        : Buffer.from(json).toString('base64');
+    const envelope: LicenseFileEnvelope = {
+      v: 1,
+      alg: 'ed25519',
+      keyId: this.signer.keyId,
+      enc: input.encrypt ? 'aes-256-gcm' : 'none',
+      payload: body,
+      sig: this.signer.sign(body),
+    };
+    await this.events.record(
+      this.db,
+      { actor: { type: 'license', id: license.id, role: 'customer-member', scope: {}, label: `license ${license.id}` }, requestId: meta.requestId, ip: meta.ip },
+      {
+        action: 'license.checked_out',
+        targetType: 'license',
+        targetId: license.id,
+        customerId: row.customer_id,
+        after: { fingerprint: payload.fingerprint, expiresAt, ttlDays, encrypted: envelope.enc !== 'none' },
+      },
+    );
+    return armor(LICENSE_FILE_LABEL, envelope);
+  }
+
+  /**
+   * An operator (staff, or an admin of the customer) submits the activation request file written on the
+   * offline machine: the machine takes a seat and the answer is a license file bound to it.
+   */
+  async activateOffline(
+    ctx: RequestContext,
+    requestText: string,
+    options: { ttlDays?: number; encrypt?: boolean },
+  ): Promise<string> {
+    const request = dearmor(ACTIVATION_REQUEST_LABEL, requestText) as Partial<ActivationRequest> | undefined;
+    const text = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && v.length <= max && !v.includes('\u0000');
+    if (!request || typeof request !== 'object' || !text(request.key, 100) || !text(request.fingerprint, 255)) {
+      throw new AppError('VALIDATION_FAILED', `Not an activation request: paste the whole ${ACTIVATION_REQUEST_LABEL} block`, {
+        fields: { request: 'is not an activation request' },
+      });
+    }
+    for (const field of ['name', 'hostname', 'platform'] as const) {
+      if (request[field] !== undefined && !text(request[field], 255)) {
+        throw new AppError('VALIDATION_FAILED', `The activation request has an invalid ${field}`, { fields: { [`request.${field}`]: 'is invalid' } });
+      }
+    }
+    const resolved = await this.licenses.resolveKey(request.key!);
+    if (!resolved) throw new AppError('NOT_FOUND', 'No license has the key in this activation request');
+    // The operator must be allowed to see the license (a customer admin: its own organization's).
+    await this.licenses.get(ctx, resolved.license.id);
+    await this.machines.activate(
+      {
+        key: request.key!,
+        fingerprint: request.fingerprint!,
+        ...(request.name ? { name: request.name } : {}),
+        ...(request.hostname ? { hostname: request.hostname } : {}),
+        ...(request.platform ? { platform: request.platform } : {}),
+        metadata: { activatedOffline: true, operator: ctx.actor.label },
+      },
+      { ip: ctx.ip ?? 'unknown', ...(ctx.requestId ? { requestId: ctx.requestId } : {}) },
+    );
+    return this.checkout(
+      { key: request.key!, fingerprint: request.fingerprint!, ...(options.ttlDays ? { ttlDays: options.ttlDays } : {}), ...(options.encrypt ? { encrypt: true } : {}) },
+      { ip: ctx.ip ?? 'unknown', ...(ctx.requestId ? { requestId: ctx.requestId } : {}) },
+    );
+  }
+}
