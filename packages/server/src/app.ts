@@ -114,7 +114,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   userRoutes(app, services);
   authRoutes(app, services, { signInRateLimit: config.signInRateLimit });
   licenseRoutes(app, services);
-  clientRoutes(app, services, { rateLimit: config.clientRateLimit });
+  clientRoutes(app, services, { rateLimit: config.clientRateLimit, countryHeader: config.countryHeader });
   machineRoutes(app, services, { rateLimit: config.clientRateLimit });
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });

@@ -36,6 +36,11 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Largest accepted request body in bytes. */
   readonly bodyLimit: number;
+  /**
+   * A header set by a trusted reverse proxy or CDN with the client's ISO country code (e.g.
+   * `cf-ipcountry`); country rules on licenses use it. Unset: the client country is unknown.
+   */
+  readonly countryHeader: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlHours: int('KEYHAVEN_SESSION_TTL_HOURS', 12, 1, 24 * 90),
     trustProxy: bool('KEYHAVEN_TRUST_PROXY', false),
     bodyLimit: int('KEYHAVEN_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    countryHeader: env.KEYHAVEN_COUNTRY_HEADER ? env.KEYHAVEN_COUNTRY_HEADER.toLowerCase() : undefined,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -34,6 +34,8 @@ export interface PoliciesTable {
   enforce_domains: Bool;
   /** [{feature, limit, period}] */
   meters: JsonText;
+  /** Allowed ISO country codes; [] allows all. */
+  countries: JsonText;
   metadata: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -112,6 +114,7 @@ export interface LicensesTable {
   features: JsonText;
   domains: JsonText;
   meters: JsonText;
+  countries: JsonText;
   billing: JsonText;
   notes: string | null;
   metadata: JsonText;

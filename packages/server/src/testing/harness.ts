@@ -79,6 +79,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     sessionTtlHours: 12,
     trustProxy: false,
     bodyLimit: 1024 * 1024,
+    countryHeader: 'x-test-country',
     ...overrides,
   };
 }

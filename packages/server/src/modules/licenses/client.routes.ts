@@ -9,7 +9,7 @@ const clientErrors = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: Erro
  * Client operations (CONTRACT.md): the license key in the body is the credential, every answer is
  * signed, and the per-IP rate limit guards against key guessing.
  */
-export function clientRoutes(app: App, { validation, signer }: Services, options: { rateLimit: number }): void {
+export function clientRoutes(app: App, { validation, signer }: Services, options: { rateLimit: number; countryHeader: string | undefined }): void {
   app.get(
     '/v1/public-key',
     {
@@ -32,6 +32,10 @@ export function clientRoutes(app: App, { validation, signer }: Services, options
       },
       config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
-    async (request) => validation.validate(request.body, { ip: request.ip, userAgent: request.headers['user-agent'] }),
+    async (request) => {
+      const header = options.countryHeader ? request.headers[options.countryHeader] : undefined;
+      const country = typeof header === 'string' && /^[A-Za-z]{2}$/.test(header) ? header.toUpperCase() : undefined;
+      return validation.validate(request.body, { ip: request.ip, userAgent: request.headers['user-agent'], ...(country ? { country } : {}) });
+    },
   );
 }

@@ -37,6 +37,7 @@ export interface LicenseRecord {
   features: string[];
   domains: string[];
   meters: Meter[];
+  countries: string[];
   billing: Billing;
   notes: string | null;
   metadata: Record<string, unknown>;
@@ -67,6 +68,7 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     features: parseJson(row.features, []),
     domains: parseJson(row.domains, []),
     meters: parseJson(row.meters, []),
+    countries: parseJson(row.countries, []),
     billing: parseJson(row.billing, { invoiceLinks: [], paymentStatus: null, purchaseMethod: null, reference: null }),
     notes: row.notes,
     metadata: parseJson(row.metadata, {}),
@@ -95,6 +97,7 @@ function toRow(r: LicenseRecord) {
     features: JSON.stringify(r.features),
     domains: JSON.stringify(r.domains),
     meters: JSON.stringify(r.meters),
+    countries: JSON.stringify(r.countries),
     billing: JSON.stringify(r.billing),
     notes: r.notes,
     metadata: JSON.stringify(r.metadata),
@@ -224,6 +227,7 @@ function validationQuery(db: Executor) {
       'licenses.features',
       'licenses.domains',
       'licenses.meters',
+      'licenses.countries',
       'licenses.customer_id',
       'products.code as product_code',
       'policies.enforce_domains',
@@ -249,6 +253,7 @@ export type ValidationRow = Pick<
   | 'features'
   | 'domains'
   | 'meters'
+  | 'countries'
   | 'customer_id'
 > & { product_code: string; enforce_domains: number; active_machines: number | null };
 

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { Id, Metadata, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
-import { Features } from '../policies/policies.schemas.js';
+import { Countries, Features } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
 import { VALIDATION_CODES } from './validation.js';
@@ -49,6 +49,7 @@ export const LicenseSchema = Type.Object({
   suspendedAt: NullableTimestamp,
   revokedAt: NullableTimestamp,
   meters: MetersSchema,
+  countries: Type.Array(Type.String()),
   billing: BillingSchema,
   notes: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
@@ -68,6 +69,7 @@ const editable = {
   features: Type.Optional(Features),
   domains: Type.Optional(Type.Array(Domain, { maxItems: 200 })),
   meters: Type.Optional(MetersSchema),
+  countries: Type.Optional(Countries),
   billing: Type.Optional(Type.Partial(BillingSchema, { additionalProperties: false })),
   notes: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
   metadata: Type.Optional(Metadata),

@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import type { PoliciesService, PolicyKind } from '../policies/policies.service.js';
+import { normalizeCountries, type PoliciesService, type PolicyKind } from '../policies/policies.service.js';
 import type { ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
@@ -69,6 +69,7 @@ export interface CreateLicenseInput {
   features?: string[];
   domains?: string[];
   meters?: Meter[];
+  countries?: string[];
   billing?: Partial<Billing>;
   notes?: string | null;
   metadata?: Record<string, unknown>;
@@ -191,6 +192,7 @@ export class LicensesService {
       features: [...new Set(input.features ?? policy.features)],
       domains: normalizeDomains(input.domains ?? []),
       meters: normalizeMeters(input.meters ?? policy.meters),
+      countries: normalizeCountries(input.countries ?? policy.countries),
       billing: { ...EMPTY_BILLING, ...input.billing },
       notes: input.notes ?? null,
       metadata: input.metadata ?? {},
@@ -280,6 +282,7 @@ export class LicensesService {
       if (input.features !== undefined) next.features = [...new Set(input.features)];
       if (input.domains !== undefined) next.domains = normalizeDomains(input.domains);
       if (input.meters !== undefined) next.meters = normalizeMeters(input.meters);
+      if (input.countries !== undefined) next.countries = normalizeCountries(input.countries);
       if (input.billing !== undefined) next.billing = { ...license.billing, ...input.billing };
       if (input.notes !== undefined) next.notes = input.notes;
       if (input.metadata !== undefined) next.metadata = input.metadata;

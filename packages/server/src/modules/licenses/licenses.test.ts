@@ -135,6 +135,22 @@ forEachDialect('licenses API', (dialect) => {
     assert.equal(await v({ domain: 'shop.example.com', features: ['pdf', 'cloud'] }), 'FEATURES_MISSING');
   });
 
+  test('country rules use the trusted country header', async () => {
+    const { license } = await factories.world(ctx.api, { countries: ['de', 'AT'] });
+    assert.deepEqual(license.countries, ['DE', 'AT']);
+    const anon = client(ctx.t.app, undefined);
+    const from = async (country?: string) =>
+      (await anon.call('POST', '/v1/licenses/validate', { key: license.key }, country ? { 'x-test-country': country } : {})).body.code;
+    assert.equal(await from('DE'), 'VALID');
+    assert.equal(await from('at'), 'VALID');
+    assert.equal(await from('FR'), 'COUNTRY_NOT_ALLOWED');
+    assert.equal(await from(), 'COUNTRY_NOT_ALLOWED');
+    assert.equal(await from('not-a-country'), 'COUNTRY_NOT_ALLOWED');
+    const opened = await ctx.api.patch(`/v1/licenses/${license.id}`, { countries: [] });
+    assert.deepEqual(opened.body.countries, []);
+    assert.equal(await from('FR'), 'VALID');
+  });
+
   test('validations are logged, and the log is flushed on close', async () => {
     const { license } = await factories.world(ctx.api);
     const anon = client(ctx.t.app, undefined);

@@ -160,6 +160,18 @@ describe('machine checks (only when the app names its fingerprint)', () => {
   });
 });
 
+describe('countries', () => {
+  test('an empty list allows every country; otherwise the client country must be known and listed', () => {
+    assert.equal(evaluateLicense(facts(), { country: 'FR' }, at(1)).code, 'VALID');
+    assert.equal(evaluateLicense(facts(), {}, at(1)).code, 'VALID');
+    const limited = facts({ countries: ['DE', 'AT'] });
+    assert.equal(evaluateLicense(limited, { country: 'de' }, at(1)).code, 'VALID');
+    assert.equal(evaluateLicense(limited, { country: 'FR' }, at(1)).code, 'COUNTRY_NOT_ALLOWED');
+    assert.equal(evaluateLicense(limited, {}, at(1)).code, 'COUNTRY_NOT_ALLOWED');
+    assert.equal(evaluateLicense({ ...limited, domains: ['a.com'] }, { country: 'FR', domain: 'b.com' }, at(1)).code, 'DOMAIN_NOT_ALLOWED', 'domains are checked first');
+  });
+});
+
 describe('domains', () => {
   test('normalization', () => {
     assert.equal(normalizeDomain('HTTPS://User@Shop.Example.COM:8443/path?q#f'), 'shop.example.com');

@@ -31,6 +31,8 @@ export interface ValidateResult {
 export interface ClientMeta {
   ip: string;
   userAgent: string | undefined;
+  /** From the trusted country header, when configured. */
+  country?: string;
 }
 
 /**
@@ -70,13 +72,14 @@ export class ValidationService {
             features: license.features,
             domains: license.domains,
             enforceDomains: Boolean(row.enforce_domains),
+            countries: parseJson<string[]>(row.countries, []),
             maxMachines: license.maxMachines,
             activeMachines: machine?.aliveMachines ?? license.activeMachines,
             ...(machine ? { machine: machine.machine } : {}),
             exhaustedFeatures: exhausted,
           }
         : undefined,
-      input,
+      meta.country !== undefined ? { ...input, country: meta.country } : input,
       now,
     );
     this.log.record({

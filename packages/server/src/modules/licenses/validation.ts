@@ -31,6 +31,8 @@ export interface ValidationFacts extends StatusFacts {
   features: string[];
   domains: string[];
   enforceDomains: boolean;
+  /** Allowed countries; empty: every country. */
+  countries?: string[];
   maxMachines: number | null;
   /** Seats held now (node-locked machines and floating ones with a live lease). */
   activeMachines: number;
@@ -41,6 +43,8 @@ export interface ValidationFacts extends StatusFacts {
 }
 
 export interface ValidationRequest {
+  /** The client's country (ISO alpha-2) from the trusted proxy header, when configured. */
+  country?: string;
   product?: string;
   domain?: string;
   features?: string[];
@@ -106,6 +110,13 @@ export function evaluateLicense(facts: ValidationFacts | undefined, request: Val
     }
   } else if (facts.enforceDomains) {
     return fail('DOMAIN_NOT_ALLOWED', 'The license is bound to domains; send the domain being licensed');
+  }
+
+  if (facts.countries && facts.countries.length > 0) {
+    if (request.country === undefined) return fail('COUNTRY_NOT_ALLOWED', 'The license is limited to some countries and the client country is unknown');
+    if (!facts.countries.includes(request.country.toUpperCase())) {
+      return fail('COUNTRY_NOT_ALLOWED', `The license is not valid in ${request.country.toUpperCase()}`);
+    }
   }
 
   if (request.fingerprint !== undefined) {

@@ -24,6 +24,8 @@ export interface Policy {
   features: string[];
   enforceDomains: boolean;
   meters: Meter[];
+  /** Allowed ISO 3166-1 alpha-2 country codes; empty: every country. */
+  countries: string[];
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -43,6 +45,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     features: parseJson(row.features, []),
     enforceDomains: Boolean(row.enforce_domains),
     meters: parseJson(row.meters, []),
+    countries: parseJson(row.countries, []),
     metadata: parseJson(row.metadata, {}),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
@@ -62,6 +65,7 @@ function toRow(policy: Policy) {
     features: JSON.stringify(policy.features),
     enforce_domains: policy.enforceDomains ? 1 : 0,
     meters: JSON.stringify(policy.meters),
+    countries: JSON.stringify(policy.countries),
     metadata: JSON.stringify(policy.metadata),
     updated_at: policy.updatedAt,
   };

@@ -5,6 +5,10 @@ import { POLICY_KINDS } from './policies.repository.js';
 
 export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
 export const Features = Type.Array(Feature, { maxItems: 200 });
+export const Countries = Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' }), {
+  maxItems: 250,
+  description: 'Allowed countries; empty: all',
+});
 const Kind = StringEnum(POLICY_KINDS);
 
 export const PolicySchema = Type.Object({
@@ -20,6 +24,7 @@ export const PolicySchema = Type.Object({
   features: Type.Array(Type.String()),
   enforceDomains: Type.Boolean(),
   meters: MetersSchema,
+  countries: Type.Array(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -36,6 +41,7 @@ const fields = {
   features: Type.Optional(Features),
   enforceDomains: Type.Optional(Type.Boolean()),
   meters: Type.Optional(MetersSchema),
+  countries: Type.Optional(Countries),
   metadata: Type.Optional(Metadata),
 };
 

@@ -32,9 +32,15 @@ export interface CreatePolicyInput {
   features?: string[];
   enforceDomains?: boolean;
   meters?: Meter[];
+  countries?: string[];
   metadata?: Record<string, unknown>;
 }
 export type UpdatePolicyInput = Partial<Omit<CreatePolicyInput, 'productId'>>;
+
+/** Upper-case, unique ISO country codes. */
+export function normalizeCountries(countries: string[]): string[] {
+  return [...new Set(countries.map((c) => c.toUpperCase()))];
+}
 
 /** Term length each kind gets when the request names none. */
 const DEFAULT_DURATION: Record<PolicyKind, number | null> = { perpetual: null, timed: 365, subscription: 365, trial: 30 };
@@ -76,6 +82,7 @@ export class PoliciesService {
       features: [...new Set(input.features ?? [])],
       enforceDomains: input.enforceDomains ?? false,
       meters: normalizeMeters(input.meters ?? []),
+      countries: normalizeCountries(input.countries ?? []),
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,
@@ -106,6 +113,7 @@ export class PoliciesService {
       const after: Policy = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
       if (input.features) after.features = [...new Set(input.features)];
       if (input.meters) after.meters = normalizeMeters(input.meters);
+      if (input.countries) after.countries = normalizeCountries(input.countries);
       checkPolicy(after);
       await updatePolicyRow(trx, after);
       await this.events.record(trx, ctx, { action: 'policy.updated', targetType: 'policy', targetId: id, before, after });
