@@ -42,7 +42,7 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   });
   const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers);
   const validationLog = new ValidationLog(db, { onError: onLogError });
-  const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses);
+  const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);

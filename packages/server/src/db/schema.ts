@@ -36,6 +36,8 @@ export interface PoliciesTable {
   meters: JsonText;
   /** Allowed ISO country codes; [] allows all. */
   countries: JsonText;
+  /** {activations, deactivations, periodDays} or null. */
+  activation_limits: JsonText;
   metadata: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -229,6 +229,7 @@ function validationQuery(db: Executor) {
       'licenses.meters',
       'licenses.countries',
       'licenses.customer_id',
+      'licenses.policy_id',
       'products.code as product_code',
       'policies.enforce_domains',
     ])
@@ -255,6 +256,7 @@ export type ValidationRow = Pick<
   | 'meters'
   | 'countries'
   | 'customer_id'
+  | 'policy_id'
 > & { product_code: string; enforce_domains: number; active_machines: number | null };
 
 /** The lookup compiled once per database handle: only the digest parameter changes between calls. */

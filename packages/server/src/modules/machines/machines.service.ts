@@ -1,11 +1,12 @@
-import type { Db, Dialect } from '../../db/database.js';
-import type { Actor } from '../../http/access.js';
+import type { Db, Dialect, Executor } from '../../db/database.js';
+import { SYSTEM_ACTOR, type Actor } from '../../http/access.js';
 import { AppError, notFound, type ErrorCode } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
+import type { ActivationLimits, PoliciesService } from '../policies/policies.service.js';
 import {
   countAliveMachines,
   deleteMachineRow,
@@ -54,7 +55,34 @@ export class MachinesService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly licenses: LicensesService,
+    private readonly policies: PoliciesService,
   ) {}
+
+  /**
+   * The policy's anti-abuse window: how many activations or client deactivations the license made since
+   * the window began, against the allowed number (undefined: no limit).
+   */
+  private async windowUse(
+    db: Executor,
+    limits: ActivationLimits | null,
+    licenseId: string,
+    kind: 'activations' | 'deactivations',
+    now: Date,
+  ): Promise<{ used: number; allowed: number; periodDays: number } | undefined> {
+    const allowed = limits?.[kind];
+    if (!limits || allowed === null || allowed === undefined) return undefined;
+    const since = new Date(now.getTime() - limits.periodDays * 86_400_000).toISOString();
+    let query = db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('target_id', '=', licenseId)
+      .where('action', '=', kind === 'activations' ? 'machine.activated' : 'machine.deactivated')
+      .where('at', '>=', since);
+    // Seats freed by staff or a customer admin do not count against the application.
+    if (kind === 'deactivations') query = query.where('actor_type', '=', 'license');
+    const row = await query.executeTakeFirstOrThrow();
+    return { used: Number(row.n), allowed, periodDays: limits.periodDays };
+  }
 
   private leaseFrom(license: ClientLicense, now: Date): string | null {
     if (!license.floating) return null;
@@ -62,12 +90,12 @@ export class MachinesService {
   }
 
   /** A usable license for a client operation, or the error the app should act on. */
-  private async usableLicense(key: string): Promise<{ license: ClientLicense; customerId: string | null }> {
+  private async usableLicense(key: string): Promise<{ license: ClientLicense; customerId: string | null; policyId: string }> {
     const resolved = await this.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const code = UNUSABLE[resolved.license.status];
     if (code) throw new AppError(code, `The license is ${resolved.license.status}`, { status: resolved.license.status });
-    return { license: resolved.license, customerId: resolved.row.customer_id };
+    return { license: resolved.license, customerId: resolved.row.customer_id, policyId: resolved.row.policy_id };
   }
 
   private clientCtx(license: ClientLicense, meta: ClientMeta, customerId: string | null): RequestContext {
@@ -82,9 +110,11 @@ export class MachinesService {
   }
 
   async activate(input: ActivateInput, meta: ClientMeta): Promise<{ machine: Machine; license: ClientLicense; created: boolean }> {
-    const { license, customerId } = await this.usableLicense(input.key);
+    const { license, customerId, policyId } = await this.usableLicense(input.key);
     const now = this.clock.now();
     const ctx = this.clientCtx(license, meta, customerId);
+    // Read before the transaction: on SQLite a query outside an open transaction would wait for it.
+    const limits = (await this.policies.get({ actor: SYSTEM_ACTOR }, policyId)).activationLimits;
     const outcome = await this.db.transaction().execute(async (trx) => {
       if (this.dialect === 'postgres') {
         await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
@@ -106,6 +136,8 @@ export class MachinesService {
       }
       const alive = await countAliveMachines(trx, license.id, now);
       if (license.maxMachines !== null && alive >= license.maxMachines) return { refused: alive };
+      const window = await this.windowUse(trx, limits, license.id, 'activations', now);
+      if (window && window.used >= window.allowed) return { limited: window };
       const machine: Machine = existing
         ? { ...existing, ...details, activatedAt: now.toISOString() }
         : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details };
@@ -114,6 +146,21 @@ export class MachinesService {
       await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
       return { machine, created: true, alive: alive + 1 };
     });
+    if ('limited' in outcome && outcome.limited) {
+      const { used, allowed, periodDays } = outcome.limited;
+      await this.events.record(this.db, ctx, {
+        action: 'machine.activation_limit_reached',
+        targetType: 'license',
+        targetId: license.id,
+        customerId,
+        after: { fingerprint: input.fingerprint, activations: used, allowed, periodDays },
+      });
+      throw new AppError('ACTIVATION_LIMIT_REACHED', `This license may activate ${allowed} machines every ${periodDays} days; try again later`, {
+        activations: used,
+        allowed,
+        periodDays,
+      });
+    }
     if ('refused' in outcome) {
       await this.events.record(this.db, ctx, {
         action: 'machine.activation_refused',
@@ -134,18 +181,38 @@ export class MachinesService {
     const resolved = await this.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const { license, row } = resolved;
-    await this.db.transaction().execute(async (trx) => {
+    const ctx = this.clientCtx(license, meta, row.customer_id);
+    const limits = (await this.policies.get({ actor: SYSTEM_ACTOR }, row.policy_id)).activationLimits;
+    const now = this.clock.now();
+    const limited = await this.db.transaction().execute(async (trx) => {
       const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
       if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
+      const window = await this.windowUse(trx, limits, license.id, 'deactivations', now);
+      if (window && window.used >= window.allowed) return window;
       await deleteMachineRow(trx, machine.id);
-      await this.events.record(trx, this.clientCtx(license, meta, row.customer_id), {
+      await this.events.record(trx, ctx, {
         action: 'machine.deactivated',
         targetType: 'license',
         targetId: license.id,
         customerId: row.customer_id,
         before: machine,
       });
+      return undefined;
     });
+    if (limited) {
+      await this.events.record(this.db, ctx, {
+        action: 'machine.deactivation_limit_reached',
+        targetType: 'license',
+        targetId: license.id,
+        customerId: row.customer_id,
+        after: { fingerprint, deactivations: limited.used, allowed: limited.allowed, periodDays: limited.periodDays },
+      });
+      throw new AppError(
+        'DEACTIVATION_LIMIT_REACHED',
+        `This license may deactivate ${limited.allowed} machines every ${limited.periodDays} days; ask the vendor or your administrator to free the seat`,
+        { deactivations: limited.used, allowed: limited.allowed, periodDays: limited.periodDays },
+      );
+    }
   }
 
   /** Renews a floating lease (and records liveness for node-locked machines). */

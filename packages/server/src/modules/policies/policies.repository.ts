@@ -5,6 +5,14 @@ import type { PoliciesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { Meter } from '../usage/meters.js';
 
+export interface ActivationLimits {
+  /** Activations (new seats taken) per window; null: unlimited. */
+  activations: number | null;
+  /** Deactivations per window; null: unlimited. */
+  deactivations: number | null;
+  periodDays: number;
+}
+
 export const POLICY_KINDS = ['perpetual', 'timed', 'subscription', 'trial'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
@@ -26,6 +34,8 @@ export interface Policy {
   meters: Meter[];
   /** Allowed ISO 3166-1 alpha-2 country codes; empty: every country. */
   countries: string[];
+  /** Anti-abuse: activations and deactivations allowed per license in a rolling window; null: no limit. */
+  activationLimits: ActivationLimits | null;
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -46,6 +56,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     enforceDomains: Boolean(row.enforce_domains),
     meters: parseJson(row.meters, []),
     countries: parseJson(row.countries, []),
+    activationLimits: parseJson(row.activation_limits, null),
     metadata: parseJson(row.metadata, {}),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
@@ -66,6 +77,7 @@ function toRow(policy: Policy) {
     enforce_domains: policy.enforceDomains ? 1 : 0,
     meters: JSON.stringify(policy.meters),
     countries: JSON.stringify(policy.countries),
+    activation_limits: JSON.stringify(policy.activationLimits),
     metadata: JSON.stringify(policy.metadata),
     updated_at: policy.updatedAt,
   };

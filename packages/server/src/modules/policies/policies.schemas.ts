@@ -9,6 +9,14 @@ export const Countries = Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$', desc
   maxItems: 250,
   description: 'Allowed countries; empty: all',
 });
+const ActivationLimitsSchema = Type.Object(
+  {
+    activations: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Activations per license per window; null: unlimited' })),
+    deactivations: Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Deactivations per license per window; null: unlimited' })),
+    periodDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+  },
+  { additionalProperties: false, description: 'Anti-abuse: stops deactivate → activate cycles from turning one seat into many' },
+);
 const Kind = StringEnum(POLICY_KINDS);
 
 export const PolicySchema = Type.Object({
@@ -25,6 +33,7 @@ export const PolicySchema = Type.Object({
   enforceDomains: Type.Boolean(),
   meters: MetersSchema,
   countries: Type.Array(Type.String()),
+  activationLimits: Nullable(ActivationLimitsSchema),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -42,6 +51,7 @@ const fields = {
   enforceDomains: Type.Optional(Type.Boolean()),
   meters: Type.Optional(MetersSchema),
   countries: Type.Optional(Countries),
+  activationLimits: Type.Optional(Nullable(ActivationLimitsSchema)),
   metadata: Type.Optional(Metadata),
 };
 

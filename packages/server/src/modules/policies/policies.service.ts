@@ -15,10 +15,11 @@ import {
   policyInUse,
   updatePolicyRow,
   type Policy,
+  type ActivationLimits,
   type PolicyKind,
 } from './policies.repository.js';
 
-export type { Policy, PolicyKind } from './policies.repository.js';
+export type { ActivationLimits, Policy, PolicyKind } from './policies.repository.js';
 
 export interface CreatePolicyInput {
   productId: string;
@@ -33,6 +34,7 @@ export interface CreatePolicyInput {
   enforceDomains?: boolean;
   meters?: Meter[];
   countries?: string[];
+  activationLimits?: ActivationLimits | null;
   metadata?: Record<string, unknown>;
 }
 export type UpdatePolicyInput = Partial<Omit<CreatePolicyInput, 'productId'>>;
@@ -83,6 +85,7 @@ export class PoliciesService {
       enforceDomains: input.enforceDomains ?? false,
       meters: normalizeMeters(input.meters ?? []),
       countries: normalizeCountries(input.countries ?? []),
+      activationLimits: input.activationLimits ?? null,
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,

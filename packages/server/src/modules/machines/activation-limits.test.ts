@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
+
+forEachDialect('activation anti-abuse limits', (dialect) => {
+  const ctx = useTestApp(dialect);
+
+  test('deactivate → activate cycles stop at the policy limits; staff releases do not count; the window rolls', async () => {
+    const { license } = await factories.world(ctx.api, { maxMachines: 1, activationLimits: { activations: 3, deactivations: 2, periodDays: 30 } });
+    const app = client(ctx.t.app, undefined);
+    const activate = (fingerprint: string) => app.post('/v1/machines/activate', { key: license.key, fingerprint });
+    const deactivate = (fingerprint: string) => app.post('/v1/machines/deactivate', { key: license.key, fingerprint });
+
+    assert.equal((await activate('fp-1')).status, 201);
+    assert.equal((await activate('fp-1')).status, 200, 'the same machine again takes no new activation');
+    assert.equal((await deactivate('fp-1')).status, 204);
+    assert.equal((await activate('fp-2')).status, 201);
+    assert.equal((await deactivate('fp-2')).status, 204);
+    assert.equal((await activate('fp-3')).status, 201);
+    const refusedDeactivation = await deactivate('fp-3');
+    assert.deepEqual([refusedDeactivation.status, refusedDeactivation.body.error.code], [422, 'DEACTIVATION_LIMIT_REACHED']);
+    assert.equal((await ctx.api.get(`/v1/machines?licenseId=${license.id}`)).body.data.length, 1, 'the seat is still taken');
+
+    // Staff (or a customer admin) can still free the seat; that does not count against the application.
+    const [machine] = (await ctx.api.get(`/v1/machines?licenseId=${license.id}`)).body.data;
+    assert.equal((await ctx.api.delete(`/v1/machines/${machine.id}`)).status, 204);
+    const refusedActivation = await activate('fp-4');
+    assert.deepEqual([refusedActivation.status, refusedActivation.body.error.code], [422, 'ACTIVATION_LIMIT_REACHED']);
+    assert.deepEqual([refusedActivation.body.error.details.activations, refusedActivation.body.error.details.allowed], [3, 3]);
+
+    const events = (await ctx.api.get(`/v1/events?targetId=${license.id}&limit=100`)).body.data.map((e: any) => e.action);
+    assert.ok(events.includes('machine.activation_limit_reached'));
+    assert.ok(events.includes('machine.deactivation_limit_reached'));
+
+    ctx.t.clock.advanceDays(31);
+    assert.equal((await activate('fp-4')).status, 201, 'a new window allows activations again');
+  });
+
+  test('a policy without limits allows any number of cycles', async () => {
+    const { license } = await factories.world(ctx.api, { maxMachines: 1 });
+    const app = client(ctx.t.app, undefined);
+    for (let i = 0; i < 6; i++) {
+      assert.equal((await app.post('/v1/machines/activate', { key: license.key, fingerprint: `cycle-${i}` })).status, 201);
+      assert.equal((await app.post('/v1/machines/deactivate', { key: license.key, fingerprint: `cycle-${i}` })).status, 204);
+    }
+  });
+});
