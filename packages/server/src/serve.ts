@@ -63,6 +63,15 @@ export async function serve(config: Config): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 
+  // Housekeeping until the job scheduler arrives: drop lapsed floating leases every minute.
+  const cull = setInterval(() => {
+    services.machines.cull().then(
+      (n) => n > 0 && app.log.info({ culled: n }, 'removed lapsed floating leases'),
+      (error: unknown) => app.log.error({ err: error }, 'lease cull failed'),
+    );
+  }, 60_000);
+  cull.unref();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -70,6 +79,7 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, 'stopping: finishing requests and flushing buffered writes');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    clearInterval(cull);
     try {
       await app.close();
       await runtime.database.close();

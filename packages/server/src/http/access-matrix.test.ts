@@ -57,6 +57,11 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   revokeLicense: 'licenses:revoke',
   renewLicense: 'licenses:lifecycle',
   extendLicense: 'licenses:lifecycle',
+  activateMachine: 'public',
+  deactivateMachine: 'public',
+  heartbeatMachine: 'public',
+  listMachines: 'machines:read',
+  deleteMachine: 'machines:write',
   listEvents: 'events:read',
 };
 
@@ -100,9 +105,9 @@ forEachDialect('access matrix', (dialect) => {
   let ops: Operation[];
   let callers: Caller[];
   // Organization A (the customer callers' own), organization B (someone else's), staff-side fixtures.
-  let A: { customer: any; product: any; policy: any; license: any; member: any; admin: any };
-  let B: { customer: any; product: any; policy: any; license: any; user: any; token: string };
-  let shared: { product: any; licenseA: any; licenseB: any };
+  let A: { customer: any; product: any; policy: any; license: any; member: any; admin: any; machine: any };
+  let B: { customer: any; product: any; policy: any; license: any; user: any; token: string; machine: any };
+  let shared: { product: any; licenseA: any; licenseB: any; machineB: any };
   let victim: any;
   let signInTarget: { email: string; password: string };
 
@@ -117,8 +122,14 @@ forEachDialect('access matrix', (dialect) => {
     const adminA = await factories.signedInUser(api, t.app, 'customer-admin', worldA.customer.id);
     const userB = await factories.signedInUser(api, t.app, 'customer-admin', worldB.customer.id);
     const tokenB = await api.post('/v1/tokens', { name: 'org B', role: 'customer-admin', customerId: worldB.customer.id });
-    A = { ...worldA, member: memberA, admin: adminA };
-    B = { ...worldB, user: userB, token: tokenB.body.token };
+    // A machine on each organization's license (B's before its license is suspended below).
+    const anon = client(t.app, undefined);
+    const machineA = await anon.post('/v1/machines/activate', { key: worldA.license.key, fingerprint: unique('fp-a'), name: 'Org A workstation' });
+    const machineB = await anon.post('/v1/machines/activate', { key: worldB.license.key, fingerprint: unique('fp-b'), name: 'Org B workstation' });
+    assert.equal(machineA.status, 201, machineA.raw);
+    assert.equal(machineB.status, 201, machineB.raw);
+    A = { ...worldA, member: memberA, admin: adminA, machine: machineA.body.machine };
+    B = { ...worldB, user: userB, token: tokenB.body.token, machine: machineB.body.machine };
     // A product both organizations hold licenses for.
     const sharedProduct = await factories.product(api);
     const sharedPolicy = await factories.policy(api, sharedProduct.id, 'perpetual');
@@ -126,7 +137,11 @@ forEachDialect('access matrix', (dialect) => {
       product: sharedProduct,
       licenseA: await factories.license(api, sharedPolicy.id, { customerId: A.customer.id }),
       licenseB: await factories.license(api, sharedPolicy.id, { customerId: B.customer.id }),
+      machineB: undefined,
     };
+    const sharedMachineB = await anon.post('/v1/machines/activate', { key: shared.licenseB.key, fingerprint: unique('fp-b-shared'), hostname: 'orgb-host' });
+    assert.equal(sharedMachineB.status, 201, sharedMachineB.raw);
+    shared.machineB = sharedMachineB.body.machine;
     // Org B's history: events the customer callers of A must never see.
     await api.post(`/v1/licenses/${B.license.id}/actions/suspend`);
     await api.patch(`/v1/customers/${B.customer.id}`, { notes: 'org B only' });
@@ -157,6 +172,13 @@ forEachDialect('access matrix', (dialect) => {
 
   /** A fresh license of organization A, for the operations that change one. */
   const freshLicense = async () => factories.license(api, A.policy.id, { customerId: A.customer.id });
+
+  /** A fresh machine activated on A's license, for the operations that free a seat. */
+  const freshMachine = async () => {
+    const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
+    assert.equal(res.status, 201, res.raw);
+    return res.body.machine;
+  };
 
   /**
    * A request that would be valid, per operation. `allowed` says whether the caller should get through:
@@ -224,6 +246,11 @@ forEachDialect('access matrix', (dialect) => {
     revokeLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/revoke` }),
     renewLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/renew` }),
     extendLicense: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/extend`, body: { days: 1 } }),
+    activateMachine: async () => ({ method: 'POST', url: '/v1/machines/activate', body: { key: A.license.key, fingerprint: unique('fp-activate'), name: 'Matrix PC' } }),
+    deactivateMachine: async () => ({ method: 'POST', url: '/v1/machines/deactivate', body: { key: A.license.key, fingerprint: (await freshMachine()).fingerprint } }),
+    heartbeatMachine: async () => ({ method: 'POST', url: '/v1/machines/heartbeat', body: { key: A.license.key, fingerprint: A.machine.fingerprint } }),
+    listMachines: async () => ({ method: 'GET', url: `/v1/machines?licenseId=${A.license.id}` }),
+    deleteMachine: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/machines/${allowed ? (await freshMachine()).id : A.machine.id}` }),
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
   };
 
@@ -275,7 +302,18 @@ forEachDialect('access matrix', (dialect) => {
   test('a customer sees its own organization only, and cannot write', async () => {
     const customerCallers = callers.filter((c) => c.role === 'customer-admin' || c.role === 'customer-member');
     assert.equal(customerCallers.length, 4);
-    const bIds = new Set<string>([B.customer.id, B.product.id, B.policy.id, B.license.id, B.user.user.id, shared.licenseB.id]);
+    const bIds = new Set<string>([
+      B.customer.id,
+      B.product.id,
+      B.policy.id,
+      B.license.id,
+      B.user.user.id,
+      shared.licenseB.id,
+      B.machine.id,
+      B.machine.fingerprint,
+      shared.machineB.id,
+      shared.machineB.fingerprint,
+    ]);
     const failures: string[] = [];
     const fail = (caller: Caller, message: string) => failures.push(`${caller.name}: ${message}`);
 
@@ -364,6 +402,28 @@ forEachDialect('access matrix', (dialect) => {
         leaks('the user list', users);
         leaks('the user list filtered by B', await readAll(`/v1/users?customerId=${B.customer.id}`));
       }
+      // Machines: A's listed, B's never, whatever the filter; B's cannot be deleted.
+      const machines = await readAll('/v1/machines');
+      if (!machines.some((m) => m.id === A.machine.id)) fail(caller, "A's machine is missing from the machine list");
+      leaks('the machine list', machines);
+      for (const filter of [
+        `licenseId=${B.license.id}`,
+        `licenseId=${shared.licenseB.id}`,
+        `fingerprint=${encodeURIComponent(B.machine.fingerprint)}`,
+        `fingerprint=${encodeURIComponent(shared.machineB.fingerprint)}`,
+        `q=${encodeURIComponent('Org B')}`,
+        `q=orgb`,
+      ]) {
+        const filtered = await readAll(`/v1/machines?${filter}`);
+        if (filtered.length > 0 && filter.startsWith('licenseId')) fail(caller, `the machine list filtered by ${filter} holds ${filtered.length} machines`);
+        leaks(`the machine list filtered by ${filter}`, filtered);
+      }
+      for (const id of [B.machine.id, shared.machineB.id]) {
+        const res = await call(caller, { method: 'DELETE', url: `/v1/machines/${id}` });
+        const expected = perms.has('machines:write') ? 404 : 403;
+        if (res.status !== expected) fail(caller, `DELETE /v1/machines/${id}: expected ${expected}, got ${res.status} ${res.raw.slice(0, 200)}`);
+      }
+
       const me = await get('/v1/auth/me');
       assert.equal(me.body.actor.customerId, A.customer.id);
 
@@ -392,6 +452,10 @@ forEachDialect('access matrix', (dialect) => {
     const bLicenses = (await bView.get('/v1/licenses?limit=100')).body.data;
     assert.deepEqual(new Set(bLicenses.map((l: any) => l.id)), new Set([B.license.id, shared.licenseB.id]));
     assert.equal((await bView.get(`/v1/licenses/${A.license.id}`)).status, 404);
+    // B's machines survived A's attempts to delete them, and B sees them (and not A's).
+    const bMachines = (await bView.get('/v1/machines?limit=100')).body.data;
+    assert.deepEqual(new Set(bMachines.map((m: any) => m.id)), new Set([B.machine.id, shared.machineB.id]));
+    assert.equal((await bView.delete(`/v1/machines/${A.machine.id}`)).status, 404);
   });
 
   test('staff see every organization', async () => {

@@ -236,6 +236,26 @@ export class MachinesService {
     return next;
   }
 
+  /**
+   * Deletes machines whose floating lease lapsed at or before `now`, in batches. Their seats were already
+   * free (a lapsed lease is not counted); this keeps the table small. A live lease is never touched: the
+   * condition is re-checked by the DELETE itself.
+   */
+  async cull(batchSize = 5000): Promise<number> {
+    const now = this.clock.now().toISOString();
+    let total = 0;
+    for (;;) {
+      const result = await this.db
+        .deleteFrom('machines')
+        .where('id', 'in', (eb) => eb.selectFrom('machines').select('id').where('lease_expires_at', '<=', now).limit(batchSize))
+        .where('lease_expires_at', '<=', now)
+        .executeTakeFirst();
+      const deleted = Number(result.numDeletedRows);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
+
   /** The machine facts validation needs for one fingerprint. */
   async facts(licenseId: string, fingerprint: string): Promise<{ machine: { alive: boolean } | null; aliveMachines: number }> {
     const now = this.clock.now();
