@@ -109,6 +109,8 @@ forEachDialect('the keyhaven command', (dialect) => {
       const license = await post('/v1/licenses', { policyId: policy.body.id }, token);
       assert.equal(license.status, 201);
       for (let i = 0; i < 3; i++) {
+        // With a fingerprint, validation checks the machine: activate it first.
+        assert.equal((await post('/v1/machines/activate', { key: license.body.key, fingerprint: `fp-${i}` })).status, 201);
         const v = await post('/v1/licenses/validate', { key: license.body.key, fingerprint: `fp-${i}` });
         assert.equal(v.body.code, 'VALID');
       }

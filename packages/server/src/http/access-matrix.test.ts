@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { ADMIN_TOKEN, client, factories, forEachDialect, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
 import { listOperations, type Operation } from '../testing/openapi.js';
+import { ACTIVATION_REQUEST_LABEL, armor } from '../modules/offline/license-file.js';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
 
 /**
@@ -62,6 +63,10 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   heartbeatMachine: 'public',
   listMachines: 'machines:read',
   deleteMachine: 'machines:write',
+  checkoutLicenseFile: 'public',
+  createOfflineActivation: 'machines:write',
+  recordUsage: 'public',
+  listLicenseUsage: 'licenses:read',
   listEvents: 'events:read',
 };
 
@@ -116,7 +121,7 @@ forEachDialect('access matrix', (dialect) => {
     api = ctx.api;
     ops = listOperations((await api.get('/openapi.json')).body);
 
-    const worldA = await factories.world(api, { durationDays: 365 });
+    const worldA = await factories.world(api, { durationDays: 365, meters: [{ feature: 'matrix-meter', limit: null, period: 'never' }] });
     const worldB = await factories.world(api, { durationDays: 365 });
     const memberA = await factories.signedInUser(api, t.app, 'customer-member', worldA.customer.id);
     const adminA = await factories.signedInUser(api, t.app, 'customer-admin', worldA.customer.id);
@@ -251,6 +256,14 @@ forEachDialect('access matrix', (dialect) => {
     heartbeatMachine: async () => ({ method: 'POST', url: '/v1/machines/heartbeat', body: { key: A.license.key, fingerprint: A.machine.fingerprint } }),
     listMachines: async () => ({ method: 'GET', url: `/v1/machines?licenseId=${A.license.id}` }),
     deleteMachine: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/machines/${allowed ? (await freshMachine()).id : A.machine.id}` }),
+    checkoutLicenseFile: async () => ({ method: 'POST', url: '/v1/licenses/checkout', body: { key: A.license.key } }),
+    createOfflineActivation: async () => ({
+      method: 'POST',
+      url: '/v1/machines/offline-activations',
+      body: { request: armor(ACTIVATION_REQUEST_LABEL, { key: A.license.key, fingerprint: unique('fp-offline') }) },
+    }),
+    recordUsage: async () => ({ method: 'POST', url: '/v1/usage', body: { key: A.license.key, feature: 'matrix-meter' } }),
+    listLicenseUsage: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/usage` }),
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
   };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { ADMIN_TOKEN, client, factories, forEachDialect, useTestApp, type Client, type TestApp } from '../testing/harness.js';
+import { ACTIVATION_REQUEST_LABEL, armor } from '../modules/offline/license-file.js';
 import { fillPath, listOperations, type JsonSchema, type Operation } from '../testing/openapi.js';
 
 /**
@@ -458,7 +459,10 @@ forEachDialect('bad input', (dialect) => {
     const doc = await api.get('/openapi.json');
     assert.equal(doc.status, 200);
     ops = listOperations(doc.body);
-    const { product, policy, customer, license } = await factories.world(api);
+    const { product, policy, customer, license } = await factories.world(api, { meters: [{ feature: 'fuzz-meter', limit: null, period: 'never' }] });
+    // An activated machine: the client machine routes act on its fingerprint, deleteMachine on its id.
+    const machine = await client(t.app, undefined).post('/v1/machines/activate', { key: license.key, fingerprint: 'fuzz-fingerprint' });
+    assert.equal(machine.status, 201, machine.raw);
     const member = await factories.signedInUser(api, t.app, 'customer-member', customer.id);
     const token = await api.post('/v1/tokens', { name: 'fuzz', role: 'read-only' });
     assert.equal(token.status, 201);
@@ -474,12 +478,16 @@ forEachDialect('bad input', (dialect) => {
         policyId: policy.id,
         customerId: customer.id,
         key: license.key,
+        fingerprint: machine.body.machine.fingerprint,
+        licenseId: license.id,
+        feature: 'fuzz-meter',
+        request: armor(ACTIVATION_REQUEST_LABEL, { key: license.key, fingerprint: 'fuzz-offline-fingerprint' }),
         password: 'correct horse battery',
         currentPassword: 'correct horse battery',
         newPassword: 'correct horse battery staple',
         role: 'read-only',
       },
-      ids: { products: product.id, policies: policy.id, customers: customer.id, users: member.user.id, tokens: token.body.id, licenses: license.id },
+      ids: { products: product.id, policies: policy.id, customers: customer.id, users: member.user.id, tokens: token.body.id, licenses: license.id, machines: machine.body.machine.id },
       future: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
       n: 0,
     };

@@ -30,7 +30,10 @@ export function registerResponseSigning(app: FastifyInstance, signer: Signer, cl
   app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.routeOptions.config?.signed !== true) return done(null, payload);
     const date = httpDate();
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : '';
+    // A 204 (or 304) goes out without a body whatever the handler sent (e.g. the serialized "null"
+    // of send(null)): sign the empty body the client receives.
+    const bodyless = reply.statusCode === 204 || reply.statusCode === 304;
+    const body = !bodyless && (typeof payload === 'string' || Buffer.isBuffer(payload)) ? payload : '';
     const queryAt = request.url.indexOf('?');
     const path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
     reply.header('date', date);

@@ -26,6 +26,9 @@ export type { Machine } from './machines.repository.js';
 /** Seconds a floating lease outlives its heartbeat interval, so one late heartbeat does not free the seat. */
 export const LEASE_TOLERANCE_SECONDS = 60;
 
+/** How long a lapsed floating lease stays visible (answering HEARTBEAT_DEAD) before the cull removes it. */
+export const LAPSED_LEASE_KEEP_MS = 24 * 3_600_000;
+
 export interface ActivateInput {
   key: string;
   fingerprint: string;
@@ -237,12 +240,13 @@ export class MachinesService {
   }
 
   /**
-   * Deletes machines whose floating lease lapsed at or before `now`, in batches. Their seats were already
-   * free (a lapsed lease is not counted); this keeps the table small. A live lease is never touched: the
+   * Deletes machines whose floating lease lapsed more than `keepMs` ago, in batches. Their seats were free
+   * from the moment the lease lapsed (a lapsed lease is not counted); the rows are kept a while so an app
+   * coming back is told HEARTBEAT_DEAD rather than NO_MACHINE. A live lease is never touched: the
    * condition is re-checked by the DELETE itself.
    */
-  async cull(batchSize = 5000): Promise<number> {
-    const now = this.clock.now().toISOString();
+  async cull(batchSize = 5000, keepMs = LAPSED_LEASE_KEEP_MS): Promise<number> {
+    const now = new Date(this.clock.now().getTime() - keepMs).toISOString();
     let total = 0;
     for (;;) {
       const result = await this.db
