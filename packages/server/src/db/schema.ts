@@ -38,6 +38,8 @@ export interface PoliciesTable {
   countries: JsonText;
   /** {activations, deactivations, periodDays} or null. */
   activation_limits: JsonText;
+  /** {seats} or {factor}, or null. */
+  overdraft: JsonText;
   metadata: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -5,6 +5,7 @@ import * as m0002 from './0002_machines.js';
 import * as m0003 from './0003_usage.js';
 import * as m0004 from './0004_countries.js';
 import * as m0005 from './0005_activation_limits.js';
+import * as m0006 from './0006_overdraft.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0003_usage': m0003,
   '0004_countries': m0004,
   '0005_activation_limits': m0005,
+  '0006_overdraft': m0006,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -232,6 +232,7 @@ function validationQuery(db: Executor) {
       'licenses.policy_id',
       'products.code as product_code',
       'policies.enforce_domains',
+      'policies.overdraft',
     ])
     .select((eb) => activeMachines(eb, NOW))
     .where('licenses.key_digest', '=', DIGEST);
@@ -257,7 +258,7 @@ export type ValidationRow = Pick<
   | 'countries'
   | 'customer_id'
   | 'policy_id'
-> & { product_code: string; enforce_domains: number; active_machines: number | null };
+> & { product_code: string; enforce_domains: number; overdraft: string; active_machines: number | null };
 
 /** The lookup compiled once per database handle: only the digest parameter changes between calls. */
 const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<ValidationRow>>();

@@ -152,6 +152,13 @@ describe('machine checks (only when the app names its fingerprint)', () => {
     assert.equal(evaluateLicense({ ...live, machine: { alive: true } }, { fingerprint: 'f' }, at(1)).code, 'VALID');
     assert.equal(evaluateLicense({ ...live, maxMachines: null, activeMachines: 500, machine: { alive: true } }, { fingerprint: 'f' }, at(1)).code, 'VALID');
   });
+  test('over the limit but inside the overdraft: valid with OVERDRAFT; past it: TOO_MANY_MACHINES, with or without a fingerprint', () => {
+    const over = { ...live, maxMachines: 4, hardMachineLimit: 5, activeMachines: 5 };
+    assert.deepEqual([evaluateLicense(over, {}, at(1)).valid, evaluateLicense(over, {}, at(1)).code], [true, 'OVERDRAFT']);
+    assert.equal(evaluateLicense({ ...over, machine: { alive: true } }, { fingerprint: 'f' }, at(1)).code, 'OVERDRAFT');
+    assert.equal(evaluateLicense({ ...over, activeMachines: 6 }, {}, at(1)).code, 'TOO_MANY_MACHINES');
+    assert.equal(evaluateLicense({ ...live, activeMachines: 3 }, {}, at(1)).code, 'TOO_MANY_MACHINES');
+  });
   test('machine checks come after the domain check and before features', () => {
     const f = { ...live, domains: ['a.com'], machine: null };
     assert.equal(evaluateLicense(f, { fingerprint: 'f', domain: 'b.com', features: ['zzz'] }, at(1)).code, 'DOMAIN_NOT_ALLOWED');

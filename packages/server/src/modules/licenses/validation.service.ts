@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { MachinesService } from '../machines/machines.service.js';
 import type { UsageService } from '../usage/usage.service.js';
+import { hardSeatLimit, type Overdraft } from '../policies/policies.service.js';
 import type { Meter } from '../usage/meters.js';
 import { parseJson } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
@@ -74,6 +75,7 @@ export class ValidationService {
             enforceDomains: Boolean(row.enforce_domains),
             countries: parseJson<string[]>(row.countries, []),
             maxMachines: license.maxMachines,
+            hardMachineLimit: hardSeatLimit(license.maxMachines, parseJson<Overdraft | null>(row.overdraft, null)),
             activeMachines: machine?.aliveMachines ?? license.activeMachines,
             ...(machine ? { machine: machine.machine } : {}),
             exhaustedFeatures: exhausted,

@@ -21,6 +21,7 @@ export const VALIDATION_CODES = [
   'FEATURES_MISSING', // 13. a requested feature is not licensed
   'USAGE_EXHAUSTED', // 14. a metered feature has no credit left
   'GRACE_PERIOD', // valid: expired but inside the grace period
+  'OVERDRAFT', // valid: more machines than seats, inside the policy's overdraft
   'VALID', // valid
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
@@ -34,6 +35,8 @@ export interface ValidationFacts extends StatusFacts {
   /** Allowed countries; empty: every country. */
   countries?: string[];
   maxMachines: number | null;
+  /** The seat count the overdraft allows (maxMachines when there is none). */
+  hardMachineLimit?: number | null;
   /** Seats held now (node-locked machines and floating ones with a live lease). */
   activeMachines: number;
   /** When the request names a fingerprint: that machine (null if never activated). */
@@ -119,18 +122,17 @@ export function evaluateLicense(facts: ValidationFacts | undefined, request: Val
     }
   }
 
-  if (request.fingerprint !== undefined) {
-    const machine = facts.machine ?? null;
-    if (machine === null) {
-      return facts.activeMachines === 0
-        ? fail('NO_MACHINE', 'The license has no activated machine; activate this one first')
-        : fail('FINGERPRINT_NOT_ACTIVATED', 'This machine is not activated on the license');
-    }
-    if (facts.maxMachines !== null && facts.activeMachines > facts.maxMachines) {
-      return fail('TOO_MANY_MACHINES', `${facts.activeMachines} machines are active but the license allows ${facts.maxMachines}`);
-    }
-    if (!machine.alive) return fail('HEARTBEAT_DEAD', 'The machine stopped sending heartbeats and its seat was freed; activate again');
+  const machine = request.fingerprint !== undefined ? (facts.machine ?? null) : undefined;
+  if (machine === null) {
+    return facts.activeMachines === 0
+      ? fail('NO_MACHINE', 'The license has no activated machine; activate this one first')
+      : fail('FINGERPRINT_NOT_ACTIVATED', 'This machine is not activated on the license');
   }
+  const hard = facts.hardMachineLimit !== undefined ? facts.hardMachineLimit : facts.maxMachines;
+  if (hard !== null && facts.activeMachines > hard) {
+    return fail('TOO_MANY_MACHINES', `${facts.activeMachines} machines are active but the license allows ${hard}`);
+  }
+  if (machine && !machine.alive) return fail('HEARTBEAT_DEAD', 'The machine stopped sending heartbeats and its seat was freed; activate again');
 
   if (request.features && request.features.length > 0) {
     const missing = request.features.filter((f) => !facts.features.includes(f));
@@ -143,6 +145,9 @@ export function evaluateLicense(facts: ValidationFacts | undefined, request: Val
 
   if (status === 'grace') {
     return { valid: true, code: 'GRACE_PERIOD', detail: `The license expired at ${facts.expiresAt}; the grace period ends at ${facts.graceEndsAt}` };
+  }
+  if (facts.maxMachines !== null && facts.activeMachines > facts.maxMachines) {
+    return { valid: true, code: 'OVERDRAFT', detail: `${facts.activeMachines} machines use ${facts.maxMachines} seats: the overdraft is in use` };
   }
   return { valid: true, code: 'VALID', detail: 'The license is valid' };
 }

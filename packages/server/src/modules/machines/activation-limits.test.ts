@@ -45,3 +45,50 @@ forEachDialect('activation anti-abuse limits', (dialect) => {
     }
   });
 });
+
+forEachDialect('reset machines', (dialect) => {
+  const ctx = useTestApp(dialect);
+  test('staff free every seat of a license at once, recorded in its history', async () => {
+    const { license } = await factories.world(ctx.api, { maxMachines: 2 });
+    const app = client(ctx.t.app, undefined);
+    for (const fingerprint of ['a', 'b']) assert.equal((await app.post('/v1/machines/activate', { key: license.key, fingerprint })).status, 201);
+    assert.equal((await app.post('/v1/machines/activate', { key: license.key, fingerprint: 'c' })).status, 422);
+    const reset = await ctx.api.post(`/v1/licenses/${license.id}/actions/reset-machines`);
+    assert.deepEqual([reset.status, reset.body.deactivated], [200, 2]);
+    assert.equal((await ctx.api.get(`/v1/licenses/${license.id}`)).body.activeMachines, 0);
+    assert.equal((await app.post('/v1/machines/activate', { key: license.key, fingerprint: 'c' })).status, 201);
+    const history = await ctx.api.get(`/v1/licenses/${license.id}/events?limit=100`);
+    assert.ok(history.body.data.some((e: any) => e.action === 'license.machines_reset' && e.before.machines.length === 2));
+  });
+});
+
+forEachDialect('seat overdraft', (dialect) => {
+  const ctx = useTestApp(dialect);
+  test('×1.25 on 4 seats: the 5th machine is granted with a warning and an alert, the 6th refused', async () => {
+    const { license } = await factories.world(ctx.api, { maxMachines: 4, overdraft: { factor: 1.25 } });
+    const app = client(ctx.t.app, undefined);
+    const activate = (fingerprint: string) => app.post('/v1/machines/activate', { key: license.key, fingerprint });
+    for (let i = 0; i < 4; i++) {
+      const res = await activate(`m-${i}`);
+      assert.deepEqual([res.status, res.body.warning], [201, undefined]);
+    }
+    const fifth = await activate('m-4');
+    assert.deepEqual([fifth.status, fifth.body.warning, fifth.body.license.activeMachines], [201, 'OVERDRAFT', 5]);
+    const sixth = await activate('m-5');
+    assert.deepEqual([sixth.status, sixth.body.error.code, sixth.body.error.details.hardLimit], [422, 'TOO_MANY_MACHINES', 5]);
+    const validation = await app.post('/v1/licenses/validate', { key: license.key, fingerprint: 'm-0' });
+    assert.deepEqual([validation.body.valid, validation.body.code], [true, 'OVERDRAFT']);
+    const events = (await ctx.api.get(`/v1/events?targetId=${license.id}&action=machine.overdraft_used`)).body.data;
+    assert.equal(events.length, 1);
+    await app.post('/v1/machines/deactivate', { key: license.key, fingerprint: 'm-4' });
+    assert.equal((await app.post('/v1/licenses/validate', { key: license.key, fingerprint: 'm-0' })).body.code, 'VALID');
+  });
+
+  test('+2 seats on a 1-seat license', async () => {
+    const { license } = await factories.world(ctx.api, { maxMachines: 1, overdraft: { seats: 2 } });
+    const app = client(ctx.t.app, undefined);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await app.post('/v1/machines/activate', { key: license.key, fingerprint: `s-${i}` })).status);
+    assert.deepEqual(statuses, [201, 201, 201, 422]);
+  });
+});

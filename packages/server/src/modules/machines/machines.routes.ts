@@ -1,3 +1,4 @@
+import Type from 'typebox';
 import { commonErrors, ErrorBody, IdParams, NoContent, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
@@ -24,8 +25,10 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     },
     async (request, reply) => {
       const { nonce, ...input } = request.body;
-      const { machine, license, created } = await machines.activate(input, { ip: request.ip, requestId: request.id });
-      return reply.status(created ? 201 : 200).send({ machine, license, ...(nonce !== undefined ? { nonce } : {}) });
+      const { machine, license, created, overdraft } = await machines.activate(input, { ip: request.ip, requestId: request.id });
+      return reply
+        .status(created ? 201 : 200)
+        .send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}), ...(nonce !== undefined ? { nonce } : {}) });
     },
   );
 
@@ -67,6 +70,21 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: { access: { permission: 'machines:read' } },
     },
     async (request) => machines.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.post(
+    '/v1/licenses/:id/actions/reset-machines',
+    {
+      schema: {
+        operationId: 'resetLicenseMachines',
+        tags: ['machines'],
+        description: 'Deactivate every machine of the license and free all its seats.',
+        params: IdParams,
+        response: { 200: Type.Object({ deactivated: Type.Integer() }), ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:lifecycle' } },
+    },
+    async (request) => ({ deactivated: await machines.resetLicense(ctx(request), request.params.id) }),
   );
 
   app.delete(

@@ -38,7 +38,12 @@ export const MachineKeyBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const ActivateResponse = Type.Object({ machine: MachineSchema, license: ClientLicenseSchema, nonce: Type.Optional(Type.String()) });
+export const ActivateResponse = Type.Object({
+  machine: MachineSchema,
+  license: ClientLicenseSchema,
+  warning: Type.Optional(Type.Literal('OVERDRAFT', { description: 'The seat was granted from the policy overdraft' })),
+  nonce: Type.Optional(Type.String()),
+});
 export const HeartbeatResponse = Type.Object({ machine: MachineSchema, nonce: Type.Optional(Type.String()) });
 
 export const ListMachinesQuery = Type.Object(

@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
-import type { ActivationLimits, PoliciesService } from '../policies/policies.service.js';
+import { hardSeatLimit, type ActivationLimits, type PoliciesService } from '../policies/policies.service.js';
 import {
   countAliveMachines,
   deleteMachineRow,
@@ -112,12 +112,14 @@ export class MachinesService {
     return { actor, requestId: meta.requestId, ip: meta.ip };
   }
 
-  async activate(input: ActivateInput, meta: ClientMeta): Promise<{ machine: Machine; license: ClientLicense; created: boolean }> {
+  async activate(input: ActivateInput, meta: ClientMeta): Promise<{ machine: Machine; license: ClientLicense; created: boolean; overdraft: boolean }> {
     const { license, customerId, policyId } = await this.usableLicense(input.key);
     const now = this.clock.now();
     const ctx = this.clientCtx(license, meta, customerId);
     // Read before the transaction: on SQLite a query outside an open transaction would wait for it.
-    const limits = (await this.policies.get({ actor: SYSTEM_ACTOR }, policyId)).activationLimits;
+    const policy = await this.policies.get({ actor: SYSTEM_ACTOR }, policyId);
+    const limits = policy.activationLimits;
+    const hardLimit = hardSeatLimit(license.maxMachines, policy.overdraft);
     const outcome = await this.db.transaction().execute(async (trx) => {
       if (this.dialect === 'postgres') {
         await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
@@ -138,7 +140,7 @@ export class MachinesService {
         return { machine, created: false, alive: await countAliveMachines(trx, license.id, now) };
       }
       const alive = await countAliveMachines(trx, license.id, now);
-      if (license.maxMachines !== null && alive >= license.maxMachines) return { refused: alive };
+      if (hardLimit !== null && alive >= hardLimit) return { refused: alive };
       const window = await this.windowUse(trx, limits, license.id, 'activations', now);
       if (window && window.used >= window.allowed) return { limited: window };
       const machine: Machine = existing
@@ -147,7 +149,17 @@ export class MachinesService {
       if (existing) await replaceMachine(trx, machine);
       else await insertMachine(trx, machine);
       await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
-      return { machine, created: true, alive: alive + 1 };
+      const overdraft = license.maxMachines !== null && alive + 1 > license.maxMachines;
+      if (overdraft) {
+        await this.events.record(trx, ctx, {
+          action: 'machine.overdraft_used',
+          targetType: 'license',
+          targetId: license.id,
+          customerId,
+          after: { fingerprint: input.fingerprint, activeMachines: alive + 1, maxMachines: license.maxMachines, hardLimit },
+        });
+      }
+      return { machine, created: true, alive: alive + 1, overdraft };
     });
     if ('limited' in outcome && outcome.limited) {
       const { used, allowed, periodDays } = outcome.limited;
@@ -172,12 +184,18 @@ export class MachinesService {
         customerId,
         after: { fingerprint: input.fingerprint, activeMachines: outcome.refused, maxMachines: license.maxMachines },
       });
-      throw new AppError('TOO_MANY_MACHINES', `All ${license.maxMachines} seats of this license are in use`, {
+      throw new AppError('TOO_MANY_MACHINES', `All ${hardLimit} seats of this license are in use`, {
         maxMachines: license.maxMachines,
+        hardLimit,
         activeMachines: outcome.refused,
       });
     }
-    return { machine: outcome.machine, license: { ...license, activeMachines: outcome.alive! }, created: outcome.created };
+    return {
+      machine: outcome.machine,
+      license: { ...license, activeMachines: outcome.alive! },
+      created: outcome.created,
+      overdraft: 'overdraft' in outcome && outcome.overdraft === true,
+    };
   }
 
   async deactivate(key: string, fingerprint: string, meta: ClientMeta): Promise<void> {
@@ -270,6 +288,23 @@ export class MachinesService {
 
   async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<Machine>> {
     return page((await listMachineRows(this.db, ctx.actor, filter)).map(toMachine), filter.limit);
+  }
+
+  /** Staff free every seat of a license at once (a customer moved to new hardware, say). */
+  async resetLicense(ctx: RequestContext, licenseId: string): Promise<number> {
+    const license = await this.licenses.get(ctx, licenseId);
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('machines').selectAll().where('license_id', '=', license.id).execute();
+      await trx.deleteFrom('machines').where('license_id', '=', license.id).execute();
+      await this.events.record(trx, ctx, {
+        action: 'license.machines_reset',
+        targetType: 'license',
+        targetId: license.id,
+        customerId: license.customerId,
+        before: { machines: rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, name: r.name })) },
+      });
+      return rows.length;
+    });
   }
 
   /** Staff or a customer admin frees a seat. */

@@ -13,6 +13,17 @@ export interface ActivationLimits {
   periodDays: number;
 }
 
+/** Extra seats beyond the limit: a number of seats, or a factor of the limit (1.25 = 25% more, rounded up). */
+export type Overdraft = { seats: number } | { factor: number };
+
+/** The seat count activations may reach: the limit plus the overdraft; null when unlimited. */
+export function hardSeatLimit(maxMachines: number | null, overdraft: Overdraft | null): number | null {
+  if (maxMachines === null) return null;
+  if (!overdraft) return maxMachines;
+  if ('seats' in overdraft) return maxMachines + overdraft.seats;
+  return Math.max(maxMachines, Math.ceil(maxMachines * overdraft.factor));
+}
+
 export const POLICY_KINDS = ['perpetual', 'timed', 'subscription', 'trial'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
@@ -36,6 +47,8 @@ export interface Policy {
   countries: string[];
   /** Anti-abuse: activations and deactivations allowed per license in a rolling window; null: no limit. */
   activationLimits: ActivationLimits | null;
+  /** Seats allowed beyond maxMachines, with a warning and an alert; null: none. */
+  overdraft: Overdraft | null;
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -57,6 +70,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     meters: parseJson(row.meters, []),
     countries: parseJson(row.countries, []),
     activationLimits: parseJson(row.activation_limits, null),
+    overdraft: parseJson(row.overdraft, null),
     metadata: parseJson(row.metadata, {}),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
@@ -78,6 +92,7 @@ function toRow(policy: Policy) {
     meters: JSON.stringify(policy.meters),
     countries: JSON.stringify(policy.countries),
     activation_limits: JSON.stringify(policy.activationLimits),
+    overdraft: JSON.stringify(policy.overdraft),
     metadata: JSON.stringify(policy.metadata),
     updated_at: policy.updatedAt,
   };

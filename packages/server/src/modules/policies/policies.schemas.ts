@@ -17,6 +17,13 @@ const ActivationLimitsSchema = Type.Object(
   },
   { additionalProperties: false, description: 'Anti-abuse: stops deactivate → activate cycles from turning one seat into many' },
 );
+const OverdraftSchema = Type.Union(
+  [
+    Type.Object({ seats: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false }),
+    Type.Object({ factor: Type.Number({ minimum: 1, maximum: 10 }) }, { additionalProperties: false }),
+  ],
+  { description: 'Seats allowed beyond maxMachines (valid with the warning code OVERDRAFT, and an alert event)' },
+);
 const Kind = StringEnum(POLICY_KINDS);
 
 export const PolicySchema = Type.Object({
@@ -34,6 +41,7 @@ export const PolicySchema = Type.Object({
   meters: MetersSchema,
   countries: Type.Array(Type.String()),
   activationLimits: Nullable(ActivationLimitsSchema),
+  overdraft: Nullable(OverdraftSchema),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -52,6 +60,7 @@ const fields = {
   meters: Type.Optional(MetersSchema),
   countries: Type.Optional(Countries),
   activationLimits: Type.Optional(Nullable(ActivationLimitsSchema)),
+  overdraft: Type.Optional(Nullable(OverdraftSchema)),
   metadata: Type.Optional(Metadata),
 };
 

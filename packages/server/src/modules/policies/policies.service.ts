@@ -16,10 +16,12 @@ import {
   updatePolicyRow,
   type Policy,
   type ActivationLimits,
+  type Overdraft,
   type PolicyKind,
 } from './policies.repository.js';
 
-export type { ActivationLimits, Policy, PolicyKind } from './policies.repository.js';
+export { hardSeatLimit } from './policies.repository.js';
+export type { ActivationLimits, Overdraft, Policy, PolicyKind } from './policies.repository.js';
 
 export interface CreatePolicyInput {
   productId: string;
@@ -35,6 +37,7 @@ export interface CreatePolicyInput {
   meters?: Meter[];
   countries?: string[];
   activationLimits?: ActivationLimits | null;
+  overdraft?: Overdraft | null;
   metadata?: Record<string, unknown>;
 }
 export type UpdatePolicyInput = Partial<Omit<CreatePolicyInput, 'productId'>>;
@@ -86,6 +89,7 @@ export class PoliciesService {
       meters: normalizeMeters(input.meters ?? []),
       countries: normalizeCountries(input.countries ?? []),
       activationLimits: input.activationLimits ?? null,
+      overdraft: input.overdraft ?? null,
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,

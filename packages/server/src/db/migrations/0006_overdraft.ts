@@ -1,0 +1,7 @@
+import type { Kysely } from 'kysely';
+import type { MigrationContext } from './index.js';
+
+/** Seat overdraft per policy: {seats} extra or a {factor} of the limit, or null. */
+export async function up(db: Kysely<any>, { json }: MigrationContext): Promise<void> {
+  await db.schema.alterTable('policies').addColumn('overdraft', json, (c) => c.notNull().defaultTo('null')).execute();
+}
