@@ -64,6 +64,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   listMachines: 'machines:read',
   deleteMachine: 'machines:write',
   resetLicenseMachines: 'licenses:lifecycle',
+  activateLicenseMachine: 'machines:activate',
   checkoutLicenseFile: 'public',
   createOfflineActivation: 'machines:write',
   recordUsage: 'public',
@@ -257,6 +258,7 @@ forEachDialect('access matrix', (dialect) => {
     heartbeatMachine: async () => ({ method: 'POST', url: '/v1/machines/heartbeat', body: { key: A.license.key, fingerprint: A.machine.fingerprint } }),
     listMachines: async () => ({ method: 'GET', url: `/v1/machines?licenseId=${A.license.id}` }),
     deleteMachine: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/machines/${allowed ? (await freshMachine()).id : A.machine.id}` }),
+    activateLicenseMachine: async () => ({ method: 'POST', url: `/v1/licenses/${A.license.id}/machines`, body: { fingerprint: unique('fp-signed-in'), name: 'Signed-in PC' } }),
     resetLicenseMachines: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/reset-machines` }),
     checkoutLicenseFile: async () => ({ method: 'POST', url: '/v1/licenses/checkout', body: { key: A.license.key } }),
     createOfflineActivation: async () => ({

@@ -19,6 +19,7 @@ export const PERMISSIONS = [
   'licenses:reveal',
   'machines:read',
   'machines:write',
+  'machines:activate',
   'events:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -41,11 +42,11 @@ const ALL = new Set<Permission>(PERMISSIONS);
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
-  support: new Set<Permission>([...READS, 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write']),
+  support: new Set<Permission>([...READS, 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
   'read-only': new Set<Permission>(READS),
-  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'users:read', 'events:read']),
-  'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'machines:read']),
+  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read']),
+  'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 
 /** Which roles a role may hand out (to users or tokens): never more than it has. */

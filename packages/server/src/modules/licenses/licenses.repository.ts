@@ -234,8 +234,7 @@ function validationQuery(db: Executor) {
       'policies.enforce_domains',
       'policies.overdraft',
     ])
-    .select((eb) => activeMachines(eb, NOW))
-    .where('licenses.key_digest', '=', DIGEST);
+    .select((eb) => activeMachines(eb, NOW));
 }
 
 export type ValidationRow = Pick<
@@ -271,13 +270,22 @@ const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<Validation
 export async function findForValidation(db: Executor, keyDigest: string, now: Date): Promise<ValidationRow | undefined> {
   let compiled = compiledValidationQueries.get(db);
   if (compiled === undefined) {
-    compiled = validationQuery(db).compile() as CompiledQuery<ValidationRow>;
+    compiled = validationQuery(db).where('licenses.key_digest', '=', DIGEST).compile() as CompiledQuery<ValidationRow>;
     if (compiled.parameters.length !== 2) throw new Error('the validation query must take exactly two parameters');
     compiledValidationQueries.set(db, compiled);
   }
   const nowIso = now.toISOString();
   const parameters = compiled.parameters.map((p) => (p === NOW ? nowIso : p === DIGEST ? keyDigest : p));
   const { rows } = await db.executeQuery<ValidationRow>({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
+  return rows[0];
+}
+
+/** The same row as `findForValidation`, by license id and within the actor's scope (signed-in activation). */
+export async function findForClientById(db: Executor, actor: Actor, id: string, now: Date): Promise<ValidationRow | undefined> {
+  const compiled = licenseScopeFilter(validationQuery(db), actor).where('licenses.id', '=', id).compile();
+  const nowIso = now.toISOString();
+  const parameters = compiled.parameters.map((p) => (p === NOW ? nowIso : p));
+  const { rows } = await db.executeQuery<ValidationRow>({ ...compiled, parameters, queryId: createQueryId() });
   return rows[0];
 }
 

@@ -11,6 +11,7 @@ import type { ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
 import {
+  findForClientById,
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
@@ -123,6 +124,13 @@ export class LicensesService {
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
     const row = await findForValidation(this.db, this.keyring.digest('license-key', parsed.canonical), this.clock.now());
     return row ? { license: this.presentForClient(row), row } : undefined;
+  }
+
+  /** Like `resolveKey`, by license id, for a signed-in customer (or staff) acting on a license it may see. */
+  async resolveId(ctx: RequestContext, id: string): Promise<{ license: ClientLicense; row: ValidationRow }> {
+    const row = await findForClientById(this.db, ctx.actor, id, this.clock.now());
+    if (!row) throw notFound('License', id);
+    return { license: this.presentForClient(row), row };
   }
 
   /** The client view straight from the validation lookup's row (the hot path: no full record is built). */

@@ -92,3 +92,26 @@ forEachDialect('seat overdraft', (dialect) => {
     assert.deepEqual(statuses, [201, 201, 201, 422]);
   });
 });
+
+forEachDialect('activation by customer sign-in', (dialect) => {
+  const ctx = useTestApp(dialect);
+  test('a signed-in customer picks one of its licenses for the product and activates without the key', async () => {
+    const { product, license, customer } = await factories.world(ctx.api, { maxMachines: 1 });
+    const other = await factories.world(ctx.api);
+    const member = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-member', customer.id);
+    const app = client(ctx.t.app, member.token);
+    const mine = await app.get(`/v1/licenses?productId=${product.id}`);
+    assert.deepEqual(mine.body.data.map((l: any) => l.id), [license.id]);
+    const activated = await app.post(`/v1/licenses/${license.id}/machines`, { fingerprint: 'laptop-1', name: 'Jo laptop', nonce: 'k' });
+    assert.equal(activated.status, 201, activated.raw);
+    assert.deepEqual([activated.body.machine.name, activated.body.license.activeMachines, activated.body.nonce], ['Jo laptop', 1, 'k']);
+    assert.ok(activated.headers['keyhaven-signature'], 'the answer is signed like the key-based one');
+    assert.equal((await app.post(`/v1/licenses/${license.id}/machines`, { fingerprint: 'laptop-1' })).status, 200);
+    assert.equal((await app.post(`/v1/licenses/${license.id}/machines`, { fingerprint: 'laptop-2' })).body.error.code, 'TOO_MANY_MACHINES');
+    assert.equal((await app.post(`/v1/licenses/${other.license.id}/machines`, { fingerprint: 'laptop-1' })).status, 404, 'not its organization');
+    const validation = await client(ctx.t.app, undefined).post('/v1/licenses/validate', { key: license.key, fingerprint: 'laptop-1' });
+    assert.equal(validation.body.code, 'VALID');
+    const events = (await ctx.api.get(`/v1/events?targetId=${license.id}&action=machine.activated`)).body.data;
+    assert.deepEqual([events[0].actor.type, events[0].actor.id], ['user', member.user.id]);
+  });
+});

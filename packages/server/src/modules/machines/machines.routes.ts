@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { commonErrors, ErrorBody, IdParams, NoContent, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, MachineSchema } from './machines.schemas.js';
+import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, MachineSchema, SignedInActivateBody } from './machines.schemas.js';
 
 const clientErrors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody };
 
@@ -26,6 +26,29 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     async (request, reply) => {
       const { nonce, ...input } = request.body;
       const { machine, license, created, overdraft } = await machines.activate(input, { ip: request.ip, requestId: request.id });
+      return reply
+        .status(created ? 201 : 200)
+        .send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}), ...(nonce !== undefined ? { nonce } : {}) });
+    },
+  );
+
+  app.post(
+    '/v1/licenses/:id/machines',
+    {
+      schema: {
+        operationId: 'activateLicenseMachine',
+        tags: ['machines'],
+        description:
+          'Activation without a key: a signed-in customer (or a customer API token) picks one of its licenses (GET /v1/licenses?productId=) and activates this machine. Same seat rules and answers as activateMachine; the answer is signed.',
+        params: IdParams,
+        body: SignedInActivateBody,
+        response: { 200: ActivateResponse, 201: ActivateResponse, ...commonErrors },
+      },
+      config: { access: { permission: 'machines:activate' }, signed: true },
+    },
+    async (request, reply) => {
+      const { nonce, ...input } = request.body;
+      const { machine, license, created, overdraft } = await machines.activateSignedIn(ctx(request), request.params.id, input);
       return reply
         .status(created ? 201 : 200)
         .send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}), ...(nonce !== undefined ? { nonce } : {}) });

@@ -33,6 +33,10 @@ export const ActivateBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** activateMachine's body without the key: the bearer credential and the license id identify the license. */
+const { key: _key, ...withoutKey } = ActivateBody.properties;
+export const SignedInActivateBody = Type.Object(withoutKey, { additionalProperties: false });
+
 export const MachineKeyBody = Type.Object(
   { key: LicenseKey, fingerprint: Fingerprint, nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
   { additionalProperties: false },

@@ -46,6 +46,12 @@ export interface ClientMeta {
 /** The license answers a client operation on it only while it is usable. */
 const UNUSABLE: Record<string, ErrorCode> = { revoked: 'REVOKED', suspended: 'SUSPENDED', pending: 'NOT_STARTED', expired: 'EXPIRED' };
 
+function usable(resolved: { license: ClientLicense; row: { customer_id: string | null; policy_id: string } }) {
+  const code = UNUSABLE[resolved.license.status];
+  if (code) throw new AppError(code, `The license is ${resolved.license.status}`, { status: resolved.license.status });
+  return { license: resolved.license, customerId: resolved.row.customer_id, policyId: resolved.row.policy_id };
+}
+
 /**
  * Activations. Seat limits hold under concurrency: an activation counts the live seats and inserts its
  * machine inside one transaction that holds the license row (FOR UPDATE on PostgreSQL, so several
@@ -96,9 +102,16 @@ export class MachinesService {
   private async usableLicense(key: string): Promise<{ license: ClientLicense; customerId: string | null; policyId: string }> {
     const resolved = await this.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
-    const code = UNUSABLE[resolved.license.status];
-    if (code) throw new AppError(code, `The license is ${resolved.license.status}`, { status: resolved.license.status });
-    return { license: resolved.license, customerId: resolved.row.customer_id, policyId: resolved.row.policy_id };
+    return usable(resolved);
+  }
+
+  /**
+   * Activation without a key: a customer signed in (or with a customer API token) activates this machine
+   * on one of its organization's licenses.
+   */
+  async activateSignedIn(ctx: RequestContext, licenseId: string, input: Omit<ActivateInput, 'key'>) {
+    const resolved = usable(await this.licenses.resolveId(ctx, licenseId));
+    return this.activateResolved(resolved, input, { ip: ctx.ip ?? 'unknown', ...(ctx.requestId ? { requestId: ctx.requestId } : {}) }, ctx);
   }
 
   private clientCtx(license: ClientLicense, meta: ClientMeta, customerId: string | null): RequestContext {
@@ -112,10 +125,19 @@ export class MachinesService {
     return { actor, requestId: meta.requestId, ip: meta.ip };
   }
 
-  async activate(input: ActivateInput, meta: ClientMeta): Promise<{ machine: Machine; license: ClientLicense; created: boolean; overdraft: boolean }> {
-    const { license, customerId, policyId } = await this.usableLicense(input.key);
+  async activate(input: ActivateInput, meta: ClientMeta) {
+    return this.activateResolved(await this.usableLicense(input.key), input, meta);
+  }
+
+  private async activateResolved(
+    resolved: { license: ClientLicense; customerId: string | null; policyId: string },
+    input: Omit<ActivateInput, 'key'>,
+    meta: ClientMeta,
+    actorCtx?: RequestContext,
+  ): Promise<{ machine: Machine; license: ClientLicense; created: boolean; overdraft: boolean }> {
+    const { license, customerId, policyId } = resolved;
     const now = this.clock.now();
-    const ctx = this.clientCtx(license, meta, customerId);
+    const ctx = actorCtx ? { ...actorCtx, actor: { ...actorCtx.actor, scope: customerId ? { customerId } : {} } } : this.clientCtx(license, meta, customerId);
     // Read before the transaction: on SQLite a query outside an open transaction would wait for it.
     const policy = await this.policies.get({ actor: SYSTEM_ACTOR }, policyId);
     const limits = policy.activationLimits;
