@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
 import { test } from 'node:test';
-import { signingString } from '../../http/signing.js';
 import { client, factories, forEachDialect, useTestApp, type Answer } from '../../testing/harness.js';
+import { verifySignature } from '../../testing/signatures.js';
 import { LEASE_TOLERANCE_SECONDS } from './machines.service.js';
-
-/** Verifies Keyhaven-Signature the way a client would, from the public key endpoint alone. */
-function verifySignature(publicKeyB64: string, res: { headers: Record<string, unknown>; raw: string }, method: string, path: string): boolean {
-  const header = String(res.headers['keyhaven-signature']);
-  const match = /keyid="([^"]+)", algorithm="ed25519", signature="([^"]+)"/.exec(header);
-  if (!match) return false;
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyB64, 'base64').toString('base64url') }, format: 'jwk' });
-  const data = signingString(String(res.headers.date), method, path, res.raw);
-  return verify(null, Buffer.from(data), key, Buffer.from(match[2]!, 'base64'));
-}
 
 let counter = 0;
 const fp = (prefix = 'fp') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;

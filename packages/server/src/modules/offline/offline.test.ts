@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { test } from 'node:test';
 import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
+import { publicKeyFromRaw } from '../../testing/signatures.js';
 import { ACTIVATION_REQUEST_LABEL, armor, dearmor, fileKey, LICENSE_FILE_LABEL, openPayload, type LicenseFileEnvelope } from './license-file.js';
 
 function verifyEnvelope(publicKeyB64: string, envelope: LicenseFileEnvelope): boolean {
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyB64, 'base64').toString('base64url') }, format: 'jwk' });
-  return verify(null, Buffer.from(envelope.payload), key, Buffer.from(envelope.sig, 'base64'));
+  return verify(null, Buffer.from(envelope.payload), publicKeyFromRaw(publicKeyB64), Buffer.from(envelope.sig, 'base64'));
 }
 
 forEachDialect('offline license files and offline activation', (dialect) => {
