@@ -40,6 +40,7 @@ export interface PoliciesTable {
   activation_limits: JsonText;
   /** {seats} or {factor}, or null. */
   overdraft: JsonText;
+  max_users: number | null;
   metadata: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -113,6 +114,7 @@ export interface LicensesTable {
   suspended_at: Timestamp | null;
   revoked_at: Timestamp | null;
   max_machines: number | null;
+  max_users: number | null;
   floating: Bool;
   heartbeat_seconds: number | null;
   features: JsonText;
@@ -173,6 +175,17 @@ export interface MachinesTable {
   last_heartbeat_at: Timestamp | null;
   /** null: node-locked (the seat is held until deactivated); else the floating lease's end. */
   lease_expires_at: Timestamp | null;
+  /** The named user the machine belongs to, on per-user licenses. */
+  license_user_id: string | null;
+}
+
+export interface LicenseUsersTable {
+  id: string;
+  license_id: string;
+  /** E-mail or user name, lowercased. */
+  identifier: string;
+  name: string | null;
+  created_at: Timestamp;
 }
 
 export interface UsageCountersTable {
@@ -197,4 +210,5 @@ export interface Database {
   signing_keys: SigningKeysTable;
   machines: MachinesTable;
   usage_counters: UsageCountersTable;
+  license_users: LicenseUsersTable;
 }

@@ -65,6 +65,9 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   deleteMachine: 'machines:write',
   resetLicenseMachines: 'licenses:lifecycle',
   activateLicenseMachine: 'machines:activate',
+  listLicenseUsers: 'machines:read',
+  addLicenseUser: 'machines:write',
+  removeLicenseUser: 'machines:write',
   checkoutLicenseFile: 'public',
   createOfflineActivation: 'machines:write',
   recordUsage: 'public',
@@ -259,6 +262,19 @@ forEachDialect('access matrix', (dialect) => {
     listMachines: async () => ({ method: 'GET', url: `/v1/machines?licenseId=${A.license.id}` }),
     deleteMachine: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/machines/${allowed ? (await freshMachine()).id : A.machine.id}` }),
     activateLicenseMachine: async () => ({ method: 'POST', url: `/v1/licenses/${A.license.id}/machines`, body: { fingerprint: unique('fp-signed-in'), name: 'Signed-in PC' } }),
+    listLicenseUsers: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/users` }),
+    addLicenseUser: async (_c, allowed) => ({
+      method: 'POST',
+      url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/users`,
+      body: { identifier: `${unique('user')}@example.com` },
+    }),
+    removeLicenseUser: async () => {
+      // Always a fresh license: a named user turns a license into a per-user one.
+      const license = await freshLicense();
+      const user = await api.post(`/v1/licenses/${license.id}/users`, { identifier: `${unique('gone')}@example.com` });
+      assert.equal(user.status, 201, user.raw);
+      return { method: 'DELETE', url: `/v1/licenses/${license.id}/users/${user.body.id}` };
+    },
     resetLicenseMachines: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/reset-machines` }),
     checkoutLicenseFile: async () => ({ method: 'POST', url: '/v1/licenses/checkout', body: { key: A.license.key } }),
     createOfflineActivation: async () => ({

@@ -32,6 +32,7 @@ export interface LicenseRecord {
   suspendedAt: string | null;
   revokedAt: string | null;
   maxMachines: number | null;
+  maxUsers: number | null;
   floating: boolean;
   heartbeatSeconds: number | null;
   features: string[];
@@ -63,6 +64,7 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     suspendedAt: toIso(row.suspended_at),
     revokedAt: toIso(row.revoked_at),
     maxMachines: row.max_machines,
+    maxUsers: row.max_users,
     floating: Boolean(row.floating),
     heartbeatSeconds: row.heartbeat_seconds,
     features: parseJson(row.features, []),
@@ -92,6 +94,7 @@ function toRow(r: LicenseRecord) {
     suspended_at: r.suspendedAt,
     revoked_at: r.revokedAt,
     max_machines: r.maxMachines,
+    max_users: r.maxUsers,
     floating: r.floating ? 1 : 0,
     heartbeat_seconds: r.heartbeatSeconds,
     features: JSON.stringify(r.features),
@@ -222,6 +225,7 @@ function validationQuery(db: Executor) {
       'licenses.suspended_at',
       'licenses.revoked_at',
       'licenses.max_machines',
+      'licenses.max_users',
       'licenses.floating',
       'licenses.heartbeat_seconds',
       'licenses.features',
@@ -249,6 +253,7 @@ export type ValidationRow = Pick<
   | 'suspended_at'
   | 'revoked_at'
   | 'max_machines'
+  | 'max_users'
   | 'floating'
   | 'heartbeat_seconds'
   | 'features'

@@ -54,6 +54,7 @@ export type ClientLicense = Pick<
   | 'features'
   | 'domains'
   | 'maxMachines'
+  | 'maxUsers'
   | 'activeMachines'
   | 'floating'
   | 'heartbeatSeconds'
@@ -67,6 +68,7 @@ export interface CreateLicenseInput {
   startsAt?: string;
   expiresAt?: string | null;
   maxMachines?: number | null;
+  maxUsers?: number | null;
   features?: string[];
   domains?: string[];
   meters?: Meter[];
@@ -155,6 +157,7 @@ export class LicensesService {
       features: parseJson(row.features, []),
       domains: parseJson(row.domains, []),
       maxMachines: row.max_machines,
+      maxUsers: row.max_users,
       activeMachines: Number(row.active_machines),
       floating: Boolean(row.floating),
       heartbeatSeconds: row.heartbeat_seconds,
@@ -195,6 +198,7 @@ export class LicensesService {
       suspendedAt: null,
       revokedAt: null,
       maxMachines: input.maxMachines !== undefined ? input.maxMachines : policy.maxMachines,
+      maxUsers: input.maxUsers !== undefined ? input.maxUsers : policy.maxUsers,
       floating: policy.floating,
       heartbeatSeconds: policy.heartbeatSeconds,
       features: [...new Set(input.features ?? policy.features)],
@@ -287,6 +291,7 @@ export class LicensesService {
       if (input.startsAt !== undefined) next.startsAt = new Date(input.startsAt).toISOString();
       if (input.expiresAt !== undefined) next.expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
       if (input.maxMachines !== undefined) next.maxMachines = input.maxMachines;
+      if (input.maxUsers !== undefined) next.maxUsers = input.maxUsers;
       if (input.features !== undefined) next.features = [...new Set(input.features)];
       if (input.domains !== undefined) next.domains = normalizeDomains(input.domains);
       if (input.meters !== undefined) next.meters = normalizeMeters(input.meters);

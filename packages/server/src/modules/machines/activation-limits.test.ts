@@ -115,3 +115,37 @@ forEachDialect('activation by customer sign-in', (dialect) => {
     assert.deepEqual([events[0].actor.type, events[0].actor.id], ['user', member.user.id]);
   });
 });
+
+forEachDialect('per-user licensing', (dialect) => {
+  const ctx = useTestApp(dialect);
+  test('named users are the seats; each user may use maxMachines machines; removing a user frees its machines', async () => {
+    const { license, customer } = await factories.world(ctx.api, { maxUsers: 2, maxMachines: 2 });
+    assert.deepEqual([license.maxUsers, license.maxMachines], [2, 2]);
+    const anna = await ctx.api.post(`/v1/licenses/${license.id}/users`, { identifier: 'Anna@Example.com', name: 'Anna' });
+    assert.equal(anna.status, 201);
+    assert.equal(anna.body.identifier, 'anna@example.com');
+    // A customer admin manages its own organization's users.
+    const admin = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', customer.id);
+    const ben = await client(ctx.t.app, admin.token).post(`/v1/licenses/${license.id}/users`, { identifier: 'ben@example.com' });
+    assert.equal(ben.status, 201);
+    const third = await ctx.api.post(`/v1/licenses/${license.id}/users`, { identifier: 'cleo@example.com' });
+    assert.deepEqual([third.status, third.body.error.code], [422, 'TOO_MANY_USERS']);
+    assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/users`, { identifier: 'ANNA@example.com' })).status, 409);
+
+    const app = client(ctx.t.app, undefined);
+    const activate = (fingerprint: string, user?: string) => app.post('/v1/machines/activate', { key: license.key, fingerprint, ...(user ? { user } : {}) });
+    const missing = await activate('x');
+    assert.deepEqual([missing.status, missing.body.error.code], [422, 'USER_NOT_ASSIGNED']);
+    assert.equal((await activate('x', 'mallory@example.com')).body.error.code, 'USER_NOT_ASSIGNED');
+    for (const fp of ['anna-1', 'anna-2']) assert.equal((await activate(fp, 'anna@example.com')).status, 201);
+    assert.equal((await activate('anna-3', 'anna@example.com')).body.error.code, 'TOO_MANY_MACHINES', 'two machines per user');
+    const benMachine = await activate('ben-1', 'BEN@example.com');
+    assert.deepEqual([benMachine.status, benMachine.body.machine.userId, benMachine.body.license.activeMachines], [201, ben.body.id, 3]);
+
+    assert.equal((await ctx.api.delete(`/v1/licenses/${license.id}/users/${anna.body.id}`)).status, 204);
+    const users = await ctx.api.get(`/v1/licenses/${license.id}/users`);
+    assert.deepEqual(users.body.data.map((u: any) => u.identifier), ['ben@example.com']);
+    assert.equal((await ctx.api.get(`/v1/licenses/${license.id}`)).body.activeMachines, 1, "anna's machines were freed");
+    assert.equal((await app.post('/v1/licenses/validate', { key: license.key, fingerprint: 'anna-1' })).body.code, 'FINGERPRINT_NOT_ACTIVATED');
+  });
+});

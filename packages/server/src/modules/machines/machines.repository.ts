@@ -18,6 +18,8 @@ export interface Machine {
   lastHeartbeatAt: string | null;
   /** null for node-locked machines: the seat is held until someone deactivates it. */
   leaseExpiresAt: string | null;
+  /** On per-user licenses: the named user (license user id) the machine belongs to. */
+  userId: string | null;
 }
 
 export type MachineRow = Selectable<MachinesTable>;
@@ -35,6 +37,7 @@ export function toMachine(row: MachineRow): Machine {
     activatedAt: toIso(row.activated_at),
     lastHeartbeatAt: toIso(row.last_heartbeat_at),
     leaseExpiresAt: toIso(row.lease_expires_at),
+    userId: row.license_user_id,
   };
 }
 
@@ -51,6 +54,7 @@ export function toMachineRow(m: Machine): MachineRow {
     activated_at: m.activatedAt,
     last_heartbeat_at: m.lastHeartbeatAt,
     lease_expires_at: m.leaseExpiresAt,
+    license_user_id: m.userId,
   };
 }
 
@@ -64,10 +68,11 @@ export async function findMachineByFingerprint(db: Executor, licenseId: string, 
   return row && toMachine(row);
 }
 
-export async function countAliveMachines(db: Executor, licenseId: string, now: Date): Promise<number> {
-  const row = await db
-    .selectFrom('machines')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+/** Live seats of a license, or of one named user of it. */
+export async function countAliveMachines(db: Executor, licenseId: string, now: Date, userId?: string): Promise<number> {
+  let query = db.selectFrom('machines').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (userId !== undefined) query = query.where('license_user_id', '=', userId);
+  const row = await query
     .where('license_id', '=', licenseId)
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '>', now.toISOString())]))
     .executeTakeFirstOrThrow();
@@ -123,4 +128,18 @@ export async function listMachineRows(db: Executor, actor: Actor, filter: Machin
   }
   if (filter.cursor) query = query.where('machines.id', '<', filter.cursor);
   return query.execute();
+}
+
+/** A named user of a per-user license. */
+export interface LicenseUser {
+  id: string;
+  licenseId: string;
+  identifier: string;
+  name: string | null;
+  createdAt: string;
+}
+
+export async function listLicenseUsers(db: Executor, licenseId: string): Promise<LicenseUser[]> {
+  const rows = await db.selectFrom('license_users').selectAll().where('license_id', '=', licenseId).orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, licenseId: r.license_id, identifier: r.identifier, name: r.name, createdAt: toIso(r.created_at) }));
 }

@@ -1,8 +1,8 @@
 import Type from 'typebox';
-import { commonErrors, ErrorBody, IdParams, NoContent, Page } from '../../http/schemas.js';
+import { commonErrors, ErrorBody, Id, IdParams, NoContent, Nullable, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, MachineSchema, SignedInActivateBody } from './machines.schemas.js';
+import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, LicenseUserSchema, MachineSchema, SignedInActivateBody } from './machines.schemas.js';
 
 const clientErrors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody };
 
@@ -93,6 +93,59 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: { access: { permission: 'machines:read' } },
     },
     async (request) => machines.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/licenses/:id/users',
+    {
+      schema: {
+        operationId: 'listLicenseUsers',
+        tags: ['machines'],
+        description: 'The named users of a per-user license.',
+        params: IdParams,
+        response: { 200: Type.Object({ data: Type.Array(LicenseUserSchema) }), ...commonErrors },
+      },
+      config: { access: { permission: 'machines:read' } },
+    },
+    async (request) => ({ data: await machines.listUsers(ctx(request), request.params.id) }),
+  );
+
+  app.post(
+    '/v1/licenses/:id/users',
+    {
+      schema: {
+        operationId: 'addLicenseUser',
+        tags: ['machines'],
+        description:
+          'Name a user on the license (per-user licensing): activations then name one of its users, and maxMachines counts per user. 422 TOO_MANY_USERS past maxUsers.',
+        params: IdParams,
+        body: Type.Object(
+          { identifier: Type.String({ minLength: 1, maxLength: 320, description: 'E-mail or user name' }), name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))) },
+          { additionalProperties: false },
+        ),
+        response: { 201: LicenseUserSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'machines:write' } },
+    },
+    async (request, reply) => reply.status(201).send(await machines.addUser(ctx(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/v1/licenses/:id/users/:userId',
+    {
+      schema: {
+        operationId: 'removeLicenseUser',
+        tags: ['machines'],
+        description: "Remove a named user; its machines are deactivated and the seat is free.",
+        params: Type.Object({ id: Id, userId: Id }, { additionalProperties: false }),
+        response: { 204: NoContent, ...commonErrors },
+      },
+      config: { access: { permission: 'machines:write' } },
+    },
+    async (request, reply) => {
+      await machines.removeUser(ctx(request), request.params.id, request.params.userId);
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(

@@ -16,6 +16,15 @@ export const MachineSchema = Type.Object({
   activatedAt: Timestamp,
   lastHeartbeatAt: NullableTimestamp,
   leaseExpiresAt: Nullable(Type.String({ format: 'date-time', description: 'null: node-locked' })),
+  userId: Nullable(Type.String({ description: 'Per-user licenses: the named user' })),
+});
+
+export const LicenseUserSchema = Type.Object({
+  id: Type.String(),
+  licenseId: Type.String(),
+  identifier: Type.String(),
+  name: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
 });
 
 const LicenseKey = Type.String({ minLength: 1, maxLength: 100 });
@@ -24,6 +33,7 @@ export const ActivateBody = Type.Object(
   {
     key: LicenseKey,
     fingerprint: Fingerprint,
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'Per-user licenses: the named user (e-mail or user name) of this machine' })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     platform: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),

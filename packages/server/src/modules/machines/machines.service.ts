@@ -12,11 +12,13 @@ import {
   deleteMachineRow,
   findMachineByFingerprint,
   findMachineRow,
+  listLicenseUsers,
   insertMachine,
   isAlive,
   listMachineRows,
   replaceMachine,
   toMachine,
+  type LicenseUser,
   type Machine,
   type MachineFilter,
 } from './machines.repository.js';
@@ -32,6 +34,8 @@ export const LAPSED_LEASE_KEEP_MS = 24 * 3_600_000;
 export interface ActivateInput {
   key: string;
   fingerprint: string;
+  /** On per-user licenses: the named user (e-mail or user name) the machine belongs to. */
+  user?: string;
   name?: string;
   hostname?: string;
   platform?: string;
@@ -156,18 +160,27 @@ export class MachinesService {
         lastHeartbeatAt: now.toISOString(),
         leaseExpiresAt: this.leaseFrom(license, now),
       };
+      // Per-user licenses: the machine belongs to a named user, and the seat limit counts per user.
+      const users = await listLicenseUsers(trx, license.id);
+      let userId: string | undefined;
+      if (users.length > 0 || license.maxUsers !== null) {
+        const identifier = input.user?.trim().toLowerCase();
+        const user = identifier ? users.find((u) => u.identifier === identifier) : undefined;
+        if (!user) return { unassigned: identifier ?? null };
+        userId = user.id;
+      }
       if (existing && isAlive(existing, now)) {
-        const machine: Machine = { ...existing, ...details };
+        const machine: Machine = { ...existing, ...details, userId: userId ?? existing.userId };
         await replaceMachine(trx, machine);
         return { machine, created: false, alive: await countAliveMachines(trx, license.id, now) };
       }
-      const alive = await countAliveMachines(trx, license.id, now);
+      const alive = await countAliveMachines(trx, license.id, now, userId);
       if (hardLimit !== null && alive >= hardLimit) return { refused: alive };
       const window = await this.windowUse(trx, limits, license.id, 'activations', now);
       if (window && window.used >= window.allowed) return { limited: window };
       const machine: Machine = existing
-        ? { ...existing, ...details, activatedAt: now.toISOString() }
-        : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details };
+        ? { ...existing, ...details, activatedAt: now.toISOString(), userId: userId ?? null }
+        : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details, userId: userId ?? null };
       if (existing) await replaceMachine(trx, machine);
       else await insertMachine(trx, machine);
       await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
@@ -181,8 +194,17 @@ export class MachinesService {
           after: { fingerprint: input.fingerprint, activeMachines: alive + 1, maxMachines: license.maxMachines, hardLimit },
         });
       }
-      return { machine, created: true, alive: alive + 1, overdraft };
+      return { machine, created: true, alive: await countAliveMachines(trx, license.id, now), overdraft };
     });
+    if ('unassigned' in outcome) {
+      throw new AppError(
+        'USER_NOT_ASSIGNED',
+        outcome.unassigned === null
+          ? 'This license is licensed per user: send the user the machine belongs to'
+          : `${outcome.unassigned} is not a named user of this license`,
+        { fields: { user: outcome.unassigned === null ? 'is required' : 'is not a named user of the license' } },
+      );
+    }
     if ('limited' in outcome && outcome.limited) {
       const { used, allowed, periodDays } = outcome.limited;
       await this.events.record(this.db, ctx, {
@@ -310,6 +332,56 @@ export class MachinesService {
 
   async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<Machine>> {
     return page((await listMachineRows(this.db, ctx.actor, filter)).map(toMachine), filter.limit);
+  }
+
+  /** Named users of a per-user license. */
+  async listUsers(ctx: RequestContext, licenseId: string): Promise<LicenseUser[]> {
+    const license = await this.licenses.get(ctx, licenseId);
+    return listLicenseUsers(this.db, license.id);
+  }
+
+  /** Names a user on the license (a seat of a per-user license), up to the license's maxUsers. */
+  async addUser(ctx: RequestContext, licenseId: string, input: { identifier: string; name?: string | null }): Promise<LicenseUser> {
+    const license = await this.licenses.get(ctx, licenseId);
+    const user: LicenseUser = {
+      id: newId('lusr'),
+      licenseId: license.id,
+      identifier: input.identifier.trim().toLowerCase(),
+      name: input.name ?? null,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      const users = await listLicenseUsers(trx, license.id);
+      if (users.some((u) => u.identifier === user.identifier)) throw new AppError('CONFLICT', `${user.identifier} is already a user of this license`);
+      if (license.maxUsers !== null && users.length >= license.maxUsers) {
+        throw new AppError('TOO_MANY_USERS', `The license allows ${license.maxUsers} named users`, { maxUsers: license.maxUsers });
+      }
+      await trx
+        .insertInto('license_users')
+        .values({ id: user.id, license_id: user.licenseId, identifier: user.identifier, name: user.name, created_at: user.createdAt })
+        .execute();
+      await this.events.record(trx, ctx, { action: 'license.user_added', targetType: 'license', targetId: license.id, customerId: license.customerId, after: user });
+    });
+    return user;
+  }
+
+  /** Removes a named user and deactivates its machines, freeing the seat. */
+  async removeUser(ctx: RequestContext, licenseId: string, userId: string): Promise<void> {
+    const license = await this.licenses.get(ctx, licenseId);
+    await this.db.transaction().execute(async (trx) => {
+      const user = (await listLicenseUsers(trx, license.id)).find((u) => u.id === userId);
+      if (!user) throw notFound('License user', userId);
+      const freed = await trx.deleteFrom('machines').where('license_user_id', '=', user.id).executeTakeFirst();
+      await trx.deleteFrom('license_users').where('id', '=', user.id).execute();
+      await this.events.record(trx, ctx, {
+        action: 'license.user_removed',
+        targetType: 'license',
+        targetId: license.id,
+        customerId: license.customerId,
+        before: { ...user, machinesDeactivated: Number(freed.numDeletedRows) },
+      });
+    });
   }
 
   /** Staff free every seat of a license at once (a customer moved to new hardware, say). */

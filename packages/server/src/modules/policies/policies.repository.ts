@@ -37,6 +37,8 @@ export interface Policy {
   durationDays: number | null;
   /** null: unlimited. */
   maxMachines: number | null;
+  /** Named users a license may have (per-user licensing); null: no limit. */
+  maxUsers: number | null;
   floating: boolean;
   heartbeatSeconds: number | null;
   graceDays: number;
@@ -62,6 +64,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     kind: row.kind as PolicyKind,
     durationDays: row.duration_days,
     maxMachines: row.max_machines,
+    maxUsers: row.max_users,
     floating: Boolean(row.floating),
     heartbeatSeconds: row.heartbeat_seconds,
     graceDays: row.grace_days,
@@ -84,6 +87,7 @@ function toRow(policy: Policy) {
     kind: policy.kind,
     duration_days: policy.durationDays,
     max_machines: policy.maxMachines,
+    max_users: policy.maxUsers,
     floating: policy.floating ? 1 : 0,
     heartbeat_seconds: policy.heartbeatSeconds,
     grace_days: policy.graceDays,

@@ -29,6 +29,7 @@ export interface CreatePolicyInput {
   kind: PolicyKind;
   durationDays?: number | null;
   maxMachines?: number | null;
+  maxUsers?: number | null;
   floating?: boolean;
   heartbeatSeconds?: number | null;
   graceDays?: number;
@@ -81,6 +82,7 @@ export class PoliciesService {
       kind: input.kind,
       durationDays: input.durationDays !== undefined ? input.durationDays : DEFAULT_DURATION[input.kind],
       maxMachines: input.maxMachines ?? null,
+      maxUsers: input.maxUsers ?? null,
       floating,
       heartbeatSeconds: input.heartbeatSeconds !== undefined ? input.heartbeatSeconds : floating ? DEFAULT_HEARTBEAT_SECONDS : null,
       graceDays: input.graceDays ?? 0,
