@@ -1,0 +1,24 @@
+export { KeyhavenClient, type CheckoutResult, type FetchLike, type KeyhavenClientOptions } from './client.js';
+export { canonicalLicenseKey, loadPublicKey, signingString, type PublicKeyInput } from './crypto.js';
+export {
+  KeyhavenError,
+  KeyhavenSdkError,
+  LicenseFileError,
+  NetworkError,
+  ReplayError,
+  SignatureError,
+  type LicenseFileErrorCode,
+  type SignatureFailure,
+} from './errors.js';
+export { machineFingerprint, rawMachineId, type MachineFingerprintOptions, type MachineIdSource } from './fingerprint.js';
+export {
+  DEFAULT_CLOCK_TOLERANCE_MS,
+  LICENSE_FILE_LABEL,
+  parseLicenseFile,
+  readLicenseFile,
+  verifyLicenseFile,
+  type LicenseFileEnvelope,
+  type LicenseFilePayload,
+  type VerifyLicenseFileOptions,
+} from './license-file.js';
+export type * from './types.js';

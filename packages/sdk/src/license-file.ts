@@ -1,0 +1,207 @@
+import { createDecipheriv, createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { canonicalLicenseKey, loadPublicKey, verifyEd25519, type PublicKeyInput } from './crypto.js';
+import { LicenseFileError } from './errors.js';
+import type { ClientLicense } from './types.js';
+
+export const LICENSE_FILE_LABEL = 'KEYHAVEN LICENSE FILE';
+/** How far the clock may run behind the latest time seen (or a file's issuedAt) before it counts as rolled back. */
+export const DEFAULT_CLOCK_TOLERANCE_MS = 5 * 60_000;
+
+/** The armoured envelope: `sig` is Ed25519 over the `payload` string as written. */
+export interface LicenseFileEnvelope {
+  v: 1;
+  alg: 'ed25519';
+  keyId: string;
+  enc: 'none' | 'aes-256-gcm';
+  payload: string;
+  sig: string;
+}
+
+/** What a license file asserts (server: LicenseFilePayload). */
+export interface LicenseFilePayload {
+  kind: 'keyhaven.license-file';
+  license: ClientLicense;
+  features: string[];
+  maxMachines: number | null;
+  /** The machine the file is bound to, or null for a file any machine may use. */
+  fingerprint: string | null;
+  issuedAt: string;
+  /** Not to be trusted after this instant. */
+  expiresAt: string;
+  ttlDays: number;
+  licenseExpiresAt: string | null;
+  keyId: string;
+  nonce?: string;
+}
+
+export interface VerifyLicenseFileOptions {
+  publicKey: PublicKeyInput;
+  /** This machine's fingerprint; required for a file bound to a machine and to decrypt. */
+  fingerprint?: string;
+  /** The license key; required to decrypt an encrypted (`aes-256-gcm`) file. */
+  licenseKey?: string;
+  /** Defaults to the system clock. */
+  now?: Date;
+  /**
+   * Path of a small JSON file remembering the latest time seen, for clock-rollback detection. Without it,
+   * only the file's own issuedAt bounds how far back the clock may be set.
+   */
+  clockStore?: string;
+  /** Default 5 minutes. */
+  clockToleranceMs?: number;
+}
+
+function fail(code: ConstructorParameters<typeof LicenseFileError>[0], message: string, cause?: unknown): never {
+  throw new LicenseFileError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** Reads the armoured block out of any surrounding text (e-mail, a textbox, CRLF line ends). */
+export function parseLicenseFile(text: string): LicenseFileEnvelope {
+  if (typeof text !== 'string') fail('MALFORMED', 'A license file is text');
+  const begin = `-----BEGIN ${LICENSE_FILE_LABEL}-----`;
+  const end = `-----END ${LICENSE_FILE_LABEL}-----`;
+  const from = text.indexOf(begin);
+  const to = from === -1 ? -1 : text.indexOf(end, from + begin.length);
+  if (from === -1 || to === -1) fail('MALFORMED', `No ${LICENSE_FILE_LABEL} block found`);
+  const body = text.slice(from + begin.length, to).replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) fail('MALFORMED', 'The license file block is not base64');
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
+  } catch (error) {
+    fail('MALFORMED', 'The license file block is not JSON', error);
+  }
+  const e = envelope as Partial<LicenseFileEnvelope> | null;
+  if (
+    !e ||
+    typeof e !== 'object' ||
+    e.v !== 1 ||
+    e.alg !== 'ed25519' ||
+    (e.enc !== 'none' && e.enc !== 'aes-256-gcm') ||
+    typeof e.payload !== 'string' ||
+    typeof e.sig !== 'string' ||
+    typeof e.keyId !== 'string'
+  ) {
+    fail('MALFORMED', 'Not a Keyhaven license file (unknown version, algorithm or fields)');
+  }
+  return e as LicenseFileEnvelope;
+}
+
+function fileKey(canonicalKey: string, fingerprint: string): Buffer {
+  return createHash('sha256').update('keyhaven-license-file\0').update(canonicalKey).update('\0').update(fingerprint).digest();
+}
+
+function openPayload(sealed: string, key: Buffer): string {
+  const raw = Buffer.from(sealed, 'base64');
+  if (raw.length < 12 + 16) throw new Error('sealed payload too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(raw.length - 16));
+  return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+}
+
+/**
+ * Checks the signature and decodes (decrypting if needed) the payload, without any check of time or
+ * machine binding. Use verifyLicenseFile to decide whether to trust a file.
+ */
+export function readLicenseFile(text: string, options: Pick<VerifyLicenseFileOptions, 'publicKey' | 'fingerprint' | 'licenseKey'>): LicenseFilePayload {
+  const envelope = parseLicenseFile(text);
+  const { key } = loadPublicKey(options.publicKey);
+  if (!verifyEd25519(key, envelope.payload, envelope.sig)) {
+    fail('SIGNATURE_INVALID', 'The license file signature does not verify: it was altered or signed by another server');
+  }
+  let json: string;
+  if (envelope.enc === 'aes-256-gcm') {
+    if (options.licenseKey === undefined || options.fingerprint === undefined) {
+      fail('KEY_REQUIRED', 'This license file is encrypted: pass licenseKey and fingerprint to read it');
+    }
+    try {
+      json = openPayload(envelope.payload, fileKey(canonicalLicenseKey(options.licenseKey), options.fingerprint));
+    } catch (error) {
+      fail('WRONG_MACHINE', 'This license file cannot be decrypted with this license key and machine fingerprint', error);
+    }
+  } else {
+    json = Buffer.from(envelope.payload, 'base64').toString('utf8');
+  }
+  let payload: LicenseFilePayload;
+  try {
+    payload = JSON.parse(json) as LicenseFilePayload;
+  } catch (error) {
+    fail('MALFORMED', 'The license file payload is not JSON', error);
+  }
+  if (
+    !payload ||
+    typeof payload !== 'object' ||
+    payload.kind !== 'keyhaven.license-file' ||
+    typeof payload.issuedAt !== 'string' ||
+    typeof payload.expiresAt !== 'string' ||
+    Number.isNaN(Date.parse(payload.issuedAt)) ||
+    Number.isNaN(Date.parse(payload.expiresAt)) ||
+    (payload.fingerprint !== null && typeof payload.fingerprint !== 'string')
+  ) {
+    fail('MALFORMED', 'The license file payload is not a Keyhaven license');
+  }
+  return payload;
+}
+
+interface ClockStoreContent {
+  v: 1;
+  latest: string;
+}
+
+function readClockStore(path: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // first run
+  }
+  try {
+    const content = JSON.parse(text) as Partial<ClockStoreContent>;
+    const at = typeof content.latest === 'string' ? Date.parse(content.latest) : Number.NaN;
+    return Number.isNaN(at) ? undefined : at;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeClockStore(path: string, at: number): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    const content: ClockStoreContent = { v: 1, latest: new Date(at).toISOString() };
+    writeFileSync(tmp, JSON.stringify(content) + '\n', { mode: 0o600 });
+    renameSync(tmp, path);
+  } catch {
+    // A read-only location must not turn a valid license into a failure; rollback detection degrades.
+  }
+}
+
+/**
+ * Verifies a license file offline and returns what it asserts. Throws LicenseFileError:
+ * MALFORMED, SIGNATURE_INVALID, KEY_REQUIRED (encrypted, licenseKey/fingerprint missing), WRONG_MACHINE,
+ * CLOCK_ROLLBACK, NOT_YET_VALID, EXPIRED.
+ */
+export function verifyLicenseFile(text: string, options: VerifyLicenseFileOptions): LicenseFilePayload {
+  const payload = readLicenseFile(text, options);
+  if (payload.fingerprint !== null) {
+    if (options.fingerprint === undefined) fail('WRONG_MACHINE', 'This license file is bound to a machine: pass this machine\'s fingerprint');
+    if (payload.fingerprint !== options.fingerprint) fail('WRONG_MACHINE', 'This license file is bound to another machine');
+  }
+  const now = (options.now ?? new Date()).getTime();
+  const tolerance = options.clockToleranceMs ?? DEFAULT_CLOCK_TOLERANCE_MS;
+  const issuedAt = Date.parse(payload.issuedAt);
+  const expiresAt = Date.parse(payload.expiresAt);
+  if (options.clockStore !== undefined) {
+    const latest = readClockStore(options.clockStore);
+    if (latest !== undefined && now < latest - tolerance) {
+      fail('CLOCK_ROLLBACK', `The system clock is behind a time already seen (${new Date(latest).toISOString()}): it was set back`);
+    }
+    const seen = Math.max(latest ?? 0, now, Math.min(issuedAt, now + tolerance));
+    if (latest === undefined || seen > latest) writeClockStore(options.clockStore, seen);
+  }
+  if (now < issuedAt - tolerance) fail('NOT_YET_VALID', `The license file was issued at ${payload.issuedAt}, after this machine's clock: check the clock`);
+  if (now >= expiresAt) fail('EXPIRED', `The license file expired at ${payload.expiresAt}: check out a new one`);
+  return payload;
+}
