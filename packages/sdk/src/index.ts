@@ -10,6 +10,7 @@ export {
   type LicenseFileErrorCode,
   type SignatureFailure,
 } from './errors.js';
+export { Seat, type SeatOptions } from './seat.js';
 export { machineFingerprint, rawMachineId, type MachineFingerprintOptions, type MachineIdSource } from './fingerprint.js';
 export {
   DEFAULT_CLOCK_TOLERANCE_MS,

@@ -74,6 +74,8 @@ export interface ValidationResult {
 export interface ActivateInput {
   key: string;
   fingerprint: string;
+  /** Per-user licenses: the named user the machine belongs to. */
+  user?: string;
   name?: string;
   hostname?: string;
   platform?: string;

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// A small command-line app licensed with Keyhaven through @keyhaven/sdk.
+//
+//   node app.mjs validate   online validation of this machine
+//   node app.mjs float      take a floating seat, heartbeat until Ctrl-C (the seat is released on exit)
+//   node app.mjs checkout   save a license file bound to this machine (for offline use)
+//   node app.mjs offline    work offline from that license file
+//
+// Configuration (environment): KEYHAVEN_URL, KEYHAVEN_PUBLIC_KEY (GET /v1/public-key → publicKey),
+// LICENSE_KEY, and optionally FINGERPRINT (default: this machine's), LICENSE_FILE (default ./license.lic),
+// CLOCK_STORE (default ./.keyhaven-clock.json).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KeyhavenClient, KeyhavenError, LicenseFileError, Seat, machineFingerprint, verifyLicenseFile } from '../../packages/sdk/dist/index.js';
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) {
+    console.error(`Set ${name}.`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const command = process.argv[2];
+const publicKey = env('KEYHAVEN_PUBLIC_KEY');
+const key = env('LICENSE_KEY');
+const fingerprint = process.env.FINGERPRINT ?? machineFingerprint({ salt: 'keyhaven-example-cli' });
+const licenseFile = process.env.LICENSE_FILE ?? './license.lic';
+const client = () => new KeyhavenClient({ baseUrl: env('KEYHAVEN_URL'), publicKey });
+
+try {
+  switch (command) {
+    case 'validate': {
+      const result = await client().validate({ key, fingerprint });
+      console.log(`${result.valid ? 'VALID' : 'INVALID'} ${result.code}: ${result.detail}`);
+      process.exitCode = result.valid ? 0 : 1;
+      break;
+    }
+    case 'float': {
+      const seat = await Seat.hold(client(), { key, fingerprint, name: `${hostname()} (example)` }, { onError: (e) => console.error(`heartbeat: ${e.message}`) });
+      console.log(`SEAT ${seat.activation.machine.id} lease until ${seat.activation.machine.leaseExpiresAt}`);
+      console.log('Working… press Ctrl-C to stop and release the seat.');
+      // Keep the process alive; the seat heartbeats in the background and is released on SIGINT/SIGTERM.
+      setInterval(() => {}, 60_000);
+      break;
+    }
+    case 'checkout': {
+      const { file, payload } = await client().checkoutLicenseFile({ key, fingerprint, ttlDays: 30 });
+      writeFileSync(licenseFile, file);
+      console.log(`Saved ${licenseFile}: valid offline until ${payload.expiresAt}`);
+      break;
+    }
+    case 'offline': {
+      const payload = verifyLicenseFile(readFileSync(licenseFile, 'utf8'), {
+        publicKey,
+        fingerprint,
+        licenseKey: key,
+        clockStore: process.env.CLOCK_STORE ?? './.keyhaven-clock.json',
+      });
+      console.log(`OFFLINE OK ${payload.license.name}: features ${payload.features.join(', ') || '(none)'}, until ${payload.expiresAt}`);
+      break;
+    }
+    default:
+      console.error('Usage: node app.mjs validate | float | checkout | offline');
+      process.exitCode = 2;
+  }
+} catch (error) {
+  if (error instanceof KeyhavenError) console.error(`Refused: ${error.code} — ${error.message}`);
+  else if (error instanceof LicenseFileError) console.error(`License file refused: ${error.code} — ${error.message}`);
+  else console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ManualClock } from '../../server/src/lib/clock.js';
+import { client, factories, startTestApp, type TestApp } from '../../server/src/testing/harness.js';
+
+const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/cli-app/app.mjs');
+
+/** Runs the example app; resolves when it printed a line matching `ready` (or exited). */
+function startApp(env: NodeJS.ProcessEnv, args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [APP, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the example app did not get ready: ${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (ready.test(out)) resolve({ child, output: () => out });
+      else reject(new Error(`the example app exited with ${code}: ${out}`));
+    });
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
+
+describe('the example app with a floating seat (real processes)', () => {
+  let t: TestApp;
+  let env: NodeJS.ProcessEnv;
+  let licenseId: string;
+  let key: string;
+  let dir: string;
+
+  before(async () => {
+    // The server's clock is real time that the test can move forward, so a lapsed lease needs no waiting.
+    t = await startTestApp('sqlite', { clock: new ManualClock(new Date()) });
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const api = client(t.app);
+    const { license } = await factories.world(api, { floating: true, heartbeatSeconds: 30, maxMachines: 1 });
+    licenseId = license.id;
+    key = license.key;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-example-'));
+    const publicKey = (await api.get('/v1/public-key')).body.publicKey;
+    env = { KEYHAVEN_URL: base, KEYHAVEN_PUBLIC_KEY: publicKey, LICENSE_KEY: key, LICENSE_FILE: path.join(dir, 'license.lic'), CLOCK_STORE: path.join(dir, 'clock.json') };
+  });
+  after(async () => {
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('takes the seat, loses it after SIGKILL once the lease lapses, gets it back, releases on SIGTERM', async () => {
+    const first = await startApp({ ...env, FINGERPRINT: 'workstation-1' }, ['float'], /SEAT mach_/);
+    const api = client(t.app);
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.activeMachines, 1);
+    const anon = client(t.app, undefined);
+    assert.equal((await anon.post('/v1/machines/activate', { key, fingerprint: 'someone-else' })).body.error.code, 'TOO_MANY_MACHINES');
+
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    // The dead process cannot release its seat: it stays taken until the lease lapses (30 s + 60 s tolerance).
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.activeMachines, 1);
+    t.clock.advance(91_000);
+    assert.equal((await anon.post('/v1/licenses/validate', { key, fingerprint: 'workstation-1' })).body.code, 'HEARTBEAT_DEAD');
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.activeMachines, 0, 'the seat returned');
+
+    const second = await startApp({ ...env, FINGERPRINT: 'workstation-1' }, ['float'], /SEAT mach_/);
+    assert.equal((await anon.post('/v1/licenses/validate', { key, fingerprint: 'workstation-1' })).body.code, 'VALID');
+    second.child.kill('SIGTERM');
+    await exited(second.child);
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.activeMachines, 0, 'a clean stop releases the seat');
+  });
+
+  test('online validation, then offline from a license file bound to the machine', async () => {
+    const validate = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['validate'], /VALID|INVALID/);
+    await exited(validate.child);
+    assert.match(validate.output(), /INVALID NO_MACHINE/);
+    const activate = await client(t.app, undefined).post('/v1/machines/activate', { key, fingerprint: 'laptop-7' });
+    assert.equal(activate.status, 201, activate.raw);
+    const checkout = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['checkout'], /Saved|Refused/);
+    await exited(checkout.child);
+    assert.match(checkout.output(), /Saved .*license\.lic/);
+    // Offline: the server is not asked (a wrong URL proves it), the file is verified locally.
+    const offline = await startApp({ ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'laptop-7' }, ['offline'], /OFFLINE OK|refused/);
+    assert.equal(await exited(offline.child), 0, offline.output());
+    const elsewhere = await startApp({ ...env, FINGERPRINT: 'another-pc' }, ['offline'], /OFFLINE OK|refused/);
+    assert.equal(await exited(elsewhere.child), 1);
+    assert.match(elsewhere.output(), /WRONG_MACHINE/);
+  });
+});
