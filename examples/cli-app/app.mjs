@@ -1,17 +1,31 @@
 #!/usr/bin/env node
 // A small command-line app licensed with Keyhaven through @keyhaven/sdk.
 //
-//   node app.mjs validate   online validation of this machine
+//   node app.mjs validate   validation of this machine; while the server is unreachable, the last good
+//                           validation counts for OFFLINE_GRACE_DAYS (default 7)
 //   node app.mjs float      take a floating seat, heartbeat until Ctrl-C (the seat is released on exit)
 //   node app.mjs checkout   save a license file bound to this machine (for offline use)
-//   node app.mjs offline    work offline from that license file
+//   node app.mjs request    no network at all: write an activation request for an operator to submit
+//   node app.mjs install    read the license file the operator brought back, pasted on stdin, and save it
+//   node app.mjs offline    work offline from the saved license file
 //
 // Configuration (environment): KEYHAVEN_URL, KEYHAVEN_PUBLIC_KEY (GET /v1/public-key → publicKey),
 // LICENSE_KEY, and optionally FINGERPRINT (default: this machine's), LICENSE_FILE (default ./license.lic),
+// REQUEST_FILE (default ./activation-request.txt), CACHE_FILE (default ./.keyhaven-validation.json),
 // CLOCK_STORE (default ./.keyhaven-clock.json).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { KeyhavenClient, KeyhavenError, LicenseFileError, Seat, machineFingerprint, verifyLicenseFile } from '../../packages/sdk/dist/index.js';
+import { text } from 'node:stream/consumers';
+import {
+  KeyhavenClient,
+  KeyhavenError,
+  LicenseFileError,
+  OfflineGraceError,
+  Seat,
+  createActivationRequest,
+  machineFingerprint,
+  verifyLicenseFile,
+} from '../../packages/sdk/dist/index.js';
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -27,13 +41,16 @@ const publicKey = env('KEYHAVEN_PUBLIC_KEY');
 const key = env('LICENSE_KEY');
 const fingerprint = process.env.FINGERPRINT ?? machineFingerprint({ salt: 'keyhaven-example-cli' });
 const licenseFile = process.env.LICENSE_FILE ?? './license.lic';
-const client = () => new KeyhavenClient({ baseUrl: env('KEYHAVEN_URL'), publicKey });
+const client = () => new KeyhavenClient({ baseUrl: env('KEYHAVEN_URL'), publicKey, timeoutMs: 5_000 });
+const verifyOptions = { publicKey, fingerprint, licenseKey: key, clockStore: process.env.CLOCK_STORE ?? './.keyhaven-clock.json' };
 
 try {
   switch (command) {
     case 'validate': {
-      const result = await client().validate({ key, fingerprint });
-      console.log(`${result.valid ? 'VALID' : 'INVALID'} ${result.code}: ${result.detail}`);
+      const cache = { path: process.env.CACHE_FILE ?? './.keyhaven-validation.json', offlineGraceMs: Number(process.env.OFFLINE_GRACE_DAYS ?? 7) * 86_400_000 };
+      const result = await client().validateWithOfflineGrace({ key, fingerprint }, cache);
+      const how = result.source === 'cache' ? ` (offline: last validated ${result.validatedAt}, usable until ${result.offlineUntil})` : '';
+      console.log(`${result.valid ? 'VALID' : 'INVALID'} ${result.code}: ${result.detail}${how}`);
       process.exitCode = result.valid ? 0 : 1;
       break;
     }
@@ -51,22 +68,33 @@ try {
       console.log(`Saved ${licenseFile}: valid offline until ${payload.expiresAt}`);
       break;
     }
+    case 'request': {
+      const requestFile = process.env.REQUEST_FILE ?? './activation-request.txt';
+      writeFileSync(requestFile, createActivationRequest({ key, fingerprint, name: `${hostname()} (example)` }));
+      console.log(`Wrote ${requestFile}: submit it from a connected machine (API createOfflineActivation or the portal),`);
+      console.log('then paste the license file you get back into: node app.mjs install');
+      break;
+    }
+    case 'install': {
+      // A "license textbox": whatever is pasted, as long as it holds the license block.
+      const pasted = await text(process.stdin);
+      const payload = verifyLicenseFile(pasted, verifyOptions);
+      writeFileSync(licenseFile, pasted);
+      console.log(`Installed ${licenseFile}: ${payload.license.name}, valid offline until ${payload.expiresAt}`);
+      break;
+    }
     case 'offline': {
-      const payload = verifyLicenseFile(readFileSync(licenseFile, 'utf8'), {
-        publicKey,
-        fingerprint,
-        licenseKey: key,
-        clockStore: process.env.CLOCK_STORE ?? './.keyhaven-clock.json',
-      });
+      const payload = verifyLicenseFile(readFileSync(licenseFile, 'utf8'), verifyOptions);
       console.log(`OFFLINE OK ${payload.license.name}: features ${payload.features.join(', ') || '(none)'}, until ${payload.expiresAt}`);
       break;
     }
     default:
-      console.error('Usage: node app.mjs validate | float | checkout | offline');
+      console.error('Usage: node app.mjs validate | float | checkout | request | install | offline');
       process.exitCode = 2;
   }
 } catch (error) {
   if (error instanceof KeyhavenError) console.error(`Refused: ${error.code} — ${error.message}`);
+  else if (error instanceof OfflineGraceError) console.error(`Offline and not usable: ${error.reason} — ${error.message}`);
   else if (error instanceof LicenseFileError) console.error(`License file refused: ${error.code} — ${error.message}`);
   else console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

@@ -2,6 +2,14 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { loadPublicKey, parseSignatureHeader, signingString, verifyEd25519, type PublicKeyInput } from './crypto.js';
 import { KeyhavenError, KeyhavenSdkError, LicenseFileError, NetworkError, ReplayError, SignatureError } from './errors.js';
 import { readLicenseFile, type LicenseFilePayload } from './license-file.js';
+import {
+  bindingNonce,
+  forgetValidation,
+  loadValidation,
+  storeValidation,
+  type CachedValidationResult,
+  type ValidationCacheOptions,
+} from './validation-cache.js';
 import type {
   ActivateInput,
   ActivateResult,
@@ -43,6 +51,8 @@ export interface CheckoutResult {
 
 interface SignedAnswer {
   status: number;
+  /** The path the signature covers. */
+  path: string;
   headers: Headers;
   body: Buffer;
 }
@@ -86,6 +96,42 @@ export class KeyhavenClient {
   /** validateLicense: validation outcomes are data (`valid`, `code`), not errors. */
   async validate(input: ValidateInput): Promise<ValidationResult> {
     return this.json<ValidationResult>('POST', 'v1/licenses/validate', { ...input }, true);
+  }
+
+  /**
+   * validateLicense with an offline grace period: a good answer is kept on disk (signed, bound to this key
+   * and machine); while the server cannot be reached (NetworkError), the kept answer stands in for it until
+   * `offlineGraceMs` after it was given, unless the clock was set back or the license ended meanwhile.
+   * An invalid answer from the server forgets the kept one. Throws OfflineGraceError (a NetworkError) when
+   * offline with nothing usable; a SignatureError (tampered, replayed) is never covered by the cache.
+   */
+  async validateWithOfflineGrace(input: ValidateInput, cache: ValidationCacheOptions): Promise<CachedValidationResult> {
+    const nonce = bindingNonce(input.key, input.fingerprint ?? '');
+    const path = 'v1/licenses/validate';
+    let answer: SignedAnswer;
+    try {
+      answer = await this.request('POST', path, { ...input, nonce });
+    } catch (error) {
+      if (error instanceof NetworkError) return loadValidation(cache, this.key, input, this.clock(), error);
+      throw error;
+    }
+    const result = parseJson(answer.body) as ValidationResult;
+    if (result === null || typeof result !== 'object') throw new SignatureError('MALFORMED', 'The answer is not a JSON object');
+    if (result.nonce !== nonce) throw new ReplayError('NONCE_MISMATCH', 'The answer does not echo the nonce sent: a replayed answer');
+    const date = answer.headers.get('date')!;
+    const now = this.clock();
+    const validatedAt = Math.min(Date.parse(date), now.getTime());
+    if (result.valid) {
+      storeValidation(cache, { method: 'POST', path: answer.path, date, signature: answer.headers.get('keyhaven-signature')!, body: answer.body }, now);
+    } else {
+      forgetValidation(cache);
+    }
+    return {
+      ...result,
+      source: 'online',
+      validatedAt: new Date(validatedAt).toISOString(),
+      offlineUntil: new Date(validatedAt + (result.valid ? cache.offlineGraceMs : 0)).toISOString(),
+    };
   }
 
   /** activateMachine: takes a seat; KeyhavenError `TOO_MANY_MACHINES` (422) when every seat is taken. */
@@ -174,7 +220,7 @@ export class KeyhavenClient {
       if (error instanceof KeyhavenSdkError) throw error;
       throw new NetworkError(`Cannot reach the license server at ${url.origin}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
     }
-    const answer: SignedAnswer = { status: response.status, headers: response.headers, body: raw };
+    const answer: SignedAnswer = { status: response.status, path: url.pathname, headers: response.headers, body: raw };
     this.verify(method, url.pathname, answer);
     if (answer.status >= 400) throw toKeyhavenError(answer);
     return answer;

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../server/src/lib/clock.js';
-import { client, factories, startTestApp, type TestApp } from '../../server/src/testing/harness.js';
+import { client, factories, forEachDialect, startTestApp, type TestApp } from '../../server/src/testing/harness.js';
 
 const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/cli-app/app.mjs');
 
 /** Runs the example app; resolves when it printed a line matching `ready` (or exited). */
-function startApp(env: NodeJS.ProcessEnv, args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [APP, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startApp(env: NodeJS.ProcessEnv, args: string[], ready: RegExp, input?: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [APP, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) child.stdin!.end(input);
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the example app did not get ready: ${out}`)), 20_000);
@@ -35,7 +36,7 @@ function startApp(env: NodeJS.ProcessEnv, args: string[], ready: RegExp): Promis
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
 
-describe('the example app with a floating seat (real processes)', () => {
+forEachDialect('the example app (real processes)', (dialect) => {
   let t: TestApp;
   let env: NodeJS.ProcessEnv;
   let licenseId: string;
@@ -44,7 +45,7 @@ describe('the example app with a floating seat (real processes)', () => {
 
   before(async () => {
     // The server's clock is real time that the test can move forward, so a lapsed lease needs no waiting.
-    t = await startTestApp('sqlite', { clock: new ManualClock(new Date()) });
+    t = await startTestApp(dialect, { clock: new ManualClock(new Date()) });
     const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const api = client(t.app);
     const { license } = await factories.world(api, { floating: true, heartbeatSeconds: 30, maxMachines: 1 });
@@ -52,7 +53,7 @@ describe('the example app with a floating seat (real processes)', () => {
     key = license.key;
     dir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-example-'));
     const publicKey = (await api.get('/v1/public-key')).body.publicKey;
-    env = { KEYHAVEN_URL: base, KEYHAVEN_PUBLIC_KEY: publicKey, LICENSE_KEY: key, LICENSE_FILE: path.join(dir, 'license.lic'), CLOCK_STORE: path.join(dir, 'clock.json') };
+    env = { KEYHAVEN_URL: base, KEYHAVEN_PUBLIC_KEY: publicKey, LICENSE_KEY: key, LICENSE_FILE: path.join(dir, 'license.lic'), CLOCK_STORE: path.join(dir, 'clock.json'), CACHE_FILE: path.join(dir, 'validation.json'), REQUEST_FILE: path.join(dir, 'request.txt') };
   });
   after(async () => {
     await t?.close();
@@ -96,5 +97,34 @@ describe('the example app with a floating seat (real processes)', () => {
     const elsewhere = await startApp({ ...env, FINGERPRINT: 'another-pc' }, ['offline'], /OFFLINE OK|refused/);
     assert.equal(await exited(elsewhere.child), 1);
     assert.match(elsewhere.output(), /WRONG_MACHINE/);
+  });
+
+  test('no network at all: request file out, license file pasted in, works offline; online validation keeps a grace period', async () => {
+    // The one seat is free again (the laptop of the test before gives it back).
+    assert.equal((await client(t.app, undefined).post('/v1/machines/deactivate', { key, fingerprint: 'laptop-7' })).status, 204);
+    const airGapped = { ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3', LICENSE_FILE: path.join(dir, 'air.lic') };
+    const request = await startApp(airGapped, ['request'], /Wrote|Refused/);
+    assert.equal(await exited(request.child), 0, request.output());
+    // The operator submits the request on a connected machine and mails the license file back.
+    const submitted = await client(t.app).post('/v1/machines/offline-activations', { request: readFileSync(env.REQUEST_FILE!, 'utf8') });
+    assert.equal(submitted.status, 201, submitted.raw);
+    const install = await startApp(airGapped, ['install'], /Installed|refused/, `Here is your license:\n\n${submitted.raw}\nBest regards`);
+    assert.equal(await exited(install.child), 0, install.output());
+    const offline = await startApp(airGapped, ['offline'], /OFFLINE OK|refused/);
+    assert.equal(await exited(offline.child), 0, offline.output());
+    // Pasting a file meant for another machine is refused.
+    const wrong = await startApp({ ...airGapped, FINGERPRINT: 'other' }, ['install'], /Installed|refused/, submitted.raw);
+    assert.equal(await exited(wrong.child), 1);
+    assert.match(wrong.output(), /WRONG_MACHINE/);
+
+    // Online validation keeps the good answer; with the server unreachable, the app still runs on it.
+    const online = await startApp({ ...env, FINGERPRINT: 'air-gapped-3' }, ['validate'], /VALID|INVALID|Refused/);
+    assert.equal(await exited(online.child), 0, online.output());
+    const cut = await startApp({ ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3' }, ['validate'], /VALID|INVALID|not usable/);
+    assert.equal(await exited(cut.child), 0, cut.output());
+    assert.match(cut.output(), /VALID VALID: .*\(offline: last validated/);
+    const noGrace = await startApp({ ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3', OFFLINE_GRACE_DAYS: '0' }, ['validate'], /VALID|INVALID|not usable/);
+    assert.equal(await exited(noGrace.child), 1);
+    assert.match(noGrace.output(), /GRACE_EXPIRED/);
   });
 });

@@ -11,6 +11,14 @@ export {
   type SignatureFailure,
 } from './errors.js';
 export { Seat, type SeatOptions } from './seat.js';
+export { ACTIVATION_REQUEST_LABEL, createActivationRequest, type ActivationRequestInput } from './activation-request.js';
+export {
+  DEFAULT_CACHE_CLOCK_TOLERANCE_MS,
+  OfflineGraceError,
+  type CachedValidationResult,
+  type OfflineGraceFailure,
+  type ValidationCacheOptions,
+} from './validation-cache.js';
 export { machineFingerprint, rawMachineId, type MachineFingerprintOptions, type MachineIdSource } from './fingerprint.js';
 export {
   DEFAULT_CLOCK_TOLERANCE_MS,

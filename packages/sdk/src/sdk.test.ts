@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { client, factories, startTestApp, type TestApp } from '../../server/src/testing/harness.js';
+import { after, before, test } from 'node:test';
+import { client, factories, forEachDialect, startTestApp, type TestApp } from '../../server/src/testing/harness.js';
 import { ManualClock } from '../../server/src/lib/clock.js';
 import { generateLicenseKey } from '../../server/src/modules/licenses/license-key.js';
 import {
+  createActivationRequest,
   KeyhavenClient,
+  OfflineGraceError,
   KeyhavenError,
   LicenseFileError,
   NetworkError,
@@ -20,7 +22,7 @@ import {
 
 const DAY = 86_400_000;
 
-describe('@keyhaven/sdk against a running server [sqlite]', () => {
+forEachDialect('@keyhaven/sdk against a running server', (dialect) => {
   let t: TestApp;
   let baseUrl: string;
   let publicKey: string;
@@ -29,7 +31,7 @@ describe('@keyhaven/sdk against a running server [sqlite]', () => {
 
   before(async () => {
     // The server's clock is the real time so that the SDK's Date check (5 min) accepts its answers.
-    t = await startTestApp('sqlite', { clock: new ManualClock(new Date()) });
+    t = await startTestApp(dialect, { clock: new ManualClock(new Date()) });
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = address;
     publicKey = t.deps.signer.publicKeyRaw.toString('base64');
@@ -226,6 +228,90 @@ describe('@keyhaven/sdk against a running server [sqlite]', () => {
     const first = await sdk.checkoutLicenseFile({ key: license.key });
     assert.equal(first.payload.fingerprint, null);
     await assert.rejects(sdk.checkoutLicenseFile({ key: license.key }), (e: unknown) => e instanceof ReplayError && e.reason === 'NONCE_MISMATCH');
+  });
+
+  test('offline activation: the app writes a request, an operator submits it, the bound file works offline on that machine only', async () => {
+    const { license } = await world({ maxMachines: 1 });
+    const fingerprint = machineFingerprint({ salt: 'air-gapped' });
+    const request = createActivationRequest({ key: license.key, fingerprint, name: 'Lab PC' });
+    assert.match(request, /^-----BEGIN KEYHAVEN ACTIVATION REQUEST-----\n[A-Za-z0-9+/=\n]+-----END KEYHAVEN ACTIVATION REQUEST-----\n$/);
+    // The operator pastes it (here with the mail around it) into the API on a connected machine.
+    const submitted = await client(t.app).post('/v1/machines/offline-activations', { request: `From the lab:\n\n${request}\nThanks`, ttlDays: 90 });
+    assert.equal(submitted.status, 201, JSON.stringify(submitted.body));
+    const file = submitted.raw;
+    const payload = verifyLicenseFile(file, { publicKey, fingerprint, licenseKey: license.key });
+    assert.equal(payload.license.id, license.id);
+    assert.equal(payload.fingerprint, fingerprint);
+    assert.ok(Date.parse(payload.expiresAt) > Date.now() + 89 * DAY);
+    assert.throws(() => verifyLicenseFile(file, { publicKey, fingerprint: 'another-machine', licenseKey: license.key }), (e: unknown) => e instanceof LicenseFileError && e.code === 'WRONG_MACHINE');
+    // The seat is taken: the one-seat license refuses a second machine.
+    const second = await client(t.app).post('/v1/machines/offline-activations', { request: createActivationRequest({ key: license.key, fingerprint: 'second' }) });
+    assert.equal(second.status, 422);
+    assert.equal(second.body.error.code, 'TOO_MANY_MACHINES');
+    assert.throws(() => createActivationRequest({ key: license.key, fingerprint: '' }), TypeError);
+  });
+
+  test('offline grace: a kept validation stands in while the server is unreachable, within the grace period only', async () => {
+    const { license } = await world();
+    const fingerprint = machineFingerprint({ salt: 'grace-test' });
+    const cache = { path: path.join(tmp, `grace-${dialect}`, 'validation.json'), offlineGraceMs: 3 * DAY };
+    const online = new KeyhavenClient({ baseUrl, publicKey });
+    await online.activate({ key: license.key, fingerprint });
+    const first = await online.validateWithOfflineGrace({ key: license.key, fingerprint }, cache);
+    assert.equal(first.source, 'online');
+    assert.equal(first.valid, true);
+    assert.ok(existsSync(cache.path));
+
+    let clockOffset = 0;
+    const down: FetchLike = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    const offline = new KeyhavenClient({ baseUrl, publicKey, fetch: down, clock: () => new Date(Date.now() + clockOffset) });
+    const grace = (fp = fingerprint) => offline.validateWithOfflineGrace({ key: license.key, fingerprint: fp }, cache);
+    const reason = async (fp?: string): Promise<string> => {
+      try {
+        const result = await grace(fp);
+        assert.equal(result.source, 'cache');
+        assert.equal(result.valid, true);
+        return 'OK';
+      } catch (error) {
+        assert.ok(error instanceof OfflineGraceError, String(error));
+        assert.ok(error instanceof NetworkError);
+        return error.reason;
+      }
+    };
+
+    clockOffset = 2 * DAY;
+    const cached = await grace();
+    assert.equal(cached.license?.id, license.id);
+    assert.equal(cached.code, 'VALID');
+    assert.ok(Math.abs(Date.parse(cached.offlineUntil) - (Date.parse(first.validatedAt) + 3 * DAY)) < 1000);
+    // Another machine (a copied cache file) or another key: refused.
+    assert.equal(await reason('another-machine'), 'INVALID_CACHE');
+    // The clock set back behind a time already seen (2 days on): refused; forward again: fine.
+    clockOffset = DAY;
+    assert.equal(await reason(), 'CLOCK_ROLLBACK');
+    clockOffset = 2 * DAY + 60_000;
+    assert.equal(await reason(), 'OK');
+    // After the grace period: refused.
+    clockOffset = 3 * DAY + 60_000;
+    assert.equal(await reason(), 'GRACE_EXPIRED');
+
+    // An edited cache (a later date to stretch the grace) breaks the signature.
+    const kept = JSON.parse(readFileSync(cache.path, 'utf8')) as { date: string };
+    writeFileSync(cache.path, JSON.stringify({ ...kept, date: new Date(Date.now() + 3 * DAY).toUTCString() }));
+    clockOffset = 0;
+    assert.equal(await reason(), 'INVALID_CACHE');
+
+    // Online again; then the license is suspended: the invalid answer forgets the kept one.
+    await online.validateWithOfflineGrace({ key: license.key, fingerprint }, cache);
+    assert.equal(await reason(), 'OK');
+    assert.equal((await client(t.app).post(`/v1/licenses/${license.id}/actions/suspend`, {})).status, 200);
+    const suspended = await online.validateWithOfflineGrace({ key: license.key, fingerprint }, cache);
+    assert.equal(suspended.valid, false);
+    assert.equal(suspended.code, 'SUSPENDED');
+    assert.equal(existsSync(cache.path), false);
+    assert.equal(await reason(), 'NO_CACHE');
   });
 
   test('machineFingerprint is stable, salted, and hex', () => {
