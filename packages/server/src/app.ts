@@ -15,6 +15,8 @@ import { registerSchemaValidation } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { customerRoutes } from './modules/customers/customers.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
+import { jobRoutes } from './modules/jobs/jobs.routes.js';
+import type { WorkerOptions } from './modules/jobs/worker.js';
 import { clientRoutes } from './modules/licenses/client.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
 import { machineRoutes } from './modules/machines/machines.routes.js';
@@ -39,6 +41,7 @@ function requestIds(): () => string {
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
+  worker?: WorkerOptions;
 }
 
 /** Builds the HTTP application: used by `keyhaven serve` and by every test (with `inject`). */
@@ -55,7 +58,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
     frameworkErrors: (error, _request, reply) => sendFrameworkError(error, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = createServices(deps, (error) => app.log.error({ err: error }, 'validation log write failed; will retry'));
+  const services = createServices(deps, (error) => app.log.error({ err: error }, 'validation log write failed; will retry'), options.worker);
 
   registerErrorHandling(app);
   registerSchemaValidation(app);
@@ -119,8 +122,10 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   eventRoutes(app, services);
+  jobRoutes(app, services);
 
   app.addHook('onClose', async () => {
+    await services.worker.stop();
     await services.validationLog.close();
   });
 

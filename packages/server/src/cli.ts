@@ -7,13 +7,14 @@ import type { RequestContext } from './modules/events/events.service.js';
 import { POLICY_KINDS, type PolicyKind } from './modules/policies/policies.repository.js';
 import { findUserRowByEmail } from './modules/users/users.repository.js';
 import { openRuntime } from './runtime.js';
-import { serve } from './serve.js';
+import { serve, SERVE_ROLES, type ServeRole } from './serve.js';
 import { createServices, type Services } from './services.js';
 
 const USAGE = `Usage: keyhaven <command> [options]
 
 Commands:
-  serve                                   Run the server (migrates first)
+  serve [--role all|api|worker]           Run the server (migrates first): API and job worker (all, the
+                                          default), or one of them
   migrate                                 Apply pending database migrations
   admin create --email E --password P [--name N] [--role owner|admin|support|sales|read-only]
   admin set-password --email E --password P
@@ -101,7 +102,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
 
-  if (command === 'serve') return serve(config);
+  if (command === 'serve') {
+    const role = (o.role ?? 'all') as ServeRole;
+    if (!SERVE_ROLES.includes(role)) throw new AppError('VALIDATION_FAILED', `--role must be one of ${SERVE_ROLES.join(', ')}`);
+    return serve(config, role);
+  }
   if (command === 'migrate') {
     const runtime = await openRuntime(config);
     await runtime.database.close();

@@ -25,14 +25,34 @@ async function bootstrapOwner(services: Services): Promise<{ email: string; pass
   return { email: BOOTSTRAP_EMAIL, password };
 }
 
-/** `keyhaven serve`: the API process, with a graceful stop that flushes buffered writes. */
-export async function serve(config: Config): Promise<void> {
+export const SERVE_ROLES = ['all', 'api', 'worker'] as const;
+export type ServeRole = (typeof SERVE_ROLES)[number];
+
+/**
+ * `keyhaven serve`: the API and the job worker in one process (`all`, the default), or one of them
+ * (`--role api`, `--role worker`) so they can be scaled apart. Any number of processes may share one
+ * PostgreSQL database. Stops gracefully: finishes requests and running jobs, flushes buffered writes.
+ */
+export async function serve(config: Config, role: ServeRole = 'all'): Promise<void> {
   const runtime = await openRuntime(config);
   const { app, services } = await buildApp(runtime, {
     logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    worker: {
+      onError: (error, job) => app.log.error({ err: error, job: job?.id }, 'job worker error'),
+      onJobDone: (job, outcome, error) => {
+        if (outcome === 'done') app.log.debug({ job: job.id, type: job.type }, 'job done');
+        else app.log.warn({ job: job.id, type: job.type, outcome, err: error }, outcome === 'failed' ? 'job failed for good' : 'job failed; will retry');
+      },
+    },
   });
-  const owner = await bootstrapOwner(services);
-  await app.listen({ port: config.port, host: config.host });
+  const runsWorker = role !== 'api';
+  const runsApi = role !== 'worker';
+  if (runsWorker) services.worker.start();
+  if (!runsApi) {
+    process.stdout.write(`\nKeyhaven worker ${services.worker.id} is running (jobs: ${services.worker.types.join(', ')}).\n\n`);
+  }
+  const owner = runsApi ? await bootstrapOwner(services) : undefined;
+  if (runsApi) await app.listen({ port: config.port, host: config.host });
 
   const lines = [
     '',
@@ -61,16 +81,8 @@ export async function serve(config: Config): Promise<void> {
       '  No account? npx keyhaven admin create --email you@example.com --password <new password>',
     );
   }
-  process.stdout.write(lines.join('\n') + '\n\n');
-
-  // Housekeeping until the job scheduler arrives: drop lapsed floating leases every minute.
-  const cull = setInterval(() => {
-    services.machines.cull().then(
-      (n) => n > 0 && app.log.info({ culled: n }, 'removed lapsed floating leases'),
-      (error: unknown) => app.log.error({ err: error }, 'lease cull failed'),
-    );
-  }, 60_000);
-  cull.unref();
+  if (runsWorker) lines.push('', `  Jobs:      this process runs the job worker too (${runsApi ? 'role all' : 'role worker'}).`);
+  if (runsApi) process.stdout.write(lines.join('\n') + '\n\n');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -79,8 +91,8 @@ export async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, 'stopping: finishing requests and flushing buffered writes');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    clearInterval(cull);
     try {
+      await services.worker.stop();
       await app.close();
       await runtime.database.close();
       process.exit(0);

@@ -15,6 +15,9 @@ import { MachinesService } from './modules/machines/machines.service.js';
 import { OfflineService } from './modules/offline/offline.service.js';
 import { UsageService } from './modules/usage/usage.service.js';
 import { UsersService } from './modules/users/users.service.js';
+import { JobQueue } from './modules/jobs/jobs.service.js';
+import { registerHousekeeping } from './modules/jobs/housekeeping.js';
+import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
 
 /** What the app is built from. Tests pass their own clock; everything else is real. */
 export interface Deps {
@@ -28,7 +31,7 @@ export interface Deps {
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the services together; a module reaches another only through its service. */
-export function createServices(deps: Deps, onLogError: (error: unknown) => void = () => {}) {
+export function createServices(deps: Deps, onLogError: (error: unknown) => void = () => {}, workerOptions: WorkerOptions = {}) {
   const { db } = deps.database;
   const { clock, keyring } = deps;
   const events = new EventsService(db, clock);
@@ -46,5 +49,9 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
-  return { events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  const jobs = new JobQueue(db, deps.database.dialect, clock, events);
+  // Every process defines every job type; only processes with the worker role start the worker.
+  const worker = new Worker(db, jobs, clock, workerOptions);
+  registerHousekeeping(worker, { jobs, machines, clock });
+  return { jobs, worker, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

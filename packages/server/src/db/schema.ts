@@ -197,6 +197,33 @@ export interface UsageCountersTable {
   updated_at: Timestamp;
 }
 
+export interface JobsTable {
+  id: string;
+  type: string;
+  payload: JsonText;
+  /** queued | running | done | failed */
+  status: string;
+  run_at: Timestamp;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  unique_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface JobSchedulesTable {
+  name: string;
+  cron: string;
+  job_type: string;
+  next_run_at: Timestamp;
+  last_run_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   products: ProductsTable;
   policies: PoliciesTable;
@@ -211,4 +238,6 @@ export interface Database {
   machines: MachinesTable;
   usage_counters: UsageCountersTable;
   license_users: LicenseUsersTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
 }

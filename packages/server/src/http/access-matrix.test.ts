@@ -73,6 +73,10 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   recordUsage: 'public',
   listLicenseUsage: 'licenses:read',
   listEvents: 'events:read',
+  listJobs: 'jobs:read',
+  getJob: 'jobs:read',
+  retryJob: 'jobs:write',
+  listJobSchedules: 'jobs:read',
 };
 
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
@@ -183,6 +187,14 @@ forEachDialect('access matrix', (dialect) => {
   /** A fresh license of organization A, for the operations that change one. */
   const freshLicense = async () => factories.license(api, A.policy.id, { customerId: A.customer.id });
 
+  /** A job that failed for good (its type has no handler here, it never runs). */
+  const failedJob = async () => {
+    const { db } = t.deps.database;
+    const job = await t.services.jobs.enqueue(db, { type: 'matrix.failed', payload: {} });
+    await db.updateTable('jobs').set({ status: 'failed', last_error: 'matrix' }).where('id', '=', job.id).execute();
+    return job;
+  };
+
   /** A fresh machine activated on A's license, for the operations that free a seat. */
   const freshMachine = async () => {
     const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
@@ -285,6 +297,10 @@ forEachDialect('access matrix', (dialect) => {
     recordUsage: async () => ({ method: 'POST', url: '/v1/usage', body: { key: A.license.key, feature: 'matrix-meter' } }),
     listLicenseUsage: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/usage` }),
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
+    listJobs: async () => ({ method: 'GET', url: '/v1/jobs?status=failed' }),
+    getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),
+    retryJob: async () => ({ method: 'POST', url: `/v1/jobs/${(await failedJob()).id}/retry` }),
+    listJobSchedules: async () => ({ method: 'GET', url: '/v1/job-schedules' }),
   };
 
   async function call(caller: Caller, req: Req): Promise<Answer> {

@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'machines:write',
   'machines:activate',
   'events:read',
+  'jobs:read',
+  'jobs:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -42,7 +44,7 @@ const ALL = new Set<Permission>(PERMISSIONS);
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
-  support: new Set<Permission>([...READS, 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
+  support: new Set<Permission>([...READS, 'jobs:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
   sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
   'read-only': new Set<Permission>(READS),
   'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read']),

@@ -487,7 +487,16 @@ forEachDialect('bad input', (dialect) => {
         newPassword: 'correct horse battery staple',
         role: 'read-only',
       },
-      ids: { products: product.id, policies: policy.id, customers: customer.id, users: member.user.id, tokens: token.body.id, licenses: license.id, machines: machine.body.machine.id },
+      ids: {
+        products: product.id,
+        policies: policy.id,
+        customers: customer.id,
+        users: member.user.id,
+        tokens: token.body.id,
+        licenses: license.id,
+        machines: machine.body.machine.id,
+        jobs: (await t.services.jobs.enqueue(t.deps.database.db, { type: 'fuzz.job', payload: {} })).id,
+      },
       future: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
       n: 0,
     };

@@ -7,6 +7,7 @@ import * as m0004 from './0004_countries.js';
 import * as m0005 from './0005_activation_limits.js';
 import * as m0006 from './0006_overdraft.js';
 import * as m0007 from './0007_named_users.js';
+import * as m0008 from './0008_jobs.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0005_activation_limits': m0005,
   '0006_overdraft': m0006,
   '0007_named_users': m0007,
+  '0008_jobs': m0008,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {
