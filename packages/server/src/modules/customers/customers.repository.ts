@@ -66,6 +66,12 @@ export async function findCustomer(db: Executor, actor: Actor, id: string): Prom
   return row && toCustomer(row);
 }
 
+/** The oldest customer with this e-mail (ids sort by creation time). */
+export async function findCustomerByEmail(db: Executor, actor: Actor, email: string): Promise<Customer | undefined> {
+  const row = await scoped(db.selectFrom('customers').selectAll(), actor).where('email', '=', email.toLowerCase()).orderBy('id', 'asc').limit(1).executeTakeFirst();
+  return row && toCustomer(row);
+}
+
 export async function listCustomers(
   db: Executor,
   actor: Actor,

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -9,6 +9,7 @@ import {
   customerInUse,
   deleteCustomerRow,
   findCustomer,
+  findCustomerByEmail,
   insertCustomer,
   listCustomers,
   updateCustomerRow,
@@ -35,6 +36,11 @@ export class CustomersService {
   ) {}
 
   async create(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+    return this.db.transaction().execute((trx) => this.createWith(trx, ctx, input));
+  }
+
+  /** `create` inside the caller's transaction (an order creates its customer along with the licenses). */
+  async createWith(executor: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
     const now = this.clock.now().toISOString();
     const customer: Customer = {
       id: newId('cus'),
@@ -46,17 +52,23 @@ export class CustomersService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await insertCustomer(trx, customer);
-      await this.events.record(trx, ctx, {
-        action: 'customer.created',
-        targetType: 'customer',
-        targetId: customer.id,
-        customerId: customer.id,
-        after: customer,
-      });
+    await insertCustomer(executor, customer);
+    await this.events.record(executor, ctx, {
+      action: 'customer.created',
+      targetType: 'customer',
+      targetId: customer.id,
+      customerId: customer.id,
+      after: customer,
     });
     return customer;
+  }
+
+  /**
+   * The oldest customer (within the actor's scope) whose e-mail is `email`, compared case-insensitively
+   * (e-mails are stored lower-case). Takes an executor so it can run inside the caller's transaction.
+   */
+  async findByEmail(executor: Executor, ctx: RequestContext, email: string): Promise<Customer | undefined> {
+    return findCustomerByEmail(executor, ctx.actor, email);
   }
 
   async get(ctx: RequestContext, id: string): Promise<Customer> {

@@ -1,13 +1,13 @@
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import { addDays, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
-import type { CustomersService } from '../customers/customers.service.js';
+import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import { normalizeCountries, type PoliciesService, type PolicyKind } from '../policies/policies.service.js';
-import type { ProductsService } from '../products/products.service.js';
+import { normalizeCountries, type PoliciesService, type Policy, type PolicyKind } from '../policies/policies.service.js';
+import type { Product, ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
 import {
@@ -173,6 +173,22 @@ export class LicensesService {
     const policy = await this.policies.get(ctx, input.policyId);
     const product = await this.products.get(ctx, policy.productId);
     const customer = input.customerId ? await this.customers.get(ctx, input.customerId) : null;
+    return this.db.transaction().execute((trx) => this.createWith(trx, ctx, input, { policy, product, customer }));
+  }
+
+  /**
+   * `create` inside the caller's transaction, for use cases that issue licenses along with other changes
+   * (orders, trial sign-ups). The caller reads the policy, its product and the customer first (before
+   * opening the transaction, or with the same transaction for a customer it just created), so nothing
+   * here touches `this.db`. `input.policyId` and `input.customerId` are ignored in favour of `refs`.
+   */
+  async createWith(
+    executor: Executor,
+    ctx: RequestContext,
+    input: CreateLicenseInput,
+    refs: { policy: Policy; product: Product; customer: Customer | null },
+  ): Promise<{ license: License; key: string }> {
+    const { policy, product, customer } = refs;
     const now = this.clock.now();
     const startsAt = input.startsAt ? new Date(input.startsAt).toISOString() : now.toISOString();
     let expiresAt: string | null;
@@ -212,15 +228,13 @@ export class LicensesService {
       updatedAt: now.toISOString(),
     };
     checkDates(record);
-    await this.db.transaction().execute(async (trx) => {
-      await insertLicense(trx, record, { digest: this.keyring.digest('license-key', canonical), ciphertext: this.keyring.encrypt('license-key', key) });
-      await this.events.record(trx, ctx, {
-        action: 'license.created',
-        targetType: 'license',
-        targetId: record.id,
-        customerId: record.customerId,
-        after: record,
-      });
+    await insertLicense(executor, record, { digest: this.keyring.digest('license-key', canonical), ciphertext: this.keyring.encrypt('license-key', key) });
+    await this.events.record(executor, ctx, {
+      action: 'license.created',
+      targetType: 'license',
+      targetId: record.id,
+      customerId: record.customerId,
+      after: record,
     });
     return { license: this.present(record, product.code, 0), key };
   }

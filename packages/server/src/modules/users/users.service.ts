@@ -1,5 +1,5 @@
-import type { Db } from '../../db/database.js';
-import { canGrantRole, isCustomerRole, isStaffRole, type Role } from '../../http/access.js';
+import type { Db, Executor } from '../../db/database.js';
+import { canGrantRole, isCustomerRole, isStaffRole, type CustomerRole, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -78,6 +78,42 @@ export class UsersService {
       await this.events.record(trx, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId, after: toUser(row) });
     });
     return toUser(row);
+  }
+
+  /**
+   * Creates a customer user without a password inside the caller's transaction: the portal login a use
+   * case hands out as part of something the actor may already do (an order gives its buyer one). The
+   * role-grant rule of `create` does not apply, because the user reaches only its own organization and
+   * cannot sign in before it sets a password through a link sent to its e-mail address.
+   */
+  async createPortalUserWith(
+    executor: Executor,
+    ctx: RequestContext,
+    input: { email: string; name?: string | null; customerId: string; role: CustomerRole },
+  ): Promise<User> {
+    const now = this.clock.now().toISOString();
+    const row: UserRow = {
+      id: newId('usr'),
+      email: input.email.toLowerCase(),
+      name: input.name ?? null,
+      password_hash: null,
+      kind: 'customer',
+      role: input.role,
+      customer_id: input.customerId,
+      disabled_at: null,
+      last_sign_in_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await insertUser(executor, row);
+    await this.events.record(executor, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId: input.customerId, after: toUser(row) });
+    return toUser(row);
+  }
+
+  /** The user with this e-mail (case-insensitive), staff or customer, on the caller's executor; unscoped, as e-mails are unique across both. */
+  async findByEmail(executor: Executor, email: string): Promise<User | undefined> {
+    const row = await findUserRowByEmail(executor, email);
+    return row && toUser(row);
   }
 
   async get(ctx: RequestContext, id: string): Promise<User> {
