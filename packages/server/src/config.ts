@@ -41,6 +41,16 @@ export interface Config {
    * `cf-ipcountry`); country rules on licenses use it. Unset: the client country is unknown.
    */
   readonly countryHeader: string | undefined;
+  /**
+   * SMTP server for outgoing mail (`SMTP_URL`, e.g. `smtp://user:pass@host:587` or `smtps://...:465`).
+   * Unset: mail is rendered and kept in the outbox with status `held`, readable through the API, and
+   * can be released once SMTP is configured.
+   */
+  readonly smtpUrl: string | undefined;
+  /** The From of every mail (`MAIL_FROM`), default `Keyhaven <no-reply@localhost>`. */
+  readonly mailFrom: string;
+  /** Password-reset requests per minute per client IP. */
+  readonly passwordResetRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +127,20 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`KEYHAVEN_PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
   }
 
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl !== undefined) {
+    try {
+      const parsed = new URL(smtpUrl);
+      if (!['smtp:', 'smtps:'].includes(parsed.protocol) || !parsed.hostname) throw new Error('protocol');
+    } catch {
+      problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+    }
+  }
+  const mailFrom = env.MAIL_FROM || 'Keyhaven <no-reply@localhost>';
+  if (!/^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(mailFrom.trim())) {
+    problems.push(`MAIL_FROM must be an address, optionally with a name: "Acme Licensing <licenses@acme.test>" (got "${mailFrom}")`);
+  }
+
   const config: Config = {
     port,
     host,
@@ -132,6 +156,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: bool('KEYHAVEN_TRUST_PROXY', false),
     bodyLimit: int('KEYHAVEN_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     countryHeader: env.KEYHAVEN_COUNTRY_HEADER ? env.KEYHAVEN_COUNTRY_HEADER.toLowerCase() : undefined,
+    smtpUrl,
+    mailFrom: mailFrom.trim(),
+    passwordResetRateLimit: int('KEYHAVEN_PASSWORD_RESET_RATE_LIMIT', 5, 1, 100_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

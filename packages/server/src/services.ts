@@ -18,6 +18,8 @@ import { UsersService } from './modules/users/users.service.js';
 import { JobQueue } from './modules/jobs/jobs.service.js';
 import { registerHousekeeping } from './modules/jobs/housekeeping.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
+import { MailService } from './modules/mail/mail.service.js';
+import { PasswordLinksService } from './modules/passwords/passwords.service.js';
 
 /** What the app is built from. Tests pass their own clock; everything else is real. */
 export interface Deps {
@@ -53,5 +55,12 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   // Every process defines every job type; only processes with the worker role start the worker.
   const worker = new Worker(db, jobs, clock, workerOptions);
   registerHousekeeping(worker, { jobs, machines, clock });
-  return { jobs, worker, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  const mail = new MailService(db, clock, keyring, events, jobs, {
+    publicUrl: deps.config.publicUrl,
+    smtpUrl: deps.config.smtpUrl,
+    mailFrom: deps.config.mailFrom,
+  });
+  mail.register(worker);
+  const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, { publicUrl: deps.config.publicUrl });
+  return { jobs, worker, mail, passwordLinks, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -224,6 +224,64 @@ export interface JobSchedulesTable {
   updated_at: Timestamp;
 }
 
+export interface MailTemplatesTable {
+  key: string;
+  subject: string;
+  text: string;
+  html: string;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  template: string;
+  /** Recipients, lowercase, joined by ", ". */
+  to_addresses: string;
+  /** Recipients left out because of their preferences, or null. */
+  suppressed_to: string | null;
+  subject: string;
+  text_ciphertext: string;
+  html_ciphertext: string;
+  /** Extra headers (List-Unsubscribe, ...) as a JSON object. */
+  headers: JsonText;
+  /** essential | reminders | announcements | alerts */
+  category: string;
+  /** held | queued | sending | sent | failed | suppressed */
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  message_id: string;
+  dedupe_key: string | null;
+  customer_id: string | null;
+  user_id: string | null;
+  /** While `sending`: when the sender's claim lapses (it died) and another run may take the mail. */
+  sending_until: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface MailPreferencesTable {
+  email: string;
+  reminders: Bool;
+  announcements: Bool;
+  alerts: Bool;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface PasswordTokensTable {
+  id: string;
+  user_id: string;
+  /** set | reset */
+  purpose: string;
+  token_digest: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   products: ProductsTable;
   policies: PoliciesTable;
@@ -240,4 +298,8 @@ export interface Database {
   license_users: LicenseUsersTable;
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
+  mail_templates: MailTemplatesTable;
+  mail_outbox: MailOutboxTable;
+  mail_preferences: MailPreferencesTable;
+  password_tokens: PasswordTokensTable;
 }

@@ -80,6 +80,9 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     countryHeader: 'x-test-country',
+    smtpUrl: undefined,
+    mailFrom: 'Keyhaven Test <licenses@keyhaven.test>',
+    passwordResetRateLimit: 100_000,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import * as m0005 from './0005_activation_limits.js';
 import * as m0006 from './0006_overdraft.js';
 import * as m0007 from './0007_named_users.js';
 import * as m0008 from './0008_jobs.js';
+import * as m0009 from './0009_mail.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0006_overdraft': m0006,
   '0007_named_users': m0007,
   '0008_jobs': m0008,
+  '0009_mail': m0009,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

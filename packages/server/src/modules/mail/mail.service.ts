@@ -1,0 +1,711 @@
+import { timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Db, Executor } from '../../db/database.js';
+import { toIso } from '../../db/database.js';
+import type { MailOutboxTable } from '../../db/schema.js';
+import type { Keyring } from '../../crypto/keyring.js';
+import { can, isStaff } from '../../http/access.js';
+import { AppError, notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { page, type Page } from '../../lib/pagination.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { JobQueue } from '../jobs/jobs.service.js';
+import { PermanentFailure, RetryLater, type JobContext, type Worker } from '../jobs/worker.js';
+import {
+  bodyPurpose,
+  findOutboxIdByDedupeKey,
+  findOutboxRow,
+  findPreferenceRows,
+  findTemplateRow,
+  toOutboxMail,
+  toPreferences,
+  upsertPreferences,
+  type MailPreferences,
+  type MailStatus,
+  type OutboxMail,
+} from './mail.repository.js';
+import {
+  DEFAULT_TEMPLATES,
+  OPTIONAL_CATEGORIES,
+  parseTemplate,
+  renderTemplate,
+  type MailCategory,
+  type OptionalCategory,
+  type ParsedTemplate,
+  type TemplateBody,
+} from './templates.js';
+
+export type { MailPreferences, OutboxMail, MailStatus } from './mail.repository.js';
+export type { MailCategory } from './templates.js';
+
+/** The built-in template keys; callers may also name a template staff created. */
+export type MailTemplateKey =
+  | 'license.issued'
+  | 'license.expiring'
+  | 'license.expired'
+  | 'license.renewed'
+  | 'license.cancelled'
+  | 'trial.started'
+  | 'trial.ending'
+  | 'release.published'
+  | 'password.set'
+  | 'password.reset'
+  | 'staff.alert'
+  | (string & {});
+
+export interface SendMail {
+  template: MailTemplateKey;
+  /** One address or several. Non-essential mail to several addresses becomes one mail per address (each with its own unsubscribe link). */
+  to: string | string[];
+  /** Template variables (see each template's sample in DEFAULT_TEMPLATES). */
+  data: Record<string, unknown>;
+  /** `essential` always goes; the others honour the recipient's preferences. */
+  category: MailCategory;
+  customerId?: string | null;
+  userId?: string | null;
+  /**
+   * At most one mail ever per key (a unique column): a second send with the same key returns the first
+   * mail with `created: false`, e.g. `reminder:<license>:<term>:<offset>`. With several recipients of a
+   * non-essential mail each per-address mail is keyed `<key>:<address>`.
+   */
+  dedupeKey?: string;
+}
+
+export interface SendResult {
+  /** The (first) outbox mail. */
+  id: string;
+  /** False when the dedupe key had been used before (nothing new was recorded). */
+  created: boolean;
+  /** True when every recipient opted out of this category (the mail is recorded with status `suppressed`). */
+  suppressed?: boolean;
+  /** Every outbox mail of this send (one per address for non-essential mail to several addresses). */
+  mails: Array<{ id: string; to: string[]; status: MailStatus; created: boolean }>;
+}
+
+export interface MailTemplate extends TemplateBody {
+  key: string;
+  description: string | null;
+  /** True when a built-in default exists for this key (reset brings it back). */
+  builtIn: boolean;
+  /** True when staff changed it (stored in the database). */
+  customized: boolean;
+  updatedBy: string | null;
+  updatedAt: string | null;
+  /** Variables used by the sample preview. */
+  sampleData: Record<string, unknown>;
+}
+
+export interface OutboxFilter {
+  status?: MailStatus;
+  to?: string;
+  template?: string;
+  customerId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface MailOptions {
+  publicUrl: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Pooled SMTP connections per process (default 5). */
+  maxConnections?: number;
+}
+
+/** Attempts of one mail job before the mail is marked failed (with backoff ≤ 30 min: about a day). */
+export const MAIL_MAX_ATTEMPTS = 60;
+/** How long a `sending` claim holds before another run may take the mail (its sender died). */
+export const SENDING_LEASE_MS = 120_000;
+
+/** Delay before the next delivery attempt after `attempt` failed ones: 15 s doubling, at most 30 min. */
+export function mailBackoffMs(attempt: number): number {
+  return Math.min(30 * 60_000, 15_000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** An SMTP answer that retrying cannot change (5xx), except authentication, which an operator can fix. */
+export function isPermanentSmtpError(error: unknown): boolean {
+  const e = error as { responseCode?: unknown; code?: unknown };
+  if (e.code === 'EAUTH' || e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT' || e.code === 'ESOCKET' || e.code === 'EDNS') return false;
+  return typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600;
+}
+
+const ADDRESS = /^[^\s@<>(),;:"\\]+@[^\s@<>(),;:"\\]+\.[^\s@<>(),;:"\\]+$|^[^\s@<>(),;:"\\]+@localhost$/;
+
+function normalizeRecipients(to: string | string[]): string[] {
+  const list = (Array.isArray(to) ? to : [to]).map((a) => a.trim().toLowerCase()).filter(Boolean);
+  const unique = [...new Set(list)];
+  if (unique.length === 0) throw new AppError('VALIDATION_FAILED', 'A mail needs at least one recipient', { fields: { to: 'is empty' } });
+  const bad = unique.find((a) => !ADDRESS.test(a) || a.length > 254);
+  if (bad) throw new AppError('VALIDATION_FAILED', `Not an e-mail address: ${bad}`, { fields: { to: 'must be e-mail addresses' } });
+  return unique;
+}
+
+function domainOf(from: string): string {
+  const match = /@([^>\s]+)>?\s*$/.exec(from);
+  return match?.[1] ?? 'localhost';
+}
+
+/**
+ * E-mail: templates (built-in defaults, staff edits in `mail_templates`), the outbox and delivery.
+ *
+ * `send` renders the template at once and records the mail in the caller's transaction together with a
+ * `mail.send` job, so "the change and its mail" commit together and a later template edit does not change
+ * a queued mail. The job claims the outbox row (`queued → sending`, conditional), hands it to SMTP with a
+ * stable Message-ID (`<mail id@from-domain>`) and marks it sent. Without SMTP settings mail is `held`.
+ */
+export class MailService {
+  private transport: Transporter | undefined;
+  private readonly parsed = new Map<string, { stamp: string; template: ParsedTemplate }>();
+  private readonly messageDomain: string;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly keyring: Keyring,
+    private readonly events: EventsService,
+    private readonly jobs: JobQueue,
+    private readonly options: MailOptions,
+  ) {
+    this.messageDomain = domainOf(options.mailFrom);
+  }
+
+  /** Whether this process can deliver mail (SMTP_URL is set). */
+  get smtpConfigured(): boolean {
+    return this.options.smtpUrl !== undefined;
+  }
+
+  /** Defines the `mail.send` job type on a worker. */
+  register(worker: Worker): void {
+    worker.define<{ mailId: string }>({
+      type: 'mail.send',
+      run: (payload, context) => this.deliver(payload, context),
+      backoffMs: mailBackoffMs,
+      leaseMs: SENDING_LEASE_MS,
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Sending
+
+  /**
+   * Records a mail (rendered now) and queues its delivery, inside `executor` (pass your transaction).
+   * Recipients who opted out of a non-essential category are left out; when nobody is left, the mail is
+   * recorded as `suppressed`. Never sends anything itself: delivery is the job's, after commit.
+   */
+  async send(executor: Executor, spec: SendMail): Promise<SendResult> {
+    const recipients = normalizeRecipients(spec.to);
+    const category = spec.category;
+    if (!['essential', ...OPTIONAL_CATEGORIES].includes(category)) {
+      throw new AppError('VALIDATION_FAILED', `Unknown mail category ${category}`, { fields: { category: 'is unknown' } });
+    }
+    const essential = category === 'essential';
+    // Non-essential mail: one mail per address, each with its own unsubscribe link and preference check.
+    const groups = essential || recipients.length === 1 ? [recipients] : recipients.map((r) => [r]);
+    const optedOut = new Set<string>();
+    if (!essential) {
+      for (const row of await findPreferenceRows(executor, recipients)) {
+        if (!row[category as OptionalCategory]) optedOut.add(row.email);
+      }
+    }
+    const template = await this.loadParsed(executor, spec.template);
+    const mails: SendResult['mails'] = [];
+    for (const group of groups) {
+      const dedupeKey = spec.dedupeKey === undefined ? null : groups.length > 1 ? `${spec.dedupeKey}:${group[0]}` : spec.dedupeKey;
+      mails.push(await this.record(executor, spec, template, group, optedOut, dedupeKey));
+    }
+    const first = mails[0]!;
+    return { id: first.id, created: first.created, ...(mails.every((m) => m.status === 'suppressed') ? { suppressed: true } : {}), mails };
+  }
+
+  private async record(
+    executor: Executor,
+    spec: SendMail,
+    template: { parsed: ParsedTemplate; fallback: ParsedTemplate | undefined },
+    group: string[],
+    optedOut: Set<string>,
+    dedupeKey: string | null,
+  ): Promise<SendResult['mails'][number]> {
+    if (dedupeKey !== null) {
+      const existing = await findOutboxIdByDedupeKey(executor, dedupeKey);
+      if (existing) return { id: existing.id, to: group, status: existing.status as MailStatus, created: false };
+    }
+    const to = group.filter((a) => !optedOut.has(a));
+    const suppressed = group.filter((a) => optedOut.has(a));
+    const status: MailStatus = to.length === 0 ? 'suppressed' : this.smtpConfigured ? 'queued' : 'held';
+    const id = newId('mail');
+    const unsubscribeUrl = spec.category !== 'essential' && group.length === 1 ? this.unsubscribeUrl(group[0]!, spec.category as OptionalCategory) : '';
+    const variables = {
+      publicUrl: this.options.publicUrl,
+      signInUrl: `${this.options.publicUrl}/sign-in`,
+      ...spec.data,
+      recipient: group[0]!,
+      unsubscribeUrl,
+      category: spec.category,
+    };
+    let rendered: TemplateBody;
+    try {
+      rendered = await renderTemplate(template.parsed, variables);
+    } catch (error) {
+      // A staff-edited template that cannot render must not lose the mail: use the built-in default.
+      if (!template.fallback) throw error;
+      rendered = await renderTemplate(template.fallback, variables);
+    }
+    const headers: Record<string, string> = {};
+    if (unsubscribeUrl) {
+      headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    }
+    const now = this.clock.now().toISOString();
+    const row: MailOutboxTable = {
+      id,
+      template: spec.template,
+      to_addresses: (to.length > 0 ? to : group).join(', '),
+      suppressed_to: suppressed.length > 0 ? suppressed.join(', ') : null,
+      subject: rendered.subject,
+      text_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'text'), rendered.text),
+      html_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'html'), rendered.html),
+      headers: JSON.stringify(headers),
+      category: spec.category,
+      status,
+      attempts: 0,
+      last_error: status === 'suppressed' ? 'Every recipient opted out of this category' : status === 'held' ? 'No SMTP server is configured (SMTP_URL)' : null,
+      message_id: `<${id}@${this.messageDomain}>`,
+      dedupe_key: dedupeKey,
+      customer_id: spec.customerId ?? null,
+      user_id: spec.userId ?? null,
+      sending_until: null,
+      created_at: now,
+      updated_at: now,
+      sent_at: null,
+    };
+    if (dedupeKey === null) {
+      await executor.insertInto('mail_outbox').values(row).execute();
+    } else {
+      // Two concurrent sends with one key: the unique column lets exactly one in.
+      const result = await executor
+        .insertInto('mail_outbox')
+        .values(row)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) {
+        const existing = (await findOutboxIdByDedupeKey(executor, dedupeKey))!;
+        return { id: existing.id, to: group, status: existing.status as MailStatus, created: false };
+      }
+    }
+    if (status === 'queued') await this.enqueue(executor, id);
+    return { id, to: to.length > 0 ? to : group, status, created: true };
+  }
+
+  private async enqueue(executor: Executor, mailId: string): Promise<void> {
+    await this.jobs.enqueue(executor, { type: 'mail.send', payload: { mailId }, maxAttempts: MAIL_MAX_ATTEMPTS });
+  }
+
+  /** The stored template (parsed once per version), with the built-in default as fallback. */
+  private async loadParsed(executor: Executor, key: string): Promise<{ parsed: ParsedTemplate; fallback: ParsedTemplate | undefined }> {
+    const builtIn = DEFAULT_TEMPLATES[key];
+    const fallback = builtIn ? this.cachedParse(`default:${key}`, 'default', builtIn) : undefined;
+    const row = await findTemplateRow(executor, key);
+    if (!row) {
+      if (!fallback) throw new AppError('NOT_FOUND', `No mail template ${key}`);
+      return { parsed: fallback, fallback: undefined };
+    }
+    try {
+      return { parsed: this.cachedParse(`db:${key}`, toIso(row.updated_at), row), fallback };
+    } catch (error) {
+      if (!fallback) throw error;
+      return { parsed: fallback, fallback: undefined };
+    }
+  }
+
+  private cachedParse(cacheKey: string, stamp: string, body: TemplateBody): ParsedTemplate {
+    const hit = this.parsed.get(cacheKey);
+    if (hit && hit.stamp === stamp) return hit.template;
+    const template = parseTemplate(body);
+    this.parsed.set(cacheKey, { stamp, template });
+    return template;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Delivery (the mail.send job)
+
+  private getTransport(): Transporter {
+    if (!this.transport) {
+      this.transport = nodemailer.createTransport({
+        url: this.options.smtpUrl,
+        pool: true,
+        maxConnections: this.options.maxConnections ?? 5,
+        maxMessages: 1000,
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 60_000,
+      } as Parameters<typeof nodemailer.createTransport>[0]);
+    }
+    return this.transport;
+  }
+
+  /** Closes pooled SMTP connections (on app close). */
+  close(): void {
+    this.transport?.close();
+    this.transport = undefined;
+  }
+
+  /**
+   * Delivers one outbox mail. The claim (`queued`, or `sending` whose sender's claim lapsed → `sending`)
+   * is a conditional UPDATE, so a second run of the job, or a second worker, never sends a mail that was
+   * sent. The one window for a duplicate: a crash after the SMTP server accepted the message and before
+   * the row is marked sent; the next run sends it again with the same Message-ID, which receivers may
+   * use to drop the copy.
+   */
+  private async deliver(payload: { mailId: string }, context: JobContext): Promise<void> {
+    const mailId = payload?.mailId;
+    if (typeof mailId !== 'string') throw new PermanentFailure('The job payload names no mail');
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    if (!this.smtpConfigured) {
+      // A worker without SMTP settings keeps the mail for later instead of failing it.
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('mail_outbox')
+          .set({ status: 'held', last_error: 'No SMTP server is configured (SMTP_URL)', updated_at: nowIso })
+          .where('id', '=', mailId)
+          .where('status', '=', 'queued')
+          .execute();
+        await context.complete(trx);
+      });
+      return;
+    }
+    const claimed = await this.db
+      .updateTable('mail_outbox')
+      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), sending_until: new Date(now.getTime() + SENDING_LEASE_MS).toISOString(), updated_at: nowIso }))
+      .where('id', '=', mailId)
+      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'sending'), eb('sending_until', '<=', nowIso)])]))
+      .returningAll()
+      .executeTakeFirst();
+    if (!claimed) {
+      const row = await findOutboxRow(this.db, mailId);
+      if (row?.status === 'sending' && row.sending_until !== null) {
+        // Another run holds it; look again when its claim would have lapsed.
+        const wait = Math.max(1000, new Date(toIso(row.sending_until)).getTime() - now.getTime() + 1000);
+        throw new RetryLater('Another run is sending this mail', wait);
+      }
+      return; // sent, failed, suppressed, held or gone: nothing to do
+    }
+    const mail = toOutboxMail(claimed, this.keyring, { redact: false });
+    let info: { messageId?: string; rejected?: unknown[]; accepted?: unknown[] };
+    try {
+      info = await this.getTransport().sendMail({
+        from: this.options.mailFrom,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+        headers: mail.headers,
+      });
+    } catch (error) {
+      await this.recordFailure(mail, context, error);
+      return;
+    }
+    const rejected = (info.rejected ?? []).map(String);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('mail_outbox')
+        .set({
+          status: 'sent',
+          sent_at: this.clock.now().toISOString(),
+          updated_at: this.clock.now().toISOString(),
+          sending_until: null,
+          last_error: rejected.length > 0 ? `Rejected recipients: ${rejected.join(', ')}` : null,
+        })
+        .where('id', '=', mail.id)
+        .where('status', '=', 'sending')
+        .execute();
+      await context.complete(trx);
+    });
+  }
+
+  private async recordFailure(mail: OutboxMail, context: JobContext, error: unknown): Promise<void> {
+    const e = error as { message?: string; responseCode?: number; code?: string; response?: string };
+    const message = `${e.code ? `${e.code}: ` : ''}${e.response ?? e.message ?? String(error)}`.slice(0, 2000);
+    const permanent = isPermanentSmtpError(error);
+    const exhausted = context.job.attempts >= context.job.maxAttempts;
+    const nowIso = this.clock.now().toISOString();
+    if (permanent || exhausted) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('mail_outbox')
+          .set({ status: 'failed', sending_until: null, updated_at: nowIso, last_error: exhausted && !permanent ? `Gave up after ${context.job.attempts} attempts: ${message}` : message })
+          .where('id', '=', mail.id)
+          .where('status', '=', 'sending')
+          .execute();
+        await context.complete(trx);
+      });
+      return;
+    }
+    // Not sent: back to queued (so nothing else needs to expire) and retried later by this same job.
+    await this.db
+      .updateTable('mail_outbox')
+      .set({ status: 'queued', sending_until: null, updated_at: nowIso, last_error: message })
+      .where('id', '=', mail.id)
+      .where('status', '=', 'sending')
+      .execute();
+    throw new RetryLater(`SMTP: ${message}`, mailBackoffMs(context.job.attempts));
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Outbox
+
+  async getMail(id: string): Promise<OutboxMail> {
+    const row = await findOutboxRow(this.db, id);
+    if (!row) throw notFound('Mail', id);
+    return toOutboxMail(row, this.keyring, { redact: true });
+  }
+
+  /** Newest first. Bodies are shown with one-time tokens redacted. */
+  async listMail(filter: OutboxFilter): Promise<Page<OutboxMail>> {
+    let query = this.db.selectFrom('mail_outbox').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.template) query = query.where('template', '=', filter.template);
+    if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+    if (filter.to) {
+      const address = filter.to.trim().toLowerCase();
+      // The exact address within the ", "-joined list.
+      const pattern = `%, ${escapeLike(address)}, %`;
+      query = query.where(sql<boolean>`(', ' || to_addresses || ', ') like ${pattern} escape '\\'`);
+    }
+    if (filter.cursor) query = query.where('id', '<', filter.cursor);
+    const rows = await query.execute();
+    return page(
+      rows.map((row) => toOutboxMail(row, this.keyring, { redact: true })),
+      filter.limit,
+    );
+  }
+
+  /** Puts a failed mail back in the queue with a fresh delivery job; audited. */
+  async retryMail(ctx: RequestContext, id: string): Promise<OutboxMail> {
+    const before = await this.getMail(id);
+    if (before.status !== 'failed') throw new AppError('CONFLICT', `Only a failed mail can be retried; this one is ${before.status}`);
+    if (!this.smtpConfigured) throw new AppError('SMTP_NOT_CONFIGURED', 'No SMTP server is configured (SMTP_URL); the mail would only be held');
+    const now = this.clock.now().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable('mail_outbox').set({ status: 'queued', attempts: 0, updated_at: now }).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw new AppError('CONFLICT', 'The mail changed meanwhile; reload it');
+      await this.enqueue(trx, id);
+      await this.events.record(trx, ctx, { action: 'mail.retried', targetType: 'mail', targetId: id, customerId: before.customerId, before: { status: before.status, lastError: before.lastError } });
+    });
+    return this.getMail(id);
+  }
+
+  /**
+   * Releases mail held while no SMTP server was configured: `held → queued`, each with a delivery job.
+   * Deliberately an explicit operation rather than automatic at start: held mail may be old (a reminder
+   * from last month), so staff look at the outbox first. `ids` limits it to some mails.
+   */
+  async sendHeldMail(ctx: RequestContext, ids?: string[]): Promise<{ released: number }> {
+    if (!this.smtpConfigured) throw new AppError('SMTP_NOT_CONFIGURED', 'No SMTP server is configured (SMTP_URL); set it and restart, then release held mail');
+    let released = 0;
+    for (;;) {
+      let query = this.db.selectFrom('mail_outbox').select('id').where('status', '=', 'held').orderBy('id').limit(500);
+      if (ids) query = query.where('id', 'in', ids.length > 0 ? ids : ['']);
+      const batch = (await query.execute()).map((r) => r.id);
+      if (batch.length === 0) break;
+      const now = this.clock.now().toISOString();
+      await this.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('mail_outbox')
+          .set({ status: 'queued', last_error: null, updated_at: now })
+          .where('id', 'in', batch)
+          .where('status', '=', 'held')
+          .returning('id')
+          .execute();
+        for (const row of updated) await this.enqueue(trx, row.id);
+        released += updated.length;
+        await this.events.record(trx, ctx, { action: 'mail.held_released', targetType: 'mail', targetId: batch[0]!, after: { count: updated.length } });
+      });
+    }
+    return { released };
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Templates
+
+  async listTemplates(): Promise<MailTemplate[]> {
+    const rows = await this.db.selectFrom('mail_templates').selectAll().execute();
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const keys = [...new Set([...Object.keys(DEFAULT_TEMPLATES), ...byKey.keys()])].sort();
+    return keys.map((key) => this.toTemplate(key, byKey.get(key)));
+  }
+
+  async getTemplate(key: string): Promise<MailTemplate> {
+    const row = await findTemplateRow(this.db, key);
+    if (!row && !DEFAULT_TEMPLATES[key]) throw notFound('Mail template', key);
+    return this.toTemplate(key, row);
+  }
+
+  private toTemplate(key: string, row: Awaited<ReturnType<typeof findTemplateRow>>): MailTemplate {
+    const builtIn = DEFAULT_TEMPLATES[key];
+    const body = row ?? builtIn!;
+    return {
+      key,
+      subject: body.subject,
+      text: body.text,
+      html: body.html,
+      description: builtIn?.description ?? null,
+      builtIn: builtIn !== undefined,
+      customized: row !== undefined,
+      updatedBy: row?.updated_by ?? null,
+      updatedAt: row ? toIso(row.updated_at) : null,
+      sampleData: builtIn?.sample ?? {},
+    };
+  }
+
+  /**
+   * Stores a staff edit (or a new template under a new key). The template must parse and render with the
+   * sample data; otherwise 400 TEMPLATE_INVALID with the part, line and column.
+   */
+  async updateTemplate(ctx: RequestContext, key: string, body: TemplateBody): Promise<MailTemplate> {
+    const parsed = parseTemplate(body);
+    await renderTemplate(parsed, this.previewVariables(key, undefined));
+    const before = await findTemplateRow(this.db, key);
+    const now = this.clock.now().toISOString();
+    const row = { key, subject: body.subject, text: body.text, html: body.html, updated_by: ctx.actor.label, updated_at: now };
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('mail_templates')
+        .values(row)
+        .onConflict((oc) => oc.column('key').doUpdateSet({ subject: row.subject, text: row.text, html: row.html, updated_by: row.updated_by, updated_at: row.updated_at }))
+        .execute();
+      await this.events.record(trx, ctx, {
+        action: 'mail_template.updated',
+        targetType: 'mail_template',
+        targetId: key,
+        before: before ? { subject: before.subject } : null,
+        after: { subject: body.subject },
+      });
+    });
+    return this.getTemplate(key);
+  }
+
+  /** Back to the built-in default (deletes a custom template that has none). */
+  async resetTemplate(ctx: RequestContext, key: string): Promise<MailTemplate | null> {
+    const before = await findTemplateRow(this.db, key);
+    if (!before && !DEFAULT_TEMPLATES[key]) throw notFound('Mail template', key);
+    if (before) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('mail_templates').where('key', '=', key).execute();
+        await this.events.record(trx, ctx, { action: 'mail_template.reset', targetType: 'mail_template', targetId: key, before: { subject: before.subject } });
+      });
+    }
+    return DEFAULT_TEMPLATES[key] ? this.getTemplate(key) : null;
+  }
+
+  /** Renders the stored template, or the given (unsaved) one, with the sample data or the given data. Nothing is sent. */
+  async previewTemplate(key: string, input: { subject?: string; text?: string; html?: string; data?: Record<string, unknown>; to?: string }): Promise<TemplateBody> {
+    const current = await this.getTemplate(key).catch((error) => {
+      if (input.subject !== undefined && input.text !== undefined && input.html !== undefined) return undefined;
+      throw error;
+    });
+    const body: TemplateBody = {
+      subject: input.subject ?? current!.subject,
+      text: input.text ?? current!.text,
+      html: input.html ?? current!.html,
+    };
+    return renderTemplate(parseTemplate(body), this.previewVariables(key, input.data, input.to));
+  }
+
+  private previewVariables(key: string, data: Record<string, unknown> | undefined, to = 'recipient@example.com'): Record<string, unknown> {
+    const builtIn = DEFAULT_TEMPLATES[key];
+    const category = builtIn?.category ?? 'essential';
+    return {
+      publicUrl: this.options.publicUrl,
+      signInUrl: `${this.options.publicUrl}/sign-in`,
+      ...(data ?? builtIn?.sample ?? {}),
+      recipient: to,
+      unsubscribeUrl: category === 'essential' ? '' : `${this.options.publicUrl}/v1/mail/unsubscribe?email=${encodeURIComponent(to)}&category=${category}&token=preview`,
+      category,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Preferences and unsubscribe
+
+  /**
+   * Whose preferences an actor may see or change: users their own address by default; staff any address
+   * (reading needs mail:read, changing mail:write); customer users only their own.
+   */
+  private resolveAddress(ctx: RequestContext, email: string | undefined, write: boolean): string {
+    const own = ctx.actor.type === 'user' ? ctx.actor.label.toLowerCase() : undefined;
+    const wanted = email?.trim().toLowerCase() ?? own;
+    if (!wanted) throw new AppError('VALIDATION_FAILED', 'Name the address: this credential has no e-mail of its own', { fields: { email: 'is required' } });
+    if (wanted === own) return wanted;
+    if (!isStaff(ctx.actor) || !can(ctx.actor, write ? 'mail:write' : 'mail:read')) {
+      throw new AppError('FORBIDDEN', 'You can only see and change your own mail preferences');
+    }
+    return wanted;
+  }
+
+  async getPreferences(ctx: RequestContext, email?: string): Promise<MailPreferences> {
+    const address = this.resolveAddress(ctx, email, false);
+    const [row] = await findPreferenceRows(this.db, [address]);
+    return toPreferences(address, row);
+  }
+
+  async updatePreferences(ctx: RequestContext, email: string | undefined, patch: Partial<Record<OptionalCategory, boolean>>): Promise<MailPreferences> {
+    const address = this.resolveAddress(ctx, email, true);
+    return this.setPreferences(ctx, address, patch);
+  }
+
+  private async setPreferences(ctx: RequestContext, address: string, patch: Partial<Record<OptionalCategory, boolean>>): Promise<MailPreferences> {
+    const [current] = await findPreferenceRows(this.db, [address]);
+    const before = toPreferences(address, current);
+    const next = { ...before, ...patch };
+    const now = this.clock.now().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      await upsertPreferences(trx, {
+        email: address,
+        reminders: next.reminders ? 1 : 0,
+        announcements: next.announcements ? 1 : 0,
+        alerts: next.alerts ? 1 : 0,
+        updated_by: ctx.actor.label,
+        updated_at: now,
+      });
+      await this.events.record(trx, ctx, {
+        action: 'mail_preferences.updated',
+        targetType: 'mail_preferences',
+        targetId: address,
+        before: { reminders: before.reminders, announcements: before.announcements, alerts: before.alerts },
+        after: { reminders: next.reminders, announcements: next.announcements, alerts: next.alerts },
+      });
+    });
+    return { ...next, updatedAt: now };
+  }
+
+  private unsubscribeToken(email: string, category: OptionalCategory): string {
+    return this.keyring.digest('mail-unsubscribe', `${email}\n${category}`).slice(0, 40);
+  }
+
+  /** The signed one-click link in non-essential mail (no expiry: an unsubscribe link must keep working). */
+  unsubscribeUrl(email: string, category: OptionalCategory): string {
+    const query = new URLSearchParams({ email, category, token: this.unsubscribeToken(email, category) });
+    return `${this.options.publicUrl}/v1/mail/unsubscribe?${query.toString()}`;
+  }
+
+  /** Follows an unsubscribe link: checks the HMAC, then turns the category off for that address. */
+  async unsubscribe(ctx: RequestContext, input: { email: string; category: OptionalCategory; token: string }): Promise<MailPreferences> {
+    const address = input.email.trim().toLowerCase();
+    const expected = Buffer.from(this.unsubscribeToken(address, input.category));
+    const given = Buffer.from(input.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError('TOKEN_INVALID', 'This unsubscribe link is not valid');
+    }
+    const [current] = await findPreferenceRows(this.db, [address]);
+    if (current && !current[input.category]) return toPreferences(address, current);
+    return this.setPreferences(ctx, address, { [input.category]: false });
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

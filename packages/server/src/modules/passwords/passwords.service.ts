@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import type { Db, Executor } from '../../db/database.js';
+import type { Keyring } from '../../crypto/keyring.js';
+import { SYSTEM_ACTOR, type Actor, type Role } from '../../http/access.js';
+import { AppError, notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { MailService } from '../mail/mail.service.js';
+import { hashPassword } from '../users/passwords.js';
+import { findUserRow, findUserRowByEmail, updateUserRow } from '../users/users.repository.js';
+
+export type PasswordLinkPurpose = 'set' | 'reset';
+
+/** How long a link works: a welcome link a week, a reset link an hour. */
+export const PASSWORD_LINK_TTL_MS: Record<PasswordLinkPurpose, number> = { set: 7 * 86_400_000, reset: 3_600_000 };
+/** A second reset request for the same account within this window sends no second mail. */
+export const RESET_THROTTLE_MS = 60_000;
+
+const TOKEN_PREFIX = 'khpw_';
+
+export interface PasswordLink {
+  /** The one-time token (only here; stored as a digest). */
+  token: string;
+  /** `${publicUrl}/set-password?token=...` */
+  url: string;
+  expiresAt: string;
+  purpose: PasswordLinkPurpose;
+}
+
+/**
+ * One-time links to set or reset a password. The token is 32 random bytes, stored only as a keyed digest
+ * with its purpose and expiry; completing consumes it with a conditional UPDATE (unused and unexpired), so
+ * it works once, and also voids the account's other outstanding links and ends its sessions.
+ */
+export class PasswordLinksService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly keyring: Keyring,
+    private readonly events: EventsService,
+    private readonly mail: MailService,
+    private readonly options: { publicUrl: string },
+  ) {}
+
+  /**
+   * A new link for a user, inside the caller's transaction (e.g. the order that created the user), so the
+   * link exists exactly when the change does. Earlier unused links of the same purpose stop working.
+   */
+  async create(executor: Executor, userId: string, purpose: PasswordLinkPurpose): Promise<PasswordLink> {
+    const now = this.clock.now();
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + PASSWORD_LINK_TTL_MS[purpose]).toISOString();
+    await executor
+      .updateTable('password_tokens')
+      .set({ used_at: now.toISOString() })
+      .where('user_id', '=', userId)
+      .where('purpose', '=', purpose)
+      .where('used_at', 'is', null)
+      .execute();
+    await executor
+      .insertInto('password_tokens')
+      .values({
+        id: newId('pwt'),
+        user_id: userId,
+        purpose,
+        token_digest: this.keyring.digest('password-token', token),
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: now.toISOString(),
+      })
+      .execute();
+    return { token, url: `${this.options.publicUrl}/set-password?token=${token}`, expiresAt, purpose };
+  }
+
+  /**
+   * A reset request. Answers the same whether or not the address has an account (the route always says
+   * 202); for an existing, enabled account it sends `password.reset`, at most once a minute per account.
+   */
+  async requestReset(email: string, meta: { ip?: string; requestId?: string } = {}): Promise<void> {
+    const row = await findUserRowByEmail(this.db, email);
+    if (!row || row.disabled_at !== null) return;
+    const recent = await this.db
+      .selectFrom('password_tokens')
+      .select('id')
+      .where('user_id', '=', row.id)
+      .where('purpose', '=', 'reset')
+      .where('created_at', '>', new Date(this.clock.now().getTime() - RESET_THROTTLE_MS).toISOString())
+      .executeTakeFirst();
+    if (recent) return;
+    const ctx: RequestContext = { actor: SYSTEM_ACTOR, ...meta };
+    await this.db.transaction().execute(async (trx) => {
+      const link = await this.create(trx, row.id, 'reset');
+      await this.mail.send(trx, {
+        template: 'password.reset',
+        to: row.email,
+        data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
+        category: 'essential',
+        userId: row.id,
+        customerId: row.customer_id,
+      });
+      await this.events.record(trx, ctx, { action: 'user.password_reset_requested', targetType: 'user', targetId: row.id, customerId: row.customer_id });
+    });
+  }
+
+  /** Staff send a user a fresh set-password link by mail (a new portal user, or one who lost the first mail). */
+  async sendSetLink(ctx: RequestContext, userId: string): Promise<{ expiresAt: string }> {
+    const row = await findUserRow(this.db, ctx.actor, userId);
+    if (!row) throw notFound('User', userId);
+    if (row.disabled_at !== null) throw new AppError('CONFLICT', 'The user is disabled; enable it first');
+    return this.db.transaction().execute(async (trx) => {
+      const link = await this.create(trx, row.id, 'set');
+      await this.mail.send(trx, {
+        template: 'password.set',
+        to: row.email,
+        data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
+        category: 'essential',
+        userId: row.id,
+        customerId: row.customer_id,
+      });
+      await this.events.record(trx, ctx, { action: 'user.password_link_sent', targetType: 'user', targetId: row.id, customerId: row.customer_id });
+      return { expiresAt: link.expiresAt };
+    });
+  }
+
+  /**
+   * Sets the password with a set or reset token: 400 TOKEN_INVALID for an unknown, expired or used token
+   * (or a disabled account). Ends the user's sessions and voids its other links.
+   */
+  async complete(token: string, password: string, meta: { ip?: string; requestId?: string } = {}): Promise<{ userId: string; email: string }> {
+    const digest = this.keyring.digest('password-token', token);
+    // Hash first: argon2 takes tens of milliseconds and must not hold the transaction open.
+    const passwordHash = await hashPassword(password);
+    const now = this.clock.now().toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const consumed = await trx
+        .updateTable('password_tokens')
+        .set({ used_at: now })
+        .where('token_digest', '=', digest)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(['user_id', 'purpose'])
+        .executeTakeFirst();
+      if (!consumed) throw new AppError('TOKEN_INVALID', 'This link is not valid: it is unknown, expired or was used already. Ask for a new one.');
+      const user = await trx.selectFrom('users').select(['id', 'email', 'role', 'customer_id', 'disabled_at']).where('id', '=', consumed.user_id).executeTakeFirst();
+      if (!user || user.disabled_at !== null) throw new AppError('TOKEN_INVALID', 'This link is not valid: the account is disabled.');
+      await updateUserRow(trx, user.id, { password_hash: passwordHash, updated_at: now });
+      await trx.updateTable('password_tokens').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+      await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
+      const actor: Actor = { type: 'user', id: user.id, role: user.role as Role, scope: user.customer_id ? { customerId: user.customer_id } : {}, label: user.email };
+      await this.events.record(trx, { actor, ...meta }, {
+        action: consumed.purpose === 'set' ? 'user.password_set' : 'user.password_reset',
+        targetType: 'user',
+        targetId: user.id,
+        customerId: user.customer_id,
+      });
+      return { userId: user.id, email: user.email };
+    });
+  }
+}
