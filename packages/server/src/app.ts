@@ -16,6 +16,8 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { customerRoutes } from './modules/customers/customers.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
 import { jobRoutes } from './modules/jobs/jobs.routes.js';
+import { mailRoutes } from './modules/mail/mail.routes.js';
+import { passwordRoutes } from './modules/passwords/passwords.routes.js';
 import type { WorkerOptions } from './modules/jobs/worker.js';
 import { clientRoutes } from './modules/licenses/client.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
@@ -123,6 +125,8 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   eventRoutes(app, services);
   jobRoutes(app, services);
+  mailRoutes(app, services);
+  passwordRoutes(app, services, { rateLimit: config.passwordResetRateLimit });
 
   app.addHook('onClose', async () => {
     await services.worker.stop();

@@ -1,0 +1,247 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Actor } from '../../http/access.js';
+import { commonErrors, ErrorBody, IdParams, NoContent, Page } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import {
+  MailTemplateSchema,
+  OutboxMailSchema,
+  OutboxQuery,
+  PreferencesQuery,
+  PreferencesSchema,
+  PreviewBody,
+  RenderedSchema,
+  SendHeldBody,
+  TemplateKeyParams,
+  UnsubscribeQuery,
+  UpdatePreferencesBody,
+  UpdateTemplateBody,
+} from './mail.schemas.js';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function unsubscribedPage(email: string, category: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Unsubscribed</title></head>
+<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:480px;margin:64px auto;padding:0 16px;color:#1f2933;line-height:1.5">
+<h1 style="font-size:20px">You are unsubscribed</h1>
+<p>${escapeHtml(email)} no longer receives ${escapeHtml(category)} e-mails. Mails about your licenses and account (keys, renewals, password links) still arrive.</p>
+<p>Changed your mind? Sign in and turn them back on in your e-mail settings.</p>
+</body></html>`;
+}
+
+export function mailRoutes(app: App, { mail }: Services): void {
+  app.addHook('onClose', async () => mail.close());
+
+  // Templates ------------------------------------------------------------------------------------------
+
+  app.get(
+    '/v1/mail-templates',
+    {
+      schema: {
+        operationId: 'listMailTemplates',
+        tags: ['mail'],
+        description: 'Every template: the built-in ones (as edited, or their default) and templates staff added.',
+        response: { 200: Type.Object({ data: Type.Array(MailTemplateSchema) }), ...commonErrors },
+      },
+      config: { access: { permission: 'mail:read' } },
+    },
+    async () => ({ data: await mail.listTemplates() }),
+  );
+
+  app.get(
+    '/v1/mail-templates/:key',
+    {
+      schema: { operationId: 'getMailTemplate', tags: ['mail'], params: TemplateKeyParams, response: { 200: MailTemplateSchema, ...commonErrors } },
+      config: { access: { permission: 'mail:read' } },
+    },
+    async (request) => mail.getTemplate(request.params.key),
+  );
+
+  app.put(
+    '/v1/mail-templates/:key',
+    {
+      schema: {
+        operationId: 'updateMailTemplate',
+        tags: ['mail'],
+        description:
+          'Replace a template (Liquid: `{{ license.key }}`, `{% if %}`, filters such as `date`). It must parse and render with the sample data, else 400 TEMPLATE_INVALID with the part, line and column. Mail already queued keeps the content it was rendered with.',
+        params: TemplateKeyParams,
+        body: UpdateTemplateBody,
+        response: { 200: MailTemplateSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'mail:write' } },
+    },
+    async (request) => mail.updateTemplate(ctx(request), request.params.key, request.body),
+  );
+
+  app.post(
+    '/v1/mail-templates/:key/actions/reset',
+    {
+      schema: {
+        operationId: 'resetMailTemplate',
+        tags: ['mail'],
+        description: 'Back to the built-in default (200 with it); a template staff added without a default is deleted (204).',
+        params: TemplateKeyParams,
+        response: { 200: MailTemplateSchema, 204: NoContent, ...commonErrors },
+      },
+      config: { access: { permission: 'mail:write' } },
+    },
+    async (request, reply) => {
+      const template = await mail.resetTemplate(ctx(request), request.params.key);
+      return template ? template : reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/mail-templates/:key/preview',
+    {
+      schema: {
+        operationId: 'previewMailTemplate',
+        tags: ['mail'],
+        description: 'Render the stored template, or unsaved parts given here, with its sample data or `data`. Sends nothing.',
+        params: TemplateKeyParams,
+        body: PreviewBody,
+        response: { 200: RenderedSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'mail:read' } },
+    },
+    async (request) => mail.previewTemplate(request.params.key, request.body),
+  );
+
+  // Outbox ---------------------------------------------------------------------------------------------
+
+  app.get(
+    '/v1/outbox',
+    {
+      schema: {
+        operationId: 'listOutbox',
+        tags: ['mail'],
+        description: 'Every mail, newest first, with its rendered content and delivery status. Staff only (bodies hold license keys).',
+        querystring: OutboxQuery,
+        response: { 200: Page(OutboxMailSchema), ...commonErrors },
+      },
+      config: { access: { permission: 'mail:read' } },
+    },
+    async (request) => mail.listMail({ ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/outbox/:id',
+    {
+      schema: { operationId: 'getOutboxMail', tags: ['mail'], params: IdParams, response: { 200: OutboxMailSchema, ...commonErrors } },
+      config: { access: { permission: 'mail:read' } },
+    },
+    async (request) => mail.getMail(request.params.id),
+  );
+
+  app.post(
+    '/v1/outbox/:id/actions/retry',
+    {
+      schema: {
+        operationId: 'retryOutboxMail',
+        tags: ['mail'],
+        description: 'Queue a failed mail again (409 unless it failed; 409 SMTP_NOT_CONFIGURED without SMTP).',
+        params: IdParams,
+        response: { 200: OutboxMailSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'mail:write' } },
+    },
+    async (request) => mail.retryMail(ctx(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/outbox/actions/send-held',
+    {
+      schema: {
+        operationId: 'sendHeldMail',
+        tags: ['mail'],
+        description:
+          'Queue the mail that was held while no SMTP server was configured (all, or `ids`). 409 SMTP_NOT_CONFIGURED while SMTP_URL is still unset.',
+        body: SendHeldBody,
+        response: { 200: Type.Object({ released: Type.Integer() }), ...commonErrors },
+      },
+      config: { access: { permission: 'mail:write' } },
+    },
+    async (request) => mail.sendHeldMail(ctx(request), request.body.ids),
+  );
+
+  // Preferences ----------------------------------------------------------------------------------------
+
+  app.get(
+    '/v1/mail-preferences',
+    {
+      schema: {
+        operationId: 'getMailPreferences',
+        tags: ['mail'],
+        description: 'Which optional mail an address receives (default: your own). Essential mail (keys, renewals, password links) always goes.',
+        querystring: PreferencesQuery,
+        response: { 200: PreferencesSchema, ...commonErrors },
+      },
+      config: { access: { authenticated: true } },
+    },
+    async (request) => mail.getPreferences(ctx(request), request.query.email),
+  );
+
+  app.patch(
+    '/v1/mail-preferences',
+    {
+      schema: {
+        operationId: 'updateMailPreferences',
+        tags: ['mail'],
+        description: 'Opt in or out of optional categories: your own address, or (staff with mail:write) any address via `?email=`.',
+        querystring: PreferencesQuery,
+        body: UpdatePreferencesBody,
+        response: { 200: PreferencesSchema, ...commonErrors },
+      },
+      config: { access: { authenticated: true } },
+    },
+    async (request) => mail.updatePreferences(ctx(request), request.query.email, request.body),
+  );
+
+  const linkActor = (email: string): Actor => ({ type: 'system', id: null, role: 'owner', scope: {}, label: `unsubscribe link (${email})` });
+
+  app.get(
+    '/v1/mail/unsubscribe',
+    {
+      schema: {
+        operationId: 'unsubscribeMail',
+        tags: ['mail'],
+        security: [],
+        description: 'The signed link in optional mail: one click turns the category off for that address and shows a confirmation page.',
+        querystring: UnsubscribeQuery,
+        produces: ['text/html'],
+        response: { 200: Type.String({ description: 'An HTML confirmation page' }), 400: ErrorBody, 429: ErrorBody },
+      },
+      config: { access: { public: true }, rateLimit: { max: 60, timeWindow: 60_000 } },
+    },
+    async (request, reply) => {
+      await mail.unsubscribe({ actor: linkActor(request.query.email), requestId: request.id, ip: request.ip }, request.query);
+      return reply.type('text/html; charset=utf-8').send(unsubscribedPage(request.query.email, request.query.category));
+    },
+  );
+
+  // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` as a form to the same URL.
+  app.register(async (plugin) => {
+    const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_request, body, done) => done(null, body));
+    scope.post(
+      '/v1/mail/unsubscribe',
+      {
+        schema: {
+          operationId: 'unsubscribeMailOneClick',
+          tags: ['mail'],
+          security: [],
+          description: 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post): same signed query as the link; the body is ignored.',
+          querystring: UnsubscribeQuery,
+          response: { 204: NoContent, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody },
+        },
+        config: { access: { public: true }, rateLimit: { max: 60, timeWindow: 60_000 } },
+      },
+      async (request, reply) => {
+        await mail.unsubscribe({ actor: linkActor(request.query.email), requestId: request.id, ip: request.ip }, request.query);
+        return reply.status(204).send(null);
+      },
+    );
+  });
+}
