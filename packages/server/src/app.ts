@@ -23,6 +23,7 @@ import { clientRoutes } from './modules/licenses/client.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
 import { machineRoutes } from './modules/machines/machines.routes.js';
 import { offlineRoutes } from './modules/offline/offline.routes.js';
+import { orderRoutes, stripeRoutes } from './modules/orders/orders.routes.js';
 import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
@@ -125,6 +126,8 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   eventRoutes(app, services);
   jobRoutes(app, services);
+  orderRoutes(app, services);
+  stripeRoutes(app, services);
   mailRoutes(app, services);
   passwordRoutes(app, services, { rateLimit: config.passwordResetRateLimit });
 

@@ -51,6 +51,11 @@ export interface Config {
   readonly mailFrom: string;
   /** Password-reset requests per minute per client IP. */
   readonly passwordResetRateLimit: number;
+  /**
+   * The signing secret of the Stripe webhook endpoint (`STRIPE_WEBHOOK_SECRET`, `whsec_…`, shown in the
+   * Stripe dashboard). Unset: `POST /v1/integrations/stripe/webhook` answers 503 INTEGRATION_NOT_CONFIGURED.
+   */
+  readonly stripeWebhookSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +146,11 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`MAIL_FROM must be an address, optionally with a name: "Acme Licensing <licenses@acme.test>" (got "${mailFrom}")`);
   }
 
+  const stripeWebhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined;
+  if (stripeWebhookSecret !== undefined && (stripeWebhookSecret.length < 16 || /\s/.test(stripeWebhookSecret))) {
+    problems.push('STRIPE_WEBHOOK_SECRET must be the endpoint\'s signing secret from the Stripe dashboard (whsec_…, no spaces)');
+  }
+
   const config: Config = {
     port,
     host,
@@ -159,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl,
     mailFrom: mailFrom.trim(),
     passwordResetRateLimit: int('KEYHAVEN_PASSWORD_RESET_RATE_LIMIT', 5, 1, 100_000),
+    stripeWebhookSecret,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

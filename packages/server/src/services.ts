@@ -20,6 +20,8 @@ import { registerHousekeeping } from './modules/jobs/housekeeping.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { PasswordLinksService } from './modules/passwords/passwords.service.js';
+import { OrdersService } from './modules/orders/orders.service.js';
+import { StripeService } from './modules/orders/stripe.service.js';
 
 /** What the app is built from. Tests pass their own clock; everything else is real. */
 export interface Deps {
@@ -62,5 +64,7 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   });
   mail.register(worker);
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, { publicUrl: deps.config.publicUrl });
-  return { jobs, worker, mail, passwordLinks, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
+  const stripe = new StripeService(db, clock, orders, { webhookSecret: deps.config.stripeWebhookSecret });
+  return { jobs, worker, mail, passwordLinks, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { ADMIN_TOKEN, client, factories, forEachDialect, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
+import { createHmac } from 'node:crypto';
+import { ADMIN_TOKEN, client, factories, forEachDialect, TEST_STRIPE_WEBHOOK_SECRET, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
 import { listOperations, type Operation } from '../testing/openapi.js';
 import { ACTIVATION_REQUEST_LABEL, armor } from '../modules/offline/license-file.js';
 import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
@@ -77,6 +78,10 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   getJob: 'jobs:read',
   retryJob: 'jobs:write',
   listJobSchedules: 'jobs:read',
+  createOrder: 'orders:write',
+  listOrders: 'orders:read',
+  getOrder: 'orders:read',
+  receiveStripeEvent: 'public',
 };
 
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
@@ -99,6 +104,7 @@ interface Req {
   body?: unknown;
   /** Send this credential instead of the caller's own (a second session of the same user). */
   token?: string;
+  headers?: Record<string, string>;
 }
 
 let counter = 0;
@@ -193,6 +199,29 @@ forEachDialect('access matrix', (dialect) => {
     const job = await t.services.jobs.enqueue(db, { type: 'matrix.failed', payload: {} });
     await db.updateTable('jobs').set({ status: 'failed', last_error: 'matrix' }).where('id', '=', job.id).execute();
     return job;
+  };
+
+  /** One order per organization (bought with its billing e-mail, so it lands in that organization). */
+  const orders = new Map<string, Promise<any>>();
+  const orderOf = (org: { customer: any; policy: any }) => {
+    if (!orders.has(org.customer.id)) {
+      orders.set(
+        org.customer.id,
+        api.post('/v1/orders', { externalId: unique('matrix-order'), customer: { email: org.customer.email }, items: [{ policyId: org.policy.id }], sendEmail: false }).then((res) => {
+          assert.equal(res.status, 201, res.raw);
+          return res.body;
+        }),
+      );
+    }
+    return orders.get(org.customer.id)!;
+  };
+
+  /** A Stripe event signed with the test app's endpoint secret (a type the adapter ignores: no effects). */
+  const stripeEvent = (): Req => {
+    const body = { id: unique('evt_matrix'), object: 'event', type: 'matrix.ping', data: { object: { id: unique('obj') } } };
+    const t0 = Math.floor(t.clock.now().getTime() / 1000);
+    const v1 = createHmac('sha256', TEST_STRIPE_WEBHOOK_SECRET).update(`${t0}.${JSON.stringify(body)}`).digest('hex');
+    return { method: 'POST', url: '/v1/integrations/stripe/webhook', body, headers: { 'stripe-signature': `t=${t0},v1=${v1}` } };
   };
 
   /** A fresh machine activated on A's license, for the operations that free a seat. */
@@ -301,11 +330,15 @@ forEachDialect('access matrix', (dialect) => {
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),
     retryJob: async () => ({ method: 'POST', url: `/v1/jobs/${(await failedJob()).id}/retry` }),
     listJobSchedules: async () => ({ method: 'GET', url: '/v1/job-schedules' }),
+    createOrder: async () => ({ method: 'POST', url: '/v1/orders', body: { externalId: unique('matrix'), customer: { email: `${unique('buyer')}@example.com` }, items: [{ policyId: A.policy.id }], sendEmail: false } }),
+    listOrders: async () => ({ method: 'GET', url: '/v1/orders' }),
+    getOrder: async () => ({ method: 'GET', url: `/v1/orders/${(await orderOf(A)).id}` }),
+    receiveStripeEvent: async () => stripeEvent(),
   };
 
   async function call(caller: Caller, req: Req): Promise<Answer> {
     const token = req.token ?? caller.token;
-    return client(t.app, token).call(req.method, req.url, req.body);
+    return client(t.app, token).call(req.method, req.url, req.body, req.headers);
   }
 
   test('the matrix covers exactly the operations of the OpenAPI document', () => {
@@ -351,7 +384,10 @@ forEachDialect('access matrix', (dialect) => {
   test('a customer sees its own organization only, and cannot write', async () => {
     const customerCallers = callers.filter((c) => c.role === 'customer-admin' || c.role === 'customer-member');
     assert.equal(customerCallers.length, 4);
+    const orderA = await orderOf(A);
+    const orderB = await orderOf(B);
     const bIds = new Set<string>([
+      orderB.id,
       B.customer.id,
       B.product.id,
       B.policy.id,
@@ -418,6 +454,7 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/products/${B.product.id}`, 'products:read'],
         [`/v1/products/${B.product.code}`, 'products:read'],
         [`/v1/policies/${B.policy.id}`, 'policies:read'],
+        [`/v1/orders/${orderB.id}`, 'orders:read'],
       ];
       for (const [url, permission] of hidden) {
         const res = await get(url);
@@ -432,6 +469,7 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/customers/${A.customer.id}`, 'customers:read'],
         [`/v1/users/${A.member.user.id}`, 'users:read'],
         [`/v1/products/${shared.product.id}`, 'products:read'],
+        [`/v1/orders/${orderA.id}`, 'orders:read'],
       ] as [string, Permission][]) {
         const res = await get(url);
         const expected = perms.has(permission) ? 200 : 403;
@@ -444,6 +482,15 @@ forEachDialect('access matrix', (dialect) => {
         for (const e of events) if (e.customerId !== A.customer.id) fail(caller, `the event list holds ${e.id} (${e.action}) of ${e.customerId}`);
         leaks('the event list', events);
         leaks('events filtered by target', await readAll(`/v1/events?targetId=${B.license.id}`));
+      }
+      if (perms.has('orders:read')) {
+        const list = await readAll('/v1/orders');
+        if (!list.some((o) => o.id === orderA.id)) fail(caller, "A's order is missing from the order list");
+        for (const o of list) if (o.customerId !== A.customer.id) fail(caller, `the order list holds ${o.id} of ${o.customerId}`);
+        leaks('the order list', list);
+        for (const filter of [`customerId=${B.customer.id}`, `licenseId=${orderB.items[0].licenseId}`, `externalId=${encodeURIComponent(orderB.externalId)}`]) {
+          leaks(`the order list filtered by ${filter}`, await readAll(`/v1/orders?${filter}`));
+        }
       }
       if (perms.has('users:read')) {
         const users = await readAll('/v1/users');
@@ -499,7 +546,9 @@ forEachDialect('access matrix', (dialect) => {
     // Organization B's own view is the mirror image.
     const bView = client(t.app, B.token);
     const bLicenses = (await bView.get('/v1/licenses?limit=100')).body.data;
-    assert.deepEqual(new Set(bLicenses.map((l: any) => l.id)), new Set([B.license.id, shared.licenseB.id]));
+    assert.deepEqual(new Set(bLicenses.map((l: any) => l.id)), new Set([B.license.id, shared.licenseB.id, orderB.items[0].licenseId]));
+    assert.deepEqual((await bView.get('/v1/orders')).body.data.map((o: any) => o.id), [orderB.id]);
+    assert.equal((await bView.get(`/v1/orders/${orderA.id}`)).status, 404);
     assert.equal((await bView.get(`/v1/licenses/${A.license.id}`)).status, 404);
     // B's machines survived A's attempts to delete them, and B sees them (and not A's).
     const bMachines = (await bView.get('/v1/machines?limit=100')).body.data;

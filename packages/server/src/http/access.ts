@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'events:read',
   'jobs:read',
   'jobs:write',
+  'orders:read',
+  'orders:write',
   'mail:read',
   'mail:write',
 ] as const;
@@ -35,7 +37,7 @@ export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 export type Role = StaffRole | CustomerRole;
 export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
 
-const READS: Permission[] = ['products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read'];
+const READS: Permission[] = ['products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 
 /**
@@ -47,9 +49,9 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
   support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write']),
   'read-only': new Set<Permission>(READS),
-  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read']),
+  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read']),
   'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 

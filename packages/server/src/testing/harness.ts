@@ -15,6 +15,8 @@ import { ManualClock } from '../lib/clock.js';
 import type { Deps, Services } from '../services.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** The Stripe webhook signing secret every test app is configured with (tests sign events with it). */
+export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijklmnop';
 
 /** The dialects this run covers: SQLite always, PostgreSQL when scripts/test.mjs found a server. */
 export function testDialects(): Dialect[] {
@@ -83,6 +85,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     smtpUrl: undefined,
     mailFrom: 'Keyhaven Test <licenses@keyhaven.test>',
     passwordResetRateLimit: 100_000,
+    stripeWebhookSecret: TEST_STRIPE_WEBHOOK_SECRET,
     ...overrides,
   };
 }

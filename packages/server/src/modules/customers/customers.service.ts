@@ -72,7 +72,12 @@ export class CustomersService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<Customer> {
-    const customer = await findCustomer(this.db, ctx.actor, id);
+    return this.getWith(this.db, ctx, id);
+  }
+
+  /** `get` on the caller's executor (inside its transaction). */
+  async getWith(executor: Executor, ctx: RequestContext, id: string): Promise<Customer> {
+    const customer = await findCustomer(executor, ctx.actor, id);
     if (!customer) throw notFound('Customer', id);
     return customer;
   }

@@ -1,0 +1,432 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, Dialect, Trx } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/database.js';
+import { can } from '../../http/access.js';
+import { AppError, notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { page, type Page } from '../../lib/pagination.js';
+import type { Customer, CustomersService } from '../customers/customers.service.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { License, LicensesService } from '../licenses/licenses.service.js';
+import type { MailService } from '../mail/mail.service.js';
+import type { PasswordLinksService } from '../passwords/passwords.service.js';
+import type { PoliciesService, Policy } from '../policies/policies.service.js';
+import type { Product, ProductsService } from '../products/products.service.js';
+import type { User, UsersService } from '../users/users.service.js';
+import {
+  findLicenseIdsBySubscription,
+  findOrder,
+  findOrderByExternalId,
+  insertOrder,
+  listOrders,
+  type Order,
+  type OrderBilling,
+  type OrderFilter,
+  type OrderItem,
+  type OrderSource,
+  type StoredOrder,
+} from './orders.repository.js';
+
+export type { Order, OrderBilling, OrderFilter, OrderItem, OrderSource } from './orders.repository.js';
+
+export interface OrderItemInput {
+  policyId: string;
+  /** Seats: the license gets the policy's seats times this (default 1). */
+  quantity?: number;
+  /** The line's name; also the license's name. */
+  name?: string | null;
+  /** Line total in minor units (cents). */
+  price?: number | null;
+  currency?: string | null;
+}
+
+export interface CreateOrderInput {
+  externalId: string;
+  source?: OrderSource;
+  customer: { email: string; name?: string | null; company?: string | null };
+  items: OrderItemInput[];
+  billing?: Partial<OrderBilling>;
+  /** Send the confirmation mail (license keys and a portal link); default true. */
+  sendEmail?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** What integrations add to an order: the shop's own totals and subscription id. */
+export interface IntegrationOrderInput extends CreateOrderInput {
+  total?: number | null;
+  currency?: string | null;
+  subscriptionRef?: string | null;
+}
+
+/** A license in an order's answer; the key is there when the order was just created (or replayed by a caller who may reveal keys). */
+export type OrderLicense = License & { key?: string };
+
+export interface OrderResult {
+  order: Order;
+  licenses: OrderLicense[];
+  /** False when the order already existed: the same order and licenses, nothing new issued or sent. */
+  created: boolean;
+}
+
+/** An order checked and resolved outside any transaction, ready to be written by `createWith`. */
+export interface PreparedOrder {
+  source: OrderSource;
+  externalId: string;
+  requestHash: string;
+  email: string;
+  name: string | null;
+  company: string | null;
+  items: (Required<Omit<OrderItemInput, 'policyId'>> & { policy: Policy; product: Product })[];
+  billing: OrderBilling;
+  total: number | null;
+  currency: string | null;
+  subscriptionRef: string | null;
+  sendEmail: boolean;
+  metadata: Record<string, unknown>;
+}
+
+/** What `createWith` did inside the caller's transaction. */
+export type OrderOutcome =
+  | { created: true; order: StoredOrder; issued: { license: License; key: string }[] }
+  | { created: false; order: StoredOrder };
+
+/** Largest seat count an order line may produce (the same bound as a license's maxMachines). */
+const MAX_SEATS = 1_000_000;
+
+/** PostgreSQL advisory-lock class for "an order is being written for this e-mail" (the object is the e-mail's hash). */
+const EMAIL_LOCK_CLASS = 0x4b48_0012;
+
+const DEFAULT_METHOD: Record<OrderSource, string | null> = { api: null, manual: 'manual', stripe: 'stripe' };
+
+function keyOf(order: Order): string {
+  return `${order.source}:${order.externalId}`;
+}
+
+/** Drops what only the service needs (the request hash). */
+function publicOrder(order: StoredOrder): Order {
+  const { requestHash: _h, ...rest } = order;
+  return rest;
+}
+
+/**
+ * Purchases: an order turns into a customer (found by e-mail or created), a portal user, one license per
+ * line and a confirmation mail, all in one transaction. Orders are idempotent by `(source, externalId)`:
+ * a repeat returns the order already recorded and issues nothing; a repeat with different content is a
+ * 409 ORDER_CONFLICT (an id reused for another purchase is a bug in the caller, not a replay).
+ */
+export class OrdersService {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly products: ProductsService,
+    private readonly policies: PoliciesService,
+    private readonly customers: CustomersService,
+    private readonly users: UsersService,
+    private readonly licenses: LicensesService,
+    private readonly mail: MailService,
+    private readonly passwordLinks: PasswordLinksService,
+  ) {}
+
+  async create(ctx: RequestContext, input: CreateOrderInput): Promise<OrderResult> {
+    const existing = await findOrderByExternalId(this.db, input.source ?? 'api', input.externalId);
+    if (existing) return this.replay(ctx, existing, hashOf(normalize(input)));
+    const prepared = await this.prepare(ctx, input);
+    const outcome = await this.inTransaction((trx) => this.createWith(trx, ctx, prepared));
+    return this.result(ctx, outcome, prepared.requestHash);
+  }
+
+  /**
+   * Checks an order and reads what it refers to (policies and their products), before any transaction:
+   * unknown policies are a 422 naming the line.
+   */
+  async prepare(ctx: RequestContext, input: IntegrationOrderInput): Promise<PreparedOrder> {
+    const normalized = normalize(input);
+    const items: PreparedOrder['items'] = [];
+    const fields: Record<string, string> = {};
+    for (const [i, item] of normalized.items.entries()) {
+      let policy: Policy;
+      try {
+        policy = await this.policies.get(ctx, item.policyId);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'NOT_FOUND') {
+          fields[`items.${i}.policyId`] = `no policy ${item.policyId}`;
+          continue;
+        }
+        throw error;
+      }
+      const product = await this.products.get(ctx, policy.productId);
+      const seats = seatsFor(policy, item.quantity);
+      if (seats.maxMachines !== undefined && seats.maxMachines !== null && seats.maxMachines > MAX_SEATS) fields[`items.${i}.quantity`] = `gives more than ${MAX_SEATS} seats`;
+      if (seats.maxUsers !== undefined && seats.maxUsers !== null && seats.maxUsers > MAX_SEATS) fields[`items.${i}.quantity`] = `gives more than ${MAX_SEATS} users`;
+      items.push({ ...item, policy, product });
+    }
+    if (Object.keys(fields).length > 0) {
+      const unknown = Object.values(fields).some((m) => m.startsWith('no policy'));
+      throw new AppError(unknown ? 'REFERENCE_NOT_FOUND' : 'VALIDATION_FAILED', Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; '), { fields });
+    }
+    const priced = items.every((i) => i.price !== null);
+    const currencies = new Set(items.map((i) => i.currency).filter((c) => c !== null));
+    return {
+      source: normalized.source,
+      externalId: normalized.externalId,
+      requestHash: hashOf(normalized),
+      email: normalized.customer.email,
+      name: normalized.customer.name,
+      company: normalized.customer.company,
+      items,
+      billing: normalized.billing,
+      total: input.total !== undefined ? input.total : priced && currencies.size <= 1 ? items.reduce((sum, i) => sum + i.price!, 0) : null,
+      currency: input.currency !== undefined && input.currency !== null ? input.currency.toUpperCase() : currencies.size === 1 ? [...currencies][0]! : null,
+      subscriptionRef: input.subscriptionRef ?? null,
+      sendEmail: input.sendEmail ?? true,
+      metadata: normalized.metadata,
+    };
+  }
+
+  /**
+   * Writes a prepared order inside the caller's transaction (which may hold more: the Stripe adapter's
+   * processed-event row). Only `trx` is used. If the order already exists, nothing is written and the
+   * existing order is returned. Concurrent orders for one e-mail are serialized on PostgreSQL by an
+   * advisory lock, so they find one customer and one portal user; a concurrent duplicate of the same order
+   * waits on that lock and then finds the order, and one with another e-mail fails on the unique
+   * `(source, external_id)` and is retried by `inTransaction`.
+   */
+  async createWith(trx: Trx, ctx: RequestContext, prepared: PreparedOrder): Promise<OrderOutcome> {
+    if (this.dialect === 'postgres') {
+      await sql`select pg_advisory_xact_lock(${EMAIL_LOCK_CLASS}, hashtext(${prepared.email}))`.execute(trx);
+    }
+    const existing = await findOrderByExternalId(trx, prepared.source, prepared.externalId);
+    if (existing) return { created: false, order: existing };
+
+    const { customer, user } = await this.buyer(trx, ctx, prepared);
+    const orderId = newId('ord');
+    const issued: { license: License; key: string }[] = [];
+    for (const item of prepared.items) {
+      const { policy, product } = item;
+      issued.push(
+        await this.licenses.createWith(
+          trx,
+          ctx,
+          {
+            policyId: policy.id,
+            customerId: customer.id,
+            ...(item.name !== null ? { name: item.name } : {}),
+            ...seatsFor(policy, item.quantity),
+            billing: {
+              invoiceLinks: prepared.billing.invoiceUrl ? [prepared.billing.invoiceUrl] : [],
+              paymentStatus: prepared.billing.paymentStatus,
+              purchaseMethod: prepared.billing.purchaseMethod,
+              reference: prepared.billing.reference ?? prepared.externalId,
+            },
+            metadata: { orderId, orderSource: prepared.source, orderExternalId: prepared.externalId },
+          },
+          { policy, product, customer },
+        ),
+      );
+    }
+    const mailIds = prepared.sendEmail ? await this.confirm(trx, orderId, prepared, customer, user, issued) : [];
+    const order: StoredOrder = {
+      id: orderId,
+      source: prepared.source,
+      externalId: prepared.externalId,
+      requestHash: prepared.requestHash,
+      customerId: customer.id,
+      userId: user?.id ?? null,
+      email: prepared.email,
+      customerName: prepared.name,
+      company: prepared.company,
+      items: prepared.items.map((item, i) => ({
+        policyId: item.policy.id,
+        productId: item.product.id,
+        licenseId: issued[i]!.license.id,
+        quantity: item.quantity,
+        name: item.name,
+        price: item.price,
+        currency: item.currency,
+      })),
+      total: prepared.total,
+      currency: prepared.currency,
+      billing: prepared.billing,
+      subscriptionRef: prepared.subscriptionRef,
+      mailIds,
+      metadata: prepared.metadata,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await insertOrder(trx, order);
+    await this.events.record(trx, ctx, { action: 'order.created', targetType: 'order', targetId: order.id, customerId: customer.id, after: publicOrder(order) });
+    return { created: true, order, issued };
+  }
+
+  /** The answer for an outcome, after its transaction committed. */
+  async result(ctx: RequestContext, outcome: OrderOutcome, requestHash: string): Promise<OrderResult> {
+    if (!outcome.created) return this.replay(ctx, outcome.order, requestHash);
+    return {
+      order: publicOrder(outcome.order),
+      licenses: outcome.issued.map(({ license, key }) => ({ ...license, key })),
+      created: true,
+    };
+  }
+
+  /**
+   * The answer to a repeated order: the order as recorded and its licenses as they are now. The keys are
+   * included only for a caller who may reveal keys (and each reveal is audited as usual), so an order id
+   * alone does not hand out keys. A repeat whose content differs is refused, except from shop
+   * integrations, whose later events about one purchase legitimately differ (payment status, expansions).
+   */
+  async replay(ctx: RequestContext, order: StoredOrder, requestHash: string): Promise<OrderResult> {
+    if (order.requestHash !== requestHash && order.source !== 'stripe') {
+      throw new AppError('ORDER_CONFLICT', `Order ${keyOf(order)} was already recorded (as ${order.id}) with different content; use a new externalId for a new purchase`, {
+        orderId: order.id,
+      });
+    }
+    const reveal = can(ctx.actor, 'licenses:reveal');
+    const licenses: OrderLicense[] = [];
+    for (const item of order.items) {
+      const license = await this.licenses.get(ctx, item.licenseId);
+      licenses.push(reveal ? { ...license, key: (await this.licenses.revealKey(ctx, item.licenseId)).key } : license);
+    }
+    return { order: publicOrder(order), licenses, created: false };
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Order> {
+    const order = await findOrder(this.db, ctx.actor, id);
+    if (!order) throw notFound('Order', id);
+    return publicOrder(order);
+  }
+
+  async list(ctx: RequestContext, filter: OrderFilter): Promise<Page<Order>> {
+    return page((await listOrders(this.db, ctx.actor, filter)).map(publicOrder), filter.limit);
+  }
+
+  /** The licenses bought with a shop subscription (Stripe `sub_…`), for billing events about it. */
+  async licenseIdsForSubscription(source: OrderSource, subscriptionRef: string): Promise<string[]> {
+    return findLicenseIdsBySubscription(this.db, source, subscriptionRef);
+  }
+
+  /**
+   * Runs `body` in a transaction, once more if it fails on a unique constraint: a concurrent order got
+   * there first (the same order id, or a portal user for the same e-mail), and the second run finds what
+   * it wrote.
+   */
+  async inTransaction<T>(body: (trx: Trx) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(body);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return this.db.transaction().execute(body);
+    }
+  }
+
+  /**
+   * Queues the confirmation: one `license.issued` mail per license (the template shows one key), each with
+   * the portal link: a set-password link when the buyer's portal user has no password yet (one link for
+   * the whole order), else the sign-in page. Keyed by order and line, so a mail is never recorded twice.
+   */
+  private async confirm(
+    trx: Trx,
+    orderId: string,
+    prepared: PreparedOrder,
+    customer: Customer,
+    user: User | null,
+    issued: { license: License; key: string }[],
+  ): Promise<string[]> {
+    const link = user && !user.hasPassword && !user.disabled ? await this.passwordLinks.create(trx, user.id, 'set') : null;
+    const ids: string[] = [];
+    for (const [i, { license, key }] of issued.entries()) {
+      const product = prepared.items[i]!.product;
+      const sent = await this.mail.send(trx, {
+        template: 'license.issued',
+        to: prepared.email,
+        category: 'essential',
+        customerId: customer.id,
+        userId: user?.id ?? null,
+        dedupeKey: `order:${orderId}:${i}`,
+        data: {
+          customer: { name: prepared.name ?? customer.name, email: prepared.email, company: prepared.company },
+          product: { name: product.name, code: product.code },
+          license: { id: license.id, name: license.name, key, expiresAt: license.expiresAt, maxMachines: license.maxMachines, maxUsers: license.maxUsers },
+          order: { id: orderId, externalId: prepared.externalId, quantity: prepared.items[i]!.quantity },
+          ...(link ? { setPasswordUrl: link.url } : {}),
+        },
+      });
+      ids.push(sent.id);
+    }
+    return ids;
+  }
+
+  /**
+   * The customer and portal user an order goes to: the organization of the customer user who has this
+   * e-mail, else the oldest customer with this billing e-mail, else a new customer. A customer-admin
+   * portal user without a password is created when nobody has the e-mail; when it belongs to staff (or to
+   * another organization), the order gets no portal user.
+   */
+  private async buyer(trx: Trx, ctx: RequestContext, prepared: PreparedOrder): Promise<{ customer: Customer; user: User | null }> {
+    const existingUser = await this.users.findByEmail(trx, prepared.email);
+    let customer: Customer | undefined;
+    if (existingUser?.kind === 'customer' && existingUser.customerId) customer = await this.customers.getWith(trx, ctx, existingUser.customerId);
+    customer ??= await this.customers.findByEmail(trx, ctx, prepared.email);
+    customer ??= await this.customers.createWith(trx, ctx, {
+      name: prepared.company ?? prepared.name ?? prepared.email,
+      email: prepared.email,
+      contacts: prepared.name ? [{ name: prepared.name, email: prepared.email, role: 'buyer' }] : [],
+    });
+    if (!existingUser) {
+      const user = await this.users.createPortalUserWith(trx, ctx, { email: prepared.email, name: prepared.name, customerId: customer.id, role: 'customer-admin' });
+      return { customer, user };
+    }
+    return { customer, user: existingUser.customerId === customer.id ? existingUser : null };
+  }
+}
+
+/** Seats for a line: a per-user policy multiplies its users, any other its machines (unlimited stays unlimited). */
+export function seatsFor(policy: Pick<Policy, 'maxMachines' | 'maxUsers'>, quantity: number): { maxMachines?: number | null; maxUsers?: number | null } {
+  if (policy.maxUsers !== null) return { maxUsers: policy.maxUsers * quantity };
+  if (policy.maxMachines !== null) return { maxMachines: policy.maxMachines * quantity };
+  return {};
+}
+
+interface NormalizedOrder {
+  source: OrderSource;
+  externalId: string;
+  customer: { email: string; name: string | null; company: string | null };
+  items: Required<OrderItemInput>[];
+  billing: OrderBilling;
+  metadata: Record<string, unknown>;
+}
+
+function clean(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+function normalize(input: CreateOrderInput): NormalizedOrder {
+  const source = input.source ?? 'api';
+  return {
+    source,
+    externalId: input.externalId,
+    customer: { email: input.customer.email.trim().toLowerCase(), name: clean(input.customer.name), company: clean(input.customer.company) },
+    items: input.items.map((item) => ({
+      policyId: item.policyId,
+      quantity: item.quantity ?? 1,
+      name: clean(item.name),
+      price: item.price ?? null,
+      currency: item.currency ? item.currency.toUpperCase() : null,
+    })),
+    billing: {
+      invoiceUrl: input.billing?.invoiceUrl ?? null,
+      paymentStatus: clean(input.billing?.paymentStatus),
+      purchaseMethod: clean(input.billing?.purchaseMethod) ?? DEFAULT_METHOD[source],
+      reference: clean(input.billing?.reference),
+    },
+    metadata: input.metadata ?? {},
+  };
+}
+
+/** SHA-256 of the normalized order (without `sendEmail`): what makes a repeat "the same order". */
+function hashOf(order: NormalizedOrder): string {
+  return createHash('sha256').update(JSON.stringify(order)).digest('hex');
+}
