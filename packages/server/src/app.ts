@@ -28,6 +28,7 @@ import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createServices, type Deps, type Services } from './services.js';
 
 export const VERSION = '0.1.0';
@@ -126,6 +127,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   eventRoutes(app, services);
   jobRoutes(app, services);
+  webhookRoutes(app, services);
   orderRoutes(app, services);
   stripeRoutes(app, services);
   mailRoutes(app, services);

@@ -56,6 +56,15 @@ export interface Config {
    * Stripe dashboard). Unset: `POST /v1/integrations/stripe/webhook` answers 503 INTEGRATION_NOT_CONFIGURED.
    */
   readonly stripeWebhookSecret: string | undefined;
+  /**
+   * Whether webhook endpoints may point at loopback and private-network addresses
+   * (`KEYHAVEN_WEBHOOK_ALLOW_PRIVATE`, default true: a self-hosted server usually notifies systems on its
+   * own network). Set it to false where staff must not be able to reach internal services through
+   * webhooks (SSRF). Link-local (cloud metadata), unspecified and multicast addresses are always refused.
+   */
+  readonly webhookAllowPrivate: boolean;
+  /** Time limit of one webhook request, connect to last byte (`KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS`, default 10). */
+  readonly webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +179,8 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: mailFrom.trim(),
     passwordResetRateLimit: int('KEYHAVEN_PASSWORD_RESET_RATE_LIMIT', 5, 1, 100_000),
     stripeWebhookSecret,
+    webhookAllowPrivate: bool('KEYHAVEN_WEBHOOK_ALLOW_PRIVATE', true),
+    webhookTimeoutMs: int('KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

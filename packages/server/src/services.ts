@@ -18,6 +18,7 @@ import { UsersService } from './modules/users/users.service.js';
 import { JobQueue } from './modules/jobs/jobs.service.js';
 import { registerHousekeeping } from './modules/jobs/housekeeping.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
+import { registerWebhookJobs, WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { PasswordLinksService } from './modules/passwords/passwords.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
@@ -57,6 +58,14 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   // Every process defines every job type; only processes with the worker role start the worker.
   const worker = new Worker(db, jobs, clock, workerOptions);
   registerHousekeeping(worker, { jobs, machines, clock });
+  // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
+  const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
+    allowPrivate: deps.config.webhookAllowPrivate,
+    timeoutMs: deps.config.webhookTimeoutMs,
+    poke: () => worker.poke(),
+  });
+  events.onRecord(webhooks.fanOut);
+  registerWebhookJobs(worker, webhooks);
   const mail = new MailService(db, clock, keyring, events, jobs, {
     publicUrl: deps.config.publicUrl,
     smtpUrl: deps.config.smtpUrl,
@@ -66,5 +75,5 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, { publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   const stripe = new StripeService(db, clock, orders, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { jobs, worker, mail, passwordLinks, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { jobs, worker, webhooks, mail, passwordLinks, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

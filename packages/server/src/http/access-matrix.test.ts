@@ -78,6 +78,17 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   getJob: 'jobs:read',
   retryJob: 'jobs:write',
   listJobSchedules: 'jobs:read',
+  listWebhookEventTypes: 'webhooks:read',
+  createWebhookEndpoint: 'webhooks:write',
+  listWebhookEndpoints: 'webhooks:read',
+  getWebhookEndpoint: 'webhooks:read',
+  updateWebhookEndpoint: 'webhooks:write',
+  deleteWebhookEndpoint: 'webhooks:write',
+  rotateWebhookSecret: 'webhooks:write',
+  sendTestWebhook: 'webhooks:write',
+  listWebhookDeliveries: 'webhooks:read',
+  getWebhookDelivery: 'webhooks:read',
+  redeliverWebhook: 'webhooks:write',
   createOrder: 'orders:write',
   listOrders: 'orders:read',
   getOrder: 'orders:read',
@@ -224,6 +235,20 @@ forEachDialect('access matrix', (dialect) => {
     return { method: 'POST', url: '/v1/integrations/stripe/webhook', body, headers: { 'stripe-signature': `t=${t0},v1=${v1}` } };
   };
 
+  /** A webhook endpoint (no worker runs here: nothing is sent) and a delivery queued to it. */
+  const freshWebhookEndpoint = async () => {
+    const res = await api.post('/v1/webhook-endpoints', { url: `https://hooks.example.com/${unique('matrix')}`, events: ['license.revoked'] });
+    assert.equal(res.status, 201, res.raw);
+    return res.body;
+  };
+  let sharedWebhook: Promise<{ endpoint: any; delivery: any }> | undefined;
+  const webhook = () =>
+    (sharedWebhook ??= freshWebhookEndpoint().then(async (endpoint) => {
+      const delivery = await api.post(`/v1/webhook-endpoints/${endpoint.id}/actions/test`);
+      assert.equal(delivery.status, 202, delivery.raw);
+      return { endpoint, delivery: delivery.body };
+    }));
+
   /** A fresh machine activated on A's license, for the operations that free a seat. */
   const freshMachine = async () => {
     const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
@@ -330,6 +355,21 @@ forEachDialect('access matrix', (dialect) => {
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),
     retryJob: async () => ({ method: 'POST', url: `/v1/jobs/${(await failedJob()).id}/retry` }),
     listJobSchedules: async () => ({ method: 'GET', url: '/v1/job-schedules' }),
+    listWebhookEventTypes: async () => ({ method: 'GET', url: '/v1/webhook-event-types' }),
+    createWebhookEndpoint: async () => ({ method: 'POST', url: '/v1/webhook-endpoints', body: { url: 'https://hooks.example.com/matrix', events: ['license.revoked'] } }),
+    listWebhookEndpoints: async () => ({ method: 'GET', url: '/v1/webhook-endpoints' }),
+    getWebhookEndpoint: async () => ({ method: 'GET', url: `/v1/webhook-endpoints/${(await webhook()).endpoint.id}` }),
+    updateWebhookEndpoint: async () => ({ method: 'PATCH', url: `/v1/webhook-endpoints/${(await webhook()).endpoint.id}`, body: { description: 'Edited by the matrix' } }),
+    deleteWebhookEndpoint: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/webhook-endpoints/${allowed ? (await freshWebhookEndpoint()).id : (await webhook()).endpoint.id}` }),
+    rotateWebhookSecret: async (_c, allowed) => ({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${allowed ? (await freshWebhookEndpoint()).id : (await webhook()).endpoint.id}/actions/rotate-secret`,
+      body: {},
+    }),
+    sendTestWebhook: async () => ({ method: 'POST', url: `/v1/webhook-endpoints/${(await webhook()).endpoint.id}/actions/test` }),
+    listWebhookDeliveries: async () => ({ method: 'GET', url: `/v1/webhook-endpoints/${(await webhook()).endpoint.id}/deliveries?status=pending` }),
+    getWebhookDelivery: async () => ({ method: 'GET', url: `/v1/webhook-deliveries/${(await webhook()).delivery.id}` }),
+    redeliverWebhook: async () => ({ method: 'POST', url: `/v1/webhook-deliveries/${(await webhook()).delivery.id}/actions/redeliver` }),
     createOrder: async () => ({ method: 'POST', url: '/v1/orders', body: { externalId: unique('matrix'), customer: { email: `${unique('buyer')}@example.com` }, items: [{ policyId: A.policy.id }], sendEmail: false } }),
     listOrders: async () => ({ method: 'GET', url: '/v1/orders' }),
     getOrder: async () => ({ method: 'GET', url: `/v1/orders/${(await orderOf(A)).id}` }),

@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'events:read',
   'jobs:read',
   'jobs:write',
+  'webhooks:read',
+  'webhooks:write',
   'orders:read',
   'orders:write',
   'mail:read',

@@ -481,6 +481,8 @@ forEachDialect('bad input', (dialect) => {
     const leaving = await factories.signedInUser(api, t.app, 'support');
     assert.equal((await client(t.app, leaving.token).post('/v1/auth/sign-out')).status, 204);
     signedOutSession = leaving.token;
+    const webhookEndpoint = await api.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/fuzz', events: ['license.revoked'] });
+    assert.equal(webhookEndpoint.status, 201, webhookEndpoint.raw);
     fx = {
       values: {
         productId: product.id,
@@ -505,6 +507,8 @@ forEachDialect('bad input', (dialect) => {
         licenses: license.id,
         machines: machine.body.machine.id,
         jobs: (await t.services.jobs.enqueue(t.deps.database.db, { type: 'fuzz.job', payload: {} })).id,
+        'webhook-endpoints': webhookEndpoint.body.id,
+        'webhook-deliveries': (await api.post(`/v1/webhook-endpoints/${webhookEndpoint.body.id}/actions/test`)).body.id,
         orders: (await api.post('/v1/orders', { externalId: 'fuzz-order', customer: { email: customer.email }, items: [{ policyId: policy.id }], sendEmail: false })).body.id,
       },
       future: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),

@@ -82,6 +82,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     countryHeader: 'x-test-country',
+    webhookAllowPrivate: true,
+    webhookTimeoutMs: 2000,
     smtpUrl: undefined,
     mailFrom: 'Keyhaven Test <licenses@keyhaven.test>',
     passwordResetRateLimit: 100_000,

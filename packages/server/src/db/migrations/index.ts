@@ -9,6 +9,7 @@ import * as m0006 from './0006_overdraft.js';
 import * as m0007 from './0007_named_users.js';
 import * as m0008 from './0008_jobs.js';
 import * as m0009 from './0009_mail.js';
+import * as m0010 from './0010_webhooks.js';
 import * as m0012 from './0012_orders.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0007_named_users': m0007,
   '0008_jobs': m0008,
   '0009_mail': m0009,
+  '0010_webhooks': m0010,
   '0012_orders': m0012,
 };
 

@@ -67,21 +67,37 @@ function toEvent(row: EventsTable): AuditEvent {
 }
 
 /**
+ * Called for every recorded event, inside the transaction that records it, with that transaction's
+ * executor (use only it: on SQLite the transaction holds the one connection). What a listener writes
+ * commits or rolls back with the change (the outbox pattern); a listener that throws fails the change.
+ * Listeners must be cheap: every change in the system passes through them.
+ */
+export type EventListener = (executor: Executor, event: AuditEvent) => Promise<void>;
+
+/**
  * The audit log. Every change to any record calls `record` inside the same transaction as the change,
  * so an event exists exactly when the change does.
  */
 export class EventsService {
+  private readonly listeners: EventListener[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
 
+  /** Subscribes to every recorded event (webhooks fan out from here). */
+  onRecord(listener: EventListener): void {
+    this.listeners.push(listener);
+  }
+
   async record(executor: Executor, ctx: RequestContext, event: RecordEvent): Promise<void> {
     const now = this.clock.now();
+    const id = newId('evt');
     await executor
       .insertInto('events')
       .values({
-        id: newId('evt'),
+        id,
         at: now.toISOString(),
         actor_type: ctx.actor.type,
         actor_id: ctx.actor.id,
@@ -95,6 +111,20 @@ export class EventsService {
         ip: ctx.ip ?? null,
       })
       .execute();
+    if (this.listeners.length === 0) return;
+    const recorded: AuditEvent = {
+      id,
+      at: now.toISOString(),
+      actor: { type: ctx.actor.type, id: ctx.actor.id },
+      action: event.action,
+      target: { type: event.targetType, id: event.targetId },
+      customerId: event.customerId ?? null,
+      before: event.before ?? null,
+      after: event.after ?? null,
+      requestId: ctx.requestId ?? null,
+      ip: ctx.ip ?? null,
+    };
+    for (const listener of this.listeners) await listener(executor, recorded);
   }
 
   async list(ctx: RequestContext, filter: EventFilter): Promise<Page<AuditEvent>> {

@@ -1,0 +1,79 @@
+/**
+ * The webhook event catalogue. A webhook event is an audit event: its type is the audit action
+ * (`license.suspended`), so every action any module records is deliverable by name, including actions
+ * added after this list was written; the list documents the ones that exist and feeds
+ * `listWebhookEventTypes`. Subscriptions are exact types, `<prefix>.*` (e.g. `license.*`) or `*`.
+ */
+export interface WebhookEventType {
+  type: string;
+  description: string;
+}
+
+export const PING_EVENT = 'ping';
+
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
+  { type: 'license.created', description: 'A license was issued (data.after: the license; never the key).' },
+  { type: 'license.updated', description: 'A license was edited (name, customer, dates, seats, features, notes, ...).' },
+  { type: 'license.suspended', description: 'A license was suspended.' },
+  { type: 'license.reinstated', description: 'A suspended license was reinstated.' },
+  { type: 'license.revoked', description: 'A license was revoked (permanent).' },
+  { type: 'license.renewed', description: "A license was renewed by one term of its policy's duration." },
+  { type: 'license.extended', description: 'A license was extended by a number of days.' },
+  { type: 'license.key_revealed', description: 'Someone revealed the full license key (audit; the key is not in the event).' },
+  { type: 'license.machines_reset', description: 'Every machine of a license was deactivated at once.' },
+  { type: 'license.user_added', description: 'A named user was added to a per-user license.' },
+  { type: 'license.user_removed', description: 'A named user was removed from a license (their machines are freed).' },
+  { type: 'license.checked_out', description: 'An offline license file was issued.' },
+  { type: 'machine.activated', description: 'A machine was activated on a license (a seat taken).' },
+  { type: 'machine.deactivated', description: 'A machine was deactivated (a seat freed).' },
+  { type: 'machine.activation_refused', description: 'An activation was refused because every seat is taken.' },
+  { type: 'machine.activation_limit_reached', description: "An activation was refused by the policy's activations-per-period limit." },
+  { type: 'machine.deactivation_limit_reached', description: "A deactivation was refused by the policy's deactivations-per-period limit." },
+  { type: 'machine.overdraft_used', description: 'An activation used the overdraft seats beyond the license limit.' },
+  { type: 'usage.threshold_reached', description: 'A metered feature crossed 80% of its limit.' },
+  { type: 'usage.exhausted', description: 'A metered feature reached its limit.' },
+  { type: 'customer.created', description: 'A customer organization was created.' },
+  { type: 'customer.updated', description: 'A customer was edited.' },
+  { type: 'customer.deleted', description: 'A customer was deleted.' },
+  { type: 'order.created', description: 'An order was recorded (by hand, through the API or from a shop) and its licenses issued.' },
+  { type: 'product.created', description: 'A product was created.' },
+  { type: 'product.updated', description: 'A product was edited.' },
+  { type: 'product.deleted', description: 'A product was deleted.' },
+  { type: 'policy.created', description: 'A policy was created.' },
+  { type: 'policy.updated', description: 'A policy was edited (existing licenses keep their terms).' },
+  { type: 'policy.deleted', description: 'A policy was deleted.' },
+  { type: 'user.created', description: 'A staff or customer user was created.' },
+  { type: 'user.updated', description: 'A user was edited (role, name, disabled).' },
+  { type: 'user.password_set', description: 'Staff set a user password.' },
+  { type: 'user.password_changed', description: 'A user changed their own password.' },
+  { type: 'session.created', description: 'A user signed in.' },
+  { type: 'session.revoked', description: 'A user signed out.' },
+  { type: 'token.created', description: 'An API token was created (the token itself is never in the event).' },
+  { type: 'token.revoked', description: 'An API token was revoked.' },
+  { type: 'job.retried', description: 'Staff queued a failed background job again.' },
+  { type: 'mail.retried', description: 'Staff queued a failed e-mail again.' },
+  { type: 'mail.held_released', description: 'E-mails held without SMTP settings were released for sending.' },
+  { type: 'mail_template.updated', description: 'An e-mail template was edited.' },
+  { type: 'mail_template.reset', description: 'An e-mail template was reset to its default.' },
+  { type: 'mail_preferences.updated', description: "Someone's e-mail preferences changed." },
+  { type: 'webhook_endpoint.created', description: 'A webhook endpoint was added (never the secret).' },
+  { type: 'webhook_endpoint.updated', description: 'A webhook endpoint was edited, disabled or enabled by staff.' },
+  { type: 'webhook_endpoint.deleted', description: 'A webhook endpoint was deleted.' },
+  { type: 'webhook_endpoint.secret_rotated', description: "A webhook endpoint's signing secret was replaced." },
+  { type: 'webhook_endpoint.disabled', description: 'A webhook endpoint was disabled automatically after failing for a day.' },
+  { type: 'webhook_endpoint.tested', description: 'Staff sent a test (ping) to a webhook endpoint.' },
+  { type: 'webhook_delivery.redelivered', description: 'Staff sent a delivery again.' },
+  { type: PING_EVENT, description: 'Sent only by sendTestWebhook, to that endpoint, whatever its subscriptions.' },
+];
+
+/** `*`, `<prefix>.*` or an event type. */
+export const EVENT_PATTERN = '^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*(\\.\\*)?)$';
+
+/** Whether an endpoint subscribed to `patterns` receives events of `type`. */
+export function subscribes(patterns: readonly string[], type: string): boolean {
+  for (const pattern of patterns) {
+    if (pattern === '*' || pattern === type) return true;
+    if (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))) return true;
+  }
+  return false;
+}
