@@ -78,6 +78,24 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   getJob: 'jobs:read',
   retryJob: 'jobs:write',
   listJobSchedules: 'jobs:read',
+  listMailTemplates: 'mail:read',
+  getMailTemplate: 'mail:read',
+  updateMailTemplate: 'mail:write',
+  resetMailTemplate: 'mail:write',
+  previewMailTemplate: 'mail:read',
+  listOutbox: 'mail:read',
+  getOutboxMail: 'mail:read',
+  retryOutboxMail: 'mail:write',
+  sendHeldMail: 'mail:write',
+  getMailPreferences: 'authenticated',
+  updateMailPreferences: 'authenticated',
+  getAddressMailPreferences: 'mail:read',
+  updateAddressMailPreferences: 'mail:write',
+  unsubscribeMail: 'public',
+  unsubscribeMailOneClick: 'public',
+  requestPasswordReset: 'public',
+  completePasswordReset: 'public',
+  sendPasswordLink: 'users:write',
   listWebhookEventTypes: 'webhooks:read',
   createWebhookEndpoint: 'webhooks:write',
   listWebhookEndpoints: 'webhooks:read',
@@ -96,7 +114,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
 };
 
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
-const USER_ONLY = new Set(['changePassword']);
+const USER_ONLY = new Set(['changePassword', 'getMailPreferences', 'updateMailPreferences']);
 
 /** A credential the matrix tries. */
 interface Caller {
@@ -130,7 +148,8 @@ function expectation(caller: Caller, operationId: string): 'allowed' | 401 | 403
 }
 
 forEachDialect('access matrix', (dialect) => {
-  const ctx = useTestApp(dialect);
+  // An SMTP address nothing listens on: no worker runs here, but mail is queued (not held) so retry/send-held answer 2xx.
+  const ctx = useTestApp(dialect, { config: { smtpUrl: 'smtp://127.0.0.1:9' } });
   let t: TestApp;
   let api: Client;
   let ops: Operation[];
@@ -249,6 +268,22 @@ forEachDialect('access matrix', (dialect) => {
       return { endpoint, delivery: delivery.body };
     }));
 
+  /** A mail in the outbox (never delivered: no worker runs here); `failed` for the retry operation. */
+  const outboxMail = async (status: 'queued' | 'failed' = 'queued') => {
+    const { db } = t.deps.database;
+    const sent = await t.services.mail.send(db, { template: 'staff.alert', to: `${unique('matrix-mail')}@example.com`, data: { title: 'Matrix', message: 'Matrix' }, category: 'essential' });
+    if (status === 'failed') await db.updateTable('mail_outbox').set({ status: 'failed', last_error: '550 matrix' }).where('id', '=', sent.id).execute();
+    return sent;
+  };
+  let sharedMail: ReturnType<typeof outboxMail> | undefined;
+  const unsubscribePath = () => t.services.mail.unsubscribeUrl(`${unique('matrix-unsub')}@example.com`, 'announcements').replace(t.deps.config.publicUrl, '');
+  /** A set-password token of a fresh user without a password. */
+  const passwordToken = async () => {
+    const user = await api.post('/v1/users', { email: `${unique('matrix-pw')}@example.com`, role: 'read-only' });
+    assert.equal(user.status, 201, user.raw);
+    return (await t.services.passwordLinks.create(t.deps.database.db, user.body.id, 'set')).token;
+  };
+
   /** A fresh machine activated on A's license, for the operations that free a seat. */
   const freshMachine = async () => {
     const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
@@ -355,6 +390,24 @@ forEachDialect('access matrix', (dialect) => {
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),
     retryJob: async () => ({ method: 'POST', url: `/v1/jobs/${(await failedJob()).id}/retry` }),
     listJobSchedules: async () => ({ method: 'GET', url: '/v1/job-schedules' }),
+    listMailTemplates: async () => ({ method: 'GET', url: '/v1/mail-templates' }),
+    getMailTemplate: async () => ({ method: 'GET', url: '/v1/mail-templates/license.issued' }),
+    updateMailTemplate: async () => ({ method: 'PUT', url: '/v1/mail-templates/staff.alert', body: { subject: '[Matrix] {{ title }}', text: '{{ message }}', html: '<p>{{ message }}</p>' } }),
+    resetMailTemplate: async () => ({ method: 'POST', url: '/v1/mail-templates/license.renewed/actions/reset' }),
+    previewMailTemplate: async () => ({ method: 'POST', url: '/v1/mail-templates/license.issued/preview', body: {} }),
+    listOutbox: async () => ({ method: 'GET', url: '/v1/outbox' }),
+    getOutboxMail: async () => ({ method: 'GET', url: `/v1/outbox/${(await (sharedMail ??= outboxMail())).id}` }),
+    retryOutboxMail: async (_c, allowed) => ({ method: 'POST', url: `/v1/outbox/${(allowed ? await outboxMail('failed') : await (sharedMail ??= outboxMail())).id}/actions/retry` }),
+    sendHeldMail: async () => ({ method: 'POST', url: '/v1/outbox/actions/send-held', body: {} }),
+    getMailPreferences: async () => ({ method: 'GET', url: '/v1/mail-preferences' }),
+    updateMailPreferences: async () => ({ method: 'PATCH', url: '/v1/mail-preferences', body: { announcements: true } }),
+    getAddressMailPreferences: async () => ({ method: 'GET', url: `/v1/mail-preferences/${encodeURIComponent(A.customer.email)}` }),
+    updateAddressMailPreferences: async () => ({ method: 'PATCH', url: `/v1/mail-preferences/${encodeURIComponent(A.customer.email)}`, body: { announcements: true } }),
+    unsubscribeMail: async () => ({ method: 'GET', url: unsubscribePath() }),
+    unsubscribeMailOneClick: async () => ({ method: 'POST', url: unsubscribePath() }),
+    requestPasswordReset: async () => ({ method: 'POST', url: '/v1/auth/password-reset', body: { email: `${unique('nobody')}@example.com` } }),
+    completePasswordReset: async () => ({ method: 'POST', url: '/v1/auth/password-reset/complete', body: { token: await passwordToken(), password: 'matrix passphrase' } }),
+    sendPasswordLink: async () => ({ method: 'POST', url: `/v1/users/${victim.id}/actions/send-password-link` }),
     listWebhookEventTypes: async () => ({ method: 'GET', url: '/v1/webhook-event-types' }),
     createWebhookEndpoint: async () => ({ method: 'POST', url: '/v1/webhook-endpoints', body: { url: 'https://hooks.example.com/matrix', events: ['license.revoked'] } }),
     listWebhookEndpoints: async () => ({ method: 'GET', url: '/v1/webhook-endpoints' }),

@@ -8,13 +8,13 @@ import {
   MailTemplateSchema,
   OutboxMailSchema,
   OutboxQuery,
-  PreferencesQuery,
+  PreferencesParams,
   PreferencesSchema,
   PreviewBody,
   RenderedSchema,
   SendHeldBody,
   TemplateKeyParams,
-  UnsubscribeQuery,
+  UnsubscribeParams,
   UpdatePreferencesBody,
   UpdateTemplateBody,
 } from './mail.schemas.js';
@@ -41,7 +41,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       schema: {
         operationId: 'listMailTemplates',
         tags: ['mail'],
-        description: 'Every template: the built-in ones (as edited, or their default) and templates staff added.',
+        description: 'Every template (one per kind of mail), as edited or as shipped, with the variables its sample uses.',
         response: { 200: Type.Object({ data: Type.Array(MailTemplateSchema) }), ...commonErrors },
       },
       config: { access: { permission: 'mail:read' } },
@@ -65,7 +65,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
         operationId: 'updateMailTemplate',
         tags: ['mail'],
         description:
-          'Replace a template (Liquid: `{{ license.key }}`, `{% if %}`, filters such as `date`). It must parse and render with the sample data, else 400 TEMPLATE_INVALID with the part, line and column. Mail already queued keeps the content it was rendered with.',
+          'Replace a template (Liquid: `{{ license.key }}`, `{% if %}`, filters such as `date`). It must parse and render with the sample data, else 400 TEMPLATE_INVALID with the part, line and column. Mail already recorded keeps the content it was rendered with.',
         params: TemplateKeyParams,
         body: UpdateTemplateBody,
         response: { 200: MailTemplateSchema, ...commonErrors },
@@ -81,16 +81,13 @@ export function mailRoutes(app: App, { mail }: Services): void {
       schema: {
         operationId: 'resetMailTemplate',
         tags: ['mail'],
-        description: 'Back to the built-in default (200 with it); a template staff added without a default is deleted (204).',
+        description: 'Back to the default content.',
         params: TemplateKeyParams,
-        response: { 200: MailTemplateSchema, 204: NoContent, ...commonErrors },
+        response: { 200: MailTemplateSchema, ...commonErrors },
       },
       config: { access: { permission: 'mail:write' } },
     },
-    async (request, reply) => {
-      const template = await mail.resetTemplate(ctx(request), request.params.key);
-      return template ? template : reply.status(204).send(null);
-    },
+    async (request) => mail.resetTemplate(ctx(request), request.params.key),
   );
 
   app.post(
@@ -174,13 +171,12 @@ export function mailRoutes(app: App, { mail }: Services): void {
       schema: {
         operationId: 'getMailPreferences',
         tags: ['mail'],
-        description: 'Which optional mail an address receives (default: your own). Essential mail (keys, renewals, password links) always goes.',
-        querystring: PreferencesQuery,
+        description: 'Which optional mail you receive (signed-in users). Essential mail (keys, renewals, password links) always goes.',
         response: { 200: PreferencesSchema, ...commonErrors },
       },
       config: { access: { authenticated: true } },
     },
-    async (request) => mail.getPreferences(ctx(request), request.query.email),
+    async (request) => mail.getOwnPreferences(ctx(request)),
   );
 
   app.patch(
@@ -189,35 +185,65 @@ export function mailRoutes(app: App, { mail }: Services): void {
       schema: {
         operationId: 'updateMailPreferences',
         tags: ['mail'],
-        description: 'Opt in or out of optional categories: your own address, or (staff with mail:write) any address via `?email=`.',
-        querystring: PreferencesQuery,
+        description: 'Opt in or out of optional categories for your own address (signed-in users).',
         body: UpdatePreferencesBody,
         response: { 200: PreferencesSchema, ...commonErrors },
       },
       config: { access: { authenticated: true } },
     },
-    async (request) => mail.updatePreferences(ctx(request), request.query.email, request.body),
+    async (request) => mail.updateOwnPreferences(ctx(request), request.body),
   );
 
-  const linkActor = (email: string): Actor => ({ type: 'system', id: null, role: 'owner', scope: {}, label: `unsubscribe link (${email})` });
+  app.get(
+    '/v1/mail-preferences/:email',
+    {
+      schema: {
+        operationId: 'getAddressMailPreferences',
+        tags: ['mail'],
+        description: "Staff: any address's preferences (a user's, a customer's contact address, a staff alert recipient).",
+        params: PreferencesParams,
+        response: { 200: PreferencesSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'mail:read' } },
+    },
+    async (request) => mail.getPreferences(request.params.email),
+  );
+
+  app.patch(
+    '/v1/mail-preferences/:email',
+    {
+      schema: {
+        operationId: 'updateAddressMailPreferences',
+        tags: ['mail'],
+        description: "Staff: change any address's preferences.",
+        params: PreferencesParams,
+        body: UpdatePreferencesBody,
+        response: { 200: PreferencesSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'mail:write' } },
+    },
+    async (request) => mail.updatePreferences(ctx(request), request.params.email, request.body),
+  );
+
+  const linkActor: Actor = { type: 'system', id: null, role: 'owner', scope: {}, label: 'unsubscribe link' };
 
   app.get(
-    '/v1/mail/unsubscribe',
+    '/v1/mail/unsubscribe/:token',
     {
       schema: {
         operationId: 'unsubscribeMail',
         tags: ['mail'],
         security: [],
-        description: 'The signed link in optional mail: one click turns the category off for that address and shows a confirmation page.',
-        querystring: UnsubscribeQuery,
+        description: 'The signed link in optional mail: one click turns that category off for that address and shows a confirmation page. A forged link is 404.',
+        params: UnsubscribeParams,
         produces: ['text/html'],
-        response: { 200: Type.String({ description: 'An HTML confirmation page' }), 400: ErrorBody, 429: ErrorBody },
+        response: { 200: Type.String({ description: 'An HTML confirmation page' }), 400: ErrorBody, 404: ErrorBody },
       },
-      config: { access: { public: true }, rateLimit: { max: 60, timeWindow: 60_000 } },
+      config: { access: { public: true } },
     },
     async (request, reply) => {
-      await mail.unsubscribe({ actor: linkActor(request.query.email), requestId: request.id, ip: request.ip }, request.query);
-      return reply.type('text/html; charset=utf-8').send(unsubscribedPage(request.query.email, request.query.category));
+      const result = await mail.unsubscribe({ actor: linkActor, requestId: request.id, ip: request.ip }, request.params.token);
+      return reply.type('text/html; charset=utf-8').send(unsubscribedPage(result.email, result.category));
     },
   );
 
@@ -226,20 +252,20 @@ export function mailRoutes(app: App, { mail }: Services): void {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_request, body, done) => done(null, body));
     scope.post(
-      '/v1/mail/unsubscribe',
+      '/v1/mail/unsubscribe/:token',
       {
         schema: {
           operationId: 'unsubscribeMailOneClick',
           tags: ['mail'],
           security: [],
-          description: 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post): same signed query as the link; the body is ignored.',
-          querystring: UnsubscribeQuery,
-          response: { 204: NoContent, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody },
+          description: 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post): the same signed link, posted by the mail client; the form body is ignored.',
+          params: UnsubscribeParams,
+          response: { 204: NoContent, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody },
         },
-        config: { access: { public: true }, rateLimit: { max: 60, timeWindow: 60_000 } },
+        config: { access: { public: true } },
       },
       async (request, reply) => {
-        await mail.unsubscribe({ actor: linkActor(request.query.email), requestId: request.id, ip: request.ip }, request.query);
+        await mail.unsubscribe({ actor: linkActor, requestId: request.id, ip: request.ip }, request.params.token);
         return reply.status(204).send(null);
       },
     );

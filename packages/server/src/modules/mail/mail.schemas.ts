@@ -2,9 +2,9 @@ import Type from 'typebox';
 import { Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
 import { Email } from '../customers/customers.schemas.js';
 import { MAIL_STATUSES } from './mail.repository.js';
-import { MAIL_CATEGORIES, OPTIONAL_CATEGORIES, TEMPLATE_KEY_PATTERN } from './templates.js';
+import { MAIL_CATEGORIES } from './templates.js';
 
-export const TemplateKey = Type.String({ minLength: 3, maxLength: 100, pattern: TEMPLATE_KEY_PATTERN, description: 'e.g. `license.issued`' });
+export const TemplateKey = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$', description: 'e.g. `license.issued`' });
 export const TemplateKeyParams = Type.Object({ key: TemplateKey }, { additionalProperties: false });
 
 const TemplateSource = {
@@ -18,9 +18,9 @@ export const MailTemplateSchema = Type.Object({
   subject: Type.String(),
   text: Type.String(),
   html: Type.String(),
-  description: Nullable(Type.String()),
-  builtIn: Type.Boolean({ description: 'A built-in default exists (reset brings it back)' }),
-  customized: Type.Boolean({ description: 'Staff changed it' }),
+  description: Type.String(),
+  category: StringEnum(MAIL_CATEGORIES, { description: 'The category it is normally sent in (non-essential mail carries an unsubscribe link)' }),
+  customized: Type.Boolean({ description: 'Staff changed it; reset brings the default back' }),
   updatedBy: Nullable(Type.String()),
   updatedAt: NullableTimestamp,
   sampleData: Type.Record(Type.String(), Type.Unknown(), { description: 'Variables the sample preview uses; also what senders pass' }),
@@ -90,10 +90,7 @@ export const PreferencesSchema = Type.Object({
   updatedAt: NullableTimestamp,
 });
 
-export const PreferencesQuery = Type.Object(
-  { email: Type.Optional(Email) },
-  { additionalProperties: false, description: 'Staff: whose preferences (default: your own)' },
-);
+export const PreferencesParams = Type.Object({ email: Type.String({ minLength: 1, maxLength: 320, description: 'An e-mail address' }) }, { additionalProperties: false });
 
 export const UpdatePreferencesBody = Type.Object(
   {
@@ -104,11 +101,7 @@ export const UpdatePreferencesBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const UnsubscribeQuery = Type.Object(
-  {
-    email: Email,
-    category: StringEnum(OPTIONAL_CATEGORIES),
-    token: Type.String({ minLength: 1, maxLength: 200 }),
-  },
+export const UnsubscribeParams = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 1000, pattern: '^[A-Za-z0-9_.-]+$', description: 'From the link in the mail' }) },
   { additionalProperties: false },
 );

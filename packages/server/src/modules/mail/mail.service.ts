@@ -5,7 +5,6 @@ import type { Db, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { MailOutboxTable } from '../../db/schema.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { can, isStaff } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -29,6 +28,8 @@ import {
 import {
   DEFAULT_TEMPLATES,
   OPTIONAL_CATEGORIES,
+  TEMPLATE_KEY_PATTERN,
+  type DefaultTemplate,
   parseTemplate,
   renderTemplate,
   type MailCategory,
@@ -59,7 +60,7 @@ export interface SendMail {
   template: MailTemplateKey;
   /** One address or several. Non-essential mail to several addresses becomes one mail per address (each with its own unsubscribe link). */
   to: string | string[];
-  /** Template variables (see each template's sample in DEFAULT_TEMPLATES). */
+  /** Template variables (see each template's `sample` in templates.ts, or `sampleData` in the API). */
   data: Record<string, unknown>;
   /** `essential` always goes; the others honour the recipient's preferences. */
   category: MailCategory;
@@ -86,10 +87,10 @@ export interface SendResult {
 
 export interface MailTemplate extends TemplateBody {
   key: string;
-  description: string | null;
-  /** True when a built-in default exists for this key (reset brings it back). */
-  builtIn: boolean;
-  /** True when staff changed it (stored in the database). */
+  description: string;
+  /** The category it is normally sent in. */
+  category: MailCategory;
+  /** True when staff changed it (stored in the database); reset brings the default back. */
   customized: boolean;
   updatedBy: string | null;
   updatedAt: string | null;
@@ -159,6 +160,8 @@ export class MailService {
   private transport: Transporter | undefined;
   private readonly parsed = new Map<string, { stamp: string; template: ParsedTemplate }>();
   private readonly messageDomain: string;
+  /** Every template that can be sent: the built-in ones plus those other modules register. */
+  private readonly templates = new Map<string, DefaultTemplate>(Object.entries(DEFAULT_TEMPLATES));
 
   constructor(
     private readonly db: Db,
@@ -174,6 +177,17 @@ export class MailService {
   /** Whether this process can deliver mail (SMTP_URL is set). */
   get smtpConfigured(): boolean {
     return this.options.smtpUrl !== undefined;
+  }
+
+  /**
+   * Adds a template another module sends (e.g. an order confirmation), with its default content and
+   * sample data. Staff can then edit, preview and reset it like the built-in ones. Call at wiring time.
+   */
+  registerTemplate(key: string, template: DefaultTemplate): void {
+    if (!new RegExp(TEMPLATE_KEY_PATTERN).test(key)) throw new Error(`Mail template key ${key} must look like "area.event"`);
+    if (this.templates.has(key)) throw new Error(`Mail template ${key} is registered twice`);
+    parseTemplate(template); // a broken default is a programming error: fail at start-up
+    this.templates.set(key, template);
   }
 
   /** Defines the `mail.send` job type on a worker. */
@@ -304,17 +318,14 @@ export class MailService {
 
   /** The stored template (parsed once per version), with the built-in default as fallback. */
   private async loadParsed(executor: Executor, key: string): Promise<{ parsed: ParsedTemplate; fallback: ParsedTemplate | undefined }> {
-    const builtIn = DEFAULT_TEMPLATES[key];
-    const fallback = builtIn ? this.cachedParse(`default:${key}`, 'default', builtIn) : undefined;
+    const builtIn = this.templates.get(key);
+    if (!builtIn) throw new Error(`No mail template ${key}: register it with MailService.registerTemplate`);
+    const fallback = this.cachedParse(`default:${key}`, 'default', builtIn);
     const row = await findTemplateRow(executor, key);
-    if (!row) {
-      if (!fallback) throw new AppError('NOT_FOUND', `No mail template ${key}`);
-      return { parsed: fallback, fallback: undefined };
-    }
+    if (!row) return { parsed: fallback, fallback: undefined };
     try {
       return { parsed: this.cachedParse(`db:${key}`, toIso(row.updated_at), row), fallback };
-    } catch (error) {
-      if (!fallback) throw error;
+    } catch {
       return { parsed: fallback, fallback: undefined };
     }
   }
@@ -534,38 +545,37 @@ export class MailService {
   async listTemplates(): Promise<MailTemplate[]> {
     const rows = await this.db.selectFrom('mail_templates').selectAll().execute();
     const byKey = new Map(rows.map((r) => [r.key, r]));
-    const keys = [...new Set([...Object.keys(DEFAULT_TEMPLATES), ...byKey.keys()])].sort();
-    return keys.map((key) => this.toTemplate(key, byKey.get(key)));
+    return [...this.templates.keys()].sort().map((key) => this.toTemplate(key, byKey.get(key)));
   }
 
   async getTemplate(key: string): Promise<MailTemplate> {
-    const row = await findTemplateRow(this.db, key);
-    if (!row && !DEFAULT_TEMPLATES[key]) throw notFound('Mail template', key);
-    return this.toTemplate(key, row);
+    if (!this.templates.has(key)) throw notFound('Mail template', key);
+    return this.toTemplate(key, await findTemplateRow(this.db, key));
   }
 
   private toTemplate(key: string, row: Awaited<ReturnType<typeof findTemplateRow>>): MailTemplate {
-    const builtIn = DEFAULT_TEMPLATES[key];
-    const body = row ?? builtIn!;
+    const builtIn = this.templates.get(key)!;
+    const body = row ?? builtIn;
     return {
       key,
       subject: body.subject,
       text: body.text,
       html: body.html,
-      description: builtIn?.description ?? null,
-      builtIn: builtIn !== undefined,
+      description: builtIn.description,
+      category: builtIn.category,
       customized: row !== undefined,
       updatedBy: row?.updated_by ?? null,
       updatedAt: row ? toIso(row.updated_at) : null,
-      sampleData: builtIn?.sample ?? {},
+      sampleData: builtIn.sample,
     };
   }
 
   /**
-   * Stores a staff edit (or a new template under a new key). The template must parse and render with the
-   * sample data; otherwise 400 TEMPLATE_INVALID with the part, line and column.
+   * Stores a staff edit. The template must parse and render with the sample data; otherwise 400
+   * TEMPLATE_INVALID with the part, line and column. Mail already recorded keeps its rendered content.
    */
   async updateTemplate(ctx: RequestContext, key: string, body: TemplateBody): Promise<MailTemplate> {
+    if (!this.templates.has(key)) throw notFound('Mail template', key);
     const parsed = parseTemplate(body);
     await renderTemplate(parsed, this.previewVariables(key, undefined));
     const before = await findTemplateRow(this.db, key);
@@ -588,42 +598,39 @@ export class MailService {
     return this.getTemplate(key);
   }
 
-  /** Back to the built-in default (deletes a custom template that has none). */
-  async resetTemplate(ctx: RequestContext, key: string): Promise<MailTemplate | null> {
+  /** Back to the default content (a no-op when it was not changed). */
+  async resetTemplate(ctx: RequestContext, key: string): Promise<MailTemplate> {
+    if (!this.templates.has(key)) throw notFound('Mail template', key);
     const before = await findTemplateRow(this.db, key);
-    if (!before && !DEFAULT_TEMPLATES[key]) throw notFound('Mail template', key);
     if (before) {
       await this.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('mail_templates').where('key', '=', key).execute();
         await this.events.record(trx, ctx, { action: 'mail_template.reset', targetType: 'mail_template', targetId: key, before: { subject: before.subject } });
       });
     }
-    return DEFAULT_TEMPLATES[key] ? this.getTemplate(key) : null;
+    return this.getTemplate(key);
   }
 
   /** Renders the stored template, or the given (unsaved) one, with the sample data or the given data. Nothing is sent. */
   async previewTemplate(key: string, input: { subject?: string; text?: string; html?: string; data?: Record<string, unknown>; to?: string }): Promise<TemplateBody> {
-    const current = await this.getTemplate(key).catch((error) => {
-      if (input.subject !== undefined && input.text !== undefined && input.html !== undefined) return undefined;
-      throw error;
-    });
+    const current = await this.getTemplate(key);
     const body: TemplateBody = {
-      subject: input.subject ?? current!.subject,
-      text: input.text ?? current!.text,
-      html: input.html ?? current!.html,
+      subject: input.subject ?? current.subject,
+      text: input.text ?? current.text,
+      html: input.html ?? current.html,
     };
     return renderTemplate(parseTemplate(body), this.previewVariables(key, input.data, input.to));
   }
 
   private previewVariables(key: string, data: Record<string, unknown> | undefined, to = 'recipient@example.com'): Record<string, unknown> {
-    const builtIn = DEFAULT_TEMPLATES[key];
+    const builtIn = this.templates.get(key);
     const category = builtIn?.category ?? 'essential';
     return {
       publicUrl: this.options.publicUrl,
       signInUrl: `${this.options.publicUrl}/sign-in`,
       ...(data ?? builtIn?.sample ?? {}),
       recipient: to,
-      unsubscribeUrl: category === 'essential' ? '' : `${this.options.publicUrl}/v1/mail/unsubscribe?email=${encodeURIComponent(to)}&category=${category}&token=preview`,
+      unsubscribeUrl: category === 'essential' ? '' : this.unsubscribeUrl(to, category as OptionalCategory),
       category,
     };
   }
@@ -631,30 +638,40 @@ export class MailService {
   // ---------------------------------------------------------------------------------------------------
   // Preferences and unsubscribe
 
-  /**
-   * Whose preferences an actor may see or change: users their own address by default; staff any address
-   * (reading needs mail:read, changing mail:write); customer users only their own.
-   */
-  private resolveAddress(ctx: RequestContext, email: string | undefined, write: boolean): string {
-    const own = ctx.actor.type === 'user' ? ctx.actor.label.toLowerCase() : undefined;
-    const wanted = email?.trim().toLowerCase() ?? own;
-    if (!wanted) throw new AppError('VALIDATION_FAILED', 'Name the address: this credential has no e-mail of its own', { fields: { email: 'is required' } });
-    if (wanted === own) return wanted;
-    if (!isStaff(ctx.actor) || !can(ctx.actor, write ? 'mail:write' : 'mail:read')) {
-      throw new AppError('FORBIDDEN', 'You can only see and change your own mail preferences');
+  /** The signed-in user's own address; API tokens have none (403). */
+  private ownAddress(ctx: RequestContext): string {
+    // For user sessions the actor's label is the user's e-mail (see AuthService.fromSession).
+    if (ctx.actor.type !== 'user' || !ctx.actor.label.includes('@')) {
+      throw new AppError('FORBIDDEN', 'Mail preferences belong to a signed-in user; staff tokens use /v1/mail-preferences/{email}');
     }
-    return wanted;
+    return ctx.actor.label.toLowerCase();
   }
 
-  async getPreferences(ctx: RequestContext, email?: string): Promise<MailPreferences> {
-    const address = this.resolveAddress(ctx, email, false);
+  /** The signed-in user's preferences. */
+  async getOwnPreferences(ctx: RequestContext): Promise<MailPreferences> {
+    return this.getPreferences(this.ownAddress(ctx));
+  }
+
+  async updateOwnPreferences(ctx: RequestContext, patch: Partial<Record<OptionalCategory, boolean>>): Promise<MailPreferences> {
+    return this.setPreferences(ctx, this.ownAddress(ctx), patch);
+  }
+
+  /** Any address's preferences (staff): users, customers' contact addresses, staff alert lists. */
+  async getPreferences(email: string): Promise<MailPreferences> {
+    const address = this.address(email);
     const [row] = await findPreferenceRows(this.db, [address]);
     return toPreferences(address, row);
   }
 
-  async updatePreferences(ctx: RequestContext, email: string | undefined, patch: Partial<Record<OptionalCategory, boolean>>): Promise<MailPreferences> {
-    const address = this.resolveAddress(ctx, email, true);
-    return this.setPreferences(ctx, address, patch);
+  async updatePreferences(ctx: RequestContext, email: string, patch: Partial<Record<OptionalCategory, boolean>>): Promise<MailPreferences> {
+    return this.setPreferences(ctx, this.address(email), patch);
+  }
+
+  /** A path segment that is not an address names no preferences: 404. */
+  private address(email: string): string {
+    const address = email.trim().toLowerCase();
+    if (!ADDRESS.test(address) || address.length > 254) throw notFound('Mail preferences of', email);
+    return address;
   }
 
   private async setPreferences(ctx: RequestContext, address: string, patch: Partial<Record<OptionalCategory, boolean>>): Promise<MailPreferences> {
@@ -682,27 +699,34 @@ export class MailService {
     return { ...next, updatedAt: now };
   }
 
-  private unsubscribeToken(email: string, category: OptionalCategory): string {
+  private unsubscribeSignature(email: string, category: OptionalCategory): string {
     return this.keyring.digest('mail-unsubscribe', `${email}\n${category}`).slice(0, 40);
   }
 
-  /** The signed one-click link in non-essential mail (no expiry: an unsubscribe link must keep working). */
+  /**
+   * The signed one-click link in non-essential mail: `<address>\n<category>` (base64url) and its HMAC.
+   * No expiry: an unsubscribe link must keep working.
+   */
   unsubscribeUrl(email: string, category: OptionalCategory): string {
-    const query = new URLSearchParams({ email, category, token: this.unsubscribeToken(email, category) });
-    return `${this.options.publicUrl}/v1/mail/unsubscribe?${query.toString()}`;
+    const address = email.trim().toLowerCase();
+    const token = `${Buffer.from(`${address}\n${category}`).toString('base64url')}.${this.unsubscribeSignature(address, category)}`;
+    return `${this.options.publicUrl}/v1/mail/unsubscribe/${token}`;
   }
 
-  /** Follows an unsubscribe link: checks the HMAC, then turns the category off for that address. */
-  async unsubscribe(ctx: RequestContext, input: { email: string; category: OptionalCategory; token: string }): Promise<MailPreferences> {
-    const address = input.email.trim().toLowerCase();
-    const expected = Buffer.from(this.unsubscribeToken(address, input.category));
-    const given = Buffer.from(input.token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AppError('TOKEN_INVALID', 'This unsubscribe link is not valid');
-    }
+  /** Follows an unsubscribe link: checks the HMAC, then turns the category off for that address. 404 for a forged link. */
+  async unsubscribe(ctx: RequestContext, token: string): Promise<MailPreferences & { category: OptionalCategory }> {
+    const invalid = () => new AppError('NOT_FOUND', 'This unsubscribe link is not valid');
+    const [payload, signature] = token.split('.');
+    if (!payload || !signature || token.split('.').length !== 2) throw invalid();
+    const [address, category] = Buffer.from(payload, 'base64url').toString('utf8').split('\n');
+    if (!address || !(OPTIONAL_CATEGORIES as readonly string[]).includes(category ?? '')) throw invalid();
+    const optional = category as OptionalCategory;
+    const expected = Buffer.from(this.unsubscribeSignature(address, optional));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
     const [current] = await findPreferenceRows(this.db, [address]);
-    if (current && !current[input.category]) return toPreferences(address, current);
-    return this.setPreferences(ctx, address, { [input.category]: false });
+    if (current && !current[optional]) return { ...toPreferences(address, current), category: optional };
+    return { ...(await this.setPreferences(ctx, address, { [optional]: false })), category: optional };
   }
 }
 

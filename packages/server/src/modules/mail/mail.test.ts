@@ -247,27 +247,30 @@ forEachDialect('mail', (dialect) => {
       await drain();
       const [mail] = mailTo(to);
       const link = unsubscribeLink(mail!)!;
-      assert.match(link, /^http:\/\/localhost:8080\/v1\/mail\/unsubscribe\?/);
       assert.equal(rawHeader(mail!, 'list-unsubscribe-post'), 'List-Unsubscribe=One-Click');
       assert.ok((mail!.text ?? '').includes(link), 'the text body carries the same link');
       assert.ok(String(mail!.html).includes(link.replace(/&/g, '&amp;')), 'the HTML body carries the link');
+      assert.match(link, /^http:\/\/localhost:8080\/v1\/mail\/unsubscribe\/[A-Za-z0-9_-]+\.[0-9a-f]{40}$/);
       const path = link.replace('http://localhost:8080', '');
       const anon = client(t.app, undefined);
-      const forged = await anon.get(path.replace(/token=[^&]+/, 'token=' + 'f'.repeat(40)));
-      assert.equal(forged.status, 400);
-      assert.equal(forged.body.error.code, 'TOKEN_INVALID');
-      const otherCategory = await anon.get(path.replace('category=reminders', 'category=announcements'));
-      assert.equal(otherCategory.status, 400, 'the token is bound to its category');
+      const forged = await anon.get(path.replace(/\.[0-9a-f]+$/, '.' + 'f'.repeat(40)));
+      assert.equal(forged.status, 404);
+      assert.equal(forged.body.error.code, 'NOT_FOUND');
+      const [payload, signature] = path.split('/').pop()!.split('.');
+      const otherCategory = Buffer.from(Buffer.from(payload!, 'base64url').toString().replace('reminders', 'announcements')).toString('base64url');
+      assert.equal((await anon.get(`/v1/mail/unsubscribe/${otherCategory}.${signature}`)).status, 404, 'the signature covers the category');
+      const otherAddress = Buffer.from(`someone-else@example.com\nreminders`).toString('base64url');
+      assert.equal((await anon.get(`/v1/mail/unsubscribe/${otherAddress}.${signature}`)).status, 404, 'and the address');
       const page = await anon.get(path);
       assert.equal(page.status, 200, page.raw);
       assert.match(String(page.headers['content-type']), /text\/html/);
       assert.match(page.raw, /no longer receives reminders/);
-      const prefs = await api.get(`/v1/mail-preferences?email=${encodeURIComponent(to)}`);
+      const prefs = await api.get(`/v1/mail-preferences/${encodeURIComponent(to)}`);
       assert.equal(prefs.body.reminders, false);
       assert.equal(prefs.body.announcements, true);
       const next = await send(reminderMail(to));
       assert.equal(next.suppressed, true);
-      assert.equal((await api.get(`/v1/outbox/${id}`)).body.headers['List-Unsubscribe'].includes('token=[redacted]'), true);
+      assert.equal((await api.get(`/v1/outbox/${id}`)).body.headers['List-Unsubscribe'], `<${link}>`);
 
       // RFC 8058 one-click POST, as mail clients send it.
       const other = address('oneclick');
@@ -276,13 +279,13 @@ forEachDialect('mail', (dialect) => {
       const oneClick = unsubscribeLink(mailTo(other)[0]!)!.replace('http://localhost:8080', '');
       const res = await t.app.inject({ method: 'POST', url: oneClick, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(res.statusCode, 204, res.body);
-      assert.equal((await api.get(`/v1/mail-preferences?email=${encodeURIComponent(other)}`)).body.announcements, false);
+      assert.equal((await api.get(`/v1/mail-preferences/${encodeURIComponent(other)}`)).body.announcements, false);
     });
 
     test('non-essential mail to several addresses: one mail per address, each with its own link and preference', async () => {
       const a = address('multi-a');
       const b = address('multi-b');
-      await api.patch(`/v1/mail-preferences?email=${encodeURIComponent(b)}`, { alerts: false });
+      await api.patch(`/v1/mail-preferences/${encodeURIComponent(b)}`, { alerts: false });
       const result = await send({ template: 'staff.alert', to: [a, b], data: { title: 'Seat limit reached', message: 'Acme uses 5 of 5 seats', details: { license: 'lic_1' } }, category: 'alerts', dedupeKey: unique('alert') });
       assert.equal(result.mails.length, 2);
       assert.deepEqual(result.mails.map((m) => m.status), ['queued', 'suppressed']);
@@ -292,7 +295,8 @@ forEachDialect('mail', (dialect) => {
       assert.equal(mailTo(b).length, 0);
       assert.equal(mailTo(a)[0]!.subject, '[Keyhaven] Seat limit reached');
       assert.match(mailTo(a)[0]!.text ?? '', /license: lic_1/);
-      assert.ok(unsubscribeLink(mailTo(a)[0]!)!.includes(`email=${encodeURIComponent(a)}`), 'the link names its own address');
+      const linkPayload = unsubscribeLink(mailTo(a)[0]!)!.split('/').pop()!.split('.')[0]!;
+      assert.equal(Buffer.from(linkPayload, 'base64url').toString(), `${a}\nalerts`, 'the link names its own address');
       // Essential mail to several addresses is one message to all of them.
       const c = address('multi-c');
       const both = await send(licenseMail(a, { to: [a, c] }));
@@ -302,26 +306,24 @@ forEachDialect('mail', (dialect) => {
       assert.deepEqual(arrived.envelopeTo.sort(), [a, c].sort());
     });
 
-    test('customers change their own preferences only; staff with mail:write change anyone\'s', async () => {
+    test('users change their own preferences; staff with mail:write change any address; tokens have no own preferences', async () => {
       const customer = await factories.customer(api);
       const member = await factories.signedInUser(api, t.app, 'customer-admin', customer.id);
       const other = await factories.signedInUser(api, t.app, 'customer-member', customer.id);
       const me = client(t.app, member.token);
-      const peek = await me.get(`/v1/mail-preferences?email=${encodeURIComponent(other.email)}`);
-      assert.equal(peek.status, 403);
-      const change = await me.patch(`/v1/mail-preferences?email=${encodeURIComponent(customer.email)}`, { reminders: false });
-      assert.equal(change.status, 403);
-      assert.equal((await me.get(`/v1/mail-preferences?email=${encodeURIComponent(member.email)}`)).status, 200, 'naming oneself is fine');
+      assert.equal((await me.get(`/v1/mail-preferences/${encodeURIComponent(other.email)}`)).status, 403, "a customer cannot read another user's");
+      assert.equal((await me.patch(`/v1/mail-preferences/${encodeURIComponent(customer.email)}`, { reminders: false })).status, 403);
+      assert.equal((await me.patch('/v1/mail-preferences', { announcements: false })).body.email, member.email);
+      assert.equal((await client(t.app, other.token).get('/v1/mail-preferences')).body.announcements, true, "one user's change is not another's");
       const support = await factories.signedInUser(api, t.app, 'support');
       const supportClient = client(t.app, support.token);
-      assert.equal((await supportClient.get(`/v1/mail-preferences?email=${encodeURIComponent(other.email)}`)).status, 200, 'support reads');
-      assert.equal((await supportClient.patch(`/v1/mail-preferences?email=${encodeURIComponent(other.email)}`, { reminders: false })).status, 403, 'support does not write');
-      const admin = await api.patch(`/v1/mail-preferences?email=${encodeURIComponent(customer.email)}`, { announcements: false });
-      assert.equal(admin.status, 200);
+      assert.equal((await supportClient.get(`/v1/mail-preferences/${encodeURIComponent(member.email)}`)).body.announcements, false, 'support reads');
+      assert.equal((await supportClient.patch(`/v1/mail-preferences/${encodeURIComponent(other.email)}`, { reminders: false })).status, 403, 'support does not write');
+      const admin = await api.patch(`/v1/mail-preferences/${encodeURIComponent(customer.email.toUpperCase())}`, { announcements: false });
+      assert.equal(admin.status, 200, admin.raw);
       assert.equal(admin.body.email, customer.email);
-      // The admin token has no address of its own.
-      const own = await api.get('/v1/mail-preferences');
-      assert.equal(own.status, 400);
+      assert.equal((await api.get('/v1/mail-preferences')).status, 403, 'the admin token has no address of its own');
+      assert.equal((await api.patch('/v1/mail-preferences', {})).status, 400, 'an empty change is refused');
     });
   });
 
@@ -363,7 +365,7 @@ forEachDialect('mail', (dialect) => {
       assert.match(issued.body.text, /F2A65-VPQAS-871CH-C03B0-FGKD1-1QX3C/);
       assert.match(issued.body.text, /set-password\?token=sample/);
       assert.equal((await api.get('/v1/mail-templates/nothing.here')).status, 404);
-      assert.equal((await api.get('/v1/mail-templates/NOT_A_KEY')).status, 400);
+      assert.equal((await api.get('/v1/mail-templates/not a key')).status, 400);
     });
 
     test('preview with given data and unsaved parts; invalid Liquid is 400 TEMPLATE_INVALID with the line', async () => {
@@ -419,17 +421,27 @@ forEachDialect('mail', (dialect) => {
       const actions = events.body.data.filter((e: any) => e.target.id === 'license.cancelled').map((e: any) => e.action);
       assert.deepEqual(actions.sort(), ['mail_template.reset', 'mail_template.updated']);
 
-      // A template of the vendor's own, sent by key; reset deletes it.
-      const own = await api.call('PUT', '/v1/mail-templates/invoice.paid', { subject: 'Invoice {{ number }}', text: 'Paid: {{ number }}', html: '<p>{{ number }}</p>' });
+      // Other modules add templates of their own; unknown keys are 404 and cannot be sent.
+      t.services.mail.registerTemplate('test.invoice_paid', {
+        description: 'Test: an invoice was paid',
+        category: 'essential',
+        sample: { number: 'INV-1' },
+        subject: 'Invoice {{ number }} paid',
+        text: 'Paid: {{ number }}',
+        html: '<p>Paid: {{ number }}</p>',
+      });
+      assert.throws(() => t.services.mail.registerTemplate('test.invoice_paid', { description: '', category: 'essential', sample: {}, subject: 'x', text: 'x', html: 'x' }), /twice/);
+      assert.throws(() => t.services.mail.registerTemplate('test.broken', { description: '', category: 'essential', sample: {}, subject: '{% if %}', text: 'x', html: 'x' }), /invalid/);
+      const own = await api.get('/v1/mail-templates/test.invoice_paid');
       assert.equal(own.status, 200, own.raw);
-      assert.equal(own.body.builtIn, false);
+      assert.equal(own.body.sampleData.number, 'INV-1');
       const ownMail = address('invoice');
-      await send({ template: 'invoice.paid', to: ownMail, data: { number: 'INV-7' }, category: 'essential' });
+      await send({ template: 'test.invoice_paid', to: ownMail, data: { number: 'INV-7' }, category: 'essential' });
       await drain();
-      assert.equal(mailTo(ownMail)[0]!.subject, 'Invoice INV-7');
-      assert.equal((await api.post('/v1/mail-templates/invoice.paid/actions/reset')).status, 204);
-      assert.equal((await api.get('/v1/mail-templates/invoice.paid')).status, 404);
-      await assert.rejects(send({ template: 'invoice.paid', to: ownMail, data: {}, category: 'essential' }), /No mail template/);
+      assert.equal(mailTo(ownMail)[0]!.subject, 'Invoice INV-7 paid');
+      assert.equal((await api.call('PUT', '/v1/mail-templates/nothing.here', { subject: 'x', text: 'x', html: 'x' })).status, 404);
+      assert.equal((await api.post('/v1/mail-templates/nothing.here/actions/reset')).status, 404);
+      await assert.rejects(send({ template: 'nothing.here', to: ownMail, data: {}, category: 'essential' }), /No mail template nothing\.here/);
     });
   });
 

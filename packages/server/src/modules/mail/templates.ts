@@ -370,5 +370,5 @@ export async function renderTemplate(parsed: ParsedTemplate, variables: Record<s
   return { subject, text: await render('text', textEngine), html: await render('html', htmlEngine) };
 }
 
-/** Template keys: lowercase dotted words, e.g. `license.issued` or a vendor's own `invoice.paid`. */
+/** Template keys: lowercase dotted words, e.g. `license.issued`, `order.confirmed`. */
 export const TEMPLATE_KEY_PATTERN = '^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)+$';

@@ -22,7 +22,7 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
     },
     async (request, reply) => {
       await passwordLinks.requestReset(request.body.email, { ip: request.ip, requestId: request.id });
-      return reply.status(202).send(null);
+      return reply.status(202).send(undefined as unknown as null);
     },
   );
 
