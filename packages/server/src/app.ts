@@ -21,6 +21,8 @@ import { passwordRoutes } from './modules/passwords/passwords.routes.js';
 import type { WorkerOptions } from './modules/jobs/worker.js';
 import { clientRoutes } from './modules/licenses/client.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
+import { subscriptionRoutes } from './modules/licenses/subscriptions.routes.js';
+import { noticeRoutes } from './modules/licenses/notices.routes.js';
 import { machineRoutes } from './modules/machines/machines.routes.js';
 import { offlineRoutes } from './modules/offline/offline.routes.js';
 import { orderRoutes, stripeRoutes } from './modules/orders/orders.routes.js';
@@ -121,6 +123,8 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   userRoutes(app, services);
   authRoutes(app, services, { signInRateLimit: config.signInRateLimit });
   licenseRoutes(app, services);
+  subscriptionRoutes(app, services);
+  noticeRoutes(app, services, { rateLimit: config.clientRateLimit });
   clientRoutes(app, services, { rateLimit: config.clientRateLimit, countryHeader: config.countryHeader });
   machineRoutes(app, services, { rateLimit: config.clientRateLimit });
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
@@ -128,10 +132,10 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   eventRoutes(app, services);
   jobRoutes(app, services);
   webhookRoutes(app, services);
-  orderRoutes(app, services);
-  stripeRoutes(app, services);
   mailRoutes(app, services);
   passwordRoutes(app, services, { rateLimit: config.passwordResetRateLimit });
+  orderRoutes(app, services);
+  stripeRoutes(app, services);
 
   app.addHook('onClose', async () => {
     await services.worker.stop();

@@ -65,6 +65,19 @@ export interface Config {
   readonly webhookAllowPrivate: boolean;
   /** Time limit of one webhook request, connect to last byte (`KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS`, default 10). */
   readonly webhookTimeoutMs: number;
+  /**
+   * Days before expiry at which customers are reminded (`KEYHAVEN_REMINDER_DAYS`, default `30,15,5,3,1`):
+   * one mail per license, term and offset.
+   */
+  readonly reminderDays: readonly number[];
+  /** Whether auto-renewing subscriptions get expiry reminders too (`KEYHAVEN_REMIND_AUTO_RENEWING`, default false). */
+  readonly remindAutoRenewing: boolean;
+  /** Staff alert recipients (`KEYHAVEN_ALERT_EMAILS`, comma-separated); empty: no alert mail. */
+  readonly alertEmails: readonly string[];
+  /** Staff are alerted about trials and licenses this many days before they expire (`KEYHAVEN_ALERT_EXPIRY_DAYS`, default 7). */
+  readonly alertExpiryDays: number;
+  /** Public trial sign-ups per hour per client IP (`KEYHAVEN_TRIAL_RATE_LIMIT`, default 5). */
+  readonly trialRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +168,23 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`MAIL_FROM must be an address, optionally with a name: "Acme Licensing <licenses@acme.test>" (got "${mailFrom}")`);
   }
 
+  const dayList = (name: string, fallback: number[]): number[] => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const days = raw.split(',').map((part) => Number(part.trim()));
+    if (days.some((n) => !Number.isInteger(n) || n < 1 || n > 3650)) {
+      problems.push(`${name} must be a comma-separated list of whole days from 1 to 3650 (got "${raw}")`);
+      return fallback;
+    }
+    return [...new Set(days)].sort((a, b) => b - a);
+  };
+  const alertEmails = (env.KEYHAVEN_ALERT_EMAILS ?? '')
+    .split(',')
+    .map((a) => a.trim().toLowerCase())
+    .filter(Boolean);
+  const badAlert = alertEmails.find((a) => !/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/.test(a));
+  if (badAlert) problems.push(`KEYHAVEN_ALERT_EMAILS must be comma-separated e-mail addresses (got "${badAlert}")`);
+
   const stripeWebhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined;
   if (stripeWebhookSecret !== undefined && (stripeWebhookSecret.length < 16 || /\s/.test(stripeWebhookSecret))) {
     problems.push('STRIPE_WEBHOOK_SECRET must be the endpoint\'s signing secret from the Stripe dashboard (whsec_…, no spaces)');
@@ -181,6 +211,11 @@ export function loadConfig(env: Env = process.env): Config {
     stripeWebhookSecret,
     webhookAllowPrivate: bool('KEYHAVEN_WEBHOOK_ALLOW_PRIVATE', true),
     webhookTimeoutMs: int('KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
+    reminderDays: Object.freeze(dayList('KEYHAVEN_REMINDER_DAYS', [30, 15, 5, 3, 1])),
+    remindAutoRenewing: bool('KEYHAVEN_REMIND_AUTO_RENEWING', false),
+    alertEmails: Object.freeze([...new Set(alertEmails)]),
+    alertExpiryDays: int('KEYHAVEN_ALERT_EXPIRY_DAYS', 7, 1, 365),
+    trialRateLimit: int('KEYHAVEN_TRIAL_RATE_LIMIT', 5, 1, 100_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

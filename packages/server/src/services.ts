@@ -20,6 +20,10 @@ import { registerHousekeeping } from './modules/jobs/housekeeping.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
 import { registerWebhookJobs, WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { MailService } from './modules/mail/mail.service.js';
+import { SubscriptionsService } from './modules/licenses/subscriptions.service.js';
+import { RemindersService } from './modules/licenses/reminders.service.js';
+import { AlertsService, EXPIRING_ALERT_CRON } from './modules/licenses/alerts.service.js';
+import { NoticesService } from './modules/licenses/notices.service.js';
 import { PasswordLinksService } from './modules/passwords/passwords.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
@@ -48,7 +52,7 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
     adminToken: deps.config.adminToken,
     sessionTtlHours: deps.config.sessionTtlHours,
   });
-  const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers);
+  const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers, deps.database.dialect);
   const validationLog = new ValidationLog(db, { onError: onLogError });
   const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
   const usage = new UsageService(db, clock, events, licenses, machines);
@@ -73,7 +77,21 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   });
   mail.register(worker);
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, { publicUrl: deps.config.publicUrl });
+  // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
+  const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
+  subscriptions.register(worker);
+  // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
+  const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, {
+    reminderDays: deps.config.reminderDays,
+    remindAutoRenewing: deps.config.remindAutoRenewing,
+  });
+  reminders.register(worker);
+  const alerts = new AlertsService(db, clock, mail, { emails: deps.config.alertEmails, expiryDays: deps.config.alertExpiryDays, publicUrl: deps.config.publicUrl });
+  events.onRecord(alerts.onEvent);
+  worker.define({ type: 'alerts.expiring', run: async () => void (await alerts.sweepExpiring()) });
+  worker.schedule({ name: 'alerts.expiring', cron: EXPIRING_ALERT_CRON, jobType: 'alerts.expiring' });
+  const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
-  const stripe = new StripeService(db, clock, orders, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { jobs, worker, webhooks, mail, passwordLinks, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
+  return { jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -16,6 +16,13 @@ export interface ProductsTable {
   description: string | null;
   url: string | null;
   metadata: JsonText;
+  /** Allowed trial lengths in days (JSON array) and the one used when none is named. */
+  trial_durations: JsonText;
+  trial_preset: number;
+  /** The policy trials are issued from; null: the product's only trial policy. */
+  trial_policy_id: string | null;
+  /** Whether anyone may sign up for a trial (POST /v1/trials). */
+  public_trials: Bool;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -41,6 +48,21 @@ export interface PoliciesTable {
   /** {seats} or {factor}, or null. */
   overdraft: JsonText;
   max_users: number | null;
+  /** A calendar-correct term in months (instead of duration_days); null: the term is duration_days. */
+  term_months: number | null;
+  /** Subscription terms (see SubscriptionTerms); meaningful on subscription policies only. */
+  auto_renew: Bool;
+  /** keyhaven | billing */
+  renewed_by: string;
+  cancellation_notice_days: number;
+  /** purchase | activation | calendar-year | fiscal-year */
+  alignment: string;
+  fiscal_year_start_month: number | null;
+  /** shorten | prorate */
+  first_term: string;
+  /** Default price per term in minor units, and its currency. */
+  price: number | null;
+  currency: string | null;
   metadata: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -124,8 +146,72 @@ export interface LicensesTable {
   billing: JsonText;
   notes: string | null;
   metadata: JsonText;
+  /** Subscription terms and price (JSON), on licenses issued from subscription policies; else null. */
+  subscription: JsonText | null;
+  /** 1 when the subscription renews at term end (0: cancelled or off); null: not a subscription. */
+  auto_renew: Bool | null;
+  /** Who renews it: keyhaven (the renewal sweep) or billing (an external system calls renewSubscription). */
+  renewed_by: string | null;
+  cancelled_at: Timestamp | null;
+  /** Start of the current term; null while an activation-aligned term waits for the first activation. */
+  term_starts_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface RenewalsTable {
+  id: string;
+  license_id: string;
+  customer_id: string | null;
+  product_id: string;
+  from_expiry: Timestamp;
+  to_expiry: Timestamp;
+  /** Minor units. */
+  price: number | null;
+  currency: string | null;
+  /** auto | manual | billing */
+  source: string;
+  reference: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  at: Timestamp;
+}
+
+export interface TrialsTable {
+  id: string;
+  product_id: string;
+  license_id: string;
+  customer_id: string | null;
+  email: string | null;
+  fingerprint_digest: string | null;
+  /** signup | staff */
+  source: string;
+  days: number;
+  ip: string | null;
+  converted_at: Timestamp | null;
+  converted_policy_id: string | null;
+  created_at: Timestamp;
+}
+
+/** One row per reminder sent: license, term (its expiry) and days before it (0: the expired notice). */
+export interface RemindersSentTable {
+  license_id: string;
+  expires_at: Timestamp;
+  offset_days: number;
+  mail_id: string | null;
+  sent_at: Timestamp;
+}
+
+/** Internal alerts, once per license, kind and dedupe key (a UTC day, or an expiry). */
+export interface StaffAlertsTable {
+  id: string;
+  license_id: string;
+  customer_id: string | null;
+  kind: string;
+  dedupe_key: string;
+  detail: JsonText;
+  mail_id: string | null;
+  at: Timestamp;
 }
 
 export interface EventsTable {
@@ -406,6 +492,10 @@ export interface Database {
   license_users: LicenseUsersTable;
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
+  renewals: RenewalsTable;
+  trials: TrialsTable;
+  reminders_sent: RemindersSentTable;
+  staff_alerts: StaffAlertsTable;
   mail_templates: MailTemplatesTable;
   mail_outbox: MailOutboxTable;
   mail_preferences: MailPreferencesTable;

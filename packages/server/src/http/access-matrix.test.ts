@@ -111,6 +111,17 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   listOrders: 'orders:read',
   getOrder: 'orders:read',
   receiveStripeEvent: 'public',
+  cancelSubscription: 'subscriptions:cancel',
+  resumeSubscription: 'subscriptions:cancel',
+  renewSubscription: 'licenses:lifecycle',
+  listRenewals: 'licenses:read',
+  exportRenewals: 'licenses:read',
+  addLicenseFeatures: 'licenses:write',
+  removeLicenseFeatures: 'licenses:write',
+  addLicenseSeats: 'licenses:write',
+  changeLicensePolicy: 'licenses:write',
+  listNotices: 'public',
+  listLicenseReminders: 'licenses:read',
 };
 
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
@@ -221,7 +232,14 @@ forEachDialect('access matrix', (dialect) => {
   });
 
   /** A fresh license of organization A, for the operations that change one. */
-  const freshLicense = async () => factories.license(api, A.policy.id, { customerId: A.customer.id });
+  const freshLicense = async (overrides: Record<string, unknown> = {}) => factories.license(api, A.policy.id, { customerId: A.customer.id, ...overrides });
+
+  /** A subscription policy of A's product and a fresh subscription license of organization A. */
+  let subscriptionPolicy: any;
+  const freshSubscription = async () => {
+    subscriptionPolicy ??= await factories.policy(api, A.product.id, 'subscription', { price: 12000, currency: 'EUR' });
+    return factories.license(api, subscriptionPolicy.id, { customerId: A.customer.id });
+  };
 
   /** A job that failed for good (its type has no handler here, it never runs). */
   const failedJob = async () => {
@@ -427,6 +445,34 @@ forEachDialect('access matrix', (dialect) => {
     listOrders: async () => ({ method: 'GET', url: '/v1/orders' }),
     getOrder: async () => ({ method: 'GET', url: `/v1/orders/${(await orderOf(A)).id}` }),
     receiveStripeEvent: async () => stripeEvent(),
+    cancelSubscription: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshSubscription()).id : A.license.id}/actions/cancel-subscription`, body: {} }),
+    resumeSubscription: async (_c, allowed) => {
+      if (!allowed) return { method: 'POST', url: `/v1/licenses/${A.license.id}/actions/resume-subscription` };
+      const license = await freshSubscription();
+      assert.equal((await api.post(`/v1/licenses/${license.id}/actions/cancel-subscription`, {})).status, 200);
+      return { method: 'POST', url: `/v1/licenses/${license.id}/actions/resume-subscription` };
+    },
+    renewSubscription: async (_c, allowed) => ({
+      method: 'POST',
+      url: `/v1/licenses/${allowed ? (await freshSubscription()).id : A.license.id}/actions/renew-subscription`,
+      body: { price: 9900, currency: 'EUR' },
+    }),
+    listRenewals: async () => ({ method: 'GET', url: '/v1/renewals' }),
+    exportRenewals: async () => ({ method: 'GET', url: '/v1/renewals/export' }),
+    addLicenseFeatures: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/add-features`, body: { features: ['matrix-module'] } }),
+    removeLicenseFeatures: async (_c, allowed) => ({
+      method: 'POST',
+      url: `/v1/licenses/${allowed ? (await freshLicense({ features: ['matrix-module'] })).id : A.license.id}/actions/remove-features`,
+      body: { features: ['matrix-module'] },
+    }),
+    addLicenseSeats: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense({ maxMachines: 2 })).id : A.license.id}/actions/add-seats`, body: { seats: 5 } }),
+    changeLicensePolicy: async (_c, allowed) => ({
+      method: 'POST',
+      url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/change-policy`,
+      body: { policyId: A.policy.id, keepExpiry: true },
+    }),
+    listNotices: async () => ({ method: 'POST', url: '/v1/notices', body: { key: A.license.key } }),
+    listLicenseReminders: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/reminders` }),
   };
 
   async function call(caller: Caller, req: Req): Promise<Answer> {

@@ -25,10 +25,11 @@ export const PERMISSIONS = [
   'jobs:write',
   'webhooks:read',
   'webhooks:write',
-  'orders:read',
-  'orders:write',
   'mail:read',
   'mail:write',
+  'orders:read',
+  'orders:write',
+  'subscriptions:cancel',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -50,10 +51,11 @@ const ALL = new Set<Permission>(PERMISSIONS);
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
-  support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write']),
+  support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
   'read-only': new Set<Permission>(READS),
-  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read']),
+  // A customer admin may cancel and resume its own organization's subscriptions (within the notice period).
+  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
   'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 

@@ -88,6 +88,11 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     mailFrom: 'Keyhaven Test <licenses@keyhaven.test>',
     passwordResetRateLimit: 100_000,
     stripeWebhookSecret: TEST_STRIPE_WEBHOOK_SECRET,
+    reminderDays: [30, 15, 5, 3, 1],
+    remindAutoRenewing: false,
+    alertEmails: [],
+    alertExpiryDays: 7,
+    trialRateLimit: 100_000,
     ...overrides,
   };
 }

@@ -10,7 +10,9 @@ import * as m0007 from './0007_named_users.js';
 import * as m0008 from './0008_jobs.js';
 import * as m0009 from './0009_mail.js';
 import * as m0010 from './0010_webhooks.js';
+import * as m0011 from './0011_subscriptions.js';
 import * as m0012 from './0012_orders.js';
+import * as m0013 from './0013_reminders.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -35,7 +37,9 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0008_jobs': m0008,
   '0009_mail': m0009,
   '0010_webhooks': m0010,
+  '0011_subscriptions': m0011,
   '0012_orders': m0012,
+  '0013_reminders': m0013,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -5,6 +5,8 @@ import type { Database, LicensesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { LicenseStatus } from './license-status.js';
 import type { Meter } from '../usage/meters.js';
+import type { Subscription, SubscriptionTerms } from './subscription.js';
+import type { Renewer } from './subscription-terms.js';
 
 export const LICENSE_TYPES = ['commercial', 'trial', 'subscription', 'custom', 'educational', 'nfr', 'internal'] as const;
 export type LicenseType = (typeof LICENSE_TYPES)[number];
@@ -42,6 +44,8 @@ export interface LicenseRecord {
   billing: Billing;
   notes: string | null;
   metadata: Record<string, unknown>;
+  /** Licenses issued from subscription policies: terms and renewal state; else null. */
+  subscription: Subscription | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -74,8 +78,46 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     billing: parseJson(row.billing, { invoiceLinks: [], paymentStatus: null, purchaseMethod: null, reference: null }),
     notes: row.notes,
     metadata: parseJson(row.metadata, {}),
+    subscription: toSubscription(row),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
+  };
+}
+
+export function toSubscription(row: Pick<LicenseRow, 'subscription' | 'auto_renew' | 'renewed_by' | 'cancelled_at' | 'term_starts_at'>): Subscription | null {
+  const terms = parseJson<SubscriptionTerms | null>(row.subscription, null);
+  if (terms === null) return null;
+  return {
+    ...terms,
+    autoRenew: Boolean(row.auto_renew),
+    renewedBy: (row.renewed_by ?? 'keyhaven') as Renewer,
+    cancelledAt: toIso(row.cancelled_at),
+    termStartsAt: toIso(row.term_starts_at),
+  };
+}
+
+/** The subscription's columns: the terms as JSON, the state the sweeps filter on as columns of their own. */
+export function subscriptionColumns(subscription: Subscription | null) {
+  if (subscription === null) return { subscription: null, auto_renew: null, renewed_by: null, cancelled_at: null, term_starts_at: null };
+  // Field by field: a presented subscription carries derived facts that must not be stored.
+  const terms: SubscriptionTerms = {
+    termMonths: subscription.termMonths,
+    termDays: subscription.termDays,
+    alignment: subscription.alignment,
+    fiscalYearStartMonth: subscription.fiscalYearStartMonth,
+    firstTerm: subscription.firstTerm,
+    cancellationNoticeDays: subscription.cancellationNoticeDays,
+    price: subscription.price,
+    currency: subscription.currency,
+    firstTermPrice: subscription.firstTermPrice,
+    anchorAt: subscription.anchorAt,
+  };
+  return {
+    subscription: JSON.stringify(terms),
+    auto_renew: subscription.autoRenew ? 1 : 0,
+    renewed_by: subscription.renewedBy,
+    cancelled_at: subscription.cancelledAt,
+    term_starts_at: subscription.termStartsAt,
   };
 }
 
@@ -104,6 +146,7 @@ function toRow(r: LicenseRecord) {
     billing: JSON.stringify(r.billing),
     notes: r.notes,
     metadata: JSON.stringify(r.metadata),
+    ...subscriptionColumns(r.subscription),
     updated_at: r.updatedAt,
   };
 }

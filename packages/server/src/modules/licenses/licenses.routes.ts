@@ -1,9 +1,12 @@
-import Type from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import { commonErrors, IdParams, ListQuery, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { EventSchema } from '../events/events.schemas.js';
 import {
+  AddSeatsBody,
+  ChangePolicyBody,
+  FeaturesBody,
   CreatedLicenseSchema,
   CreateLicenseBody,
   ExtendLicenseBody,
@@ -14,7 +17,7 @@ import {
 } from './licenses.schemas.js';
 
 /** Staff (and customer read-only) license operations. */
-export function licenseRoutes(app: App, { licenses, events }: Services): void {
+export function licenseRoutes(app: App, { licenses, events, subscriptions }: Services): void {
   app.post(
     '/v1/licenses',
     {
@@ -105,8 +108,7 @@ export function licenseRoutes(app: App, { licenses, events }: Services): void {
   const actions = [
     ['suspend', 'suspendLicense', 'licenses:lifecycle', 'Suspend: validation answers SUSPENDED until reinstated.'],
     ['reinstate', 'reinstateLicense', 'licenses:lifecycle', 'Lift a suspension.'],
-    ['revoke', 'revokeLicense', 'licenses:revoke', 'Revoke immediately and for good.'],
-    ['renew', 'renewLicense', 'licenses:lifecycle', "Add one term of the policy's duration."],
+    ['revoke', 'revokeLicense', 'licenses:revoke', 'Revoke immediately and for good (a subscription stops renewing too).'],
   ] as const;
   for (const [action, operationId, permission, description] of actions) {
     app.post(
@@ -118,6 +120,51 @@ export function licenseRoutes(app: App, { licenses, events }: Services): void {
       async (request) => licenses[action](ctx(request), request.params.id),
     );
   }
+
+  app.post(
+    '/v1/licenses/:id/actions/renew',
+    {
+      schema: {
+        operationId: 'renewLicense',
+        tags: ['licenses'],
+        description: "Add one term of the policy's duration; a subscription renews one term and records the renewal (see renewSubscription).",
+        params: IdParams,
+        response: { 200: LicenseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:lifecycle' } },
+    },
+    async (request) => subscriptions.renewLicense(ctx(request), request.params.id),
+  );
+
+  // Upgrades: each one change with its own event in the license's history.
+  const upgrade = <B extends TSchema>(operationId: string, description: string, body: B) => ({
+    schema: { operationId, tags: ['licenses'], description, params: IdParams, body, response: { 200: LicenseSchema, ...commonErrors } },
+    config: { access: { permission: 'licenses:write' as const } },
+  });
+  app.post(
+    '/v1/licenses/:id/actions/add-features',
+    upgrade('addLicenseFeatures', 'Upgrade: add features (modules); those the license has already stay as they are.', FeaturesBody),
+    async (request) => licenses.addFeatures(ctx(request), request.params.id, request.body.features),
+  );
+  app.post(
+    '/v1/licenses/:id/actions/remove-features',
+    upgrade('removeLicenseFeatures', 'Remove features; 422 FEATURES_MISSING names any the license does not have.', FeaturesBody),
+    async (request) => licenses.removeFeatures(ctx(request), request.params.id, request.body.features),
+  );
+  app.post(
+    '/v1/licenses/:id/actions/add-seats',
+    upgrade('addLicenseSeats', 'A seat pack: maxMachines grows by `seats` (422 SEATS_UNLIMITED when the license has no limit).', AddSeatsBody),
+    async (request) => licenses.addSeats(ctx(request), request.params.id, request.body.seats),
+  );
+  app.post(
+    '/v1/licenses/:id/actions/change-policy',
+    upgrade(
+      'changeLicensePolicy',
+      "Move the license to another policy of its product (upgrade, downgrade): it takes the policy's terms and keeps its key, customer and history; keepExpiry false starts a new term now. 422 POLICY_PRODUCT_MISMATCH for another product's policy.",
+      ChangePolicyBody,
+    ),
+    async (request) => licenses.changePolicy(ctx(request), request.params.id, request.body),
+  );
 
   app.post(
     '/v1/licenses/:id/actions/extend',

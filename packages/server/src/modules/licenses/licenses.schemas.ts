@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { Id, Metadata, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
-import { Countries, Features } from '../policies/policies.schemas.js';
+import { AlignmentSchema, Countries, Currency, Features, FirstTermSchema, NoticeDays, Price, RenewerSchema, TermMonths } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
 import { VALIDATION_CODES } from './validation.js';
@@ -40,6 +40,52 @@ export const ClientLicenseSchema = Type.Object({
   heartbeatSeconds: Nullable(Type.Integer()),
 });
 
+/** A subscription's terms and state, with the derived renewal date and cancellation deadline. */
+export const SubscriptionSchema = Type.Object({
+  termMonths: Nullable(Type.Integer()),
+  termDays: Nullable(Type.Integer()),
+  alignment: AlignmentSchema,
+  fiscalYearStartMonth: Nullable(Type.Integer()),
+  firstTerm: FirstTermSchema,
+  cancellationNoticeDays: Type.Integer(),
+  price: Nullable(Type.Integer({ description: 'Price of a full term in minor units (cents)' })),
+  currency: Nullable(Type.String()),
+  firstTermPrice: Nullable(Type.Integer({ description: 'What the first term cost (prorated when shortened to align, with firstTerm: prorate)' })),
+  anchorAt: NullableTimestamp,
+  autoRenew: Type.Boolean(),
+  renewedBy: RenewerSchema,
+  cancelledAt: NullableTimestamp,
+  termStartsAt: Nullable(Type.String({ format: 'date-time', description: 'null: the term starts at the first activation (activation alignment)' })),
+  renewsAt: Nullable(Type.String({ format: 'date-time', description: 'When it renews next; null when it will not' })),
+  cancellationDeadline: Nullable(Type.String({ format: 'date-time', description: 'Cancellations of the current term are accepted until then (null: until term end)' })),
+});
+
+const SubscriptionOverridesSchema = Type.Object(
+  {
+    termMonths: Type.Optional(TermMonths),
+    termDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+    alignment: Type.Optional(AlignmentSchema),
+    fiscalYearStartMonth: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 12 }))),
+    firstTerm: Type.Optional(FirstTermSchema),
+    cancellationNoticeDays: Type.Optional(NoticeDays),
+    autoRenew: Type.Optional(Type.Boolean()),
+    renewedBy: Type.Optional(RenewerSchema),
+    price: Type.Optional(Nullable(Price)),
+    currency: Type.Optional(Nullable(Currency)),
+  },
+  { additionalProperties: false, description: "Subscription policies only: this license's own terms and price instead of the policy's" },
+);
+
+const SubscriptionUpdateSchema = Type.Object(
+  {
+    price: Type.Optional(Nullable(Price)),
+    currency: Type.Optional(Nullable(Currency)),
+    cancellationNoticeDays: Type.Optional(NoticeDays),
+    renewedBy: Type.Optional(RenewerSchema),
+  },
+  { additionalProperties: false, minProperties: 1, description: 'Price and renewal terms for the following terms (term and alignment: change the policy)' },
+);
+
 /** The full license as staff see it. */
 export const LicenseSchema = Type.Object({
   ...ClientLicenseSchema.properties,
@@ -54,6 +100,7 @@ export const LicenseSchema = Type.Object({
   billing: BillingSchema,
   notes: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
+  subscription: Nullable(SubscriptionSchema),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -78,8 +125,18 @@ const editable = {
   graceDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
 };
 
-export const CreateLicenseBody = Type.Object({ policyId: Id, ...editable }, { additionalProperties: false });
-export const UpdateLicenseBody = Type.Object(editable, { additionalProperties: false, minProperties: 1 });
+export const CreateLicenseBody = Type.Object({ policyId: Id, ...editable, subscription: Type.Optional(SubscriptionOverridesSchema) }, { additionalProperties: false });
+export const UpdateLicenseBody = Type.Object({ ...editable, subscription: Type.Optional(SubscriptionUpdateSchema) }, { additionalProperties: false, minProperties: 1 });
+
+export const FeaturesBody = Type.Object({ features: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' }), { minItems: 1, maxItems: 200 }) }, { additionalProperties: false });
+export const AddSeatsBody = Type.Object({ seats: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Machines added to maxMachines (a seat pack)' }) }, { additionalProperties: false });
+export const ChangePolicyBody = Type.Object(
+  {
+    policyId: Id,
+    keepExpiry: Type.Boolean({ description: "true: the expiry stays; false: a new term of the new policy starts now" }),
+  },
+  { additionalProperties: false },
+);
 export const ExtendLicenseBody = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 36_500 }) }, { additionalProperties: false });
 
 export const ListLicensesQuery = Type.Object(

@@ -1,7 +1,7 @@
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Dialect, Executor } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
-import { addDays, type Clock } from '../../lib/clock.js';
+import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
@@ -17,7 +17,9 @@ import {
   findLicenseRow,
   insertLicense,
   listLicenseRows,
+  subscriptionColumns,
   toLicenseRecord,
+  toSubscription,
   updateLicenseRow,
   type Billing,
   type LicenseFilter,
@@ -28,6 +30,9 @@ import {
 } from './licenses.repository.js';
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
+import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from './subscription.js';
+import { stripUndefined } from '../../lib/objects.js';
+import { addTerm, termOf, type Renewer } from './subscription-terms.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
 
@@ -37,6 +42,7 @@ export interface License extends LicenseRecord {
   product: string;
   status: LicenseStatus;
   activeMachines: number;
+  subscription: (Subscription & { renewsAt: string | null; cancellationDeadline: string | null }) | null;
 }
 
 /** What a client application is told about its license (no billing, notes, customer or key material). */
@@ -77,9 +83,26 @@ export interface CreateLicenseInput {
   notes?: string | null;
   metadata?: Record<string, unknown>;
   graceDays?: number;
+  /** Subscription policies only: the license's own terms and price instead of the policy's. */
+  subscription?: SubscriptionOverrides;
 }
 
-export type UpdateLicenseInput = Partial<Omit<CreateLicenseInput, 'policyId'>>;
+/** What an update may change of a subscription (alignment and term: change the policy instead). */
+export interface SubscriptionUpdate {
+  price?: number | null;
+  currency?: string | null;
+  cancellationNoticeDays?: number;
+  renewedBy?: Renewer;
+}
+
+export type UpdateLicenseInput = Partial<Omit<CreateLicenseInput, 'policyId' | 'subscription'>> & { subscription?: SubscriptionUpdate };
+
+/** Upgrades: `changePolicy` moves a license to another policy of its product. */
+export interface ChangePolicyInput {
+  policyId: string;
+  /** true: the expiry stays; false: a new term starts now (perpetual policies: no expiry). */
+  keepExpiry: boolean;
+}
 
 const TYPE_OF_KIND: Record<PolicyKind, LicenseType> = { perpetual: 'commercial', timed: 'commercial', subscription: 'subscription', trial: 'trial' };
 
@@ -111,10 +134,17 @@ export class LicensesService {
     private readonly products: ProductsService,
     private readonly policies: PoliciesService,
     private readonly customers: CustomersService,
+    private readonly dialect: Dialect = 'sqlite',
   ) {}
 
   present(record: LicenseRecord, productCode: string, activeMachines: number): License {
-    return { ...record, product: productCode, status: licenseStatus(record, this.clock.now()), activeMachines };
+    return {
+      ...record,
+      product: productCode,
+      status: licenseStatus(record, this.clock.now()),
+      activeMachines,
+      subscription: record.subscription && subscriptionView(record.subscription, record.expiresAt, record.revokedAt),
+    };
   }
 
   /**
@@ -191,9 +221,20 @@ export class LicensesService {
     const { policy, product, customer } = refs;
     const now = this.clock.now();
     const startsAt = input.startsAt ? new Date(input.startsAt).toISOString() : now.toISOString();
+    const explicitExpiresAt = input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
     let expiresAt: string | null;
-    if (input.expiresAt !== undefined) expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
-    else expiresAt = policy.durationDays === null ? null : addDays(new Date(startsAt), policy.durationDays).toISOString();
+    let subscription: Subscription | null = null;
+    if (policy.kind === 'subscription') {
+      const started = startSubscription(policy, input.subscription ?? {}, new Date(startsAt), explicitExpiresAt === undefined ? {} : { explicitExpiresAt });
+      throwIfProblems(started.problems, 'subscription');
+      subscription = started.subscription;
+      expiresAt = started.expiresAt;
+    } else {
+      if (input.subscription !== undefined) {
+        throw new AppError('VALIDATION_FAILED', 'Subscription terms apply to licenses of subscription policies only', { fields: { subscription: 'the policy is not a subscription policy' } });
+      }
+      expiresAt = explicitExpiresAt !== undefined ? explicitExpiresAt : termEnd(policy, new Date(startsAt));
+    }
     if (expiresAt !== null && expiresAt <= startsAt) {
       throw new AppError('VALIDATION_FAILED', 'expiresAt must be after startsAt', { fields: { expiresAt: 'must be after startsAt' } });
     }
@@ -224,6 +265,7 @@ export class LicensesService {
       billing: { ...EMPTY_BILLING, ...input.billing },
       notes: input.notes ?? null,
       metadata: input.metadata ?? {},
+      subscription,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -271,28 +313,41 @@ export class LicensesService {
   }
 
   /**
-   * Runs one change to a license in a transaction (the change itself does no I/O): loads it (within the actor's scope), applies
-   * `change`, writes it with an audit event holding before and after.
+   * Runs one change to a license in a transaction (the change itself does no I/O): loads it (within the
+   * actor's scope; on PostgreSQL the row is locked, so a concurrent change or renewal cannot be lost),
+   * applies `change`, writes it with an audit event holding before and after. `change` returning null
+   * means "nothing to do": no write, no event. `options.executor` runs it inside the caller's transaction;
+   * `options.also` writes more in the same transaction (a mail, a trial's bookkeeping). For the licenses
+   * module's own services (subscriptions); other modules use the named operations.
    */
-  private async change(
+  async applyChange(
     ctx: RequestContext,
     id: string,
     action: string,
-    change: (license: License) => LicenseRecord,
+    change: (license: License) => LicenseRecord | null,
+    options: { executor?: Executor; also?: (executor: Executor, after: License, before: License) => Promise<void> } = {},
   ): Promise<License> {
-    return this.db.transaction().execute(async (trx) => {
+    const run = async (trx: Executor): Promise<License> => {
+      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', id).forUpdate().execute();
       const row = await findLicenseRow(trx, ctx.actor, id, this.clock.now());
       if (!row) throw notFound('License', id);
       const before = this.presentRow(row);
       const next = change(before);
+      if (next === null) return before;
       const record: LicenseRecord = { ...toLicenseRecord(row), ...pickRecord(next), updatedAt: this.clock.now().toISOString() };
       record.graceEndsAt = graceEndsAt(record.expiresAt, record.graceDays);
       checkDates(record);
       await updateLicenseRow(trx, record);
       const after = this.present(record, row.product_code, Number(row.active_machines));
       await this.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });
+      await options.also?.(trx, after, before);
       return after;
-    });
+    };
+    return options.executor ? run(options.executor) : this.db.transaction().execute(run);
+  }
+
+  private change(ctx: RequestContext, id: string, action: string, change: (license: License) => LicenseRecord | null): Promise<License> {
+    return this.applyChange(ctx, id, action, change);
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateLicenseInput): Promise<License> {
@@ -314,6 +369,15 @@ export class LicensesService {
       if (input.notes !== undefined) next.notes = input.notes;
       if (input.metadata !== undefined) next.metadata = input.metadata;
       if (input.graceDays !== undefined) next.graceDays = input.graceDays;
+      if (input.subscription !== undefined) {
+        if (!license.subscription) {
+          throw new AppError('NOT_A_SUBSCRIPTION', 'The license is not a subscription', { fields: { subscription: 'the license is not a subscription' } });
+        }
+        const sub = { ...license.subscription, ...stripUndefined(input.subscription) };
+        if (input.subscription.currency) sub.currency = input.subscription.currency.toUpperCase();
+        throwIfProblems(subscriptionTermProblems(sub), 'subscription');
+        next.subscription = sub;
+      }
       if (next.expiresAt !== null && next.expiresAt <= next.startsAt) {
         throw new AppError('VALIDATION_FAILED', 'expiresAt must be after startsAt', { fields: { expiresAt: 'must be after startsAt' } });
       }
@@ -341,7 +405,9 @@ export class LicensesService {
   async revoke(ctx: RequestContext, id: string): Promise<License> {
     return this.change(ctx, id, 'license.revoked', (license) => {
       if (license.revokedAt) throw transition('the license is already revoked');
-      return { ...license, revokedAt: this.clock.now().toISOString() };
+      // A revoked subscription does not renew either.
+      const subscription = license.subscription && { ...license.subscription, autoRenew: false };
+      return { ...license, revokedAt: this.clock.now().toISOString(), subscription };
     });
   }
 
@@ -349,28 +415,187 @@ export class LicensesService {
   async renew(ctx: RequestContext, id: string): Promise<License> {
     // Read the policy before the transaction: on SQLite a query outside the open transaction would wait for it.
     const policy = await this.policies.get(ctx, (await this.get(ctx, id)).policyId);
+    const term = termOf(policy.termMonths, policy.durationDays);
     return this.change(ctx, id, 'license.renewed', (license) => {
       if (license.revokedAt) throw transition('a revoked license cannot be renewed');
-      if (policy.durationDays === null || license.expiresAt === null) {
+      if (license.subscription) throw new AppError('NOT_RENEWABLE', 'The license is a subscription: renew it with renewSubscription, which records the renewal');
+      if (term === null || license.expiresAt === null) {
         throw new AppError('NOT_RENEWABLE', 'The license is perpetual; there is nothing to renew');
       }
-      return { ...license, expiresAt: this.extendFrom(license.expiresAt, policy.durationDays) };
+      return { ...license, expiresAt: addTerm(this.extendBase(license.expiresAt), term).toISOString() };
     });
   }
 
-  async extend(ctx: RequestContext, id: string, days: number): Promise<License> {
-    return this.change(ctx, id, 'license.extended', (license) => {
-      if (license.revokedAt) throw transition('a revoked license cannot be extended');
-      if (license.expiresAt === null) throw new AppError('LICENSE_PERPETUAL', 'The license does not expire; there is nothing to extend');
-      return { ...license, expiresAt: this.extendFrom(license.expiresAt, days) };
-    });
+  async extend(ctx: RequestContext, id: string, days: number, options: { action?: string; executor?: Executor; also?: (executor: Executor, after: License) => Promise<void> } = {}): Promise<License> {
+    return this.applyChange(
+      ctx,
+      id,
+      options.action ?? 'license.extended',
+      (license) => {
+        if (license.revokedAt) throw transition('a revoked license cannot be extended');
+        if (license.expiresAt === null) throw new AppError('LICENSE_PERPETUAL', 'The license does not expire; there is nothing to extend');
+        return { ...license, expiresAt: addTerm(this.extendBase(license.expiresAt), { days }).toISOString() };
+      },
+      options,
+    );
   }
 
-  private extendFrom(expiresAt: string, days: number): string {
+  /** Renewals and extensions count from the current expiry, or from now if that has passed. */
+  private extendBase(expiresAt: string): Date {
     const now = this.clock.now();
-    const base = Date.parse(expiresAt) > now.getTime() ? new Date(expiresAt) : now;
-    return addDays(base, days).toISOString();
+    return Date.parse(expiresAt) > now.getTime() ? new Date(expiresAt) : now;
   }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Upgrades: each is one change with its own history event.
+
+  /** Adds features (modules) to the license; those it has already are left alone. */
+  async addFeatures(ctx: RequestContext, id: string, features: string[]): Promise<License> {
+    return this.change(ctx, id, 'license.features_added', (license) => {
+      if (license.revokedAt) throw transition('a revoked license cannot be upgraded');
+      const added = features.filter((f) => !license.features.includes(f));
+      return added.length === 0 ? null : { ...license, features: [...license.features, ...new Set(added)] };
+    });
+  }
+
+  /** Removes features from the license; naming one it does not have is a 422, so typos do not pass silently. */
+  async removeFeatures(ctx: RequestContext, id: string, features: string[]): Promise<License> {
+    return this.change(ctx, id, 'license.features_removed', (license) => {
+      const missing = features.filter((f) => !license.features.includes(f));
+      if (missing.length > 0) {
+        throw new AppError('FEATURES_MISSING', `The license does not have ${missing.join(', ')}`, { fields: { features: `not on the license: ${missing.join(', ')}` } });
+      }
+      return { ...license, features: license.features.filter((f) => !features.includes(f)) };
+    });
+  }
+
+  /** A seat pack: `seats` more machines. An unlimited license has nothing to add to. */
+  async addSeats(ctx: RequestContext, id: string, seats: number): Promise<License> {
+    return this.change(ctx, id, 'license.seats_added', (license) => {
+      if (license.revokedAt) throw transition('a revoked license cannot be upgraded');
+      if (license.maxMachines === null) throw new AppError('SEATS_UNLIMITED', 'The license already allows any number of machines');
+      return { ...license, maxMachines: license.maxMachines + seats };
+    });
+  }
+
+  /**
+   * Moves the license to another policy of the same product (an upgrade or downgrade, or a trial becoming
+   * a paid license): it takes the new policy's terms (type, seats, users, features, meters, countries,
+   * grace, floating) and keeps its key, customer, domains, billing and history. `keepExpiry: false`
+   * starts a new term now (subscriptions: by the new policy's alignment).
+   */
+  async changePolicy(ctx: RequestContext, id: string, input: ChangePolicyInput): Promise<License> {
+    const policy = await this.policies.get(ctx, input.policyId);
+    return this.changePolicyWith(undefined, ctx, id, input, { policy });
+  }
+
+  /** `changePolicy` inside the caller's transaction (`executor`), with the policy read beforehand. */
+  async changePolicyWith(
+    executor: Executor | undefined,
+    ctx: RequestContext,
+    id: string,
+    input: ChangePolicyInput & { action?: string; subscription?: SubscriptionOverrides },
+    refs: { policy: Policy },
+    also?: (executor: Executor, after: License, before: License) => Promise<void>,
+  ): Promise<License> {
+    const { policy } = refs;
+    const now = this.clock.now();
+    return this.applyChange(
+      ctx,
+      id,
+      input.action ?? 'license.policy_changed',
+      (license) => {
+        if (license.revokedAt) throw transition('a revoked license cannot change its policy');
+        if (policy.productId !== license.productId) {
+          throw new AppError('POLICY_PRODUCT_MISMATCH', `Policy ${policy.id} is for another product; a license keeps its product`, {
+            fields: { policyId: 'must be a policy of the license’s product' },
+          });
+        }
+        let expiresAt = license.expiresAt;
+        let subscription: Subscription | null = null;
+        if (policy.kind === 'subscription') {
+          const keep = input.keepExpiry ? { explicitExpiresAt: license.expiresAt } : {};
+          const started = startSubscription(policy, input.subscription ?? {}, now, { ...keep, hasMachines: license.activeMachines > 0 });
+          throwIfProblems(started.problems, 'subscription');
+          // Kept state of a subscription that stays one: cancelled stays cancelled.
+          subscription = license.subscription && input.keepExpiry
+            ? { ...started.subscription, autoRenew: license.subscription.autoRenew, cancelledAt: license.subscription.cancelledAt, anchorAt: license.subscription.anchorAt, termStartsAt: license.subscription.termStartsAt }
+            : started.subscription;
+          expiresAt = started.expiresAt;
+        } else if (!input.keepExpiry) {
+          expiresAt = termEnd(policy, now);
+        }
+        return {
+          ...license,
+          policyId: policy.id,
+          type: TYPE_OF_KIND[policy.kind],
+          expiresAt,
+          graceDays: policy.graceDays,
+          maxMachines: policy.maxMachines,
+          maxUsers: policy.maxUsers,
+          floating: policy.floating,
+          heartbeatSeconds: policy.heartbeatSeconds,
+          features: [...policy.features],
+          meters: normalizeMeters(policy.meters),
+          countries: normalizeCountries(policy.countries),
+          subscription,
+        };
+      },
+      { ...(executor ? { executor } : {}), ...(also ? { also } : {}) },
+    );
+  }
+
+  /**
+   * The first activation of a license whose subscription term waits for it (activation alignment) starts
+   * the term: expiry one term on. A conditional update inside the activation's transaction, so of two
+   * concurrent first activations exactly one starts it. Returns the new dates, or undefined when the
+   * license had nothing waiting.
+   */
+  async startTermOnActivation(executor: Executor, ctx: RequestContext, licenseId: string): Promise<{ expiresAt: string; graceEndsAt: string | null } | undefined> {
+    const row = await executor
+      .selectFrom('licenses')
+      .select(['subscription', 'auto_renew', 'renewed_by', 'cancelled_at', 'term_starts_at', 'expires_at', 'grace_days', 'customer_id'])
+      .where('id', '=', licenseId)
+      .where('term_starts_at', 'is', null)
+      .where('subscription', 'is not', null)
+      .where('expires_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const subscription = toSubscription(row);
+    if (!subscription || subscription.alignment !== 'activation') return undefined;
+    const now = this.clock.now();
+    const started = startTermAt(subscription, now);
+    const grace = graceEndsAt(started.expiresAt, row.grace_days);
+    const result = await executor
+      .updateTable('licenses')
+      .set({ ...subscriptionColumns(started.subscription), expires_at: started.expiresAt, grace_ends_at: grace, updated_at: now.toISOString() })
+      .where('id', '=', licenseId)
+      .where('term_starts_at', 'is', null)
+      .where('expires_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    await this.events.record(executor, ctx, {
+      action: 'subscription.term_started',
+      targetType: 'license',
+      targetId: licenseId,
+      customerId: row.customer_id,
+      after: { termStartsAt: started.subscription.termStartsAt, expiresAt: started.expiresAt, firstTermPrice: started.subscription.firstTermPrice },
+    });
+    return { expiresAt: started.expiresAt, graceEndsAt: grace };
+  }
+}
+
+/** Where a non-subscription term that starts at `start` ends under the policy (null: perpetual). */
+function termEnd(policy: Policy, start: Date): string | null {
+  const term = termOf(policy.termMonths, policy.durationDays);
+  return term === null ? null : addTerm(start, term).toISOString();
+}
+
+function throwIfProblems(problems: Record<string, string>, prefix: string): void {
+  const entries = Object.entries(problems);
+  if (entries.length === 0) return;
+  const fields = Object.fromEntries(entries.map(([f, m]) => [`${prefix}.${f}`, m]));
+  throw new AppError('VALIDATION_FAILED', entries.map(([f, m]) => `${prefix}.${f} ${m}`).join('; '), { fields });
 }
 
 /** Staff notes are internal: a customer reading its own licenses does not see them. */

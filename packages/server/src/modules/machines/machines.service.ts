@@ -184,6 +184,8 @@ export class MachinesService {
       if (existing) await replaceMachine(trx, machine);
       else await insertMachine(trx, machine);
       await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
+      // An activation-aligned subscription's term starts at the first activation (no expiry until then).
+      const termStarted = license.expiresAt === null ? await this.licenses.startTermOnActivation(trx, ctx, license.id) : undefined;
       const overdraft = license.maxMachines !== null && alive + 1 > license.maxMachines;
       if (overdraft) {
         await this.events.record(trx, ctx, {
@@ -194,7 +196,7 @@ export class MachinesService {
           after: { fingerprint: input.fingerprint, activeMachines: alive + 1, maxMachines: license.maxMachines, hardLimit },
         });
       }
-      return { machine, created: true, alive: await countAliveMachines(trx, license.id, now), overdraft };
+      return { machine, created: true, alive: await countAliveMachines(trx, license.id, now), overdraft, termStarted };
     });
     if ('unassigned' in outcome) {
       throw new AppError(
@@ -236,7 +238,7 @@ export class MachinesService {
     }
     return {
       machine: outcome.machine,
-      license: { ...license, activeMachines: outcome.alive! },
+      license: { ...license, activeMachines: outcome.alive!, ...('termStarted' in outcome && outcome.termStarted ? outcome.termStarted : {}) },
       created: outcome.created,
       overdraft: 'overdraft' in outcome && outcome.overdraft === true,
     };

@@ -4,6 +4,7 @@ import { parseJson, toIso } from '../../db/database.js';
 import type { PoliciesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { Meter } from '../usage/meters.js';
+import type { Alignment, FirstTerm, Renewer } from '../licenses/subscription-terms.js';
 
 export interface ActivationLimits {
   /** Activations (new seats taken) per window; null: unlimited. */
@@ -33,8 +34,10 @@ export interface Policy {
   productId: string;
   name: string;
   kind: PolicyKind;
-  /** null: perpetual. */
+  /** The term in days; null: perpetual, or a term in months (`termMonths`). */
   durationDays: number | null;
+  /** The term in calendar months (preferred for subscriptions: 12 is a year, whatever its length). */
+  termMonths: number | null;
   /** null: unlimited. */
   maxMachines: number | null;
   /** Named users a license may have (per-user licensing); null: no limit. */
@@ -51,6 +54,19 @@ export interface Policy {
   activationLimits: ActivationLimits | null;
   /** Seats allowed beyond maxMachines, with a warning and an alert; null: none. */
   overdraft: Overdraft | null;
+  /** Subscription policies: whether licenses renew at term end by default, and who renews them. */
+  autoRenew: boolean;
+  renewedBy: Renewer;
+  /** Days before term end after which a cancellation is refused (unless staff override). */
+  cancellationNoticeDays: number;
+  alignment: Alignment;
+  /** 1–12, for `fiscal-year` alignment. */
+  fiscalYearStartMonth: number | null;
+  /** How a first term shortened to a year boundary is priced. */
+  firstTerm: FirstTerm;
+  /** Default price per term, in minor units (cents), and its ISO 4217 currency. */
+  price: number | null;
+  currency: string | null;
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -63,6 +79,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     name: row.name,
     kind: row.kind as PolicyKind,
     durationDays: row.duration_days,
+    termMonths: row.term_months,
     maxMachines: row.max_machines,
     maxUsers: row.max_users,
     floating: Boolean(row.floating),
@@ -74,6 +91,14 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     countries: parseJson(row.countries, []),
     activationLimits: parseJson(row.activation_limits, null),
     overdraft: parseJson(row.overdraft, null),
+    autoRenew: Boolean(row.auto_renew),
+    renewedBy: row.renewed_by as Renewer,
+    cancellationNoticeDays: row.cancellation_notice_days,
+    alignment: row.alignment as Alignment,
+    fiscalYearStartMonth: row.fiscal_year_start_month,
+    firstTerm: row.first_term as FirstTerm,
+    price: row.price === null ? null : Number(row.price),
+    currency: row.currency,
     metadata: parseJson(row.metadata, {}),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
@@ -86,6 +111,7 @@ function toRow(policy: Policy) {
     name: policy.name,
     kind: policy.kind,
     duration_days: policy.durationDays,
+    term_months: policy.termMonths,
     max_machines: policy.maxMachines,
     max_users: policy.maxUsers,
     floating: policy.floating ? 1 : 0,
@@ -97,6 +123,14 @@ function toRow(policy: Policy) {
     countries: JSON.stringify(policy.countries),
     activation_limits: JSON.stringify(policy.activationLimits),
     overdraft: JSON.stringify(policy.overdraft),
+    auto_renew: policy.autoRenew ? 1 : 0,
+    renewed_by: policy.renewedBy,
+    cancellation_notice_days: policy.cancellationNoticeDays,
+    alignment: policy.alignment,
+    fiscal_year_start_month: policy.fiscalYearStartMonth,
+    first_term: policy.firstTerm,
+    price: policy.price,
+    currency: policy.currency,
     metadata: JSON.stringify(policy.metadata),
     updated_at: policy.updatedAt,
   };

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { Id, Metadata, Nullable, Timestamp, StringEnum } from '../../http/schemas.js';
 import { MetersSchema } from '../usage/meters.js';
 import { POLICY_KINDS } from './policies.repository.js';
+import { ALIGNMENTS, FIRST_TERMS, RENEWERS } from '../licenses/subscription-terms.js';
 
 export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
 export const Features = Type.Array(Feature, { maxItems: 200 });
@@ -25,6 +26,15 @@ const OverdraftSchema = Type.Union(
   { description: 'Seats allowed beyond maxMachines (valid with the warning code OVERDRAFT, and an alert event)' },
 );
 const Kind = StringEnum(POLICY_KINDS);
+export const Currency = Type.String({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217, e.g. EUR' });
+export const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'Minor units (cents), as billing systems count' });
+export const TermMonths = Type.Integer({ minimum: 1, maximum: 1200, description: 'The term in calendar months (12: a year); instead of durationDays' });
+export const AlignmentSchema = StringEnum(ALIGNMENTS, {
+  description: 'Where terms end: the anniversary of purchase or of first activation, 1 January (calendar-year) or the fiscal year start (UTC)',
+});
+export const FirstTermSchema = StringEnum(FIRST_TERMS, { description: 'A first term shortened to a year boundary: at the full price (shorten) or a prorated one' });
+export const RenewerSchema = StringEnum(RENEWERS, { description: 'keyhaven: the renewal sweep renews at term end; billing: an external billing system calls renewSubscription' });
+export const NoticeDays = Type.Integer({ minimum: 0, maximum: 3650, description: 'Cancellations are refused later than this many days before term end (unless staff override)' });
 
 export const PolicySchema = Type.Object({
   id: Type.String(),
@@ -32,6 +42,7 @@ export const PolicySchema = Type.Object({
   name: Type.String(),
   kind: Kind,
   durationDays: Nullable(Type.Integer()),
+  termMonths: Nullable(Type.Integer()),
   maxMachines: Nullable(Type.Integer()),
   maxUsers: Nullable(Type.Integer()),
   floating: Type.Boolean(),
@@ -43,6 +54,14 @@ export const PolicySchema = Type.Object({
   countries: Type.Array(Type.String()),
   activationLimits: Nullable(ActivationLimitsSchema),
   overdraft: Nullable(OverdraftSchema),
+  autoRenew: Type.Boolean(),
+  renewedBy: RenewerSchema,
+  cancellationNoticeDays: Type.Integer(),
+  alignment: AlignmentSchema,
+  fiscalYearStartMonth: Nullable(Type.Integer()),
+  firstTerm: FirstTermSchema,
+  price: Nullable(Type.Integer()),
+  currency: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -51,7 +70,8 @@ export const PolicySchema = Type.Object({
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   kind: Kind,
-  durationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'null: perpetual' }))),
+  durationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'null: perpetual (or a term in termMonths)' }))),
+  termMonths: Type.Optional(Nullable(TermMonths)),
   maxMachines: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'null: unlimited' }))),
   maxUsers: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Named users per license (per-user licensing); null: no limit' }))),
   floating: Type.Optional(Type.Boolean()),
@@ -63,6 +83,14 @@ const fields = {
   countries: Type.Optional(Countries),
   activationLimits: Type.Optional(Nullable(ActivationLimitsSchema)),
   overdraft: Type.Optional(Nullable(OverdraftSchema)),
+  autoRenew: Type.Optional(Type.Boolean({ description: 'Subscriptions: renew at term end unless cancelled (default true for subscription policies)' })),
+  renewedBy: Type.Optional(RenewerSchema),
+  cancellationNoticeDays: Type.Optional(NoticeDays),
+  alignment: Type.Optional(AlignmentSchema),
+  fiscalYearStartMonth: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 12 }))),
+  firstTerm: Type.Optional(FirstTermSchema),
+  price: Type.Optional(Nullable(Price)),
+  currency: Type.Optional(Nullable(Currency)),
   metadata: Type.Optional(Metadata),
 };
 

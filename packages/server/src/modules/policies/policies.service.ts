@@ -7,6 +7,8 @@ import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ProductsService } from '../products/products.service.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
+import type { Alignment, FirstTerm, Renewer } from '../licenses/subscription-terms.js';
+import { subscriptionTermProblems } from '../licenses/subscription.js';
 import {
   deletePolicyRow,
   findPolicy,
@@ -28,6 +30,7 @@ export interface CreatePolicyInput {
   name: string;
   kind: PolicyKind;
   durationDays?: number | null;
+  termMonths?: number | null;
   maxMachines?: number | null;
   maxUsers?: number | null;
   floating?: boolean;
@@ -39,6 +42,14 @@ export interface CreatePolicyInput {
   countries?: string[];
   activationLimits?: ActivationLimits | null;
   overdraft?: Overdraft | null;
+  autoRenew?: boolean;
+  renewedBy?: Renewer;
+  cancellationNoticeDays?: number;
+  alignment?: Alignment;
+  fiscalYearStartMonth?: number | null;
+  firstTerm?: FirstTerm;
+  price?: number | null;
+  currency?: string | null;
   metadata?: Record<string, unknown>;
 }
 export type UpdatePolicyInput = Partial<Omit<CreatePolicyInput, 'productId'>>;
@@ -48,16 +59,32 @@ export function normalizeCountries(countries: string[]): string[] {
   return [...new Set(countries.map((c) => c.toUpperCase()))];
 }
 
-/** Term length each kind gets when the request names none. */
-const DEFAULT_DURATION: Record<PolicyKind, number | null> = { perpetual: null, timed: 365, subscription: 365, trial: 30 };
+/** Term length each kind gets when the request names none: days, except subscriptions (a calendar year). */
+const DEFAULT_DURATION: Record<PolicyKind, number | null> = { perpetual: null, timed: 365, subscription: null, trial: 30 };
+const DEFAULT_TERM_MONTHS: Record<PolicyKind, number | null> = { perpetual: null, timed: null, subscription: 12, trial: null };
 export const DEFAULT_HEARTBEAT_SECONDS = 600;
 
 /** The rules a policy must satisfy, whoever wrote it; throws VALIDATION_FAILED naming the fields. */
 export function checkPolicy(policy: Policy): void {
   const fields: Record<string, string> = {};
   if (policy.kind === 'perpetual' && policy.durationDays !== null) fields.durationDays = 'must be null for a perpetual policy';
-  if (policy.kind !== 'perpetual' && policy.durationDays === null) fields.durationDays = `is required for a ${policy.kind} policy`;
+  if (policy.kind === 'perpetual' && policy.termMonths !== null) fields.termMonths = 'must be null for a perpetual policy';
+  if (policy.kind !== 'perpetual' && policy.durationDays === null && policy.termMonths === null) {
+    fields.durationDays = `or termMonths is required for a ${policy.kind} policy`;
+  }
+  if (policy.durationDays !== null && policy.termMonths !== null) fields.termMonths = 'and durationDays exclude each other: give the term in one of them';
   if (policy.floating && policy.heartbeatSeconds === null) fields.heartbeatSeconds = 'is required for a floating policy';
+  if (policy.kind === 'subscription') {
+    if (policy.durationDays !== null || policy.termMonths !== null) Object.assign(fields, subscriptionTermProblems({ ...policy, termDays: policy.durationDays }));
+  } else {
+    // Subscription terms mean nothing on other kinds; refusing them avoids a silent misconfiguration.
+    const defaults = { autoRenew: false, renewedBy: 'keyhaven', cancellationNoticeDays: 0, alignment: 'purchase', firstTerm: 'shorten' } as const;
+    for (const [field, value] of Object.entries(defaults)) {
+      if (policy[field as keyof typeof defaults] !== value) fields[field] = `applies to subscription policies only (leave it ${JSON.stringify(value)})`;
+    }
+  }
+  if (policy.alignment !== 'fiscal-year' && policy.fiscalYearStartMonth !== null) fields.fiscalYearStartMonth = 'applies to fiscal-year alignment only';
+  if ((policy.price === null) !== (policy.currency === null)) fields.currency = 'and price go together';
   if (Object.keys(fields).length > 0) {
     throw new AppError('VALIDATION_FAILED', Object.entries(fields).map(([f, m]) => `${f} ${m}`).join('; '), { fields });
   }
@@ -80,7 +107,8 @@ export class PoliciesService {
       productId: product.id,
       name: input.name,
       kind: input.kind,
-      durationDays: input.durationDays !== undefined ? input.durationDays : DEFAULT_DURATION[input.kind],
+      durationDays: input.durationDays !== undefined ? input.durationDays : input.termMonths ? null : DEFAULT_DURATION[input.kind],
+      termMonths: input.termMonths !== undefined ? input.termMonths : input.durationDays !== undefined ? null : DEFAULT_TERM_MONTHS[input.kind],
       maxMachines: input.maxMachines ?? null,
       maxUsers: input.maxUsers ?? null,
       floating,
@@ -92,6 +120,14 @@ export class PoliciesService {
       countries: normalizeCountries(input.countries ?? []),
       activationLimits: input.activationLimits ?? null,
       overdraft: input.overdraft ?? null,
+      autoRenew: input.autoRenew ?? input.kind === 'subscription',
+      renewedBy: input.renewedBy ?? 'keyhaven',
+      cancellationNoticeDays: input.cancellationNoticeDays ?? 0,
+      alignment: input.alignment ?? 'purchase',
+      fiscalYearStartMonth: input.fiscalYearStartMonth ?? null,
+      firstTerm: input.firstTerm ?? 'shorten',
+      price: input.price ?? null,
+      currency: input.currency?.toUpperCase() ?? null,
       metadata: input.metadata ?? {},
       createdAt: now,
       updatedAt: now,
@@ -120,6 +156,10 @@ export class PoliciesService {
       const before = await findPolicy(trx, ctx.actor, id);
       if (!before) throw notFound('Policy', id);
       const after: Policy = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
+      // A term given one way replaces the other way.
+      if (input.durationDays != null && input.termMonths === undefined) after.termMonths = null;
+      if (input.termMonths != null && input.durationDays === undefined) after.durationDays = null;
+      if (input.currency) after.currency = input.currency.toUpperCase();
       if (input.features) after.features = [...new Set(input.features)];
       if (input.meters) after.meters = normalizeMeters(input.meters);
       if (input.countries) after.countries = normalizeCountries(input.countries);

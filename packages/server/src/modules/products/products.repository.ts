@@ -12,6 +12,13 @@ export interface Product {
   description: string | null;
   url: string | null;
   metadata: Record<string, unknown>;
+  /** Trial lengths staff and sign-ups may pick from, in days, and the one used when none is named. */
+  trialDurations: number[];
+  trialPreset: number;
+  /** The policy trials are issued from; null: the product's only trial policy. */
+  trialPolicyId: string | null;
+  /** Whether anyone may sign up for a trial of this product (POST /v1/trials). */
+  publicTrials: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -24,6 +31,10 @@ export function toProduct(row: Selectable<ProductsTable>): Product {
     description: row.description,
     url: row.url,
     metadata: parseJson(row.metadata, {}),
+    trialDurations: parseJson(row.trial_durations, [5, 30, 60, 90]),
+    trialPreset: row.trial_preset,
+    trialPolicyId: row.trial_policy_id,
+    publicTrials: Boolean(row.public_trials),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -39,6 +50,10 @@ export async function insertProduct(db: Executor, product: Product): Promise<voi
       description: product.description,
       url: product.url,
       metadata: JSON.stringify(product.metadata),
+      trial_durations: JSON.stringify(product.trialDurations),
+      trial_preset: product.trialPreset,
+      trial_policy_id: product.trialPolicyId,
+      public_trials: product.publicTrials ? 1 : 0,
       created_at: product.createdAt,
       updated_at: product.updatedAt,
     })
@@ -54,6 +69,10 @@ export async function updateProductRow(db: Executor, product: Product): Promise<
       description: product.description,
       url: product.url,
       metadata: JSON.stringify(product.metadata),
+      trial_durations: JSON.stringify(product.trialDurations),
+      trial_preset: product.trialPreset,
+      trial_policy_id: product.trialPolicyId,
+      public_trials: product.publicTrials ? 1 : 0,
       updated_at: product.updatedAt,
     })
     .where('id', '=', product.id)
@@ -80,5 +99,11 @@ export async function deleteProductRow(db: Executor, id: string): Promise<void> 
 
 export async function productInUse(db: Executor, id: string): Promise<boolean> {
   const policy = await db.selectFrom('policies').select('id').where('product_id', '=', id).limit(1).executeTakeFirst();
+  return policy !== undefined;
+}
+
+/** Whether `policyId` is a trial policy of the product (the product's trial settings may name it). */
+export async function isTrialPolicyOf(db: Executor, policyId: string, productId: string): Promise<boolean> {
+  const policy = await db.selectFrom('policies').select('id').where('id', '=', policyId).where('product_id', '=', productId).where('kind', '=', 'trial').executeTakeFirst();
   return policy !== undefined;
 }

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Metadata, Nullable, Timestamp } from '../../http/schemas.js';
+import { Id, Metadata, Nullable, Timestamp } from '../../http/schemas.js';
 
 const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'Lowercase, stable; apps may name the product by it' });
 
@@ -11,6 +11,10 @@ export const ProductSchema = Type.Object(
     description: Nullable(Type.String()),
     url: Nullable(Type.String()),
     metadata: Type.Record(Type.String(), Type.Unknown()),
+    trialDurations: Type.Array(Type.Integer()),
+    trialPreset: Type.Integer(),
+    trialPolicyId: Nullable(Type.String()),
+    publicTrials: Type.Boolean(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -23,6 +27,12 @@ export const CreateProductBody = Type.Object(
     description: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
     url: Type.Optional(Nullable(Type.String({ format: 'uri', maxLength: 2000 }))),
     metadata: Type.Optional(Metadata),
+    trialDurations: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 3650 }), { minItems: 1, maxItems: 20, description: 'Allowed trial lengths in days (default 5, 30, 60, 90)' }),
+    ),
+    trialPreset: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'The trial length used when none is named (default 30); one of trialDurations' })),
+    trialPolicyId: Type.Optional(Nullable(Id)),
+    publicTrials: Type.Optional(Type.Boolean({ description: 'Let anyone sign up for a trial by e-mail (POST /v1/trials); default false' })),
   },
   { additionalProperties: false },
 );

@@ -9,6 +9,7 @@ import {
   deleteProductRow,
   findProduct,
   insertProduct,
+  isTrialPolicyOf,
   listProducts,
   productInUse,
   updateProductRow,
@@ -23,8 +24,21 @@ export interface CreateProductInput {
   description?: string | null;
   url?: string | null;
   metadata?: Record<string, unknown>;
+  trialDurations?: number[];
+  trialPreset?: number;
+  trialPolicyId?: string | null;
+  publicTrials?: boolean;
 }
 export type UpdateProductInput = Partial<CreateProductInput>;
+
+/** The trial settings must agree: the preset is one of the allowed lengths. */
+function checkTrialSettings(product: Product): void {
+  if (!product.trialDurations.includes(product.trialPreset)) {
+    throw new AppError('VALIDATION_FAILED', `trialPreset ${product.trialPreset} must be one of trialDurations (${product.trialDurations.join(', ')})`, {
+      fields: { trialPreset: 'must be one of trialDurations' },
+    });
+  }
+}
 
 /** A stable machine-friendly code from a product name: "CRM Exporter" → "crm-exporter". */
 export function codeFromName(name: string): string {
@@ -35,6 +49,10 @@ export function codeFromName(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 48);
   return code || 'product';
+}
+
+function normalizeDurations(days: number[]): number[] {
+  return [...new Set(days)].sort((a, b) => a - b);
 }
 
 export class ProductsService {
@@ -53,9 +71,18 @@ export class ProductsService {
       description: input.description ?? null,
       url: input.url ?? null,
       metadata: input.metadata ?? {},
+      trialDurations: normalizeDurations(input.trialDurations ?? [5, 30, 60, 90]),
+      trialPreset: input.trialPreset ?? 30,
+      trialPolicyId: input.trialPolicyId ?? null,
+      publicTrials: input.publicTrials ?? false,
       createdAt: now,
       updatedAt: now,
     };
+    if (input.trialDurations && input.trialPreset === undefined && !product.trialDurations.includes(product.trialPreset)) {
+      product.trialPreset = product.trialDurations[0]!;
+    }
+    checkTrialSettings(product);
+    if (product.trialPolicyId !== null) throw new AppError('VALIDATION_FAILED', 'A new product has no policies yet: set trialPolicyId later', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
     await this.db.transaction().execute(async (trx) => {
       if (await findProduct(trx, ctx.actor, product.code)) {
         throw new AppError('CONFLICT', `A product with code "${product.code}" already exists`, { fields: { code: 'is taken' } });
@@ -81,6 +108,16 @@ export class ProductsService {
       const before = await findProduct(trx, ctx.actor, id);
       if (!before || before.id !== id) throw notFound('Product', id);
       const after: Product = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
+      if (input.trialDurations) {
+        after.trialDurations = normalizeDurations(input.trialDurations);
+        if (input.trialPreset === undefined && !after.trialDurations.includes(after.trialPreset)) after.trialPreset = after.trialDurations[0]!;
+      }
+      checkTrialSettings(after);
+      if (input.trialPolicyId) {
+        if (!(await isTrialPolicyOf(trx, input.trialPolicyId, id))) {
+          throw new AppError('VALIDATION_FAILED', 'trialPolicyId must name a trial policy of this product', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
+        }
+      }
       if (after.code !== before.code) {
         const clash = await findProduct(trx, ctx.actor, after.code);
         if (clash && clash.id !== id) throw new AppError('CONFLICT', `A product with code "${after.code}" already exists`);

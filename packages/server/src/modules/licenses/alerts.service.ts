@@ -1,0 +1,178 @@
+import type { Db, Executor } from '../../db/database.js';
+import { toIso } from '../../db/database.js';
+import { DAY_MS, type Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import type { AuditEvent } from '../events/events.service.js';
+import type { MailService } from '../mail/mail.service.js';
+
+/** The audit events that raise a staff alert, and the alert kind each one raises. */
+export const ALERTING_EVENTS: Readonly<Record<string, EventAlertKind>> = {
+  'machine.activation_refused': 'seat-limit',
+  'usage.exhausted': 'credits-exhausted',
+  'machine.overdraft_used': 'overdraft-used',
+};
+export type EventAlertKind = 'seat-limit' | 'credits-exhausted' | 'overdraft-used';
+export type AlertKind = EventAlertKind | 'expiring';
+
+/** The nearing-expiry alert sweep runs hourly, at ten past. */
+export const EXPIRING_ALERT_CRON = '10 * * * *';
+/** How many licenses a nearing-expiry digest lists by name (the rest are counted). */
+const DIGEST_LINES = 50;
+
+export interface AlertOptions {
+  /** Recipients (KEYHAVEN_ALERT_EMAILS); empty: alerts are recorded but no mail goes out. */
+  emails: readonly string[];
+  /** Nearing expiry: this many days ahead (KEYHAVEN_ALERT_EXPIRY_DAYS). */
+  expiryDays: number;
+  publicUrl: string;
+}
+
+const TITLES: Record<EventAlertKind, string> = {
+  'seat-limit': 'Seat limit reached',
+  'credits-exhausted': 'Usage credits exhausted',
+  'overdraft-used': 'Seat overdraft in use',
+};
+
+/**
+ * Internal alerts for staff, mailed to KEYHAVEN_ALERT_EMAILS: a license's seat limit refusing an
+ * activation, its usage credits running out, its seat overdraft being used (from the audit events, as they
+ * are recorded), and trials and licenses nearing expiry (an hourly digest). Each is recorded once per
+ * license, kind and UTC day (nearing expiry: once per term) in `staff_alerts`, whose unique key makes the
+ * dedupe hold across processes; the mail is queued in the same transaction.
+ */
+export class AlertsService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly mail: MailService,
+    private readonly options: AlertOptions,
+  ) {}
+
+  /** For EventsService.onRecord: runs inside the transaction that records the event. */
+  readonly onEvent = async (executor: Executor, event: AuditEvent): Promise<void> => {
+    const kind = ALERTING_EVENTS[event.action];
+    if (kind === undefined || event.target.type !== 'license') return;
+    // A refusal is recorded outside any transaction: give the alert and its mail one of their own.
+    if (!executor.isTransaction) {
+      await this.db.transaction().execute((trx) => this.raise(trx, kind, event));
+      return;
+    }
+    await this.raise(executor, kind, event);
+  };
+
+  private async raise(executor: Executor, kind: EventAlertKind, event: AuditEvent): Promise<void> {
+    const licenseId = event.target.id;
+    const day = event.at.slice(0, 10);
+    const id = newId('alrt');
+    const inserted = await executor
+      .insertInto('staff_alerts')
+      .values({ id, license_id: licenseId, customer_id: event.customerId, kind, dedupe_key: day, detail: JSON.stringify(event.after ?? {}), mail_id: null, at: event.at })
+      .onConflict((oc) => oc.columns(['license_id', 'kind', 'dedupe_key']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0 || this.options.emails.length === 0) return;
+    const license = await executor
+      .selectFrom('licenses')
+      .innerJoin('products', 'products.id', 'licenses.product_id')
+      .leftJoin('customers', 'customers.id', 'licenses.customer_id')
+      .select(['licenses.name', 'licenses.max_machines', 'products.name as product_name', 'customers.name as customer_name'])
+      .where('licenses.id', '=', licenseId)
+      .executeTakeFirst();
+    const after = (event.after ?? {}) as Record<string, unknown>;
+    const details: Record<string, string> = {
+      License: `${license?.name ?? licenseId} (${licenseId})`,
+      Product: license?.product_name ?? '',
+      Customer: license?.customer_name ?? '(none)',
+    };
+    let message: string;
+    if (kind === 'seat-limit') {
+      message = `An activation was refused: all ${String(after.maxMachines ?? license?.max_machines ?? '')} seats are in use.`;
+      if (after.fingerprint) details.Machine = String(after.fingerprint);
+    } else if (kind === 'credits-exhausted') {
+      message = `The usage credits for "${String(after.feature ?? '')}" are used up (${String(after.used ?? '')} of ${String(after.limit ?? '')}).`;
+    } else {
+      message = `The license uses ${String(after.activeMachines ?? '')} machines, more than its ${String(after.maxMachines ?? '')} seats (overdraft).`;
+    }
+    const sent = await this.mail.send(executor, {
+      template: 'staff.alert',
+      to: [...this.options.emails],
+      data: { title: `${TITLES[kind]}: ${license?.name ?? licenseId}`, message, url: `${this.options.publicUrl}/console/licenses/${licenseId}`, details },
+      category: 'alerts',
+      dedupeKey: `alert:${kind}:${licenseId}:${day}`,
+    });
+    await executor.updateTable('staff_alerts').set({ mail_id: sent.id }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Trials and licenses expiring within `expiryDays` that staff have not been told about for this term
+   * (auto-renewing subscriptions are left out: they do not lapse), as one digest mail. Returns how many
+   * licenses the digest names. Without alert recipients nothing is recorded.
+   */
+  async sweepExpiring(): Promise<number> {
+    if (this.options.emails.length === 0) return 0;
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + this.options.expiryDays * DAY_MS).toISOString();
+    const candidates = await this.db
+      .selectFrom('licenses')
+      .innerJoin('products', 'products.id', 'licenses.product_id')
+      .leftJoin('customers', 'customers.id', 'licenses.customer_id')
+      .select(['licenses.id', 'licenses.name', 'licenses.type', 'licenses.expires_at', 'licenses.customer_id', 'products.name as product_name', 'customers.name as customer_name'])
+      .where('licenses.expires_at', '>', now.toISOString())
+      .where('licenses.expires_at', '<=', until)
+      .where('licenses.revoked_at', 'is', null)
+      .where('licenses.suspended_at', 'is', null)
+      .where((eb) => eb.or([eb('licenses.auto_renew', 'is', null), eb('licenses.auto_renew', '=', 0)]))
+      .orderBy('licenses.expires_at')
+      .orderBy('licenses.id')
+      .execute();
+    if (candidates.length === 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      const fresh: typeof candidates = [];
+      for (const c of candidates) {
+        const expiresAt = toIso(c.expires_at!);
+        const inserted = await trx
+          .insertInto('staff_alerts')
+          .values({
+            id: newId('alrt'),
+            license_id: c.id,
+            customer_id: c.customer_id,
+            kind: 'expiring',
+            dedupe_key: expiresAt,
+            detail: JSON.stringify({ expiresAt, type: c.type }),
+            mail_id: null,
+            at: now.toISOString(),
+          })
+          .onConflict((oc) => oc.columns(['license_id', 'kind', 'dedupe_key']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) fresh.push(c);
+      }
+      if (fresh.length === 0) return 0;
+      const trials = fresh.filter((c) => c.type === 'trial').length;
+      const others = fresh.length - trials;
+      const parts = [trials > 0 ? `${trials} trial${trials === 1 ? '' : 's'}` : '', others > 0 ? `${others} license${others === 1 ? '' : 's'}` : ''].filter(Boolean);
+      const details: Record<string, string> = {};
+      for (const c of fresh.slice(0, DIGEST_LINES)) {
+        details[`${c.name} (${c.id})`] = `${c.type === 'trial' ? 'trial, ' : ''}expires ${toIso(c.expires_at!).slice(0, 10)}; ${c.product_name}; ${c.customer_name ?? 'no customer'}`;
+      }
+      if (fresh.length > DIGEST_LINES) details['…'] = `and ${fresh.length - DIGEST_LINES} more`;
+      await this.mail.send(trx, {
+        template: 'staff.alert',
+        to: [...this.options.emails],
+        data: {
+          title: `${parts.join(' and ')} expire within ${this.options.expiryDays} days`,
+          message: 'These trials and licenses expire soon and will not renew by themselves.',
+          url: `${this.options.publicUrl}/console/licenses?expiresBefore=${encodeURIComponent(until)}`,
+          details,
+        },
+        category: 'alerts',
+        dedupeKey: `alert:expiring:${now.toISOString()}`,
+      });
+      return fresh.length;
+    });
+  }
+
+  /** Alerts recorded for a license (newest first), for staff tools and tests. */
+  async forLicense(licenseId: string): Promise<Array<{ kind: AlertKind; dedupeKey: string; at: string; mailId: string | null }>> {
+    const rows = await this.db.selectFrom('staff_alerts').selectAll().where('license_id', '=', licenseId).orderBy('id', 'desc').execute();
+    return rows.map((r) => ({ kind: r.kind as AlertKind, dedupeKey: r.dedupe_key, at: toIso(r.at), mailId: r.mail_id }));
+  }
+}

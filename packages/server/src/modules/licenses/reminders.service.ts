@@ -1,0 +1,195 @@
+import type { Db } from '../../db/database.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
+import { AppError } from '../../http/errors.js';
+import { DAY_MS, type Clock } from '../../lib/clock.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { JobQueue } from '../jobs/jobs.service.js';
+import type { JobContext, Worker } from '../jobs/worker.js';
+import type { MailService } from '../mail/mail.service.js';
+import type { ProductsService } from '../products/products.service.js';
+import { licenseMailData } from './license-mail.js';
+import type { License, LicensesService } from './licenses.service.js';
+import { claimReminder, findReminderCandidates, listRemindersSent, setReminderMail, type CandidateWindow, type ReminderCandidate } from './reminders.repository.js';
+
+/** Expired notices go out for licenses that expired within this long (older ones were before this server, or are stale). */
+export const EXPIRED_NOTICE_LOOKBACK_MS = 7 * DAY_MS;
+/** The reminder sweep runs hourly, at five past. */
+export const REMINDER_SWEEP_CRON = '5 * * * *';
+/** Licenses read per page by the sweep (each page's jobs are enqueued in one transaction). */
+const PAGE = 1000;
+
+export interface ReminderOptions {
+  /** Days before expiry (default 30, 15, 5, 3, 1). */
+  reminderDays: readonly number[];
+  /** Remind auto-renewing subscriptions too (they are skipped by default: they will not lapse). */
+  remindAutoRenewing: boolean;
+}
+
+/** One reminder to send: the license, the term (its expiry when the sweep saw it) and the offset (0: expired notice). */
+export interface ReminderJob {
+  licenseId: string;
+  expiresAt: string;
+  offset: number;
+}
+
+export interface SweepResult {
+  /** Reminder jobs enqueued (new ones; a reminder already queued is not counted). */
+  reminders: number;
+  /** Expired-notice jobs enqueued. */
+  expired: number;
+}
+
+/**
+ * Customer reminders before expiry and the expired notice, each exactly once per license, term and offset.
+ *
+ * The hourly sweep walks one expiry window per offset: a license expiring in (now + previous offset, now +
+ * offset] is due for that offset's reminder, so each license gets the reminder of the nearest offset it has
+ * reached (after an outage it does not get the ones it missed in a burst). A reminder is only due when the
+ * term started before it (a 5-day trial gets no "expires in 5 days" mail at its start). For each due
+ * reminder without a `reminders_sent` row the sweep enqueues a `reminders.send` job keyed
+ * `reminder:<license>:<expiry>:<offset>`; the job inserts the row and the mail in one transaction and ends
+ * itself in it. Several workers, retries and restarts cannot send twice: the job key makes the enqueue
+ * idempotent, and the row's primary key makes the send so.
+ */
+export class RemindersService {
+  private readonly offsets: number[];
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly jobs: JobQueue,
+    private readonly licenses: LicensesService,
+    private readonly products: ProductsService,
+    private readonly customers: CustomersService,
+    private readonly mail: MailService,
+    private readonly options: ReminderOptions,
+  ) {
+    this.offsets = [...new Set(options.reminderDays)].filter((d) => d > 0).sort((a, b) => a - b);
+  }
+
+  register(worker: Worker): void {
+    worker.define<ReminderJob>({ type: 'reminders.send', run: (payload, context) => this.send(payload, context) });
+    worker.define({ type: 'reminders.sweep', run: async () => void (await this.sweep()) });
+    worker.schedule({ name: 'reminders.sweep', cron: REMINDER_SWEEP_CRON, jobType: 'reminders.sweep' });
+  }
+
+  /** Finds due reminders and expired notices and enqueues one job for each. */
+  async sweep(): Promise<SweepResult> {
+    const now = this.clock.now().getTime();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    let reminders = 0;
+    let lower = 0;
+    for (const offset of this.offsets) {
+      const window: CandidateWindow = {
+        after: iso(now + lower * DAY_MS),
+        until: iso(now + offset * DAY_MS),
+        offset,
+        reminder: true,
+        includeAutoRenewing: this.options.remindAutoRenewing,
+      };
+      // Due only if the term had started when the reminder's time came.
+      reminders += await this.enqueueWindow(window, (c) => Date.parse(c.expiresAt) - offset * DAY_MS > Date.parse(c.startsAt));
+      lower = offset;
+    }
+    const expired = await this.enqueueWindow(
+      { after: iso(now - EXPIRED_NOTICE_LOOKBACK_MS), until: iso(now), offset: 0, reminder: false, includeAutoRenewing: true },
+      () => true,
+    );
+    return { reminders, expired };
+  }
+
+  private async enqueueWindow(window: CandidateWindow, due: (c: ReminderCandidate) => boolean): Promise<number> {
+    let enqueued = 0;
+    let from: { expiresAt: string; id: string } | undefined;
+    for (;;) {
+      const page = await findReminderCandidates(this.db, window, from, PAGE);
+      if (page.length === 0) break;
+      const items = page.filter(due);
+      if (items.length > 0) {
+        await this.db.transaction().execute(async (trx) => {
+          for (const c of items) {
+            const job = await this.jobs.enqueue<ReminderJob>(trx, {
+              type: 'reminders.send',
+              payload: { licenseId: c.id, expiresAt: c.expiresAt, offset: window.offset },
+              uniqueKey: `reminder:${c.id}:${c.expiresAt}:${window.offset}`,
+              maxAttempts: 10,
+            });
+            if (job.created) enqueued++;
+          }
+        });
+      }
+      if (page.length < PAGE) break;
+      const last = page[page.length - 1]!;
+      from = { expiresAt: last.expiresAt, id: last.id };
+    }
+    return enqueued;
+  }
+
+  /**
+   * Sends one reminder (the `reminders.send` job). Re-checks that it is still due (same term, not revoked
+   * or suspended, still not auto-renewing), then claims the `reminders_sent` row, records the audit event
+   * (`license.expiring` / `license.expired`, which webhooks carry) and queues the mail in one transaction
+   * that also completes the job.
+   */
+  async send(job: ReminderJob, context: JobContext): Promise<void> {
+    const system: RequestContext = { actor: SYSTEM_ACTOR };
+    let license: License;
+    try {
+      license = await this.licenses.get(system, job.licenseId);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return;
+      throw error;
+    }
+    const now = this.clock.now();
+    const expiry = Date.parse(job.expiresAt);
+    if (license.expiresAt === null || Date.parse(license.expiresAt) !== expiry) return; // renewed or changed meanwhile
+    if (license.revokedAt !== null || license.suspendedAt !== null) return;
+    const expiredNotice = job.offset === 0;
+    if (expiredNotice ? now.getTime() < expiry : now.getTime() >= expiry) return;
+    const autoRenewing = license.subscription?.autoRenew === true;
+    if (!expiredNotice && autoRenewing && !this.options.remindAutoRenewing) return;
+    const product = await this.products.get(system, license.productId);
+    const customer = license.customerId ? await this.customers.get(system, license.customerId) : null;
+    if (!expiredNotice && !customer) return;
+    const daysLeft = Math.max(1, Math.ceil((expiry - now.getTime()) / DAY_MS));
+    await this.db.transaction().execute(async (trx) => {
+      const claimed = await claimReminder(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, at: now.toISOString() });
+      if (claimed) {
+        await this.events.record(trx, system, {
+          action: expiredNotice ? 'license.expired' : 'license.expiring',
+          targetType: 'license',
+          targetId: license.id,
+          customerId: license.customerId,
+          after: expiredNotice
+            ? { expiresAt: license.expiresAt, graceEndsAt: license.graceEndsAt, status: license.status }
+            : { expiresAt: license.expiresAt, daysLeft, reminderDays: job.offset, type: license.type },
+        });
+        if (customer) {
+          const data = licenseMailData(license, product, customer);
+          const trial = license.type === 'trial';
+          const sent = await this.mail.send(trx, {
+            template: expiredNotice ? 'license.expired' : trial ? 'trial.ending' : 'license.expiring',
+            to: customer.email,
+            data: expiredNotice
+              ? { ...data, graceEndsAt: license.graceEndsAt !== null && license.graceEndsAt > license.expiresAt! ? license.graceEndsAt : null }
+              : { ...data, daysLeft, ...(trial && product.url ? { buyUrl: product.url } : {}) },
+            // The expired notice is about access the customer is losing: essential. Reminders honour preferences.
+            category: expiredNotice ? 'essential' : 'reminders',
+            customerId: customer.id,
+            dedupeKey: `reminder:${license.id}:${job.expiresAt}:${job.offset}`,
+          });
+          await setReminderMail(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, mailId: sent.id });
+        }
+      }
+      await context.complete(trx);
+    });
+  }
+
+  /** The reminders a license was sent (staff tools, tests). */
+  async sent(ctx: RequestContext, licenseId: string) {
+    await this.licenses.get(ctx, licenseId);
+    return listRemindersSent(this.db, licenseId);
+  }
+}

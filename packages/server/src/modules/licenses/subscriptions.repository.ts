@@ -1,0 +1,148 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { toIso } from '../../db/database.js';
+import type { RenewalsTable } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+
+export const RENEWAL_SOURCES = ['auto', 'manual', 'billing'] as const;
+export type RenewalSource = (typeof RENEWAL_SOURCES)[number];
+
+/** One renewed term, as billing reports read it. */
+export interface Renewal {
+  id: string;
+  licenseId: string;
+  customerId: string | null;
+  productId: string;
+  fromExpiry: string;
+  toExpiry: string;
+  /** Minor units (cents); null when unknown. */
+  price: number | null;
+  currency: string | null;
+  source: RenewalSource;
+  /** The billing system's id for it (an invoice id), when it came from one. */
+  reference: string | null;
+  actor: { type: string; id: string | null };
+  at: string;
+}
+
+export interface RenewalFilter {
+  /** Renewals made at or after / before these instants. */
+  from?: string;
+  to?: string;
+  productId?: string;
+  customerId?: string;
+  licenseId?: string;
+  source?: RenewalSource;
+  limit: number;
+  cursor?: string;
+}
+
+export function toRenewal(row: Selectable<RenewalsTable>): Renewal {
+  return {
+    id: row.id,
+    licenseId: row.license_id,
+    customerId: row.customer_id,
+    productId: row.product_id,
+    fromExpiry: toIso(row.from_expiry),
+    toExpiry: toIso(row.to_expiry),
+    price: row.price === null ? null : Number(row.price),
+    currency: row.currency,
+    source: row.source as RenewalSource,
+    reference: row.reference,
+    actor: { type: row.actor_type, id: row.actor_id },
+    at: toIso(row.at),
+  };
+}
+
+export async function insertRenewal(db: Executor, r: Renewal): Promise<void> {
+  await db
+    .insertInto('renewals')
+    .values({
+      id: r.id,
+      license_id: r.licenseId,
+      customer_id: r.customerId,
+      product_id: r.productId,
+      from_expiry: r.fromExpiry,
+      to_expiry: r.toExpiry,
+      price: r.price,
+      currency: r.currency,
+      source: r.source,
+      reference: r.reference,
+      actor_type: r.actor.type,
+      actor_id: r.actor.id,
+      at: r.at,
+    })
+    .execute();
+}
+
+export async function findRenewalByReference(db: Executor, licenseId: string, reference: string): Promise<Renewal | undefined> {
+  const row = await db.selectFrom('renewals').selectAll().where('license_id', '=', licenseId).where('reference', '=', reference).executeTakeFirst();
+  return row && toRenewal(row);
+}
+
+/** Renewals within what the actor may see (customers: their own; partners: their products), newest first. */
+export async function listRenewalRows(db: Executor, actor: Actor, filter: RenewalFilter): Promise<Renewal[]> {
+  let query = db.selectFrom('renewals').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
+  if (actor.scope.customerId !== undefined) query = query.where('customer_id', '=', actor.scope.customerId);
+  if (actor.scope.productIds !== undefined) query = query.where('product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
+  if (filter.from) query = query.where('at', '>=', new Date(filter.from).toISOString());
+  if (filter.to) query = query.where('at', '<', new Date(filter.to).toISOString());
+  if (filter.productId) query = query.where('product_id', '=', filter.productId);
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.licenseId) query = query.where('license_id', '=', filter.licenseId);
+  if (filter.source) query = query.where('source', '=', filter.source);
+  if (filter.cursor) query = query.where('id', '<', filter.cursor);
+  return (await query.execute()).map(toRenewal);
+}
+
+/** A due auto-renewal the sweep found: the license and the expiry it read (the renewal is conditional on it). */
+export interface DueRenewal {
+  id: string;
+  expiresAt: string;
+  customerId: string | null;
+  productId: string;
+}
+
+/**
+ * Subscriptions Keyhaven renews whose term ends before `until`, oldest expiry first, after the keyset
+ * position `after` (expiry, id). Uses `licenses_renewal_idx` (auto_renew, expires_at).
+ */
+export async function findDueRenewals(db: Executor, until: string, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<DueRenewal[]> {
+  let query = db
+    .selectFrom('licenses')
+    .select(['id', 'expires_at', 'customer_id', 'product_id'])
+    .where('auto_renew', '=', 1)
+    .where('expires_at', '<=', until)
+    .where('renewed_by', '=', 'keyhaven')
+    .where('revoked_at', 'is', null)
+    .where('suspended_at', 'is', null)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .limit(limit);
+  if (after) {
+    query = query.where((eb) => eb.or([eb('expires_at', '>', after.expiresAt), eb.and([eb('expires_at', '=', after.expiresAt), eb('id', '>', after.id)])]));
+  }
+  const rows = await query.execute();
+  return rows.map((r) => ({ id: r.id, expiresAt: toIso(r.expires_at!), customerId: r.customer_id, productId: r.product_id }));
+}
+
+/**
+ * Moves a subscription to its next term, conditionally on the expiry the caller read: of several workers
+ * (or a retry) renewing the same term, exactly one updates the row; the others get false.
+ */
+export async function advanceTerm(
+  db: Executor,
+  licenseId: string,
+  fromExpiry: string,
+  next: { expiresAt: string; graceEndsAt: string | null; termStartsAt: string; updatedAt: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('licenses')
+    .set({ expires_at: next.expiresAt, grace_ends_at: next.graceEndsAt, term_starts_at: next.termStartsAt, updated_at: next.updatedAt })
+    .where('id', '=', licenseId)
+    .where('expires_at', '=', fromExpiry)
+    .where('auto_renew', '=', 1)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
