@@ -216,6 +216,10 @@ export class OrdersService {
             customerId: customer.id,
             ...(item.name !== null ? { name: item.name } : {}),
             ...seatsFor(policy, item.quantity),
+            // Bought as a shop subscription: the shop renews it (its invoices call renewSubscription), never Keyhaven's sweep.
+            ...(prepared.subscriptionRef !== null && policy.kind === 'subscription'
+              ? { subscription: { renewedBy: 'billing' as const, ...(item.price !== null ? { price: item.price, currency: item.currency ?? prepared.currency } : {}) } }
+              : {}),
             billing: {
               invoiceLinks: prepared.billing.invoiceUrl ? [prepared.billing.invoiceUrl] : [],
               paymentStatus: prepared.billing.paymentStatus,

@@ -3,9 +3,20 @@ import type { Actor } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RequestContext } from '../events/events.service.js';
+import type { SubscriptionsService } from '../licenses/subscriptions.service.js';
+import type { LicensesService } from '../licenses/licenses.service.js';
 import { findInboundEvent, insertInboundEvent } from './orders.repository.js';
 import type { OrdersService } from './orders.service.js';
-import { checkoutSessionToOrder, parseStripeEvent, sessionIsPaid, verifyStripeSignature, type StripeEvent } from './stripe.js';
+import {
+  checkoutSessionToOrder,
+  invoiceRenewal,
+  parseStripeEvent,
+  sessionIsPaid,
+  subscriptionChange,
+  subscriptionIdOf,
+  verifyStripeSignature,
+  type StripeEvent,
+} from './stripe.js';
 
 /** Who Stripe's events act as in the audit log: the system, labelled. */
 export const STRIPE_ACTOR: Actor = { type: 'system', id: 'stripe', role: 'owner', scope: {}, label: 'Stripe webhook' };
@@ -18,8 +29,15 @@ export interface StripeAnswer {
   orderId?: string;
 }
 
-/** What an event handler decided, applied by `handle` together with the processed-event row. */
-type Handling = { outcome: 'ignored'; detail: string } | { outcome: 'processed'; detail?: string; apply: (trx: Trx) => Promise<{ orderId?: string; detail?: string }> };
+/**
+ * What an event handler decided. `apply` runs inside the transaction that records the event id; `run`
+ * calls other services' operations (which open their own transactions) before the event id is recorded,
+ * so it must be idempotent: a crash between the two makes Stripe deliver the event again.
+ */
+type Handling =
+  | { outcome: 'ignored'; detail: string }
+  | { outcome: 'processed'; detail?: string; apply: (trx: Trx) => Promise<{ orderId?: string; detail?: string }> }
+  | { outcome: 'processed'; run: () => Promise<{ detail: string }> };
 
 /**
  * The inbound Stripe adapter. Every event is checked against the endpoint's signing secret first. An
@@ -34,6 +52,8 @@ export class StripeService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly orders: OrdersService,
+    private readonly licenses: LicensesService,
+    private readonly subscriptions: SubscriptionsService,
     private readonly options: { webhookSecret: string | undefined },
   ) {}
 
@@ -48,12 +68,13 @@ export class StripeService {
     if (seen) return { received: true, outcome: 'duplicate', ...(seen.orderId ? { orderId: seen.orderId } : {}) };
 
     const handling = await this.decide(ctx, event);
+    const ran = 'run' in handling ? await handling.run() : undefined;
     return this.orders.inTransaction(async (trx) => {
       // A concurrent delivery of the same event may have committed since the check above.
       const again = await findInboundEvent(trx, 'stripe', event.id);
       if (again) return { received: true as const, outcome: 'duplicate' as const, ...(again.orderId ? { orderId: again.orderId } : {}) };
-      const applied = handling.outcome === 'processed' ? await handling.apply(trx) : { detail: handling.detail };
-      const detail = applied.detail ?? (handling.outcome === 'processed' ? handling.detail : undefined);
+      const applied = 'apply' in handling ? await handling.apply(trx) : { detail: ran?.detail ?? ('detail' in handling ? handling.detail : undefined) };
+      const detail = applied.detail ?? ('detail' in handling ? handling.detail : undefined);
       await insertInboundEvent(trx, {
         source: 'stripe',
         eventId: event.id,
@@ -86,8 +107,68 @@ export class StripeService {
           },
         };
       }
+      case 'customer.subscription.updated':
+      case 'customer.subscription.deleted': {
+        const subscriptionId = subscriptionIdOf(event.object);
+        const change = subscriptionChange(event.type, event.object, event.previous);
+        if (!subscriptionId || change.action === 'none') return { outcome: 'ignored', detail: change.reason };
+        const licenseIds = await this.orders.licenseIdsForSubscription('stripe', subscriptionId);
+        if (licenseIds.length === 0) return { outcome: 'ignored', detail: `no order started subscription ${subscriptionId}` };
+        return {
+          outcome: 'processed',
+          run: () =>
+            this.eachLicense(licenseIds, change.action === 'cancel' ? 'cancelled' : 'resumed', (id) =>
+              change.action === 'cancel' ? this.subscriptions.cancel(ctx, id, { source: 'billing' }) : this.subscriptions.resume(ctx, id),
+            ).then((detail) => ({ detail: `${change.reason}: ${detail}` })),
+        };
+      }
+      case 'invoice.paid': {
+        const renewal = invoiceRenewal(event.object);
+        if ('ignore' in renewal) return { outcome: 'ignored', detail: renewal.ignore };
+        const licenseIds = await this.orders.licenseIdsForSubscription('stripe', renewal.subscriptionId);
+        if (licenseIds.length === 0) return { outcome: 'ignored', detail: `no order started subscription ${renewal.subscriptionId}` };
+        return {
+          outcome: 'processed',
+          run: async () => ({
+            detail: await this.eachLicense(licenseIds, 'renewed', async (id) => {
+              const license = await this.licenses.get(ctx, id);
+              // Stripe's period end when it moves the expiry on; otherwise one term of the license's own.
+              const expiresAt = renewal.periodEnd && license.expiresAt && renewal.periodEnd > license.expiresAt ? renewal.periodEnd : undefined;
+              // The amount is one license's when the subscription bought one; with several, per-license prices are unknown.
+              const priced = licenseIds.length === 1 && renewal.amount !== null;
+              return this.subscriptions.renew(ctx, id, {
+                source: 'billing',
+                reference: renewal.invoiceId,
+                ...(priced ? { price: renewal.amount, currency: renewal.currency } : {}),
+                ...(expiresAt ? { expiresAt } : {}),
+              });
+            }),
+          }),
+        };
+      }
       default:
         return { outcome: 'ignored', detail: `${event.type} is not handled` };
     }
+  }
+
+  /**
+   * Applies a subscription operation to each license of a Stripe subscription. The operations are
+   * idempotent (cancelling twice changes nothing; a renewal carries the invoice id as its reference), so a
+   * redelivery after a crash does no harm. Licenses the operation does not apply to (not a subscription,
+   * revoked) are skipped and named in the answer; any other failure fails the delivery, and Stripe retries.
+   */
+  private async eachLicense(ids: string[], done: string, operation: (id: string) => Promise<unknown>): Promise<string> {
+    const applied: string[] = [];
+    const skipped: string[] = [];
+    for (const id of ids) {
+      try {
+        await operation(id);
+        applied.push(id);
+      } catch (error) {
+        if (error instanceof AppError && ['NOT_A_SUBSCRIPTION', 'INVALID_TRANSITION', 'NOT_RENEWABLE'].includes(error.code)) skipped.push(`${id} (${error.message})`);
+        else throw error;
+      }
+    }
+    return [applied.length > 0 ? `${done} ${applied.join(', ')}` : `nothing ${done}`, ...(skipped.length > 0 ? [`skipped ${skipped.join('; ')}`] : [])].join('; ');
   }
 }

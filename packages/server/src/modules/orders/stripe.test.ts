@@ -352,6 +352,100 @@ forEachDialect('Stripe adapter', (dialect) => {
     assert.equal(await count('inbound_events'), inbound);
   });
 
+  test('a Stripe subscription: the checkout sells a billing-renewed subscription; invoices renew it, subscription events cancel and resume it', async () => {
+    const monthly = await factories.policy(api, product.id, 'subscription', { durationDays: 30, maxMachines: 1, cancellationNoticeDays: 14 });
+    const subscriptionId = unique('sub_1Q');
+    const checkout = checkoutEvent({ mode: 'subscription', subscription: subscriptionId, amount_total: 1_500, metadata: { keyhaven_policy: monthly.id, keyhaven_quantity: '2' } });
+    const bought = await deliver(checkout);
+    assert.equal(bought.body.outcome, 'processed', bought.raw);
+    const order = (await api.get(`/v1/orders/${bought.body.orderId}`)).body;
+    assert.equal(order.subscriptionRef, subscriptionId);
+    const licenseId = order.items[0].licenseId;
+    const start = (await api.get(`/v1/licenses/${licenseId}`)).body;
+    assert.equal(start.maxMachines, 2);
+    assert.equal(start.subscription.renewedBy, 'billing', 'Stripe renews it, not the sweep');
+    assert.equal(start.subscription.autoRenew, true);
+    assert.equal(start.subscription.price, 1_500);
+    assert.equal(start.subscription.currency, 'EUR');
+
+    const invoice = (reason: string, periodEnd: number, id = unique('in_1Q')) => ({
+      id: unique('evt_1Q'),
+      object: 'event',
+      type: 'invoice.paid',
+      data: {
+        object: {
+          id,
+          object: 'invoice',
+          billing_reason: reason,
+          subscription: subscriptionId,
+          amount_paid: 1_500,
+          currency: 'eur',
+          status: 'paid',
+          lines: { object: 'list', data: [{ id: 'il_1', object: 'line_item', amount: 1_500, period: { start: periodEnd - 30 * 86_400, end: periodEnd } }] },
+        },
+      },
+    });
+    const first = await deliver(invoice('subscription_create', Math.floor(Date.parse(start.expiresAt) / 1000)));
+    assert.equal(first.body.outcome, 'ignored');
+    assert.match(first.body.detail, /first invoice/);
+
+    // A month later Stripe charges again: the expiry moves to the period end Stripe paid for, recorded as a billing renewal.
+    t.clock.advanceDays(29);
+    const periodEnd = Math.floor(Date.parse(start.expiresAt) / 1000) + 31 * 86_400;
+    const cycle = invoice('subscription_cycle', periodEnd);
+    const renewed = await deliver(cycle);
+    assert.equal(renewed.body.outcome, 'processed', renewed.raw);
+    assert.match(renewed.body.detail, new RegExp(`renewed ${licenseId}`));
+    const after = (await api.get(`/v1/licenses/${licenseId}`)).body;
+    assert.equal(after.expiresAt, new Date(periodEnd * 1000).toISOString());
+    const renewals = (await api.get(`/v1/renewals?licenseId=${licenseId}`)).body.data;
+    assert.equal(renewals.length, 1);
+    assert.equal(renewals[0].source, 'billing');
+    assert.equal(renewals[0].price, 1_500);
+    assert.equal(renewals[0].currency, 'EUR');
+    assert.equal(renewals[0].reference, cycle.data.object.id);
+    // The same invoice in another event (a resend) renews nothing more; the same event is a duplicate.
+    assert.equal((await deliver({ ...cycle, id: unique('evt_1Q') })).body.outcome, 'processed');
+    assert.equal((await deliver(cycle)).body.outcome, 'duplicate');
+    assert.equal((await api.get(`/v1/renewals?licenseId=${licenseId}`)).body.data.length, 1);
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.expiresAt, after.expiresAt);
+
+    const subscriptionEvent = (type: string, object: Record<string, unknown>, previous?: Record<string, unknown>) => ({
+      id: unique('evt_1Q'),
+      object: 'event',
+      type,
+      data: { object: { id: subscriptionId, object: 'subscription', status: 'active', cancel_at_period_end: false, cancel_at: null, ...object }, ...(previous ? { previous_attributes: previous } : {}) },
+    });
+    // Inside the 14-day notice period: a customer could not cancel in the portal, but Stripe's word counts.
+    t.clock.advanceDays(25);
+    const cancel = await deliver(subscriptionEvent('customer.subscription.updated', { cancel_at_period_end: true }, { cancel_at_period_end: false }));
+    assert.equal(cancel.body.outcome, 'processed', cancel.raw);
+    let sub = (await api.get(`/v1/licenses/${licenseId}`)).body.subscription;
+    assert.equal(sub.autoRenew, false);
+    assert.ok(sub.cancelledAt);
+    const resume = await deliver(subscriptionEvent('customer.subscription.updated', { cancel_at_period_end: false }, { cancel_at_period_end: true }));
+    assert.equal(resume.body.outcome, 'processed', resume.raw);
+    sub = (await api.get(`/v1/licenses/${licenseId}`)).body.subscription;
+    assert.equal(sub.autoRenew, true);
+    assert.equal(sub.cancelledAt, null);
+    const unrelated = await deliver(subscriptionEvent('customer.subscription.updated', { default_payment_method: 'pm_2' }, { default_payment_method: 'pm_1' }));
+    assert.equal(unrelated.body.outcome, 'ignored');
+    const deleted = await deliver(subscriptionEvent('customer.subscription.deleted', { status: 'canceled', ended_at: Math.floor(t.clock.now().getTime() / 1000) }));
+    assert.equal(deleted.body.outcome, 'processed', deleted.raw);
+    sub = (await api.get(`/v1/licenses/${licenseId}`)).body.subscription;
+    assert.equal(sub.autoRenew, false);
+    // Access lasts until the paid period ends; the sweep does not renew it either.
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.status, 'active');
+    t.clock.advanceDays(10);
+    await t.services.worker.drain();
+    assert.equal((await api.get(`/v1/licenses/${licenseId}`)).body.expiresAt, after.expiresAt);
+    assert.equal((await api.get(`/v1/renewals?licenseId=${licenseId}`)).body.data.length, 1);
+
+    const unknown = await deliver({ ...subscriptionEvent('customer.subscription.deleted', {}), data: { object: { id: 'sub_unknown', object: 'subscription', status: 'canceled' } } });
+    assert.equal(unknown.body.outcome, 'ignored');
+    assert.match(unknown.body.detail, /no order started subscription sub_unknown/);
+  });
+
   test('malformed requests: invalid JSON, other content types, a signed non-event', async () => {
     const badJson = await deliver({}, { body: '{"id": "evt_1", ', header: 't=1,v1=00' });
     assert.equal(badJson.status, 400);

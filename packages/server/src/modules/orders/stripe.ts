@@ -53,6 +53,8 @@ export interface StripeEvent {
   type: string;
   livemode: boolean;
   object: Record<string, unknown>;
+  /** `data.previous_attributes` of `*.updated` events: the changed fields' earlier values. */
+  previous: Record<string, unknown> | null;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -65,7 +67,14 @@ export function parseStripeEvent(body: unknown): StripeEvent {
   if (typeof body.type !== 'string' || body.type.length === 0 || body.type.length > 255) fields.type = 'must be the event type';
   if (!isObject(body.data) || !isObject(body.data.object)) fields['data.object'] = 'must be an object';
   if (Object.keys(fields).length > 0) throw new AppError('VALIDATION_FAILED', 'Not a Stripe event', { fields });
-  return { id: body.id as string, type: body.type as string, livemode: body.livemode === true, object: (body.data as { object: Record<string, unknown> }).object };
+  const data = body.data as { object: Record<string, unknown>; previous_attributes?: unknown };
+  return {
+    id: body.id as string,
+    type: body.type as string,
+    livemode: body.livemode === true,
+    object: data.object,
+    previous: isObject(data.previous_attributes) ? data.previous_attributes : null,
+  };
 }
 
 /** A string field, trimmed, without NUL characters (which PostgreSQL cannot store), cut to `max`; null if empty. */
@@ -213,5 +222,69 @@ export function checkoutSessionToOrder(session: Record<string, unknown>): Integr
     currency,
     subscriptionRef: idOf(session.subscription),
     metadata: Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== null)),
+  };
+}
+
+/** What a `customer.subscription.*` event means for the licenses bought with that subscription. */
+export type SubscriptionChange = { action: 'cancel'; reason: string } | { action: 'resume'; reason: string } | { action: 'none'; reason: string };
+
+/** The Stripe subscription id an object names (a subscription's own id, or an invoice's subscription in old and new API versions). */
+export function subscriptionIdOf(object: Record<string, unknown>): string | null {
+  if (object.object === 'subscription') return idOf(object.id);
+  const direct = idOf(object.subscription);
+  if (direct) return direct;
+  const parent = isObject(object.parent) ? object.parent : null;
+  const details = parent && isObject(parent.subscription_details) ? parent.subscription_details : null;
+  return details ? idOf(details.subscription) : null;
+}
+
+/**
+ * `customer.subscription.deleted` ends the subscription: auto-renewal off (access stays until the paid
+ * term ends; revoke by hand after a refund). `customer.subscription.updated` cancels when the customer
+ * scheduled the end (`cancel_at_period_end`, `cancel_at`) or the status says it ended, and resumes when a
+ * scheduled end was taken back; other changes (payment method, quantity, status `past_due`) are not tracked.
+ */
+export function subscriptionChange(type: string, subscription: Record<string, unknown>, previous: Record<string, unknown> | null): SubscriptionChange {
+  if (type === 'customer.subscription.deleted') return { action: 'cancel', reason: 'the subscription was deleted in Stripe' };
+  const status = typeof subscription.status === 'string' ? subscription.status : null;
+  if (status === 'canceled' || status === 'incomplete_expired') return { action: 'cancel', reason: `the subscription status is ${status}` };
+  if (subscription.cancel_at_period_end === true) return { action: 'cancel', reason: 'cancel_at_period_end was set' };
+  if (typeof subscription.cancel_at === 'number') return { action: 'cancel', reason: 'cancel_at was set' };
+  const wasEnding = previous !== null && (previous.cancel_at_period_end === true || typeof previous.cancel_at === 'number');
+  if (wasEnding) return { action: 'resume', reason: 'the scheduled cancellation was taken back' };
+  return { action: 'none', reason: 'no change to cancellation' };
+}
+
+/** A paid invoice as a renewal: only `subscription_cycle` invoices renew (the first invoice is the checkout's). */
+export interface InvoiceRenewal {
+  subscriptionId: string;
+  invoiceId: string;
+  /** Minor units actually paid, and the currency. */
+  amount: number | null;
+  currency: string | null;
+  /** The end of the service period the invoice pays for (the latest line period end), when present. */
+  periodEnd: string | null;
+}
+
+export function invoiceRenewal(invoice: Record<string, unknown>): InvoiceRenewal | { ignore: string } {
+  const subscriptionId = subscriptionIdOf(invoice);
+  if (!subscriptionId) return { ignore: 'the invoice belongs to no subscription' };
+  if (invoice.billing_reason === 'subscription_create') return { ignore: "the subscription's first invoice: its checkout created the licenses" };
+  if (invoice.billing_reason !== 'subscription_cycle') return { ignore: `billing_reason ${String(invoice.billing_reason)} does not renew` };
+  const invoiceId = idOf(invoice.id);
+  if (!invoiceId) throw unmapped('The invoice has no id');
+  const lines = isObject(invoice.lines) && Array.isArray(invoice.lines.data) ? invoice.lines.data : [];
+  let end: number | null = null;
+  for (const line of lines) {
+    const period = isObject(line) && isObject(line.period) ? line.period : null;
+    if (period && typeof period.end === 'number' && Number.isInteger(period.end) && period.end > 0 && period.end < 253_402_300_800) end = Math.max(end ?? 0, period.end);
+  }
+  const amount = typeof invoice.amount_paid === 'number' && Number.isInteger(invoice.amount_paid) && invoice.amount_paid >= 0 ? invoice.amount_paid : null;
+  return {
+    subscriptionId,
+    invoiceId,
+    amount,
+    currency: amount === null ? null : (text(invoice.currency, 3)?.toUpperCase() ?? null),
+    periodEnd: end === null ? null : new Date(end * 1000).toISOString(),
   };
 }
