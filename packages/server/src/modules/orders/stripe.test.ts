@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../config.js';
 import { AppError } from '../../http/errors.js';
 import { client, factories, forEachDialect, startTestApp, TEST_STRIPE_WEBHOOK_SECRET, type Client, type TestApp } from '../../testing/harness.js';
 import { startTestSmtpServer, type TestSmtpServer } from '../../testing/smtp.js';
@@ -71,6 +72,16 @@ function checkoutEvent(session: Record<string, unknown> = {}, type = 'checkout.s
     },
   };
 }
+
+describe('Stripe configuration', () => {
+  test('STRIPE_WEBHOOK_SECRET: unset by default, taken as is, refused when it cannot be a signing secret', () => {
+    assert.equal(loadConfig({}).stripeWebhookSecret, undefined);
+    assert.equal(loadConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_abcdefghijklmnopqrstuvwxyz012345' }).stripeWebhookSecret, 'whsec_abcdefghijklmnopqrstuvwxyz012345');
+    for (const bad of ['whsec_short', 'whsec_abcdefghijklmnop qrstuvwxyz']) {
+      assert.throws(() => loadConfig({ STRIPE_WEBHOOK_SECRET: bad }), (e: unknown) => e instanceof ConfigError && /STRIPE_WEBHOOK_SECRET/.test(e.message));
+    }
+  });
+});
 
 describe('Stripe signature verification', () => {
   const now = new Date('2026-03-01T12:00:00.000Z');
