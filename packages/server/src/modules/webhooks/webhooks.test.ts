@@ -11,17 +11,18 @@ import { verifyWebhookSignature } from './signature.js';
 import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS } from './webhooks.service.js';
 
 /**
- * What a receiver does, written out as the README shows it (not the server's helper): parse the header,
- * recompute the HMAC over "<t>.<raw body>", compare in constant time, refuse stale timestamps.
+ * What a receiver does: the `verify` of the README's Node receiver, line for line (not the server's helper),
+ * with the clock passed in: parse the header, recompute the HMAC over "<t>.<raw body>", compare in
+ * constant time, refuse timestamps more than 5 minutes away.
  */
-function receiverVerifies(secret: string, header: string | undefined, rawBody: string, nowMs: number, toleranceSeconds = 300): boolean {
+function receiverVerifies(secret: string, header: string | undefined, rawBody: string | Buffer, nowMs: number, toleranceSeconds = 300): boolean {
   if (!header) return false;
-  const parts = header.split(',').map((p) => p.split('='));
+  const parts = header.split(',').map((part) => part.split('='));
   const t = parts.find(([k]) => k === 't')?.[1];
   const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
   if (!t || !/^\d+$/.test(t) || signatures.length === 0) return false;
   if (Math.abs(Math.floor(nowMs / 1000) - Number(t)) > toleranceSeconds) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex'));
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex'));
   return signatures.some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), expected));
 }
 
@@ -410,6 +411,11 @@ forEachDialect('webhooks', (dialect) => {
     assert.ok(receiverVerifies(newest, signed!.headers['keyhaven-signature'] as string, signed!.body, now()));
     assert.equal(receiverVerifies(secret, signed!.headers['keyhaven-signature'] as string, signed!.body, now()), false);
     assert.equal((await api.post('/v1/webhook-endpoints/whe_nope/actions/rotate-secret', {})).status, 404);
+    // The body is optional (curl -X POST without data).
+    const bare = await api.call('POST', `/v1/webhook-endpoints/${endpoint.id}/actions/rotate-secret`);
+    assert.equal(bare.status, 200, bare.raw);
+    assert.equal(bare.body.previousSecretExpiresAt, null);
+    assert.notEqual(bare.body.secret, newest);
     await api.delete(`/v1/webhook-endpoints/${endpoint.id}`);
   });
 
