@@ -24,6 +24,15 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'https://licenses.example.com');
     assert.equal(config.port, 9000);
   });
+  test('webhooks: private addresses allowed unless turned off; the timeout is in seconds', () => {
+    assert.equal(loadConfig({}).webhookAllowPrivate, true);
+    assert.equal(loadConfig({}).webhookTimeoutMs, 10_000);
+    const strict = loadConfig({ KEYHAVEN_WEBHOOK_ALLOW_PRIVATE: 'false', KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS: '30' });
+    assert.equal(strict.webhookAllowPrivate, false);
+    assert.equal(strict.webhookTimeoutMs, 30_000);
+    assert.throws(() => loadConfig({ KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS: '0' }), /KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS/);
+    assert.throws(() => loadConfig({ KEYHAVEN_WEBHOOK_ALLOW_PRIVATE: 'perhaps' }), /KEYHAVEN_WEBHOOK_ALLOW_PRIVATE/);
+  });
   test('every problem is listed at once', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KEYHAVEN_MASTER_KEY: 'short', KEYHAVEN_ADMIN_TOKEN: 'abc', LOG_LEVEL: 'loud', KEYHAVEN_TRUST_PROXY: 'maybe' });

@@ -8,7 +8,8 @@ import { SYSTEM_ACTOR } from '../../http/access.js';
 import { client, factories, forEachDialect, useTestApp, type Client, type TestApp } from '../../testing/harness.js';
 import { postWebhook } from './sender.js';
 import { verifyWebhookSignature } from './signature.js';
-import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS } from './webhooks.service.js';
+import { Worker } from '../jobs/worker.js';
+import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS, registerWebhookJobs } from './webhooks.service.js';
 
 /**
  * What a receiver does: the `verify` of the README's Node receiver, line for line (not the server's helper),
@@ -355,10 +356,13 @@ forEachDialect('webhooks', (dialect) => {
     await api.post(`/v1/licenses/${license.id}/actions/suspend`);
     await api.post(`/v1/licenses/${license.id}/actions/reinstate`);
     const [delivery] = await deliveries(endpoint.id);
-    // Duplicate jobs for the same attempt (a duplicate enqueue, a job run twice): they run in one batch.
-    for (let i = 0; i < 3; i++) await t.services.jobs.enqueue(t.deps.database.db, { type: 'webhook.deliver', payload: { deliveryId: delivery.id, attempt: 1 } });
+    // Duplicate jobs for the same attempt (a duplicate enqueue, a job run twice), taken by two workers at
+    // once (on PostgreSQL truly in parallel, on separate connections).
+    for (let i = 0; i < 5; i++) await t.services.jobs.enqueue(t.deps.database.db, { type: 'webhook.deliver', payload: { deliveryId: delivery.id, attempt: 1 } });
+    const second = new Worker(t.deps.database.db, t.services.jobs, t.clock, { concurrency: 3 });
+    registerWebhookJobs(second, t.services.webhooks);
     const start = receiver.received.length;
-    await drain();
+    await Promise.all([drain(), second.drain()]);
     assert.equal(receiver.received.filter((r) => r.headers['keyhaven-webhook-id'] === delivery.id).length, 1);
     assert.equal(receiver.received.length, start + 1);
     const detail = (await api.get(`/v1/webhook-deliveries/${delivery.id}`)).body;
