@@ -458,12 +458,13 @@ export class WebhooksService {
       return;
     }
     if (!endpoint.enabled && row.kind === 'event') {
+      // Fails without a request: waiting, or taken by a worker that died before it recorded anything.
       const now = this.clock.now().toISOString();
       await this.db
         .updateTable('webhook_deliveries')
-        .set({ status: 'failed', last_error: 'The endpoint is disabled', next_attempt_at: null, updated_at: now })
+        .set({ status: 'failed', last_error: 'The endpoint is disabled', next_attempt_at: null, claim_token: null, claimed_until: null, updated_at: now })
         .where('id', '=', deliveryId)
-        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<=', now)])]))
         .execute();
       return;
     }

@@ -311,6 +311,16 @@ forEachDialect('webhooks', (dialect) => {
     assert.equal(latest.status, 'failed');
     assert.equal(latest.attemptCount, 0);
     assert.equal(latest.lastError, 'The endpoint is disabled');
+    // Staff can still test the receiver of a disabled endpoint; manual attempts do not count toward its health.
+    const streak = (await api.get(`/v1/webhook-endpoints/${dead.id}`)).body.consecutiveFailures;
+    const ping = await api.post(`/v1/webhook-endpoints/${dead.id}/actions/test`);
+    assert.equal(ping.status, 202, ping.raw);
+    await drain();
+    const pinged = (await api.get(`/v1/webhook-deliveries/${ping.body.id}`)).body;
+    assert.equal(pinged.status, 'failed');
+    assert.equal(pinged.attempts.length, 1);
+    assert.match(pinged.attempts[0].error, /ECONNREFUSED/);
+    assert.equal((await api.get(`/v1/webhook-endpoints/${dead.id}`)).body.consecutiveFailures, streak);
     await api.delete(`/v1/webhook-endpoints/${dead.id}`);
     await api.delete(`/v1/webhook-endpoints/${watcher.id}`);
   });
