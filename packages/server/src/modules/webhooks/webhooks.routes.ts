@@ -104,10 +104,6 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
         response: { 200: WebhookEndpointWithSecretSchema, ...commonErrors },
       },
       config: { access: { permission: 'webhooks:write' } },
-      // The body is optional: a bare POST rotates with no overlap.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
     },
     async (request) => webhooks.rotateSecret(ctx(request), request.params.id, request.body.overlapHours),
   );

@@ -425,11 +425,12 @@ forEachDialect('webhooks', (dialect) => {
     assert.ok(receiverVerifies(newest, signed!.headers['keyhaven-signature'] as string, signed!.body, now()));
     assert.equal(receiverVerifies(secret, signed!.headers['keyhaven-signature'] as string, signed!.body, now()), false);
     assert.equal((await api.post('/v1/webhook-endpoints/whe_nope/actions/rotate-secret', {})).status, 404);
-    // The body is optional (curl -X POST without data).
+    // Like every route with a body, it wants one: `{}` rotates with no overlap.
     const bare = await api.call('POST', `/v1/webhook-endpoints/${endpoint.id}/actions/rotate-secret`);
-    assert.equal(bare.status, 200, bare.raw);
-    assert.equal(bare.body.previousSecretExpiresAt, null);
-    assert.notEqual(bare.body.secret, newest);
+    assert.equal(bare.status, 400, bare.raw);
+    const plain = await api.post(`/v1/webhook-endpoints/${endpoint.id}/actions/rotate-secret`, {});
+    assert.equal(plain.body.previousSecretExpiresAt, null);
+    assert.notEqual(plain.body.secret, newest);
     await api.delete(`/v1/webhook-endpoints/${endpoint.id}`);
   });
 
