@@ -23,6 +23,7 @@ import { clientRoutes } from './modules/licenses/client.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
 import { subscriptionRoutes } from './modules/licenses/subscriptions.routes.js';
 import { noticeRoutes } from './modules/licenses/notices.routes.js';
+import { trialRoutes } from './modules/trials/trials.routes.js';
 import { machineRoutes } from './modules/machines/machines.routes.js';
 import { offlineRoutes } from './modules/offline/offline.routes.js';
 import { orderRoutes, stripeRoutes } from './modules/orders/orders.routes.js';
@@ -125,6 +126,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   licenseRoutes(app, services);
   subscriptionRoutes(app, services);
   noticeRoutes(app, services, { rateLimit: config.clientRateLimit });
+  trialRoutes(app, services, { signUpRateLimit: config.trialRateLimit });
   clientRoutes(app, services, { rateLimit: config.clientRateLimit, countryHeader: config.countryHeader });
   machineRoutes(app, services, { rateLimit: config.clientRateLimit });
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });

@@ -24,6 +24,7 @@ import { SubscriptionsService } from './modules/licenses/subscriptions.service.j
 import { RemindersService } from './modules/licenses/reminders.service.js';
 import { AlertsService, EXPIRING_ALERT_CRON } from './modules/licenses/alerts.service.js';
 import { NoticesService } from './modules/licenses/notices.service.js';
+import { TrialsService } from './modules/trials/trials.service.js';
 import { PasswordLinksService } from './modules/passwords/passwords.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
@@ -90,8 +91,10 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   events.onRecord(alerts.onEvent);
   worker.define({ type: 'alerts.expiring', run: async () => void (await alerts.sweepExpiring()) });
   worker.schedule({ name: 'alerts.expiring', cron: EXPIRING_ALERT_CRON, jobType: 'alerts.expiring' });
+  const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
+  machines.addActivationCheck(trials.activationCheck);
   const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -122,6 +122,11 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   changeLicensePolicy: 'licenses:write',
   listNotices: 'public',
   listLicenseReminders: 'licenses:read',
+  signUpForTrial: 'public',
+  createTrial: 'licenses:write',
+  extendTrial: 'licenses:lifecycle',
+  convertTrial: 'licenses:write',
+  listTrials: 'licenses:read',
 };
 
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
@@ -233,6 +238,23 @@ forEachDialect('access matrix', (dialect) => {
 
   /** A fresh license of organization A, for the operations that change one. */
   const freshLicense = async (overrides: Record<string, unknown> = {}) => factories.license(api, A.policy.id, { customerId: A.customer.id, ...overrides });
+
+  /** A's product opened to public trial sign-ups, with a trial policy (A's own policy is the paid one); fresh trials of A. */
+  let trialProduct: { product: any; paid: any } | undefined;
+  const trialSetup = async () => {
+    if (!trialProduct) {
+      assert.equal((await api.patch(`/v1/products/${A.product.id}`, { publicTrials: true })).status, 200);
+      await factories.policy(api, A.product.id, 'trial');
+      trialProduct = { product: A.product, paid: A.policy };
+    }
+    return trialProduct;
+  };
+  const freshTrial = async () => {
+    const { product } = await trialSetup();
+    const res = await api.post('/v1/licenses/trials', { productId: product.id, customerId: A.customer.id, sendEmail: false });
+    assert.equal(res.status, 201, res.raw);
+    return res.body;
+  };
 
   /** A subscription policy of A's product and a fresh subscription license of organization A. */
   let subscriptionPolicy: any;
@@ -473,6 +495,15 @@ forEachDialect('access matrix', (dialect) => {
     }),
     listNotices: async () => ({ method: 'POST', url: '/v1/notices', body: { key: A.license.key } }),
     listLicenseReminders: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/reminders` }),
+    signUpForTrial: async () => ({ method: 'POST', url: '/v1/trials', body: { product: (await trialSetup()).product.code, email: `${unique('trial')}@example.com` } }),
+    createTrial: async () => ({ method: 'POST', url: '/v1/licenses/trials', body: { productId: (await trialSetup()).product.id, customerId: A.customer.id, sendEmail: false } }),
+    extendTrial: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshTrial()).id : A.license.id}/actions/extend-trial`, body: {} }),
+    convertTrial: async (_c, allowed) => ({
+      method: 'POST',
+      url: `/v1/licenses/${allowed ? (await freshTrial()).id : A.license.id}/actions/convert-trial`,
+      body: { policyId: (await trialSetup()).paid.id },
+    }),
+    listTrials: async () => ({ method: 'GET', url: '/v1/trials' }),
   };
 
   async function call(caller: Caller, req: Req): Promise<Answer> {

@@ -42,6 +42,12 @@ export interface ActivateInput {
   metadata?: Record<string, unknown>;
 }
 
+/**
+ * A rule another module adds to activations (e.g. trials: one trial per machine). It runs inside the
+ * activation's transaction, before a new seat is taken, and refuses by throwing an AppError.
+ */
+export type ActivationCheck = (executor: Executor, attempt: { license: ClientLicense; fingerprint: string }) => Promise<void>;
+
 export interface ClientMeta {
   ip: string;
   requestId?: string;
@@ -62,6 +68,8 @@ function usable(resolved: { license: ClientLicense; row: { customer_id: string |
  * processes agree; on SQLite the single writer connection serializes transactions).
  */
 export class MachinesService {
+  private readonly activationChecks: ActivationCheck[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
@@ -70,6 +78,11 @@ export class MachinesService {
     private readonly licenses: LicensesService,
     private readonly policies: PoliciesService,
   ) {}
+
+  /** Adds a rule every new activation must pass (see ActivationCheck). */
+  addActivationCheck(check: ActivationCheck): void {
+    this.activationChecks.push(check);
+  }
 
   /**
    * The policy's anti-abuse window: how many activations or client deactivations the license made since
@@ -174,6 +187,7 @@ export class MachinesService {
         await replaceMachine(trx, machine);
         return { machine, created: false, alive: await countAliveMachines(trx, license.id, now) };
       }
+      for (const check of this.activationChecks) await check(trx, { license, fingerprint: input.fingerprint });
       const alive = await countAliveMachines(trx, license.id, now, userId);
       if (hardLimit !== null && alive >= hardLimit) return { refused: alive };
       const window = await this.windowUse(trx, limits, license.id, 'activations', now);
