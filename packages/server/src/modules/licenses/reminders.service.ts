@@ -2,12 +2,12 @@ import type { Db } from '../../db/database.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
-import type { CustomersService } from '../customers/customers.service.js';
+import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { JobQueue } from '../jobs/jobs.service.js';
 import type { JobContext, Worker } from '../jobs/worker.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { ProductsService } from '../products/products.service.js';
+import type { Product, ProductsService } from '../products/products.service.js';
 import { licenseMailData } from './license-mail.js';
 import type { License, LicensesService } from './licenses.service.js';
 import { claimReminder, findReminderCandidates, listRemindersSent, setReminderMail, type CandidateWindow, type ReminderCandidate } from './reminders.repository.js';
@@ -18,6 +18,8 @@ export const EXPIRED_NOTICE_LOOKBACK_MS = 7 * DAY_MS;
 export const REMINDER_SWEEP_CRON = '5 * * * *';
 /** Licenses read per page by the sweep (each page's jobs are enqueued in one transaction). */
 const PAGE = 1000;
+/** Reminders per `reminders.send` job: one transaction (one commit) sends them all. */
+export const REMINDER_BATCH = 100;
 
 export interface ReminderOptions {
   /** Days before expiry (default 30, 15, 5, 3, 1). */
@@ -34,10 +36,12 @@ export interface ReminderJob {
 }
 
 export interface SweepResult {
-  /** Reminder jobs enqueued (new ones; a reminder already queued is not counted). */
+  /** Reminders enqueued (in `reminders.send` jobs of up to REMINDER_BATCH each). */
   reminders: number;
-  /** Expired-notice jobs enqueued. */
+  /** Expired notices enqueued. */
   expired: number;
+  /** Jobs enqueued. */
+  jobs: number;
 }
 
 /**
@@ -46,11 +50,12 @@ export interface SweepResult {
  * The hourly sweep walks one expiry window per offset: a license expiring in (now + previous offset, now +
  * offset] is due for that offset's reminder, so each license gets the reminder of the nearest offset it has
  * reached (after an outage it does not get the ones it missed in a burst). A reminder is only due when the
- * term started before it (a 5-day trial gets no "expires in 5 days" mail at its start). For each due
- * reminder without a `reminders_sent` row the sweep enqueues a `reminders.send` job keyed
- * `reminder:<license>:<expiry>:<offset>`; the job inserts the row and the mail in one transaction and ends
- * itself in it. Several workers, retries and restarts cannot send twice: the job key makes the enqueue
- * idempotent, and the row's primary key makes the send so.
+ * term started before it (a 5-day trial gets no "expires in 5 days" mail at its start). The due reminders
+ * without a `reminders_sent` row go into `reminders.send` jobs of up to REMINDER_BATCH each; a job inserts
+ * each reminder's row together with its mail and audit event, in one transaction that also ends the job.
+ * Several workers, retries, restarts and a sweep that runs again before the jobs did cannot send twice:
+ * the row's primary key (license, expiry, offset) lets exactly one insert in, and only that one mails
+ * (the mail's dedupe key is the same triple, a second guard).
  */
 export class RemindersService {
   private readonly offsets: number[];
@@ -70,7 +75,7 @@ export class RemindersService {
   }
 
   register(worker: Worker): void {
-    worker.define<ReminderJob>({ type: 'reminders.send', run: (payload, context) => this.send(payload, context) });
+    worker.define<{ reminders: ReminderJob[] }>({ type: 'reminders.send', run: (payload, context) => this.send(payload.reminders, context) });
     worker.define({ type: 'reminders.sweep', run: async () => void (await this.sweep()) });
     worker.schedule({ name: 'reminders.sweep', cron: REMINDER_SWEEP_CRON, jobType: 'reminders.sweep' });
   }
@@ -80,6 +85,7 @@ export class RemindersService {
     const now = this.clock.now().getTime();
     const iso = (ms: number) => new Date(ms).toISOString();
     let reminders = 0;
+    let jobs = 0;
     let lower = 0;
     for (const offset of this.offsets) {
       const window: CandidateWindow = {
@@ -90,73 +96,85 @@ export class RemindersService {
         includeAutoRenewing: this.options.remindAutoRenewing,
       };
       // Due only if the term had started when the reminder's time came.
-      reminders += await this.enqueueWindow(window, (c) => Date.parse(c.expiresAt) - offset * DAY_MS > Date.parse(c.startsAt));
+      const found = await this.enqueueWindow(window, (c) => Date.parse(c.expiresAt) - offset * DAY_MS > Date.parse(c.startsAt));
+      reminders += found.reminders;
+      jobs += found.jobs;
       lower = offset;
     }
     const expired = await this.enqueueWindow(
       { after: iso(now - EXPIRED_NOTICE_LOOKBACK_MS), until: iso(now), offset: 0, reminder: false, includeAutoRenewing: true },
       () => true,
     );
-    return { reminders, expired };
+    return { reminders, expired: expired.reminders, jobs: jobs + expired.jobs };
   }
 
-  private async enqueueWindow(window: CandidateWindow, due: (c: ReminderCandidate) => boolean): Promise<number> {
-    let enqueued = 0;
+  private async enqueueWindow(window: CandidateWindow, due: (c: ReminderCandidate) => boolean): Promise<{ reminders: number; jobs: number }> {
+    let reminders = 0;
+    let jobs = 0;
     let from: { expiresAt: string; id: string } | undefined;
     for (;;) {
       const page = await findReminderCandidates(this.db, window, from, PAGE);
       if (page.length === 0) break;
-      const items = page.filter(due);
+      const items = page.filter(due).map((c): ReminderJob => ({ licenseId: c.id, expiresAt: c.expiresAt, offset: window.offset }));
       if (items.length > 0) {
         await this.db.transaction().execute(async (trx) => {
-          for (const c of items) {
-            const job = await this.jobs.enqueue<ReminderJob>(trx, {
-              type: 'reminders.send',
-              payload: { licenseId: c.id, expiresAt: c.expiresAt, offset: window.offset },
-              uniqueKey: `reminder:${c.id}:${c.expiresAt}:${window.offset}`,
-              maxAttempts: 10,
-            });
-            if (job.created) enqueued++;
+          for (let i = 0; i < items.length; i += REMINDER_BATCH) {
+            await this.jobs.enqueue(trx, { type: 'reminders.send', payload: { reminders: items.slice(i, i + REMINDER_BATCH) }, maxAttempts: 10 });
+            jobs++;
           }
         });
+        reminders += items.length;
       }
       if (page.length < PAGE) break;
       const last = page[page.length - 1]!;
       from = { expiresAt: last.expiresAt, id: last.id };
     }
-    return enqueued;
+    return { reminders, jobs };
   }
 
   /**
-   * Sends one reminder (the `reminders.send` job). Re-checks that it is still due (same term, not revoked
-   * or suspended, still not auto-renewing), then claims the `reminders_sent` row, records the audit event
-   * (`license.expiring` / `license.expired`, which webhooks carry) and queues the mail in one transaction
-   * that also completes the job.
+   * Sends a batch of reminders (the `reminders.send` job). Re-checks each is still due (same term, not
+   * revoked or suspended, still not auto-renewing), then in one transaction, per reminder: claims its
+   * `reminders_sent` row and, only if this claim inserted it, records the audit event
+   * (`license.expiring` / `license.expired`, which webhooks carry) and queues the mail; and ends the job.
    */
-  async send(job: ReminderJob, context: JobContext): Promise<void> {
+  async send(batch: ReminderJob[], context: JobContext): Promise<void> {
     const system: RequestContext = { actor: SYSTEM_ACTOR };
-    let license: License;
-    try {
-      license = await this.licenses.get(system, job.licenseId);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'NOT_FOUND') return;
-      throw error;
-    }
     const now = this.clock.now();
-    const expiry = Date.parse(job.expiresAt);
-    if (license.expiresAt === null || Date.parse(license.expiresAt) !== expiry) return; // renewed or changed meanwhile
-    if (license.revokedAt !== null || license.suspendedAt !== null) return;
-    const expiredNotice = job.offset === 0;
-    if (expiredNotice ? now.getTime() < expiry : now.getTime() >= expiry) return;
-    const autoRenewing = license.subscription?.autoRenew === true;
-    if (!expiredNotice && autoRenewing && !this.options.remindAutoRenewing) return;
-    const product = await this.products.get(system, license.productId);
-    const customer = license.customerId ? await this.customers.get(system, license.customerId) : null;
-    if (!expiredNotice && !customer) return;
-    const daysLeft = Math.max(1, Math.ceil((expiry - now.getTime()) / DAY_MS));
+    const products = new Map<string, Product>();
+    const customers = new Map<string, Customer>();
+    // Everything the mails need is read first: inside the transaction only `trx` may be used.
+    const due: Array<{ job: ReminderJob; license: License; product: Product; customer: Customer | null }> = [];
+    for (const job of batch) {
+      let license: License;
+      try {
+        license = await this.licenses.get(system, job.licenseId);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'NOT_FOUND') continue;
+        throw error;
+      }
+      const expiry = Date.parse(job.expiresAt);
+      if (license.expiresAt === null || Date.parse(license.expiresAt) !== expiry) continue; // renewed or changed meanwhile
+      if (license.revokedAt !== null || license.suspendedAt !== null) continue;
+      const expiredNotice = job.offset === 0;
+      if (expiredNotice ? now.getTime() < expiry : now.getTime() >= expiry) continue;
+      if (!expiredNotice && license.subscription?.autoRenew === true && !this.options.remindAutoRenewing) continue;
+      if (!expiredNotice && !license.customerId) continue;
+      let product = products.get(license.productId);
+      if (!product) products.set(license.productId, (product = await this.products.get(system, license.productId)));
+      let customer: Customer | null = null;
+      if (license.customerId) {
+        customer = customers.get(license.customerId) ?? (await this.customers.get(system, license.customerId));
+        customers.set(customer.id, customer);
+      }
+      due.push({ job, license, product, customer });
+    }
     await this.db.transaction().execute(async (trx) => {
-      const claimed = await claimReminder(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, at: now.toISOString() });
-      if (claimed) {
+      for (const { job, license, product, customer } of due) {
+        const claimed = await claimReminder(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, at: now.toISOString() });
+        if (!claimed) continue;
+        const expiredNotice = job.offset === 0;
+        const daysLeft = Math.max(1, Math.ceil((Date.parse(job.expiresAt) - now.getTime()) / DAY_MS));
         await this.events.record(trx, system, {
           action: expiredNotice ? 'license.expired' : 'license.expiring',
           targetType: 'license',
@@ -166,22 +184,21 @@ export class RemindersService {
             ? { expiresAt: license.expiresAt, graceEndsAt: license.graceEndsAt, status: license.status }
             : { expiresAt: license.expiresAt, daysLeft, reminderDays: job.offset, type: license.type },
         });
-        if (customer) {
-          const data = licenseMailData(license, product, customer);
-          const trial = license.type === 'trial';
-          const sent = await this.mail.send(trx, {
-            template: expiredNotice ? 'license.expired' : trial ? 'trial.ending' : 'license.expiring',
-            to: customer.email,
-            data: expiredNotice
-              ? { ...data, graceEndsAt: license.graceEndsAt !== null && license.graceEndsAt > license.expiresAt! ? license.graceEndsAt : null }
-              : { ...data, daysLeft, ...(trial && product.url ? { buyUrl: product.url } : {}) },
-            // The expired notice is about access the customer is losing: essential. Reminders honour preferences.
-            category: expiredNotice ? 'essential' : 'reminders',
-            customerId: customer.id,
-            dedupeKey: `reminder:${license.id}:${job.expiresAt}:${job.offset}`,
-          });
-          await setReminderMail(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, mailId: sent.id });
-        }
+        if (!customer) continue;
+        const data = licenseMailData(license, product, customer);
+        const trial = license.type === 'trial';
+        const sent = await this.mail.send(trx, {
+          template: expiredNotice ? 'license.expired' : trial ? 'trial.ending' : 'license.expiring',
+          to: customer.email,
+          data: expiredNotice
+            ? { ...data, graceEndsAt: license.graceEndsAt !== null && license.graceEndsAt > license.expiresAt! ? license.graceEndsAt : null }
+            : { ...data, daysLeft, ...(trial && product.url ? { buyUrl: product.url } : {}) },
+          // The expired notice is about access the customer is losing: essential. Reminders honour preferences.
+          category: expiredNotice ? 'essential' : 'reminders',
+          customerId: customer.id,
+          dedupeKey: `reminder:${license.id}:${job.expiresAt}:${job.offset}`,
+        });
+        await setReminderMail(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, mailId: sent.id });
       }
       await context.complete(trx);
     });

@@ -73,7 +73,7 @@ forEachDialect('reminders', (dialect) => {
       // A reminder job that runs again (a retry after a crash before it was marked done) sends nothing.
       const first = rows[0]!;
       const license = (await api.get(`/v1/licenses/${first.license_id}`)).body;
-      await t.services.jobs.enqueue(db, { type: 'reminders.send', payload: { licenseId: license.id, expiresAt: license.expiresAt, offset: first.offset_days } });
+      await t.services.jobs.enqueue(db, { type: 'reminders.send', payload: { reminders: [{ licenseId: license.id, expiresAt: license.expiresAt, offset: first.offset_days }] } });
       await t.services.worker.drain();
       assert.equal((await outbox(api, `customerId=${customer.id}&template=license.expiring`)).length, ids.length);
       assert.equal((await countEvents(t, 'license.expiring', [license.id])).get(license.id), 1);
