@@ -72,6 +72,7 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   events.onRecord(webhooks.fanOut);
   registerWebhookJobs(worker, webhooks);
   const mail = new MailService(db, clock, keyring, events, jobs, {
+    dialect: deps.database.dialect,
     publicUrl: deps.config.publicUrl,
     smtpUrl: deps.config.smtpUrl,
     mailFrom: deps.config.mailFrom,

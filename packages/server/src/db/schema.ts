@@ -327,8 +327,6 @@ export interface MailOutboxTable {
   /** Recipients left out because of their preferences, or null. */
   suppressed_to: string | null;
   subject: string;
-  text_ciphertext: string;
-  html_ciphertext: string;
   /** Extra headers (List-Unsubscribe, ...) as a JSON object. */
   headers: JsonText;
   /** essential | reminders | announcements | alerts */
@@ -341,11 +339,19 @@ export interface MailOutboxTable {
   dedupe_key: string | null;
   customer_id: string | null;
   user_id: string | null;
+  /** While `queued`: not before this instant (retries back off). */
+  next_attempt_at: Timestamp;
   /** While `sending`: when the sender's claim lapses (it died) and another run may take the mail. */
   sending_until: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   sent_at: Timestamp | null;
+}
+
+export interface MailBodiesTable {
+  mail_id: string;
+  text_ciphertext: string;
+  html_ciphertext: string;
 }
 
 export interface MailPreferencesTable {
@@ -498,6 +504,7 @@ export interface Database {
   staff_alerts: StaffAlertsTable;
   mail_templates: MailTemplatesTable;
   mail_outbox: MailOutboxTable;
+  mail_bodies: MailBodiesTable;
   mail_preferences: MailPreferencesTable;
   password_tokens: PasswordTokensTable;
   orders: OrdersTable;

@@ -25,9 +25,6 @@ export async function up(db: Kysely<any>, { ts }: MigrationContext): Promise<voi
     .addColumn('to_addresses', 'text', (c) => c.notNull())
     .addColumn('suppressed_to', 'text')
     .addColumn('subject', 'text', (c) => c.notNull())
-    // AES-256-GCM ciphertext: bodies carry license keys and one-time links.
-    .addColumn('text_ciphertext', 'text', (c) => c.notNull())
-    .addColumn('html_ciphertext', 'text', (c) => c.notNull())
     .addColumn('headers', 'text', (c) => c.notNull())
     .addColumn('category', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
@@ -37,14 +34,26 @@ export async function up(db: Kysely<any>, { ts }: MigrationContext): Promise<voi
     .addColumn('dedupe_key', 'text', (c) => c.unique())
     .addColumn('customer_id', 'text')
     .addColumn('user_id', 'text')
+    .addColumn('next_attempt_at', ts, (c) => c.notNull())
     .addColumn('sending_until', ts)
     .addColumn('created_at', ts, (c) => c.notNull())
     .addColumn('updated_at', ts, (c) => c.notNull())
     .addColumn('sent_at', ts)
     .execute();
+  // Delivery claims due mail by (status, next_attempt_at); lists filter by status newest first.
+  await db.schema.createIndex('mail_outbox_due_idx').on('mail_outbox').columns(['status', 'next_attempt_at']).execute();
   await db.schema.createIndex('mail_outbox_status_idx').on('mail_outbox').columns(['status', 'id']).execute();
   await db.schema.createIndex('mail_outbox_template_idx').on('mail_outbox').columns(['template', 'id']).execute();
   await db.schema.createIndex('mail_outbox_customer_idx').on('mail_outbox').columns(['customer_id', 'id']).execute();
+
+  // The rendered bodies, AES-256-GCM sealed (they carry license keys and one-time links), in their own
+  // table: written once, so the status updates of delivery rewrite small outbox rows only.
+  await db.schema
+    .createTable('mail_bodies')
+    .addColumn('mail_id', 'text', (c) => c.primaryKey().references('mail_outbox.id').onDelete('cascade'))
+    .addColumn('text_ciphertext', 'text', (c) => c.notNull())
+    .addColumn('html_ciphertext', 'text', (c) => c.notNull())
+    .execute();
 
   await db.schema
     .createTable('mail_preferences')

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { MailOutboxTable, MailPreferencesTable, MailTemplatesTable } from '../../db/schema.js';
+import type { MailBodiesTable, MailOutboxTable, MailPreferencesTable, MailTemplatesTable } from '../../db/schema.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { MailCategory } from './templates.js';
 
@@ -48,7 +48,9 @@ export function redactTokens(body: string): string {
   return body.replace(/([?&](?:amp;)?token=)[A-Za-z0-9_.~%-]+/g, '$1[redacted]');
 }
 
-export function toOutboxMail(row: MailOutboxTable, keyring: Keyring, options: { redact: boolean }): OutboxMail {
+export type OutboxRowWithBody = MailOutboxTable & Pick<MailBodiesTable, 'text_ciphertext' | 'html_ciphertext'>;
+
+export function toOutboxMail(row: OutboxRowWithBody, keyring: Keyring, options: { redact: boolean }): OutboxMail {
   const text = keyring.decrypt(bodyPurpose(row.id, 'text'), row.text_ciphertext).toString('utf8');
   const html = keyring.decrypt(bodyPurpose(row.id, 'html'), row.html_ciphertext).toString('utf8');
   return {
@@ -85,8 +87,23 @@ export async function findTemplateRow(executor: Executor, key: string): Promise<
   return executor.selectFrom('mail_templates').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
-export async function findOutboxRow(executor: Executor, id: string): Promise<MailOutboxTable | undefined> {
-  return executor.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+/** Outbox rows with their sealed bodies. */
+export function selectOutbox(executor: Executor) {
+  return executor
+    .selectFrom('mail_outbox')
+    .innerJoin('mail_bodies', 'mail_bodies.mail_id', 'mail_outbox.id')
+    .selectAll('mail_outbox')
+    .select(['mail_bodies.text_ciphertext', 'mail_bodies.html_ciphertext']);
+}
+
+export async function findOutboxRow(executor: Executor, id: string): Promise<OutboxRowWithBody | undefined> {
+  return selectOutbox(executor).where('mail_outbox.id', '=', id).executeTakeFirst();
+}
+
+export async function findBodies(executor: Executor, ids: string[]): Promise<Map<string, MailBodiesTable>> {
+  if (ids.length === 0) return new Map();
+  const rows = await executor.selectFrom('mail_bodies').selectAll().where('mail_id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.mail_id, r]));
 }
 
 export async function findOutboxIdByDedupeKey(executor: Executor, key: string): Promise<{ id: string; status: string } | undefined> {

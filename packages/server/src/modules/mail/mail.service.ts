@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Dialect, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { MailOutboxTable } from '../../db/schema.js';
 import type { Keyring } from '../../crypto/keyring.js';
@@ -11,12 +11,14 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { JobQueue } from '../jobs/jobs.service.js';
-import { PermanentFailure, RetryLater, type JobContext, type Worker } from '../jobs/worker.js';
+import { RetryLater, type JobContext, type Worker } from '../jobs/worker.js';
 import {
   bodyPurpose,
   findOutboxIdByDedupeKey,
   findOutboxRow,
   findPreferenceRows,
+  selectOutbox,
+  type OutboxRowWithBody,
   findTemplateRow,
   toOutboxMail,
   toPreferences,
@@ -108,6 +110,7 @@ export interface OutboxFilter {
 }
 
 export interface MailOptions {
+  dialect: Dialect;
   publicUrl: string;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -119,6 +122,10 @@ export interface MailOptions {
 export const MAIL_MAX_ATTEMPTS = 60;
 /** How long a `sending` claim holds before another run may take the mail (its sender died). */
 export const SENDING_LEASE_MS = 120_000;
+/** Mails claimed and handed to SMTP at once by one job run. */
+export const MAIL_BATCH = 50;
+/** Batches per job run before it hands over to a fresh job. */
+const MAX_BATCHES_PER_RUN = 40;
 
 /** Delay before the next delivery attempt after `attempt` failed ones: 15 s doubling, at most 30 min. */
 export function mailBackoffMs(attempt: number): number {
@@ -172,7 +179,11 @@ export class MailService {
     private readonly options: MailOptions,
   ) {
     this.messageDomain = domainOf(options.mailFrom);
+    this.dialect = options.dialect;
   }
+  private readonly dialect: Dialect;
+  /** Moves on when a delivery run starts here; part of the coalescing job key (see `enqueue`). */
+  private generation = 0;
 
   /** Whether this process can deliver mail (SMTP_URL is set). */
   get smtpConfigured(): boolean {
@@ -198,6 +209,9 @@ export class MailService {
       backoffMs: mailBackoffMs,
       leaseMs: SENDING_LEASE_MS,
     });
+    // The safety net: due mail whose job gave up (SMTP down for long) or whose sender died is sent by a
+    // sweep every minute, so queued mail is never left behind.
+    worker.schedule({ name: 'mail.send', cron: '* * * * *', jobType: 'mail.send' });
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -278,8 +292,6 @@ export class MailService {
       to_addresses: (to.length > 0 ? to : group).join(', '),
       suppressed_to: suppressed.length > 0 ? suppressed.join(', ') : null,
       subject: rendered.subject,
-      text_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'text'), rendered.text),
-      html_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'html'), rendered.html),
       headers: JSON.stringify(headers),
       category: spec.category,
       status,
@@ -289,6 +301,7 @@ export class MailService {
       dedupe_key: dedupeKey,
       customer_id: spec.customerId ?? null,
       user_id: spec.userId ?? null,
+      next_attempt_at: now,
       sending_until: null,
       created_at: now,
       updated_at: now,
@@ -308,13 +321,31 @@ export class MailService {
         return { id: existing.id, to: group, status: existing.status as MailStatus, created: false };
       }
     }
-    if (status === 'queued') await this.enqueue(executor, id);
+    await executor
+      .insertInto('mail_bodies')
+      .values({ mail_id: id, text_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'text'), rendered.text), html_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'html'), rendered.html) })
+      .execute();
+    if (status === 'queued') await this.enqueue(executor);
     return { id, to: to.length > 0 ? to : group, status, created: true };
   }
 
-  private async enqueue(executor: Executor, mailId: string): Promise<void> {
-    await this.jobs.enqueue(executor, { type: 'mail.send', payload: { mailId }, maxAttempts: MAIL_MAX_ATTEMPTS });
+  /**
+   * Queues delivery in the caller's transaction. Jobs are coalesced: every mail recorded within the same
+   * second (per database connection on PostgreSQL, so concurrent transactions never wait on each other's
+   * key) shares one `mail.send` job, keyed `mail.send:<second>:<generation>[:<backend pid>]`, which sends
+   * all due mail when it runs. The generation moves on whenever a delivery run starts in this process,
+   * so mail recorded after a run began gets a job of its own. A mail whose shared job had already made
+   * its last claim before the mail's transaction committed is sent by the per-minute sweep.
+   */
+  private async enqueue(executor: Executor): Promise<void> {
+    let key = `mail.send:${Math.floor(this.clock.now().getTime() / 1000)}:${this.generation}`;
+    if (this.dialect === 'postgres') {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(executor);
+      key += `:${rows[0]!.pid}`;
+    }
+    await this.jobs.enqueue(executor, { type: 'mail.send', payload: {}, uniqueKey: key, maxAttempts: MAIL_MAX_ATTEMPTS });
   }
+
 
   /** The stored template (parsed once per version), with the built-in default as fallback. */
   private async loadParsed(executor: Executor, key: string): Promise<{ parsed: ParsedTemplate; fallback: ParsedTemplate | undefined }> {
@@ -363,106 +394,122 @@ export class MailService {
   }
 
   /**
-   * Delivers one outbox mail. The claim (`queued`, or `sending` whose sender's claim lapsed → `sending`)
-   * is a conditional UPDATE, so a second run of the job, or a second worker, never sends a mail that was
-   * sent. The one window for a duplicate: a crash after the SMTP server accepted the message and before
-   * the row is marked sent; the next run sends it again with the same Message-ID, which receivers may
-   * use to drop the copy.
+   * A `mail.send` run: delivers all due mail (first the mail its payload names, if any), in batches of up
+   * to MAIL_BATCH, until none is left. A batch is claimed with one conditional UPDATE (`queued` and due, or `sending`
+   * whose sender's claim lapsed → `sending`; `FOR UPDATE SKIP LOCKED` on PostgreSQL), so a second run of a
+   * job, or a second worker, never sends a mail that was sent. The batch goes to the pooled SMTP transport
+   * at once, and the outcomes are written in one transaction.
+   *
+   * The one window for a duplicate: a crash after the SMTP server accepted a message and before its row
+   * is marked sent; after SENDING_LEASE_MS another run sends it again with the same Message-ID, which
+   * receivers may use to drop the copy.
    */
-  private async deliver(payload: { mailId: string }, context: JobContext): Promise<void> {
-    const mailId = payload?.mailId;
-    if (typeof mailId !== 'string') throw new PermanentFailure('The job payload names no mail');
-    const now = this.clock.now();
-    const nowIso = now.toISOString();
+  private async deliver(payload: { mailId?: unknown }, context: JobContext): Promise<void> {
+    this.generation++;
+    const own = typeof payload?.mailId === 'string' ? payload.mailId : undefined;
     if (!this.smtpConfigured) {
-      // A worker without SMTP settings keeps the mail for later instead of failing it.
-      await this.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('mail_outbox')
-          .set({ status: 'held', last_error: 'No SMTP server is configured (SMTP_URL)', updated_at: nowIso })
-          .where('id', '=', mailId)
-          .where('status', '=', 'queued')
-          .execute();
-        await context.complete(trx);
-      });
+      // A worker without SMTP settings keeps the mail for later (send-held) instead of failing it.
+      const nowIso = this.clock.now().toISOString();
+      let query = this.db.updateTable('mail_outbox').set({ status: 'held', last_error: 'No SMTP server is configured (SMTP_URL)', updated_at: nowIso }).where('status', '=', 'queued');
+      query = own ? query.where('id', '=', own) : query.where('next_attempt_at', '<=', nowIso);
+      await query.execute();
       return;
     }
-    const claimed = await this.db
-      .updateTable('mail_outbox')
-      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), sending_until: new Date(now.getTime() + SENDING_LEASE_MS).toISOString(), updated_at: nowIso }))
-      .where('id', '=', mailId)
-      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'sending'), eb('sending_until', '<=', nowIso)])]))
-      .returningAll()
-      .executeTakeFirst();
-    if (!claimed) {
-      const row = await findOutboxRow(this.db, mailId);
-      if (row?.status === 'sending' && row.sending_until !== null) {
-        // Another run holds it; look again when its claim would have lapsed.
-        const wait = Math.max(1000, new Date(toIso(row.sending_until)).getTime() - now.getTime() + 1000);
-        throw new RetryLater('Another run is sending this mail', wait);
-      }
-      return; // sent, failed, suppressed, held or gone: nothing to do
+    let retryInMs: number | undefined;
+    for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+      if (context.signal.aborted) return;
+      const claimed = await this.claimBatch(batch === 0 ? own : undefined);
+      if (claimed.length === 0) return this.finish(retryInMs);
+      const outcome = await this.sendBatch(claimed);
+      if (outcome.retryInMs !== undefined) retryInMs = Math.min(retryInMs ?? Infinity, outcome.retryInMs);
+      // The server is unreachable: stop here rather than claiming (and failing) more mail.
+      if (outcome.connectionDown) return this.finish(retryInMs);
     }
-    const mail = toOutboxMail(claimed, this.keyring, { redact: false });
-    let info: { messageId?: string; rejected?: unknown[]; accepted?: unknown[] };
-    try {
-      info = await this.getTransport().sendMail({
-        from: this.options.mailFrom,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-        headers: mail.headers,
-      });
-    } catch (error) {
-      await this.recordFailure(mail, context, error);
-      return;
-    }
-    const rejected = (info.rejected ?? []).map(String);
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('mail_outbox')
-        .set({
-          status: 'sent',
-          sent_at: this.clock.now().toISOString(),
-          updated_at: this.clock.now().toISOString(),
-          sending_until: null,
-          last_error: rejected.length > 0 ? `Rejected recipients: ${rejected.join(', ')}` : null,
-        })
-        .where('id', '=', mail.id)
-        .where('status', '=', 'sending')
-        .execute();
-      await context.complete(trx);
-    });
+    // More mail than one run should take: a fresh job goes on with it.
+    await this.jobs.enqueue(this.db, { type: 'mail.send', payload: {}, maxAttempts: MAIL_MAX_ATTEMPTS });
+    this.finish(retryInMs);
   }
 
-  private async recordFailure(mail: OutboxMail, context: JobContext, error: unknown): Promise<void> {
-    const e = error as { message?: string; responseCode?: number; code?: string; response?: string };
-    const message = `${e.code ? `${e.code}: ` : ''}${e.response ?? e.message ?? String(error)}`.slice(0, 2000);
-    const permanent = isPermanentSmtpError(error);
-    const exhausted = context.job.attempts >= context.job.maxAttempts;
+  /** Mail that failed for now makes the job run again when the first of it is due. */
+  private finish(retryInMs: number | undefined): void {
+    if (retryInMs !== undefined) throw new RetryLater('Some mail could not be sent yet; retrying', retryInMs);
+  }
+
+  private async claimBatch(own: string | undefined): Promise<OutboxRowWithBody[]> {
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    const until = new Date(now.getTime() + SENDING_LEASE_MS).toISOString();
+    const lock = this.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const claimable = sql`((status = 'queued' and next_attempt_at <= ${nowIso}) or (status = 'sending' and sending_until <= ${nowIso}))`;
+    const ownClause = own ? sql`id = ${own} or ` : sql``;
+    const result = await sql<{ id: string }>`
+      update mail_outbox
+         set status = 'sending', attempts = attempts + 1, sending_until = ${until}, updated_at = ${nowIso}
+       where (${ownClause}id in (
+               select id from mail_outbox
+                where ${claimable}
+                order by next_attempt_at, id
+                limit ${MAIL_BATCH}
+                ${lock}))
+         and ${claimable}
+      returning id`.execute(this.db);
+    const ids = result.rows.map((r) => r.id);
+    if (ids.length === 0) return [];
+    return selectOutbox(this.db).where('mail_outbox.id', 'in', ids).orderBy('mail_outbox.id').execute();
+  }
+
+  private async sendBatch(rows: OutboxRowWithBody[]): Promise<{ retryInMs?: number; connectionDown: boolean }> {
+    const transport = this.getTransport();
+    const results = await Promise.all(
+      rows.map(async (row) => {
+        const mail = toOutboxMail(row, this.keyring, { redact: false });
+        try {
+          const info = await transport.sendMail({
+            from: this.options.mailFrom,
+            to: mail.to,
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html,
+            messageId: mail.messageId,
+            headers: mail.headers,
+          });
+          return { mail, rejected: ((info as { rejected?: unknown[] }).rejected ?? []).map(String) };
+        } catch (error) {
+          return { mail, error };
+        }
+      }),
+    );
     const nowIso = this.clock.now().toISOString();
-    if (permanent || exhausted) {
-      await this.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('mail_outbox')
-          .set({ status: 'failed', sending_until: null, updated_at: nowIso, last_error: exhausted && !permanent ? `Gave up after ${context.job.attempts} attempts: ${message}` : message })
-          .where('id', '=', mail.id)
-          .where('status', '=', 'sending')
-          .execute();
-        await context.complete(trx);
-      });
-      return;
-    }
-    // Not sent: back to queued (so nothing else needs to expire) and retried later by this same job.
-    await this.db
-      .updateTable('mail_outbox')
-      .set({ status: 'queued', sending_until: null, updated_at: nowIso, last_error: message })
-      .where('id', '=', mail.id)
-      .where('status', '=', 'sending')
-      .execute();
-    throw new RetryLater(`SMTP: ${message}`, mailBackoffMs(context.job.attempts));
+    let retryInMs: number | undefined;
+    let connectionDown = false;
+    await this.db.transaction().execute(async (trx) => {
+      for (const result of results) {
+        const { mail } = result;
+        const update = trx.updateTable('mail_outbox').where('id', '=', mail.id).where('status', '=', 'sending');
+        if (!('error' in result)) {
+          await update
+            .set({ status: 'sent', sent_at: nowIso, updated_at: nowIso, sending_until: null, last_error: result.rejected.length > 0 ? `Rejected recipients: ${result.rejected.join(', ')}` : null })
+            .execute();
+          continue;
+        }
+        const e = result.error as { message?: string; responseCode?: number; code?: string; response?: string };
+        const message = `${e.code ? `${e.code}: ` : ''}${e.response ?? e.message ?? String(result.error)}`.slice(0, 2000);
+        if (typeof e.responseCode !== 'number') connectionDown = true;
+        if (isPermanentSmtpError(result.error)) {
+          await update.set({ status: 'failed', sending_until: null, updated_at: nowIso, last_error: message }).execute();
+        } else if (mail.attempts >= MAIL_MAX_ATTEMPTS) {
+          await update.set({ status: 'failed', sending_until: null, updated_at: nowIso, last_error: `Gave up after ${mail.attempts} attempts: ${message}` }).execute();
+        } else {
+          // Not sent: queued again, due after a backoff that grows with the mail's attempts.
+          const delay = mailBackoffMs(mail.attempts);
+          retryInMs = Math.min(retryInMs ?? Infinity, delay);
+          await update
+            .set({ status: 'queued', sending_until: null, updated_at: nowIso, last_error: message, next_attempt_at: new Date(this.clock.now().getTime() + delay).toISOString() })
+            .execute();
+        }
+      }
+    });
+    return { retryInMs, connectionDown };
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -476,17 +523,17 @@ export class MailService {
 
   /** Newest first. Bodies are shown with one-time tokens redacted. */
   async listMail(filter: OutboxFilter): Promise<Page<OutboxMail>> {
-    let query = this.db.selectFrom('mail_outbox').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (filter.template) query = query.where('template', '=', filter.template);
-    if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+    let query = selectOutbox(this.db).orderBy('mail_outbox.id', 'desc').limit(filter.limit + 1);
+    if (filter.status) query = query.where('mail_outbox.status', '=', filter.status);
+    if (filter.template) query = query.where('mail_outbox.template', '=', filter.template);
+    if (filter.customerId) query = query.where('mail_outbox.customer_id', '=', filter.customerId);
     if (filter.to) {
       const address = filter.to.trim().toLowerCase();
       // The exact address within the ", "-joined list.
       const pattern = `%, ${escapeLike(address)}, %`;
       query = query.where(sql<boolean>`(', ' || to_addresses || ', ') like ${pattern} escape '\\'`);
     }
-    if (filter.cursor) query = query.where('id', '<', filter.cursor);
+    if (filter.cursor) query = query.where('mail_outbox.id', '<', filter.cursor);
     const rows = await query.execute();
     return page(
       rows.map((row) => toOutboxMail(row, this.keyring, { redact: true })),
@@ -501,9 +548,14 @@ export class MailService {
     if (!this.smtpConfigured) throw new AppError('SMTP_NOT_CONFIGURED', 'No SMTP server is configured (SMTP_URL); the mail would only be held');
     const now = this.clock.now().toISOString();
     await this.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('mail_outbox').set({ status: 'queued', attempts: 0, updated_at: now }).where('id', '=', id).where('status', '=', 'failed').executeTakeFirst();
+      const result = await trx
+        .updateTable('mail_outbox')
+        .set({ status: 'queued', attempts: 0, next_attempt_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new AppError('CONFLICT', 'The mail changed meanwhile; reload it');
-      await this.enqueue(trx, id);
+      await this.enqueue(trx);
       await this.events.record(trx, ctx, { action: 'mail.retried', targetType: 'mail', targetId: id, customerId: before.customerId, before: { status: before.status, lastError: before.lastError } });
     });
     return this.getMail(id);
@@ -526,12 +578,13 @@ export class MailService {
       await this.db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('mail_outbox')
-          .set({ status: 'queued', last_error: null, updated_at: now })
+          .set({ status: 'queued', last_error: null, next_attempt_at: now, updated_at: now })
           .where('id', 'in', batch)
           .where('status', '=', 'held')
           .returning('id')
           .execute();
-        for (const row of updated) await this.enqueue(trx, row.id);
+        // One job delivers the whole released batch (a run takes all due mail).
+        if (updated.length > 0) await this.enqueue(trx);
         released += updated.length;
         await this.events.record(trx, ctx, { action: 'mail.held_released', targetType: 'mail', targetId: batch[0]!, after: { count: updated.length } });
       });

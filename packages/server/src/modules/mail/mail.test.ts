@@ -97,7 +97,7 @@ forEachDialect('mail', (dialect) => {
     test('bodies are stored encrypted, not as plain text', async () => {
       const to = address('sealed');
       const { id } = await send(licenseMail(to));
-      const row = await t.deps.database.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await t.deps.database.db.selectFrom('mail_bodies').selectAll().where('mail_id', '=', id).executeTakeFirstOrThrow();
       assert.doesNotMatch(row.text_ciphertext + row.html_ciphertext, /F2A65|khpw_/);
       await drain();
     });
