@@ -376,6 +376,9 @@ forEachDialect('mail', (dialect) => {
       assert.equal(preview.body.subject, 'Your <Photon> license was renewed');
       assert.match(preview.body.html, /&lt;Photon&gt;/);
       assert.match(preview.body.text, /January 1, 2030/);
+      const notes = await api.post('/v1/mail-templates/release.published/preview', { data: { product: { name: 'P' }, release: { version: '2.0', notes: 'Fixes <b>x</b>\nFaster' } } });
+      assert.match(notes.body.html, /Fixes &lt;b&gt;x&lt;\/b&gt;<br \/>\nFaster/, 'release notes: escaped, line breaks kept');
+      assert.match(notes.body.text, /Fixes <b>x<\/b>\nFaster/);
       const draft = await api.post('/v1/mail-templates/license.renewed/preview', { subject: 'Hi {{ customer.name | upcase }}', data: { customer: { name: 'zed' } } });
       assert.equal(draft.body.subject, 'Hi ZED');
       const broken = await api.post('/v1/mail-templates/license.renewed/preview', { text: 'line one\n{% if x %}\nno end' });

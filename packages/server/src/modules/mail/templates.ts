@@ -244,7 +244,7 @@ ${FOOTER_TEXT}`,
     html: layout(
       '{{ product.name }} {{ release.version }}',
       `<h1 style="font-size:20px;margin:0 0 16px">{{ product.name }} {{ release.version }} is available</h1>
-{% if release.notes %}<p>{{ release.notes | newline_to_br }}</p>{% endif %}
+{% if release.notes %}<p>{{ release.notes | escape | newline_to_br | raw }}</p>{% endif %}
 ${button('{% if release.url %}{{ release.url }}{% else %}{{ signInUrl }}{% endif %}', 'Download')}`,
     ),
   },
