@@ -33,6 +33,20 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS: '0' }), /KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS/);
     assert.throws(() => loadConfig({ KEYHAVEN_WEBHOOK_ALLOW_PRIVATE: 'perhaps' }), /KEYHAVEN_WEBHOOK_ALLOW_PRIVATE/);
   });
+  test('mail: SMTP_URL must be an smtp(s) URL; MAIL_FROM an address; unset SMTP means mail is held', () => {
+    const none = loadConfig({});
+    assert.equal(none.smtpUrl, undefined);
+    assert.equal(none.mailFrom, 'Keyhaven <no-reply@localhost>');
+    assert.equal(none.passwordResetRateLimit, 5);
+    const set = loadConfig({ SMTP_URL: 'smtps://user:pa%40ss@mail.example.com:465', MAIL_FROM: 'Acme Licensing <licenses@acme.example>' });
+    assert.equal(set.smtpUrl, 'smtps://user:pa%40ss@mail.example.com:465');
+    assert.equal(set.mailFrom, 'Acme Licensing <licenses@acme.example>');
+    assert.equal(loadConfig({ MAIL_FROM: 'licenses@acme.example' }).mailFrom, 'licenses@acme.example');
+    assert.throws(() => loadConfig({ SMTP_URL: 'http://mail.example.com' }), /SMTP_URL/);
+    assert.throws(() => loadConfig({ SMTP_URL: 'mail.example.com:25' }), /SMTP_URL/);
+    assert.throws(() => loadConfig({ MAIL_FROM: 'Acme Licensing' }), /MAIL_FROM/);
+    assert.throws(() => loadConfig({ KEYHAVEN_PASSWORD_RESET_RATE_LIMIT: '0' }), /KEYHAVEN_PASSWORD_RESET_RATE_LIMIT/);
+  });
   test('every problem is listed at once', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KEYHAVEN_MASTER_KEY: 'short', KEYHAVEN_ADMIN_TOKEN: 'abc', LOG_LEVEL: 'loud', KEYHAVEN_TRUST_PROXY: 'maybe' });
