@@ -82,6 +82,12 @@ export async function serve(config: Config, role: ServeRole = 'all'): Promise<vo
     );
   }
   if (runsWorker) lines.push('', `  Jobs:      this process runs the job worker too (${runsApi ? 'role all' : 'role worker'}).`);
+  lines.push(
+    '',
+    config.smtpUrl
+      ? `  Mail:      sent through ${new URL(config.smtpUrl).host} as ${config.mailFrom}.`
+      : '  Mail:      SMTP_URL is not set: mail is kept in the outbox as "held" (GET /v1/outbox?status=held).',
+  );
   if (runsApi) process.stdout.write(lines.join('\n') + '\n\n');
 
   let stopping = false;
