@@ -1,5 +1,4 @@
 import {
-  addTerm,
   cancellationDeadline,
   firstTermEnd,
   firstTermPrice,
@@ -171,9 +170,4 @@ export function subscriptionView(subscription: Subscription, expiresAt: string |
     /** The last moment a cancellation of the current term is accepted (null: until term end). */
     cancellationDeadline: deadline?.toISOString() ?? null,
   };
-}
-
-/** A term's length from an expiry backwards, e.g. to show what a renewal covers. */
-export function termBefore(subscription: Subscription, end: Date): Date {
-  return addTerm(end, rulesOf(subscription).term, undefined, -1);
 }
