@@ -80,7 +80,8 @@ forEachDialect('the keyhaven command', (dialect) => {
     assert.equal(run(env, 'admin', 'create', '--email', 'ops@example.com', '--password', 'a long password').code, 1, 'duplicate e-mail');
     const product = runJson(env, 'product', 'create', '--name', 'CLI Product');
     const policy = runJson(env, 'policy', 'create', '--product', product.id, '--name', 'Seats', '--kind', 'subscription', '--max-machines', '5', '--features', 'pdf,api');
-    assert.deepEqual([policy.maxMachines, policy.features, policy.durationDays], [5, ['pdf', 'api'], 365]);
+    // A subscription's default term is a calendar year (termMonths 12), not 365 days.
+    assert.deepEqual([policy.maxMachines, policy.features, policy.durationDays, policy.termMonths], [5, ['pdf', 'api'], null, 12]);
     const customer = runJson(env, 'customer', 'create', '--name', 'Acme', '--email', 'acme@example.com');
     const license = runJson(env, 'license', 'create', '--policy', policy.id, '--customer', customer.id, '--domains', 'acme.example,*.acme.example');
     assert.match(license.key, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){5}$/);
