@@ -1,8 +1,9 @@
 // The baseline for `npm run bench`: a bare Fastify 5 server (the same fastify package the Keyhaven server
 // uses) with one POST route that parses the JSON body and answers a constant JSON body of the same shape
-// and size as a real validateLicense answer. No schema, no hooks, no logging, no signing, no database.
+// and size as a real answer of the operation measured (validateLicense by default). No schema, no hooks,
+// no logging, no signing, no database.
 //
-//   PORT=8099 BODY_FILE=/path/to/body.json node bench/baseline-server.mjs
+//   PORT=8099 BODY_FILE=/path/to/body.json [ROUTE_PATH=/v1/machines/activate] node bench/baseline-server.mjs
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,7 +17,7 @@ const host = process.env.HOST || '127.0.0.1';
 const body = process.env.BODY_FILE ? JSON.parse(readFileSync(process.env.BODY_FILE, 'utf8')) : { valid: true, code: 'VALID', detail: 'The license is valid' };
 
 const app = Fastify({ logger: false });
-app.post('/v1/licenses/validate', async () => body);
+app.post(process.env.ROUTE_PATH || '/v1/licenses/validate', async () => body);
 app.get('/health', async () => ({ status: 'ok' }));
 
 await app.listen({ port, host });

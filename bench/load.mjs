@@ -10,19 +10,27 @@
 //
 //   PHASE warmup <name> | PHASE measure <name> | PHASE pause | RESULT {...json...}
 //
-// Job: { targets: [{ name, url }], path, bodies: [string], connections, warmupSeconds, rounds, segmentSeconds }
+// Job: { targets: [{ name, url }], path, bodies: [string], unique?: { field, prefix }, connections,
+//        warmupSeconds, rounds, segmentSeconds }
 // Every request carries a body picked at random from `bodies` (one license key each), so lookups spread
 // over every sampled key. (autocannon's `requests` list would be cloned and prebuilt per connection:
-// seconds of start-up with 10,000 keys × 50 connections, during which answers sit unread.)
+// seconds of start-up with 10,000 keys × 50 connections, during which answers sit unread.) With `unique`,
+// each request's body also gets `field` set to a value no other request of the run has
+// (`<prefix>-<counter>`): an activation with a new fingerprint every time.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const autocannon = createRequire(import.meta.url)('autocannon');
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const { bodies } = job;
+const { bodies, unique } = job;
 
-const request = { method: 'POST', path: job.path, headers: { 'content-type': 'application/json' }, body: bodies[0] };
-if (bodies.length > 1) request.setupRequest = (r) => ({ ...r, body: bodies[Math.floor(Math.random() * bodies.length)] });
+const pick = bodies.length > 1 ? () => bodies[Math.floor(Math.random() * bodies.length)] : () => bodies[0];
+let sequence = 0;
+// The bodies are JSON objects: the unique field is spliced in before the closing brace.
+const nextBody = unique ? () => `${pick().slice(0, -1)},${JSON.stringify(unique.field)}:"${unique.prefix}-${(sequence++).toString(36)}"}` : pick;
+
+const request = { method: 'POST', path: job.path, headers: { 'content-type': 'application/json' }, body: nextBody() };
+if (bodies.length > 1 || unique) request.setupRequest = (r) => ({ ...r, body: nextBody() });
 
 let current;
 // Stopped by the caller (interrupted run): no result.

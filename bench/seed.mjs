@@ -3,6 +3,15 @@
 // built server in packages/server/dist), spread over worker threads, and the rows go in with one
 // prepared statement inside one transaction (SQLite) or batched `INSERT ... SELECT FROM unnest(...)`
 // inside one transaction (PostgreSQL).
+//
+// Options shared by both functions:
+//   policy    { maxMachines, floating, heartbeatSeconds }: the seat terms of the policy, copied onto every
+//             license as the server does at issue time (default: 3 node-locked seats)
+//   machines  { perLicense, leaseFor(index, j) → ISO string | null }: activated machines seeded with every
+//             license; machine j of the license seeded index-th (0-based) has the fingerprint
+//             machineFingerprint(index, j) and the lease leaseFor(index, j) (null: node-locked)
+// Both return { sample, sampleIndexes, productId, policyId, seconds, ... }: `sample` holds keys spread
+// evenly over the table and `sampleIndexes` the seeding index of each (to name its machines).
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +25,9 @@ const distUrl = (rel) => pathToFileURL(path.join(dist, rel)).href;
 
 const CHUNK = 10_000;
 const DAY = 86_400_000;
+
+/** The fingerprint of the j-th machine seeded with the index-th license. */
+export const machineFingerprint = (index, j) => `bench-${index}-${j}`;
 
 // ---------------------------------------------------------------------------------------------------
 // Worker: generates keys and their digests/ciphertexts in chunks, transfers them to the main thread.
@@ -91,8 +103,8 @@ async function* keyChunks(total, masterKeyB64, threads) {
   }
 }
 
-/** The fixed facts every seeded license shares: active now, for a year, with two features. */
-function fixtures(now) {
+/** The fixed facts every seeded license shares: active now, for a year, with two features and the policy's seats. */
+function fixtures(now, { maxMachines = 3, floating = false, heartbeatSeconds = null } = {}) {
   const iso = now.toISOString();
   const startsAt = new Date(now.getTime() - 30 * DAY).toISOString();
   const expiresAt = new Date(now.getTime() + 365 * DAY).toISOString();
@@ -100,15 +112,27 @@ function fixtures(now) {
   return {
     now: iso,
     product: { code: 'bench-app', name: 'Bench App', metadata: '{}' },
-    policy: { name: 'Bench subscription', kind: 'subscription', duration_days: 365, max_machines: 3, floating: 0, grace_days: 7, features: '["pro","export"]', enforce_domains: 0, metadata: '{}' },
+    policy: {
+      name: 'Bench subscription',
+      kind: 'subscription',
+      duration_days: 365,
+      max_machines: maxMachines,
+      floating: floating ? 1 : 0,
+      heartbeat_seconds: heartbeatSeconds,
+      grace_days: 7,
+      features: '["pro","export"]',
+      enforce_domains: 0,
+      metadata: '{}',
+    },
     license: {
       type: 'subscription',
       starts_at: startsAt,
       expires_at: expiresAt,
       grace_days: 7,
       grace_ends_at: graceEndsAt,
-      max_machines: 3,
-      floating: 0,
+      max_machines: maxMachines,
+      floating: floating ? 1 : 0,
+      heartbeat_seconds: heartbeatSeconds,
       features: '["pro","export"]',
       domains: '[]',
       billing: JSON.stringify({ invoiceLinks: [], paymentStatus: 'paid', purchaseMethod: 'web shop', reference: null }),
@@ -117,16 +141,38 @@ function fixtures(now) {
   };
 }
 
-/** Picks `size` keys spread evenly over the whole table (every k-th generated key). */
+/** Picks `size` keys spread evenly over the whole table (every k-th generated key), with their seeding index. */
 function sampler(total, size) {
   const every = Math.max(1, Math.floor(total / size));
   const sample = [];
+  const sampleIndexes = [];
   return {
     sample,
+    sampleIndexes,
     take(offset, keys) {
-      for (let i = 0; i < keys.length; i++) if ((offset + i) % every === 0 && sample.length < size) sample.push(keys[i]);
+      for (let i = 0; i < keys.length; i++) {
+        if ((offset + i) % every === 0 && sample.length < size) {
+          sample.push(keys[i]);
+          sampleIndexes.push(offset + i);
+        }
+      }
     },
   };
+}
+
+/** The machines of one chunk of licenses, as columns (ids, license ids, fingerprints, leases). */
+function machineColumns(machines, licenseIds, offset) {
+  const cols = { ids: [], licenseIds: [], fingerprints: [], leases: [] };
+  if (!machines) return cols;
+  for (let i = 0; i < licenseIds.length; i++) {
+    for (let j = 0; j < machines.perLicense; j++) {
+      cols.ids.push(`mach_bench_${licenseIds[i].slice(4)}_${j}`);
+      cols.licenseIds.push(licenseIds[i]);
+      cols.fingerprints.push(machineFingerprint(offset + i, j));
+      cols.leases.push(machines.leaseFor(offset + i, j));
+    }
+  }
+  return cols;
 }
 
 function threadsToUse() {
@@ -135,7 +181,7 @@ function threadsToUse() {
 }
 
 /** Seeds the (already migrated) SQLite database file. Returns a sample of keys and timings. */
-export async function seedSqlite({ file, masterKey, licenses, sampleSize }) {
+export async function seedSqlite({ file, masterKey, licenses, sampleSize, policy, machines }) {
   const { newId } = await import(distUrl('lib/ids.js'));
   const SQLite = serverRequire('better-sqlite3');
   const started = performance.now();
@@ -145,7 +191,7 @@ export async function seedSqlite({ file, masterKey, licenses, sampleSize }) {
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -524288'); // 512 MiB for the bulk load only
     db.pragma('foreign_keys = ON');
-    const fx = fixtures(new Date());
+    const fx = fixtures(new Date(), policy);
     const productId = newId('prod');
     const policyId = newId('pol');
     db.prepare('insert into products (id, code, name, description, url, metadata, created_at, updated_at) values (?, ?, ?, null, null, ?, ?, ?)').run(
@@ -154,13 +200,17 @@ export async function seedSqlite({ file, masterKey, licenses, sampleSize }) {
     const p = fx.policy;
     db.prepare(
       `insert into policies (id, product_id, name, kind, duration_days, max_machines, floating, heartbeat_seconds, grace_days, features, enforce_domains, metadata, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?)`,
-    ).run(policyId, productId, p.name, p.kind, p.duration_days, p.max_machines, p.floating, p.grace_days, p.features, p.enforce_domains, p.metadata, fx.now, fx.now);
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(policyId, productId, p.name, p.kind, p.duration_days, p.max_machines, p.floating, p.heartbeat_seconds, p.grace_days, p.features, p.enforce_domains, p.metadata, fx.now, fx.now);
     const l = fx.license;
     const insert = db.prepare(
       `insert into licenses (id, key_digest, key_ciphertext, key_hint, name, product_id, policy_id, customer_id, type, starts_at, expires_at, grace_days,
          grace_ends_at, suspended_at, revoked_at, max_machines, floating, heartbeat_seconds, features, domains, billing, notes, metadata, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, null, null, ?, ?, null, ?, ?, ?, null, ?, ?, ?)`,
+       values (?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, null, null, ?, ?, ?, ?, ?, ?, null, ?, ?, ?)`,
+    );
+    const insertMachine = db.prepare(
+      `insert into machines (id, license_id, fingerprint, name, hostname, platform, ip, metadata, activated_at, last_heartbeat_at, lease_expires_at, license_user_id)
+       values (?, ?, ?, null, null, null, null, '{}', ?, ?, ?, null)`,
     );
     const pick = sampler(licenses, sampleSize);
     let generateMs = 0;
@@ -172,12 +222,15 @@ export async function seedSqlite({ file, masterKey, licenses, sampleSize }) {
       for await (const chunk of keyChunks(licenses, masterKey.toString('base64'), threadsToUse())) {
         const t1 = performance.now();
         generateMs += t1 - t;
+        const ids = chunk.keys.map(() => newId('lic'));
         for (let i = 0; i < chunk.keys.length; i++) {
           insert.run(
-            newId('lic'), chunk.digests[i], chunk.ciphertexts[i], chunk.hints[i], `Bench license ${offset + i + 1}`, productId, policyId,
-            l.type, l.starts_at, l.expires_at, l.grace_days, l.grace_ends_at, l.max_machines, l.floating, l.features, l.domains, l.billing, l.metadata, fx.now, fx.now,
+            ids[i], chunk.digests[i], chunk.ciphertexts[i], chunk.hints[i], `Bench license ${offset + i + 1}`, productId, policyId,
+            l.type, l.starts_at, l.expires_at, l.grace_days, l.grace_ends_at, l.max_machines, l.floating, l.heartbeat_seconds, l.features, l.domains, l.billing, l.metadata, fx.now, fx.now,
           );
         }
+        const m = machineColumns(machines, ids, offset);
+        for (let i = 0; i < m.ids.length; i++) insertMachine.run(m.ids[i], m.licenseIds[i], m.fingerprints[i], fx.now, fx.now, m.leases[i]);
         pick.take(offset, chunk.keys);
         offset += chunk.keys.length;
         t = performance.now();
@@ -195,21 +248,30 @@ export async function seedSqlite({ file, masterKey, licenses, sampleSize }) {
     const checkpointMs = performance.now() - tc;
     const count = db.prepare('select count(*) as n from licenses').get().n;
     if (count !== licenses) throw new Error(`seeded ${count} licenses, expected ${licenses}`);
-    return { sample: pick.sample, seconds: (performance.now() - started) / 1000, waitingForKeysSeconds: generateMs / 1000, insertSeconds: insertMs / 1000, checkpointSeconds: checkpointMs / 1000 };
+    return {
+      sample: pick.sample,
+      sampleIndexes: pick.sampleIndexes,
+      productId,
+      policyId,
+      seconds: (performance.now() - started) / 1000,
+      waitingForKeysSeconds: generateMs / 1000,
+      insertSeconds: insertMs / 1000,
+      checkpointSeconds: checkpointMs / 1000,
+    };
   } finally {
     db.close();
   }
 }
 
 /** Seeds the (already migrated) PostgreSQL database. Returns a sample of keys and timings. */
-export async function seedPostgres({ url, masterKey, licenses, sampleSize, batch = 10_000 }) {
+export async function seedPostgres({ url, masterKey, licenses, sampleSize, policy, machines, batch = 10_000 }) {
   const { newId } = await import(distUrl('lib/ids.js'));
   const pg = serverRequire('pg');
   const started = performance.now();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const fx = fixtures(new Date());
+    const fx = fixtures(new Date(), policy);
     const productId = newId('prod');
     const policyId = newId('pol');
     await client.query('begin');
@@ -219,16 +281,19 @@ export async function seedPostgres({ url, masterKey, licenses, sampleSize, batch
     const p = fx.policy;
     await client.query(
       `insert into policies (id, product_id, name, kind, duration_days, max_machines, floating, heartbeat_seconds, grace_days, features, enforce_domains, metadata, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, null, $8, $9, $10, $11, $12, $12)`,
-      [policyId, productId, p.name, p.kind, p.duration_days, p.max_machines, p.floating, p.grace_days, p.features, p.enforce_domains, p.metadata, fx.now],
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+      [policyId, productId, p.name, p.kind, p.duration_days, p.max_machines, p.floating, p.heartbeat_seconds, p.grace_days, p.features, p.enforce_domains, p.metadata, fx.now],
     );
     const l = fx.license;
     // One parameter per varying column: the batch travels as five arrays, whatever its size.
     const insertSql = `insert into licenses (id, key_digest, key_ciphertext, key_hint, name, product_id, policy_id, customer_id, type, starts_at, expires_at, grace_days,
          grace_ends_at, suspended_at, revoked_at, max_machines, floating, heartbeat_seconds, features, domains, billing, notes, metadata, created_at, updated_at)
-       select u.id, u.digest, u.ciphertext, u.hint, u.name, $6, $7, null, $8, $9, $10, $11, $12, null, null, $13, $14, null, $15, $16, $17, null, $18, $19, $19
+       select u.id, u.digest, u.ciphertext, u.hint, u.name, $6, $7, null, $8, $9, $10, $11, $12, null, null, $13, $14, $15, $16, $17, $18, null, $19, $20, $20
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as u(id, digest, ciphertext, hint, name)`;
-    const constants = [productId, policyId, l.type, l.starts_at, l.expires_at, l.grace_days, l.grace_ends_at, l.max_machines, l.floating, l.features, l.domains, l.billing, l.metadata, fx.now];
+    const constants = [productId, policyId, l.type, l.starts_at, l.expires_at, l.grace_days, l.grace_ends_at, l.max_machines, l.floating, l.heartbeat_seconds, l.features, l.domains, l.billing, l.metadata, fx.now];
+    const insertMachinesSql = `insert into machines (id, license_id, fingerprint, name, hostname, platform, ip, metadata, activated_at, last_heartbeat_at, lease_expires_at, license_user_id)
+       select u.id, u.license_id, u.fingerprint, null, null, null, null, '{}', $5, $5, u.lease, null
+       from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) as u(id, license_id, fingerprint, lease)`;
     const pick = sampler(licenses, sampleSize);
     let generateMs = 0;
     let insertMs = 0;
@@ -241,6 +306,7 @@ export async function seedPostgres({ url, masterKey, licenses, sampleSize, batch
         generateMs += t1 - t;
         const ids = chunk.keys.map(() => newId('lic'));
         const names = chunk.keys.map((_, i) => `Bench license ${offset + i + 1}`);
+        const m = machineColumns(machines, ids, offset);
         pick.take(offset, chunk.keys);
         offset += chunk.keys.length;
         // Let PostgreSQL insert one batch while the workers compute the next.
@@ -249,6 +315,10 @@ export async function seedPostgres({ url, masterKey, licenses, sampleSize, batch
           const end = i + batch;
           inFlight = client.query(insertSql, [ids.slice(i, end), chunk.digests.slice(i, end), chunk.ciphertexts.slice(i, end), chunk.hints.slice(i, end), names.slice(i, end), ...constants]).then(() => {});
           if (end < ids.length) await inFlight;
+        }
+        if (m.ids.length > 0) {
+          await inFlight;
+          inFlight = client.query(insertMachinesSql, [m.ids, m.licenseIds, m.fingerprints, m.leases, fx.now]).then(() => {});
         }
         t = performance.now();
         insertMs += t - t1;
@@ -267,7 +337,16 @@ export async function seedPostgres({ url, masterKey, licenses, sampleSize, batch
     const analyzeMs = performance.now() - ta;
     const { rows } = await client.query('select count(*)::int as n from licenses');
     if (rows[0].n !== licenses) throw new Error(`seeded ${rows[0].n} licenses, expected ${licenses}`);
-    return { sample: pick.sample, seconds: (performance.now() - started) / 1000, waitingForKeysSeconds: generateMs / 1000, insertSeconds: insertMs / 1000, analyzeSeconds: analyzeMs / 1000 };
+    return {
+      sample: pick.sample,
+      sampleIndexes: pick.sampleIndexes,
+      productId,
+      policyId,
+      seconds: (performance.now() - started) / 1000,
+      waitingForKeysSeconds: generateMs / 1000,
+      insertSeconds: insertMs / 1000,
+      analyzeSeconds: analyzeMs / 1000,
+    };
   } finally {
     await client.end().catch(() => {});
   }

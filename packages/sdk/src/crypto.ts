@@ -9,7 +9,30 @@ export interface LoadedKey {
   keyId: string;
 }
 
+/**
+ * Keys already loaded, by input. Applications pass the same key (a string from their configuration) on
+ * every call, and building the KeyObject and its id costs about a tenth of an Ed25519 verification.
+ * Only keys that loaded are kept; a bad input throws every time.
+ */
+const loadedByText = new Map<string, LoadedKey>();
+const loadedByObject = new WeakMap<KeyObject, LoadedKey>();
+/** Distinct key strings remembered (the oldest is dropped): a process uses one key, or a few during a rotation. */
+const MAX_LOADED_TEXT_KEYS = 16;
+
 export function loadPublicKey(input: PublicKeyInput): LoadedKey {
+  const cached = typeof input === 'string' ? loadedByText.get(input) : loadedByObject.get(input);
+  if (cached) return { ...cached };
+  const loaded = parsePublicKey(input);
+  if (typeof input === 'string') {
+    if (loadedByText.size >= MAX_LOADED_TEXT_KEYS) loadedByText.delete(loadedByText.keys().next().value!);
+    loadedByText.set(input, loaded);
+  } else {
+    loadedByObject.set(input, loaded);
+  }
+  return { ...loaded };
+}
+
+function parsePublicKey(input: PublicKeyInput): LoadedKey {
   let key: KeyObject;
   if (typeof input !== 'string') {
     key = input;
