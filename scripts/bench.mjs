@@ -8,6 +8,10 @@
 //   heartbeat  heartbeatMachine on activated floating machines against the bare route (bench/suites/heartbeat.mjs)
 //   sdk        the SDK's offline verifyLicenseFile against a bare crypto.verify (bench/suites/sdk.mjs)
 //   cull       MachinesService.cull on 100,000 floating leases, 10% lapsed, against a bare DELETE (bench/suites/cull.mjs)
+//   reminders  RemindersService.sweep over 1,000,000 licenses (every due reminder found and enqueued) against a raw
+//              indexed SELECT of the same rows, plus the reminder jobs and the steady hourly sweep (bench/suites/reminders.mjs)
+//   mail       mail recorded through MailService.send and delivered by the mail.send jobs to an in-process SMTP
+//              server, against raw nodemailer sends to the same server (bench/suites/mail.mjs)
 //
 // The database suites run on SQLite and PostgreSQL: a fresh database per suite, migrated by the server's
 // own CLI and seeded directly; `keyhaven serve` (the real CLI) is pinned to CPU 0 and the load generator
@@ -17,15 +21,15 @@
 //
 //   npm run bench -- [--suite S[,S...]] [--licenses N] [--duration S] [--warmup S] [--connections C]
 //                    [--only sqlite|postgres] [--rounds R] [--sample K] [--burst N] [--seats N]
-//                    [--machines N] [--leases N] [--lapsed F] [--keep] [--skip-build] [--check]
+//                    [--machines N] [--leases N] [--lapsed F] [--messages N] [--keep] [--skip-build] [--check]
 //
-//   --suite S        validate, activate, heartbeat, sdk, cull, or all (default all), or a comma list
-//   --licenses N     licenses seeded per database (validate 1000000; activate, heartbeat 100000)
+//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, or all (default all), or a comma list
+//   --licenses N     licenses seeded per database (validate, reminders 1000000; activate, heartbeat 100000)
 //   --duration S     measured seconds per target (validate 15; activate, heartbeat 9; sdk 6 per variant);
 //                    --warmup S before it (validate 5; activate, heartbeat 3; sdk 1)
 //   --rounds R       the measured seconds are split into R runs per target, alternating between the
 //                    baseline and Keyhaven so that a slow spell hits both alike (default 3; sdk 12);
-//                    cull: R rounds of bare DELETE + cull
+//                    cull: R rounds of bare DELETE + cull; reminders: R rounds on fresh copies; mail: R rounds
 //   --connections C  concurrent connections of the load generator (default 50)
 //   --only D         sqlite or postgres (default both)
 //   --sample K       keys the requests pick from at random, spread evenly over the table (default 10000)
@@ -33,6 +37,7 @@
 //   --seats N        activate: seats of the contended license (default 10)
 //   --machines N     heartbeat: floating machines seeded per license (default 2)
 //   --leases N       cull: floating leases seeded (default 100000); --lapsed F: the lapsed fraction (0.1)
+//   --messages N     mail: messages per round, baseline and Keyhaven each (default 2000)
 //   --keep           keep the temporary data directories and the PostgreSQL databases
 //   --skip-build     do not run tsc first (use the current packages/server/dist and packages/sdk/dist)
 //   --check          exit with status 1 when a SQLite target (or the SDK's) is missed
@@ -49,12 +54,14 @@ import { parseArgs } from 'node:util';
 import { cpuCount, cpuModel, installSignalHandlers, isInterrupted, log, pinning, root, rootRequire, sdkDir, serverDir, stopEverything, writeAtomic } from '../bench/harness.mjs';
 import activate from '../bench/suites/activate.mjs';
 import cull from '../bench/suites/cull.mjs';
+import mail from '../bench/suites/mail.mjs';
+import reminders from '../bench/suites/reminders.mjs';
 import heartbeat from '../bench/suites/heartbeat.mjs';
 import sdk from '../bench/suites/sdk.mjs';
 import validate from '../bench/suites/validate.mjs';
 
 /** Every suite, in the order `all` runs them (and latest.md lists them). */
-const SUITES = [validate, activate, heartbeat, sdk, cull];
+const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail];
 
 // ---------------------------------------------------------------------------------------------- options
 const { values: opt } = parseArgs({
@@ -71,6 +78,7 @@ const { values: opt } = parseArgs({
     seats: { type: 'string' },
     machines: { type: 'string' },
     leases: { type: 'string' },
+    messages: { type: 'string' },
     lapsed: { type: 'string' },
     keep: { type: 'boolean' },
     'skip-build': { type: 'boolean' },
@@ -107,6 +115,7 @@ const given = {
   seats: num('seats', opt.seats, 1),
   machines: num('machines', opt.machines, 1),
   leases: num('leases', opt.leases, 10),
+  messages: num('messages', opt.messages, 1),
   lapsed: opt.lapsed === undefined ? undefined : Number(opt.lapsed),
 };
 if (given.lapsed !== undefined && !(given.lapsed > 0 && given.lapsed <= 1)) usage('--lapsed must be a fraction in (0, 1]');
@@ -139,6 +148,7 @@ function settingsFor(suite) {
     seats: pick('seats', undefined),
     machines: pick('machines', undefined),
     leases: pick('leases', undefined),
+    messages: pick('messages', undefined),
     lapsed: pick('lapsed', undefined),
   };
   if (suite.name === 'activate' && settings.burst <= settings.seats) usage('--burst must be larger than --seats');
