@@ -121,30 +121,35 @@ export class JobQueue {
   }
 
   /**
-   * Claims up to `limit` due jobs for `workerId`: queued ones whose time has come, and running ones whose
-   * worker's lease ran out (it died). The claim is one conditional UPDATE; on PostgreSQL the candidate rows
-   * are picked `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint sets without waiting.
+   * Claims up to `limit` due jobs for `workerId`: queued ones whose time has come, then running ones whose
+   * worker's lease ran out (it died). Each claim is one conditional UPDATE; on PostgreSQL the candidate rows
+   * are picked `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint sets without waiting. The two
+   * kinds are claimed by separate statements so each walks the `(status, run_at)` index in order and stops
+   * at `limit`, however long the backlog.
    */
   async claim(workerId: string, limit: number, leaseMs: number, types?: readonly string[]): Promise<Job[]> {
     if (limit <= 0) return [];
+    const queued = await this.claimWhere(workerId, limit, leaseMs, types, 'queued');
+    if (queued.length >= limit) return queued;
+    const orphans = await this.claimWhere(workerId, limit - queued.length, leaseMs, types, 'running');
+    return [...queued, ...orphans];
+  }
+
+  private async claimWhere(workerId: string, limit: number, leaseMs: number, types: readonly string[] | undefined, status: 'queued' | 'running'): Promise<Job[]> {
     const now = this.clock.now();
     const nowIso = now.toISOString();
     const until = new Date(now.getTime() + leaseMs).toISOString();
     const typeFilter = types && types.length > 0 ? sql`and type in (${sql.join(types)})` : sql``;
     const lock = this.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    // A queued job is due by run_at; a running one is an orphan once its lease ran out.
+    const due = status === 'queued' ? sql`status = 'queued' and run_at <= ${nowIso}` : sql`status = 'running' and locked_until <= ${nowIso}`;
+    const order = status === 'queued' ? sql`run_at` : sql`locked_until`;
     const result = await sql<JobsTable>`
       update jobs
          set status = 'running', locked_by = ${workerId}, locked_until = ${until},
              attempts = attempts + 1, updated_at = ${nowIso}
-       where id in (
-               select id from jobs
-                where ((status = 'queued' and run_at <= ${nowIso})
-                    or (status = 'running' and locked_until <= ${nowIso}))
-                  ${typeFilter}
-                order by run_at, id
-                limit ${limit}
-                ${lock})
-         and ((status = 'queued' and run_at <= ${nowIso}) or (status = 'running' and locked_until <= ${nowIso}))
+       where id in (select id from jobs where ${due} ${typeFilter} order by ${order} limit ${limit} ${lock})
+         and ${due}
       returning *`.execute(this.db);
     return result.rows.map(toJob).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1));
   }
