@@ -75,6 +75,20 @@ export async function stopChild(child, graceMs = 15_000) {
 }
 
 /** Stops every child this run started and runs the registered cleanups (temporary files, databases). */
+/**
+ * Runs a suite's pass on each database of the run, one after the other (stopping every process and freeing
+ * the pass's data in between), and adds each pass's target checks.
+ */
+export async function runEachDialect(run, benchDialect, evaluate) {
+  const passes = [];
+  for (const dialect of run.dialects) {
+    passes.push(await benchDialect(dialect));
+    if (isInterrupted()) throw new Error('interrupted');
+    await stopEverything();
+  }
+  return { passes: passes.map((p) => (p.skipped ? p : { ...p, ...evaluate(p) })) };
+}
+
 export async function stopEverything() {
   await Promise.all([...children].map((c) => stopChild(c, 5_000).catch(() => {})));
   while (cleanups.length > 0) {

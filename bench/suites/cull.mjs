@@ -11,6 +11,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
+  runEachDialect,
   dialectName,
   fmt,
   isInterrupted,
@@ -26,7 +27,6 @@ import {
   seedTimes,
   serverCpu,
   sqliteFile,
-  stopEverything,
 } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
@@ -146,13 +146,7 @@ export default {
 
   async run(settings, run) {
     log(`cull: ${settings.leases.toLocaleString('en-US')} floating leases, ${Math.round(settings.lapsed * 100)}% lapsed, ${settings.rounds} rounds (bare DELETE, then cull, each on a fresh copy), ${run.dialects.join(' + ')}`);
-    const passes = [];
-    for (const dialect of run.dialects) {
-      passes.push(await benchDialect(dialect, settings, run));
-      if (isInterrupted()) throw new Error('interrupted');
-      await stopEverything();
-    }
-    return { passes: passes.map((p) => (p.skipped ? p : { ...p, ...evaluate(p) })) };
+    return runEachDialect(run, (dialect) => benchDialect(dialect, settings, run), evaluate);
   },
 
   report(result, settings, meta) {

@@ -6,10 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  runEachDialect,
   cpuPhrase,
   dialectName,
   fmt,
-  isInterrupted,
   loadWarnings,
   log,
   post,
@@ -22,7 +22,6 @@ import {
   startBaseline,
   startKeyhaven,
   stopChild,
-  stopEverything,
 } from '../harness.mjs';
 import { machineFingerprint } from '../seed.mjs';
 import { Report } from '../report.mjs';
@@ -102,13 +101,7 @@ export default {
     log(
       `heartbeat: ${settings.licenses.toLocaleString('en-US')} floating licenses × ${settings.machines} machines, ${settings.load.connections} connections, ${settings.load.warmupSeconds} s warm-up + ${settings.load.durationSeconds} s per target (${settings.load.rounds} alternating runs), ${run.dialects.join(' + ')}`,
     );
-    const passes = [];
-    for (const dialect of run.dialects) {
-      passes.push(await benchDialect(dialect, settings, run));
-      if (isInterrupted()) throw new Error('interrupted');
-      await stopEverything();
-    }
-    return { passes: passes.map((p) => (p.skipped ? p : { ...p, ...evaluate(p) })) };
+    return runEachDialect(run, (dialect) => benchDialect(dialect, settings, run), evaluate);
   },
 
   report(result, settings, meta) {

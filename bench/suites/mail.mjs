@@ -7,7 +7,7 @@
 // with MailService.send, each in its own transaction (8 concurrent producers), and then starts the job
 // worker and times the delivery until the SMTP server holds every mail and the outbox says `sent`.
 import path from 'node:path';
-import { dialectName, fmt, isInterrupted, log, postgresNote, prepareDatabase, root, runScript, serverCpu, stopEverything } from '../harness.mjs';
+import { dialectName, fmt, log, runEachDialect, postgresNote, prepareDatabase, root, runScript, serverCpu, stopEverything } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
 export const TARGETS = { messagesPerSecond: 200 };
@@ -54,13 +54,7 @@ export default {
 
   async run(settings, run) {
     log(`mail: ${fmt.int(settings.messages)} messages per round, ${settings.rounds} rounds (raw nodemailer, then record + deliver through Keyhaven), ${run.dialects.join(' + ')}`);
-    const passes = [];
-    for (const dialect of run.dialects) {
-      passes.push(await benchDialect(dialect, settings, run));
-      if (isInterrupted()) throw new Error('interrupted');
-      await stopEverything();
-    }
-    return { passes: passes.map((p) => (p.skipped ? p : { ...p, ...evaluate(p) })) };
+    return runEachDialect(run, (dialect) => benchDialect(dialect, settings, run), evaluate);
   },
 
   report(result, settings, meta) {

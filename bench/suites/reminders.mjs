@@ -13,6 +13,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
+  runEachDialect,
   dialectName,
   fmt,
   isInterrupted,
@@ -27,7 +28,6 @@ import {
   seedTimes,
   serverCpu,
   sqliteFile,
-  stopEverything,
 } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
@@ -116,13 +116,7 @@ export default {
 
   async run(settings, run) {
     log(`reminders: ${settings.licenses.toLocaleString('en-US')} licenses, ${settings.rounds} rounds (raw SELECT, sweep, jobs, steady sweep on a fresh copy each), ${run.dialects.join(' + ')}`);
-    const passes = [];
-    for (const dialect of run.dialects) {
-      passes.push(await benchDialect(dialect, settings, run));
-      if (isInterrupted()) throw new Error('interrupted');
-      await stopEverything();
-    }
-    return { passes: passes.map((p) => (p.skipped ? p : { ...p, ...evaluate(p) })) };
+    return runEachDialect(run, (dialect) => benchDialect(dialect, settings, run), evaluate);
   },
 
   report(result, settings, meta) {

@@ -8,10 +8,10 @@
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
+  runEachDialect,
   cpuPhrase,
   dialectName,
   fmt,
-  isInterrupted,
   loadWarnings,
   log,
   post,
@@ -24,7 +24,6 @@ import {
   startBaseline,
   startKeyhaven,
   stopChild,
-  stopEverything,
 } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
@@ -121,14 +120,7 @@ export default {
     log(
       `validate: ${settings.licenses.toLocaleString('en-US')} licenses, ${settings.load.connections} connections, ${settings.load.warmupSeconds} s warm-up + ${settings.load.durationSeconds} s per target (${settings.load.rounds} alternating runs), ${run.dialects.join(' + ')}`,
     );
-    const passes = [];
-    for (const dialect of run.dialects) {
-      passes.push(await benchDialect(dialect, settings, run));
-      if (isInterrupted()) throw new Error('interrupted');
-      // Free the pass's data (a 1M-license SQLite file is ~1 GB) before the next one.
-      await stopEverything();
-    }
-    return { passes: passes.map((p) => (p.skipped ? p : { ...p, ...evaluate(p) })) };
+    return runEachDialect(run, (dialect) => benchDialect(dialect, settings, run), evaluate);
   },
 
   report(result, settings, meta) {
