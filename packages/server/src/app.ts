@@ -30,6 +30,7 @@ import { orderRoutes, stripeRoutes } from './modules/orders/orders.routes.js';
 import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
+import { releaseRoutes } from './modules/releases/releases.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createServices, type Deps, type Services } from './services.js';
@@ -131,6 +132,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   machineRoutes(app, services, { rateLimit: config.clientRateLimit });
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
+  releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
   eventRoutes(app, services);
   jobRoutes(app, services);
   webhookRoutes(app, services);

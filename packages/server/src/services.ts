@@ -11,6 +11,7 @@ import { ValidationLog } from './modules/licenses/validation-log.js';
 import { ValidationService } from './modules/licenses/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
+import { ReleasesService } from './modules/releases/releases.service.js';
 import { MachinesService } from './modules/machines/machines.service.js';
 import { OfflineService } from './modules/offline/offline.service.js';
 import { UsageService } from './modules/usage/usage.service.js';
@@ -58,6 +59,7 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
+  const releases = new ReleasesService(db, clock, events, products, validation);
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   // Every process defines every job type; only processes with the worker role start the worker.
@@ -97,5 +99,5 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -9,6 +9,29 @@ export type Timestamp = string | Date;
 export type Bool = number;
 export type JsonText = string;
 
+/** A release of a product (0014): artifacts of the next part reference `id`. */
+export interface ReleasesTable {
+  id: string;
+  product_id: string;
+  version: string;
+  /** stable | rc | beta | alpha | dev */
+  channel: string;
+  /** draft | published | yanked */
+  status: string;
+  /** Markdown. */
+  notes: string;
+  /** JSON array of {title, url}. */
+  doc_links: JsonText;
+  video_url: string | null;
+  /** JSON array of feature names the license must have. */
+  requirements: JsonText;
+  published_at: Timestamp | null;
+  yanked_at: Timestamp | null;
+  yank_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ProductsTable {
   id: string;
   code: string;
@@ -484,6 +507,7 @@ export interface WebhookDeliveryAttemptsTable {
 
 export interface Database {
   products: ProductsTable;
+  releases: ReleasesTable;
   policies: PoliciesTable;
   customers: CustomersTable;
   users: UsersTable;

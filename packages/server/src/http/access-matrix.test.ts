@@ -73,6 +73,14 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   createOfflineActivation: 'machines:write',
   recordUsage: 'public',
   listLicenseUsage: 'licenses:read',
+  createRelease: 'releases:write',
+  listReleases: 'releases:read',
+  getRelease: 'releases:read',
+  updateRelease: 'releases:write',
+  publishRelease: 'releases:write',
+  yankRelease: 'releases:write',
+  unyankRelease: 'releases:write',
+  checkForUpdate: 'public',
   listEvents: 'events:read',
   listJobs: 'jobs:read',
   getJob: 'jobs:read',
@@ -324,6 +332,16 @@ forEachDialect('access matrix', (dialect) => {
     return (await t.services.passwordLinks.create(t.deps.database.db, user.body.id, 'set')).token;
   };
 
+  /** A fresh release of A's product, brought to `status` (customers of A may read it once published). */
+  const freshRelease = async (status: 'draft' | 'published' | 'yanked') => {
+    const res = await api.post('/v1/releases', { productId: A.product.id, version: `1.0.0-${unique('m')}` });
+    assert.equal(res.status, 201, res.raw);
+    if (status !== 'draft') assert.equal((await api.post(`/v1/releases/${res.body.id}/actions/publish`)).status, 200);
+    if (status === 'yanked') assert.equal((await api.post(`/v1/releases/${res.body.id}/actions/yank`)).status, 200);
+    return res.body;
+  };
+  let sharedRelease: ReturnType<typeof freshRelease> | undefined;
+
   /** A fresh machine activated on A's license, for the operations that free a seat. */
   const freshMachine = async () => {
     const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
@@ -425,6 +443,14 @@ forEachDialect('access matrix', (dialect) => {
     }),
     recordUsage: async () => ({ method: 'POST', url: '/v1/usage', body: { key: A.license.key, feature: 'matrix-meter' } }),
     listLicenseUsage: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/usage` }),
+    createRelease: async () => ({ method: 'POST', url: '/v1/releases', body: { productId: A.product.id, version: `2.0.0-${unique('m')}` } }),
+    listReleases: async () => ({ method: 'GET', url: `/v1/releases?productId=${A.product.id}` }),
+    getRelease: async () => ({ method: 'GET', url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}` }),
+    updateRelease: async () => ({ method: 'PATCH', url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}`, body: { notes: 'Edited by the matrix' } }),
+    publishRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('draft')).id}/actions/publish` }),
+    yankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('published')).id}/actions/yank`, body: { reason: 'matrix' } }),
+    unyankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('yanked')).id}/actions/unyank` }),
+    checkForUpdate: async () => ({ method: 'POST', url: '/v1/updates/check', body: { key: A.license.key, product: A.product.id, version: '0.1.0' } }),
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
     listJobs: async () => ({ method: 'GET', url: '/v1/jobs?status=failed' }),
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),

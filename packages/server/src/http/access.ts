@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'orders:read',
   'orders:write',
   'subscriptions:cancel',
+  'releases:read',
+  'releases:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,7 +42,7 @@ export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 export type Role = StaffRole | CustomerRole;
 export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
 
-const READS: Permission[] = ['products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+const READS: Permission[] = ['releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 
 /**
@@ -55,8 +57,8 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
   'read-only': new Set<Permission>(READS),
   // A customer admin may cancel and resume its own organization's subscriptions (within the notice period).
-  'customer-admin': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
-  'customer-member': new Set<Permission>(['products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
+  'customer-admin': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
+  'customer-member': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 
 /** Which roles a role may hand out (to users or tokens): never more than it has. */

@@ -501,6 +501,8 @@ forEachDialect('bad input', (dialect) => {
         // A real set-password link of a user without a password (completePasswordReset's base request uses it).
         token: (await t.services.passwordLinks.create(t.deps.database.db, (await api.post('/v1/users', { email: 'fuzz-password-link@example.com', role: 'read-only' })).body.id, 'set')).token,
         role: 'read-only',
+        version: '1.0.0',
+        product: product.id,
       },
       ids: {
         products: product.id,
@@ -515,6 +517,7 @@ forEachDialect('bad input', (dialect) => {
         outbox: (await t.services.mail.send(t.deps.database.db, { template: 'staff.alert', to: 'fuzz-outbox@example.com', data: {}, category: 'essential' })).id,
         'mail-preferences': 'fuzz-preferences@example.com',
         mail: t.services.mail.unsubscribeUrl('fuzz-unsubscribe@example.com', 'reminders').split('/').pop()!,
+        releases: (await api.post('/v1/releases', { productId: product.id, version: '0.9.0' })).body.id,
         'webhook-endpoints': webhookEndpoint.body.id,
         'webhook-deliveries': (await api.post(`/v1/webhook-endpoints/${webhookEndpoint.body.id}/actions/test`)).body.id,
         orders: (await api.post('/v1/orders', { externalId: 'fuzz-order', customer: { email: customer.email }, items: [{ policyId: policy.id }], sendEmail: false })).body.id,

@@ -13,6 +13,7 @@ import * as m0010 from './0010_webhooks.js';
 import * as m0011 from './0011_subscriptions.js';
 import * as m0012 from './0012_orders.js';
 import * as m0013 from './0013_reminders.js';
+import * as m0014 from './0014_releases.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0011_subscriptions': m0011,
   '0012_orders': m0012,
   '0013_reminders': m0013,
+  '0014_releases': m0014,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -1,0 +1,138 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { parseJson, toIso } from '../../db/database.js';
+import type { ReleasesTable } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+import type { Channel } from './semver.js';
+
+export const RELEASE_STATUSES = ['draft', 'published', 'yanked'] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+
+export interface DocLink {
+  title: string;
+  url: string;
+}
+
+export interface Release {
+  id: string;
+  productId: string;
+  version: string;
+  channel: Channel;
+  status: ReleaseStatus;
+  /** Markdown, stored as written. */
+  notes: string;
+  docLinks: DocLink[];
+  videoUrl: string | null;
+  /** Features the license must have to be offered (and, later, to download) this release. */
+  requirements: string[];
+  publishedAt: string | null;
+  yankedAt: string | null;
+  yankReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const isoOrNull = (v: string | Date | null): string | null => (v === null ? null : toIso(v));
+
+export function toRelease(row: Selectable<ReleasesTable>): Release {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    version: row.version,
+    channel: row.channel as Channel,
+    status: row.status as ReleaseStatus,
+    notes: row.notes,
+    docLinks: parseJson<DocLink[]>(row.doc_links, []),
+    videoUrl: row.video_url,
+    requirements: parseJson<string[]>(row.requirements, []),
+    publishedAt: isoOrNull(row.published_at),
+    yankedAt: isoOrNull(row.yanked_at),
+    yankReason: row.yank_reason,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function toRow(r: Release): Selectable<ReleasesTable> {
+  return {
+    id: r.id,
+    product_id: r.productId,
+    version: r.version,
+    channel: r.channel,
+    status: r.status,
+    notes: r.notes,
+    doc_links: JSON.stringify(r.docLinks),
+    video_url: r.videoUrl,
+    requirements: JSON.stringify(r.requirements),
+    published_at: r.publishedAt,
+    yanked_at: r.yankedAt,
+    yank_reason: r.yankReason,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+/**
+ * Staff see every release. A customer sees only published releases of the products its organization
+ * holds a license for; a partner scope narrows to its products.
+ */
+function scoped(db: Executor, actor: Actor) {
+  let q = db.selectFrom('releases').selectAll();
+  const { customerId, productIds } = actor.scope;
+  if (customerId !== undefined) {
+    q = q
+      .where('releases.status', '=', 'published')
+      .where('releases.product_id', 'in', (eb) => eb.selectFrom('licenses').select('licenses.product_id').where('licenses.customer_id', '=', customerId));
+  }
+  if (productIds !== undefined) q = q.where('releases.product_id', 'in', productIds.length > 0 ? [...productIds] : ['']);
+  return q;
+}
+
+export async function insertRelease(db: Executor, release: Release): Promise<void> {
+  await db.insertInto('releases').values(toRow(release)).execute();
+}
+
+/** Writes the row only while its status is still `expected`: true when it did (concurrent transitions lose). */
+export async function updateReleaseRow(db: Executor, release: Release, expected: ReleaseStatus): Promise<boolean> {
+  const { id: _id, ...values } = toRow(release);
+  const res = await db.updateTable('releases').set(values).where('id', '=', release.id).where('status', '=', expected).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+export async function findRelease(db: Executor, actor: Actor, id: string): Promise<Release | undefined> {
+  const row = await scoped(db, actor).where('releases.id', '=', id).executeTakeFirst();
+  return row && toRelease(row);
+}
+
+export async function versionTaken(db: Executor, productId: string, version: string, exceptId?: string): Promise<boolean> {
+  let q = db.selectFrom('releases').select('id').where('product_id', '=', productId).where('version', '=', version);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return (await q.executeTakeFirst()) !== undefined;
+}
+
+export interface ReleaseFilter {
+  productId?: string;
+  channels?: Channel[];
+  status?: ReleaseStatus;
+}
+
+export async function listReleases(db: Executor, actor: Actor, filter: ReleaseFilter, limit: number, cursor?: string): Promise<Release[]> {
+  let q = scoped(db, actor).orderBy('releases.id', 'desc').limit(limit + 1);
+  if (filter.productId) q = q.where('releases.product_id', '=', filter.productId);
+  if (filter.channels) q = q.where('releases.channel', 'in', filter.channels);
+  if (filter.status) q = q.where('releases.status', '=', filter.status);
+  if (cursor) q = q.where('releases.id', '<', cursor);
+  return (await q.execute()).map(toRelease);
+}
+
+/** Every published (not yanked) release of a product on the given channels: the update candidates. */
+export async function publishedReleases(db: Executor, productId: string, channels: Channel[]): Promise<Release[]> {
+  const rows = await db
+    .selectFrom('releases')
+    .selectAll()
+    .where('product_id', '=', productId)
+    .where('status', '=', 'published')
+    .where('channel', 'in', channels)
+    .execute();
+  return rows.map(toRelease);
+}

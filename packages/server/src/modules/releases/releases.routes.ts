@@ -1,0 +1,115 @@
+import { commonErrors, ErrorBody, IdParams, Page } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { CreateReleaseBody, ListReleasesQuery, ReleaseSchema, UpdateCheckBody, UpdateCheckResponse, UpdateReleaseBody, YankReleaseBody } from './releases.schemas.js';
+
+const clientErrors = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody };
+
+/** Staff release management, the customer view of published releases, and the signed client update check. */
+export function releaseRoutes(app: App, { releases }: Services, options: { rateLimit: number }): void {
+  app.post(
+    '/v1/releases',
+    {
+      schema: {
+        operationId: 'createRelease',
+        tags: ['releases'],
+        description: 'A draft release; 400 INVALID_VERSION for a version that is not semver, 409 VERSION_EXISTS when the product has it.',
+        body: CreateReleaseBody,
+        response: { 201: ReleaseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request, reply) => reply.status(201).send(await releases.create(ctx(request), request.body)),
+  );
+
+  app.get(
+    '/v1/releases',
+    {
+      schema: {
+        operationId: 'listReleases',
+        tags: ['releases'],
+        description: 'Customers see only published releases of the products they hold a license for. `channel=beta` also lists rc and stable.',
+        querystring: ListReleasesQuery,
+        response: { 200: Page(ReleaseSchema), ...commonErrors },
+      },
+      config: { access: { permission: 'releases:read' } },
+    },
+    async (request) => releases.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/releases/:id',
+    {
+      schema: { operationId: 'getRelease', tags: ['releases'], params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
+      config: { access: { permission: 'releases:read' } },
+    },
+    async (request) => releases.get(ctx(request), request.params.id),
+  );
+
+  app.patch(
+    '/v1/releases/:id',
+    {
+      schema: {
+        operationId: 'updateRelease',
+        tags: ['releases'],
+        description: 'Notes, links, channel and requirements may change at any time; the version only while a draft (409 INVALID_TRANSITION).',
+        params: IdParams,
+        body: UpdateReleaseBody,
+        response: { 200: ReleaseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request) => releases.update(ctx(request), request.params.id, request.body),
+  );
+
+  app.post(
+    '/v1/releases/:id/actions/publish',
+    {
+      schema: { operationId: 'publishRelease', tags: ['releases'], description: 'draft → published: update checks offer it from now on.', params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request) => releases.publish(ctx(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/releases/:id/actions/yank',
+    {
+      schema: {
+        operationId: 'yankRelease',
+        tags: ['releases'],
+        description: 'published → yanked: no longer offered; update checks fall back to the previous release.',
+        params: IdParams,
+        body: YankReleaseBody,
+        response: { 200: ReleaseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request) => releases.yank(ctx(request), request.params.id, request.body?.reason),
+  );
+
+  app.post(
+    '/v1/releases/:id/actions/unyank',
+    {
+      schema: { operationId: 'unyankRelease', tags: ['releases'], description: 'yanked → published: offered again.', params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request) => releases.unyank(ctx(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/updates/check',
+    {
+      schema: {
+        operationId: 'checkForUpdate',
+        tags: ['client'],
+        security: [],
+        description:
+          'The newest published release on the channel (or a more stable one) above `version` that the license is entitled to (valid for the product, required features present). A license that does not validate is a 200 with updateAvailable=false and its code.',
+        body: UpdateCheckBody,
+        response: { 200: UpdateCheckResponse, ...clientErrors },
+      },
+      config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
+    },
+    async (request) => releases.checkForUpdate(request.body, { ip: request.ip, userAgent: request.headers['user-agent'] }),
+  );
+}
