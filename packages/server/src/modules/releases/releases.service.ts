@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import { isUniqueViolation, type Db } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -99,11 +99,15 @@ export class ReleasesService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.db.transaction().execute(async (trx) => {
-      if (await versionTaken(trx, release.productId, release.version)) throw versionExists(release.version);
-      await insertRelease(trx, release);
-      await this.events.record(trx, ctx, { action: 'release.created', targetType: 'release', targetId: release.id, after: release });
-    });
+    // The check answers the usual case; the unique index settles two concurrent creates of one version.
+    await this.db
+      .transaction()
+      .execute(async (trx) => {
+        if (await versionTaken(trx, release.productId, release.version)) throw versionExists(release.version);
+        await insertRelease(trx, release);
+        await this.events.record(trx, ctx, { action: 'release.created', targetType: 'release', targetId: release.id, after: release });
+      })
+      .catch(rethrowVersionClash(release.version));
     return release;
   }
 
@@ -190,11 +194,13 @@ export class ReleasesService {
   }
 
   private async change(ctx: RequestContext, id: string, action: string, apply: (before: Release, now: string) => Release): Promise<Release> {
+    let version = '';
     return this.db.transaction().execute(async (trx) => {
       const before = await findRelease(trx, ctx.actor, id);
       if (!before) throw notFound('Release', id);
       const now = this.clock.now().toISOString();
       const after = { ...apply(before, now), updatedAt: now };
+      version = after.version;
       semverOf(after.version);
       if (after.version !== before.version && (await versionTaken(trx, after.productId, after.version, id))) throw versionExists(after.version);
       if (!(await updateReleaseRow(trx, after, before.status))) {
@@ -202,8 +208,14 @@ export class ReleasesService {
       }
       await this.events.record(trx, ctx, { action, targetType: 'release', targetId: id, before, after });
       return after;
-    });
+    }).catch((error: unknown) => rethrowVersionClash(version)(error));
   }
 }
+
+const rethrowVersionClash =
+  (version: string) =>
+  (error: unknown): never => {
+    throw isUniqueViolation(error) ? versionExists(version) : error;
+  };
 
 const versionExists = (version: string) => new AppError('VERSION_EXISTS', `This product already has a release ${version}`, { fields: { version: 'is taken' } });

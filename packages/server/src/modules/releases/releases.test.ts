@@ -88,6 +88,14 @@ forEachDialect('releases and updates', (dialect) => {
     assert.equal((await api.get(`/v1/releases/${r.id}`)).body.version, '1.0.0');
   });
 
+  test('ten concurrent creates of one version: exactly one is created, the others are 409 VERSION_EXISTS', async () => {
+    const product = await factories.product(ctx.api);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => ctx.api.post('/v1/releases', { productId: product.id, version: '3.0.0' })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, ...Array(9).fill(409)], answers.map((a) => a.raw).join('\n'));
+    assert.ok(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'VERSION_EXISTS'));
+    assert.equal((await ctx.api.get(`/v1/releases?productId=${product.id}`)).body.data.length, 1);
+  });
+
   test('listing by channel returns that channel and the more stable ones', async () => {
     const api = ctx.api;
     const product = await factories.product(api);
