@@ -31,6 +31,7 @@ import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
+import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createServices, type Deps, type Services } from './services.js';
@@ -133,6 +134,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
+  artifactRoutes(app, services, { rateLimit: config.clientRateLimit, maxBytes: config.artifactMaxBytes });
   eventRoutes(app, services);
   jobRoutes(app, services);
   webhookRoutes(app, services);

@@ -65,6 +65,8 @@ export interface Config {
   readonly webhookAllowPrivate: boolean;
   /** Time limit of one webhook request, connect to last byte (`KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS`, default 10). */
   readonly webhookTimeoutMs: number;
+  /** Largest release artifact accepted by an upload, in bytes (`KEYHAVEN_ARTIFACT_MAX_MB`, default 2048 = 2 GiB). */
+  readonly artifactMaxBytes: number;
   /**
    * Days before expiry at which customers are reminded (`KEYHAVEN_REMINDER_DAYS`, default `30,15,5,3,1`):
    * one mail per license, term and offset.
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     stripeWebhookSecret,
     webhookAllowPrivate: bool('KEYHAVEN_WEBHOOK_ALLOW_PRIVATE', true),
     webhookTimeoutMs: int('KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
+    artifactMaxBytes: int('KEYHAVEN_ARTIFACT_MAX_MB', 2048, 1, 1024 * 1024) * 1024 * 1024,
     reminderDays: Object.freeze(dayList('KEYHAVEN_REMINDER_DAYS', [30, 15, 5, 3, 1])),
     remindAutoRenewing: bool('KEYHAVEN_REMIND_AUTO_RENEWING', false),
     alertEmails: Object.freeze([...new Set(alertEmails)]),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from './config.js';
 import type { Keyring } from './crypto/keyring.js';
 import type { Signer } from './crypto/signing.js';
@@ -12,6 +13,8 @@ import { ValidationService } from './modules/licenses/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
+import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
+import { LocalStorage } from './modules/artifacts/storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
 import { OfflineService } from './modules/offline/offline.service.js';
 import { UsageService } from './modules/usage/usage.service.js';
@@ -60,6 +63,11 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
   const releases = new ReleasesService(db, clock, events, products, validation);
+  const artifacts = new ArtifactsService(db, clock, keyring, deps.signer, events, releases, products, licenses, validation, new LocalStorage(path.join(deps.config.dataDir, 'artifacts')), {
+    maxBytes: deps.config.artifactMaxBytes,
+    publicUrl: deps.config.publicUrl,
+    linkTtlSeconds: 600,
+  });
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   // Every process defines every job type; only processes with the worker role start the worker.
@@ -99,5 +107,5 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -32,6 +32,40 @@ export interface ReleasesTable {
   updated_at: Timestamp;
 }
 
+/** A stored file of a release (0015); a row exists only for a completely written, verified file. */
+export interface ArtifactsTable {
+  id: string;
+  release_id: string;
+  platform: string;
+  arch: string;
+  file_type: string;
+  file_name: string;
+  /** bigint: PostgreSQL returns it as a string; read through Number(). */
+  size: number | string;
+  /** Hex SHA-256 of the file. */
+  sha256: string;
+  /** Base64 Ed25519 signature of the hex SHA-256, by the key `key_id`. */
+  signature: string;
+  key_id: string;
+  storage_key: string;
+  /** available */
+  status: string;
+  created_at: Timestamp;
+}
+
+/** One served download (0015). */
+export interface DownloadsTable {
+  id: string;
+  artifact_id: string;
+  /** user | token | admin-token | license */
+  actor_type: string;
+  actor_id: string | null;
+  license_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+}
+
 export interface ProductsTable {
   id: string;
   code: string;
@@ -508,6 +542,8 @@ export interface WebhookDeliveryAttemptsTable {
 export interface Database {
   products: ProductsTable;
   releases: ReleasesTable;
+  artifacts: ArtifactsTable;
+  downloads: DownloadsTable;
   policies: PoliciesTable;
   customers: CustomersTable;
   users: UsersTable;

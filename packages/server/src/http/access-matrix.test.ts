@@ -81,6 +81,13 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   yankRelease: 'releases:write',
   unyankRelease: 'releases:write',
   checkForUpdate: 'public',
+  uploadArtifact: 'releases:write',
+  listArtifacts: 'releases:read',
+  deleteArtifact: 'releases:write',
+  listArtifactDownloads: 'releases:write',
+  createDownloadLink: 'releases:read',
+  createDownloadLinkForKey: 'public',
+  downloadArtifact: 'public',
   listEvents: 'events:read',
   listJobs: 'jobs:read',
   getJob: 'jobs:read',
@@ -342,6 +349,17 @@ forEachDialect('access matrix', (dialect) => {
   };
   let sharedRelease: ReturnType<typeof freshRelease> | undefined;
 
+  /** An artifact of the shared published release of A's product (customers of A are entitled to it). */
+  const freshArtifact = async () => {
+    const release = await (sharedRelease ??= freshRelease('published'));
+    const res = await api.call('PUT', `/v1/releases/${release.id}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=${unique('m')}.zip`, Buffer.from('matrix artifact'), {
+      'content-type': 'application/octet-stream',
+    });
+    assert.equal(res.status, 201, res.raw);
+    return res.body;
+  };
+  let sharedArtifact: ReturnType<typeof freshArtifact> | undefined;
+
   /** A fresh machine activated on A's license, for the operations that free a seat. */
   const freshMachine = async () => {
     const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
@@ -451,6 +469,23 @@ forEachDialect('access matrix', (dialect) => {
     yankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('published')).id}/actions/yank`, body: { reason: 'matrix' } }),
     unyankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('yanked')).id}/actions/unyank` }),
     checkForUpdate: async () => ({ method: 'POST', url: '/v1/updates/check', body: { key: A.license.key, product: A.product.id, version: '0.1.0' } }),
+    uploadArtifact: async () => ({
+      method: 'PUT',
+      url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=matrix.zip`,
+      body: Buffer.from('matrix upload'),
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+    listArtifacts: async () => ({ method: 'GET', url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}/artifacts` }),
+    deleteArtifact: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/artifacts/${(allowed ? await freshArtifact() : await (sharedArtifact ??= freshArtifact())).id}` }),
+    listArtifactDownloads: async () => ({ method: 'GET', url: `/v1/artifacts/${(await (sharedArtifact ??= freshArtifact())).id}/downloads` }),
+    createDownloadLink: async () => ({ method: 'POST', url: `/v1/artifacts/${(await (sharedArtifact ??= freshArtifact())).id}/download-link` }),
+    createDownloadLinkForKey: async () => ({ method: 'POST', url: `/v1/artifacts/${(await (sharedArtifact ??= freshArtifact())).id}/download-link/by-key`, body: { key: A.license.key } }),
+    downloadArtifact: async () => {
+      const link = await api.post(`/v1/artifacts/${(await (sharedArtifact ??= freshArtifact())).id}/download-link`);
+      assert.equal(link.status, 200, link.raw);
+      const url = new URL(link.body.url);
+      return { method: 'GET', url: url.pathname + url.search };
+    },
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
     listJobs: async () => ({ method: 'GET', url: '/v1/jobs?status=failed' }),
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),

@@ -286,8 +286,13 @@ function casesFor(op: Operation, fx: Fixtures, rng: Rng): Case[] {
     cases.push({ op, label: `${op.operationId} (${op.method} ${op.path}): ${label}`, method: op.method, url, ...c });
   const VALIDATION = (field?: string): Expect => ({ status: 400, code: 'VALIDATION_FAILED', ...(field ? { field } : {}) });
 
-  // Bodies: only where the method has one.
-  if (op.method !== 'GET') {
+  // Bodies: only where the method has one. The artifact upload takes only application/octet-stream: any JSON is a 415.
+  if (op.operationId === 'uploadArtifact') {
+    for (const text of ['{', '{"a":1}', '']) add(`the JSON ${JSON.stringify(text)} instead of a file`, { headers: json, payload: text, expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    for (const type of ['application/xml', 'multipart/form-data; boundary=x', 'text/plain']) {
+      add(`the content type ${type}`, { headers: { 'content-type': type }, payload: '<a/>', expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    }
+  } else if (op.method !== 'GET') {
     for (const text of ['{', '{"a":', "{'single': 1}", '{"a":1,}', 'NaN', '{"name":"x"} trailing', '\u0000', '{"a":"\\x"}']) {
       add(`the invalid JSON ${JSON.stringify(text)}`, { headers: json, payload: text, expect: VALIDATION('body') });
     }
@@ -503,6 +508,8 @@ forEachDialect('bad input', (dialect) => {
         role: 'read-only',
         version: '1.0.0',
         product: product.id,
+        // downloadArtifact's HMAC: well-formed, but no valid link (403 DOWNLOAD_LINK_INVALID).
+        s: '0'.repeat(64),
       },
       ids: {
         products: product.id,
@@ -518,6 +525,14 @@ forEachDialect('bad input', (dialect) => {
         'mail-preferences': 'fuzz-preferences@example.com',
         mail: t.services.mail.unsubscribeUrl('fuzz-unsubscribe@example.com', 'reminders').split('/').pop()!,
         releases: (await api.post('/v1/releases', { productId: product.id, version: '0.9.0' })).body.id,
+        ...(await (async () => {
+          const release = (await api.post('/v1/releases', { productId: product.id, version: '0.9.1' })).body.id;
+          await api.post(`/v1/releases/${release}/actions/publish`);
+          const uploaded = await api.call('PUT', `/v1/releases/${release}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=fuzz.zip`, Buffer.from('fuzz'), {
+            'content-type': 'application/octet-stream',
+          });
+          return { artifacts: uploaded.body.id as string, downloads: uploaded.body.id as string };
+        })()),
         'webhook-endpoints': webhookEndpoint.body.id,
         'webhook-deliveries': (await api.post(`/v1/webhook-endpoints/${webhookEndpoint.body.id}/actions/test`)).body.id,
         orders: (await api.post('/v1/orders', { externalId: 'fuzz-order', customer: { email: customer.email }, items: [{ policyId: policy.id }], sendEmail: false })).body.id,

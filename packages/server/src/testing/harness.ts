@@ -84,6 +84,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     countryHeader: 'x-test-country',
     webhookAllowPrivate: true,
     webhookTimeoutMs: 2000,
+    artifactMaxBytes: 4 * 1024 * 1024,
     smtpUrl: undefined,
     mailFrom: 'Keyhaven Test <licenses@keyhaven.test>',
     passwordResetRateLimit: 100_000,

@@ -1,0 +1,124 @@
+import type { Selectable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { toIso } from '../../db/database.js';
+import type { ArtifactsTable } from '../../db/schema.js';
+
+export interface Artifact {
+  id: string;
+  releaseId: string;
+  platform: string;
+  arch: string;
+  fileType: string;
+  fileName: string;
+  size: number;
+  /** Hex SHA-256 of the file. */
+  sha256: string;
+  /** Base64 Ed25519 signature of the hex SHA-256 by the instance key `keyId`. */
+  signature: string;
+  keyId: string;
+  status: 'available';
+  createdAt: string;
+}
+
+export interface ArtifactRecord extends Artifact {
+  storageKey: string;
+}
+
+export function toArtifact(row: Selectable<ArtifactsTable>): ArtifactRecord {
+  return {
+    id: row.id,
+    releaseId: row.release_id,
+    platform: row.platform,
+    arch: row.arch,
+    fileType: row.file_type,
+    fileName: row.file_name,
+    size: Number(row.size),
+    sha256: row.sha256,
+    signature: row.signature,
+    keyId: row.key_id,
+    status: row.status as 'available',
+    createdAt: toIso(row.created_at),
+    storageKey: row.storage_key,
+  };
+}
+
+export function publicArtifact({ storageKey: _key, ...artifact }: ArtifactRecord): Artifact {
+  return artifact;
+}
+
+export async function insertArtifact(db: Executor, a: ArtifactRecord): Promise<void> {
+  await db
+    .insertInto('artifacts')
+    .values({
+      id: a.id,
+      release_id: a.releaseId,
+      platform: a.platform,
+      arch: a.arch,
+      file_type: a.fileType,
+      file_name: a.fileName,
+      size: a.size,
+      sha256: a.sha256,
+      signature: a.signature,
+      key_id: a.keyId,
+      storage_key: a.storageKey,
+      status: a.status,
+      created_at: a.createdAt,
+    })
+    .execute();
+}
+
+export async function findArtifact(db: Executor, id: string): Promise<ArtifactRecord | undefined> {
+  const row = await db.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toArtifact(row);
+}
+
+export async function artifactsOf(db: Executor, releaseId: string): Promise<ArtifactRecord[]> {
+  const rows = await db.selectFrom('artifacts').selectAll().where('release_id', '=', releaseId).orderBy('id', 'asc').execute();
+  return rows.map(toArtifact);
+}
+
+export async function deleteArtifactRow(db: Executor, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('artifacts').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) === 1;
+}
+
+export interface DownloadRecord {
+  id: string;
+  artifactId: string;
+  actorType: string;
+  actorId: string | null;
+  licenseId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+}
+
+export async function insertDownload(db: Executor, d: DownloadRecord): Promise<void> {
+  await db
+    .insertInto('downloads')
+    .values({
+      id: d.id,
+      artifact_id: d.artifactId,
+      actor_type: d.actorType,
+      actor_id: d.actorId,
+      license_id: d.licenseId,
+      ip: d.ip,
+      user_agent: d.userAgent,
+      created_at: d.createdAt,
+    })
+    .execute();
+}
+
+export async function downloadsOf(db: Executor, artifactId: string): Promise<DownloadRecord[]> {
+  const rows = await db.selectFrom('downloads').selectAll().where('artifact_id', '=', artifactId).orderBy('id', 'asc').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    artifactId: r.artifact_id,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    licenseId: r.license_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    createdAt: toIso(r.created_at),
+  }));
+}

@@ -1,0 +1,126 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { commonErrors, ErrorBody, IdParams, NoContent } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { ArtifactList, ArtifactSchema, DownloadLinkSchema, DownloadList, DownloadQuery, KeyBody, ReleaseArtifactParams, UploadQuery } from './artifacts.schemas.js';
+
+const uploadErrors = { ...commonErrors, 413: ErrorBody, 415: ErrorBody };
+
+/** Artifact upload (streamed), listing and deletion; entitled download links and the public download. */
+export function artifactRoutes(app: App, { artifacts }: Services, options: { maxBytes: number; rateLimit: number }): void {
+  app.register(async (plugin) => {
+    const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    // The raw request stream goes to the service untouched: the file is never buffered whole in memory.
+    // The storage driver enforces `maxBytes` while it writes; bodyLimit here only keeps Fastify from cutting it.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('application/octet-stream', { bodyLimit: options.maxBytes }, (_request, payload, done) => done(null, payload));
+    scope.put(
+      '/v1/releases/:id/artifacts',
+      {
+        bodyLimit: options.maxBytes,
+        schema: {
+          operationId: 'uploadArtifact',
+          tags: ['releases'],
+          description:
+            'Body: the file as application/octet-stream, streamed to storage while hashed. With `sha256`, other bytes are refused (400 CHECKSUM_MISMATCH) and nothing is kept; 400 INVALID_FILE_NAME for path tricks; 413 above KEYHAVEN_ARTIFACT_MAX_MB. The artifact is listed only after a complete, verified write.',
+          params: ReleaseArtifactParams,
+          querystring: UploadQuery,
+          response: { 201: ArtifactSchema, ...uploadErrors },
+        },
+        config: { access: { permission: 'releases:write' } },
+      },
+      async (request, reply) => reply.status(201).send(await artifacts.upload(ctx(request), request.params.id, request.query, request.body)),
+    );
+  });
+
+  app.get(
+    '/v1/releases/:id/artifacts',
+    {
+      schema: { operationId: 'listArtifacts', tags: ['releases'], params: IdParams, response: { 200: ArtifactList, ...commonErrors } },
+      config: { access: { permission: 'releases:read' } },
+    },
+    async (request) => ({ items: await artifacts.list(ctx(request), request.params.id) }),
+  );
+
+  app.delete(
+    '/v1/artifacts/:id',
+    {
+      schema: { operationId: 'deleteArtifact', tags: ['releases'], description: 'Removes the artifact and its file; its download record stays.', params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request, reply) => {
+      await artifacts.delete(ctx(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/artifacts/:id/downloads',
+    {
+      schema: { operationId: 'listArtifactDownloads', tags: ['releases'], description: 'Every download of the artifact: who (user, token or license), IP, time.', params: IdParams, response: { 200: DownloadList, ...commonErrors } },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request) => ({ items: await artifacts.downloads(ctx(request), request.params.id) }),
+  );
+
+  app.post(
+    '/v1/artifacts/:id/download-link',
+    {
+      schema: {
+        operationId: 'createDownloadLink',
+        tags: ['releases'],
+        description:
+          'A signed URL valid for 10 minutes. Staff: any artifact. Customer users: published releases of a product their organization holds an active license for, with the release\'s required features (403 NOT_ENTITLED otherwise).',
+        params: IdParams,
+        response: { 200: DownloadLinkSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:read' } },
+    },
+    async (request) => artifacts.createLink(ctx(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/artifacts/:id/download-link/by-key',
+    {
+      schema: {
+        operationId: 'createDownloadLinkForKey',
+        tags: ['client'],
+        security: [],
+        description: 'Client style: the license key in the body must validate for the product and hold the release\'s required features (403 NOT_ENTITLED).',
+        params: IdParams,
+        body: KeyBody,
+        response: { 200: DownloadLinkSchema, ...commonErrors, 413: ErrorBody, 415: ErrorBody },
+      },
+      config: { access: { public: true }, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
+    },
+    async (request) => artifacts.createLinkForKey(request.params.id, request.body.key, { ip: request.ip, userAgent: request.headers['user-agent'] }),
+  );
+
+  app.get(
+    '/v1/downloads/:id',
+    {
+      schema: {
+        operationId: 'downloadArtifact',
+        tags: ['client'],
+        security: [],
+        description: 'Streams the file of a signed download link (Content-Length, Content-Disposition, X-Checksum-Sha256, X-Signature). The query carries expiry, holder and HMAC exactly as createDownloadLink returned them; 403 DOWNLOAD_LINK_INVALID when tampered or expired.',
+        params: IdParams,
+        querystring: DownloadQuery,
+        response: { 200: Type.Unknown({ description: 'The file (application/octet-stream)' }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody },
+      },
+      config: { access: { public: true }, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
+    },
+    async (request, reply) => {
+      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...request.query }, { ip: request.ip, userAgent: request.headers['user-agent'] });
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(size))
+        .header('content-disposition', `attachment; filename="${artifact.fileName.replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(artifact.fileName)}`)
+        .header('x-checksum-sha256', artifact.sha256)
+        .header('x-signature', artifact.signature)
+        .header('cache-control', 'private, no-store')
+        .send(stream);
+    },
+  );
+}

@@ -1,0 +1,249 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Keyring } from '../../crypto/keyring.js';
+import type { Signer } from '../../crypto/signing.js';
+import type { Db } from '../../db/database.js';
+import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
+import { AppError, notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import { parseLicenseKey } from '../licenses/license-key.js';
+import type { LicensesService } from '../licenses/licenses.service.js';
+import type { ValidationService } from '../licenses/validation.service.js';
+import type { ProductsService } from '../products/products.service.js';
+import type { Release, ReleasesService } from '../releases/releases.service.js';
+import {
+  artifactsOf,
+  deleteArtifactRow,
+  downloadsOf,
+  findArtifact,
+  insertArtifact,
+  insertDownload,
+  publicArtifact,
+  type Artifact,
+  type ArtifactRecord,
+  type DownloadRecord,
+} from './artifacts.repository.js';
+import type { ArtifactStorage } from './storage.js';
+
+export type { Artifact } from './artifacts.repository.js';
+
+export interface UploadInput {
+  platform: string;
+  arch: string;
+  fileType: string;
+  fileName: string;
+  /** Expected hex SHA-256: the upload is refused (and nothing kept) when the bytes differ. */
+  sha256?: string;
+}
+
+export interface DownloadLink {
+  url: string;
+  expiresAt: string;
+  artifact: Artifact;
+}
+
+/** The parts of a download URL: `/v1/downloads/{artifactId}?e=&t=&u=&l=&s=`. */
+export interface SignedLink {
+  artifactId: string;
+  e: number;
+  t: string;
+  u?: string;
+  l?: string;
+  s: string;
+}
+
+/** What a signed download link carries: the artifact, its expiry (epoch seconds) and who it was made for. */
+interface LinkClaims {
+  a: string;
+  e: number;
+  t: string;
+  i: string | null;
+  l: string | null;
+}
+
+const LINK_PURPOSE = 'download-link';
+const ENTITLED_STATUSES = new Set(['active', 'grace']);
+
+/**
+ * A file name as offered to downloaders: one path component, no control characters, nothing a file
+ * system or a Content-Disposition header could read as a path or a second header.
+ */
+export function checkFileName(name: string): string {
+  const bad = (why: string) => new AppError('INVALID_FILE_NAME', `Invalid file name: ${why}`, { fields: { fileName: why } });
+  if (name.length === 0 || name.length > 255) throw bad('must be 1 to 255 characters');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw bad('must not contain control characters');
+  if (/[/\\:]/.test(name)) throw bad('must be a plain file name, without / \\ or :');
+  if (name === '.' || name === '..' || name.startsWith('.')) throw bad('must not start with a dot');
+  if (name.trim() !== name) throw bad('must not start or end with white space');
+  return name;
+}
+
+/**
+ * Release artifacts: streamed upload into the storage driver (hash while writing, row only after a
+ * complete and verified write), entitled short-lived download links, and the download record.
+ */
+export class ArtifactsService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly keyring: Keyring,
+    private readonly signer: Signer,
+    private readonly events: EventsService,
+    private readonly releases: ReleasesService,
+    private readonly products: ProductsService,
+    private readonly licenses: LicensesService,
+    private readonly validation: ValidationService,
+    private readonly storage: ArtifactStorage,
+    private readonly options: { maxBytes: number; publicUrl: string; linkTtlSeconds: number },
+  ) {}
+
+  /** `body` is the raw request stream (the route's parser hands it over unread); anything else is a 415. */
+  async upload(ctx: RequestContext, releaseId: string, input: UploadInput, body: unknown): Promise<Artifact> {
+    checkFileName(input.fileName);
+    const release = await this.releases.get(ctx, releaseId);
+    if (!(body instanceof Readable)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as the request body with Content-Type: application/octet-stream');
+    const stored = await this.storage.put(body, { maxBytes: this.options.maxBytes });
+    try {
+      if (input.sha256 !== undefined && input.sha256.toLowerCase() !== stored.sha256) {
+        throw new AppError('CHECKSUM_MISMATCH', `The uploaded bytes have SHA-256 ${stored.sha256}, not the expected ${input.sha256.toLowerCase()}; nothing was kept`, {
+          fields: { sha256: 'does not match the uploaded bytes' },
+        });
+      }
+      const artifact: ArtifactRecord = {
+        id: newId('art'),
+        releaseId: release.id,
+        platform: input.platform,
+        arch: input.arch,
+        fileType: input.fileType,
+        fileName: input.fileName,
+        size: stored.size,
+        sha256: stored.sha256,
+        signature: this.signer.sign(stored.sha256),
+        keyId: this.signer.keyId,
+        status: 'available',
+        createdAt: this.clock.now().toISOString(),
+        storageKey: stored.key,
+      };
+      await this.db.transaction().execute(async (trx) => {
+        await insertArtifact(trx, artifact);
+        await this.events.record(trx, ctx, { action: 'artifact.uploaded', targetType: 'artifact', targetId: artifact.id, after: publicArtifact(artifact) });
+      });
+      return publicArtifact(artifact);
+    } catch (error) {
+      await this.storage.delete(stored.key);
+      throw error;
+    }
+  }
+
+  async list(ctx: RequestContext, releaseId: string): Promise<Artifact[]> {
+    const release = await this.releases.get(ctx, releaseId);
+    return (await artifactsOf(this.db, release.id)).map(publicArtifact);
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    const artifact = await findArtifact(this.db, id);
+    if (!artifact) throw notFound('Artifact', id);
+    const deleted = await this.db.transaction().execute(async (trx) => {
+      if (!(await deleteArtifactRow(trx, id))) return false;
+      await this.events.record(trx, ctx, { action: 'artifact.deleted', targetType: 'artifact', targetId: id, before: publicArtifact(artifact) });
+      return true;
+    });
+    if (!deleted) throw notFound('Artifact', id);
+    await this.storage.delete(artifact.storageKey);
+  }
+
+  /** A link for a signed-in actor: staff always; a customer user whose organization holds an entitling license. */
+  async createLink(ctx: RequestContext, artifactId: string): Promise<DownloadLink> {
+    const artifact = await findArtifact(this.db, artifactId);
+    if (!artifact) throw notFound('Artifact', artifactId);
+    // Customers see only published releases of products they hold a license for: 404 otherwise.
+    const release = await this.releases.get(ctx, artifact.releaseId).catch((error: unknown) => {
+      throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('Artifact', artifactId) : error;
+    });
+    if (isStaff(ctx.actor)) return this.link(artifact, { t: 'staff', i: ctx.actor.id, l: null });
+    if (ctx.actor.scope.customerId === undefined || release.status !== 'published') throw notEntitled();
+    const licenses = await this.licenses.list(ctx, { productId: release.productId, customerId: ctx.actor.scope.customerId, limit: 100 });
+    const license = licenses.data.find((l) => ENTITLED_STATUSES.has(l.status) && covers(l.features, release));
+    if (!license) throw notEntitled();
+    return this.link(artifact, { t: ctx.actor.type, i: ctx.actor.id, l: license.id });
+  }
+
+  /** A link for a client application holding a license key (no account). */
+  async createLinkForKey(artifactId: string, key: string, meta: { ip: string; userAgent: string | undefined }): Promise<DownloadLink> {
+    const parsed = parseLicenseKey(key);
+    if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
+    const artifact = await findArtifact(this.db, artifactId);
+    const release = artifact && (await this.releases.get({ actor: SYSTEM_ACTOR }, artifact.releaseId));
+    if (!artifact || !release || release.status !== 'published') throw notFound('Artifact', artifactId);
+    const product = await this.products.get({ actor: SYSTEM_ACTOR }, release.productId);
+    const result = await this.validation.validate({ key, product: product.code }, meta);
+    if (!result.valid || !result.license || !covers(result.license.features, release)) throw notEntitled(result.valid ? undefined : result.code);
+    return this.link(artifact, { t: 'license', i: null, l: result.license.id });
+  }
+
+  /** Checks a link and opens the file; records the download. Tampered or expired: 403 DOWNLOAD_LINK_INVALID. */
+  async open(link: SignedLink, meta: { ip: string; userAgent: string | undefined }): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
+    // Unknown ids are a 404 like everywhere else (ids are random; the link's HMAC guards the rest).
+    const artifact = await findArtifact(this.db, link.artifactId);
+    if (!artifact) throw notFound('Artifact', link.artifactId);
+    const claims = this.verify(link);
+    if (claims.t !== 'staff') {
+      // A release yanked (or turned back to draft) after the link was made is not served to customers.
+      const release = await this.releases.get({ actor: SYSTEM_ACTOR }, artifact.releaseId);
+      if (release.status !== 'published') throw notEntitled();
+    }
+    const file = await this.storage.get(artifact.storageKey);
+    await insertDownload(this.db, {
+      id: newId('dl'),
+      artifactId: artifact.id,
+      actorType: claims.t,
+      actorId: claims.i,
+      licenseId: claims.l,
+      ip: meta.ip,
+      userAgent: meta.userAgent ?? null,
+      createdAt: this.clock.now().toISOString(),
+    });
+    return { artifact: publicArtifact(artifact), ...file };
+  }
+
+  /** The download record of an artifact (staff). */
+  async downloads(ctx: RequestContext, artifactId: string): Promise<DownloadRecord[]> {
+    const artifact = await findArtifact(this.db, artifactId);
+    if (!artifact) throw notFound('Artifact', artifactId);
+    await this.releases.get(ctx, artifact.releaseId);
+    return downloadsOf(this.db, artifactId);
+  }
+
+  private link(artifact: ArtifactRecord, who: Omit<LinkClaims, 'a' | 'e'>): DownloadLink {
+    const claims: LinkClaims = { a: artifact.id, e: Math.floor(this.clock.now().getTime() / 1000) + this.options.linkTtlSeconds, ...who };
+    const query = new URLSearchParams({ e: String(claims.e), t: claims.t, ...(claims.i ? { u: claims.i } : {}), ...(claims.l ? { l: claims.l } : {}), s: this.mac(claims) });
+    return {
+      url: `${this.options.publicUrl.replace(/\/$/, '')}/v1/downloads/${artifact.id}?${query}`,
+      expiresAt: new Date(claims.e * 1000).toISOString(),
+      artifact: publicArtifact(artifact),
+    };
+  }
+
+  /** HMAC (key derived from the master key) over every claim, so none can be changed or moved to another artifact. */
+  private mac(c: LinkClaims): string {
+    return this.keyring.digest(LINK_PURPOSE, [c.a, c.e, c.t, c.i ?? '', c.l ?? ''].join('\n'));
+  }
+
+  private verify(link: SignedLink): LinkClaims {
+    const claims: LinkClaims = { a: link.artifactId, e: link.e, t: link.t, i: link.u ?? null, l: link.l ?? null };
+    const expected = Buffer.from(this.mac(claims));
+    const given = Buffer.from(link.s);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected) || claims.e * 1000 <= this.clock.now().getTime()) {
+      throw new AppError('DOWNLOAD_LINK_INVALID', 'The download link is invalid or has expired; ask for a new one');
+    }
+    return claims;
+  }
+}
+
+const covers = (features: readonly string[], release: Release) => release.requirements.every((f) => features.includes(f));
+
+const notEntitled = (code?: string) =>
+  new AppError('NOT_ENTITLED', code ? `The license does not validate (${code})` : 'No license entitles you to this release (product and required features)');
