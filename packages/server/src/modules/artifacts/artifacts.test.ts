@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -115,6 +116,39 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
     const tooBig = await upload(rel.id, chunks(Buffer.alloc(4 * 1024 * 1024 + 1)));
     assert.deepEqual([tooBig.status, tooBig.body.error.code], [413, 'PAYLOAD_TOO_LARGE']);
     assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.items.length, 1, 'nothing offered for the refused upload');
+  });
+
+  test('over a real socket: a client that aborts mid-upload leaves nothing offered, and the server keeps serving', async () => {
+    const api = ctx.api;
+    const product = await factories.product(api);
+    const rel = await release(api, product.id, '1.0.0', {}, false);
+    const tmpDir = path.join(os.tmpdir(), 'artifacts', 'tmp');
+    const partsNow = async () => (await readdir(tmpDir).catch(() => [] as string[])).filter((f) => f.endsWith('.part'));
+    const before = new Set(await partsNow());
+    const address = await ctx.t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = new URL(`/v1/releases/${rel.id}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=partial.zip`, address);
+    await new Promise<void>((resolve) => {
+      const req = http.request(url, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream', 'content-length': String(8 * 1024 * 1024) } });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(256 * 1024, 7), () => setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100));
+    });
+    // The server notices the abort, removes the partial file and records nothing.
+    let items: unknown[] = [];
+    for (let i = 0; i < 20; i++) {
+      items = (await api.get(`/v1/releases/${rel.id}/artifacts`)).body.items;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.deepEqual(items, []);
+    // Other tests upload into the same directory meanwhile: only a new, 256 KiB partial file would be ours.
+    const left = await Promise.all(
+      (await partsNow()).filter((f) => !before.has(f)).map(async (f) => (await stat(path.join(tmpDir, f)).catch(() => undefined))?.size === 256 * 1024),
+    );
+    assert.ok(!left.includes(true), 'the aborted upload left no partial file');
+    const ok = await upload(rel.id, Buffer.from('after the abort'));
+    assert.equal(ok.status, 201, ok.raw);
   });
 
   test('checksum mismatch and path tricks are 400 and keep nothing; deleteArtifact removes it', async () => {
