@@ -113,7 +113,9 @@ export async function startTestApp(
   options: { config?: Partial<Config>; clock?: ManualClock } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
-  const config = testConfig(testDb.config, options.config);
+  // Files the app keeps (artifacts) go to a data directory of its own, removed with the app.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-data-'));
+  const config = testConfig(testDb.config, { dataDir, ...options.config });
   const database = openDatabase(config.database);
   await migrateToLatest(database);
   const clock = options.clock ?? new ManualClock('2026-03-01T12:00:00.000Z');
@@ -132,6 +134,7 @@ export async function startTestApp(
       await app.close();
       await database.close();
       await testDb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
