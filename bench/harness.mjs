@@ -4,7 +4,7 @@
 // memory sampled from /proc, and the text/markdown table helpers of the reports.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -524,4 +524,26 @@ export function writeAtomic(file, text) {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** A fresh copy of a seeded template database (a file copy, or CREATE DATABASE … TEMPLATE); returns its environment and how to drop it. */
+export async function copyOf(dialect, env, name) {
+  if (dialect === 'sqlite') {
+    const dir = path.join(env.KEYHAVEN_DATA_DIR, name);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(sqliteFile(env), path.join(dir, 'keyhaven.sqlite'));
+    return { env: { ...env, KEYHAVEN_DATA_DIR: dir }, drop: async () => {} };
+  }
+  const template = new URL(env.DATABASE_URL).pathname.slice(1);
+  const copy = `${template}_${name.replace(/\W/g, '_')}`;
+  await postgresAdmin(`create database ${copy} template ${template}`);
+  const drop = () => postgresAdmin(`drop database if exists ${copy} with (force)`);
+  onCleanup(drop); // also when the run is interrupted
+  return { env: { ...env, DATABASE_URL: postgresUrl(copy) }, drop };
 }

@@ -8,17 +8,15 @@
 // PostgreSQL): on one, the baseline, a single bare DELETE of the same rows; on the other, the real cull
 // with the services wired as the server wires them (bench/cull-runner.mjs, pinned to the server core).
 // After each run the copy is counted: every lapsed lease gone, every live one still there.
-import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
+  copyOf,
+  median,
   runEachDialect,
   dialectName,
   fmt,
   isInterrupted,
   log,
-  onCleanup,
-  postgresAdmin,
-  postgresUrl,
   prepareDatabase,
   query,
   root,
@@ -26,7 +24,6 @@ import {
   seed,
   seedTimes,
   serverCpu,
-  sqliteFile,
 } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
@@ -34,27 +31,6 @@ export const TARGETS = { maxMs: 2000 };
 const MACHINES_PER_LICENSE = 10;
 const HOUR = 3_600_000;
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-/** A fresh copy of the seeded template; returns its environment and how to drop it. */
-async function copyOf(dialect, env, name) {
-  if (dialect === 'sqlite') {
-    const dir = path.join(env.KEYHAVEN_DATA_DIR, name);
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(sqliteFile(env), path.join(dir, 'keyhaven.sqlite'));
-    return { env: { ...env, KEYHAVEN_DATA_DIR: dir }, drop: async () => {} };
-  }
-  const template = new URL(env.DATABASE_URL).pathname.slice(1);
-  const copy = `${template}_${name.replace(/\W/g, '_')}`;
-  await postgresAdmin(`create database ${copy} template ${template}`);
-  const drop = () => postgresAdmin(`drop database if exists ${copy} with (force)`);
-  onCleanup(drop); // also when the run is interrupted
-  return { env: { ...env, DATABASE_URL: postgresUrl(copy) }, drop };
-}
 
 async function benchDialect(dialect, settings, run) {
   const db = await prepareDatabase(dialect, { suite: 'cull', runStamp: run.runStamp, keep: run.keep });

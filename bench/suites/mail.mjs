@@ -7,16 +7,10 @@
 // with MailService.send, each in its own transaction (8 concurrent producers), and then starts the job
 // worker and times the delivery until the SMTP server holds every mail and the outbox says `sent`.
 import path from 'node:path';
-import { dialectName, fmt, log, runEachDialect, postgresNote, prepareDatabase, root, runScript, serverCpu, stopEverything } from '../harness.mjs';
+import { dialectName, fmt, log, median, runEachDialect, postgresNote, prepareDatabase, root, runScript, serverCpu, stopEverything } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
 export const TARGETS = { messagesPerSecond: 200 };
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function benchDialect(dialect, settings, run) {
   const db = await prepareDatabase(dialect, { suite: 'mail', runStamp: run.runStamp, keep: run.keep });

@@ -10,51 +10,27 @@
 // reminder, enqueue them in jobs of 100), then 2,000 of them sent (mail rendered and queued), then the steady
 // state an hour later (every reminder sent, a sweep finds the few newly due). Checked: the sweep enqueued
 // exactly the reminders the baseline found.
-import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
+  copyOf,
+  median,
   runEachDialect,
   dialectName,
   fmt,
   isInterrupted,
   log,
-  onCleanup,
-  postgresAdmin,
-  postgresUrl,
   prepareDatabase,
   root,
   runScript,
   seed,
   seedTimes,
   serverCpu,
-  sqliteFile,
 } from '../harness.mjs';
 import { Report } from '../report.mjs';
 
 export const TARGETS = { maxMs: 10_000 };
 const RUNNER = path.join(root, 'bench/reminders.mjs');
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-/** A fresh copy of the prepared template; returns its environment and how to drop it. */
-async function copyOf(dialect, env, name) {
-  if (dialect === 'sqlite') {
-    const dir = path.join(env.KEYHAVEN_DATA_DIR, name);
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(sqliteFile(env), path.join(dir, 'keyhaven.sqlite'));
-    return { env: { ...env, KEYHAVEN_DATA_DIR: dir }, drop: async () => {} };
-  }
-  const template = new URL(env.DATABASE_URL).pathname.slice(1);
-  const copy = `${template}_${name.replace(/\W/g, '_')}`;
-  await postgresAdmin(`create database ${copy} template ${template}`);
-  const drop = () => postgresAdmin(`drop database if exists ${copy} with (force)`);
-  onCleanup(drop);
-  return { env: { ...env, DATABASE_URL: postgresUrl(copy) }, drop };
-}
 
 async function benchDialect(dialect, settings, run) {
   const db = await prepareDatabase(dialect, { suite: 'reminders', runStamp: run.runStamp, keep: run.keep });
