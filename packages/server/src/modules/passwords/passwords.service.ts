@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Executor, Trx } from '../../db/database.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
@@ -89,18 +89,7 @@ export class PasswordLinksService {
       .executeTakeFirst();
     if (recent) return;
     const ctx: RequestContext = { actor: SYSTEM_ACTOR, ...meta };
-    await this.db.transaction().execute(async (trx) => {
-      const link = await this.create(trx, row.id, 'reset');
-      await this.mail.send(trx, {
-        template: 'password.reset',
-        to: row.email,
-        data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
-        category: 'essential',
-        userId: row.id,
-        customerId: row.customer_id,
-      });
-      await this.events.record(trx, ctx, { action: 'user.password_reset_requested', targetType: 'user', targetId: row.id, customerId: row.customer_id });
-    });
+    await this.db.transaction().execute((trx) => this.mailLink(trx, ctx, row, 'reset', 'user.password_reset_requested'));
   }
 
   /** Staff send a user a fresh set-password link by mail (a new portal user, or one who lost the first mail). */
@@ -108,19 +97,29 @@ export class PasswordLinksService {
     const row = await findUserRow(this.db, ctx.actor, userId);
     if (!row) throw notFound('User', userId);
     if (row.disabled_at !== null) throw new AppError('CONFLICT', 'The user is disabled; enable it first');
-    return this.db.transaction().execute(async (trx) => {
-      const link = await this.create(trx, row.id, 'set');
-      await this.mail.send(trx, {
-        template: 'password.set',
-        to: row.email,
-        data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
-        category: 'essential',
-        userId: row.id,
-        customerId: row.customer_id,
-      });
-      await this.events.record(trx, ctx, { action: 'user.password_link_sent', targetType: 'user', targetId: row.id, customerId: row.customer_id });
-      return { expiresAt: link.expiresAt };
+    const link = await this.db.transaction().execute((trx) => this.mailLink(trx, ctx, row, 'set', 'user.password_link_sent'));
+    return { expiresAt: link.expiresAt };
+  }
+
+  /** A new link of `purpose`, its mail (template `password.<purpose>`) and the audit event, in one transaction. */
+  private async mailLink(
+    trx: Trx,
+    ctx: RequestContext,
+    row: { id: string; email: string; name: string | null; customer_id: string | null },
+    purpose: 'set' | 'reset',
+    action: string,
+  ) {
+    const link = await this.create(trx, row.id, purpose);
+    await this.mail.send(trx, {
+      template: `password.${purpose}`,
+      to: row.email,
+      data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
+      category: 'essential',
+      userId: row.id,
+      customerId: row.customer_id,
     });
+    await this.events.record(trx, ctx, { action, targetType: 'user', targetId: row.id, customerId: row.customer_id });
+    return link;
   }
 
   /**
