@@ -16,6 +16,8 @@ export interface ClientLicense {
   activeMachines: number;
   floating: boolean;
   heartbeatSeconds: number | null;
+  /** What the expiry ends: `access`, or `updates` under the maintenance model (then MAINTENANCE_EXPIRED is valid). */
+  expiryEnds?: 'access' | 'updates';
 }
 
 export interface Machine {
@@ -36,6 +38,7 @@ export interface Machine {
 export type ValidationCode =
   | 'VALID'
   | 'GRACE_PERIOD'
+  | 'MAINTENANCE_EXPIRED'
   | 'NOT_FOUND'
   | 'NOT_STARTED'
   | 'SUSPENDED'

@@ -14,6 +14,7 @@ import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
+import { UpdatesService } from './modules/releases/updates.service.js';
 import { LocalStorage } from './modules/artifacts/storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
 import { OfflineService } from './modules/offline/offline.service.js';
@@ -62,7 +63,7 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
-  const releases = new ReleasesService(db, clock, events, products, validation);
+  const releases = new ReleasesService(db, clock, events, products);
   const artifacts = new ArtifactsService(db, clock, keyring, deps.signer, events, releases, products, licenses, validation, new LocalStorage(path.join(deps.config.dataDir, 'artifacts')), {
     maxBytes: deps.config.artifactMaxBytes,
     publicUrl: deps.config.publicUrl,
@@ -105,7 +106,9 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
   machines.addActivationCheck(trials.activationCheck);
   const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
+  const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
+  notices.addSource(updates.noticeSource());
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, updates, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

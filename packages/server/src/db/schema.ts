@@ -80,6 +80,8 @@ export interface ProductsTable {
   trial_policy_id: string | null;
   /** Whether anyone may sign up for a trial (POST /v1/trials). */
   public_trials: Bool;
+  /** Customers a custom product is made for (JSON array of ids); empty: a public product. */
+  customer_ids: JsonText;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -104,6 +106,8 @@ export interface PoliciesTable {
   activation_limits: JsonText;
   /** {seats} or {factor}, or null. */
   overdraft: JsonText;
+  /** What the expiry ends: `access` (validation fails) or `updates` (maintenance model). */
+  expiry_ends: string;
   max_users: number | null;
   /** A calendar-correct term in months (instead of duration_days); null: the term is duration_days. */
   term_months: number | null;

@@ -12,7 +12,8 @@ import { parseLicenseKey } from '../licenses/license-key.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
 import type { ValidationService } from '../licenses/validation.service.js';
 import type { ProductsService } from '../products/products.service.js';
-import type { Release, ReleasesService } from '../releases/releases.service.js';
+import { entitles } from '../releases/entitlement.js';
+import type { ReleasesService } from '../releases/releases.service.js';
 import {
   artifactsOf,
   deleteArtifactRow,
@@ -44,6 +45,9 @@ export interface DownloadLink {
   artifact: Artifact;
 }
 
+/** An artifact with a download link for one holder, as the update check offers it. */
+export type ArtifactWithLink = Artifact & { url: string; expiresAt: string };
+
 /** The parts of a download URL: `/v1/downloads/{artifactId}?e=&t=&u=&l=&s=`. */
 export interface SignedLink {
   artifactId: string;
@@ -64,7 +68,6 @@ interface LinkClaims {
 }
 
 const LINK_PURPOSE = 'download-link';
-const ENTITLED_STATUSES = new Set(['active', 'grace']);
 
 /**
  * A file name as offered to downloaders: one path component, no control characters, nothing a file
@@ -166,9 +169,14 @@ export class ArtifactsService {
     if (isStaff(ctx.actor)) return this.link(artifact, { t: 'staff', i: ctx.actor.id, l: null });
     if (ctx.actor.scope.customerId === undefined || release.status !== 'published') throw notEntitled();
     const licenses = await this.licenses.list(ctx, { productId: release.productId, customerId: ctx.actor.scope.customerId, limit: 100 });
-    const license = licenses.data.find((l) => ENTITLED_STATUSES.has(l.status) && covers(l.features, release));
-    if (!license) throw notEntitled();
-    return this.link(artifact, { t: ctx.actor.type, i: ctx.actor.id, l: license.id });
+    const now = this.clock.now();
+    for (const candidate of licenses.data) {
+      if (candidate.status === 'revoked' || candidate.status === 'suspended' || candidate.status === 'pending') continue;
+      // The client view carries the policy's expiryEnds, which the maintenance cut-off needs.
+      const { license } = await this.licenses.resolveId(ctx, candidate.id);
+      if (entitles(license, release, now)) return this.link(artifact, { t: ctx.actor.type, i: ctx.actor.id, l: license.id });
+    }
+    throw notEntitled();
   }
 
   /** A link for a client application holding a license key (no account). */
@@ -180,8 +188,19 @@ export class ArtifactsService {
     if (!artifact || !release || release.status !== 'published') throw notFound('Artifact', artifactId);
     const product = await this.products.get({ actor: SYSTEM_ACTOR }, release.productId);
     const result = await this.validation.validate({ key, product: product.code }, meta);
-    if (!result.valid || !result.license || !covers(result.license.features, release)) throw notEntitled(result.valid ? undefined : result.code);
+    if (!result.valid || !result.license || !entitles(result.license, release, this.clock.now())) throw notEntitled(result.valid ? undefined : result.code);
     return this.link(artifact, { t: 'license', i: null, l: result.license.id });
+  }
+
+  /** The release's artifacts that can be downloaded (the update check's offer). */
+  async available(releaseId: string): Promise<ArtifactRecord[]> {
+    return (await artifactsOf(this.db, releaseId)).filter((artifact) => artifact.status === 'available');
+  }
+
+  /** An artifact with a download link for a license whose entitlement the caller has checked (the update check). */
+  linkForLicense(artifact: ArtifactRecord, licenseId: string): ArtifactWithLink {
+    const { url, expiresAt } = this.link(artifact, { t: 'license', i: null, l: licenseId });
+    return { ...publicArtifact(artifact), url, expiresAt };
   }
 
   /** Checks a link and opens the file; records the download. Tampered or expired: 403 DOWNLOAD_LINK_INVALID. */
@@ -243,7 +262,6 @@ export class ArtifactsService {
   }
 }
 
-const covers = (features: readonly string[], release: Release) => release.requirements.every((f) => features.includes(f));
 
 const notEntitled = (code?: string) =>
   new AppError('NOT_ENTITLED', code ? `The license does not validate (${code})` : 'No license entitles you to this release (product and required features)');

@@ -280,6 +280,7 @@ function validationQuery(db: Executor) {
       'products.code as product_code',
       'policies.enforce_domains',
       'policies.overdraft',
+      'policies.expiry_ends',
     ])
     .select((eb) => activeMachines(eb, NOW));
 }
@@ -305,7 +306,7 @@ export type ValidationRow = Pick<
   | 'countries'
   | 'customer_id'
   | 'policy_id'
-> & { product_code: string; enforce_domains: number; overdraft: string; active_machines: number | null };
+> & { product_code: string; enforce_domains: number; overdraft: string; expiry_ends: string; active_machines: number | null };
 
 /** The lookup compiled once per database handle: only the digest parameter changes between calls. */
 const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<ValidationRow>>();

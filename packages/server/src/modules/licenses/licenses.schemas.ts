@@ -38,6 +38,9 @@ export const ClientLicenseSchema = Type.Object({
   activeMachines: Type.Integer(),
   floating: Type.Boolean(),
   heartbeatSeconds: Nullable(Type.Integer()),
+  expiryEnds: Type.Optional(
+    StringEnum(['access', 'updates'] as const, { description: "What the expiry ends (the policy's expiryEnds): access, or updates under the maintenance model" }),
+  ),
 });
 
 /** A subscription's terms and state, with the derived renewal date and cancellation deadline. */

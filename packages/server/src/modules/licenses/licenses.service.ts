@@ -64,7 +64,10 @@ export type ClientLicense = Pick<
   | 'activeMachines'
   | 'floating'
   | 'heartbeatSeconds'
->;
+> & {
+  /** From the policy: what the expiry ends (`updates`: the maintenance model). */
+  expiryEnds: 'access' | 'updates';
+};
 
 export interface CreateLicenseInput {
   policyId: string;
@@ -191,6 +194,7 @@ export class LicensesService {
       activeMachines: Number(row.active_machines),
       floating: Boolean(row.floating),
       heartbeatSeconds: row.heartbeat_seconds,
+      expiryEnds: row.expiry_ends === 'updates' ? 'updates' : 'access',
     };
   }
 
@@ -219,6 +223,11 @@ export class LicensesService {
     refs: { policy: Policy; product: Product; customer: Customer | null },
   ): Promise<{ license: License; key: string }> {
     const { policy, product, customer } = refs;
+    if (product.customerIds.length > 0 && (customer === null || !product.customerIds.includes(customer.id))) {
+      throw new AppError('CUSTOM_PRODUCT', `${product.name} is a custom product: its licenses go only to the customers it is made for`, {
+        fields: { customerId: 'must be one of the product\'s customerIds' },
+      });
+    }
     const now = this.clock.now();
     const startsAt = input.startsAt ? new Date(input.startsAt).toISOString() : now.toISOString();
     const explicitExpiresAt = input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();

@@ -73,6 +73,7 @@ export class ValidationService {
             features: license.features,
             domains: license.domains,
             enforceDomains: Boolean(row.enforce_domains),
+            expiryEnds: row.expiry_ends === 'updates' ? 'updates' : 'access',
             countries: parseJson<string[]>(row.countries, []),
             maxMachines: license.maxMachines,
             hardMachineLimit: hardSeatLimit(license.maxMachines, parseJson<Overdraft | null>(row.overdraft, null)),

@@ -21,6 +21,7 @@ export const VALIDATION_CODES = [
   'FEATURES_MISSING', // 13. a requested feature is not licensed
   'USAGE_EXHAUSTED', // 14. a metered feature has no credit left
   'GRACE_PERIOD', // valid: expired but inside the grace period
+  'MAINTENANCE_EXPIRED', // valid: expired under the maintenance model (the expiry ends updates, not use)
   'OVERDRAFT', // valid: more machines than seats, inside the policy's overdraft
   'VALID', // valid
 ] as const;
@@ -32,6 +33,8 @@ export interface ValidationFacts extends StatusFacts {
   features: string[];
   domains: string[];
   enforceDomains: boolean;
+  /** `updates`: the maintenance model, where an expired license keeps validating (MAINTENANCE_EXPIRED). */
+  expiryEnds?: 'access' | 'updates';
   /** Allowed countries; empty: every country. */
   countries?: string[];
   maxMachines: number | null;
@@ -101,7 +104,7 @@ export function evaluateLicense(facts: ValidationFacts | undefined, request: Val
   if (status === 'revoked') return fail('REVOKED', 'The license was revoked');
   if (status === 'suspended') return fail('SUSPENDED', 'The license is suspended');
   if (status === 'pending') return fail('NOT_STARTED', `The license starts at ${facts.startsAt}`);
-  if (status === 'expired') return fail('EXPIRED', `The license expired at ${facts.expiresAt}`);
+  if (status === 'expired' && facts.expiryEnds !== 'updates') return fail('EXPIRED', `The license expired at ${facts.expiresAt}`);
 
   if (request.product !== undefined && request.product !== facts.productId && request.product !== facts.productCode) {
     return fail('PRODUCT_MISMATCH', `The license is for product ${facts.productCode}, not ${request.product}`);
@@ -143,6 +146,9 @@ export function evaluateLicense(facts: ValidationFacts | undefined, request: Val
     return fail('USAGE_EXHAUSTED', `No credit left for: ${facts.exhaustedFeatures.join(', ')}`);
   }
 
+  if (status === 'expired') {
+    return { valid: true, code: 'MAINTENANCE_EXPIRED', detail: `Maintenance ended at ${facts.expiresAt}: the license stays valid; releases published after that are not offered` };
+  }
   if (status === 'grace') {
     return { valid: true, code: 'GRACE_PERIOD', detail: `The license expired at ${facts.expiresAt}; the grace period ends at ${facts.graceEndsAt}` };
   }

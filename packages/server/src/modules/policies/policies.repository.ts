@@ -25,6 +25,10 @@ export function hardSeatLimit(maxMachines: number | null, overdraft: Overdraft |
   return Math.max(maxMachines, Math.ceil(maxMachines * overdraft.factor));
 }
 
+/** What a license's expiry ends: use (`access`) or, under the maintenance model, new releases (`updates`). */
+export const EXPIRY_ENDS = ['access', 'updates'] as const;
+export type ExpiryEnds = (typeof EXPIRY_ENDS)[number];
+
 export const POLICY_KINDS = ['perpetual', 'timed', 'subscription', 'trial'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
@@ -54,6 +58,11 @@ export interface Policy {
   activationLimits: ActivationLimits | null;
   /** Seats allowed beyond maxMachines, with a warning and an alert; null: none. */
   overdraft: Overdraft | null;
+  /**
+   * `access`: an expired license stops validating (EXPIRED). `updates` (maintenance model): it keeps
+   * validating (MAINTENANCE_EXPIRED) and is offered only releases published before its expiry.
+   */
+  expiryEnds: ExpiryEnds;
   /** Subscription policies: whether licenses renew at term end by default, and who renews them. */
   autoRenew: boolean;
   renewedBy: Renewer;
@@ -91,6 +100,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     countries: parseJson(row.countries, []),
     activationLimits: parseJson(row.activation_limits, null),
     overdraft: parseJson(row.overdraft, null),
+    expiryEnds: row.expiry_ends === 'updates' ? 'updates' : 'access',
     autoRenew: Boolean(row.auto_renew),
     renewedBy: row.renewed_by as Renewer,
     cancellationNoticeDays: row.cancellation_notice_days,
@@ -123,6 +133,7 @@ function toRow(policy: Policy) {
     countries: JSON.stringify(policy.countries),
     activation_limits: JSON.stringify(policy.activationLimits),
     overdraft: JSON.stringify(policy.overdraft),
+    expiry_ends: policy.expiryEnds,
     auto_renew: policy.autoRenew ? 1 : 0,
     renewed_by: policy.renewedBy,
     cancellation_notice_days: policy.cancellationNoticeDays,

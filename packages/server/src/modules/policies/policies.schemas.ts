@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Id, Metadata, Nullable, Timestamp, StringEnum } from '../../http/schemas.js';
 import { MetersSchema } from '../usage/meters.js';
-import { POLICY_KINDS } from './policies.repository.js';
+import { EXPIRY_ENDS, POLICY_KINDS } from './policies.repository.js';
 import { ALIGNMENTS, FIRST_TERMS, RENEWERS } from '../licenses/subscription-terms.js';
 
 export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
@@ -26,6 +26,10 @@ const OverdraftSchema = Type.Union(
   { description: 'Seats allowed beyond maxMachines (valid with the warning code OVERDRAFT, and an alert event)' },
 );
 const Kind = StringEnum(POLICY_KINDS);
+const ExpiryEndsSchema = StringEnum(EXPIRY_ENDS, {
+  description:
+    'What the expiry ends. access (default): the license stops validating (EXPIRED). updates, the maintenance model: it keeps validating (MAINTENANCE_EXPIRED) and is offered and may download only releases published before its expiry',
+});
 export const Currency = Type.String({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217, e.g. EUR' });
 export const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, description: 'Minor units (cents), as billing systems count' });
 export const TermMonths = Type.Integer({ minimum: 1, maximum: 1200, description: 'The term in calendar months (12: a year); instead of durationDays' });
@@ -54,6 +58,7 @@ export const PolicySchema = Type.Object({
   countries: Type.Array(Type.String()),
   activationLimits: Nullable(ActivationLimitsSchema),
   overdraft: Nullable(OverdraftSchema),
+  expiryEnds: ExpiryEndsSchema,
   autoRenew: Type.Boolean(),
   renewedBy: RenewerSchema,
   cancellationNoticeDays: Type.Integer(),
@@ -83,6 +88,7 @@ const fields = {
   countries: Type.Optional(Countries),
   activationLimits: Type.Optional(Nullable(ActivationLimitsSchema)),
   overdraft: Type.Optional(Nullable(OverdraftSchema)),
+  expiryEnds: Type.Optional(ExpiryEndsSchema),
   autoRenew: Type.Optional(Type.Boolean({ description: 'Subscriptions: renew at term end unless cancelled (default true for subscription policies)' })),
   renewedBy: Type.Optional(RenewerSchema),
   cancellationNoticeDays: Type.Optional(NoticeDays),

@@ -18,6 +18,7 @@ import {
   updatePolicyRow,
   type Policy,
   type ActivationLimits,
+  type ExpiryEnds,
   type Overdraft,
   type PolicyKind,
 } from './policies.repository.js';
@@ -42,6 +43,7 @@ export interface CreatePolicyInput {
   countries?: string[];
   activationLimits?: ActivationLimits | null;
   overdraft?: Overdraft | null;
+  expiryEnds?: ExpiryEnds;
   autoRenew?: boolean;
   renewedBy?: Renewer;
   cancellationNoticeDays?: number;
@@ -120,6 +122,7 @@ export class PoliciesService {
       countries: normalizeCountries(input.countries ?? []),
       activationLimits: input.activationLimits ?? null,
       overdraft: input.overdraft ?? null,
+      expiryEnds: input.expiryEnds ?? 'access',
       autoRenew: input.autoRenew ?? input.kind === 'subscription',
       renewedBy: input.renewedBy ?? 'keyhaven',
       cancellationNoticeDays: input.cancellationNoticeDays ?? 0,

@@ -19,6 +19,11 @@ export interface Product {
   trialPolicyId: string | null;
   /** Whether anyone may sign up for a trial of this product (POST /v1/trials). */
   publicTrials: boolean;
+  /**
+   * A custom product (custom development) is made for these customers: only they see it, its releases
+   * and its artifacts, and only they may hold its licenses. Empty: a public product.
+   */
+  customerIds: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -35,6 +40,7 @@ export function toProduct(row: Selectable<ProductsTable>): Product {
     trialPreset: row.trial_preset,
     trialPolicyId: row.trial_policy_id,
     publicTrials: Boolean(row.public_trials),
+    customerIds: parseJson(row.customer_ids, []),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -54,6 +60,7 @@ export async function insertProduct(db: Executor, product: Product): Promise<voi
       trial_preset: product.trialPreset,
       trial_policy_id: product.trialPolicyId,
       public_trials: product.publicTrials ? 1 : 0,
+      customer_ids: JSON.stringify(product.customerIds),
       created_at: product.createdAt,
       updated_at: product.updatedAt,
     })
@@ -73,6 +80,7 @@ export async function updateProductRow(db: Executor, product: Product): Promise<
       trial_preset: product.trialPreset,
       trial_policy_id: product.trialPolicyId,
       public_trials: product.publicTrials ? 1 : 0,
+      customer_ids: JSON.stringify(product.customerIds),
       updated_at: product.updatedAt,
     })
     .where('id', '=', product.id)
@@ -91,6 +99,14 @@ export async function listProducts(db: Executor, actor: Actor, limit: number, cu
   let query = productScopeFilter(db.selectFrom('products').selectAll(), actor).orderBy('id', 'desc').limit(limit + 1);
   if (cursor) query = query.where('id', '<', cursor);
   return (await query.execute()).map(toProduct);
+}
+
+/** The ids among `customerIds` that name no customer. */
+export async function missingCustomers(db: Executor, customerIds: string[]): Promise<string[]> {
+  if (customerIds.length === 0) return [];
+  const found = await db.selectFrom('customers').select('id').where('id', 'in', customerIds).execute();
+  const known = new Set(found.map((row) => row.id));
+  return customerIds.filter((id) => !known.has(id));
 }
 
 export async function deleteProductRow(db: Executor, id: string): Promise<void> {

@@ -15,6 +15,7 @@ export const ProductSchema = Type.Object(
     trialPreset: Type.Integer(),
     trialPolicyId: Nullable(Type.String()),
     publicTrials: Type.Boolean(),
+    customerIds: Type.Array(Type.String(), { description: 'A custom product is made for these customers: only they see it and hold its licenses. Empty: public' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -33,6 +34,12 @@ export const CreateProductBody = Type.Object(
     trialPreset: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'The trial length used when none is named (default 30); one of trialDurations' })),
     trialPolicyId: Type.Optional(Nullable(Id)),
     publicTrials: Type.Optional(Type.Boolean({ description: 'Let anyone sign up for a trial by e-mail (POST /v1/trials); default false' })),
+    customerIds: Type.Optional(
+      Type.Array(Id, {
+        maxItems: 100,
+        description: 'Make it a custom product (custom development) for these customers: only they see it, its releases and downloads, and only they may hold its licenses. Default []: public',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

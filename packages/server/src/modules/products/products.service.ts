@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -11,6 +11,7 @@ import {
   insertProduct,
   isTrialPolicyOf,
   listProducts,
+  missingCustomers,
   productInUse,
   updateProductRow,
   type Product,
@@ -28,6 +29,7 @@ export interface CreateProductInput {
   trialPreset?: number;
   trialPolicyId?: string | null;
   publicTrials?: boolean;
+  customerIds?: string[];
 }
 export type UpdateProductInput = Partial<CreateProductInput>;
 
@@ -49,6 +51,14 @@ export function codeFromName(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 48);
   return code || 'product';
+}
+
+/** Every customer a custom product names must exist. */
+async function checkCustomers(db: Executor, customerIds: string[]): Promise<void> {
+  const missing = await missingCustomers(db, customerIds);
+  if (missing.length > 0) {
+    throw new AppError('REFERENCE_NOT_FOUND', `No customer has the id ${missing.join(', ')}`, { fields: { customerIds: 'must name existing customers' } });
+  }
 }
 
 function normalizeDurations(days: number[]): number[] {
@@ -75,6 +85,7 @@ export class ProductsService {
       trialPreset: input.trialPreset ?? 30,
       trialPolicyId: input.trialPolicyId ?? null,
       publicTrials: input.publicTrials ?? false,
+      customerIds: [...new Set(input.customerIds ?? [])],
       createdAt: now,
       updatedAt: now,
     };
@@ -84,6 +95,7 @@ export class ProductsService {
     checkTrialSettings(product);
     if (product.trialPolicyId !== null) throw new AppError('VALIDATION_FAILED', 'A new product has no policies yet: set trialPolicyId later', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
     await this.db.transaction().execute(async (trx) => {
+      await checkCustomers(trx, product.customerIds);
       if (await findProduct(trx, ctx.actor, product.code)) {
         throw new AppError('CONFLICT', `A product with code "${product.code}" already exists`, { fields: { code: 'is taken' } });
       }
@@ -113,6 +125,10 @@ export class ProductsService {
         if (input.trialPreset === undefined && !after.trialDurations.includes(after.trialPreset)) after.trialPreset = after.trialDurations[0]!;
       }
       checkTrialSettings(after);
+      if (input.customerIds) {
+        after.customerIds = [...new Set(input.customerIds)];
+        await checkCustomers(trx, after.customerIds);
+      }
       if (input.trialPolicyId) {
         if (!(await isTrialPolicyOf(trx, input.trialPolicyId, id))) {
           throw new AppError('VALIDATION_FAILED', 'trialPolicyId must name a trial policy of this product', { fields: { trialPolicyId: 'must be a trial policy of this product' } });

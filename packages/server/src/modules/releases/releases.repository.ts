@@ -3,6 +3,8 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { ReleasesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
+import { renderMarkdown } from '../../lib/markdown.js';
+import { customerProductIds } from '../products/products.access.js';
 import type { Channel } from './semver.js';
 
 export const RELEASE_STATUSES = ['draft', 'published', 'yanked'] as const;
@@ -21,6 +23,8 @@ export interface Release {
   status: ReleaseStatus;
   /** Markdown, stored as written. */
   notes: string;
+  /** The notes rendered to HTML that is safe to show (raw HTML escaped, only http(s)/mailto/relative links). */
+  notesHtml: string;
   docLinks: DocLink[];
   videoUrl: string | null;
   /** Features the license must have to be offered (and, later, to download) this release. */
@@ -42,6 +46,7 @@ export function toRelease(row: Selectable<ReleasesTable>): Release {
     channel: row.channel as Channel,
     status: row.status as ReleaseStatus,
     notes: row.notes,
+    notesHtml: renderMarkdown(row.notes),
     docLinks: parseJson<DocLink[]>(row.doc_links, []),
     videoUrl: row.video_url,
     requirements: parseJson<string[]>(row.requirements, []),
@@ -73,8 +78,8 @@ function toRow(r: Release): Selectable<ReleasesTable> {
 }
 
 /**
- * Staff see every release. A customer sees only published releases of the products its organization
- * holds a license for; a partner scope narrows to its products.
+ * Staff see every release. A customer sees only published releases of the products it may see (those
+ * its organization holds a license for, and custom products made for it); a partner scope narrows to its products.
  */
 function scoped(db: Executor, actor: Actor) {
   let q = db.selectFrom('releases').selectAll();
@@ -82,7 +87,7 @@ function scoped(db: Executor, actor: Actor) {
   if (customerId !== undefined) {
     q = q
       .where('releases.status', '=', 'published')
-      .where('releases.product_id', 'in', (eb) => eb.selectFrom('licenses').select('licenses.product_id').where('licenses.customer_id', '=', customerId));
+      .where('releases.product_id', 'in', (eb) => customerProductIds(eb, customerId));
   }
   if (productIds !== undefined) q = q.where('releases.product_id', 'in', productIds.length > 0 ? [...productIds] : ['']);
   return q;
@@ -125,14 +130,22 @@ export async function listReleases(db: Executor, actor: Actor, filter: ReleaseFi
   return (await q.execute()).map(toRelease);
 }
 
+/** What the update check needs to choose among releases; the chosen one is then read whole. */
+export interface ReleaseCandidate {
+  id: string;
+  version: string;
+  requirements: string[];
+  publishedAt: string | null;
+}
+
 /** Every published (not yanked) release of a product on the given channels: the update candidates. */
-export async function publishedReleases(db: Executor, productId: string, channels: Channel[]): Promise<Release[]> {
+export async function publishedReleases(db: Executor, productId: string, channels: Channel[]): Promise<ReleaseCandidate[]> {
   const rows = await db
     .selectFrom('releases')
-    .selectAll()
+    .select(['id', 'version', 'requirements', 'published_at'])
     .where('product_id', '=', productId)
     .where('status', '=', 'published')
     .where('channel', 'in', channels)
     .execute();
-  return rows.map(toRelease);
+  return rows.map((row) => ({ id: row.id, version: row.version, requirements: parseJson<string[]>(row.requirements, []), publishedAt: isoOrNull(row.published_at) }));
 }

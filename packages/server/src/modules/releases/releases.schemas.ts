@@ -3,6 +3,7 @@ import { Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../ht
 import { VALIDATION_CODES } from '../licenses/validation.js';
 import { RELEASE_STATUSES } from './releases.repository.js';
 import { CHANNELS } from './semver.js';
+import { ArtifactSchema } from '../artifacts/artifacts.schemas.js';
 
 const Version = Type.String({ minLength: 1, maxLength: 128, description: 'A semantic version (semver.org 2.0.0), e.g. 1.4.0 or 2.0.0-rc.1' });
 const Channel = StringEnum(CHANNELS, { description: 'stable, rc, beta, alpha or dev; asking for one also returns the more stable ones' });
@@ -17,6 +18,7 @@ export const ReleaseSchema = Type.Object({
   channel: Channel,
   status: StringEnum(RELEASE_STATUSES),
   notes: Type.String({ description: 'Release notes in Markdown' }),
+  notesHtml: Type.String({ description: 'The notes rendered to HTML safe to show: raw HTML escaped, only http(s), mailto and relative links' }),
   docLinks: Type.Array(Type.Object({ title: Type.String(), url: Type.String() })),
   videoUrl: Nullable(Type.String()),
   requirements: Type.Array(Type.String(), { description: 'Features the license must have' }),
@@ -68,10 +70,21 @@ export const UpdateCheckBody = Type.Object(
   { additionalProperties: false },
 );
 
+const OfferedArtifactSchema = Type.Object({
+  ...ArtifactSchema.properties,
+  url: Type.String({ description: 'A signed download link for this license (GET; add &format=bundle for the offline update bundle)' }),
+  expiresAt: Timestamp,
+});
+
+const OfferedReleaseSchema = Type.Object({
+  ...ReleaseSchema.properties,
+  artifacts: Type.Array(OfferedArtifactSchema, { description: 'The files for the asked platform and arch (all files when neither is named)' }),
+});
+
 export const UpdateCheckResponse = Type.Object({
   updateAvailable: Type.Boolean(),
   code: StringEnum(VALIDATION_CODES, { description: "The license's validation code; no update is offered unless it is valid" }),
   ts: Timestamp,
-  release: Type.Optional(ReleaseSchema),
+  release: Type.Optional(OfferedReleaseSchema),
   nonce: Type.Optional(Type.String()),
 });

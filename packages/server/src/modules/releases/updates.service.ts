@@ -1,0 +1,113 @@
+import type { Db } from '../../db/database.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
+import { AppError } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { ArtifactsService, ArtifactWithLink } from '../artifacts/artifacts.service.js';
+import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
+import type { NoticeSource } from '../licenses/notices.service.js';
+import type { ValidationCode } from '../licenses/validation.js';
+import type { ValidationService } from '../licenses/validation.service.js';
+import { entitles } from './entitlement.js';
+import { findRelease, publishedReleases, type Release, type ReleaseCandidate } from './releases.repository.js';
+import { channelsFor, compareSemver, parseSemver, type Channel, type SemVer } from './semver.js';
+
+export interface UpdateCheckInput {
+  key: string;
+  product: string;
+  version: string;
+  channel?: Channel;
+  platform?: string;
+  arch?: string;
+  nonce?: string;
+}
+
+/** A release as the update check offers it: with the artifacts for the asked platform, each with a download link. */
+export type OfferedRelease = Release & { artifacts: ArtifactWithLink[] };
+
+export interface UpdateCheckAnswer {
+  updateAvailable: boolean;
+  /** The license's validation code: VALID, GRACE_PERIOD or MAINTENANCE_EXPIRED when an update may be offered. */
+  code: ValidationCode;
+  ts: string;
+  release?: OfferedRelease;
+  nonce?: string;
+}
+
+/** Artifacts marked `any` serve every platform; `any` or `universal` every architecture. */
+function matches(artifact: { platform: string; arch: string }, platform: string | undefined, arch: string | undefined): boolean {
+  const p = artifact.platform.toLowerCase();
+  const a = artifact.arch.toLowerCase();
+  return (platform === undefined || p === 'any' || p === platform.toLowerCase()) && (arch === undefined || a === 'any' || a === 'universal' || a === arch.toLowerCase());
+}
+
+export function parseVersion(version: string, field = 'version'): SemVer {
+  const parsed = parseSemver(version);
+  if (!parsed) throw new AppError('INVALID_VERSION', `"${version}" is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)`, { fields: { [field]: 'must be a semantic version' } });
+  return parsed;
+}
+
+/**
+ * The client update check and the `NEW_RELEASE` notices: the newest published release above the app's
+ * version, on its channel or a more stable one, that its license is entitled to (features; the
+ * maintenance cut-off) and that has a file for its platform and architecture when it names them.
+ */
+export class UpdatesService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly licenses: LicensesService,
+    private readonly validation: ValidationService,
+    private readonly artifacts: ArtifactsService,
+  ) {}
+
+  async check(input: UpdateCheckInput, meta: { ip: string; userAgent: string | undefined }): Promise<UpdateCheckAnswer> {
+    const current = parseVersion(input.version);
+    const validation = await this.validation.validate({ key: input.key, product: input.product }, meta);
+    const base = { code: validation.code, ts: validation.ts, ...(input.nonce !== undefined ? { nonce: input.nonce } : {}) };
+    if (!validation.valid || !validation.license) return { updateAvailable: false, ...base };
+    const release = await this.newestFor(validation.license, current, input);
+    return release ? { updateAvailable: true, release, ...base } : { updateAvailable: false, ...base };
+  }
+
+  /** A notices source: tells an app that reports its version about the release it could update to. */
+  noticeSource(): NoticeSource {
+    return async (license, { version }) => {
+      const current = version !== undefined ? parseSemver(version) : null;
+      if (!current) return [];
+      const { license: client } = await this.licenses.resolveId({ actor: SYSTEM_ACTOR }, license.id);
+      const release = await this.newestFor(client, current, {});
+      if (!release) return [];
+      return [
+        {
+          id: `new_release:${license.id}:${release.version}`,
+          code: 'NEW_RELEASE',
+          severity: 'info',
+          title: `Version ${release.version} is available`,
+          message: `You are using ${version}. Version ${release.version} is available to you${release.publishedAt ? ` since ${release.publishedAt.slice(0, 10)}` : ''}.`,
+          at: release.publishedAt,
+          daysLeft: null,
+          url: release.docLinks[0]?.url ?? null,
+        },
+      ];
+    };
+  }
+
+  private async newestFor(license: ClientLicense, current: SemVer, want: { channel?: Channel; platform?: string; arch?: string }): Promise<OfferedRelease | undefined> {
+    const now = this.clock.now();
+    const candidates: Array<{ candidate: ReleaseCandidate; semver: SemVer }> = [];
+    for (const candidate of await publishedReleases(this.db, license.productId, channelsFor(want.channel ?? 'stable'))) {
+      const semver = parseSemver(candidate.version);
+      if (semver && compareSemver(semver, current) > 0 && entitles(license, candidate, now)) candidates.push({ candidate, semver });
+    }
+    candidates.sort((a, b) => compareSemver(b.semver, a.semver));
+    for (const { candidate } of candidates) {
+      const artifacts = (await this.artifacts.available(candidate.id)).filter((a) => matches(a, want.platform, want.arch));
+      // A release without a file for the asked platform is not an update for it; without a platform, any release is.
+      if (artifacts.length === 0 && (want.platform !== undefined || want.arch !== undefined)) continue;
+      const release = await findRelease(this.db, SYSTEM_ACTOR, candidate.id);
+      if (!release || release.status !== 'published') continue;
+      return { ...release, artifacts: artifacts.map((artifact) => this.artifacts.linkForLicense(artifact, license.id)) };
+    }
+    return undefined;
+  }
+}
