@@ -13,6 +13,7 @@ import { ValidationService } from './modules/licenses/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
+import { AnnouncementsService } from './modules/announcements/announcements.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { LocalStorage } from './modules/artifacts/storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
@@ -106,6 +107,8 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   machines.addActivationCheck(trials.activationCheck);
   const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
+  // Release announcements: mail about a published release to the customers entitled to it.
+  const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, announcements, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }
