@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { client, factories, forEachDialect, startTestApp, type Client, type TestApp } from '../../testing/harness.js';
+import { ADMIN_TOKEN, client, factories, forEachDialect, startTestApp, type Client, type TestApp } from '../../testing/harness.js';
 import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '../../testing/smtp.js';
 
 let counter = 0;
@@ -272,7 +272,7 @@ forEachDialect('release announcements', (dialect) => {
 
       // No body at all (no content type), and an empty JSON object: publish only.
       const plain = await release(product.id, {}, false);
-      const bare = await t.app.inject({ method: 'POST', url: `/v1/releases/${plain.id}/actions/publish`, headers: { authorization: `Bearer ${'test-admin-token-0123456789'}` } });
+      const bare = await t.app.inject({ method: 'POST', url: `/v1/releases/${plain.id}/actions/publish`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       assert.equal(bare.statusCode, 200, bare.body);
       assert.equal(JSON.parse(bare.body).status, 'published');
       assert.equal(JSON.parse(bare.body).announcement, undefined);
