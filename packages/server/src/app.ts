@@ -32,6 +32,7 @@ import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
+import { announcementRoutes } from './modules/announcements/announcements.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createServices, type Deps, type Services } from './services.js';
@@ -135,6 +136,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
   artifactRoutes(app, services, { rateLimit: config.clientRateLimit, maxBytes: config.artifactMaxBytes });
+  announcementRoutes(app, services);
   eventRoutes(app, services);
   jobRoutes(app, services);
   webhookRoutes(app, services);

@@ -13,6 +13,7 @@ import { ValidationService } from './modules/licenses/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
+import { AnnouncementsService } from './modules/announcements/announcements.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { UpdatesService } from './modules/releases/updates.service.js';
 import { LocalStorage } from './modules/artifacts/storage.js';
@@ -109,6 +110,8 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
   notices.addSource(updates.noticeSource());
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
+  // Release announcements: mail about a published release to the customers entitled to it.
+  const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, updates, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, updates, announcements, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -53,6 +53,19 @@ export interface ArtifactsTable {
   created_at: Timestamp;
 }
 
+/** A release announced by mail (0018): at most one per release (unique `release_id`). */
+export interface ReleaseAnnouncementsTable {
+  id: string;
+  release_id: string;
+  /** The mail template key used. */
+  template: string;
+  /** Mails queued (recipients who opted out are not counted). */
+  recipient_count: number;
+  /** The actor's label. */
+  created_by: string;
+  created_at: Timestamp;
+}
+
 /** One served download (0015). */
 export interface DownloadsTable {
   id: string;
@@ -548,6 +561,7 @@ export interface Database {
   releases: ReleasesTable;
   artifacts: ArtifactsTable;
   downloads: DownloadsTable;
+  release_announcements: ReleaseAnnouncementsTable;
   policies: PoliciesTable;
   customers: CustomersTable;
   users: UsersTable;

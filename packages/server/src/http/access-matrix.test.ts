@@ -80,6 +80,8 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   publishRelease: 'releases:write',
   yankRelease: 'releases:write',
   unyankRelease: 'releases:write',
+  listAnnouncementRecipients: 'releases:write',
+  announceRelease: 'releases:write',
   checkForUpdate: 'public',
   uploadArtifact: 'releases:write',
   listArtifacts: 'releases:read',
@@ -468,6 +470,8 @@ forEachDialect('access matrix', (dialect) => {
     publishRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('draft')).id}/actions/publish` }),
     yankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('published')).id}/actions/yank`, body: { reason: 'matrix' } }),
     unyankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('yanked')).id}/actions/unyank` }),
+    listAnnouncementRecipients: async () => ({ method: 'GET', url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}/announcement/recipients` }),
+    announceRelease: async (_c, allowed) => ({ method: 'POST', url: `/v1/releases/${(allowed ? await freshRelease('published') : await (sharedRelease ??= freshRelease('published'))).id}/announce`, body: {} }),
     checkForUpdate: async () => ({ method: 'POST', url: '/v1/updates/check', body: { key: A.license.key, product: A.product.id, version: '0.1.0' } }),
     uploadArtifact: async () => ({
       method: 'PUT',

@@ -1,12 +1,13 @@
 import MarkdownIt from 'markdown-it';
 
 /**
- * Release notes are Markdown written by staff and shown to customers, so they are rendered safely:
+ * Release notes are Markdown written by staff and shown to customers (a line break is kept as one,
+ * as release notes are usually written), so they are rendered safely:
  * raw HTML in the source is escaped (never passed through), links and images keep only http(s),
  * mailto and relative targets (markdown-it's link validation already drops javascript:, vbscript:,
  * file: and data: other than images; this is narrower still), and links open without an opener.
  */
-const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
+const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: true });
 
 /** http(s) and mailto URLs, and references without a scheme (relative paths, anchors). */
 md.validateLink = (url: string): boolean => {

@@ -201,6 +201,24 @@ export class MailService {
     this.templates.set(key, template);
   }
 
+  /** Whether `key` names a template that can be sent (built-in or registered; staff edits override these keys). */
+  hasTemplate(key: string): boolean {
+    return this.templates.has(key);
+  }
+
+  /**
+   * The addresses among `addresses` (lower-cased) that turned `category` off, in one query: for callers
+   * that show a recipient list before sending. `send` applies the same check again when it records.
+   */
+  async optedOut(executor: Executor, addresses: string[], category: OptionalCategory): Promise<Set<string>> {
+    const list = [...new Set(addresses.map((a) => a.trim().toLowerCase()))];
+    const out = new Set<string>();
+    for (let i = 0; i < list.length; i += 500) {
+      for (const row of await findPreferenceRows(executor, list.slice(i, i + 500))) if (!row[category]) out.add(row.email);
+    }
+    return out;
+  }
+
   /** Defines the `mail.send` job type on a worker. */
   register(worker: Worker): void {
     worker.define<{ mailId: string }>({

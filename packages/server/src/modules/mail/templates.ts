@@ -229,22 +229,39 @@ ${FOOTER_TEXT}`,
     ),
   },
   'release.published': {
-    description: 'A new release of a product the recipient is licensed for.',
+    description: 'A new release of a product the recipient is licensed for (release announcements).',
     category: 'announcements',
-    sample: { customer, product, release: { version: '4.2.0', channel: 'stable', notes: 'Faster exports.\nNew dark theme.', url: 'https://licenses.example.com/portal/releases/4.2.0' } },
+    sample: {
+      name: 'Dana Reyes',
+      customer,
+      product,
+      release: {
+        version: '4.2.0',
+        channel: 'stable',
+        notes: 'Faster exports.\nNew dark theme.',
+        notesHtml: '<p>Faster exports.<br>\nNew dark theme.</p>\n',
+        docLinks: [{ title: 'Upgrade guide', url: 'https://docs.example.com/4.2' }],
+        url: 'https://licenses.example.com/sign-in',
+      },
+    },
     subject: '{{ product.name }} {{ release.version }} is available',
-    text: `Hello,
+    text: `Hello {{ name | default: "there" }},
 
 {{ product.name }} {{ release.version }} is available{% if release.channel and release.channel != "stable" %} on the {{ release.channel }} channel{% endif %}.
 {% if release.notes %}
 {{ release.notes }}
-{% endif %}
+{% endif %}{% if release.docLinks.size > 0 %}
+{% for link in release.docLinks %}{{ link.title }}: {{ link.url }}
+{% endfor %}{% endif %}
 Download: {% if release.url %}{{ release.url }}{% else %}{{ signInUrl }}{% endif %}
 ${FOOTER_TEXT}`,
     html: layout(
       '{{ product.name }} {{ release.version }}',
       `<h1 style="font-size:20px;margin:0 0 16px">{{ product.name }} {{ release.version }} is available</h1>
-{% if release.notes %}<p>{{ release.notes | escape | newline_to_br | raw }}</p>{% endif %}
+<p>Hello {{ name | default: "there" }},</p>
+{% if release.channel and release.channel != "stable" %}<p>It is on the {{ release.channel }} channel.</p>{% endif %}
+{% if release.notesHtml %}<div>{{ release.notesHtml | raw }}</div>{% elsif release.notes %}<p>{{ release.notes | escape | newline_to_br | raw }}</p>{% endif %}
+{% if release.docLinks.size > 0 %}<ul>{% for link in release.docLinks %}<li><a href="{{ link.url }}">{{ link.title }}</a></li>{% endfor %}</ul>{% endif %}
 ${button('{% if release.url %}{{ release.url }}{% else %}{{ signInUrl }}{% endif %}', 'Download')}`,
     ),
   },

@@ -1,12 +1,13 @@
 import { commonErrors, ErrorBody, IdParams, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
+import { emptyBodyIfNone, PublishedReleaseSchema, PublishReleaseBody } from '../announcements/announcements.schemas.js';
 import { CreateReleaseBody, ListReleasesQuery, ReleaseSchema, UpdateCheckBody, UpdateCheckResponse, UpdateReleaseBody, YankReleaseBody } from './releases.schemas.js';
 
 const clientErrors = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody };
 
 /** Staff release management, the customer view of published releases, and the signed client update check. */
-export function releaseRoutes(app: App, { releases, updates }: Services, options: { rateLimit: number }): void {
+export function releaseRoutes(app: App, { releases, updates, announcements }: Services, options: { rateLimit: number }): void {
   app.post(
     '/v1/releases',
     {
@@ -65,10 +66,18 @@ export function releaseRoutes(app: App, { releases, updates }: Services, options
   app.post(
     '/v1/releases/:id/actions/publish',
     {
-      schema: { operationId: 'publishRelease', tags: ['releases'], description: 'draft → published: update checks offer it from now on.', params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
+      schema: {
+        operationId: 'publishRelease',
+        tags: ['releases'],
+        description: 'draft → published: update checks offer it from now on. The body is optional; with `announce` the release is then announced by mail (as announceRelease) and the answer carries `announcement`.',
+        params: IdParams,
+        body: PublishReleaseBody,
+        response: { 200: PublishedReleaseSchema, ...commonErrors },
+      },
       config: { access: { permission: 'releases:write' } },
+      preValidation: emptyBodyIfNone,
     },
-    async (request) => releases.publish(ctx(request), request.params.id),
+    async (request) => announcements.publish(ctx(request), request.params.id, request.body?.announce),
   );
 
   app.post(

@@ -68,6 +68,7 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   { type: 'release.published', description: 'A release was published: update checks offer it.' },
   { type: 'release.yanked', description: 'A release was yanked: update checks offer the previous one again.' },
   { type: 'release.unyanked', description: 'A yanked release was offered again.' },
+  { type: 'release.announced', description: 'A published release was announced by mail (data.after: template, recipients, skippedOptedOut).' },
   { type: 'artifact.uploaded', description: 'A release artifact was uploaded and verified (size, SHA-256, signature).' },
   { type: 'artifact.deleted', description: 'A release artifact and its file were deleted.' },
   { type: 'token.created', description: 'An API token was created (the token itself is never in the event).' },

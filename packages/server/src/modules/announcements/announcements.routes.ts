@@ -1,0 +1,40 @@
+import { commonErrors, IdParams } from '../../http/schemas.js';
+import { ctx, type App } from '../../http/types.js';
+import type { Services } from '../../services.js';
+import { AnnounceBody, AnnouncementSchema, RecipientListSchema } from './announcements.schemas.js';
+
+/** Release announcements by mail (staff). Publishing with an announcement in one call is on the publish route. */
+export function announcementRoutes(app: App, { announcements }: Services): void {
+  app.get(
+    '/v1/releases/:id/announcement/recipients',
+    {
+      schema: {
+        operationId: 'listAnnouncementRecipients',
+        tags: ['releases'],
+        description:
+          "The default recipients of the release's announcement: the contact address and the customer admins of every organization holding an active or grace-period license for the product that covers the release's requirements, once per address. Addresses that turned announcement mail off are listed with optedOut=true and are not mailed.",
+        params: IdParams,
+        response: { 200: RecipientListSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request) => announcements.recipients(ctx(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/releases/:id/announce',
+    {
+      schema: {
+        operationId: 'announceRelease',
+        tags: ['releases'],
+        description:
+          'Mails a published release to its recipients (default list − remove + add, without opted-out addresses), one mail per address, once per release: 409 INVALID_TRANSITION unless published, 409 ALREADY_ANNOUNCED the second time, 400 TEMPLATE_UNKNOWN for a template key no template has.',
+        params: IdParams,
+        body: AnnounceBody,
+        response: { 201: AnnouncementSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request, reply) => reply.status(201).send(await announcements.announce(ctx(request), request.params.id, request.body)),
+  );
+}
