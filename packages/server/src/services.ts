@@ -13,6 +13,7 @@ import { ValidationService } from './modules/licenses/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
+import { RetentionService } from './modules/releases/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { LocalStorage } from './modules/artifacts/storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
@@ -45,7 +46,12 @@ export interface Deps {
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the services together; a module reaches another only through its service. */
-export function createServices(deps: Deps, onLogError: (error: unknown) => void = () => {}, workerOptions: WorkerOptions = {}) {
+export function createServices(
+  deps: Deps,
+  onLogError: (error: unknown) => void = () => {},
+  workerOptions: WorkerOptions = {},
+  logError: (error: unknown, message: string) => void = () => {},
+) {
   const { db } = deps.database;
   const { clock, keyring } = deps;
   const events = new EventsService(db, clock);
@@ -67,12 +73,16 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
     maxBytes: deps.config.artifactMaxBytes,
     publicUrl: deps.config.publicUrl,
     linkTtlSeconds: 600,
+    onError: logError,
   });
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   // Every process defines every job type; only processes with the worker role start the worker.
   const worker = new Worker(db, jobs, clock, workerOptions);
   registerHousekeeping(worker, { jobs, machines, clock });
+  // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
+  const retention = new RetentionService(db, clock, events, products, artifacts);
+  retention.register(worker);
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
   const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
     allowPrivate: deps.config.webhookAllowPrivate,
@@ -107,5 +117,5 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -48,9 +48,19 @@ export interface ArtifactsTable {
   signature: string;
   key_id: string;
   storage_key: string;
-  /** available */
+  /** available | removed (0017: the file is gone, the row stays) */
   status: string;
   created_at: Timestamp;
+  removed_at: Timestamp | null;
+  removed_reason: string | null;
+}
+
+/** Per-product release retention (0017); null means no limit of that kind. */
+export interface ReleaseRetentionTable {
+  product_id: string;
+  keep_versions: number | null;
+  keep_days: number | null;
+  updated_at: Timestamp;
 }
 
 /** One served download (0015). */
@@ -544,6 +554,7 @@ export interface Database {
   releases: ReleasesTable;
   artifacts: ArtifactsTable;
   downloads: DownloadsTable;
+  release_retention: ReleaseRetentionTable;
   policies: PoliciesTable;
   customers: CustomersTable;
   users: UsersTable;

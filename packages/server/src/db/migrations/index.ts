@@ -15,6 +15,7 @@ import * as m0012 from './0012_orders.js';
 import * as m0013 from './0013_reminders.js';
 import * as m0014 from './0014_releases.js';
 import * as m0015 from './0015_artifacts.js';
+import * as m0017 from './0017_release_retention.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0013_reminders': m0013,
   '0014_releases': m0014,
   '0015_artifacts': m0015,
+  '0017_release_retention': m0017,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {
