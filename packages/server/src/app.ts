@@ -31,6 +31,7 @@ import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
+import { retentionRoutes } from './modules/releases/retention.routes.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { announcementRoutes } from './modules/announcements/announcements.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
@@ -68,7 +69,12 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
     frameworkErrors: (error, _request, reply) => sendFrameworkError(error, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = createServices(deps, (error) => app.log.error({ err: error }, 'validation log write failed; will retry'), options.worker);
+  const services = createServices(
+    deps,
+    (error) => app.log.error({ err: error }, 'validation log write failed; will retry'),
+    options.worker,
+    (error, message) => app.log.error({ err: error }, message),
+  );
 
   registerErrorHandling(app);
   registerSchemaValidation(app);
@@ -137,6 +143,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
   artifactRoutes(app, services, { rateLimit: config.clientRateLimit, maxBytes: config.artifactMaxBytes });
   announcementRoutes(app, services);
+  retentionRoutes(app, services);
   eventRoutes(app, services);
   jobRoutes(app, services);
   webhookRoutes(app, services);

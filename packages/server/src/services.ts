@@ -14,6 +14,7 @@ import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
 import { AnnouncementsService } from './modules/announcements/announcements.service.js';
+import { RetentionService } from './modules/releases/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { UpdatesService } from './modules/releases/updates.service.js';
 import { LocalStorage } from './modules/artifacts/storage.js';
@@ -47,7 +48,12 @@ export interface Deps {
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the services together; a module reaches another only through its service. */
-export function createServices(deps: Deps, onLogError: (error: unknown) => void = () => {}, workerOptions: WorkerOptions = {}) {
+export function createServices(
+  deps: Deps,
+  onLogError: (error: unknown) => void = () => {},
+  workerOptions: WorkerOptions = {},
+  logError: (error: unknown, message: string) => void = () => {},
+) {
   const { db } = deps.database;
   const { clock, keyring } = deps;
   const events = new EventsService(db, clock);
@@ -69,12 +75,16 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
     maxBytes: deps.config.artifactMaxBytes,
     publicUrl: deps.config.publicUrl,
     linkTtlSeconds: 600,
+    onError: logError,
   });
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   // Every process defines every job type; only processes with the worker role start the worker.
   const worker = new Worker(db, jobs, clock, workerOptions);
   registerHousekeeping(worker, { jobs, machines, clock });
+  // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
+  const retention = new RetentionService(db, clock, events, products, artifacts);
+  retention.register(worker);
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
   const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
     allowPrivate: deps.config.webhookAllowPrivate,
@@ -113,5 +123,5 @@ export function createServices(deps: Deps, onLogError: (error: unknown) => void 
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, updates, announcements, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -48,9 +48,19 @@ export interface ArtifactsTable {
   signature: string;
   key_id: string;
   storage_key: string;
-  /** available */
+  /** available | removed (0017: the file is gone, the row stays) */
   status: string;
   created_at: Timestamp;
+  removed_at: Timestamp | null;
+  removed_reason: string | null;
+}
+
+/** Per-product release retention (0017); null means no limit of that kind. */
+export interface ReleaseRetentionTable {
+  product_id: string;
+  keep_versions: number | null;
+  keep_days: number | null;
+  updated_at: Timestamp;
 }
 
 /** A release announced by mail (0018): at most one per release (unique `release_id`). */
@@ -562,6 +572,7 @@ export interface Database {
   artifacts: ArtifactsTable;
   downloads: DownloadsTable;
   release_announcements: ReleaseAnnouncementsTable;
+  release_retention: ReleaseRetentionTable;
   policies: PoliciesTable;
   customers: CustomersTable;
   users: UsersTable;

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { ADMIN_TOKEN, client, factories, forEachDialect, TEST_STRIPE_WEBHOOK_SECRET, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
 import { listOperations, type Operation } from '../testing/openapi.js';
 import { ACTIVATION_REQUEST_LABEL, armor } from '../modules/offline/license-file.js';
-import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
+import { isStaffRole, PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
 
 /**
  * Every credential × every operation of the OpenAPI document: a request that would be valid is allowed
@@ -90,6 +90,9 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   createDownloadLink: 'releases:read',
   createDownloadLinkForKey: 'public',
   downloadArtifact: 'public',
+  getReleaseRetention: 'releases:read',
+  setReleaseRetention: 'releases:write',
+  applyReleaseRetention: 'releases:write',
   listEvents: 'events:read',
   listJobs: 'jobs:read',
   getJob: 'jobs:read',
@@ -146,6 +149,9 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   listTrials: 'licenses:read',
 };
 
+/** Operations declared `staffOnly`: a customer role is refused even when it holds the permission. */
+const STAFF_ONLY = new Set(['getReleaseRetention']);
+
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
 const USER_ONLY = new Set(['changePassword', 'getMailPreferences', 'updateMailPreferences']);
 
@@ -177,6 +183,7 @@ function expectation(caller: Caller, operationId: string): 'allowed' | 401 | 403
   if (access === 'public') return 'allowed';
   if (caller.kind === 'none') return 401;
   if (access === 'authenticated') return USER_ONLY.has(operationId) && caller.kind !== 'user' ? 403 : 'allowed';
+  if (STAFF_ONLY.has(operationId) && !isStaffRole(caller.role!)) return 403;
   return ROLE_PERMISSIONS[caller.role!].has(access) ? 'allowed' : 403;
 }
 
@@ -351,6 +358,9 @@ forEachDialect('access matrix', (dialect) => {
   };
   let sharedRelease: ReturnType<typeof freshRelease> | undefined;
 
+  /** A product of its own for the retention operations, so no run touches the shared artifacts. */
+  let retentionProduct: Promise<any> | undefined;
+
   /** An artifact of the shared published release of A's product (customers of A are entitled to it). */
   const freshArtifact = async () => {
     const release = await (sharedRelease ??= freshRelease('published'));
@@ -490,6 +500,9 @@ forEachDialect('access matrix', (dialect) => {
       const url = new URL(link.body.url);
       return { method: 'GET', url: url.pathname + url.search };
     },
+    getReleaseRetention: async () => ({ method: 'GET', url: `/v1/products/${(await (retentionProduct ??= factories.product(api))).id}/retention` }),
+    setReleaseRetention: async () => ({ method: 'PUT', url: `/v1/products/${(await (retentionProduct ??= factories.product(api))).id}/retention`, body: { keepVersions: 5, keepDays: null } }),
+    applyReleaseRetention: async () => ({ method: 'POST', url: `/v1/products/${(await (retentionProduct ??= factories.product(api))).id}/retention/actions/apply` }),
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
     listJobs: async () => ({ method: 'GET', url: '/v1/jobs?status=failed' }),
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),

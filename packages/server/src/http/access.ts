@@ -114,4 +114,11 @@ export function isStaff(actor: Actor): boolean {
 export type RouteAccess =
   | { readonly public: true }
   | { readonly authenticated: true }
-  | { readonly permission: Permission };
+  | {
+      readonly permission: Permission;
+      /**
+       * Staff roles only, even where a customer role holds the permission (e.g. retention settings under
+       * `releases:read`): a customer credential gets 403 FORBIDDEN.
+       */
+      readonly staffOnly?: true;
+    };

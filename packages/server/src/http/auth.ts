@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthService } from '../modules/auth/auth.service.js';
-import { can } from './access.js';
+import { can, isStaff } from './access.js';
 import { AppError } from './errors.js';
 
 /**
@@ -39,6 +39,9 @@ export function registerAccessLayer(app: FastifyInstance, auth: AuthService): vo
       (actor) => {
         if ('permission' in access && !can(actor, access.permission)) {
           return done(new AppError('FORBIDDEN', `Your role (${actor.role}) does not allow ${access.permission}`));
+        }
+        if ('staffOnly' in access && access.staffOnly && !isStaff(actor)) {
+          return done(new AppError('FORBIDDEN', `This route is for staff; your role (${actor.role}) is a customer role`));
         }
         request.actor = actor;
         done();

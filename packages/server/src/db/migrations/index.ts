@@ -16,6 +16,7 @@ import * as m0013 from './0013_reminders.js';
 import * as m0014 from './0014_releases.js';
 import * as m0015 from './0015_artifacts.js';
 import * as m0016 from './0016_maintenance_custom.js';
+import * as m0017 from './0017_release_retention.js';
 import * as m0018 from './0018_release_announcements.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0014_releases': m0014,
   '0015_artifacts': m0015,
   '0016_maintenance_custom': m0016,
+  '0017_release_retention': m0017,
   '0018_release_announcements': m0018,
 };
 

@@ -3,6 +3,9 @@ import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { ArtifactsTable } from '../../db/schema.js';
 
+export const ARTIFACT_STATUSES = ['available', 'removed'] as const;
+export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];
+
 export interface Artifact {
   id: string;
   releaseId: string;
@@ -16,8 +19,11 @@ export interface Artifact {
   /** Base64 Ed25519 signature of the hex SHA-256 by the instance key `keyId`. */
   signature: string;
   keyId: string;
-  status: 'available';
+  /** `removed`: the file was deleted (retention); the row stays so the release shows what it had. */
+  status: ArtifactStatus;
   createdAt: string;
+  removedAt: string | null;
+  removedReason: string | null;
 }
 
 export interface ArtifactRecord extends Artifact {
@@ -36,8 +42,10 @@ export function toArtifact(row: Selectable<ArtifactsTable>): ArtifactRecord {
     sha256: row.sha256,
     signature: row.signature,
     keyId: row.key_id,
-    status: row.status as 'available',
+    status: row.status as ArtifactStatus,
     createdAt: toIso(row.created_at),
+    removedAt: toIso(row.removed_at),
+    removedReason: row.removed_reason,
     storageKey: row.storage_key,
   };
 }
@@ -63,6 +71,8 @@ export async function insertArtifact(db: Executor, a: ArtifactRecord): Promise<v
       storage_key: a.storageKey,
       status: a.status,
       created_at: a.createdAt,
+      removed_at: a.removedAt,
+      removed_reason: a.removedReason,
     })
     .execute();
 }
@@ -75,6 +85,20 @@ export async function findArtifact(db: Executor, id: string): Promise<ArtifactRe
 export async function artifactsOf(db: Executor, releaseId: string): Promise<ArtifactRecord[]> {
   const rows = await db.selectFrom('artifacts').selectAll().where('release_id', '=', releaseId).orderBy('id', 'asc').execute();
   return rows.map(toArtifact);
+}
+
+/**
+ * available → removed, only while still available: true when this call did it (a concurrent removal, or a
+ * second run, finds nothing to do). The file is the caller's to delete, after this commits.
+ */
+export async function markArtifactRemoved(db: Executor, id: string, at: string, reason: string): Promise<boolean> {
+  const res = await db
+    .updateTable('artifacts')
+    .set({ status: 'removed', removed_at: at, removed_reason: reason })
+    .where('id', '=', id)
+    .where('status', '=', 'available')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 export async function deleteArtifactRow(db: Executor, id: string): Promise<boolean> {

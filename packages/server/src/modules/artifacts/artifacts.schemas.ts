@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { Id, Timestamp } from '../../http/schemas.js';
+import { Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
+import { ARTIFACT_STATUSES } from './artifacts.repository.js';
 
 const Token = (description: string) => Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_.-]*$', description });
 const Sha256 = Type.String({ pattern: '^[A-Fa-f0-9]{64}$', description: 'Hex SHA-256' });
@@ -15,8 +16,10 @@ export const ArtifactSchema = Type.Object({
   sha256: Type.String({ description: 'Hex SHA-256 of the file' }),
   signature: Type.String({ description: 'Base64 Ed25519 signature of the hex SHA-256 (as ASCII), by the instance key `keyId` (GET /v1/public-key)' }),
   keyId: Type.String(),
-  status: Type.Literal('available'),
+  status: StringEnum(ARTIFACT_STATUSES, { description: '`removed`: retention deleted the file (downloads answer 410 ARTIFACT_REMOVED); the record stays' }),
   createdAt: Timestamp,
+  removedAt: NullableTimestamp,
+  removedReason: Nullable(Type.String({ description: 'Why, e.g. "retention: not among the newest 3 versions and published more than 90 days ago"' })),
 });
 
 export const ArtifactList = Type.Object({ items: Type.Array(ArtifactSchema) });

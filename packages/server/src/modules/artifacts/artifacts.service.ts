@@ -21,6 +21,7 @@ import {
   findArtifact,
   insertArtifact,
   insertDownload,
+  markArtifactRemoved,
   publicArtifact,
   type Artifact,
   type ArtifactRecord,
@@ -100,7 +101,13 @@ export class ArtifactsService {
     private readonly licenses: LicensesService,
     private readonly validation: ValidationService,
     private readonly storage: ArtifactStorage,
-    private readonly options: { maxBytes: number; publicUrl: string; linkTtlSeconds: number },
+    private readonly options: {
+      maxBytes: number;
+      publicUrl: string;
+      linkTtlSeconds: number;
+      /** Told about a file that could not be deleted after its artifact was removed (the row stays removed). */
+      onError?: (error: unknown, message: string) => void;
+    },
   ) {}
 
   /** `body` is the raw request stream (the route's parser hands it over unread); anything else is a 415. */
@@ -128,6 +135,8 @@ export class ArtifactsService {
         keyId: this.signer.keyId,
         status: 'available',
         createdAt: this.clock.now().toISOString(),
+        removedAt: null,
+        removedReason: null,
         storageKey: stored.key,
       };
       await this.db.transaction().execute(async (trx) => {
@@ -158,6 +167,33 @@ export class ArtifactsService {
     await this.storage.delete(artifact.storageKey);
   }
 
+  /**
+   * Removes the files of a release's artifacts that are still available, keeping their rows (status
+   * `removed`, when, `reason`; audit `artifact.removed`): retention. Each artifact is one conditional
+   * UPDATE (`WHERE status = 'available'`) with its event, so runs that overlap remove it once. The file is
+   * deleted only after that commit; when deleting fails the row stays removed (downloads answer 410
+   * either way) and the failure is logged with the storage key.
+   */
+  async removeFiles(ctx: RequestContext, releaseId: string, reason: string): Promise<Artifact[]> {
+    const removed: Artifact[] = [];
+    for (const artifact of await artifactsOf(this.db, releaseId)) {
+      if (artifact.status !== 'available') continue;
+      const at = this.clock.now().toISOString();
+      const after: ArtifactRecord = { ...artifact, status: 'removed', removedAt: at, removedReason: reason };
+      const won = await this.db.transaction().execute(async (trx) => {
+        if (!(await markArtifactRemoved(trx, artifact.id, at, reason))) return false;
+        await this.events.record(trx, ctx, { action: 'artifact.removed', targetType: 'artifact', targetId: artifact.id, before: publicArtifact(artifact), after: publicArtifact(after) });
+        return true;
+      });
+      if (!won) continue;
+      removed.push(publicArtifact(after));
+      await this.storage.delete(artifact.storageKey).catch((error: unknown) => {
+        this.options.onError?.(error, `artifact ${artifact.id} was removed but its file (storage key ${artifact.storageKey}) could not be deleted`);
+      });
+    }
+    return removed;
+  }
+
   /** A link for a signed-in actor: staff always; a customer user whose organization holds an entitling license. */
   async createLink(ctx: RequestContext, artifactId: string): Promise<DownloadLink> {
     const artifact = await findArtifact(this.db, artifactId);
@@ -166,6 +202,7 @@ export class ArtifactsService {
     const release = await this.releases.get(ctx, artifact.releaseId).catch((error: unknown) => {
       throw error instanceof AppError && error.code === 'NOT_FOUND' ? notFound('Artifact', artifactId) : error;
     });
+    if (artifact.status === 'removed') throw gone(artifact);
     if (isStaff(ctx.actor)) return this.link(artifact, { t: 'staff', i: ctx.actor.id, l: null });
     if (ctx.actor.scope.customerId === undefined || release.status !== 'published') throw notEntitled();
     const licenses = await this.licenses.list(ctx, { productId: release.productId, customerId: ctx.actor.scope.customerId, limit: 100 });
@@ -186,6 +223,7 @@ export class ArtifactsService {
     const artifact = await findArtifact(this.db, artifactId);
     const release = artifact && (await this.releases.get({ actor: SYSTEM_ACTOR }, artifact.releaseId));
     if (!artifact || !release || release.status !== 'published') throw notFound('Artifact', artifactId);
+    if (artifact.status === 'removed') throw gone(artifact);
     const product = await this.products.get({ actor: SYSTEM_ACTOR }, release.productId);
     const result = await this.validation.validate({ key, product: product.code }, meta);
     if (!result.valid || !result.license || !entitles(result.license, release, this.clock.now())) throw notEntitled(result.valid ? undefined : result.code);
@@ -208,6 +246,8 @@ export class ArtifactsService {
     // Unknown ids are a 404 like everywhere else (ids are random; the link's HMAC guards the rest).
     const artifact = await findArtifact(this.db, link.artifactId);
     if (!artifact) throw notFound('Artifact', link.artifactId);
+    // A link made before retention removed the file: say so rather than "ask for a new one".
+    if (artifact.status === 'removed') throw gone(artifact);
     const claims = this.verify(link);
     if (claims.t !== 'staff') {
       // A release yanked (or turned back to draft) after the link was made is not served to customers.
@@ -262,6 +302,12 @@ export class ArtifactsService {
   }
 }
 
+
+const gone = (artifact: Artifact) =>
+  new AppError('ARTIFACT_REMOVED', `The file of artifact ${artifact.id} was removed (${artifact.removedReason ?? 'no reason recorded'})`, {
+    removedAt: artifact.removedAt,
+    removedReason: artifact.removedReason,
+  });
 
 const notEntitled = (code?: string) =>
   new AppError('NOT_ENTITLED', code ? `The license does not validate (${code})` : 'No license entitles you to this release (product and required features)');

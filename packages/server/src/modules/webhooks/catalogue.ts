@@ -71,6 +71,8 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   { type: 'release.announced', description: 'A published release was announced by mail (data.after: template, recipients, skippedOptedOut).' },
   { type: 'artifact.uploaded', description: 'A release artifact was uploaded and verified (size, SHA-256, signature).' },
   { type: 'artifact.deleted', description: 'A release artifact and its file were deleted.' },
+  { type: 'artifact.removed', description: "Retention removed an artifact's file; the artifact stays listed as removed, with the reason." },
+  { type: 'release.retention_changed', description: "A product's release retention settings were changed." },
   { type: 'token.created', description: 'An API token was created (the token itself is never in the event).' },
   { type: 'token.revoked', description: 'An API token was revoked.' },
   { type: 'job.retried', description: 'Staff queued a failed background job again.' },
