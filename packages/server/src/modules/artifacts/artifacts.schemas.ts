@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Timestamp } from '../../http/schemas.js';
+import { Id, StringEnum, Timestamp } from '../../http/schemas.js';
 
 const Token = (description: string) => Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_.-]*$', description });
 const Sha256 = Type.String({ pattern: '^[A-Fa-f0-9]{64}$', description: 'Hex SHA-256' });
@@ -49,6 +49,11 @@ export const DownloadQuery = Type.Object(
     u: Type.Optional(Id),
     l: Type.Optional(Id),
     s: Type.String({ minLength: 64, maxLength: 64, pattern: '^[a-f0-9]{64}$', description: 'HMAC-SHA256 of the claims' }),
+    format: Type.Optional(
+      StringEnum(['file', 'bundle'], {
+        description: 'file (default): the artifact itself; bundle: an offline update bundle (tar of manifest.json, manifest.sig, payload/<fileName>). Not covered by the HMAC: the same entitlement.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
