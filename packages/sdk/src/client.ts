@@ -2,6 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { loadPublicKey, parseSignatureHeader, signingString, verifyEd25519, type PublicKeyInput } from './crypto.js';
 import { KeyhavenError, KeyhavenSdkError, LicenseFileError, NetworkError, ReplayError, SignatureError } from './errors.js';
 import { readLicenseFile, type LicenseFilePayload } from './license-file.js';
+import { downloadUpdate } from './update-download.js';
 import {
   bindingNonce,
   forgetValidation,
@@ -14,10 +15,16 @@ import type {
   ActivateInput,
   ActivateResult,
   CheckoutInput,
+  DownloadableArtifact,
+  DownloadedUpdate,
+  DownloadUpdateOptions,
   HeartbeatResult,
   MachineKeyInput,
   PublicKeyResult,
   RecordUsageInput,
+  UpdateArtifact,
+  UpdateCheckInput,
+  UpdateCheckResult,
   UsageResult,
   ValidateInput,
   ValidationResult,
@@ -178,6 +185,34 @@ export class KeyhavenClient {
   /** recordUsage: spends credits of a metered feature; KeyhavenError `USAGE_EXHAUSTED` (422) when not enough are left. */
   async recordUsage(input: RecordUsageInput): Promise<UsageResult> {
     return this.json<UsageResult>('POST', 'v1/usage', { ...input }, true);
+  }
+
+  /**
+   * checkForUpdate: the newest release the license is entitled to above `version` (signed answer, nonce
+   * checked like validate). `release.artifacts` is always an array: servers that do not list artifacts
+   * with the update check give none.
+   */
+  async checkForUpdate(input: UpdateCheckInput): Promise<UpdateCheckResult> {
+    const answer = await this.json<UpdateCheckResult>('POST', 'v1/updates/check', { ...input }, true);
+    if (answer.release === undefined || answer.release === null) return answer;
+    const artifacts = Array.isArray(answer.release.artifacts) ? answer.release.artifacts : [];
+    return { ...answer, release: { ...answer.release, artifacts } };
+  }
+
+  /**
+   * Downloads an update (an artifact of checkForUpdate, or `{url, size, sha256, signature, keyId, fileName}`
+   * from a download link) to `destination`, verified: the keyId must be the embedded key's and the signature
+   * of the SHA-256 must verify before anything is fetched; the bytes stream to `destination.part` while
+   * hashed, and size, SHA-256 and the server's X-Checksum-Sha256 must match before the rename. A refusal
+   * is an UpdateVerificationError and leaves no file; HTTP errors are KeyhavenError (4xx) or NetworkError.
+   * `timeoutMs` bounds the wait for the answer and each stall between chunks, not the whole transfer.
+   */
+  async downloadUpdate(artifact: DownloadableArtifact | UpdateArtifact, options: DownloadUpdateOptions): Promise<DownloadedUpdate> {
+    return downloadUpdate(
+      { fetch: this.fetchImpl, baseUrl: this.baseUrl, key: this.key, keyId: this.keyId, stallMs: this.timeoutMs, userAgent: this.userAgent },
+      artifact,
+      options,
+    );
   }
 
   /** getPublicKey: the server's current key (the answer is itself verified against the embedded key). */

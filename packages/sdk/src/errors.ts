@@ -70,3 +70,26 @@ export class LicenseFileError extends KeyhavenSdkError {
     super(message, options);
   }
 }
+
+/**
+ * - `size`: fewer or more bytes than the artifact's size
+ * - `checksum`: the SHA-256 of the bytes (or the server's X-Checksum-Sha256) is not the artifact's
+ * - `signature`: the Ed25519 signature (of the SHA-256, or of a bundle's manifest) does not verify
+ * - `key`: signed with another key than the embedded one (`keyId` differs)
+ * - `archive`: a bundle that is not one: truncated, malformed, unexpected or extra entries, path tricks
+ */
+export type UpdateVerificationFailure = 'size' | 'checksum' | 'signature' | 'key' | 'archive';
+
+/**
+ * A downloaded update or an update bundle was refused; `reason` says why. Nothing is left on disk: the
+ * `.part` file is deleted before this is thrown. Treat it like an attack: never install what was refused.
+ */
+export class UpdateVerificationError extends KeyhavenSdkError {
+  constructor(
+    readonly reason: UpdateVerificationFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -7,9 +7,12 @@ export {
   NetworkError,
   ReplayError,
   SignatureError,
+  UpdateVerificationError,
   type LicenseFileErrorCode,
   type SignatureFailure,
+  type UpdateVerificationFailure,
 } from './errors.js';
+export { verifyUpdateBundle } from './update-bundle.js';
 export { Seat, type SeatOptions } from './seat.js';
 export { ACTIVATION_REQUEST_LABEL, createActivationRequest, type ActivationRequestInput } from './activation-request.js';
 export {

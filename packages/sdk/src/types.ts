@@ -1,3 +1,5 @@
+import type { PublicKeyInput } from './crypto.js';
+
 /** The license as client operations show it (CONTRACT.md). */
 export interface ClientLicense {
   id: string;
@@ -137,4 +139,121 @@ export interface PublicKeyResult {
   /** Base64 of the raw 32-byte key. */
   publicKey: string;
   pem: string;
+}
+
+export interface UpdateCheckInput {
+  key: string;
+  /** Product id or code. */
+  product: string;
+  /** The version installed (semver). */
+  version: string;
+  /** stable (default), rc, beta, alpha or dev; a channel also gets the more stable ones. */
+  channel?: string;
+  platform?: string;
+  arch?: string;
+}
+
+/** A release file offered by the update check, with a signed download link made for the license. */
+export interface UpdateArtifact {
+  id: string;
+  releaseId: string;
+  platform: string;
+  arch: string;
+  fileType: string;
+  fileName: string;
+  size: number;
+  /** Hex SHA-256 of the file. */
+  sha256: string;
+  /** Base64 Ed25519 signature of the hex SHA-256 (as UTF-8) by the server key `keyId`. */
+  signature: string;
+  keyId: string;
+  status: string;
+  createdAt: string;
+  /** Signed download link (about 10 minutes); pass the artifact to `downloadUpdate`. */
+  url: string;
+  expiresAt: string;
+}
+
+/** What `downloadUpdate` needs: an UpdateArtifact, or these fields from a download link's answer. */
+export interface DownloadableArtifact {
+  url: string;
+  size: number;
+  sha256: string;
+  signature: string;
+  keyId: string;
+  fileName: string;
+}
+
+export interface UpdateRelease {
+  id: string;
+  productId: string;
+  version: string;
+  channel: string;
+  status: string;
+  /** Release notes in Markdown. */
+  notes: string;
+  /** The notes rendered to HTML by the server; absent from servers that do not render them. */
+  notesHtml?: string;
+  docLinks: { title: string; url: string }[];
+  videoUrl: string | null;
+  requirements: string[];
+  publishedAt: string | null;
+  yankedAt?: string | null;
+  yankReason?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+  /** The release's files for this license (and the platform/arch asked for); always an array (empty from servers that do not list them). */
+  artifacts: UpdateArtifact[];
+}
+
+export interface UpdateCheckResult {
+  updateAvailable: boolean;
+  /** The license's validation code: no update is offered unless it is VALID (or GRACE_PERIOD). */
+  code: ValidationCode;
+  ts: string;
+  nonce?: string;
+  release?: UpdateRelease;
+}
+
+export interface DownloadProgress {
+  received: number;
+  total: number;
+}
+
+export interface DownloadUpdateOptions {
+  /** Where the verified file goes; it is written to `destination + '.part'` and renamed only once verified. */
+  destination: string;
+  /** Called after each chunk written. An exception thrown here cancels the download. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Cancels the download (the part file is removed, the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+export interface DownloadedUpdate {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** `manifest.json` of an offline update bundle (`keyhaven-update-bundle/1`). */
+export interface UpdateBundleManifest {
+  format: 'keyhaven-update-bundle/1';
+  createdAt: string;
+  keyId: string;
+  product: { id: string; code: string; name: string };
+  release: { id: string; version: string; channel: string; publishedAt: string | null; notes: string };
+  artifact: { id: string; fileName: string; platform: string; arch: string; fileType: string; size: number; sha256: string; signature: string };
+}
+
+export interface VerifyUpdateBundleOptions {
+  /** The server's public key embedded in the application (base64 raw, PEM or KeyObject). */
+  publicKey: PublicKeyInput;
+  /** A directory: the verified payload is written there as `<fileName>` (through `<fileName>.part`). */
+  extractTo?: string;
+}
+
+export interface VerifiedUpdateBundle {
+  manifest: UpdateBundleManifest;
+  /** The extracted payload, when `extractTo` was given. */
+  path?: string;
 }

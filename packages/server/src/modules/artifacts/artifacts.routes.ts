@@ -104,19 +104,31 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
         operationId: 'downloadArtifact',
         tags: ['client'],
         security: [],
-        description: 'Streams the file of a signed download link (Content-Length, Content-Disposition, X-Checksum-Sha256, X-Signature). The query carries expiry, holder and HMAC exactly as createDownloadLink returned them; 403 DOWNLOAD_LINK_INVALID when tampered or expired; 410 ARTIFACT_REMOVED when retention removed the file since.',
+        description:
+          'Streams the file of a signed download link (Content-Length, Content-Disposition, X-Checksum-Sha256, X-Signature). The query carries expiry, holder and HMAC exactly as createDownloadLink returned them; 403 DOWNLOAD_LINK_INVALID when tampered or expired; 410 ARTIFACT_REMOVED when retention removed the file since. Add `format=bundle` for an offline update bundle (application/x-tar, `<fileName>.khbundle.tar`: manifest.json, manifest.sig, payload/<fileName>).',
         params: IdParams,
         querystring: DownloadQuery,
-        response: { 200: Type.Unknown({ description: 'The file (application/octet-stream)' }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 410: ErrorBody, 429: ErrorBody },
+        response: { 200: Type.Unknown({ description: 'The file (application/octet-stream), or the bundle (application/x-tar)' }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 410: ErrorBody, 429: ErrorBody },
       },
       config: { access: { public: true }, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
     async (request, reply) => {
-      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...request.query }, { ip: request.ip, userAgent: request.headers['user-agent'] });
+      const { format, ...link } = request.query;
+      const meta = { ip: request.ip, userAgent: request.headers['user-agent'] };
+      if (format === 'bundle') {
+        const bundle = await artifacts.openBundle({ artifactId: request.params.id, ...link }, meta);
+        return reply
+          .header('content-type', 'application/x-tar')
+          .header('content-length', String(bundle.size))
+          .header('content-disposition', attachment(bundle.fileName))
+          .header('cache-control', 'private, no-store')
+          .send(bundle.stream);
+      }
+      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...link }, meta);
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', String(size))
-        .header('content-disposition', `attachment; filename="${artifact.fileName.replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(artifact.fileName)}`)
+        .header('content-disposition', attachment(artifact.fileName))
         .header('x-checksum-sha256', artifact.sha256)
         .header('x-signature', artifact.signature)
         .header('cache-control', 'private, no-store')
@@ -124,3 +136,6 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     },
   );
 }
+
+/** Content-Disposition for a stored file name (checkFileName already refused control characters and paths). */
+const attachment = (fileName: string) => `attachment; filename="${fileName.replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;

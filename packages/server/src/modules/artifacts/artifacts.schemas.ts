@@ -52,6 +52,11 @@ export const DownloadQuery = Type.Object(
     u: Type.Optional(Id),
     l: Type.Optional(Id),
     s: Type.String({ minLength: 64, maxLength: 64, pattern: '^[a-f0-9]{64}$', description: 'HMAC-SHA256 of the claims' }),
+    format: Type.Optional(
+      StringEnum(['file', 'bundle'], {
+        description: 'file (default): the artifact itself; bundle: an offline update bundle (tar of manifest.json, manifest.sig, payload/<fileName>). Not covered by the HMAC: the same entitlement.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

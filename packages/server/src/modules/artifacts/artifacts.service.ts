@@ -13,7 +13,7 @@ import type { LicensesService } from '../licenses/licenses.service.js';
 import type { ValidationService } from '../licenses/validation.service.js';
 import type { ProductsService } from '../products/products.service.js';
 import { entitles } from '../releases/entitlement.js';
-import type { ReleasesService } from '../releases/releases.service.js';
+import type { Release, ReleasesService } from '../releases/releases.service.js';
 import {
   artifactsOf,
   deleteArtifactRow,
@@ -27,6 +27,7 @@ import {
   type ArtifactRecord,
   type DownloadRecord,
 } from './artifacts.repository.js';
+import { BUNDLE_FORMAT, tarLength, tarStream, type TarEntry, type UpdateBundleManifest } from './bundle.js';
 import type { ArtifactStorage } from './storage.js';
 
 export type { Artifact } from './artifacts.repository.js';
@@ -57,6 +58,11 @@ export interface SignedLink {
   u?: string;
   l?: string;
   s: string;
+}
+
+export interface DownloadMeta {
+  ip: string;
+  userAgent: string | undefined;
 }
 
 /** What a signed download link carries: the artifact, its expiry (epoch seconds) and who it was made for. */
@@ -242,19 +248,72 @@ export class ArtifactsService {
   }
 
   /** Checks a link and opens the file; records the download. Tampered or expired: 403 DOWNLOAD_LINK_INVALID. */
-  async open(link: SignedLink, meta: { ip: string; userAgent: string | undefined }): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
+  async open(link: SignedLink, meta: DownloadMeta): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
+    const { artifact, claims } = await this.authorize(link);
+    const file = await this.storage.get(artifact.storageKey);
+    await this.recordDownload(artifact, claims, meta).catch((error: unknown) => {
+      file.stream.destroy();
+      throw error;
+    });
+    return { artifact: publicArtifact(artifact), ...file };
+  }
+
+  /**
+   * The same entitlement as `open`, served as an offline update bundle: a tar of `manifest.json`, its
+   * Ed25519 signature `manifest.sig`, and the file under `payload/<fileName>`, streamed from storage.
+   * The artifact signature in the manifest is made again with the current key (Ed25519 is deterministic,
+   * so it equals the stored one while the key is the same), so one key verifies the whole bundle.
+   */
+  async openBundle(link: SignedLink, meta: DownloadMeta): Promise<{ fileName: string; stream: Readable; size: number }> {
+    const { artifact, claims, release } = await this.authorize(link);
+    const product = await this.products.get({ actor: SYSTEM_ACTOR }, release.productId);
+    const now = this.clock.now();
+    const manifest: UpdateBundleManifest = {
+      format: BUNDLE_FORMAT,
+      createdAt: now.toISOString(),
+      keyId: this.signer.keyId,
+      product: { id: product.id, code: product.code, name: product.name },
+      release: { id: release.id, version: release.version, channel: release.channel, publishedAt: release.publishedAt, notes: release.notes },
+      artifact: {
+        id: artifact.id,
+        fileName: artifact.fileName,
+        platform: artifact.platform,
+        arch: artifact.arch,
+        fileType: artifact.fileType,
+        size: artifact.size,
+        sha256: artifact.sha256,
+        signature: this.signer.sign(artifact.sha256),
+      },
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
+    const signature = Buffer.from(this.signer.sign(manifestBytes), 'utf8');
+    const file = await this.storage.get(artifact.storageKey);
+    const entries: TarEntry[] = [
+      { name: 'manifest.json', size: manifestBytes.length, body: manifestBytes },
+      { name: 'manifest.sig', size: signature.length, body: signature },
+      { name: `payload/${artifact.fileName}`, size: artifact.size, body: () => file.stream },
+    ];
+    await this.recordDownload(artifact, claims, meta).catch((error: unknown) => {
+      file.stream.destroy();
+      throw error;
+    });
+    return { fileName: `${artifact.fileName}.khbundle.tar`, stream: tarStream(entries, now), size: tarLength(entries, now) };
+  }
+
+  private async authorize(link: SignedLink): Promise<{ artifact: ArtifactRecord; claims: LinkClaims; release: Release }> {
     // Unknown ids are a 404 like everywhere else (ids are random; the link's HMAC guards the rest).
     const artifact = await findArtifact(this.db, link.artifactId);
     if (!artifact) throw notFound('Artifact', link.artifactId);
     // A link made before retention removed the file: say so rather than "ask for a new one".
     if (artifact.status === 'removed') throw gone(artifact);
     const claims = this.verify(link);
-    if (claims.t !== 'staff') {
-      // A release yanked (or turned back to draft) after the link was made is not served to customers.
-      const release = await this.releases.get({ actor: SYSTEM_ACTOR }, artifact.releaseId);
-      if (release.status !== 'published') throw notEntitled();
-    }
-    const file = await this.storage.get(artifact.storageKey);
+    const release = await this.releases.get({ actor: SYSTEM_ACTOR }, artifact.releaseId);
+    // A release yanked (or turned back to draft) after the link was made is not served to customers.
+    if (claims.t !== 'staff' && release.status !== 'published') throw notEntitled();
+    return { artifact, claims, release };
+  }
+
+  private async recordDownload(artifact: ArtifactRecord, claims: LinkClaims, meta: DownloadMeta): Promise<void> {
     await insertDownload(this.db, {
       id: newId('dl'),
       artifactId: artifact.id,
@@ -265,7 +324,6 @@ export class ArtifactsService {
       userAgent: meta.userAgent ?? null,
       createdAt: this.clock.now().toISOString(),
     });
-    return { artifact: publicArtifact(artifact), ...file };
   }
 
   /** The download record of an artifact (staff). */
