@@ -47,6 +47,37 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ MAIL_FROM: 'Acme Licensing' }), /MAIL_FROM/);
     assert.throws(() => loadConfig({ KEYHAVEN_PASSWORD_RESET_RATE_LIMIT: '0' }), /KEYHAVEN_PASSWORD_RESET_RATE_LIMIT/);
   });
+  test('artifact storage: local by default; s3 needs a bucket, an http(s) endpoint, both keys or neither, a clean prefix', () => {
+    assert.deepEqual(loadConfig({}).storage, { driver: 'local' });
+    const s3 = loadConfig({
+      KEYHAVEN_STORAGE: 's3',
+      KEYHAVEN_S3_BUCKET: 'releases',
+      KEYHAVEN_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      KEYHAVEN_S3_PREFIX: '/keyhaven/artifacts/',
+      KEYHAVEN_S3_FORCE_PATH_STYLE: 'true',
+      KEYHAVEN_S3_ACCESS_KEY_ID: 'minio',
+      KEYHAVEN_S3_SECRET_ACCESS_KEY: 'minio-secret',
+    });
+    assert.deepEqual(s3.storage, {
+      driver: 's3',
+      bucket: 'releases',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9000',
+      prefix: 'keyhaven/artifacts',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
+    });
+    const aws = loadConfig({ KEYHAVEN_STORAGE: 's3', KEYHAVEN_S3_BUCKET: 'releases', KEYHAVEN_S3_REGION: 'eu-central-1' });
+    assert.deepEqual(aws.storage, { driver: 's3', bucket: 'releases', region: 'eu-central-1', endpoint: undefined, prefix: '', forcePathStyle: false, credentials: undefined });
+    assert.throws(() => loadConfig({ KEYHAVEN_STORAGE: 's3' }), (e: any) => e instanceof ConfigError && e.problems.some((p: string) => p.includes('KEYHAVEN_S3_BUCKET')));
+    assert.throws(() => loadConfig({ KEYHAVEN_STORAGE: 'ftp' }), /KEYHAVEN_STORAGE must be local or s3/);
+    const bad = (env: Record<string, string>, name: RegExp) => assert.throws(() => loadConfig({ KEYHAVEN_STORAGE: 's3', KEYHAVEN_S3_BUCKET: 'b', ...env }), name);
+    bad({ KEYHAVEN_S3_ENDPOINT: 'minio:9000' }, /KEYHAVEN_S3_ENDPOINT/);
+    bad({ KEYHAVEN_S3_ACCESS_KEY_ID: 'only-the-id' }, /KEYHAVEN_S3_ACCESS_KEY_ID and KEYHAVEN_S3_SECRET_ACCESS_KEY/);
+    bad({ KEYHAVEN_S3_PREFIX: 'a/../b' }, /KEYHAVEN_S3_PREFIX/);
+    bad({ KEYHAVEN_S3_PREFIX: 'a//b' }, /KEYHAVEN_S3_PREFIX/);
+    bad({ KEYHAVEN_S3_FORCE_PATH_STYLE: 'sometimes' }, /KEYHAVEN_S3_FORCE_PATH_STYLE/);
+  });
   test('every problem is listed at once', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KEYHAVEN_MASTER_KEY: 'short', KEYHAVEN_ADMIN_TOKEN: 'abc', LOG_LEVEL: 'loud', KEYHAVEN_TRUST_PROXY: 'maybe' });

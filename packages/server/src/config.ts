@@ -68,6 +68,13 @@ export interface Config {
   /** Largest release artifact accepted by an upload, in bytes (`KEYHAVEN_ARTIFACT_MAX_MB`, default 2048 = 2 GiB). */
   readonly artifactMaxBytes: number;
   /**
+   * Where artifact files live (`KEYHAVEN_STORAGE`, default `local`): `local` is `<dataDir>/artifacts`;
+   * `s3` is a bucket of AWS S3 or of an S3-compatible service (`KEYHAVEN_S3_*`). Without
+   * `KEYHAVEN_S3_ACCESS_KEY_ID`/`KEYHAVEN_S3_SECRET_ACCESS_KEY` the AWS SDK's default credential chain
+   * applies (AWS_* variables, shared files, instance or task role).
+   */
+  readonly storage: StorageConfig;
+  /**
    * Days before expiry at which customers are reminded (`KEYHAVEN_REMINDER_DAYS`, default `30,15,5,3,1`):
    * one mail per license, term and offset.
    */
@@ -81,6 +88,19 @@ export interface Config {
   /** Public trial sign-ups per hour per client IP (`KEYHAVEN_TRIAL_RATE_LIMIT`, default 5). */
   readonly trialRateLimit: number;
 }
+
+export type StorageConfig =
+  | { readonly driver: 'local' }
+  | {
+      readonly driver: 's3';
+      readonly bucket: string;
+      readonly region: string;
+      readonly endpoint: string | undefined;
+      /** Without slashes at either end; empty: the bucket's root. */
+      readonly prefix: string;
+      readonly forcePathStyle: boolean;
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -192,6 +212,42 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('STRIPE_WEBHOOK_SECRET must be the endpoint\'s signing secret from the Stripe dashboard (whsec_…, no spaces)');
   }
 
+  let storage: StorageConfig = { driver: 'local' };
+  const driver = env.KEYHAVEN_STORAGE || 'local';
+  if (driver === 's3') {
+    const bucket = env.KEYHAVEN_S3_BUCKET || '';
+    if (!bucket) problems.push('KEYHAVEN_S3_BUCKET is required with KEYHAVEN_STORAGE=s3');
+    const endpoint = env.KEYHAVEN_S3_ENDPOINT || undefined;
+    if (endpoint !== undefined) {
+      try {
+        if (!['http:', 'https:'].includes(new URL(endpoint).protocol)) throw new Error('protocol');
+      } catch {
+        problems.push(`KEYHAVEN_S3_ENDPOINT must be an http(s) URL such as https://s3.example.com or http://127.0.0.1:9000 (got "${endpoint}")`);
+      }
+    }
+    const prefix = (env.KEYHAVEN_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
+    const prefixOk = prefix === '' || (/^[A-Za-z0-9!_.*'()/-]+$/.test(prefix) && prefix.split('/').every((part) => !['', '.', '..'].includes(part)));
+    if (!prefixOk) {
+      problems.push(`KEYHAVEN_S3_PREFIX must be a folder of letters, digits and ! _ . * ' ( ) - separated by single slashes (got "${env.KEYHAVEN_S3_PREFIX}")`);
+    }
+    const accessKeyId = env.KEYHAVEN_S3_ACCESS_KEY_ID || undefined;
+    const secretAccessKey = env.KEYHAVEN_S3_SECRET_ACCESS_KEY || undefined;
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+      problems.push('KEYHAVEN_S3_ACCESS_KEY_ID and KEYHAVEN_S3_SECRET_ACCESS_KEY go together (set both, or neither for the AWS default credential chain)');
+    }
+    storage = Object.freeze({
+      driver: 's3',
+      bucket,
+      region: env.KEYHAVEN_S3_REGION || 'us-east-1',
+      endpoint,
+      prefix,
+      forcePathStyle: bool('KEYHAVEN_S3_FORCE_PATH_STYLE', false),
+      credentials: accessKeyId && secretAccessKey ? Object.freeze({ accessKeyId, secretAccessKey }) : undefined,
+    });
+  } else if (driver !== 'local') {
+    problems.push(`KEYHAVEN_STORAGE must be local or s3 (got "${driver}")`);
+  }
+
   const config: Config = {
     port,
     host,
@@ -214,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: bool('KEYHAVEN_WEBHOOK_ALLOW_PRIVATE', true),
     webhookTimeoutMs: int('KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
     artifactMaxBytes: int('KEYHAVEN_ARTIFACT_MAX_MB', 2048, 1, 1024 * 1024) * 1024 * 1024,
+    storage,
     reminderDays: Object.freeze(dayList('KEYHAVEN_REMINDER_DAYS', [30, 15, 5, 3, 1])),
     remindAutoRenewing: bool('KEYHAVEN_REMIND_AUTO_RENEWING', false),
     alertEmails: Object.freeze([...new Set(alertEmails)]),

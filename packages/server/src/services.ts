@@ -17,7 +17,8 @@ import { AnnouncementsService } from './modules/announcements/announcements.serv
 import { RetentionService } from './modules/releases/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { UpdatesService } from './modules/releases/updates.service.js';
-import { LocalStorage } from './modules/artifacts/storage.js';
+import { LocalStorage, type ArtifactStorage } from './modules/artifacts/storage.js';
+import { S3Storage } from './modules/artifacts/s3-storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
 import { OfflineService } from './modules/offline/offline.service.js';
 import { UsageService } from './modules/usage/usage.service.js';
@@ -47,6 +48,11 @@ export interface Deps {
 
 export type Services = ReturnType<typeof createServices>;
 
+/** The artifact storage driver the configuration names: files under the data directory, or an S3 bucket. */
+function artifactStorage(config: Config): ArtifactStorage {
+  return config.storage.driver === 's3' ? new S3Storage(config.storage) : new LocalStorage(path.join(config.dataDir, 'artifacts'));
+}
+
 /** Wires the services together; a module reaches another only through its service. */
 export function createServices(
   deps: Deps,
@@ -71,7 +77,7 @@ export function createServices(
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
   const releases = new ReleasesService(db, clock, events, products);
-  const artifacts = new ArtifactsService(db, clock, keyring, deps.signer, events, releases, products, licenses, validation, new LocalStorage(path.join(deps.config.dataDir, 'artifacts')), {
+  const artifacts = new ArtifactsService(db, clock, keyring, deps.signer, events, releases, products, licenses, validation, artifactStorage(deps.config), {
     maxBytes: deps.config.artifactMaxBytes,
     publicUrl: deps.config.publicUrl,
     linkTtlSeconds: 600,

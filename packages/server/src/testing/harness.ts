@@ -85,6 +85,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     webhookAllowPrivate: true,
     webhookTimeoutMs: 2000,
     artifactMaxBytes: 4 * 1024 * 1024,
+    storage: { driver: 'local' },
     smtpUrl: undefined,
     mailFrom: 'Keyhaven Test <licenses@keyhaven.test>',
     passwordResetRateLimit: 100_000,

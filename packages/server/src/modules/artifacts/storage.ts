@@ -26,6 +26,58 @@ export interface ArtifactStorage {
 
 const KEY = /^[a-f0-9]{32}$/;
 
+/** A fresh storage key: 32 random hex characters, never derived from the file name. */
+export function newStorageKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Refuses anything but a key made by `newStorageKey`, so a key can never name another object or path. */
+export function checkStorageKey(key: string): string {
+  if (!KEY.test(key)) throw new Error(`invalid storage key ${key}`);
+  return key;
+}
+
+/**
+ * The source as a stream a driver writes from: it counts, hashes and enforces `maxBytes` as bytes pass
+ * (PAYLOAD_TOO_LARGE), and an error of the source fails it too. The source is piped, not made part of
+ * the driver's pipeline, so a refusal does not destroy the request: `release()` unpipes and drains it
+ * instead and the client gets its 4xx answer. `failure` is the error that ended the stream, if any, so a
+ * driver reports the cause rather than a follow-up error of its own clean-up.
+ */
+export function meteredSource(source: Readable, maxBytes: number) {
+  const hash = createHash('sha256');
+  let size = 0;
+  let failure: Error | undefined;
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        failure = new AppError('PAYLOAD_TOO_LARGE', `The artifact is larger than the limit of ${maxBytes} bytes`);
+        return done(failure);
+      }
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  source.once('error', (error: Error) => {
+    failure ??= error;
+    body.destroy(error);
+  });
+  source.pipe(body);
+  return {
+    body,
+    get failure() {
+      return failure;
+    },
+    /** Size and hex SHA-256 of everything that passed; call once the write has completed. */
+    result: () => ({ size, sha256: hash.digest('hex') }),
+    release() {
+      source.unpipe(body);
+      if (!source.destroyed) source.resume();
+    },
+  };
+}
+
 /** Files under `<dataDir>/artifacts`: written to `tmp/`, then renamed atomically into `objects/`. */
 export class LocalStorage implements ArtifactStorage {
   private readonly tmpDir: string;
@@ -39,33 +91,18 @@ export class LocalStorage implements ArtifactStorage {
   async put(stream: Readable, { maxBytes }: { maxBytes: number }): Promise<StoredObject> {
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     await mkdir(this.objectsDir, { recursive: true, mode: 0o700 });
-    const key = randomBytes(16).toString('hex');
+    const key = newStorageKey();
     const tmp = path.join(this.tmpDir, `${key}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) return done(new AppError('PAYLOAD_TOO_LARGE', `The artifact is larger than the limit of ${maxBytes} bytes`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    // The source is piped (not part of the pipeline) so a refusal does not destroy the request: it is
-    // drained instead and the client gets its 4xx answer.
-    const onSourceError = (error: Error) => meter.destroy(error);
-    stream.once('error', onSourceError);
-    stream.pipe(meter);
+    const source = meteredSource(stream, maxBytes);
     try {
-      await pipeline(meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(source.body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       await rename(tmp, this.pathOf(key));
     } catch (error) {
-      stream.unpipe(meter);
-      if (!stream.destroyed) stream.resume();
+      source.release();
       await rm(tmp, { force: true });
       throw error;
     }
-    return { key, size, sha256: hash.digest('hex') };
+    return { key, ...source.result() };
   }
 
   async get(key: string): Promise<{ stream: Readable; size: number }> {
@@ -79,7 +116,6 @@ export class LocalStorage implements ArtifactStorage {
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key)) throw new Error(`invalid storage key ${key}`);
-    return path.join(this.objectsDir, key);
+    return path.join(this.objectsDir, checkStorageKey(key));
   }
 }
