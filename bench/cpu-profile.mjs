@@ -57,8 +57,8 @@ export function summarizeCpuProfile(file, { requests, fromMs = 0, toMs = Infinit
       continue;
     }
     byArea.set(area, (byArea.get(area) ?? 0) + us);
-    const where = callFrame.url ? `${areaOf(callFrame.url, callFrame.functionName)}:${path.basename(callFrame.url)}:${callFrame.lineNumber + 1}` : area;
-    const fn = `${callFrame.functionName || '(anonymous)'} (${where})`;
+    const file = callFrame.url.startsWith('node:') ? callFrame.url : path.basename(callFrame.url);
+    const fn = callFrame.url ? `${callFrame.functionName || '(anonymous)'} (${file}:${callFrame.lineNumber + 1})` : callFrame.functionName;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   // Inclusive time of the server's own functions: a sample counts for every server function on its stack
