@@ -12,6 +12,11 @@
 //              indexed SELECT of the same rows, plus the reminder jobs and the steady hourly sweep (bench/suites/reminders.mjs)
 //   mail       mail recorded through MailService.send and delivered by the mail.send jobs to an in-process SMTP
 //              server, against raw nodemailer sends to the same server (bench/suites/mail.mjs)
+//   updates    checkForUpdate with 40 published releases (files on three platforms) against the bare route;
+//              profiled with node --cpu-prof when the SQLite ratio is missed (bench/suites/updates.mjs)
+//   download   a 500 MB artifact uploaded, then downloaded through a signed link, against a raw node http
+//              server streaming the same file (bench/download-baseline.mjs); server RSS during the
+//              downloads (bench/suites/download.mjs)
 //
 // The database suites run on SQLite and PostgreSQL: a fresh database per suite, migrated by the server's
 // own CLI and seeded directly; `keyhaven serve` (the real CLI) is pinned to CPU 0 and the load generator
@@ -23,16 +28,19 @@
 //                    [--only sqlite|postgres] [--rounds R] [--sample K] [--burst N] [--seats N]
 //                    [--machines N] [--leases N] [--lapsed F] [--messages N] [--keep] [--skip-build] [--check]
 //
-//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, or all (default all), or a comma list
-//   --licenses N     licenses seeded per database (validate, reminders 1000000; activate, heartbeat 100000)
-//   --duration S     measured seconds per target (validate 15; activate, heartbeat 9; sdk 6 per variant);
-//                    --warmup S before it (validate 5; activate, heartbeat 3; sdk 1)
+//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, or all
+//                    (default all), or a comma list
+//   --licenses N     licenses seeded per database (validate, reminders 1000000; activate, heartbeat, updates 100000)
+//   --duration S     measured seconds per target (validate 15; activate, heartbeat, updates 9; sdk 6 per variant);
+//                    --warmup S before it (validate 5; activate, heartbeat, updates 3; sdk 1)
 //   --rounds R       the measured seconds are split into R runs per target, alternating between the
 //                    baseline and Keyhaven so that a slow spell hits both alike (default 3; sdk 12);
-//                    cull: R rounds of bare DELETE + cull; reminders: R rounds on fresh copies; mail: R rounds
+//                    cull: R rounds of bare DELETE + cull; reminders: R rounds on fresh copies; mail: R rounds;
+//                    download: R downloads per target
 //   --connections C  concurrent connections of the load generator (default 50)
 //   --only D         sqlite or postgres (default both)
-//   --sample K       keys the requests pick from at random, spread evenly over the table (default 10000)
+//   --sample K       keys the requests pick from at random, spread evenly over the table (default 10000;
+//                    updates 1000)
 //   --burst N        activate: concurrent activations on the contended license (default 500)
 //   --seats N        activate: seats of the contended license (default 10)
 //   --machines N     heartbeat: floating machines seeded per license (default 2)
@@ -43,7 +51,8 @@
 //   --check          exit with status 1 when a SQLite target (or the SDK's) is missed
 //
 // Environment: BENCH_SUITE, BENCH_LICENSES, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS,
-// BENCH_ONLY override the defaults like the flags; BENCH_POSTGRES_URL (default
+// BENCH_ONLY override the defaults like the flags; BENCH_DOWNLOAD_MB sets the size of the download suite's
+// artifact (default 500); BENCH_POSTGRES_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres) names the server on which throwaway databases
 // keyhaven_bench_<suite>_<timestamp> are created and dropped.
 import { spawnSync } from 'node:child_process';
@@ -56,12 +65,14 @@ import activate from '../bench/suites/activate.mjs';
 import cull from '../bench/suites/cull.mjs';
 import mail from '../bench/suites/mail.mjs';
 import reminders from '../bench/suites/reminders.mjs';
+import download from '../bench/suites/download.mjs';
 import heartbeat from '../bench/suites/heartbeat.mjs';
 import sdk from '../bench/suites/sdk.mjs';
+import updates from '../bench/suites/updates.mjs';
 import validate from '../bench/suites/validate.mjs';
 
 /** Every suite, in the order `all` runs them (and latest.md lists them). */
-const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail];
+const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download];
 
 // ---------------------------------------------------------------------------------------------- options
 const { values: opt } = parseArgs({
