@@ -257,4 +257,59 @@ forEachDialect('@keyhaven/sdk updates: checkForUpdate, downloadUpdate, verifyUpd
     const { sign } = await import('node:crypto');
     assert.equal(await variant(await craft({ sign: (b) => sign(null, b, wrongSigner).toString('base64') })), 'signature', 'signed by another key than the one named');
   });
+  test('end to end: staff publish with notes; the key downloads it and an older version; the app finds, downloads and verifies the update; a yank rolls it back', async () => {
+    const api = client(t.app);
+    const { product, license } = await factories.world(api, { durationDays: 365, features: ['base'] });
+    const upload = async (releaseId: string, bytes: Buffer, fileName: string) => {
+      const qs = new URLSearchParams({ platform: 'linux', arch: 'x64', fileType: 'tar.gz', fileName, sha256: sha(bytes) });
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: `/v1/releases/${releaseId}/artifacts?${qs}`,
+        payload: bytes,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      return JSON.parse(res.body);
+    };
+    const publish = async (version: string, bytes: Buffer) => {
+      const release = await api.post('/v1/releases', { productId: product.id, version, notes: `## ${version}\n- what changed` });
+      assert.equal(release.status, 201, release.raw);
+      const artifact = await upload(release.body.id, bytes, `app-${version}-linux-x64.tar.gz`);
+      assert.equal((await api.post(`/v1/releases/${release.body.id}/actions/publish`)).status, 200);
+      return { release: release.body, artifact };
+    };
+    const v1 = data(50_000, 3);
+    const v2 = data(80_000, 4);
+    const older = await publish('1.0.0', v1);
+    const newer = await publish('1.1.0', v2);
+    const sdk = new KeyhavenClient({ baseUrl, publicKey });
+
+    // The customer's key downloads the new release and the older one.
+    const got1 = await sdk.downloadUpdate(await linkFor(older.artifact.id, license.key), { destination: path.join(dir(), 'old.tar.gz') });
+    assert.equal(got1.sha256, sha(v1));
+    const gotNew = await sdk.downloadUpdate(await linkFor(newer.artifact.id, license.key), { destination: path.join(dir(), 'new.tar.gz') });
+    assert.equal(gotNew.sha256, sha(v2));
+
+    // The app on 1.0.0 finds 1.1.0 with its notes and a link for its platform, downloads and verifies it.
+    const found = await sdk.checkForUpdate({ key: license.key, product: product.code, version: '1.0.0', platform: 'linux', arch: 'x64' });
+    assert.deepEqual([found.updateAvailable, found.release?.version], [true, '1.1.0']);
+    assert.match(found.release?.notesHtml ?? '', /<h2>1\.1\.0<\/h2>/);
+    const offered = found.release!.artifacts[0]!;
+    assert.equal(offered.sha256, sha(v2));
+    const local = new URL(offered.url);
+    const destination = path.join(dir(), 'update.tar.gz');
+    const progress: number[] = [];
+    const saved = await sdk.downloadUpdate({ ...offered, url: new URL(local.pathname + local.search, baseUrl).toString() }, { destination, onProgress: (p) => progress.push(p.received) });
+    assert.deepEqual([saved.size, saved.sha256], [v2.length, sha(v2)]);
+    assert.ok((await readFile(destination)).equals(v2));
+    assert.equal(progress.at(-1), v2.length);
+
+    // Yanking 1.1.0: an app on 0.9.0 is offered 1.0.0 again, and 1.1.0 is no longer downloadable by key.
+    assert.equal((await api.post(`/v1/releases/${newer.release.id}/actions/yank`, { reason: 'data loss' })).status, 200);
+    const after = await sdk.checkForUpdate({ key: license.key, product: product.code, version: '0.9.0', platform: 'linux', arch: 'x64' });
+    assert.deepEqual([after.updateAvailable, after.release?.version], [true, '1.0.0']);
+    const onNewest = await sdk.checkForUpdate({ key: license.key, product: product.code, version: '1.0.0', platform: 'linux', arch: 'x64' });
+    assert.equal(onNewest.updateAvailable, false);
+    assert.equal((await client(t.app).post(`/v1/artifacts/${newer.artifact.id}/download-link/by-key`, { key: license.key })).status, 404);
+  });
 });

@@ -236,11 +236,6 @@ export class ArtifactsService {
     return this.link(artifact, { t: 'license', i: null, l: result.license.id });
   }
 
-  /** The release's artifacts that can be downloaded (the update check's offer). */
-  async available(releaseId: string): Promise<ArtifactRecord[]> {
-    return (await artifactsOf(this.db, releaseId)).filter((artifact) => artifact.status === 'available');
-  }
-
   /** An artifact with a download link for a license whose entitlement the caller has checked (the update check). */
   linkForLicense(artifact: ArtifactRecord, licenseId: string): ArtifactWithLink {
     const { url, expiresAt } = this.link(artifact, { t: 'license', i: null, l: licenseId });

@@ -129,23 +129,3 @@ export async function listReleases(db: Executor, actor: Actor, filter: ReleaseFi
   if (cursor) q = q.where('releases.id', '<', cursor);
   return (await q.execute()).map(toRelease);
 }
-
-/** What the update check needs to choose among releases; the chosen one is then read whole. */
-export interface ReleaseCandidate {
-  id: string;
-  version: string;
-  requirements: string[];
-  publishedAt: string | null;
-}
-
-/** Every published (not yanked) release of a product on the given channels: the update candidates. */
-export async function publishedReleases(db: Executor, productId: string, channels: Channel[]): Promise<ReleaseCandidate[]> {
-  const rows = await db
-    .selectFrom('releases')
-    .select(['id', 'version', 'requirements', 'published_at'])
-    .where('product_id', '=', productId)
-    .where('status', '=', 'published')
-    .where('channel', 'in', channels)
-    .execute();
-  return rows.map((row) => ({ id: row.id, version: row.version, requirements: parseJson<string[]>(row.requirements, []), publishedAt: isoOrNull(row.published_at) }));
-}

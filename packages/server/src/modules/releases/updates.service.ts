@@ -1,14 +1,18 @@
-import type { Db } from '../../db/database.js';
+import type { Selectable } from 'kysely';
+import { parseJson, toIso, type Db } from '../../db/database.js';
+import type { ReleasesTable } from '../../db/schema.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
+import { toArtifact, type ArtifactRecord } from '../artifacts/artifacts.repository.js';
 import type { ArtifactsService, ArtifactWithLink } from '../artifacts/artifacts.service.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
 import type { NoticeSource } from '../licenses/notices.service.js';
 import type { ValidationCode } from '../licenses/validation.js';
 import type { ValidationService } from '../licenses/validation.service.js';
 import { entitles } from './entitlement.js';
-import { findRelease, publishedReleases, type Release, type ReleaseCandidate } from './releases.repository.js';
+import { toRelease, type Release } from './releases.repository.js';
+import { offeredArtifactRows, publishedReleaseRows } from './updates.repository.js';
 import { channelsFor, compareSemver, parseSemver, type Channel, type SemVer } from './semver.js';
 
 export interface UpdateCheckInput {
@@ -94,20 +98,29 @@ export class UpdatesService {
 
   private async newestFor(license: ClientLicense, current: SemVer, want: { channel?: Channel; platform?: string; arch?: string }): Promise<OfferedRelease | undefined> {
     const now = this.clock.now();
-    const candidates: Array<{ candidate: ReleaseCandidate; semver: SemVer }> = [];
-    for (const candidate of await publishedReleases(this.db, license.productId, channelsFor(want.channel ?? 'stable'))) {
-      const semver = parseSemver(candidate.version);
-      if (semver && compareSemver(semver, current) > 0 && entitles(license, candidate, now)) candidates.push({ candidate, semver });
+    const channels = new Set<string>(channelsFor(want.channel ?? 'stable'));
+    const candidates: Array<{ row: Selectable<ReleasesTable>; semver: SemVer }> = [];
+    for (const row of await publishedReleaseRows(this.db, license.productId)) {
+      if (!channels.has(row.channel)) continue;
+      const semver = parseSemver(row.version);
+      if (!semver || compareSemver(semver, current) <= 0) continue;
+      const entitlement = { requirements: parseJson<string[]>(row.requirements, []), publishedAt: row.published_at === null ? null : toIso(row.published_at) };
+      if (entitles(license, entitlement, now)) candidates.push({ row, semver });
     }
+    if (candidates.length === 0) return undefined;
     candidates.sort((a, b) => compareSemver(b.semver, a.semver));
-    for (const { candidate } of candidates) {
-      const artifacts = (await this.artifacts.available(candidate.id)).filter((a) => matches(a, want.platform, want.arch));
-      // A release without a file for the asked platform is not an update for it; without a platform, any release is.
-      if (artifacts.length === 0 && (want.platform !== undefined || want.arch !== undefined)) continue;
-      const release = await findRelease(this.db, SYSTEM_ACTOR, candidate.id);
-      if (!release || release.status !== 'published') continue;
-      return { ...release, artifacts: artifacts.map((artifact) => this.artifacts.linkForLicense(artifact, license.id)) };
+    const files = new Map<string, ArtifactRecord[]>();
+    for (const artifact of (await offeredArtifactRows(this.db, license.productId)).map(toArtifact)) {
+      if (!matches(artifact, want.platform, want.arch)) continue;
+      const list = files.get(artifact.releaseId);
+      if (list) list.push(artifact);
+      else files.set(artifact.releaseId, [artifact]);
     }
-    return undefined;
+    // A release without a file for the asked platform is not an update for it; without a platform, any release is.
+    const narrowed = want.platform !== undefined || want.arch !== undefined;
+    const chosen = candidates.find(({ row }) => !narrowed || files.has(row.id));
+    if (!chosen) return undefined;
+    const artifacts = files.get(chosen.row.id) ?? [];
+    return { ...toRelease(chosen.row), artifacts: artifacts.map((artifact) => this.artifacts.linkForLicense(artifact, license.id)) };
   }
 }
