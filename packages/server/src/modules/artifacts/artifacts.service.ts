@@ -236,6 +236,11 @@ export class ArtifactsService {
     return this.link(artifact, { t: 'license', i: null, l: result.license.id });
   }
 
+  /** Every artifact row of a release, with its storage key (the update check filters and links them). */
+  async filesOf(releaseId: string): Promise<ArtifactRecord[]> {
+    return artifactsOf(this.db, releaseId);
+  }
+
   /** An artifact with a download link for a license whose entitlement the caller has checked (the update check). */
   linkForLicense(artifact: ArtifactRecord, licenseId: string): ArtifactWithLink {
     const { url, expiresAt } = this.link(artifact, { t: 'license', i: null, l: licenseId });

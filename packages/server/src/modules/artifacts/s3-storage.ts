@@ -40,7 +40,9 @@ export class S3Storage implements ArtifactStorage {
   constructor(options: S3StorageOptions) {
     this.client = new S3Client({
       region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // Other S3-compatible services (MinIO, R2, Ceph…) do not all accept the SDK's default CRC32 checksums
+      // on every request; with a custom endpoint, checksums are sent and checked only where S3 requires them.
+      ...(options.endpoint ? { endpoint: options.endpoint, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
       forcePathStyle: options.forcePathStyle ?? false,
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });

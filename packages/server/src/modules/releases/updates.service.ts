@@ -1,18 +1,15 @@
-import type { Selectable } from 'kysely';
 import { parseJson, toIso, type Db } from '../../db/database.js';
-import type { ReleasesTable } from '../../db/schema.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { toArtifact, type ArtifactRecord } from '../artifacts/artifacts.repository.js';
 import type { ArtifactsService, ArtifactWithLink } from '../artifacts/artifacts.service.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
 import type { NoticeSource } from '../licenses/notices.service.js';
 import type { ValidationCode } from '../licenses/validation.js';
 import type { ValidationService } from '../licenses/validation.service.js';
 import { entitles } from './entitlement.js';
-import { toRelease, type Release } from './releases.repository.js';
-import { offeredArtifactRows, publishedReleaseRows } from './updates.repository.js';
+import { findRelease, type Release } from './releases.repository.js';
+import { releaseCandidates } from './updates.repository.js';
 import { channelsFor, compareSemver, parseSemver, type Channel, type SemVer } from './semver.js';
 
 export interface UpdateCheckInput {
@@ -99,28 +96,20 @@ export class UpdatesService {
   private async newestFor(license: ClientLicense, current: SemVer, want: { channel?: Channel; platform?: string; arch?: string }): Promise<OfferedRelease | undefined> {
     const now = this.clock.now();
     const channels = new Set<string>(channelsFor(want.channel ?? 'stable'));
-    const candidates: Array<{ row: Selectable<ReleasesTable>; semver: SemVer }> = [];
-    for (const row of await publishedReleaseRows(this.db, license.productId)) {
-      if (!channels.has(row.channel)) continue;
-      const semver = parseSemver(row.version);
-      if (!semver || compareSemver(semver, current) <= 0) continue;
-      const entitlement = { requirements: parseJson<string[]>(row.requirements, []), publishedAt: row.published_at === null ? null : toIso(row.published_at) };
-      if (entitles(license, entitlement, now)) candidates.push({ row, semver });
-    }
-    if (candidates.length === 0) return undefined;
-    candidates.sort((a, b) => compareSemver(b.semver, a.semver));
-    const files = new Map<string, ArtifactRecord[]>();
-    for (const artifact of (await offeredArtifactRows(this.db, license.productId)).map(toArtifact)) {
-      if (!matches(artifact, want.platform, want.arch)) continue;
-      const list = files.get(artifact.releaseId);
-      if (list) list.push(artifact);
-      else files.set(artifact.releaseId, [artifact]);
-    }
     // A release without a file for the asked platform is not an update for it; without a platform, any release is.
     const narrowed = want.platform !== undefined || want.arch !== undefined;
-    const chosen = candidates.find(({ row }) => !narrowed || files.has(row.id));
-    if (!chosen) return undefined;
-    const artifacts = files.get(chosen.row.id) ?? [];
-    return { ...toRelease(chosen.row), artifacts: artifacts.map((artifact) => this.artifacts.linkForLicense(artifact, license.id)) };
+    let best: { id: string; semver: SemVer } | undefined;
+    for (const row of await releaseCandidates(this.db, license.productId, want.platform?.toLowerCase() ?? '', want.arch?.toLowerCase() ?? '')) {
+      if (!channels.has(row.channel) || (narrowed && !row.has_file)) continue;
+      const semver = parseSemver(row.version);
+      if (!semver || compareSemver(semver, current) <= 0 || (best && compareSemver(semver, best.semver) <= 0)) continue;
+      const entitlement = { requirements: parseJson<string[]>(row.requirements, []), publishedAt: row.published_at === null ? null : toIso(row.published_at) };
+      if (entitles(license, entitlement, now)) best = { id: row.id, semver };
+    }
+    if (!best) return undefined;
+    const release = await findRelease(this.db, SYSTEM_ACTOR, best.id);
+    if (!release) return undefined;
+    const artifacts = (await this.artifacts.filesOf(release.id)).filter((a) => a.status === 'available' && matches(a, want.platform, want.arch));
+    return { ...release, artifacts: artifacts.map((artifact) => this.artifacts.linkForLicense(artifact, license.id)) };
   }
 }
