@@ -31,6 +31,8 @@ import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
+import { statsRoutes } from './modules/stats/stats.routes.js';
+import { faqRoutes } from './modules/faq/faq.routes.js';
 import { retentionRoutes } from './modules/releases/retention.routes.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { announcementRoutes } from './modules/announcements/announcements.routes.js';
@@ -141,6 +143,8 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
   releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
+  statsRoutes(app, services);
+  faqRoutes(app, services);
   artifactRoutes(app, services, { rateLimit: config.clientRateLimit, maxBytes: config.artifactMaxBytes });
   announcementRoutes(app, services);
   retentionRoutes(app, services);

@@ -17,6 +17,8 @@ import { AnnouncementsService } from './modules/announcements/announcements.serv
 import { RetentionService } from './modules/releases/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { UpdatesService } from './modules/releases/updates.service.js';
+import { StatsService } from './modules/stats/stats.service.js';
+import { FaqService } from './modules/faq/faq.service.js';
 import { LocalStorage, type ArtifactStorage } from './modules/artifacts/storage.js';
 import { S3Storage } from './modules/artifacts/s3-storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
@@ -129,5 +131,7 @@ export function createServices(
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  return { releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  const stats = new StatsService(db, clock);
+  const faq = new FaqService(db, clock, events, products);
+  return { stats, faq, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

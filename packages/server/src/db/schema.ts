@@ -76,6 +76,18 @@ export interface ReleaseAnnouncementsTable {
   created_at: Timestamp;
 }
 
+/** An FAQ entry of the customer portal (0020); `answer` is Markdown. */
+export interface FaqEntriesTable {
+  id: string;
+  product_id: string | null;
+  question: string;
+  answer: string;
+  position: number;
+  published: Bool;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** One served download (0015). */
 export interface DownloadsTable {
   id: string;
@@ -571,6 +583,7 @@ export interface Database {
   releases: ReleasesTable;
   artifacts: ArtifactsTable;
   downloads: DownloadsTable;
+  faq_entries: FaqEntriesTable;
   release_announcements: ReleaseAnnouncementsTable;
   release_retention: ReleaseRetentionTable;
   policies: PoliciesTable;

@@ -82,6 +82,11 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   unyankRelease: 'releases:write',
   listAnnouncementRecipients: 'releases:write',
   announceRelease: 'releases:write',
+  getOverview: 'licenses:read',
+  listFaqEntries: 'authenticated',
+  createFaqEntry: 'settings:write',
+  updateFaqEntry: 'settings:write',
+  deleteFaqEntry: 'settings:write',
   checkForUpdate: 'public',
   uploadArtifact: 'releases:write',
   listArtifacts: 'releases:read',
@@ -372,6 +377,14 @@ forEachDialect('access matrix', (dialect) => {
   };
   let sharedArtifact: ReturnType<typeof freshArtifact> | undefined;
 
+  /** A published general FAQ entry. */
+  const freshFaq = async () => {
+    const res = await api.post('/v1/faq', { question: `Matrix ${unique('q')}?`, answer: 'Yes.' });
+    assert.equal(res.status, 201, res.raw);
+    return res.body;
+  };
+  let sharedFaq: ReturnType<typeof freshFaq> | undefined;
+
   /** A fresh machine activated on A's license, for the operations that free a seat. */
   const freshMachine = async () => {
     const res = await client(t.app, undefined).post('/v1/machines/activate', { key: A.license.key, fingerprint: unique('fp-a') });
@@ -482,6 +495,11 @@ forEachDialect('access matrix', (dialect) => {
     unyankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('yanked')).id}/actions/unyank` }),
     listAnnouncementRecipients: async () => ({ method: 'GET', url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}/announcement/recipients` }),
     announceRelease: async (_c, allowed) => ({ method: 'POST', url: `/v1/releases/${(allowed ? await freshRelease('published') : await (sharedRelease ??= freshRelease('published'))).id}/announce`, body: {} }),
+    getOverview: async () => ({ method: 'GET', url: '/v1/stats/overview' }),
+    listFaqEntries: async () => ({ method: 'GET', url: '/v1/faq' }),
+    createFaqEntry: async () => ({ method: 'POST', url: '/v1/faq', body: { question: 'Created by the matrix?', answer: 'Yes.' } }),
+    updateFaqEntry: async () => ({ method: 'PATCH', url: `/v1/faq/${(await (sharedFaq ??= freshFaq())).id}`, body: { answer: 'Edited by the matrix.' } }),
+    deleteFaqEntry: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/faq/${(allowed ? await freshFaq() : await (sharedFaq ??= freshFaq())).id}` }),
     checkForUpdate: async () => ({ method: 'POST', url: '/v1/updates/check', body: { key: A.license.key, product: A.product.id, version: '0.1.0' } }),
     uploadArtifact: async () => ({
       method: 'PUT',

@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'subscriptions:cancel',
   'releases:read',
   'releases:write',
+  'settings:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -538,6 +538,7 @@ forEachDialect('bad input', (dialect) => {
         })()),
         'webhook-endpoints': webhookEndpoint.body.id,
         'webhook-deliveries': (await api.post(`/v1/webhook-endpoints/${webhookEndpoint.body.id}/actions/test`)).body.id,
+        faq: (await api.post('/v1/faq', { question: 'Fuzz?', answer: 'Fuzz.' })).body.id,
         orders: (await api.post('/v1/orders', { externalId: 'fuzz-order', customer: { email: customer.email }, items: [{ policyId: policy.id }], sendEmail: false })).body.id,
       },
       future: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),

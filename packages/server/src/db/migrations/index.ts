@@ -18,6 +18,7 @@ import * as m0015 from './0015_artifacts.js';
 import * as m0016 from './0016_maintenance_custom.js';
 import * as m0017 from './0017_release_retention.js';
 import * as m0018 from './0018_release_announcements.js';
+import * as m0020 from './0020_faq.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0016_maintenance_custom': m0016,
   '0017_release_retention': m0017,
   '0018_release_announcements': m0018,
+  '0020_faq': m0020,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -12,6 +12,9 @@ export interface WebhookEventType {
 export const PING_EVENT = 'ping';
 
 export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
+  { type: 'faq.created', description: 'An FAQ entry was written (data.after: the entry).' },
+  { type: 'faq.updated', description: 'An FAQ entry was edited.' },
+  { type: 'faq.deleted', description: 'An FAQ entry was deleted.' },
   { type: 'license.created', description: 'A license was issued (data.after: the license; never the key).' },
   { type: 'license.updated', description: 'A license was edited (name, customer, dates, seats, features, notes, ...).' },
   { type: 'license.suspended', description: 'A license was suspended.' },

@@ -1,0 +1,95 @@
+import type { Selectable } from 'kysely';
+import { toIso, type Executor } from '../../db/database.js';
+import type { FaqEntriesTable } from '../../db/schema.js';
+import { isStaff, type Actor } from '../../http/access.js';
+import { renderMarkdown } from '../../lib/markdown.js';
+import { customerProductIds } from '../products/products.access.js';
+
+export interface FaqEntry {
+  id: string;
+  /** null: a general entry; else shown with that product. */
+  productId: string | null;
+  question: string;
+  /** Markdown, as written. */
+  answer: string;
+  /** The answer rendered to safe HTML (raw HTML escaped, only http(s)/mailto/relative links). */
+  answerHtml: string;
+  position: number;
+  published: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function toEntry(row: Selectable<FaqEntriesTable>): FaqEntry {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    question: row.question,
+    answer: row.answer,
+    answerHtml: renderMarkdown(row.answer),
+    position: row.position,
+    published: Boolean(row.published),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
+  };
+}
+
+function toRow(entry: FaqEntry): Selectable<FaqEntriesTable> {
+  return {
+    id: entry.id,
+    product_id: entry.productId,
+    question: entry.question,
+    answer: entry.answer,
+    position: entry.position,
+    published: entry.published ? 1 : 0,
+    created_at: entry.createdAt,
+    updated_at: entry.updatedAt,
+  };
+}
+
+/**
+ * Staff see every entry. Customers see published entries that are general or about a product they may
+ * see (the same rule as products: licensed public products and custom products made for them).
+ */
+function scoped(db: Executor, actor: Actor) {
+  let q = db.selectFrom('faq_entries').selectAll();
+  if (!isStaff(actor)) {
+    q = q.where('published', '=', 1);
+    const { customerId } = actor.scope;
+    q = q.where((eb) =>
+      eb.or([eb('product_id', 'is', null), ...(customerId !== undefined ? [eb('product_id', 'in', (sub) => customerProductIds(sub, customerId))] : [])]),
+    );
+  }
+  return q;
+}
+
+export async function listEntries(db: Executor, actor: Actor, productId?: string): Promise<FaqEntry[]> {
+  let q = scoped(db, actor).orderBy('position').orderBy('id');
+  if (productId !== undefined) q = q.where((eb) => eb.or([eb('product_id', '=', productId), eb('product_id', 'is', null)]));
+  return (await q.execute()).map(toEntry);
+}
+
+export async function findEntry(db: Executor, actor: Actor, id: string): Promise<FaqEntry | undefined> {
+  const row = await scoped(db, actor).where('id', '=', id).executeTakeFirst();
+  return row && toEntry(row);
+}
+
+export async function insertEntry(db: Executor, entry: FaqEntry): Promise<void> {
+  await db.insertInto('faq_entries').values(toRow(entry)).execute();
+}
+
+export async function updateEntry(db: Executor, entry: FaqEntry): Promise<void> {
+  const { id: _id, created_at: _created, ...values } = toRow(entry);
+  await db.updateTable('faq_entries').set(values).where('id', '=', entry.id).execute();
+}
+
+export async function deleteEntry(db: Executor, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('faq_entries').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) === 1;
+}
+
+/** The position after the last entry (new entries go to the end unless placed). */
+export async function nextPosition(db: Executor): Promise<number> {
+  const row = await db.selectFrom('faq_entries').select((eb) => eb.fn.max('position').as('max')).executeTakeFirst();
+  return row?.max === null || row?.max === undefined ? 10 : Number(row.max) + 10;
+}

@@ -1,0 +1,83 @@
+import type { Db } from '../../db/database.js';
+import { notFound } from '../../http/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { renderMarkdown } from '../../lib/markdown.js';
+import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { ProductsService } from '../products/products.service.js';
+import { deleteEntry, findEntry, insertEntry, listEntries, nextPosition, updateEntry, type FaqEntry } from './faq.repository.js';
+
+export type { FaqEntry } from './faq.repository.js';
+
+export interface FaqInput {
+  question: string;
+  answer: string;
+  productId?: string | null;
+  position?: number;
+  published?: boolean;
+}
+
+/** The customer portal's FAQ: staff write entries (Markdown answers), customers read the published ones. */
+export class FaqService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly products: ProductsService,
+  ) {}
+
+  async list(ctx: RequestContext, productId?: string): Promise<FaqEntry[]> {
+    return listEntries(this.db, ctx.actor, productId);
+  }
+
+  async create(ctx: RequestContext, input: FaqInput): Promise<FaqEntry> {
+    const productId = input.productId ? (await this.products.get(ctx, input.productId)).id : null;
+    const now = this.clock.now().toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const entry: FaqEntry = {
+        id: newId('faq'),
+        productId,
+        question: input.question,
+        answer: input.answer,
+        answerHtml: renderMarkdown(input.answer),
+        position: input.position ?? (await nextPosition(trx)),
+        published: input.published ?? true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await insertEntry(trx, entry);
+      await this.events.record(trx, ctx, { action: 'faq.created', targetType: 'faq', targetId: entry.id, after: entry });
+      return entry;
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: Partial<FaqInput>): Promise<FaqEntry> {
+    const productId = input.productId ? (await this.products.get(ctx, input.productId)).id : input.productId;
+    return this.db.transaction().execute(async (trx) => {
+      const before = await findEntry(trx, ctx.actor, id);
+      if (!before) throw notFound('FAQ entry', id);
+      const answer = input.answer ?? before.answer;
+      const after: FaqEntry = {
+        ...before,
+        question: input.question ?? before.question,
+        answer,
+        answerHtml: renderMarkdown(answer),
+        productId: productId === undefined ? before.productId : productId,
+        position: input.position ?? before.position,
+        published: input.published ?? before.published,
+        updatedAt: this.clock.now().toISOString(),
+      };
+      await updateEntry(trx, after);
+      await this.events.record(trx, ctx, { action: 'faq.updated', targetType: 'faq', targetId: id, before, after });
+      return after;
+    });
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const before = await findEntry(trx, ctx.actor, id);
+      if (!before || !(await deleteEntry(trx, id))) throw notFound('FAQ entry', id);
+      await this.events.record(trx, ctx, { action: 'faq.deleted', targetType: 'faq', targetId: id, before });
+    });
+  }
+}
