@@ -12,6 +12,7 @@ import { ErrorBody } from './http/schemas.js';
 import { registerResponseSigning } from './http/signing.js';
 import type { App } from './http/types.js';
 import { registerSchemaValidation } from './http/validation.js';
+import { registerWebApp } from './http/web.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { customerRoutes } from './modules/customers/customers.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
@@ -55,6 +56,8 @@ function requestIds(): () => string {
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   worker?: WorkerOptions;
+  /** The built web app (packages/web/dist by default); a missing directory serves a "not built" page. */
+  webDir?: string;
 }
 
 /** Builds the HTTP application: used by `keyhaven serve` and by every test (with `inject`). */
@@ -155,6 +158,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   passwordRoutes(app, services, { rateLimit: config.passwordResetRateLimit });
   orderRoutes(app, services);
   stripeRoutes(app, services);
+  await registerWebApp(app, options.webDir);
 
   app.addHook('onClose', async () => {
     await services.worker.stop();

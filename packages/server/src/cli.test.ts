@@ -37,6 +37,7 @@ forEachDialect('the keyhaven command', (dialect) => {
     const { child, banner } = await serve(env);
     try {
       assert.match(banner, new RegExp(`Keyhaven is running at http://localhost:${env.PORT}`));
+      assert.match(banner, new RegExp(`open http://localhost:${env.PORT} in a browser`));
       const email = /e-mail:\s+(\S+)/.exec(banner)?.[1];
       const password = /password:\s+(\S+)/.exec(banner)?.[1];
       assert.ok(email && password, banner);

@@ -57,6 +57,7 @@ export async function serve(config: Config, role: ServeRole = 'all'): Promise<vo
   const lines = [
     '',
     `Keyhaven is running at ${config.publicUrl}`,
+    `  Web app:   open ${config.publicUrl} in a browser and sign in (staff: the console; customer users: the portal)`,
     `  API docs:  ${config.publicUrl}/docs   (OpenAPI: ${config.publicUrl}/openapi.json)`,
     `  Database:  ${config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL'}`,
   ];
@@ -66,18 +67,18 @@ export async function serve(config: Config, role: ServeRole = 'all'): Promise<vo
   if (owner) {
     lines.push(
       '',
-      '  First start: an owner account was created. Sign in with',
+      '  First start: an owner account was created. Sign in (in the browser, or with the API) with',
       `    e-mail:    ${owner.email}`,
       `    password:  ${owner.password}`,
       '  This password is shown only now. Change it: POST /v1/auth/password.',
-      `  Sign in:   curl -s ${config.publicUrl}/v1/auth/sign-in -H 'content-type: application/json' \\`,
+      `  API:       curl -s ${config.publicUrl}/v1/auth/sign-in -H 'content-type: application/json' \\`,
       `               -d '{"email":"${owner.email}","password":"${owner.password}"}'`,
     );
   } else {
     lines.push(
       '',
-      `  Sign in:   POST ${config.publicUrl}/v1/auth/sign-in with a staff e-mail and password,`,
-      '             or send Authorization: Bearer $KEYHAVEN_ADMIN_TOKEN.',
+      `  Sign in:   in the browser at ${config.publicUrl} with a staff e-mail and password; for the API,`,
+      `             POST ${config.publicUrl}/v1/auth/sign-in, or send Authorization: Bearer $KEYHAVEN_ADMIN_TOKEN.`,
       '  No account? npx keyhaven admin create --email you@example.com --password <new password>',
     );
   }

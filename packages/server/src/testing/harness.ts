@@ -111,7 +111,7 @@ export interface TestApp {
 /** A migrated database and an app built on it, with a manual clock. */
 export async function startTestApp(
   dialect: Dialect,
-  options: { config?: Partial<Config>; clock?: ManualClock } = {},
+  options: { config?: Partial<Config>; clock?: ManualClock; webDir?: string } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
   // Files the app keeps (artifacts) go to a data directory of its own, removed with the app.
@@ -123,7 +123,7 @@ export async function startTestApp(
   const keyring = new Keyring((config.masterKey as { value: Buffer }).value);
   const signer = await loadSigner(database.db, keyring, clock);
   const deps: Deps = { config, database, clock, keyring, signer };
-  const { app, services } = await buildApp(deps);
+  const { app, services } = await buildApp(deps, options.webDir ? { webDir: options.webDir } : {});
   await app.ready();
   return {
     app,

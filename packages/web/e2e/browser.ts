@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEFAULT_WEB_DIR } from '../../server/src/http/web.js';
+import { ManualClock } from '../../server/src/lib/clock.js';
+import { client, startTestApp, type Client, type TestApp } from '../../server/src/testing/harness.js';
+
+/**
+ * Browser journeys: a real Keyhaven server (SQLite, the built web app) on a free port, driven by
+ * Debian's Chromium through playwright-core. Without Chromium or a build the journeys are reported
+ * as skipped, with the reason, never passed.
+ */
+
+export const CHROMIUM = '/usr/bin/chromium';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const RESULTS_DIR = path.join(ROOT, 'test-results');
+
+/** Why the journeys cannot run here, or null when they can. */
+export function cannotRun(): string | null {
+  if (!existsSync(CHROMIUM)) return `Chromium not installed at ${CHROMIUM}: apt-get install chromium`;
+  if (!existsSync(path.join(DEFAULT_WEB_DIR, 'index.html'))) return 'The web app is not built: npm run build';
+  return null;
+}
+
+/** Skips the test with the reason when the journeys cannot run; returns true when it skipped. */
+export function skipUnlessRunnable(t: TestContext): boolean {
+  const reason = cannotRun();
+  if (reason) t.skip(reason);
+  return reason !== null;
+}
+
+export interface WebServer {
+  t: TestApp;
+  /** The admin-token API client, for fixtures and for checking what the UI did. */
+  api: Client;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A listening test app. Its clock starts at the real time, because the browser computes "days left"
+ * from its own clock.
+ */
+export async function startWebServer(): Promise<WebServer> {
+  const t = await startTestApp('sqlite', { clock: new ManualClock(new Date().toISOString()) });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the test server has no port');
+  return { t, api: client(t.app), url: `http://127.0.0.1:${address.port}`, close: () => t.close() };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+}
+
+/** A full-page screenshot under test-results/ at the repository root. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
+
+export async function signIn(page: Page, url: string, email: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { factories } from '../../server/src/testing/harness.js';
+import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+
+/** The customer portal: a customer user sees its organization's licenses, the expiry banner, and nothing of others. */
+
+const DAY = 86_400_000;
+let server: WebServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+before(async () => {
+  if (cannotRun()) return;
+  server = await startWebServer();
+  browser = await launchBrowser();
+  // A phone-sized window: the portal must work there.
+  page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  page.setDefaultTimeout(10_000);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('customer: the licenses dashboard warns about a license expiring in 10 days; another organization\'s license is not found', async (t) => {
+  if (skipUnlessRunnable(t)) return;
+  const { api, url, t: app } = server!;
+  const now = app.clock.now().getTime();
+  const product = await factories.product(api, { name: 'Orbit Studio' });
+  const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 5 });
+  const mine = await factories.customer(api, { name: 'Acme GmbH' });
+  const theirs = await factories.customer(api, { name: 'Globex Ltd' });
+  const soon = await factories.license(api, policy.id, { customerId: mine.id, name: 'Acme render farm', expiresAt: new Date(now + 10 * DAY).toISOString() });
+  const later = await factories.license(api, policy.id, { customerId: mine.id, name: 'Acme studio', expiresAt: new Date(now + 200 * DAY).toISOString() });
+  const other = await factories.license(api, policy.id, { customerId: theirs.id, name: 'Globex secret project' });
+  const activation = await api.post('/v1/machines/activate', { key: later.key, fingerprint: 'fp-portal-1', name: 'Design workstation' });
+  assert.equal(activation.status, 201, activation.raw);
+  const member = await factories.signedInUser(api, app.app, 'customer-member', mine.id);
+
+  await signIn(page, url + '/', member.email, member.password);
+  await page.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
+  assert.ok(page.url().endsWith('/portal'), page.url());
+  const banner = page.getByTestId('expiry-banner');
+  await banner.waitFor();
+  const bannerText = (await banner.textContent()) ?? '';
+  assert.match(bannerText, /1 license expires within 30 days/);
+  assert.match(bannerText, /Orbit Studio \(10 days left\)/);
+  assert.doesNotMatch(bannerText, /200 days/);
+  // Both of its licenses, with seats and days left; none of the other organization's.
+  const rows = page.getByRole('row');
+  assert.equal(await rows.count(), 3, 'a header row and two licenses');
+  await page.getByRole('row', { name: /Acme studio/ }).getByText('1 of 5').waitFor();
+  await page.getByRole('row', { name: /Acme render farm/ }).getByText('10 days').waitFor();
+  assert.equal(await page.getByText('Globex').count(), 0);
+  await screenshot(page, 'portal-licenses');
+
+  // Its own license page.
+  await page.getByRole('row', { name: /Acme studio/ }).getByRole('link').click();
+  await page.getByRole('heading', { name: /Acme studio/ }).waitFor();
+  await page.getByRole('cell', { name: 'Design workstation' }).waitFor();
+  await page.getByText('…' + later.keyHint).waitFor();
+  await screenshot(page, 'portal-license');
+
+  // Another organization's license by URL: the API answers 404 and the page shows no data.
+  const direct = await api.call('GET', `/v1/licenses/${other.id}`, undefined, { authorization: `Bearer ${member.token}` });
+  assert.equal(direct.status, 404);
+  await page.goto(`${url}/portal/licenses/${other.id}`);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  await page.getByText('does not exist, or you have no access to it').waitFor();
+  const body = (await page.locator('body').textContent()) ?? '';
+  assert.doesNotMatch(body, /Globex|secret project/);
+  assert.doesNotMatch(body, new RegExp(other.keyHint));
+  await screenshot(page, 'portal-not-found');
+
+  // The console is not for customer users: they land back on the portal.
+  await page.goto(`${url}/console/licenses/${soon.id}`);
+  await page.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
+  assert.ok(page.url().endsWith('/portal'), page.url());
+});

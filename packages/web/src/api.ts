@@ -1,0 +1,198 @@
+/**
+ * The typed API client: every call sends the session token as a bearer credential and turns an error
+ * answer into an `ApiError` whose message is fit to show (the API's `error.message`, never a raw body
+ * or a stack). A 401 clears the session and tells the app to go back to sign-in.
+ */
+
+const TOKEN_KEY = 'keyhaven.session';
+
+export type Role = 'owner' | 'admin' | 'support' | 'sales' | 'read-only' | 'customer-admin' | 'customer-member';
+export const STAFF_ROLES: readonly Role[] = ['owner', 'admin', 'support', 'sales', 'read-only'];
+export const isStaffRole = (role: Role): boolean => STAFF_ROLES.includes(role);
+
+export type LicenseStatus = 'pending' | 'active' | 'grace' | 'expired' | 'suspended' | 'revoked';
+export const LICENSE_STATUSES: readonly LicenseStatus[] = ['pending', 'active', 'grace', 'expired', 'suspended', 'revoked'];
+export type PolicyKind = 'perpetual' | 'timed' | 'subscription' | 'trial';
+export const POLICY_KINDS: readonly PolicyKind[] = ['perpetual', 'timed', 'subscription', 'trial'];
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  kind: 'staff' | 'customer';
+  role: Role;
+  customerId: string | null;
+}
+export interface Me {
+  actor: { type: string; role: Role; label: string; customerId: string | null };
+  user: User | null;
+}
+export interface Product {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+}
+export interface Policy {
+  id: string;
+  productId: string;
+  name: string;
+  kind: PolicyKind;
+  durationDays: number | null;
+  termMonths: number | null;
+  maxMachines: number | null;
+  createdAt: string;
+}
+export interface Customer {
+  id: string;
+  name: string;
+  email: string;
+  createdAt: string;
+}
+export interface License {
+  id: string;
+  name: string;
+  product: string;
+  productId: string;
+  policyId: string;
+  customerId: string | null;
+  type: string;
+  status: LicenseStatus;
+  keyHint: string;
+  startsAt: string;
+  expiresAt: string | null;
+  maxMachines: number | null;
+  activeMachines: number;
+  suspendedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+export interface Machine {
+  id: string;
+  fingerprint: string;
+  name: string | null;
+  hostname: string | null;
+  platform: string | null;
+  activatedAt: string;
+  lastHeartbeatAt: string | null;
+}
+
+/** An error answer of the API, or a network failure, with a message meant for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+export function setToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+let onUnauthenticated: () => void = () => {};
+/** The app registers where a 401 leads (back to sign-in). */
+export function setUnauthenticatedHandler(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = 'HTTP_' + response.status;
+  let message = `The server answered ${response.status} ${response.statusText}`.trim();
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') message = body.error.message;
+  } catch {
+    // Not JSON (a proxy's error page): keep the status line.
+  }
+  return new ApiError(response.status, code, message);
+}
+
+export async function request<T>(method: string, path: string, options: { body?: unknown; query?: Query } = {}): Promise<T> {
+  const token = getToken();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method,
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server cannot be reached; check your connection and try again');
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && path !== '/v1/auth/sign-in') {
+      setToken(null);
+      onUnauthenticated();
+    }
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+/** Every page of a list, for the small lists a screen shows whole (capped so a huge list cannot hang it). */
+async function all<T>(path: string, query: Query = {}, maxPages = 10): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const answer: Page<T> = await request<Page<T>>('GET', path, { query: { ...query, limit: 100, cursor } });
+    items.push(...answer.data);
+    cursor = answer.nextCursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+export const api = {
+  signIn: (email: string, password: string) => request<{ token: string; expiresAt: string; user: User }>('POST', '/v1/auth/sign-in', { body: { email, password } }),
+  signOut: () => request<void>('POST', '/v1/auth/sign-out'),
+  me: () => request<Me>('GET', '/v1/auth/me'),
+
+  listProducts: () => all<Product>('/v1/products'),
+  getProduct: (id: string) => request<Product>('GET', `/v1/products/${encodeURIComponent(id)}`),
+  createProduct: (body: { name: string; code?: string; description?: string | null }) => request<Product>('POST', '/v1/products', { body }),
+
+  listPolicies: (productId?: string) => all<Policy>('/v1/policies', { productId }),
+  createPolicy: (body: { productId: string; name: string; kind: PolicyKind; durationDays?: number | null; maxMachines?: number | null }) =>
+    request<Policy>('POST', '/v1/policies', { body }),
+
+  listCustomers: (q?: string) => all<Customer>('/v1/customers', { q }),
+  getCustomer: (id: string) => request<Customer>('GET', `/v1/customers/${encodeURIComponent(id)}`),
+  createCustomer: (body: { name: string; email: string }) => request<Customer>('POST', '/v1/customers', { body }),
+
+  listLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string; limit?: number; cursor?: string | null }) =>
+    request<Page<License>>('GET', '/v1/licenses', { query }),
+  allLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string } = {}) => all<License>('/v1/licenses', query),
+  getLicense: (id: string) => request<License>('GET', `/v1/licenses/${encodeURIComponent(id)}`),
+  createLicense: (body: { policyId: string; customerId?: string; name?: string }) => request<License & { key: string }>('POST', '/v1/licenses', { body }),
+  licenseAction: (id: string, action: 'suspend' | 'reinstate' | 'revoke') => request<License>('POST', `/v1/licenses/${encodeURIComponent(id)}/actions/${action}`, { body: {} }),
+  listMachines: (licenseId: string) => all<Machine>('/v1/machines', { licenseId }),
+};

@@ -1,0 +1,209 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { api, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
+import { Empty, ErrorMessage, formatDate, messageOf, seats, Show, StatusBadge, useLoad } from '../ui.js';
+
+const FILTERS = ['productId', 'status', 'customerId', 'expiring'] as const;
+
+export function Licenses() {
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const choices = useLoad(async () => {
+    const [products, customers, policies] = await Promise.all([api.listProducts(), api.listCustomers(), api.listPolicies()]);
+    return { products, customers, policies };
+  }, 'choices');
+  const [extra, setExtra] = useState<{ key: string; items: License[]; cursor: string | null } | null>(null);
+  const key = FILTERS.map((name) => filter[name]).join('|');
+  const query = {
+    productId: filter.productId || undefined,
+    customerId: filter.customerId || undefined,
+    status: (filter.status || undefined) as LicenseStatus | undefined,
+    expiresBefore: filter.expiring ? new Date(Date.now() + Number(filter.expiring) * 86_400_000).toISOString() : undefined,
+  };
+  const first = useLoad(() => api.listLicenses({ ...query, limit: 50 }), key);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function setFilter(name: (typeof FILTERS)[number], value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next);
+  }
+
+  async function more(cursor: string) {
+    try {
+      const page = await api.listLicenses({ ...query, limit: 50, cursor });
+      setExtra((previous) => ({ key, items: [...(previous?.key === key ? previous.items : []), ...page.data], cursor: page.nextCursor }));
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+
+  async function create(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const customerId = String(form.get('customerId') ?? '');
+    const name = String(form.get('name') ?? '').trim();
+    setBusy(true);
+    setError(null);
+    try {
+      const license = await api.createLicense({ policyId: String(form.get('policyId')), ...(customerId ? { customerId } : {}), ...(name ? { name } : {}) });
+      navigate(`/console/licenses/${license.id}`, { state: { key: license.key } });
+    } catch (caught) {
+      setError(messageOf(caught));
+      setBusy(false);
+    }
+  }
+
+  const loadedExtra = extra?.key === key ? extra : null;
+  const customerName = (id: string | null) => (id ? (choices.data?.customers.find((c) => c.id === id)?.name ?? id) : '—');
+
+  return (
+    <section aria-labelledby="licenses-title">
+      <h1 id="licenses-title">Licenses</h1>
+      <Show loaded={choices}>
+        {({ products, customers, policies }) => (
+          <>
+            <details className="card">
+              <summary>New license</summary>
+              {policies.length === 0 ? (
+                <Empty>
+                  Create a <Link to="/console/products">product</Link> and a <Link to="/console/policies">policy</Link> first.
+                </Empty>
+              ) : (
+                <form className="inline-form" onSubmit={create} aria-label="New license">
+                  <label>
+                    Policy
+                    <select name="policyId" required defaultValue="">
+                      <option value="" disabled>
+                        Choose a policy
+                      </option>
+                      {products.map((product) => (
+                        <optgroup key={product.id} label={product.name}>
+                          {policies
+                            .filter((policy) => policy.productId === product.id)
+                            .map((policy) => (
+                              <option key={policy.id} value={policy.id}>
+                                {product.name} — {policy.name}
+                              </option>
+                            ))}
+                        </optgroup>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Customer
+                    <select name="customerId" defaultValue={filter.customerId}>
+                      <option value="">none</option>
+                      {customers.map((customer) => (
+                        <option key={customer.id} value={customer.id}>
+                          {customer.name}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Name <span className="hint">(optional)</span>
+                    <input name="name" maxLength={200} />
+                  </label>
+                  <button type="submit" className="primary" disabled={busy}>
+                    Create license
+                  </button>
+                </form>
+              )}
+            </details>
+            <fieldset className="filters">
+              <legend>Filter</legend>
+              <label>
+                Product
+                <select value={filter.productId} onChange={(event) => setFilter('productId', event.target.value)}>
+                  <option value="">any</option>
+                  {products.map((product) => (
+                    <option key={product.id} value={product.id}>
+                      {product.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Status
+                <select value={filter.status} onChange={(event) => setFilter('status', event.target.value)}>
+                  <option value="">any</option>
+                  {LICENSE_STATUSES.map((status) => (
+                    <option key={status}>{status}</option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Customer
+                <select value={filter.customerId} onChange={(event) => setFilter('customerId', event.target.value)}>
+                  <option value="">any</option>
+                  {customers.map((customer) => (
+                    <option key={customer.id} value={customer.id}>
+                      {customer.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {filter.expiring ? (
+                <button type="button" onClick={() => setFilter('expiring', '')}>
+                  Expiring within {filter.expiring} days ✕
+                </button>
+              ) : null}
+            </fieldset>
+          </>
+        )}
+      </Show>
+      {error ? <ErrorMessage message={error} /> : null}
+      <Show loaded={first}>
+        {(page) => {
+          const items = [...page.data, ...(loadedExtra?.items ?? [])];
+          const cursor = loadedExtra ? loadedExtra.cursor : page.nextCursor;
+          if (items.length === 0) return <Empty>No licenses match.</Empty>;
+          return (
+            <>
+              <div className="table-wrap">
+                <table>
+                  <caption className="visually-hidden">Licenses</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">License</th>
+                      <th scope="col">Product</th>
+                      <th scope="col">Customer</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Machines</th>
+                      <th scope="col">Expires</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {items.map((license) => (
+                      <tr key={license.id}>
+                        <td>
+                          <Link to={`/console/licenses/${license.id}`}>{license.name}</Link> <span className="hint">…{license.keyHint}</span>
+                        </td>
+                        <td>{license.product}</td>
+                        <td>{customerName(license.customerId)}</td>
+                        <td>
+                          <StatusBadge status={license.status} />
+                        </td>
+                        <td>{seats(license)}</td>
+                        <td>{formatDate(license.expiresAt, 'never')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {cursor ? (
+                <button type="button" onClick={() => void more(cursor)}>
+                  Load more
+                </button>
+              ) : null}
+            </>
+          );
+        }}
+      </Show>
+    </section>
+  );
+}

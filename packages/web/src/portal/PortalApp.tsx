@@ -1,0 +1,19 @@
+import { Route, Routes } from 'react-router-dom';
+import { NotFoundPage, Shell } from '../ui.js';
+import { PortalLicense } from './PortalLicense.js';
+import { PortalLicenses } from './PortalLicenses.js';
+
+const NAV = [{ to: '/portal', label: 'Licenses', end: true }];
+
+/** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
+export default function PortalApp() {
+  return (
+    <Shell title="Portal" nav={NAV}>
+      <Routes>
+        <Route index element={<PortalLicenses />} />
+        <Route path="licenses/:id" element={<PortalLicense />} />
+        <Route path="*" element={<NotFoundPage back="/portal" />} />
+      </Routes>
+    </Shell>
+  );
+}

@@ -1,0 +1,64 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { api, getToken, isStaffRole, setToken, setUnauthenticatedHandler, type Me } from './api.js';
+
+interface Session {
+  /** undefined while the stored token is being checked; null when signed out. */
+  me: Me | null | undefined;
+  signIn(email: string, password: string): Promise<Me>;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+/** Where a signed-in actor belongs: staff to the vendor console, customer users to the portal. */
+export function homeOf(me: Me): string {
+  return isStaffRole(me.actor.role) ? '/console' : '/portal';
+}
+
+/**
+ * The session: a token in sessionStorage (gone when the tab closes) and who it belongs to, from
+ * `GET /v1/auth/me`. Any 401 from the API signs out and goes back to sign-in.
+ */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const navigate = useNavigate();
+  const [me, setMe] = useState<Me | null | undefined>(getToken() ? undefined : null);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      setMe(null);
+      navigate('/sign-in', { replace: true, state: { expired: true } });
+    });
+    if (getToken()) {
+      api.me().then(setMe, () => setMe(null));
+    }
+  }, [navigate]);
+
+  const signIn = useCallback(async (email: string, password: string) => {
+    const answer = await api.signIn(email, password);
+    setToken(answer.token);
+    const who = await api.me();
+    setMe(who);
+    return who;
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.signOut();
+    } catch {
+      // Signed out locally either way.
+    }
+    setToken(null);
+    setMe(null);
+    navigate('/sign-in', { replace: true });
+  }, [navigate]);
+
+  const value = useMemo(() => ({ me, signIn, signOut }), [me, signIn, signOut]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside SessionProvider');
+  return session;
+}

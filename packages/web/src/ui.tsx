@@ -1,0 +1,131 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Link, NavLink } from 'react-router-dom';
+import { ApiError, type License, type LicenseStatus } from './api.js';
+import { useSession } from './session.js';
+
+/** The message to show for anything a call threw: the API's own message with its code, never a raw body. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.status === 0 ? error.message : `${error.message} (${error.code})`;
+  return 'Something went wrong; reload the page and try again';
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Runs `load` when `key` changes; a newer load wins over an older one still on its way. */
+export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setState((previous) => ({ ...previous, loading: true, error: undefined }));
+    load().then(
+      (data) => current && setState({ data, error: undefined, loading: false }),
+      (error: unknown) => current && setState({ data: undefined, error, loading: false }),
+    );
+    return () => {
+      current = false;
+    };
+    // `load` is a new closure every render; `key` says when what it loads changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, round]);
+  const reload = useCallback(() => setRound((r) => r + 1), []);
+  return { ...state, reload };
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      {label}
+    </p>
+  );
+}
+
+export function ErrorMessage({ message }: { message: string }) {
+  return (
+    <p className="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}
+
+/** Loading, error or content: the three states every page that loads data has. */
+export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ReactNode }) {
+  if (loaded.error) return <ErrorMessage message={messageOf(loaded.error)} />;
+  if (loaded.data === undefined) return <Loading />;
+  return <>{children(loaded.data)}</>;
+}
+
+export function StatusBadge({ status }: { status: LicenseStatus }) {
+  return <span className={`badge badge-${status}`}>{status}</span>;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+export function formatDate(iso: string | null | undefined, none = '—'): string {
+  return iso ? dateFormat.format(new Date(iso)) : none;
+}
+
+const DAY = 86_400_000;
+/** Whole days from now until `iso` (negative once past); null for no expiry. */
+export function daysLeft(iso: string | null, now = Date.now()): number | null {
+  return iso ? Math.ceil((new Date(iso).getTime() - now) / DAY) : null;
+}
+
+export function seats(license: License): string {
+  return license.maxMachines === null ? `${license.activeMachines} (unlimited)` : `${license.activeMachines} of ${license.maxMachines}`;
+}
+
+export function NotFoundPage({ what = 'page', back = '/' }: { what?: string; back?: string }) {
+  return (
+    <section className="not-found" aria-labelledby="not-found-title">
+      <h1 id="not-found-title">Not found</h1>
+      <p>This {what} does not exist, or you have no access to it.</p>
+      <p>
+        <Link to={back}>Go back</Link>
+      </p>
+    </section>
+  );
+}
+
+/** The page frame both faces share: a skip link, a header with labelled navigation, and the main area. */
+export function Shell({ title, nav, children }: { title: string; nav: { to: string; label: string; end?: boolean }[]; children: ReactNode }) {
+  const { me, signOut } = useSession();
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">Keyhaven · {title}</span>
+        <nav aria-label={`${title} navigation`}>
+          <ul>
+            {nav.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={item.end ?? false}>
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <span>{me?.user?.email ?? me?.actor.label}</span>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
