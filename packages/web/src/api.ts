@@ -195,4 +195,14 @@ export const api = {
   createLicense: (body: { policyId: string; customerId?: string; name?: string }) => request<License & { key: string }>('POST', '/v1/licenses', { body }),
   licenseAction: (id: string, action: 'suspend' | 'reinstate' | 'revoke') => request<License>('POST', `/v1/licenses/${encodeURIComponent(id)}/actions/${action}`, { body: {} }),
   listMachines: (licenseId: string) => all<Machine>('/v1/machines', { licenseId }),
+  overview: () => request<Overview>('GET', '/v1/stats/overview'),
 };
+
+/** The dashboard figures (`getOverview`). */
+export interface Overview {
+  at: string;
+  licenses: Record<LicenseStatus, number> & { total: number; expiringIn30Days: number };
+  trials: { active: number; endingIn7Days: number };
+  seats: { inUse: number; limit: number; unlimitedLicenses: number };
+  byProduct: Array<{ productId: string; code: string; name: string; licenses: number }>;
+}
