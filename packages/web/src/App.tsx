@@ -18,10 +18,10 @@ function Home() {
 
 /** Renders its face for the right kind of actor; anyone else goes to sign-in or to their own face. */
 function Guard({ face, children }: { face: 'console' | 'portal'; children: React.ReactNode }) {
-  const { me } = useSession();
+  const { me, expired } = useSession();
   const location = useLocation();
   if (me === undefined) return <Loading />;
-  if (me === null) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  if (me === null) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search, expired }} />;
   const staff = isStaffRole(me.actor.role);
   if ((face === 'console') !== staff) return <Navigate to={homeOf(me)} replace />;
   return <Suspense fallback={<Loading />}>{children}</Suspense>;

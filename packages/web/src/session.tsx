@@ -5,6 +5,8 @@ import { api, getToken, isStaffRole, setToken, setUnauthenticatedHandler, type M
 interface Session {
   /** undefined while the stored token is being checked; null when signed out. */
   me: Me | null | undefined;
+  /** True once the API answered 401 (the session ended elsewhere or timed out) until the next sign-in. */
+  expired: boolean;
   signIn(email: string, password: string): Promise<Me>;
   signOut(): Promise<void>;
 }
@@ -23,9 +25,12 @@ export function homeOf(me: Me): string {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const navigate = useNavigate();
   const [me, setMe] = useState<Me | null | undefined>(getToken() ? undefined : null);
+  const [expired, setExpired] = useState(false);
 
   useEffect(() => {
     setUnauthenticatedHandler(() => {
+      // The guards redirect too when `me` turns null; they carry `expired` so the notice survives either order.
+      setExpired(true);
       setMe(null);
       navigate('/sign-in', { replace: true, state: { expired: true } });
     });
@@ -38,6 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const answer = await api.signIn(email, password);
     setToken(answer.token);
     const who = await api.me();
+    setExpired(false);
     setMe(who);
     return who;
   }, []);
@@ -53,7 +59,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     navigate('/sign-in', { replace: true });
   }, [navigate]);
 
-  const value = useMemo(() => ({ me, signIn, signOut }), [me, signIn, signOut]);
+  const value = useMemo(() => ({ me, expired, signIn, signOut }), [me, expired, signIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
