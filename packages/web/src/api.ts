@@ -206,3 +206,171 @@ export interface Overview {
   seats: { inUse: number; limit: number; unlimitedLicenses: number };
   byProduct: Array<{ productId: string; code: string; name: string; licenses: number }>;
 }
+
+// —— Console: license actions, history, offline files; releases and artifacts ——
+
+export type Channel = 'stable' | 'rc' | 'beta' | 'alpha' | 'dev';
+export const CHANNELS: readonly Channel[] = ['stable', 'rc', 'beta', 'alpha', 'dev'];
+export type ReleaseStatus = 'draft' | 'published' | 'yanked';
+
+/** An audit event (`listLicenseEvents`, `listEvents`). */
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: { type: string; id: string | null };
+  action: string;
+  target: { type: string; id: string };
+  customerId: string | null;
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
+  ip: string | null;
+}
+export interface Release {
+  id: string;
+  productId: string;
+  version: string;
+  channel: Channel;
+  status: ReleaseStatus;
+  notes: string;
+  /** Rendered and sanitized by the server: the only HTML the app injects. */
+  notesHtml: string;
+  docLinks: { title: string; url: string }[];
+  videoUrl: string | null;
+  requirements: string[];
+  publishedAt: string | null;
+  yankedAt: string | null;
+  yankReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ReleaseInput {
+  channel?: Channel;
+  notes?: string;
+  docLinks?: { title: string; url: string }[];
+  videoUrl?: string | null;
+  requirements?: string[];
+}
+export interface Artifact {
+  id: string;
+  releaseId: string;
+  platform: string;
+  arch: string;
+  fileType: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+  signature: string;
+  keyId: string;
+  status: 'available' | 'removed';
+  createdAt: string;
+  removedAt: string | null;
+  removedReason: string | null;
+}
+export interface Recipient {
+  email: string;
+  name: string | null;
+  customerId: string | null;
+  optedOut: boolean;
+}
+export interface AnnounceOptions {
+  template?: string;
+  add?: { email: string; name?: string }[];
+  remove?: string[];
+}
+export interface Announcement {
+  id: string;
+  releaseId: string;
+  template: string;
+  recipients: number;
+  skippedOptedOut: number;
+  createdAt: string;
+}
+
+/** A text answer (the armoured license file); errors as `request` makes them. */
+async function requestText(method: string, path: string, body: unknown): Promise<string> {
+  const token = getToken();
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { accept: 'text/plain, application/json', 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server cannot be reached; check your connection and try again');
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.text();
+}
+
+/**
+ * Uploads a file as the raw request body with XMLHttpRequest, because fetch reports no upload progress.
+ * `onProgress` gets the fraction sent (0..1). Errors and a 401 are handled as `request` handles them.
+ */
+export function uploadFile<T>(path: string, query: Query, file: Blob, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', withQuery(path, query));
+    const token = getToken();
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload was interrupted; check your connection and try again'));
+    xhr.onload = () => {
+      let body: { error?: { code?: unknown; message?: unknown } } | undefined;
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve(body as T);
+        return;
+      }
+      const code = typeof body?.error?.code === 'string' ? body.error.code : 'HTTP_' + xhr.status;
+      const message = typeof body?.error?.message === 'string' ? body.error.message : `The server answered ${xhr.status} ${xhr.statusText}`.trim();
+      if (xhr.status === 401) {
+        setToken(null);
+        onUnauthenticated();
+      }
+      reject(new ApiError(xhr.status, code, message));
+    };
+    xhr.send(file);
+  });
+}
+
+const licensePath = (id: string) => `/v1/licenses/${encodeURIComponent(id)}`;
+const releasePath = (id: string) => `/v1/releases/${encodeURIComponent(id)}`;
+
+/** The console's calls beyond the first screens: license actions and history, releases and artifacts. */
+export const consoleApi = {
+  renewLicense: (id: string) => request<License>('POST', `${licensePath(id)}/actions/renew`, { body: {} }),
+  extendLicense: (id: string, days: number) => request<License>('POST', `${licensePath(id)}/actions/extend`, { body: { days } }),
+  revealKey: (id: string) => request<{ id: string; key: string }>('GET', `${licensePath(id)}/key`),
+  resetMachines: (id: string) => request<{ deactivated: number }>('POST', `${licensePath(id)}/actions/reset-machines`, { body: {} }),
+  deactivateMachine: (machineId: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(machineId)}`),
+  licenseEvents: (id: string, cursor?: string | null) => request<Page<AuditEvent>>('GET', `${licensePath(id)}/events`, { query: { limit: 50, cursor } }),
+  /** The armoured license file for offline use, bound to an activated machine's fingerprint. */
+  checkoutLicenseFile: (body: { key: string; fingerprint?: string; ttlDays?: number }) => requestText('POST', '/v1/licenses/checkout', body),
+
+  listReleases: (query: { productId?: string; channel?: Channel; status?: ReleaseStatus; limit?: number; cursor?: string | null }) =>
+    request<Page<Release>>('GET', '/v1/releases', { query: { limit: 50, ...query } }),
+  getRelease: (id: string) => request<Release>('GET', releasePath(id)),
+  createRelease: (body: ReleaseInput & { productId: string; version: string }) => request<Release>('POST', '/v1/releases', { body }),
+  updateRelease: (id: string, body: ReleaseInput & { version?: string }) => request<Release>('PATCH', releasePath(id), { body }),
+  publishRelease: (id: string, announce?: AnnounceOptions) =>
+    request<Release & { announcement?: Announcement }>('POST', `${releasePath(id)}/actions/publish`, { body: announce ? { announce } : {} }),
+  yankRelease: (id: string, reason?: string) => request<Release>('POST', `${releasePath(id)}/actions/yank`, { body: reason ? { reason } : {} }),
+  unyankRelease: (id: string) => request<Release>('POST', `${releasePath(id)}/actions/unyank`, { body: {} }),
+  announcementRecipients: (id: string) => request<{ releaseId: string; data: Recipient[]; total: number; optedOut: number }>('GET', `${releasePath(id)}/announcement/recipients`),
+  listArtifacts: (releaseId: string) => request<{ items: Artifact[] }>('GET', `${releasePath(releaseId)}/artifacts`).then((answer) => answer.items),
+  uploadArtifact: (releaseId: string, query: { platform: string; arch: string; fileType: string; fileName: string }, file: Blob, onProgress: (fraction: number) => void) =>
+    uploadFile<Artifact>(`${releasePath(releaseId)}/artifacts`, query, file, onProgress),
+  deleteArtifact: (id: string) => request<void>('DELETE', `/v1/artifacts/${encodeURIComponent(id)}`),
+  downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`, { body: {} }),
+};

@@ -1,32 +1,57 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
-import { api, ApiError, type License } from '../api.js';
+import { api, ApiError, consoleApi, type License, type Machine } from '../api.js';
+import { useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { CopyButton } from './CopyButton.js';
+import { formatDateTime } from './format.js';
+import { LicenseHistory } from './LicenseHistory.js';
+import { can } from './permissions.js';
 
-type Action = 'suspend' | 'reinstate' | 'revoke';
+type Action = 'suspend' | 'reinstate' | 'revoke' | 'renew';
+
+/** Saves text as a file through a temporary object URL. */
+function saveText(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
 
 export function LicenseDetail() {
   const { id = '' } = useParams();
   const location = useLocation();
+  const { me } = useSession();
+  const role = me?.actor.role;
   const createdKey = (location.state as { key?: string } | null)?.key;
   const loaded = useLoad(async () => {
     const license = await api.getLicense(id);
     const [machines, customer] = await Promise.all([api.listMachines(id), license.customerId ? api.getCustomer(license.customerId) : null]);
     return { license, machines, customer };
   }, id);
-  const [updated, setUpdated] = useState<License | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const [confirm, setConfirm] = useState<'revoke' | 'reset' | null>(null);
+  const [revealed, setRevealed] = useState<{ id: string; key: string } | null>(null);
+  const [historyRound, setHistoryRound] = useState(0);
 
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="license" back="/console/licenses" />;
 
-  async function act(action: Action) {
+  /** Runs one change; on success reloads the license, its machines and its history. */
+  async function run(change: () => Promise<string | null>) {
     setBusy(true);
     setError(null);
+    setNotice(null);
     try {
-      setUpdated(await api.licenseAction(id, action));
-      setConfirmRevoke(false);
+      setNotice(await change());
+      setConfirm(null);
+      loaded.reload();
+      setHistoryRound((round) => round + 1);
     } catch (caught) {
       setError(messageOf(caught));
     } finally {
@@ -34,10 +59,58 @@ export function LicenseDetail() {
     }
   }
 
+  const act = (action: Action) =>
+    run(async () => {
+      const license = action === 'renew' ? await consoleApi.renewLicense(id) : await api.licenseAction(id, action);
+      return action === 'renew' ? `Renewed: the license now expires ${formatDate(license.expiresAt, 'never')}.` : null;
+    });
+
+  function extend(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const days = Number(new FormData(event.currentTarget).get('days'));
+    void run(async () => {
+      const license = await consoleApi.extendLicense(id, days);
+      return `Extended by ${days} days: the license now expires ${formatDate(license.expiresAt, 'never')}.`;
+    });
+  }
+
+  const reveal = () =>
+    run(async () => {
+      setRevealed(await consoleApi.revealKey(id));
+      return null;
+    });
+
+  const deactivate = (machine: Machine) =>
+    run(async () => {
+      await consoleApi.deactivateMachine(machine.id);
+      return `${machine.name ?? machine.hostname ?? machine.fingerprint} was deactivated; its seat is free.`;
+    });
+
+  const reset = () =>
+    run(async () => {
+      const { deactivated } = await consoleApi.resetMachines(id);
+      return `${deactivated} machine${deactivated === 1 ? '' : 's'} deactivated.`;
+    });
+
+  function offlineFile(event: FormEvent<HTMLFormElement>, license: License) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const fingerprint = String(form.get('fingerprint') ?? '');
+    const ttlDays = Number(form.get('ttlDays'));
+    void run(async () => {
+      // Checkout takes the key, as a client would: revealing it is audited like any reveal.
+      const key = revealed?.id === id ? revealed.key : (await consoleApi.revealKey(id)).key;
+      const text = await consoleApi.checkoutLicenseFile({ key, fingerprint, ttlDays });
+      saveText(`${license.name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'license'}.lic`, text);
+      return `License file for ${fingerprint} downloaded (usable offline for ${ttlDays} days at most).`;
+    });
+  }
+
   return (
     <Show loaded={loaded}>
-      {({ license: loadedLicense, machines, customer }) => {
-        const license = updated?.id === loadedLicense.id ? updated : loadedLicense;
+      {({ license, machines, customer }) => {
+        const mayChange = can(role, 'licenses:lifecycle');
+        const mayWriteMachines = can(role, 'machines:write');
         return (
           <section aria-labelledby="license-title">
             <p>
@@ -51,14 +124,36 @@ export function LicenseDetail() {
                 <p>The license was created. Its key is shown only now: copy it for the customer.</p>
                 <code className="key" data-testid="license-key">
                   {createdKey}
-                </code>
+                </code>{' '}
+                <CopyButton text={createdKey} label="Copy key" />
               </div>
             ) : null}
             <dl className="facts">
               <dt>Status</dt>
               <dd data-testid="license-status">{license.status}</dd>
               <dt>Key</dt>
-              <dd>…{license.keyHint}</dd>
+              <dd>
+                {revealed?.id === license.id ? (
+                  <>
+                    <code className="key" data-testid="revealed-key">
+                      {revealed.key}
+                    </code>{' '}
+                    <CopyButton text={revealed.key} label="Copy key" />{' '}
+                    <button type="button" onClick={() => setRevealed(null)}>
+                      Hide
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    …{license.keyHint}{' '}
+                    {can(role, 'licenses:reveal') ? (
+                      <button type="button" disabled={busy} onClick={() => void reveal()}>
+                        Reveal key
+                      </button>
+                    ) : null}
+                  </>
+                )}
+              </dd>
               <dt>Product</dt>
               <dd>{license.product}</dd>
               <dt>Type</dt>
@@ -68,7 +163,7 @@ export function LicenseDetail() {
               <dt>Starts</dt>
               <dd>{formatDate(license.startsAt)}</dd>
               <dt>Expires</dt>
-              <dd>{formatDate(license.expiresAt, 'never')}</dd>
+              <dd data-testid="license-expires">{formatDate(license.expiresAt, 'never')}</dd>
               <dt>Machines</dt>
               <dd>{seats(license)}</dd>
               {license.suspendedAt ? (
@@ -84,67 +179,155 @@ export function LicenseDetail() {
                 </>
               ) : null}
             </dl>
-            {license.status === 'revoked' ? null : (
-              <div className="actions" role="group" aria-label="License actions">
-                {license.status === 'suspended' ? (
-                  <button type="button" disabled={busy} onClick={() => void act('reinstate')}>
-                    Reinstate
-                  </button>
-                ) : (
-                  <button type="button" disabled={busy} onClick={() => void act('suspend')}>
-                    Suspend
-                  </button>
-                )}
-                {confirmRevoke ? (
-                  <>
-                    <span>Revoke for good? This cannot be undone.</span>
-                    <button type="button" className="danger" disabled={busy} onClick={() => void act('revoke')}>
-                      Yes, revoke
+            {license.status === 'revoked' || !mayChange ? null : (
+              <>
+                <div className="actions" role="group" aria-label="License actions">
+                  {license.status === 'suspended' ? (
+                    <button type="button" disabled={busy} onClick={() => void act('reinstate')}>
+                      Reinstate
                     </button>
-                    <button type="button" onClick={() => setConfirmRevoke(false)}>
-                      Cancel
+                  ) : (
+                    <button type="button" disabled={busy} onClick={() => void act('suspend')}>
+                      Suspend
                     </button>
-                  </>
-                ) : (
-                  <button type="button" className="danger" disabled={busy} onClick={() => setConfirmRevoke(true)}>
-                    Revoke…
+                  )}
+                  {license.expiresAt ? (
+                    <button type="button" disabled={busy} onClick={() => void act('renew')}>
+                      Renew one term
+                    </button>
+                  ) : null}
+                  {!can(role, 'licenses:revoke') ? null : confirm === 'revoke' ? (
+                    <>
+                      <span>Revoke for good? This cannot be undone.</span>
+                      <button type="button" className="danger" disabled={busy} onClick={() => void act('revoke')}>
+                        Yes, revoke
+                      </button>
+                      <button type="button" onClick={() => setConfirm(null)}>
+                        Cancel
+                      </button>
+                    </>
+                  ) : (
+                    <button type="button" className="danger" disabled={busy} onClick={() => setConfirm('revoke')}>
+                      Revoke…
+                    </button>
+                  )}
+                </div>
+                <form className="inline-form compact" onSubmit={extend} aria-label="Extend license">
+                  <label>
+                    Extend by days
+                    <input name="days" type="number" min={1} max={36500} step={1} required defaultValue={30} />
+                  </label>
+                  <button type="submit" disabled={busy}>
+                    Extend
                   </button>
-                )}
-              </div>
+                </form>
+              </>
             )}
+            {notice ? (
+              <p className="notice" role="status">
+                {notice}
+              </p>
+            ) : null}
             {error ? <ErrorMessage message={error} /> : null}
             <h2>Machines</h2>
             {machines.length === 0 ? (
               <Empty>No machine is activated.</Empty>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">Machines</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Fingerprint</th>
-                      <th scope="col">Platform</th>
-                      <th scope="col">Activated</th>
-                      <th scope="col">Last heartbeat</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {machines.map((machine) => (
-                      <tr key={machine.id}>
-                        <td>{machine.name ?? machine.hostname ?? '—'}</td>
-                        <td>
-                          <code>{machine.fingerprint}</code>
-                        </td>
-                        <td>{machine.platform ?? '—'}</td>
-                        <td>{formatDate(machine.activatedAt)}</td>
-                        <td>{formatDate(machine.lastHeartbeatAt)}</td>
+              <>
+                <div className="table-wrap">
+                  <table>
+                    <caption className="visually-hidden">Machines</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Name</th>
+                        <th scope="col">Fingerprint</th>
+                        <th scope="col">Platform</th>
+                        <th scope="col">Activated</th>
+                        <th scope="col">Last heartbeat</th>
+                        {mayWriteMachines ? (
+                          <th scope="col">
+                            <span className="visually-hidden">Actions</span>
+                          </th>
+                        ) : null}
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+                    </thead>
+                    <tbody>
+                      {machines.map((machine) => (
+                        <tr key={machine.id}>
+                          <td>{machine.name ?? machine.hostname ?? '—'}</td>
+                          <td>
+                            <code>{machine.fingerprint}</code>
+                          </td>
+                          <td>{machine.platform ?? '—'}</td>
+                          <td>{formatDate(machine.activatedAt)}</td>
+                          <td>{formatDateTime(machine.lastHeartbeatAt)}</td>
+                          {mayWriteMachines ? (
+                            <td>
+                              <button
+                                type="button"
+                                disabled={busy}
+                                aria-label={`Deactivate ${machine.name ?? machine.hostname ?? machine.fingerprint}`}
+                                onClick={() => void deactivate(machine)}
+                              >
+                                Deactivate
+                              </button>
+                            </td>
+                          ) : null}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                {mayChange ? (
+                  <div className="actions">
+                    {confirm === 'reset' ? (
+                      <>
+                        <span>Deactivate all {machines.length} machines?</span>
+                        <button type="button" className="danger" disabled={busy} onClick={() => void reset()}>
+                          Yes, reset
+                        </button>
+                        <button type="button" onClick={() => setConfirm(null)}>
+                          Cancel
+                        </button>
+                      </>
+                    ) : (
+                      <button type="button" className="danger" disabled={busy} onClick={() => setConfirm('reset')}>
+                        Reset all machines…
+                      </button>
+                    )}
+                  </div>
+                ) : null}
+                {can(role, 'licenses:reveal') && license.status !== 'revoked' ? (
+                  <details className="card">
+                    <summary>Offline license file</summary>
+                    <form className="inline-form" onSubmit={(event) => offlineFile(event, license)} aria-label="Offline license file">
+                      <p className="hint span-all">A signed file bound to one activated machine, for a machine that cannot reach this server.</p>
+                      <label>
+                        Machine
+                        <select name="fingerprint" required defaultValue="">
+                          <option value="" disabled>
+                            Choose a machine
+                          </option>
+                          {machines.map((machine) => (
+                            <option key={machine.id} value={machine.fingerprint}>
+                              {machine.name ?? machine.hostname ?? machine.fingerprint}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                      <label>
+                        Usable offline for days
+                        <input name="ttlDays" type="number" min={1} max={365} step={1} required defaultValue={30} />
+                      </label>
+                      <button type="submit" disabled={busy}>
+                        Download license file
+                      </button>
+                    </form>
+                  </details>
+                ) : null}
+              </>
             )}
+            <LicenseHistory licenseId={license.id} round={historyRound} />
           </section>
         );
       }}
