@@ -6,6 +6,8 @@ import { LicenseDetail } from './LicenseDetail.js';
 import { Licenses } from './Licenses.js';
 import { Policies } from './Policies.js';
 import { Products } from './Products.js';
+import { ReleaseDetail } from './ReleaseDetail.js';
+import { Releases } from './Releases.js';
 
 const NAV = [
   { to: '/console', label: 'Dashboard', end: true },
@@ -13,6 +15,7 @@ const NAV = [
   { to: '/console/customers', label: 'Customers' },
   { to: '/console/products', label: 'Products' },
   { to: '/console/policies', label: 'Policies' },
+  { to: '/console/releases', label: 'Releases' },
 ];
 
 /** The vendor console, for staff roles. */
@@ -26,6 +29,8 @@ export default function ConsoleApp() {
         <Route path="customers" element={<Customers />} />
         <Route path="licenses" element={<Licenses />} />
         <Route path="licenses/:id" element={<LicenseDetail />} />
+        <Route path="releases" element={<Releases />} />
+        <Route path="releases/:id" element={<ReleaseDetail />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>

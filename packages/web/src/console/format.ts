@@ -26,12 +26,14 @@ function show(value: unknown): string {
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const IGNORED = new Set(['updatedAt']);
+const IGNORED = new Set(['id', 'updatedAt']);
 
-/** "field: before → after" for each top-level field an event changed (values as people read them, never JSON). */
+/** "field: before → after" for each top-level field a change event changed (values as people read them, never JSON). */
 export function changesOf(before: unknown, after: unknown): string[] {
-  const from = isRecord(before) ? before : {};
-  const to = isRecord(after) ? after : {};
+  // A creation (nothing before) is named by its action; listing every field of it would bury the changes.
+  if (!isRecord(before) || !isRecord(after)) return [];
+  const from = before;
+  const to = after;
   const names = [...new Set([...Object.keys(from), ...Object.keys(to)])].filter((name) => !IGNORED.has(name));
   const lines: string[] = [];
   for (const name of names) {
