@@ -196,6 +196,20 @@ export const api = {
   licenseAction: (id: string, action: 'suspend' | 'reinstate' | 'revoke') => request<License>('POST', `/v1/licenses/${encodeURIComponent(id)}/actions/${action}`, { body: {} }),
   listMachines: (licenseId: string) => all<Machine>('/v1/machines', { licenseId }),
   overview: () => request<Overview>('GET', '/v1/stats/overview'),
+
+  // Customer portal (issue 6, second part).
+  getLicenseDetail: (id: string) => request<LicenseDetail>('GET', `/v1/licenses/${encodeURIComponent(id)}`),
+  revealKey: (id: string) => request<{ id: string; key: string }>('GET', `/v1/licenses/${encodeURIComponent(id)}/key`),
+  licenseUsage: (id: string) => request<{ data: Usage[] }>('GET', `/v1/licenses/${encodeURIComponent(id)}/usage`).then((answer) => answer.data),
+  deactivateMachine: (id: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(id)}`),
+  searchMachines: (q: string) => all<MachineRecord>('/v1/machines', { q }, 5),
+  listReleases: (query: { productId?: string } = {}) => all<Release>('/v1/releases', { ...query, status: 'published' }),
+  listArtifacts: (releaseId: string) => request<{ items: Artifact[] }>('GET', `/v1/releases/${encodeURIComponent(releaseId)}/artifacts`).then((answer) => answer.items),
+  downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`),
+  offlineActivation: (activationRequest: string) => requestText('POST', '/v1/machines/offline-activations', { request: activationRequest }),
+  listFaq: () => request<{ items: FaqEntry[] }>('GET', '/v1/faq').then((answer) => answer.items),
+  requestPasswordReset: (email: string) => request<void>('POST', '/v1/auth/password-reset', { body: { email } }),
+  completePasswordReset: (token: string, password: string) => request<void>('POST', '/v1/auth/password-reset/complete', { body: { token, password } }),
 };
 
 /** The dashboard figures (`getOverview`). */
@@ -205,4 +219,74 @@ export interface Overview {
   trials: { active: number; endingIn7Days: number };
   seats: { inUse: number; limit: number; unlimitedLicenses: number };
   byProduct: Array<{ productId: string; code: string; name: string; licenses: number }>;
+}
+
+/** A license as `GET /v1/licenses/:id` answers it, with the parts the portal's license page shows. */
+export interface LicenseDetail extends License {
+  features: string[];
+  meters: Array<{ feature: string; limit: number | null; period: string }>;
+}
+/** A metered feature's use in its current period. */
+export interface Usage {
+  feature: string;
+  used: number;
+  limit: number | null;
+  remaining: number | null;
+  period: string;
+  periodStart: string;
+}
+export interface MachineRecord extends Machine {
+  licenseId: string;
+}
+export interface Release {
+  id: string;
+  productId: string;
+  version: string;
+  channel: string;
+  status: string;
+  notesHtml: string;
+  docLinks: Array<{ title: string; url: string }>;
+  videoUrl: string | null;
+  requirements: string[];
+  publishedAt: string | null;
+  yankedAt: string | null;
+}
+export interface Artifact {
+  id: string;
+  releaseId: string;
+  platform: string;
+  arch: string;
+  fileType: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+  status: string;
+}
+export interface FaqEntry {
+  id: string;
+  productId: string | null;
+  question: string;
+  answerHtml: string;
+}
+
+/** A call whose answer is text (a license file), not JSON; errors as `request` reports them. */
+export async function requestText(method: string, path: string, body: unknown): Promise<string> {
+  const token = getToken();
+  const headers: Record<string, string> = { accept: 'text/plain, application/json', 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server cannot be reached; check your connection and try again');
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401) {
+      setToken(null);
+      onUnauthenticated();
+    }
+    throw error;
+  }
+  return response.text();
 }
