@@ -2,8 +2,12 @@ import { Route, Routes } from 'react-router-dom';
 import { NotFoundPage, Shell } from '../ui.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
+import { PortalMachines } from './PortalMachines.js';
 
-const NAV = [{ to: '/portal', label: 'Licenses', end: true }];
+const NAV = [
+  { to: '/portal', label: 'Licenses', end: true },
+  { to: '/portal/machines', label: 'Activations' },
+];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
 export default function PortalApp() {
@@ -12,6 +16,7 @@ export default function PortalApp() {
       <Routes>
         <Route index element={<PortalLicenses />} />
         <Route path="licenses/:id" element={<PortalLicense />} />
+        <Route path="machines" element={<PortalMachines />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>
