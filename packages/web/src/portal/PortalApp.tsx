@@ -1,5 +1,6 @@
 import { Route, Routes } from 'react-router-dom';
 import { NotFoundPage, Shell } from '../ui.js';
+import { PortalDownloads } from './PortalDownloads.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
 import { PortalMachines } from './PortalMachines.js';
@@ -7,6 +8,7 @@ import { PortalMachines } from './PortalMachines.js';
 const NAV = [
   { to: '/portal', label: 'Licenses', end: true },
   { to: '/portal/machines', label: 'Activations' },
+  { to: '/portal/downloads', label: 'Downloads' },
 ];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
@@ -17,6 +19,7 @@ export default function PortalApp() {
         <Route index element={<PortalLicenses />} />
         <Route path="licenses/:id" element={<PortalLicense />} />
         <Route path="machines" element={<PortalMachines />} />
+        <Route path="downloads" element={<PortalDownloads />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>
