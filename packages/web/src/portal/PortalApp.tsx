@@ -4,11 +4,13 @@ import { PortalDownloads } from './PortalDownloads.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
 import { PortalMachines } from './PortalMachines.js';
+import { PortalOffline } from './PortalOffline.js';
 
 const NAV = [
   { to: '/portal', label: 'Licenses', end: true },
   { to: '/portal/machines', label: 'Activations' },
   { to: '/portal/downloads', label: 'Downloads' },
+  { to: '/portal/offline-activation', label: 'Offline activation' },
 ];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
@@ -20,6 +22,7 @@ export default function PortalApp() {
         <Route path="licenses/:id" element={<PortalLicense />} />
         <Route path="machines" element={<PortalMachines />} />
         <Route path="downloads" element={<PortalDownloads />} />
+        <Route path="offline-activation" element={<PortalOffline />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>
