@@ -1,6 +1,7 @@
 import { Route, Routes } from 'react-router-dom';
 import { NotFoundPage, Shell } from '../ui.js';
 import { PortalDownloads } from './PortalDownloads.js';
+import { PortalFaq } from './PortalFaq.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
 import { PortalMachines } from './PortalMachines.js';
@@ -11,6 +12,7 @@ const NAV = [
   { to: '/portal/machines', label: 'Activations' },
   { to: '/portal/downloads', label: 'Downloads' },
   { to: '/portal/offline-activation', label: 'Offline activation' },
+  { to: '/portal/faq', label: 'FAQ' },
 ];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
@@ -23,6 +25,7 @@ export default function PortalApp() {
         <Route path="machines" element={<PortalMachines />} />
         <Route path="downloads" element={<PortalDownloads />} />
         <Route path="offline-activation" element={<PortalOffline />} />
+        <Route path="faq" element={<PortalFaq />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>
