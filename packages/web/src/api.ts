@@ -208,7 +208,8 @@ export const api = {
   downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`),
   offlineActivation: (activationRequest: string) => requestText('POST', '/v1/machines/offline-activations', { request: activationRequest }),
   listFaq: () => request<{ items: FaqEntry[] }>('GET', '/v1/faq').then((answer) => answer.items),
-  requestPasswordReset: (email: string) => request<void>('POST', '/v1/auth/password-reset', { body: { email } }),
+  // 202 with an empty body, which `request` would try to read as JSON.
+  requestPasswordReset: (email: string) => requestText('POST', '/v1/auth/password-reset', { email }).then(() => undefined),
   completePasswordReset: (token: string, password: string) => request<void>('POST', '/v1/auth/password-reset/complete', { body: { token, password } }),
 };
 

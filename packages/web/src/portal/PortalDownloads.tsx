@@ -6,7 +6,7 @@ import { formatSize } from './portal-ui.js';
 /** What to tell a customer whose download was refused; the API's own message otherwise. */
 function downloadError(error: unknown): string {
   if (error instanceof ApiError && error.code === 'NOT_ENTITLED') {
-    return `Your organization's licenses do not include this download: ${error.message}. Contact your vendor to extend your license.`;
+    return `Your organization's licenses do not include this download (${error.message.replace(/\.$/, '')}). Contact your vendor to extend your license.`;
   }
   if (error instanceof ApiError && error.code === 'ARTIFACT_REMOVED') return 'This file is no longer kept; download a newer version.';
   return messageOf(error);
