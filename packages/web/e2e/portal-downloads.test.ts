@@ -23,6 +23,11 @@ let api: Client;
 let url: string;
 let browser: Browser | undefined;
 let page: Page;
+/** On a phone the page itself never scrolls sideways (wide tables scroll inside their frame). */
+async function assertFitsWidth(where: string) {
+  const [scrollWidth, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scrollWidth <= width, `${where}: the page is ${scrollWidth}px wide in a ${width}px window`);
+}
 const downloads = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-portal-'));
 
 /** A free port, so the server's public URL (which signed download links start with) is the one the browser uses. */
@@ -117,6 +122,7 @@ test('customer admin: downloads the current release, is told about a release its
   await currentCard.getByRole('link', { name: /Video/ }).waitFor();
   await studio.getByText('Previous versions (1)').waitFor();
   await screenshot(page, 'portal-downloads');
+  await assertFitsWidth('downloads');
 
   const [download] = await Promise.all([page.waitForEvent('download'), currentCard.getByRole('button', { name: 'Download orbit-1.1.0.zip' }).click()]);
   assert.equal(download.suggestedFilename(), 'orbit-1.1.0.zip');
@@ -146,6 +152,7 @@ test('customer admin: downloads the current release, is told about a release its
   await page.getByRole('cell', { name: 'Design workstation', exact: true }).waitFor();
   await page.getByRole('cell', { name: 'design-01' }).waitFor();
   await screenshot(page, 'portal-license-machines');
+  await assertFitsWidth('license page');
   page.once('dialog', (dialog) => void dialog.accept());
   await page.getByRole('button', { name: 'Deactivate Design workstation' }).click();
   await page.getByText('No machine is activated on this license.').waitFor();
@@ -163,6 +170,7 @@ test('customer admin: downloads the current release, is told about a release its
   const fileLink = page.getByRole('link', { name: /Download license file/ });
   await fileLink.waitFor();
   await screenshot(page, 'portal-offline-activation');
+  await assertFitsWidth('offline activation');
   const [licenseDownload] = await Promise.all([page.waitForEvent('download'), fileLink.click()]);
   assert.equal(licenseDownload.suggestedFilename(), 'keyhaven-license-Lab-PC.lic');
   const licensePath = path.join(downloads, 'license.lic');
@@ -185,6 +193,7 @@ test('customer admin: downloads the current release, is told about a release its
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByText('No machine matches “no-such-host”.').waitFor();
   await screenshot(page, 'portal-activations');
+  await assertFitsWidth('activations');
 });
 
 test('customer member: the FAQ renders its answers; offline activation is refused with the API\'s message', async (t) => {
