@@ -83,7 +83,11 @@ test('customer admin: downloads the current release, is told about a release its
   const render = await factories.product(api, { name: 'Orbit Render' });
   const renderPolicy = await factories.policy(api, render.id, 'timed', { durationDays: 365, maxMachines: 5 });
   const customer = await factories.customer(api, { name: 'Acme GmbH' });
-  const license = await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme studio', features: ['export-pdf'] });
+  const license = await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme studio', features: ['export-pdf'],
+    meters: [{ feature: 'cloud-renders', limit: 100, period: 'monthly' }],
+  });
+  const spent = await client(app!.app, undefined).post('/v1/usage', { key: license.key, feature: 'cloud-renders', amount: 7 });
+  assert.equal(spent.status, 200, spent.raw);
   await factories.license(api, renderPolicy.id, { customerId: customer.id, name: 'Acme render' });
   const admin = await factories.signedInUser(api, app!.app, 'customer-admin', customer.id);
   const activated = await api.post('/v1/machines/activate', { key: license.key, fingerprint: 'fp-portal-dl-1', name: 'Design workstation', hostname: 'design-01' });
@@ -147,6 +151,9 @@ test('customer admin: downloads the current release, is told about a release its
   await page.getByRole('row', { name: /Acme studio/ }).getByRole('link').click();
   await page.getByRole('heading', { name: /Acme studio/ }).waitFor();
   await page.getByRole('list', { name: 'Features' }).getByText('export-pdf').waitFor();
+  // Usage of the metered feature: 7 of 100 this month.
+  await page.getByRole('row', { name: /cloud-renders/ }).getByRole('cell', { name: '93', exact: true }).waitFor();
+  assert.match((await page.getByRole('row', { name: /cloud-renders/ }).textContent()) ?? '', /cloud-renders7100.*93monthly since/);
   await page.getByRole('button', { name: 'Reveal key' }).click();
   assert.equal(await page.getByTestId('license-key').textContent(), license.key);
   await page.getByRole('cell', { name: 'Design workstation', exact: true }).waitFor();

@@ -58,7 +58,7 @@ function UsageTable({ usage }: { usage: Usage[] }) {
               <td>{meter.remaining ?? '—'}</td>
               <td>
                 {meter.period}
-                {meter.period !== 'lifetime' ? <span className="hint"> since {formatDate(meter.periodStart)}</span> : null}
+                {meter.period !== 'never' ? <span className="hint"> since {formatDate(meter.periodStart)}</span> : null}
               </td>
             </tr>
           ))}
