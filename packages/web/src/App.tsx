@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { isStaffRole } from './api.js';
+import { ResetPassword, SetPassword } from './Passwords.js';
 import { homeOf, SessionProvider, useSession } from './session.js';
 import { SignIn } from './SignIn.js';
 import { Loading, NotFoundPage } from './ui.js';
@@ -33,6 +34,9 @@ export function App() {
       <Routes>
         <Route path="/" element={<Home />} />
         <Route path="/sign-in" element={<SignIn />} />
+        {/* Public: the e-mailed set-password and reset links lead to /set-password?token=… */}
+        <Route path="/set-password" element={<SetPassword />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
         <Route
           path="/console/*"
           element={

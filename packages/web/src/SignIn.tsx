@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { isStaffRole } from './api.js';
 import { homeOf, useSession } from './session.js';
 import { ErrorMessage, messageOf } from './ui.js';
@@ -8,7 +8,7 @@ export function SignIn() {
   const { me, signIn } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const state = (location.state ?? {}) as { from?: string; expired?: boolean };
+  const state = (location.state ?? {}) as { from?: string; expired?: boolean; passwordSet?: boolean };
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,6 +35,7 @@ export function SignIn() {
       <form className="card" onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to Keyhaven</h1>
         {state.expired && !error ? <p className="notice">Your session ended; sign in again.</p> : null}
+        {state.passwordSet && !error ? <p className="notice">Your password is set; sign in with it.</p> : null}
         <label>
           E-mail
           <input name="email" type="email" autoComplete="username" required autoFocus />
@@ -47,6 +48,9 @@ export function SignIn() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p className="links">
+          <Link to="/reset-password">Forgot your password?</Link>
+        </p>
       </form>
     </main>
   );

@@ -196,6 +196,21 @@ export const api = {
   licenseAction: (id: string, action: 'suspend' | 'reinstate' | 'revoke') => request<License>('POST', `/v1/licenses/${encodeURIComponent(id)}/actions/${action}`, { body: {} }),
   listMachines: (licenseId: string) => all<Machine>('/v1/machines', { licenseId }),
   overview: () => request<Overview>('GET', '/v1/stats/overview'),
+
+  // Customer portal (issue 6, second part).
+  getLicenseDetail: (id: string) => request<LicenseDetail>('GET', `/v1/licenses/${encodeURIComponent(id)}`),
+  revealKey: (id: string) => request<{ id: string; key: string }>('GET', `/v1/licenses/${encodeURIComponent(id)}/key`),
+  licenseUsage: (id: string) => request<{ data: Usage[] }>('GET', `/v1/licenses/${encodeURIComponent(id)}/usage`).then((answer) => answer.data),
+  deactivateMachine: (id: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(id)}`),
+  searchMachines: (q: string) => all<MachineRecord>('/v1/machines', { q }, 5),
+  listReleases: (query: { productId?: string } = {}) => all<Release>('/v1/releases', { ...query, status: 'published' }),
+  listArtifacts: (releaseId: string) => request<{ items: Artifact[] }>('GET', `/v1/releases/${encodeURIComponent(releaseId)}/artifacts`).then((answer) => answer.items),
+  downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`),
+  offlineActivation: (activationRequest: string) => requestText('POST', '/v1/machines/offline-activations', { request: activationRequest }),
+  listFaq: () => request<{ items: FaqEntry[] }>('GET', '/v1/faq').then((answer) => answer.items),
+  // 202 with an empty body, which `request` would try to read as JSON.
+  requestPasswordReset: (email: string) => requestText('POST', '/v1/auth/password-reset', { email }).then(() => undefined),
+  completePasswordReset: (token: string, password: string) => request<void>('POST', '/v1/auth/password-reset/complete', { body: { token, password } }),
 };
 
 /** The dashboard figures (`getOverview`). */
@@ -374,3 +389,29 @@ export const consoleApi = {
   deleteArtifact: (id: string) => request<void>('DELETE', `/v1/artifacts/${encodeURIComponent(id)}`),
   downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`, { body: {} }),
 };
+
+// —— Customer portal ——
+
+/** A license as `GET /v1/licenses/:id` answers it, with the parts the portal's license page shows. */
+export interface LicenseDetail extends License {
+  features: string[];
+  meters: Array<{ feature: string; limit: number | null; period: string }>;
+}
+/** A metered feature's use in its current period. */
+export interface Usage {
+  feature: string;
+  used: number;
+  limit: number | null;
+  remaining: number | null;
+  period: string;
+  periodStart: string;
+}
+export interface MachineRecord extends Machine {
+  licenseId: string;
+}
+export interface FaqEntry {
+  id: string;
+  productId: string | null;
+  question: string;
+  answerHtml: string;
+}

@@ -1,9 +1,19 @@
 import { Route, Routes } from 'react-router-dom';
 import { NotFoundPage, Shell } from '../ui.js';
+import { PortalDownloads } from './PortalDownloads.js';
+import { PortalFaq } from './PortalFaq.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
+import { PortalMachines } from './PortalMachines.js';
+import { PortalOffline } from './PortalOffline.js';
 
-const NAV = [{ to: '/portal', label: 'Licenses', end: true }];
+const NAV = [
+  { to: '/portal', label: 'Licenses', end: true },
+  { to: '/portal/machines', label: 'Activations' },
+  { to: '/portal/downloads', label: 'Downloads' },
+  { to: '/portal/offline-activation', label: 'Offline activation' },
+  { to: '/portal/faq', label: 'FAQ' },
+];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
 export default function PortalApp() {
@@ -12,6 +22,10 @@ export default function PortalApp() {
       <Routes>
         <Route index element={<PortalLicenses />} />
         <Route path="licenses/:id" element={<PortalLicense />} />
+        <Route path="machines" element={<PortalMachines />} />
+        <Route path="downloads" element={<PortalDownloads />} />
+        <Route path="offline-activation" element={<PortalOffline />} />
+        <Route path="faq" element={<PortalFaq />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>

@@ -1,14 +1,147 @@
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, ApiError } from '../api.js';
-import { Empty, formatDate, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { api, ApiError, type LicenseDetail, type Machine, type Usage } from '../api.js';
+import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
 import { daysLeftText } from './expiry.js';
+import { machineName, useIsOrgAdmin } from './portal-ui.js';
+
+/** The full key, shown on request to organization admins (`licenses:reveal`); a 403 shows the API's message. */
+function KeyReveal({ license }: { license: LicenseDetail }) {
+  const [key, setKey] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function reveal() {
+    setBusy(true);
+    setError(null);
+    try {
+      setKey((await api.revealKey(license.id)).key);
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (key) return <code className="key" data-testid="license-key">{key}</code>;
+  return (
+    <span className="actions inline-actions">
+      <span>…{license.keyHint}</span>
+      <button type="button" onClick={() => void reveal()} disabled={busy}>
+        {busy ? 'Revealing…' : 'Reveal key'}
+      </button>
+      {error ? <ErrorMessage message={error} /> : null}
+    </span>
+  );
+}
+
+function UsageTable({ usage }: { usage: Usage[] }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="visually-hidden">Usage of metered features</caption>
+        <thead>
+          <tr>
+            <th scope="col">Feature</th>
+            <th scope="col">Used</th>
+            <th scope="col">Limit</th>
+            <th scope="col">Remaining</th>
+            <th scope="col">Period</th>
+          </tr>
+        </thead>
+        <tbody>
+          {usage.map((meter) => (
+            <tr key={meter.feature}>
+              <td>
+                <code>{meter.feature}</code>
+              </td>
+              <td>{meter.used}</td>
+              <td>{meter.limit ?? 'unlimited'}</td>
+              <td>{meter.remaining ?? '—'}</td>
+              <td>
+                {meter.period}
+                {meter.period !== 'never' ? <span className="hint"> since {formatDate(meter.periodStart)}</span> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function MachinesTable({ machines, canDeactivate, onChanged }: { machines: Machine[]; canDeactivate: boolean; onChanged: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busyId, setBusyId] = useState<string | null>(null);
+  async function deactivate(machine: Machine) {
+    if (!window.confirm(`Deactivate ${machineName(machine)}? Its seat becomes free and the application stops working there.`)) return;
+    setBusyId(machine.id);
+    setError(null);
+    try {
+      await api.deactivateMachine(machine.id);
+      onChanged();
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusyId(null);
+    }
+  }
+  if (machines.length === 0) return <Empty>No machine is activated on this license.</Empty>;
+  return (
+    <>
+      {error ? <ErrorMessage message={error} /> : null}
+      <div className="table-wrap">
+        <table>
+          <caption className="visually-hidden">Machines</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Host name</th>
+              <th scope="col">Platform</th>
+              <th scope="col">Activated</th>
+              <th scope="col">Last heartbeat</th>
+              {canDeactivate ? (
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {machines.map((machine) => (
+              <tr key={machine.id}>
+                <td>{machineName(machine)}</td>
+                <td>{machine.hostname ?? '—'}</td>
+                <td>{machine.platform ?? '—'}</td>
+                <td>{formatDate(machine.activatedAt)}</td>
+                <td>{formatDate(machine.lastHeartbeatAt, 'never')}</td>
+                {canDeactivate ? (
+                  <td>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => void deactivate(machine)}
+                      disabled={busyId !== null}
+                      aria-label={`Deactivate ${machineName(machine)}`}
+                    >
+                      {busyId === machine.id ? 'Deactivating…' : 'Deactivate'}
+                    </button>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
 
 export function PortalLicense() {
   const { id = '' } = useParams();
+  const isAdmin = useIsOrgAdmin();
   const loaded = useLoad(async () => {
-    const license = await api.getLicense(id);
-    const machines = await api.listMachines(id);
-    return { license, machines };
+    const license = await api.getLicenseDetail(id);
+    const [machines, usage] = await Promise.all([api.listMachines(id), license.meters.length > 0 ? api.licenseUsage(id) : Promise.resolve([])]);
+    return { license, machines, usage };
   }, id);
 
   // The API answers 404 for another organization's license as for one that does not exist: show no data.
@@ -18,7 +151,7 @@ export function PortalLicense() {
 
   return (
     <Show loaded={loaded}>
-      {({ license, machines }) => (
+      {({ license, machines, usage }) => (
         <section aria-labelledby="license-title">
           <p>
             <Link to="/portal">← Your licenses</Link>
@@ -32,7 +165,7 @@ export function PortalLicense() {
             <dt>Type</dt>
             <dd>{license.type}</dd>
             <dt>Key</dt>
-            <dd>…{license.keyHint}</dd>
+            <dd>{isAdmin ? <KeyReveal license={license} /> : <>…{license.keyHint}</>}</dd>
             <dt>Seats used</dt>
             <dd>{seats(license)}</dd>
             <dt>Starts</dt>
@@ -42,34 +175,27 @@ export function PortalLicense() {
             <dt>Days left</dt>
             <dd>{daysLeftText(license)}</dd>
           </dl>
-          <h2>Machines</h2>
-          {machines.length === 0 ? (
-            <Empty>No machine is activated on this license.</Empty>
+          <h2>Features</h2>
+          {license.features.length === 0 ? (
+            <Empty>This license names no extra features.</Empty>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">Machines</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Platform</th>
-                    <th scope="col">Activated</th>
-                    <th scope="col">Last heartbeat</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {machines.map((machine) => (
-                    <tr key={machine.id}>
-                      <td>{machine.name ?? machine.hostname ?? machine.fingerprint}</td>
-                      <td>{machine.platform ?? '—'}</td>
-                      <td>{formatDate(machine.activatedAt)}</td>
-                      <td>{formatDate(machine.lastHeartbeatAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ul className="chips" aria-label="Features">
+              {license.features.map((feature) => (
+                <li key={feature}>
+                  <code>{feature}</code>
+                </li>
+              ))}
+            </ul>
           )}
+          {usage.length > 0 ? (
+            <>
+              <h2>Usage</h2>
+              <UsageTable usage={usage} />
+            </>
+          ) : null}
+          <h2>Machines</h2>
+          {!isAdmin && machines.length > 0 ? <p className="hint">An administrator of your organization can deactivate machines to free their seats.</p> : null}
+          <MachinesTable machines={machines} canDeactivate={isAdmin} onChanged={loaded.reload} />
         </section>
       )}
     </Show>
