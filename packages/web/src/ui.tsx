@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { Link, NavLink } from 'react-router-dom';
-import { ApiError, type License, type LicenseStatus } from './api.js';
+import { ApiError, type License, type LicenseStatus, type Page } from './api.js';
 import { useSession } from './session.js';
 
 /** The message to show for anything a call threw: the API's own message with its code, never a raw body. */
@@ -35,6 +35,36 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   }, [key, round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { ...state, reload };
+}
+
+/**
+ * A list read page by page: the first page loads with `key` (the filters); "Load more" appends the next
+ * pages until the filters change. `view(page)` gives the items shown so far and the next cursor.
+ */
+export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Page<T>>, key: string) {
+  const first = useLoad(() => loadPage(null), key);
+  const [extra, setExtra] = useState<{ key: string; items: T[]; cursor: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const loaded = extra?.key === key ? extra : null;
+  async function more(cursor: string) {
+    try {
+      const page = await loadPage(cursor);
+      setExtra((previous) => ({ key, items: [...(previous?.key === key ? previous.items : []), ...page.data], cursor: page.nextCursor }));
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+  const view = (page: Page<T>) => ({ items: [...page.data, ...(loaded?.items ?? [])], cursor: loaded ? loaded.cursor : page.nextCursor });
+  return { first, view, more, error };
+}
+
+/** The button that reads the next page of a list, when there is one. */
+export function LoadMore({ cursor, more }: { cursor: string | null; more: (cursor: string) => Promise<void> }) {
+  return cursor ? (
+    <button type="button" onClick={() => void more(cursor)}>
+      Load more
+    </button>
+  ) : null;
 }
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {

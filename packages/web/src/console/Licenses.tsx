@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
-import { Empty, ErrorMessage, formatDate, messageOf, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
 
 const FILTERS = ['productId', 'status', 'customerId', 'expiring'] as const;
 
@@ -13,7 +13,6 @@ export function Licenses() {
     const [products, customers, policies] = await Promise.all([api.listProducts(), api.listCustomers(), api.listPolicies()]);
     return { products, customers, policies };
   }, 'choices');
-  const [extra, setExtra] = useState<{ key: string; items: License[]; cursor: string | null } | null>(null);
   const key = FILTERS.map((name) => filter[name]).join('|');
   const query = {
     productId: filter.productId || undefined,
@@ -21,7 +20,7 @@ export function Licenses() {
     status: (filter.status || undefined) as LicenseStatus | undefined,
     expiresBefore: filter.expiring ? new Date(Date.now() + Number(filter.expiring) * 86_400_000).toISOString() : undefined,
   };
-  const first = useLoad(() => api.listLicenses({ ...query, limit: 50 }), key);
+  const list = usePagedList((cursor) => api.listLicenses({ ...query, limit: 50, cursor }), key);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -30,15 +29,6 @@ export function Licenses() {
     if (value) next.set(name, value);
     else next.delete(name);
     setParams(next);
-  }
-
-  async function more(cursor: string) {
-    try {
-      const page = await api.listLicenses({ ...query, limit: 50, cursor });
-      setExtra((previous) => ({ key, items: [...(previous?.key === key ? previous.items : []), ...page.data], cursor: page.nextCursor }));
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
   }
 
   async function create(event: FormEvent<HTMLFormElement>) {
@@ -57,7 +47,6 @@ export function Licenses() {
     }
   }
 
-  const loadedExtra = extra?.key === key ? extra : null;
   const customerName = (id: string | null) => (id ? (choices.data?.customers.find((c) => c.id === id)?.name ?? id) : '—');
 
   return (
@@ -157,10 +146,10 @@ export function Licenses() {
         )}
       </Show>
       {error ? <ErrorMessage message={error} /> : null}
-      <Show loaded={first}>
+      {list.error ? <ErrorMessage message={list.error} /> : null}
+      <Show loaded={list.first}>
         {(page) => {
-          const items = [...page.data, ...(loadedExtra?.items ?? [])];
-          const cursor = loadedExtra ? loadedExtra.cursor : page.nextCursor;
+          const { items, cursor } = list.view(page);
           if (items.length === 0) return <Empty>No licenses match.</Empty>;
           return (
             <>
@@ -195,11 +184,7 @@ export function Licenses() {
                   </tbody>
                 </table>
               </div>
-              {cursor ? (
-                <button type="button" onClick={() => void more(cursor)}>
-                  Load more
-                </button>
-              ) : null}
+              <LoadMore cursor={cursor} more={list.more} />
             </>
           );
         }}

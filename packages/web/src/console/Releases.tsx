@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, useLoad, usePagedList } from '../ui.js';
 import { can } from './permissions.js';
 
 const FILTERS = ['productId', 'channel', 'status'] as const;
@@ -52,10 +52,8 @@ export function Releases() {
     channel: (filter.channel || undefined) as Channel | undefined,
     status: (filter.status || undefined) as Release['status'] | undefined,
   };
-  const first = useLoad(() => consoleApi.listReleases(query), key);
-  const [extra, setExtra] = useState<{ key: string; items: Release[]; cursor: string | null } | null>(null);
+  const list = usePagedList((cursor) => consoleApi.listReleases({ ...query, cursor }), key);
   const [error, setError] = useState<string | null>(null);
-  const [listError, setListError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   function setFilter(name: (typeof FILTERS)[number], value: string) {
@@ -63,15 +61,6 @@ export function Releases() {
     if (value) next.set(name, value);
     else next.delete(name);
     setParams(next);
-  }
-
-  async function more(cursor: string) {
-    try {
-      const page = await consoleApi.listReleases({ ...query, cursor });
-      setExtra((previous) => ({ key, items: [...(previous?.key === key ? previous.items : []), ...page.data], cursor: page.nextCursor }));
-    } catch (caught) {
-      setListError(messageOf(caught));
-    }
   }
 
   async function create(event: FormEvent<HTMLFormElement>) {
@@ -89,7 +78,6 @@ export function Releases() {
   }
 
   const productName = (id: string) => products.data?.find((product) => product.id === id)?.name ?? id;
-  const loadedExtra = extra?.key === key ? extra : null;
 
   return (
     <section aria-labelledby="releases-title">
@@ -179,11 +167,10 @@ export function Releases() {
           </>
         )}
       </Show>
-      {listError ? <ErrorMessage message={listError} /> : null}
-      <Show loaded={first}>
+      {list.error ? <ErrorMessage message={list.error} /> : null}
+      <Show loaded={list.first}>
         {(page) => {
-          const items = [...page.data, ...(loadedExtra?.items ?? [])];
-          const cursor = loadedExtra ? loadedExtra.cursor : page.nextCursor;
+          const { items, cursor } = list.view(page);
           if (items.length === 0) return <Empty>No releases match.</Empty>;
           return (
             <>
@@ -216,11 +203,7 @@ export function Releases() {
                   </tbody>
                 </table>
               </div>
-              {cursor ? (
-                <button type="button" onClick={() => void more(cursor)}>
-                  Load more
-                </button>
-              ) : null}
+              <LoadMore cursor={cursor} more={list.more} />
             </>
           );
         }}
