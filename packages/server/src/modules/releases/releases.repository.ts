@@ -36,7 +36,6 @@ export interface Release {
   updatedAt: string;
 }
 
-const isoOrNull = (v: string | Date | null): string | null => (v === null ? null : toIso(v));
 
 export function toRelease(row: Selectable<ReleasesTable>): Release {
   return {
@@ -50,8 +49,8 @@ export function toRelease(row: Selectable<ReleasesTable>): Release {
     docLinks: parseJson<DocLink[]>(row.doc_links, []),
     videoUrl: row.video_url,
     requirements: parseJson<string[]>(row.requirements, []),
-    publishedAt: isoOrNull(row.published_at),
-    yankedAt: isoOrNull(row.yanked_at),
+    publishedAt: toIso(row.published_at),
+    yankedAt: toIso(row.yanked_at),
     yankReason: row.yank_reason,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),

@@ -103,7 +103,7 @@ export class UpdatesService {
       if (!channels.has(row.channel) || (narrowed && !row.has_file)) continue;
       const semver = parseSemver(row.version);
       if (!semver || compareSemver(semver, current) <= 0 || (best && compareSemver(semver, best.semver) <= 0)) continue;
-      const entitlement = { requirements: parseJson<string[]>(row.requirements, []), publishedAt: row.published_at === null ? null : toIso(row.published_at) };
+      const entitlement = { requirements: parseJson<string[]>(row.requirements, []), publishedAt: toIso(row.published_at) };
       if (entitles(license, entitlement, now)) best = { id: row.id, semver };
     }
     if (!best) return undefined;
