@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEFAULT_WEB_DIR } from '../../server/src/http/web.js';
 import { ManualClock } from '../../server/src/lib/clock.js';
+import type { Config } from '../../server/src/config.js';
 import { client, startTestApp, type Client, type TestApp } from '../../server/src/testing/harness.js';
 
 /**
@@ -39,16 +41,29 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** A free port on 127.0.0.1 (the probe closes before the server takes it). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (address && typeof address !== 'string' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 /**
- * A listening test app. Its clock starts at the real time, because the browser computes "days left"
- * from its own clock.
+ * A listening test app whose public URL is the address the browser uses, so the links the server builds
+ * (signed downloads, password mails) open in the test's browser. Its clock starts at the real time,
+ * because the browser computes "days left" from its own clock.
  */
-export async function startWebServer(): Promise<WebServer> {
-  const t = await startTestApp('sqlite', { clock: new ManualClock(new Date().toISOString()) });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('the test server has no port');
-  return { t, api: client(t.app), url: `http://127.0.0.1:${address.port}`, close: () => t.close() };
+export async function startWebServer(options: { config?: Partial<Config> } = {}): Promise<WebServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = await startTestApp('sqlite', { clock: new ManualClock(new Date().toISOString()), config: { publicUrl: url, ...options.config } });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  return { t, api: client(t.app), url, close: () => t.close() };
 }
 
 export async function launchBrowser(): Promise<Browser> {

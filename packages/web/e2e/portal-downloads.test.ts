@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createActivationRequest } from '../../sdk/src/activation-request.js';
 import { verifyLicenseFile } from '../../sdk/src/license-file.js';
-import { ManualClock } from '../../server/src/lib/clock.js';
-import { client, factories, startTestApp, type Client, type TestApp } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable } from './browser.js';
+import { client, factories, type Client } from '../../server/src/testing/harness.js';
+import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
 
 /**
  * The customer portal, second part: an organization admin downloads the current release (the browser gets the
@@ -18,7 +16,7 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable } from
  * in the activations search; the FAQ renders its answers.
  */
 
-let app: TestApp | undefined;
+let server: WebServer | undefined;
 let api: Client;
 let url: string;
 let browser: Browser | undefined;
@@ -30,25 +28,11 @@ async function assertFitsWidth(where: string) {
 }
 const downloads = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-portal-'));
 
-/** A free port, so the server's public URL (which signed download links start with) is the one the browser uses. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (address && typeof address !== 'string' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 before(async () => {
   if (cannotRun()) return;
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  app = await startTestApp('sqlite', { clock: new ManualClock(new Date().toISOString()), config: { publicUrl: url } });
-  await app.app.listen({ port, host: '127.0.0.1' });
-  api = client(app.app);
+  server = await startWebServer();
+  ({ api, url } = server);
   browser = await launchBrowser();
   // A phone-sized window: the portal must work there.
   page = await browser.newPage({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
@@ -56,7 +40,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  await app?.close();
+  await server?.close();
   rmSync(downloads, { recursive: true, force: true });
 });
 
@@ -86,10 +70,10 @@ test('customer admin: downloads the current release, is told about a release its
   const license = await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme studio', features: ['export-pdf'],
     meters: [{ feature: 'cloud-renders', limit: 100, period: 'monthly' }],
   });
-  const spent = await client(app!.app, undefined).post('/v1/usage', { key: license.key, feature: 'cloud-renders', amount: 7 });
+  const spent = await client(server!.t.app, undefined).post('/v1/usage', { key: license.key, feature: 'cloud-renders', amount: 7 });
   assert.equal(spent.status, 200, spent.raw);
   await factories.license(api, renderPolicy.id, { customerId: customer.id, name: 'Acme render' });
-  const admin = await factories.signedInUser(api, app!.app, 'customer-admin', customer.id);
+  const admin = await factories.signedInUser(api, server!.t.app, 'customer-admin', customer.id);
   const activated = await api.post('/v1/machines/activate', { key: license.key, fingerprint: 'fp-portal-dl-1', name: 'Design workstation', hostname: 'design-01' });
   assert.equal(activated.status, 201, activated.raw);
 
@@ -211,7 +195,7 @@ test('customer member: the FAQ renders its answers; offline activation is refuse
   const license = await factories.license(api, policy.id, { customerId: customer.id });
   const faq = await api.post('/v1/faq', { question: 'How do I move a seat?', answer: 'Deactivate the old machine on the **license page**, then activate the new one.' });
   assert.equal(faq.status, 201, faq.raw);
-  const member = await factories.signedInUser(api, app!.app, 'customer-member', customer.id);
+  const member = await factories.signedInUser(api, server!.t.app, 'customer-member', customer.id);
 
   await page.context().clearCookies();
   await page.evaluate(() => sessionStorage.clear());

@@ -125,9 +125,42 @@ export function NotFoundPage({ what = 'page', back = '/' }: { what?: string; bac
   );
 }
 
-/** The page frame both faces share: a skip link, a header with labelled navigation, and the main area. */
-export function Shell({ title, nav, children }: { title: string; nav: { to: string; label: string; end?: boolean }[]; children: ReactNode }) {
+export interface NavItem {
+  to: string;
+  label: string;
+  end?: boolean;
+  /** Items with a group are listed under its heading, in the order the groups first appear. */
+  group?: string;
+}
+
+function navGroups(nav: NavItem[]): { name: string; items: NavItem[] }[] {
+  const groups: { name: string; items: NavItem[] }[] = [];
+  for (const item of nav) {
+    const name = item.group ?? '';
+    const group = groups.find((g) => g.name === name) ?? groups[groups.push({ name, items: [] }) - 1]!;
+    group.items.push(item);
+  }
+  return groups;
+}
+
+/**
+ * The page frame both faces share: a skip link, a header, labelled navigation (a bar for a few items, a
+ * side panel with group headings when the items name groups), and the main area.
+ */
+export function Shell({ title, nav, children }: { title: string; nav: NavItem[]; children: ReactNode }) {
   const { me, signOut } = useSession();
+  const grouped = nav.some((item) => item.group !== undefined);
+  const links = (items: NavItem[]) => (
+    <ul>
+      {items.map((item) => (
+        <li key={item.to}>
+          <NavLink to={item.to} end={item.end ?? false}>
+            {item.label}
+          </NavLink>
+        </li>
+      ))}
+    </ul>
+  );
   return (
     <>
       <a className="skip" href="#main">
@@ -135,17 +168,7 @@ export function Shell({ title, nav, children }: { title: string; nav: { to: stri
       </a>
       <header className="top">
         <span className="brand">Keyhaven · {title}</span>
-        <nav aria-label={`${title} navigation`}>
-          <ul>
-            {nav.map((item) => (
-              <li key={item.to}>
-                <NavLink to={item.to} end={item.end ?? false}>
-                  {item.label}
-                </NavLink>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        {!grouped && <nav aria-label={`${title} navigation`}>{links(nav)}</nav>}
         <div className="who">
           <span>{me?.user?.email ?? me?.actor.label}</span>
           <button type="button" onClick={() => void signOut()}>
@@ -153,9 +176,25 @@ export function Shell({ title, nav, children }: { title: string; nav: { to: stri
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
-        {children}
-      </main>
+      {grouped ? (
+        <div className="layout">
+          <nav className="side" aria-label={`${title} navigation`}>
+            {navGroups(nav).map((group) => (
+              <div key={group.name} className="nav-group">
+                {group.name && <span className="nav-group-name">{group.name}</span>}
+                {links(group.items)}
+              </div>
+            ))}
+          </nav>
+          <main id="main" tabIndex={-1}>
+            {children}
+          </main>
+        </div>
+      ) : (
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+      )}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { Route, Routes } from 'react-router-dom';
-import { NotFoundPage, Shell } from '../ui.js';
+import { NotFoundPage, Shell, type NavItem } from '../ui.js';
 import { Customers } from './Customers.js';
 import { Dashboard } from './Dashboard.js';
 import { LicenseDetail } from './LicenseDetail.js';
@@ -9,13 +9,14 @@ import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
 
-const NAV = [
-  { to: '/console', label: 'Dashboard', end: true },
-  { to: '/console/licenses', label: 'Licenses' },
-  { to: '/console/customers', label: 'Customers' },
-  { to: '/console/products', label: 'Products' },
-  { to: '/console/policies', label: 'Policies' },
-  { to: '/console/releases', label: 'Releases' },
+/** The console's navigation, by group. Each page adds its line to the group it belongs to. */
+const NAV: NavItem[] = [
+  { group: 'Overview', to: '/console', label: 'Dashboard', end: true },
+  { group: 'Licensing', to: '/console/licenses', label: 'Licenses' },
+  { group: 'Licensing', to: '/console/customers', label: 'Customers' },
+  { group: 'Catalog', to: '/console/products', label: 'Products' },
+  { group: 'Catalog', to: '/console/policies', label: 'Policies' },
+  { group: 'Catalog', to: '/console/releases', label: 'Releases' },
 ];
 
 /** The vendor console, for staff roles. */
