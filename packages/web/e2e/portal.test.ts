@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { factories } from '../../server/src/testing/harness.js';
+import { client, factories } from '../../server/src/testing/harness.js';
 import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
 
 /** The customer portal: a customer user sees its organization's licenses, the expiry banner, and nothing of others. */
@@ -33,7 +33,11 @@ test('customer: the licenses dashboard warns about a license expiring in 10 days
   const mine = await factories.customer(api, { name: 'Acme GmbH' });
   const theirs = await factories.customer(api, { name: 'Globex Ltd' });
   const soon = await factories.license(api, policy.id, { customerId: mine.id, name: 'Acme render farm', expiresAt: new Date(now + 10 * DAY).toISOString() });
-  const later = await factories.license(api, policy.id, { customerId: mine.id, name: 'Acme studio', expiresAt: new Date(now + 200 * DAY).toISOString() });
+  const later = await factories.license(api, policy.id, { customerId: mine.id, name: 'Acme studio', expiresAt: new Date(now + 200 * DAY).toISOString(),
+    meters: [{ feature: 'cloud-renders', limit: 100, period: 'monthly' }],
+  });
+  const spent = await client(app.app, undefined).post('/v1/usage', { key: later.key, feature: 'cloud-renders', amount: 7 });
+  assert.equal(spent.status, 200, spent.raw);
   const other = await factories.license(api, policy.id, { customerId: theirs.id, name: 'Globex secret project' });
   const activation = await api.post('/v1/machines/activate', { key: later.key, fingerprint: 'fp-portal-1', name: 'Design workstation' });
   assert.equal(activation.status, 201, activation.raw);
@@ -52,6 +56,9 @@ test('customer: the licenses dashboard warns about a license expiring in 10 days
   const rows = page.getByRole('row');
   assert.equal(await rows.count(), 3, 'a header row and two licenses');
   await page.getByRole('row', { name: /Acme studio/ }).getByText('1 of 5').waitFor();
+  // Its usage of metered features, and when it was created.
+  await page.getByRole('row', { name: /Acme studio/ }).getByText('cloud-renders: 7 of 100').waitFor();
+  await page.getByRole('columnheader', { name: 'Created' }).waitFor();
   await page.getByRole('row', { name: /Acme render farm/ }).getByText('10 days').waitFor();
   assert.equal(await page.getByText('Globex').count(), 0);
   await screenshot(page, 'portal-licenses');

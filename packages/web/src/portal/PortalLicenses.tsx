@@ -1,5 +1,5 @@
 import { Link } from 'react-router-dom';
-import { api, type License, type Product } from '../api.js';
+import { api, type License, type LicenseDetail, type Product, type Usage } from '../api.js';
 import { useSession } from '../session.js';
 import { Empty, formatDate, seats, Show, StatusBadge, useLoad } from '../ui.js';
 import { daysLeftText, expiryAlerts, SOON_DAYS } from './expiry.js';
@@ -29,6 +29,21 @@ function ExpiryBanner({ licenses, productName }: { licenses: License[]; productN
   );
 }
 
+/** "feature: used of limit" per metered feature; a dash for a license without meters. */
+function UsageSummary({ usage }: { usage: Usage[] | undefined }) {
+  if (!usage || usage.length === 0) return <>—</>;
+  return (
+    <ul className="plain">
+      {usage.map((u) => (
+        <li key={u.feature}>
+          {u.feature}: {u.used}
+          {u.limit === null ? '' : ` of ${u.limit}`}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function PortalLicenses() {
   const { me } = useSession();
   const customerId = me?.actor.customerId ?? null;
@@ -38,12 +53,17 @@ export function PortalLicenses() {
       api.listProducts().catch((): Product[] => []),
       customerId ? api.getCustomer(customerId).catch(() => null) : null,
     ]);
-    return { licenses, products, customer };
+    // Metered features: what each license has used of its limits (one read per metered license, at most 50).
+    const metered = licenses.filter((l) => ((l as Partial<LicenseDetail>).meters?.length ?? 0) > 0).slice(0, 50);
+    const usage = new Map<string, Usage[]>(
+      await Promise.all(metered.map(async (l) => [l.id, await api.licenseUsage(l.id).catch((): Usage[] => [])] as const)),
+    );
+    return { licenses, products, customer, usage };
   }, 'portal-licenses');
 
   return (
     <Show loaded={loaded}>
-      {({ licenses, products, customer }) => {
+      {({ licenses, products, customer, usage }) => {
         const productName = (license: License) => products.find((p) => p.id === license.productId)?.name ?? license.product;
         return (
           <section aria-labelledby="portal-title">
@@ -60,7 +80,9 @@ export function PortalLicenses() {
                       <th scope="col">Product</th>
                       <th scope="col">Type</th>
                       <th scope="col">Status</th>
+                      <th scope="col">Usage</th>
                       <th scope="col">Seats used</th>
+                      <th scope="col">Created</th>
                       <th scope="col">Expires</th>
                       <th scope="col">Days left</th>
                     </tr>
@@ -76,7 +98,11 @@ export function PortalLicenses() {
                         <td>
                           <StatusBadge status={license.status} />
                         </td>
+                        <td>
+                          <UsageSummary usage={usage.get(license.id)} />
+                        </td>
                         <td>{seats(license)}</td>
+                        <td>{formatDate(license.createdAt)}</td>
                         <td>{formatDate(license.expiresAt, 'never')}</td>
                         <td>{daysLeftText(license)}</td>
                       </tr>
