@@ -198,3 +198,15 @@ export function Shell({ title, nav, children }: { title: string; nav: NavItem[];
     </>
   );
 }
+
+/**
+ * The frame a wide table scrolls in on a narrow screen. It is a named region the keyboard can focus, so
+ * keyboard users can scroll it too (WCAG: scrollable regions must be keyboard accessible).
+ */
+export function TableWrap({ label, live, children }: { label: string; live?: boolean; children: ReactNode }) {
+  return (
+    <div className="table-wrap" role="region" aria-label={label} tabIndex={0} aria-live={live ? 'polite' : undefined}>
+      {children}
+    </div>
+  );
+}

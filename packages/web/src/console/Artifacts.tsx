@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { consoleApi, type Artifact } from '../api.js';
-import { Empty, ErrorMessage, messageOf } from '../ui.js';
+import { Empty, ErrorMessage, messageOf, TableWrap } from '../ui.js';
 import { formatBytes, formatDateTime } from './format.js';
 
 /** A guess at the file type from the name: the part after the first dot (tar.gz, msi, dmg…), lower-cased. */
@@ -30,7 +30,7 @@ export function ArtifactList({ artifacts }: { artifacts: Artifact[] }) {
   if (artifacts.length === 0) return <Empty>No files uploaded yet.</Empty>;
   return (
     <>
-      <div className="table-wrap">
+      <TableWrap label="Artifacts">
         <table>
           <caption className="visually-hidden">Artifacts</caption>
           <thead>
@@ -74,7 +74,7 @@ export function ArtifactList({ artifacts }: { artifacts: Artifact[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {error ? <ErrorMessage message={error} /> : null}
     </>
   );

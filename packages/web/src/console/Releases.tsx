@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
 import { can } from './permissions.js';
 
 const FILTERS = ['productId', 'channel', 'status'] as const;
@@ -174,7 +174,7 @@ export function Releases() {
           if (items.length === 0) return <Empty>No releases match.</Empty>;
           return (
             <>
-              <div className="table-wrap">
+              <TableWrap label="Releases">
                 <table>
                   <caption className="visually-hidden">Releases</caption>
                   <thead>
@@ -202,7 +202,7 @@ export function Releases() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore cursor={cursor} more={list.more} />
             </>
           );

@@ -1,7 +1,7 @@
 import { Link } from 'react-router-dom';
 import { api, type License, type LicenseDetail, type Product, type Usage } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, formatDate, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { Empty, formatDate, seats, Show, StatusBadge, TableWrap, useLoad } from '../ui.js';
 import { daysLeftText, expiryAlerts, SOON_DAYS } from './expiry.js';
 
 function ExpiryBanner({ licenses, productName }: { licenses: License[]; productName: (l: License) => string }) {
@@ -72,7 +72,7 @@ export function PortalLicenses() {
             {licenses.length === 0 ? (
               <Empty>Your organization holds no licenses yet.</Empty>
             ) : (
-              <div className="table-wrap">
+              <TableWrap label="Your organization's licenses">
                 <table>
                   <caption className="visually-hidden">Your organization's licenses</caption>
                   <thead>
@@ -109,7 +109,7 @@ export function PortalLicenses() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )}
           </section>
         );

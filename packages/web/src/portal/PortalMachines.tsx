@@ -1,7 +1,7 @@
 import { type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type License } from '../api.js';
-import { Empty, formatDate, Show, useLoad } from '../ui.js';
+import { Empty, formatDate, Show, TableWrap, useLoad } from '../ui.js';
 import { machineName } from './portal-ui.js';
 
 /** Every activation of the organization, searchable by friendly name or host name (`GET /v1/machines?q=`). */
@@ -44,7 +44,7 @@ export function PortalMachines() {
             return <Empty>{q ? `No machine matches “${q}”.` : 'No machine is activated on your organization’s licenses.'}</Empty>;
           }
           return (
-            <div className="table-wrap" aria-live="polite">
+            <TableWrap label={q ? `Machines matching ${q}` : 'All machines'} live>
               <table>
                 <caption className="visually-hidden">{q ? `Machines matching ${q}` : 'All machines'}</caption>
                 <thead>
@@ -74,7 +74,7 @@ export function PortalMachines() {
                   })}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           );
         }}
       </Show>
