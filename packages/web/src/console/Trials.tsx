@@ -93,18 +93,18 @@ function NewTrial({ products, customers, onCreated }: { products: TrialProduct[]
           {customerId ? null : (
             <>
               <label>
-                E-mail <span className="hint">(found or created as a customer)</span>
+                E-mail <span className="hint">(an organization is found or created for it)</span>
                 <input type="email" value={email} maxLength={254} onChange={(event) => setEmail(event.target.value)} />
               </label>
               <label>
-                Name <span className="hint">(of a new customer)</span>
+                Name <span className="hint">(for a new organization)</span>
                 <input value={name} maxLength={200} onChange={(event) => setName(event.target.value)} />
               </label>
             </>
           )}
           <label className="filter span-all">
             <input type="checkbox" checked={sendEmail} onChange={(event) => setSendEmail(event.target.checked)} />
-            E-mail the key to the customer
+            Send the key by e-mail
           </label>
           {product ? (
             <div className="span-all">
