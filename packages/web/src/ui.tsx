@@ -210,3 +210,28 @@ export function TableWrap({ label, live, children }: { label: string; live?: boo
     </div>
   );
 }
+
+export type FilterOption = string | { value: string; label: string };
+
+/**
+ * A labelled `<select>` for a list filter: the first option ("any") clears it. Options are plain values
+ * or `{value, label}` pairs.
+ */
+export function FilterSelect({ label, value, onChange, options, anyLabel = 'any' }: { label: string; value: string; onChange: (value: string) => void; options: readonly FilterOption[]; anyLabel?: string }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(event) => onChange(event.target.value)}>
+        <option value="">{anyLabel}</option>
+        {options.map((option) => {
+          const { value: optionValue, label: optionLabel } = typeof option === 'string' ? { value: option, label: option } : option;
+          return (
+            <option key={optionValue} value={optionValue}>
+              {optionLabel}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}

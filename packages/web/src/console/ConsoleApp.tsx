@@ -8,11 +8,13 @@ import { Policies } from './Policies.js';
 import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
+import { Trials } from './Trials.js';
 
 /** The console's navigation, by group. Each page adds its line to the group it belongs to. */
 const NAV: NavItem[] = [
   { group: 'Overview', to: '/console', label: 'Dashboard', end: true },
   { group: 'Licensing', to: '/console/licenses', label: 'Licenses' },
+  { group: 'Licensing', to: '/console/trials', label: 'Trials' },
   { group: 'Licensing', to: '/console/customers', label: 'Customers' },
   { group: 'Catalog', to: '/console/products', label: 'Products' },
   { group: 'Catalog', to: '/console/policies', label: 'Policies' },
@@ -30,6 +32,7 @@ export default function ConsoleApp() {
         <Route path="customers" element={<Customers />} />
         <Route path="licenses" element={<Licenses />} />
         <Route path="licenses/:id" element={<LicenseDetail />} />
+        <Route path="trials" element={<Trials />} />
         <Route path="releases" element={<Releases />} />
         <Route path="releases/:id" element={<ReleaseDetail />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />

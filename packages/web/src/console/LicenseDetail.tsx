@@ -1,11 +1,16 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { api, ApiError, consoleApi, type License, type Machine } from '../api.js';
+import { licensingApi } from '../licensing-api.js';
+import { machineName, MachinesTable } from '../MachinesTable.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { SubscriptionSection } from '../SubscriptionSection.js';
+import { ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { UsageTable } from '../UsageTable.js';
 import { CopyButton } from './CopyButton.js';
 import { formatDateTime } from './format.js';
 import { LicenseHistory } from './LicenseHistory.js';
+import { LicenseUsers, RemindersList, TrialPanel, UpgradePanel } from './LicenseSections.js';
 import { can } from './permissions.js';
 
 type Action = 'suspend' | 'reinstate' | 'revoke' | 'renew';
@@ -29,9 +34,17 @@ export function LicenseDetail() {
   const role = me?.actor.role;
   const createdKey = (location.state as { key?: string } | null)?.key;
   const loaded = useLoad(async () => {
-    const license = await api.getLicense(id);
-    const [machines, customer] = await Promise.all([api.listMachines(id), license.customerId ? api.getCustomer(license.customerId) : null]);
-    return { license, machines, customer };
+    const license = await licensingApi.getLicense(id);
+    const [machines, customer, policies, product, reminders, usage, users] = await Promise.all([
+      api.listMachines(id),
+      license.customerId ? api.getCustomer(license.customerId) : null,
+      api.listPolicies(license.productId),
+      licensingApi.getTrialProduct(license.productId),
+      licensingApi.listReminders(id),
+      license.meters.length > 0 ? licensingApi.listUsage(id) : Promise.resolve([]),
+      licensingApi.listUsers(id),
+    ]);
+    return { license, machines, customer, policies, product, reminders, usage, users };
   }, id);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -83,7 +96,7 @@ export function LicenseDetail() {
   const deactivate = (machine: Machine) =>
     run(async () => {
       await consoleApi.deactivateMachine(machine.id);
-      return `${machine.name ?? machine.hostname ?? machine.fingerprint} was deactivated; its seat is free.`;
+      return `${machineName(machine)} was deactivated; its seat is free.`;
     });
 
   const reset = () =>
@@ -108,9 +121,11 @@ export function LicenseDetail() {
 
   return (
     <Show loaded={loaded}>
-      {({ license, machines, customer }) => {
+      {({ license, machines, customer, policies, product, reminders, usage, users }) => {
         const mayChange = can(role, 'licenses:lifecycle');
+        const mayWrite = can(role, 'licenses:write');
         const mayWriteMachines = can(role, 'machines:write');
+        const live = license.status !== 'revoked';
         return (
           <section aria-labelledby="license-title">
             <p>
@@ -165,7 +180,9 @@ export function LicenseDetail() {
               <dt>Expires</dt>
               <dd data-testid="license-expires">{formatDate(license.expiresAt, 'never')}</dd>
               <dt>Machines</dt>
-              <dd>{seats(license)}</dd>
+              <dd data-testid="license-seats">{seats(license)}</dd>
+              <dt>Features</dt>
+              <dd data-testid="license-features">{license.features.length === 0 ? 'none' : license.features.join(', ')}</dd>
               {license.suspendedAt ? (
                 <>
                   <dt>Suspended</dt>
@@ -191,7 +208,7 @@ export function LicenseDetail() {
                       Suspend
                     </button>
                   )}
-                  {license.expiresAt ? (
+                  {license.expiresAt && !license.subscription ? (
                     <button type="button" disabled={busy} onClick={() => void act('renew')}>
                       Renew one term
                     </button>
@@ -229,55 +246,53 @@ export function LicenseDetail() {
               </p>
             ) : null}
             {error ? <ErrorMessage message={error} /> : null}
-            <h2>Machines</h2>
-            {machines.length === 0 ? (
-              <Empty>No machine is activated.</Empty>
-            ) : (
+            {license.type === 'trial' && live ? (
+              <TrialPanel license={license} product={product} policies={policies} mayExtend={mayChange} mayConvert={mayWrite} busy={busy} run={run} />
+            ) : null}
+            {license.subscription ? (
+              <SubscriptionSection
+                license={license}
+                mayCancel={can(role, 'subscriptions:cancel')}
+                mayOverride
+                onChanged={() => {
+                  loaded.reload();
+                  setHistoryRound((round) => round + 1);
+                }}
+              >
+                {mayChange && live && license.expiresAt ? (
+                  <button
+                    type="button"
+                    disabled={busy}
+                    onClick={() =>
+                      void run(async () => {
+                        const { license: renewed } = await licensingApi.renewSubscription(id);
+                        return `Renewed: the subscription now runs until ${formatDate(renewed.expiresAt)}.`;
+                      })
+                    }
+                  >
+                    Renew now
+                  </button>
+                ) : null}
+              </SubscriptionSection>
+            ) : null}
+            {mayWrite && live && license.type !== 'trial' ? <UpgradePanel license={license} policies={policies} busy={busy} run={run} /> : null}
+            {usage.length > 0 ? (
               <>
-                <div className="table-wrap">
-                  <table>
-                    <caption className="visually-hidden">Machines</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Name</th>
-                        <th scope="col">Fingerprint</th>
-                        <th scope="col">Platform</th>
-                        <th scope="col">Activated</th>
-                        <th scope="col">Last heartbeat</th>
-                        {mayWriteMachines ? (
-                          <th scope="col">
-                            <span className="visually-hidden">Actions</span>
-                          </th>
-                        ) : null}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {machines.map((machine) => (
-                        <tr key={machine.id}>
-                          <td>{machine.name ?? machine.hostname ?? '—'}</td>
-                          <td>
-                            <code>{machine.fingerprint}</code>
-                          </td>
-                          <td>{machine.platform ?? '—'}</td>
-                          <td>{formatDate(machine.activatedAt)}</td>
-                          <td>{formatDateTime(machine.lastHeartbeatAt)}</td>
-                          {mayWriteMachines ? (
-                            <td>
-                              <button
-                                type="button"
-                                disabled={busy}
-                                aria-label={`Deactivate ${machine.name ?? machine.hostname ?? machine.fingerprint}`}
-                                onClick={() => void deactivate(machine)}
-                              >
-                                Deactivate
-                              </button>
-                            </td>
-                          ) : null}
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <h2>Usage</h2>
+                <UsageTable usage={usage} />
+              </>
+            ) : null}
+            {license.maxUsers !== null || users.length > 0 ? <LicenseUsers license={license} users={users} mayWrite={mayWriteMachines} busy={busy} run={run} /> : null}
+            <h2>Machines</h2>
+            <MachinesTable
+              machines={machines}
+              detail="fingerprint"
+              formatHeartbeat={(iso) => formatDateTime(iso)}
+              {...(mayWriteMachines ? { onDeactivate: (machine: Machine) => void deactivate(machine) } : {})}
+              busy={busy}
+            />
+            {machines.length === 0 ? null : (
+              <>
                 {mayChange ? (
                   <div className="actions">
                     {confirm === 'reset' ? (
@@ -327,6 +342,7 @@ export function LicenseDetail() {
                 ) : null}
               </>
             )}
+            <RemindersList reminders={reminders} />
             <LicenseHistory licenseId={license.id} round={historyRound} />
           </section>
         );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
-import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, FilterSelect, formatDate, LoadMore, messageOf, seats, Show, StatusBadge, TableWrap, useLoad, usePagedList } from '../ui.js';
 
 const FILTERS = ['productId', 'status', 'customerId', 'expiring'] as const;
 
@@ -105,37 +105,9 @@ export function Licenses() {
             </details>
             <fieldset className="filters">
               <legend>Filter</legend>
-              <label>
-                Product
-                <select value={filter.productId} onChange={(event) => setFilter('productId', event.target.value)}>
-                  <option value="">any</option>
-                  {products.map((product) => (
-                    <option key={product.id} value={product.id}>
-                      {product.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                Status
-                <select value={filter.status} onChange={(event) => setFilter('status', event.target.value)}>
-                  <option value="">any</option>
-                  {LICENSE_STATUSES.map((status) => (
-                    <option key={status}>{status}</option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                Customer
-                <select value={filter.customerId} onChange={(event) => setFilter('customerId', event.target.value)}>
-                  <option value="">any</option>
-                  {customers.map((customer) => (
-                    <option key={customer.id} value={customer.id}>
-                      {customer.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <FilterSelect label="Product" value={filter.productId} onChange={(value) => setFilter('productId', value)} options={products.map((p) => ({ value: p.id, label: p.name }))} />
+              <FilterSelect label="Status" value={filter.status} onChange={(value) => setFilter('status', value)} options={LICENSE_STATUSES} />
+              <FilterSelect label="Customer" value={filter.customerId} onChange={(value) => setFilter('customerId', value)} options={customers.map((c) => ({ value: c.id, label: c.name }))} />
               {filter.expiring ? (
                 <button type="button" onClick={() => setFilter('expiring', '')}>
                   Expiring within {filter.expiring} days ✕
@@ -153,7 +125,7 @@ export function Licenses() {
           if (items.length === 0) return <Empty>No licenses match.</Empty>;
           return (
             <>
-              <div className="table-wrap">
+              <TableWrap label="Licenses">
                 <table>
                   <caption className="visually-hidden">Licenses</caption>
                   <thead>
@@ -183,7 +155,7 @@ export function Licenses() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore cursor={cursor} more={list.more} />
             </>
           );

@@ -1,7 +1,11 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, ApiError, type LicenseDetail, type Machine, type Usage } from '../api.js';
+import { api, ApiError, type LicenseDetail, type Machine } from '../api.js';
+import { licensingApi } from '../licensing-api.js';
+import { MachinesTable } from '../MachinesTable.js';
+import { SubscriptionSection } from '../SubscriptionSection.js';
 import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { UsageTable } from '../UsageTable.js';
 import { daysLeftText } from './expiry.js';
 import { machineName, useIsOrgAdmin } from './portal-ui.js';
 
@@ -33,42 +37,8 @@ function KeyReveal({ license }: { license: LicenseDetail }) {
   );
 }
 
-function UsageTable({ usage }: { usage: Usage[] }) {
-  return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">Usage of metered features</caption>
-        <thead>
-          <tr>
-            <th scope="col">Feature</th>
-            <th scope="col">Used</th>
-            <th scope="col">Limit</th>
-            <th scope="col">Remaining</th>
-            <th scope="col">Period</th>
-          </tr>
-        </thead>
-        <tbody>
-          {usage.map((meter) => (
-            <tr key={meter.feature}>
-              <td>
-                <code>{meter.feature}</code>
-              </td>
-              <td>{meter.used}</td>
-              <td>{meter.limit ?? 'unlimited'}</td>
-              <td>{meter.remaining ?? '—'}</td>
-              <td>
-                {meter.period}
-                {meter.period !== 'never' ? <span className="hint"> since {formatDate(meter.periodStart)}</span> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function MachinesTable({ machines, canDeactivate, onChanged }: { machines: Machine[]; canDeactivate: boolean; onChanged: () => void }) {
+/** The machines table with the organization admin's action: deactivate, after a confirmation. */
+function PortalMachinesTable({ machines, canDeactivate, onChanged }: { machines: Machine[]; canDeactivate: boolean; onChanged: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   async function deactivate(machine: Machine) {
@@ -84,53 +54,16 @@ function MachinesTable({ machines, canDeactivate, onChanged }: { machines: Machi
       setBusyId(null);
     }
   }
-  if (machines.length === 0) return <Empty>No machine is activated on this license.</Empty>;
   return (
     <>
       {error ? <ErrorMessage message={error} /> : null}
-      <div className="table-wrap">
-        <table>
-          <caption className="visually-hidden">Machines</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Host name</th>
-              <th scope="col">Platform</th>
-              <th scope="col">Activated</th>
-              <th scope="col">Last heartbeat</th>
-              {canDeactivate ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {machines.map((machine) => (
-              <tr key={machine.id}>
-                <td>{machineName(machine)}</td>
-                <td>{machine.hostname ?? '—'}</td>
-                <td>{machine.platform ?? '—'}</td>
-                <td>{formatDate(machine.activatedAt)}</td>
-                <td>{formatDate(machine.lastHeartbeatAt, 'never')}</td>
-                {canDeactivate ? (
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => void deactivate(machine)}
-                      disabled={busyId !== null}
-                      aria-label={`Deactivate ${machineName(machine)}`}
-                    >
-                      {busyId === machine.id ? 'Deactivating…' : 'Deactivate'}
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <MachinesTable
+        machines={machines}
+        detail="hostname"
+        emptyText="No machine is activated on this license."
+        {...(canDeactivate ? { onDeactivate: (machine: Machine) => void deactivate(machine) } : {})}
+        busy={busyId ?? false}
+      />
     </>
   );
 }
@@ -139,7 +72,7 @@ export function PortalLicense() {
   const { id = '' } = useParams();
   const isAdmin = useIsOrgAdmin();
   const loaded = useLoad(async () => {
-    const license = await api.getLicenseDetail(id);
+    const license = await licensingApi.getLicense(id);
     const [machines, usage] = await Promise.all([api.listMachines(id), license.meters.length > 0 ? api.licenseUsage(id) : Promise.resolve([])]);
     return { license, machines, usage };
   }, id);
@@ -175,6 +108,15 @@ export function PortalLicense() {
             <dt>Days left</dt>
             <dd>{daysLeftText(license)}</dd>
           </dl>
+          {license.subscription ? (
+            <SubscriptionSection
+              license={license}
+              mayCancel={isAdmin}
+              mayOverride={false}
+              onChanged={loaded.reload}
+              readOnlyHint="An administrator of your organization can cancel or resume the subscription."
+            />
+          ) : null}
           <h2>Features</h2>
           {license.features.length === 0 ? (
             <Empty>This license names no extra features.</Empty>
@@ -195,7 +137,7 @@ export function PortalLicense() {
           ) : null}
           <h2>Machines</h2>
           {!isAdmin && machines.length > 0 ? <p className="hint">An administrator of your organization can deactivate machines to free their seats.</p> : null}
-          <MachinesTable machines={machines} canDeactivate={isAdmin} onChanged={loaded.reload} />
+          <PortalMachinesTable machines={machines} canDeactivate={isAdmin} onChanged={loaded.reload} />
         </section>
       )}
     </Show>

@@ -1,10 +1,6 @@
-import type { Machine } from '../api.js';
 import { useSession } from '../session.js';
 
-/** A machine as people know it: its friendly name, else its host name, else its fingerprint. */
-export function machineName(machine: Machine): string {
-  return machine.name ?? machine.hostname ?? machine.fingerprint;
-}
+export { machineName } from '../MachinesTable.js';
 
 /**
  * Whether the signed-in user administers its organization (customer-admin): the portal then offers key
