@@ -128,7 +128,7 @@ export function Outbox() {
             ))}
           </select>
         </label>
-        <form className="search-inline" role="search" aria-label="Recipient" onSubmit={search} key={filter.to}>
+        <form className="search-inline" role="search" aria-label="Search by address" onSubmit={search} key={filter.to}>
           <label>
             Recipient <span className="hint">(exact address)</span>
             <input name="to" type="email" minLength={3} maxLength={320} defaultValue={filter.to} />
