@@ -4,6 +4,9 @@ import { Customers } from './Customers.js';
 import { Dashboard } from './Dashboard.js';
 import { LicenseDetail } from './LicenseDetail.js';
 import { Licenses } from './Licenses.js';
+import { MailPreferencesLookup } from './MailPreferences.js';
+import { MailTemplateDetail, MailTemplates } from './MailTemplates.js';
+import { Outbox, OutboxMailDetail } from './Outbox.js';
 import { Policies } from './Policies.js';
 import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
@@ -19,6 +22,9 @@ const NAV: NavItem[] = [
   { group: 'Catalog', to: '/console/products', label: 'Products' },
   { group: 'Catalog', to: '/console/policies', label: 'Policies' },
   { group: 'Catalog', to: '/console/releases', label: 'Releases' },
+  { group: 'Communication', to: '/console/mail/templates', label: 'Mail templates' },
+  { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox' },
+  { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences' },
 ];
 
 /** The vendor console, for staff roles. */
@@ -35,6 +41,11 @@ export default function ConsoleApp() {
         <Route path="trials" element={<Trials />} />
         <Route path="releases" element={<Releases />} />
         <Route path="releases/:id" element={<ReleaseDetail />} />
+        <Route path="mail/templates" element={<MailTemplates />} />
+        <Route path="mail/templates/:key" element={<MailTemplateDetail />} />
+        <Route path="mail/outbox" element={<Outbox />} />
+        <Route path="mail/outbox/:id" element={<OutboxMailDetail />} />
+        <Route path="mail/preferences" element={<MailPreferencesLookup />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>

@@ -1,33 +1,54 @@
 import type { Role } from '../api.js';
 
 /**
- * The permissions the console's buttons need, per staff role, mirroring the server's ROLE_PERMISSIONS
- * (packages/server/src/http/access.ts). It only hides buttons a role cannot use: the API decides, and
- * its 403 message shows if the two ever disagree.
+ * What each staff role may do: a copy of the server's ROLE_PERMISSIONS (packages/server/src/http/access.ts),
+ * kept equal by `e2e/permissions.test.ts`. It only hides buttons and links a role cannot use: the API
+ * decides, and its 403 message shows if the two ever disagree.
  */
-export type ConsolePermission =
-  | 'licenses:write'
-  | 'licenses:lifecycle'
-  | 'licenses:revoke'
-  | 'licenses:reveal'
-  | 'machines:write'
-  | 'releases:write'
-  | 'subscriptions:cancel';
-
-const ALL: ReadonlySet<ConsolePermission> = new Set<ConsolePermission>([
+export const CONSOLE_PERMISSIONS = [
+  'products:read',
+  'products:write',
+  'policies:read',
+  'policies:write',
+  'customers:read',
+  'customers:write',
+  'users:read',
+  'users:write',
+  'tokens:read',
+  'tokens:write',
+  'licenses:read',
   'licenses:write',
   'licenses:lifecycle',
   'licenses:revoke',
   'licenses:reveal',
+  'machines:read',
   'machines:write',
-  'releases:write',
+  'machines:activate',
+  'events:read',
+  'jobs:read',
+  'jobs:write',
+  'webhooks:read',
+  'webhooks:write',
+  'mail:read',
+  'mail:write',
+  'orders:read',
+  'orders:write',
   'subscriptions:cancel',
-]);
-const BY_ROLE: Partial<Record<Role, ReadonlySet<ConsolePermission>>> = {
+  'releases:read',
+  'releases:write',
+  'settings:write',
+] as const;
+export type ConsolePermission = (typeof CONSOLE_PERMISSIONS)[number];
+
+const READS: ConsolePermission[] = ['releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+const ALL: ReadonlySet<ConsolePermission> = new Set(CONSOLE_PERMISSIONS);
+
+export const BY_ROLE: Partial<Record<Role, ReadonlySet<ConsolePermission>>> = {
   owner: ALL,
   admin: ALL,
-  support: new Set(['licenses:lifecycle', 'licenses:reveal', 'machines:write', 'subscriptions:cancel']),
-  sales: new Set(['licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'subscriptions:cancel']),
+  support: new Set<ConsolePermission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
+  sales: new Set<ConsolePermission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
+  'read-only': new Set<ConsolePermission>(READS),
 };
 
 export function can(role: Role | undefined, permission: ConsolePermission): boolean {

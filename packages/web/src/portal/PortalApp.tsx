@@ -5,6 +5,7 @@ import { PortalFaq } from './PortalFaq.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
 import { PortalMachines } from './PortalMachines.js';
+import { PortalNotifications } from './PortalNotifications.js';
 import { PortalOffline } from './PortalOffline.js';
 
 const NAV = [
@@ -13,6 +14,7 @@ const NAV = [
   { to: '/portal/downloads', label: 'Downloads' },
   { to: '/portal/offline-activation', label: 'Offline activation' },
   { to: '/portal/faq', label: 'FAQ' },
+  { to: '/portal/notifications', label: 'Notifications' },
 ];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
@@ -26,6 +28,7 @@ export default function PortalApp() {
         <Route path="downloads" element={<PortalDownloads />} />
         <Route path="offline-activation" element={<PortalOffline />} />
         <Route path="faq" element={<PortalFaq />} />
+        <Route path="notifications" element={<PortalNotifications />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>

@@ -1,0 +1,12 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PERMISSIONS, ROLE_PERMISSIONS, STAFF_ROLES } from '../../server/src/http/access.js';
+import { BY_ROLE, CONSOLE_PERMISSIONS } from '../src/console/permissions.js';
+
+/** The console hides what a role cannot do from its copy of the server's role table: the two must agree. */
+test("the console's role permissions are the server's, for every staff role and permission", () => {
+  assert.deepEqual([...CONSOLE_PERMISSIONS].sort(), [...PERMISSIONS].sort());
+  for (const role of STAFF_ROLES) {
+    assert.deepEqual([...(BY_ROLE[role] ?? [])].sort(), [...ROLE_PERMISSIONS[role]].sort(), role);
+  }
+});
