@@ -155,7 +155,7 @@ export function Orders() {
                           {order.items.map((item, i) => (
                             <span key={item.licenseId}>
                               {i > 0 ? ', ' : null}
-                              <Link to={`/console/licenses/${item.licenseId}`} aria-label={`License ${i + 1} of order ${order.externalId}`}>
+                              <Link to={`/console/licenses/${item.licenseId}`}>
                                 {item.name ?? `License ${i + 1}`}
                               </Link>
                             </span>
@@ -348,7 +348,7 @@ function CreateOrder({
               </select>
             </label>
             <label>
-              Quantity <span className="hint">(× the policy's seats)</span>
+              Quantity <span className="hint">(multiplies the seats)</span>
               <input type="number" min={1} max={10000} required value={line.quantity} onChange={(event) => setLine(i, { quantity: event.target.value })} />
             </label>
             <label>

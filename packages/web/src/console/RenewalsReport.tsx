@@ -93,7 +93,7 @@ export function RenewalsReport() {
   return (
     <section aria-labelledby="renewals-title">
       <h1 id="renewals-title">Renewals</h1>
-      <p className="hint">Subscription renewals made in a period (automatic, by hand or from billing), with their revenue.</p>
+      <p className="hint">Subscription renewals made in a period (automatic, by hand or from billing), with their revenue. The period includes both its first and its last day.</p>
       <fieldset className="filters">
         <legend>Period and filters</legend>
         <label>
@@ -101,7 +101,7 @@ export function RenewalsReport() {
           <input type="date" value={filter.from} max={filter.to || undefined} onChange={(event) => setFilter('from', event.target.value)} />
         </label>
         <label>
-          To <span className="hint">(included)</span>
+          To
           <input type="date" value={filter.to} min={filter.from || undefined} onChange={(event) => setFilter('to', event.target.value)} />
         </label>
         <label>
