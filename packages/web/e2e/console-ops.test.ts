@@ -137,7 +137,8 @@ test('staff: a manual order issues linked licenses; renewals report and CSV; a f
   await page.getByLabel('From').fill(yesterday);
   await page.getByLabel('To', { exact: true }).fill(today);
   const renewals = page.getByRole('table', { name: 'Renewals in the period' });
-  const renewalRow = renewals.getByRole('row', { name: new RegExp(subscriber.id) });
+  const renewalRow = renewals.getByRole('row', { name: /Northwind monthly/ });
+  assert.equal(await renewalRow.getByRole('link', { name: 'Northwind monthly' }).getAttribute('href'), `/console/licenses/${subscriber.id}`);
   await renewalRow.getByText('Northwind Ltd').waitFor();
   await renewalRow.getByText('€99.00').waitFor();
   await renewalRow.getByText('manual').waitFor();

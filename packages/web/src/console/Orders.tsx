@@ -106,7 +106,7 @@ export function Orders() {
                 </select>
               </label>
               <label>
-                Buyer e-mail
+                Buyer e-mail <span className="hint">(exact)</span>
                 <input type="search" defaultValue={filter.email} onKeyDown={(event) => event.key === 'Enter' && setFilter('email', event.currentTarget.value.trim())} onBlur={(event) => setFilter('email', event.currentTarget.value.trim())} />
               </label>
             </fieldset>

@@ -7,6 +7,8 @@ import { formatMoney, opsApi, RENEWAL_SOURCES, saveFile, type Renewal, type Rene
 const FILTERS = ['from', 'to', 'productId', 'customerId', 'source'] as const;
 /** The report reads at most this many renewals into the page; the CSV has them all. */
 const MAX_ROWS = 2000;
+/** How many licenses the report names (the others are shown by id). */
+const NAMED_LICENSES = 50;
 
 /** A local calendar day as yyyy-mm-dd. */
 function day(date: Date): string {
@@ -59,7 +61,10 @@ export function RenewalsReport() {
       renewals.push(...page.data);
       cursor = page.nextCursor;
     } while (cursor && renewals.length < MAX_ROWS);
-    return { renewals, more: cursor !== null };
+    // License names for the first licenses listed (one call each, so only a few); the rest show their id.
+    const ids = [...new Set(renewals.map((r) => r.licenseId))].slice(0, NAMED_LICENSES);
+    const named = await Promise.all(ids.map((id) => api.getLicense(id).then((license) => [id, license.name] as const, () => [id, id] as const)));
+    return { renewals, more: cursor !== null, names: new Map(named) };
   }, key);
   const [downloading, setDownloading] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -146,7 +151,7 @@ export function RenewalsReport() {
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
       <Show loaded={report}>
-        {({ renewals, more }) => {
+        {({ renewals, more, names }) => {
           const totals = totalsOf(renewals);
           return (
             <>
@@ -190,7 +195,7 @@ export function RenewalsReport() {
                         <tr key={renewal.id}>
                           <td>{formatDate(renewal.at)}</td>
                           <td>
-                            <Link to={`/console/licenses/${renewal.licenseId}`}>{renewal.licenseId}</Link>
+                            <Link to={`/console/licenses/${renewal.licenseId}`}>{names.get(renewal.licenseId) ?? renewal.licenseId}</Link>
                           </td>
                           <td>{customerName(renewal.customerId)}</td>
                           <td>{productName(renewal.productId)}</td>
