@@ -75,6 +75,7 @@ test('staff: a manual order issues linked licenses; renewals report and CSV; a f
   await form.getByRole('button', { name: 'Create order' }).click();
   await form.getByRole('alert').getByText(/price must be an amount/).waitFor();
   await line.getByLabel('Price').fill('147.00');
+  await screenshot(page, 'console-order-new');
   await form.getByRole('button', { name: 'Create order' }).click();
 
   const created = page.getByTestId('created-order');

@@ -287,10 +287,10 @@ function CreateOrder({
         </label>
         <fieldset className="filters">
           <legend>Customer</legend>
-          <label>
+          <label className="filter">
             <input type="radio" name="buyer" value="new" checked={buyer === 'new'} onChange={() => setBuyer('new')} /> New customer
           </label>
-          <label>
+          <label className="filter">
             <input type="radio" name="buyer" value="existing" checked={buyer === 'existing'} onChange={() => setBuyer('existing')} disabled={customers.length === 0} /> Existing
             customer
           </label>
@@ -389,7 +389,7 @@ function CreateOrder({
             <input name="invoiceUrl" type="url" maxLength={2000} />
           </label>
         </div>
-        <label>
+        <label className="filter">
           <input type="checkbox" name="sendEmail" defaultChecked /> Send the confirmation mail with the keys and a portal link
         </label>
         <div className="actions">
