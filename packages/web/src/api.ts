@@ -118,7 +118,7 @@ function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path;
 }
 
-async function errorOf(response: Response): Promise<ApiError> {
+export async function errorOf(response: Response): Promise<ApiError> {
   let code = 'HTTP_' + response.status;
   let message = `The server answered ${response.status} ${response.statusText}`.trim();
   try {

@@ -1,36 +1,50 @@
 import { Route, Routes } from 'react-router-dom';
+import { useSession } from '../session.js';
 import { NotFoundPage, Shell, type NavItem } from '../ui.js';
 import { Customers } from './Customers.js';
 import { Dashboard } from './Dashboard.js';
+import { Jobs } from './Jobs.js';
 import { LicenseDetail } from './LicenseDetail.js';
 import { Licenses } from './Licenses.js';
 import { MailPreferencesLookup } from './MailPreferences.js';
 import { MailTemplateDetail, MailTemplates } from './MailTemplates.js';
 import { Outbox, OutboxMailDetail } from './Outbox.js';
+import { OrderDetail } from './OrderDetail.js';
+import { Orders } from './Orders.js';
+import { can, type ConsolePermission } from './permissions.js';
 import { Policies } from './Policies.js';
 import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
 import { Trials } from './Trials.js';
+import { RenewalsReport } from './RenewalsReport.js';
 
-/** The console's navigation, by group. Each page adds its line to the group it belongs to. */
-const NAV: NavItem[] = [
+/**
+ * The console's navigation, by group. Each page adds its line to the group it belongs to; a line with a
+ * permission is left out for roles without it (the page itself still explains a 403).
+ */
+const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Overview', to: '/console', label: 'Dashboard', end: true },
   { group: 'Licensing', to: '/console/licenses', label: 'Licenses' },
   { group: 'Licensing', to: '/console/trials', label: 'Trials' },
   { group: 'Licensing', to: '/console/customers', label: 'Customers' },
+  { group: 'Licensing', to: '/console/orders', label: 'Orders' },
   { group: 'Catalog', to: '/console/products', label: 'Products' },
   { group: 'Catalog', to: '/console/policies', label: 'Policies' },
   { group: 'Catalog', to: '/console/releases', label: 'Releases' },
-  { group: 'Communication', to: '/console/mail/templates', label: 'Mail templates' },
-  { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox' },
-  { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences' },
+  { group: 'Communication', to: '/console/mail/templates', label: 'Mail templates', permission: 'mail:read' },
+  { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox', permission: 'mail:read' },
+  { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences', permission: 'mail:read' },
+  { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
+  { group: 'Administration', to: '/console/jobs', label: 'Jobs', permission: 'jobs:read' },
 ];
 
 /** The vendor console, for staff roles. */
 export default function ConsoleApp() {
+  const { me } = useSession();
+  const nav = NAV.filter((item) => item.permission === undefined || can(me?.actor.role, item.permission));
   return (
-    <Shell title="Console" nav={NAV}>
+    <Shell title="Console" nav={nav}>
       <Routes>
         <Route index element={<Dashboard />} />
         <Route path="products" element={<Products />} />
@@ -39,6 +53,10 @@ export default function ConsoleApp() {
         <Route path="licenses" element={<Licenses />} />
         <Route path="licenses/:id" element={<LicenseDetail />} />
         <Route path="trials" element={<Trials />} />
+        <Route path="orders" element={<Orders />} />
+        <Route path="orders/:id" element={<OrderDetail />} />
+        <Route path="reports/renewals" element={<RenewalsReport />} />
+        <Route path="jobs" element={<Jobs />} />
         <Route path="releases" element={<Releases />} />
         <Route path="releases/:id" element={<ReleaseDetail />} />
         <Route path="mail/templates" element={<MailTemplates />} />

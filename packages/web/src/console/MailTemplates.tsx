@@ -3,7 +3,7 @@ import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { GLOBAL_VARIABLES, mailApi, type MailTemplate, type TemplateSource } from '../mail-api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, messageOf, NotFoundPage, Show, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, messageOf, NotFoundPage, Show, TableWrap, useLoad } from '../ui.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 
@@ -21,7 +21,7 @@ export function MailTemplates() {
           list.length === 0 ? (
             <Empty>No mail templates.</Empty>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label="Mail templates">
               <table>
                 <caption className="visually-hidden">Mail templates</caption>
                 <thead>
@@ -47,7 +47,7 @@ export function MailTemplates() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )
         }
       </Show>

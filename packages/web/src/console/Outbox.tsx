@@ -3,7 +3,7 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { MAIL_STATUSES, mailApi, STATUS_HELP, type MailStatus } from '../mail-api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, messageOf, NotFoundPage, Show, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, LoadMore, messageOf, NotFoundPage, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 
@@ -148,7 +148,7 @@ export function Outbox() {
           if (items.length === 0) return <Empty>No mail matches.</Empty>;
           return (
             <>
-              <div className="table-wrap">
+              <TableWrap label="Outbox">
                 <table>
                   <caption className="visually-hidden">Outbox</caption>
                   <thead>
@@ -180,7 +180,7 @@ export function Outbox() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore cursor={cursor} more={list.more} />
             </>
           );
