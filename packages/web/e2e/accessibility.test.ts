@@ -39,7 +39,19 @@ before(async () => {
   assert.equal(upload.status, 201, upload.raw);
   assert.equal((await api.post(`/v1/releases/${release.body.id}/actions/publish`, {})).status, 200);
   assert.equal((await api.post('/v1/faq', { question: 'How do I move a seat?', answer: 'Deactivate the old machine **first**.' })).status, 201);
-  Object.assign(ids, { license: license.id, release: release.body.id as string, customer: customer.id, product: product.id });
+  const order = await api.post('/v1/orders', { externalId: 'a11y-1', customer: { email: 'buyer@acme.example', name: 'Dana Reyes', company: 'Acme GmbH' }, items: [{ policyId: policy.id, name: 'Dana seat' }] });
+  assert.equal(order.status, 201, order.raw);
+  await factories.policy(api, product.id, 'trial');
+  const trial = await api.post('/v1/licenses/trials', { productId: product.id, email: 'trial@globex.example', sendEmail: false });
+  assert.equal(trial.status, 201, trial.raw);
+  Object.assign(ids, {
+    license: license.id,
+    release: release.body.id as string,
+    customer: customer.id,
+    product: product.id,
+    order: order.body.id as string,
+    mail: order.body.mailIds[0] as string,
+  });
 });
 after(async () => {
   await browser?.close();
@@ -73,6 +85,16 @@ const CONSOLE_PAGES = () => [
   '/console/policies',
   '/console/releases',
   `/console/releases/${ids.release}`,
+  '/console/trials',
+  '/console/orders',
+  `/console/orders/${ids.order}`,
+  '/console/reports/renewals',
+  '/console/jobs',
+  '/console/mail/templates',
+  '/console/mail/templates/license.issued',
+  '/console/mail/outbox',
+  `/console/mail/outbox/${ids.mail}`,
+  '/console/mail/preferences',
 ];
 const PORTAL_PAGES = () => [
   '/portal',
@@ -81,6 +103,7 @@ const PORTAL_PAGES = () => [
   '/portal/downloads',
   '/portal/offline-activation',
   '/portal/faq',
+  '/portal/notifications',
 ];
 
 for (const [device, viewport] of [

@@ -26,7 +26,7 @@ export function TrialDayButtons({
           type="button"
           className={days === preset ? 'primary' : undefined}
           disabled={busy}
-          aria-label={verb === 'Start' ? `Start a ${days}-day trial` : `Extend ${subject} by ${days} days`}
+          aria-label={verb === 'Start' ? `Start a trial of ${days} days` : `Extend ${subject} by ${days} days`}
           onClick={() => onPick(days)}
         >
           {verb === 'Start' ? `${days} days` : `+${days} days`}
