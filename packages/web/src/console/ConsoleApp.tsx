@@ -8,6 +8,10 @@ import { Policies } from './Policies.js';
 import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
+import { StaffUsers } from './StaffUsers.js';
+import { Tokens } from './Tokens.js';
+import { WebhookDeliveryDetail, WebhookDetail } from './WebhookDetail.js';
+import { Webhooks } from './Webhooks.js';
 
 /** The console's navigation, by group. Each page adds its line to the group it belongs to. */
 const NAV: NavItem[] = [
@@ -17,6 +21,9 @@ const NAV: NavItem[] = [
   { group: 'Catalog', to: '/console/products', label: 'Products' },
   { group: 'Catalog', to: '/console/policies', label: 'Policies' },
   { group: 'Catalog', to: '/console/releases', label: 'Releases' },
+  { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks' },
+  { group: 'Integrations', to: '/console/tokens', label: 'API tokens' },
+  { group: 'Administration', to: '/console/users', label: 'Staff users' },
 ];
 
 /** The vendor console, for staff roles. */
@@ -32,6 +39,11 @@ export default function ConsoleApp() {
         <Route path="licenses/:id" element={<LicenseDetail />} />
         <Route path="releases" element={<Releases />} />
         <Route path="releases/:id" element={<ReleaseDetail />} />
+        <Route path="webhooks" element={<Webhooks />} />
+        <Route path="webhooks/:id" element={<WebhookDetail />} />
+        <Route path="webhooks/:id/deliveries/:deliveryId" element={<WebhookDeliveryDetail />} />
+        <Route path="tokens" element={<Tokens />} />
+        <Route path="users" element={<StaffUsers />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>
