@@ -82,8 +82,11 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   await form.getByLabel(/^Description/).fill('Back office');
   // Subscribe to every license event only (so the user and token events below are not sent).
   await form.getByLabel(/All events/).uncheck();
+  await form.getByText('Choose single license events').click();
+  await form.getByLabel('license.revoked').check();
+  await form.getByText('(1 single type chosen)').waitFor();
   await form.getByLabel(/Every license event/).check();
-  assert.equal(await form.getByLabel('license.revoked').isDisabled(), true, 'license.* covers the single license types');
+  assert.equal(await form.getByLabel('license.revoked').count(), 0, 'license.* replaces the single license types');
   await form.getByRole('button', { name: 'Create endpoint' }).click();
   const secret = (await page.getByTestId('secret-once').textContent()) ?? '';
   assert.match(secret, /^whsec_[A-Za-z0-9_-]{20,}$/);
@@ -115,7 +118,6 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   const log = page.getByTestId('delivery-log');
   await log.getByRole('cell', { name: 'delivered' }).waitFor();
   assert.match((await log.locator('tbody tr').first().textContent()) ?? '', /ping.*test.*delivered.*1 of 1.*200/);
-  await screenshot(page, 'console-webhook-deliveries');
 
   // Its detail: the body as indented text, the receiver's answer; Redeliver sends it again.
   await log.getByRole('link', { name: 'ping' }).click();
@@ -136,6 +138,13 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   await page.getByRole('link', { name: '← Endpoint and delivery log' }).click();
   await page.getByTestId('delivery-log').waitFor();
   assert.equal(await page.getByTestId('delivery-log').locator('tbody tr').count(), 2);
+  assert.match((await page.getByTestId('delivery-log').locator('tbody tr').first().textContent()) ?? '', /ping.*redelivery.*delivered.*1 of 1.*200/);
+  await screenshot(page, 'console-webhook-deliveries');
+  // The delivery log filters by status.
+  await page.getByLabel('Status').selectOption('failed');
+  await page.getByText('No deliveries with status failed yet.').waitFor();
+  await page.getByLabel('Status').selectOption('');
+  await page.getByTestId('delivery-log').waitFor();
 
   // Disable and enable again; rotating asks first, then shows the new secret once.
   await page.getByRole('button', { name: 'Disable' }).click();
@@ -147,6 +156,11 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   const rotated = (await page.getByTestId('secret-once').textContent()) ?? '';
   assert.match(rotated, /^whsec_/);
   assert.notEqual(rotated, secret);
+  // The list shows the newest delivery of each endpoint.
+  await nav.getByRole('link', { name: 'Webhooks' }).click();
+  const listed = page.getByRole('row', { name: new RegExp(hookUrl.replace(/[.:/]/g, '\\$&')) });
+  await listed.getByText('delivered', { exact: true }).waitFor();
+  assert.match((await listed.textContent()) ?? '', /license\.\*.*enabled/);
 
   // —— API tokens ——
   await nav.getByRole('link', { name: 'API tokens' }).click();

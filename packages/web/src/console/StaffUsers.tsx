@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Role } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, LoadMore, messageOf, Show, usePagedList } from '../ui.js';
 import { adminApi, type ManagedUser } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can, canGrantRole, grantableStaffRoles } from './permissions.js';
@@ -128,7 +128,6 @@ export function StaffUsers() {
                       <th scope="col">Role</th>
                       <th scope="col">Status</th>
                       <th scope="col">Last sign-in</th>
-                      <th scope="col">Created</th>
                       {mayWrite ? (
                         <th scope="col">
                           <span className="visually-hidden">Actions</span>
@@ -147,7 +146,6 @@ export function StaffUsers() {
                           {!user.hasPassword ? <div className="hint">no password yet</div> : null}
                         </td>
                         <td>{formatDateTime(user.lastSignInAt, 'never')}</td>
-                        <td>{formatDate(user.createdAt)}</td>
                         {mayWrite ? (
                           <td>
                             {canGrantRole(role, user.role) ? (
@@ -194,8 +192,8 @@ function UserActions({
     });
   }
   return (
-    <div className="inline-actions user-actions">
-      <form onSubmit={changeRole} aria-label={`Change role of ${user.email}`} className="add-address">
+    <div className="user-actions">
+      <form onSubmit={changeRole} aria-label={`Change role of ${user.email}`}>
         <label>
           <span className="visually-hidden">Role for {user.email}</span>
           <select value={newRole} onChange={(event) => setNewRole(event.target.value as Role)}>
@@ -208,7 +206,7 @@ function UserActions({
           Change role
         </button>
       </form>
-      <div className="add-address">
+      <div>
         {self ? null : user.disabled ? (
           <button type="button" disabled={busy} aria-label={`Enable ${user.email}`} onClick={() => void run(async () => (await adminApi.updateUser(user.id, { disabled: false }), `${label(user)} may sign in again.`))}>
             Enable

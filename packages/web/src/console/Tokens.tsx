@@ -24,6 +24,7 @@ export function Tokens() {
   const [revokeError, setRevokeError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirm, setConfirm] = useState<string | null>(null);
+  const [formOpen, setFormOpen] = useState(false);
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -42,6 +43,7 @@ export function Tokens() {
         ...(days ? { expiresInDays: Number(days) } : {}),
       });
       setCreated(token);
+      setFormOpen(false);
       formElement.reset();
       setNewRole('read-only');
       list.first.reload();
@@ -78,7 +80,7 @@ export function Tokens() {
       </p>
       {created ? <SecretOnce title={`Token “${created.name}” created`} what="token" secret={created.token} onDone={() => setCreated(null)} /> : null}
       {mayWrite ? (
-        <details className="card">
+        <details className="card" open={formOpen} onToggle={(event) => setFormOpen(event.currentTarget.open)}>
           <summary>New token</summary>
           <form className="stack-form" onSubmit={(event) => void create(event)} aria-label="New API token">
             <div className="row">

@@ -6,13 +6,7 @@ import { Empty, ErrorMessage, LoadMore, messageOf, NotFoundPage, Show, useLoad, 
 import { adminApi, DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
-import { EventPicker, eventsText, HealthBadge, SecretOnceFor } from './Webhooks.js';
-
-const STATUS_BADGE: Record<DeliveryStatus, string> = { delivered: 'active', failed: 'revoked', pending: 'pending', sending: 'pending' };
-
-export function DeliveryBadge({ status }: { status: DeliveryStatus }) {
-  return <span className={`badge badge-${STATUS_BADGE[status]}`}>{status}</span>;
-}
+import { DeliveryBadge, EventPicker, eventsText, HealthBadge, SecretOnceFor } from './Webhooks.js';
 
 /** One endpoint: its settings and health, the actions on it, and its delivery log. */
 export function WebhookDetail() {
@@ -90,7 +84,7 @@ export function WebhookDetail() {
               {endpoint.enabled ? 'yes' : `no${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}`}
               {endpoint.disabledAt ? ` (since ${formatDateTime(endpoint.disabledAt)})` : ''}
             </dd>
-            <dt>Last success</dt>
+            <dt>Last event delivered</dt>
             <dd>{formatDateTime(endpoint.lastSuccessAt, 'never')}</dd>
             <dt>Failures in a row</dt>
             <dd>
@@ -173,7 +167,7 @@ export function WebhookDetail() {
             </form>
           ) : null}
           {mayWrite && editing ? <EditEndpoint endpoint={endpoint} busy={busy} onSave={(body) => run(async () => (await adminApi.updateWebhookEndpoint(id, body), setEditing(false), 'Saved.'))} /> : null}
-          <DeliveryLog endpointId={id} round={logRound} mayWrite={mayWrite} />
+          <DeliveryLog endpointId={id} round={logRound} mayWrite={mayWrite} onRefresh={() => loaded.reload()} />
         </section>
       )}
     </Show>
@@ -214,7 +208,7 @@ function EditEndpoint({ endpoint, busy, onSave }: { endpoint: WebhookEndpoint; b
 }
 
 /** The endpoint's delivery log, newest first, filtered by status, page by page. */
-function DeliveryLog({ endpointId, round, mayWrite }: { endpointId: string; round: number; mayWrite: boolean }) {
+function DeliveryLog({ endpointId, round, mayWrite, onRefresh }: { endpointId: string; round: number; mayWrite: boolean; onRefresh: () => void }) {
   const [status, setStatus] = useState<DeliveryStatus | ''>('');
   const [refresh, setRefresh] = useState(0);
   const list = usePagedList((cursor) => adminApi.listWebhookDeliveries(endpointId, { status: status || undefined, cursor }), `${endpointId}|${status}|${round}|${refresh}`);
@@ -231,7 +225,13 @@ function DeliveryLog({ endpointId, round, mayWrite }: { endpointId: string; roun
             ))}
           </select>
         </label>
-        <button type="button" onClick={() => setRefresh((n) => n + 1)}>
+        <button
+          type="button"
+          onClick={() => {
+            setRefresh((n) => n + 1);
+            onRefresh();
+          }}
+        >
           Refresh
         </button>
       </div>

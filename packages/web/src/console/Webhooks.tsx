@@ -1,8 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { useSession } from '../session.js';
 import { Empty, ErrorMessage, LoadMore, messageOf, Show, useLoad, usePagedList } from '../ui.js';
-import { adminApi, type WebhookEndpoint, type WebhookEndpointWithSecret, type WebhookEventType } from './admin-api.js';
+import { adminApi, type DeliveryStatus, type WebhookEndpoint, type WebhookEndpointWithSecret, type WebhookEventType } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 import { SecretOnce } from './SecretOnce.js';
@@ -20,51 +20,74 @@ function groupTypes(types: WebhookEventType[]): { prefix: string; types: Webhook
 
 /**
  * The subscriptions of an endpoint as checkboxes: "all events" (`*`), a whole group (`license.*`) or
- * single types, grouped as the catalogue names them. A choice that covers others disables them.
+ * single types, grouped as the catalogue names them. A choice replaces the narrower ones it covers, and
+ * the single types of a group fold away until asked for, so the list stays short.
  */
 export function EventPicker({ types, selected, onChange }: { types: WebhookEventType[]; selected: string[]; onChange: (events: string[]) => void }) {
   const has = (value: string) => selected.includes(value);
-  const toggle = (value: string, on: boolean) => onChange(on ? [...selected, value] : selected.filter((item) => item !== value));
-  const all = has('*');
-  const known = new Set([...types.map((type) => type.type), ...groupTypes(types).map((group) => `${group.prefix}.*`), '*']);
+  const groups = groupTypes(types);
+  const known = new Set([...types.map((type) => type.type), ...groups.map((group) => `${group.prefix}.*`), '*']);
   const others = selected.filter((value) => !known.has(value));
+  function toggle(value: string, on: boolean) {
+    if (!on) return onChange(selected.filter((item) => item !== value));
+    if (value === '*') return onChange(['*']);
+    const prefix = value.endsWith('.*') ? value.slice(0, -1) : null;
+    onChange([...selected.filter((item) => item !== '*' && !(prefix && item.startsWith(prefix))), value]);
+  }
   return (
     <fieldset className="events">
       <legend>Events</legend>
       <label className="check">
-        <input type="checkbox" checked={all} onChange={(event) => toggle('*', event.target.checked)} />
+        <input type="checkbox" checked={has('*')} onChange={(event) => toggle('*', event.target.checked)} />
         All events <span className="hint">(including types added later)</span>
       </label>
-      {groupTypes(types).map((group) => {
-        const whole = has(`${group.prefix}.*`);
-        return (
-          <fieldset key={group.prefix} className="event-group" disabled={all}>
-            <legend>{group.prefix}</legend>
-            <label className="check">
-              <input type="checkbox" checked={whole} onChange={(event) => toggle(`${group.prefix}.*`, event.target.checked)} />
-              Every {group.prefix} event <code>{group.prefix}.*</code>
-            </label>
-            {group.types.map((type) => (
-              <label key={type.type} className="check" title={type.description}>
-                <input type="checkbox" disabled={whole} checked={has(type.type)} onChange={(event) => toggle(type.type, event.target.checked)} />
-                <code>{type.type}</code> <span className="hint">{type.description}</span>
-              </label>
-            ))}
-          </fieldset>
-        );
-      })}
-      {others.length ? (
-        <fieldset className="event-group" disabled={all}>
-          <legend>Other</legend>
+      {has('*') ? (
+        <p className="hint">Uncheck “All events” to choose groups or single event types.</p>
+      ) : (
+        <>
+          {groups.map((group) => {
+            const whole = has(`${group.prefix}.*`);
+            const chosen = group.types.filter((type) => has(type.type)).length;
+            return (
+              <div key={group.prefix} className="event-group" role="group" aria-label={`${group.prefix} events`}>
+                <label className="check">
+                  <input type="checkbox" checked={whole} onChange={(event) => toggle(`${group.prefix}.*`, event.target.checked)} />
+                  Every {group.prefix} event <code>{group.prefix}.*</code>
+                  {chosen ? <span className="hint">({chosen} single type{chosen === 1 ? '' : 's'} chosen)</span> : null}
+                </label>
+                {whole ? null : (
+                  <Foldable summary={`Choose single ${group.prefix} events`} initiallyOpen={chosen > 0}>
+                    {group.types.map((type) => (
+                      <label key={type.type} className="check">
+                        <input type="checkbox" checked={has(type.type)} onChange={(event) => toggle(type.type, event.target.checked)} />
+                        <code>{type.type}</code> <span className="hint">{type.description}</span>
+                      </label>
+                    ))}
+                  </Foldable>
+                )}
+              </div>
+            );
+          })}
           {others.map((value) => (
             <label key={value} className="check">
               <input type="checkbox" checked onChange={() => toggle(value, false)} />
-              <code>{value}</code>
+              <code>{value}</code> <span className="hint">(not in the catalogue)</span>
             </label>
           ))}
-        </fieldset>
-      ) : null}
+        </>
+      )}
     </fieldset>
+  );
+}
+
+/** A `<details>` that starts open or closed and is then the user's to open and close. */
+function Foldable({ summary, initiallyOpen, children }: { summary: string; initiallyOpen: boolean; children: ReactNode }) {
+  const [open, setOpen] = useState(initiallyOpen);
+  return (
+    <details open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>{summary}</summary>
+      {children}
+    </details>
   );
 }
 
@@ -73,12 +96,33 @@ export function eventsText(events: string[]): string {
   return events.includes('*') ? 'All events' : events.join(', ');
 }
 
-/** What the endpoint's health fields say about its last delivery. */
+/**
+ * What the endpoint's health fields say: disabled, failing (event deliveries failed in a row) or fine.
+ * Tests and redeliveries do not count toward health, as on the server.
+ */
 export function HealthBadge({ endpoint }: { endpoint: WebhookEndpoint }) {
   if (!endpoint.enabled) return <span className="badge badge-revoked">disabled</span>;
   if (endpoint.consecutiveFailures > 0) return <span className="badge badge-suspended">failing ({endpoint.consecutiveFailures})</span>;
-  if (endpoint.lastSuccessAt) return <span className="badge badge-active">delivered</span>;
-  return <span className="badge badge-pending">no deliveries yet</span>;
+  return <span className="badge badge-active">enabled</span>;
+}
+
+/** The status and time of the endpoint's newest delivery (any kind). */
+function LastDelivery({ endpoint }: { endpoint: WebhookEndpoint }) {
+  const latest = useLoad(() => adminApi.listWebhookDeliveries(endpoint.id, { limit: 1 }).then((page) => page.data[0] ?? null), `${endpoint.id}|${endpoint.updatedAt}`);
+  if (latest.error) return <span className="hint">unknown</span>;
+  if (latest.data === undefined) return <span className="hint">…</span>;
+  if (latest.data === null) return <span className="hint">none yet</span>;
+  return (
+    <>
+      <DeliveryBadge status={latest.data.status} /> <span className="hint">{formatDateTime(latest.data.deliveredAt ?? latest.data.createdAt)}</span>
+    </>
+  );
+}
+
+const STATUS_BADGE: Record<DeliveryStatus, string> = { delivered: 'active', failed: 'revoked', pending: 'pending', sending: 'pending' };
+
+export function DeliveryBadge({ status }: { status: DeliveryStatus }) {
+  return <span className={`badge badge-${STATUS_BADGE[status]}`}>{status}</span>;
 }
 
 export function Webhooks() {
@@ -90,6 +134,7 @@ export function Webhooks() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<WebhookEndpointWithSecret | null>(null);
+  const [formOpen, setFormOpen] = useState(false);
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -102,6 +147,7 @@ export function Webhooks() {
     try {
       const endpoint = await adminApi.createWebhookEndpoint({ url: String(form.get('url')).trim(), events, ...(description ? { description } : {}) });
       setCreated(endpoint);
+      setFormOpen(false);
       formElement.reset();
       setEvents(['*']);
       list.first.reload();
@@ -127,7 +173,7 @@ export function Webhooks() {
         </>
       ) : null}
       {mayWrite ? (
-        <details className="card">
+        <details className="card" open={formOpen} onToggle={(event) => setFormOpen(event.currentTarget.open)}>
           <summary>New endpoint</summary>
           <form className="stack-form" onSubmit={(event) => void create(event)} aria-label="New webhook endpoint">
             <label>
@@ -162,7 +208,7 @@ export function Webhooks() {
                     <tr>
                       <th scope="col">URL</th>
                       <th scope="col">Events</th>
-                      <th scope="col">Enabled</th>
+                      <th scope="col">Health</th>
                       <th scope="col">Last delivery</th>
                     </tr>
                   </thead>
@@ -174,10 +220,12 @@ export function Webhooks() {
                           {endpoint.description ? <div className="hint">{endpoint.description}</div> : null}
                         </td>
                         <td>{eventsText(endpoint.events)}</td>
-                        <td>{endpoint.enabled ? 'yes' : 'no'}</td>
                         <td>
                           <HealthBadge endpoint={endpoint} />
-                          {endpoint.lastSuccessAt ? <div className="hint">last success {formatDateTime(endpoint.lastSuccessAt)}</div> : null}
+                          {endpoint.lastSuccessAt ? <div className="hint">last event delivered {formatDateTime(endpoint.lastSuccessAt)}</div> : null}
+                        </td>
+                        <td>
+                          <LastDelivery endpoint={endpoint} />
                         </td>
                       </tr>
                     ))}

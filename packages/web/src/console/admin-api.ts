@@ -104,7 +104,7 @@ export const adminApi = {
   deleteWebhookEndpoint: (id: string) => request<void>('DELETE', endpointPath(id)),
   rotateWebhookSecret: (id: string, overlapHours: number) => request<WebhookEndpointWithSecret>('POST', `${endpointPath(id)}/actions/rotate-secret`, { body: { overlapHours } }),
   sendTestWebhook: (id: string) => request<WebhookDelivery>('POST', `${endpointPath(id)}/actions/test`, { body: {} }),
-  listWebhookDeliveries: (id: string, query: { status?: DeliveryStatus; eventType?: string; cursor?: string | null }) =>
+  listWebhookDeliveries: (id: string, query: { status?: DeliveryStatus; eventType?: string; limit?: number; cursor?: string | null }) =>
     request<Page<WebhookDelivery>>('GET', `${endpointPath(id)}/deliveries`, { query: { limit: 25, ...query } }),
   getWebhookDelivery: (id: string) => request<WebhookDeliveryDetail>('GET', deliveryPath(id)),
   redeliverWebhook: (id: string) => request<WebhookDelivery>('POST', `${deliveryPath(id)}/actions/redeliver`, { body: {} }),
