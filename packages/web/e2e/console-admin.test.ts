@@ -126,6 +126,7 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   const body = (await page.getByTestId('delivery-body').textContent()) ?? '';
   assert.match(body, /\n {2}"type": "ping",/, 'pretty-printed body');
   await page.getByText('thanks from the receiver').waitFor();
+  await screenshot(page, 'console-webhook-delivery');
   await page.getByRole('button', { name: 'Redeliver' }).click();
   await page.getByText('A redelivery of').waitFor();
   await drain();
@@ -151,6 +152,13 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   await page.getByTestId('endpoint-enabled').filter({ hasText: /^no/ }).waitFor();
   await page.getByRole('button', { name: 'Enable' }).click();
   await page.getByTestId('endpoint-enabled').filter({ hasText: 'yes' }).waitFor();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('form', { name: 'Edit webhook endpoint' });
+  await edit.getByLabel(/^Description/).fill('Back office v2');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  await page.getByRole('definition').filter({ hasText: 'Back office v2' }).waitFor();
+  assert.deepEqual((await api.get(`/v1/webhook-endpoints/${endpoint.id}`)).body.events, ['license.*'], 'the events stay as they were');
   await page.getByRole('button', { name: 'Rotate secret…' }).click();
   await page.getByRole('form', { name: 'Rotate signing secret' }).getByRole('button', { name: 'Yes, rotate' }).click();
   const rotated = (await page.getByTestId('secret-once').textContent()) ?? '';
