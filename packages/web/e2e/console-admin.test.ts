@@ -55,7 +55,7 @@ after(async () => {
   await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
 });
 
-test('owner: webhook endpoint with a signed test event, the delivery log and redeliver; an API token used and revoked; a support user invited', async (t) => {
+test('owner: webhook endpoint with a signed test event, the delivery log and redeliver; an API token used and revoked; a support user invited; an admin grants all but owner', async (t) => {
   if (skipUnlessRunnable(t)) return;
   const { api, url, t: app } = server!;
   const drain = () => app.services.worker.drain();
@@ -266,5 +266,28 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
     assert.equal(again.status, 401, 'a disabled user cannot sign in');
   } finally {
     await support.close();
+  }
+
+  // An admin may grant every role but owner, and cannot change an owner.
+  const admin = await factories.signedInUser(api, app.app, 'admin');
+  const adminContext = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const adminPage = await adminContext.newPage();
+    adminPage.setDefaultTimeout(10_000);
+    await signIn(adminPage, url + '/sign-in', admin.email, admin.password);
+    await adminPage.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await adminPage.goto(url + '/console/users');
+    await adminPage.getByText('Invite a staff user').click();
+    const adminRoles = await adminPage.getByRole('form', { name: 'Invite a staff user' }).getByLabel('Role').locator('option').allTextContents();
+    assert.deepEqual(adminRoles, ['admin', 'support', 'sales', 'read-only']);
+    const ownerRow = adminPage.getByRole('row', { name: new RegExp(owner.email) });
+    await ownerRow.getByText('Only an owner can change an owner.').waitFor();
+    assert.equal(await ownerRow.getByRole('button').count(), 0);
+    await adminPage.goto(url + '/console/tokens');
+    await adminPage.getByText('New token').click();
+    const tokenRoles = await adminPage.getByRole('form', { name: 'New API token' }).getByLabel('Role').locator('option').allTextContents();
+    assert.ok(!tokenRoles.includes('owner') && tokenRoles.includes('admin') && tokenRoles.includes('customer-admin'), tokenRoles.join());
+  } finally {
+    await adminContext.close();
   }
 });
