@@ -18,6 +18,10 @@ import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
 import { Trials } from './Trials.js';
 import { RenewalsReport } from './RenewalsReport.js';
+import { StaffUsers } from './StaffUsers.js';
+import { Tokens } from './Tokens.js';
+import { WebhookDeliveryDetail, WebhookDetail } from './WebhookDetail.js';
+import { Webhooks } from './Webhooks.js';
 
 /**
  * The console's navigation, by group. Each page adds its line to the group it belongs to; a line with a
@@ -36,6 +40,9 @@ const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences', permission: 'mail:read' },
   { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
+  { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
+  { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
+  { group: 'Administration', to: '/console/users', label: 'Staff users', permission: 'users:read' },
   { group: 'Administration', to: '/console/jobs', label: 'Jobs', permission: 'jobs:read' },
 ];
 
@@ -64,6 +71,11 @@ export default function ConsoleApp() {
         <Route path="mail/outbox" element={<Outbox />} />
         <Route path="mail/outbox/:id" element={<OutboxMailDetail />} />
         <Route path="mail/preferences" element={<MailPreferencesLookup />} />
+        <Route path="webhooks" element={<Webhooks />} />
+        <Route path="webhooks/:id" element={<WebhookDetail />} />
+        <Route path="webhooks/:id/deliveries/:deliveryId" element={<WebhookDeliveryDetail />} />
+        <Route path="tokens" element={<Tokens />} />
+        <Route path="users" element={<StaffUsers />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>

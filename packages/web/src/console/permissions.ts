@@ -1,4 +1,4 @@
-import type { Role } from '../api.js';
+import { STAFF_ROLES, type Role } from '../api.js';
 
 /**
  * What each staff role may do: a copy of the server's ROLE_PERMISSIONS (packages/server/src/http/access.ts),
@@ -53,4 +53,16 @@ export const BY_ROLE: Partial<Record<Role, ReadonlySet<ConsolePermission>>> = {
 
 export function can(role: Role | undefined, permission: ConsolePermission): boolean {
   return role !== undefined && (BY_ROLE[role]?.has(permission) ?? false);
+}
+
+/** The server's `canGrantRole`: an owner grants every role, an admin every role but owner, others none. */
+export function canGrantRole(granter: Role | undefined, role: Role): boolean {
+  if (granter === 'owner') return true;
+  if (granter === 'admin') return role !== 'owner';
+  return false;
+}
+
+/** The staff roles `granter` may hand out, in the order the API lists them. */
+export function grantableStaffRoles(granter: Role | undefined): Role[] {
+  return STAFF_ROLES.filter((role) => canGrantRole(granter, role));
 }
