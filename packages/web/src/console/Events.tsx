@@ -21,6 +21,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 /** Where the console shows an event's subject, when it has a page for it. */
 function subjectPath(event: AuditEvent): string | null {
+  if (event.action.endsWith('.deleted')) return null;
   const id = encodeURIComponent(event.target.id);
   switch (event.target.type) {
     case 'license':
@@ -42,9 +43,10 @@ function subjectPath(event: AuditEvent): string | null {
 
 /** The subject's own name when the event carries it (a product's name, a user's e-mail), else its id. */
 function subjectName(event: AuditEvent): string {
+  const fields = event.target.type === 'user' ? ['email'] : ['name', 'email', 'version', 'question'];
   for (const state of [event.after, event.before]) {
     if (!isRecord(state)) continue;
-    for (const field of ['name', 'email', 'version', 'question']) if (typeof state[field] === 'string' && state[field]) return state[field] as string;
+    for (const field of fields) if (typeof state[field] === 'string' && state[field]) return state[field] as string;
   }
   return event.target.id;
 }

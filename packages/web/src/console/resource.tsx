@@ -77,12 +77,12 @@ export function ActionForm({
         <button type="submit" className="primary" disabled={busy}>
           {submitLabel}
         </button>
-        {notice ? (
-          <p className="success" role="status">
-            {notice}
-          </p>
-        ) : null}
       </div>
+      {notice ? (
+        <p className="success" role="status">
+          {notice}
+        </p>
+      ) : null}
       {error ? <ErrorMessage message={error} /> : null}
     </form>
   );
