@@ -209,6 +209,14 @@ test('staff edits a product and a policy, deletes products, invites a customer u
   await page.waitForURL(/action=user\.updated/);
   await page.getByTestId('events').getByRole('link', { name: 'it@acme.example' }).waitFor();
   assert.deepEqual(await page.getByTestId('events').locator('tbody td code').allTextContents(), ['user.updated']);
+
+  // A date range after today: nothing; clearing the filters shows everything again.
+  await filters.getByLabel('From', { exact: true }).fill('2099-01-01');
+  await filters.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByText('No events match.').waitFor();
+  assert.match(page.url(), /from=2099-01-01/);
+  await page.getByRole('link', { name: 'Clear filters' }).click();
+  await page.getByTestId('events').locator('code', { hasText: 'customer.updated' }).waitFor();
 });
 
 test('a read-only user sees the catalog without its write buttons', async (t) => {
