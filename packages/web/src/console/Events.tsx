@@ -42,7 +42,11 @@ function subjectPath(event: AuditEvent): string | null {
 }
 
 /** The subject's own name when the event carries it (a product's name, a user's e-mail), else its id. */
-function subjectName(event: AuditEvent): string {
+function subjectName(event: AuditEvent, users: UserRecord[]): string {
+  if (event.target.type === 'user') {
+    const known = users.find((u) => u.id === event.target.id);
+    if (known) return known.email;
+  }
   const fields = event.target.type === 'user' ? ['email'] : ['name', 'email', 'version', 'question'];
   for (const state of [event.after, event.before]) {
     if (!isRecord(state)) continue;
@@ -51,9 +55,10 @@ function subjectName(event: AuditEvent): string {
   return event.target.id;
 }
 
-export function Subject({ event }: { event: AuditEvent }) {
+/** The subject's type and name, linked to its page; `users` (when the role may list them) names users. */
+export function Subject({ event, users = [] }: { event: AuditEvent; users?: UserRecord[] }) {
   const path = subjectPath(event);
-  const label = subjectName(event);
+  const label = subjectName(event, users);
   return (
     <span>
       <span className="hint">{event.target.type.replace(/_/g, ' ')}</span> {path ? <Link to={path}>{label}</Link> : label}
@@ -272,7 +277,7 @@ export function Events() {
                           </td>
                           <td>{actorLabel(event, users.data ?? [])}</td>
                           <td>
-                            <Subject event={event} />
+                            <Subject event={event} users={users.data ?? []} />
                           </td>
                           <td>
                             <button type="button" aria-expanded={open === event.id} aria-controls={`details-${event.id}`} onClick={() => setOpen(open === event.id ? null : event.id)}>
