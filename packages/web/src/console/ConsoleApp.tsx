@@ -1,9 +1,11 @@
 import { Route, Routes } from 'react-router-dom';
 import { useSession } from '../session.js';
 import { NotFoundPage, Shell, type NavItem } from '../ui.js';
+import { CustomerDetail } from './CustomerDetail.js';
 import { Customers } from './Customers.js';
 import { Dashboard } from './Dashboard.js';
 import { Jobs } from './Jobs.js';
+import { Events } from './Events.js';
 import { LicenseDetail } from './LicenseDetail.js';
 import { Licenses } from './Licenses.js';
 import { MailPreferencesLookup } from './MailPreferences.js';
@@ -13,6 +15,8 @@ import { OrderDetail } from './OrderDetail.js';
 import { Orders } from './Orders.js';
 import { can, type ConsolePermission } from './permissions.js';
 import { Policies } from './Policies.js';
+import { PolicyDetail } from './PolicyDetail.js';
+import { ProductDetail } from './ProductDetail.js';
 import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
@@ -29,6 +33,7 @@ import { Webhooks } from './Webhooks.js';
  */
 const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Overview', to: '/console', label: 'Dashboard', end: true },
+  { group: 'Overview', to: '/console/events', label: 'Events', permission: 'events:read' },
   { group: 'Licensing', to: '/console/licenses', label: 'Licenses' },
   { group: 'Licensing', to: '/console/trials', label: 'Trials' },
   { group: 'Licensing', to: '/console/customers', label: 'Customers' },
@@ -54,9 +59,13 @@ export default function ConsoleApp() {
     <Shell title="Console" nav={nav}>
       <Routes>
         <Route index element={<Dashboard />} />
+        <Route path="events" element={<Events />} />
         <Route path="products" element={<Products />} />
+        <Route path="products/:id" element={<ProductDetail />} />
         <Route path="policies" element={<Policies />} />
+        <Route path="policies/:id" element={<PolicyDetail />} />
         <Route path="customers" element={<Customers />} />
+        <Route path="customers/:id" element={<CustomerDetail />} />
         <Route path="licenses" element={<Licenses />} />
         <Route path="licenses/:id" element={<LicenseDetail />} />
         <Route path="trials" element={<Trials />} />

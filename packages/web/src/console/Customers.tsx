@@ -1,83 +1,45 @@
-import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { api } from '../api.js';
-import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui.js';
+import { api, type Customer } from '../api.js';
+import { useSession } from '../session.js';
+import { formatDate, useLoad } from '../ui.js';
+import { can } from './permissions.js';
+import { ActionForm, ResourcePage, text } from './resource.js';
 
 export function Customers() {
+  const { me } = useSession();
   const customers = useLoad(() => api.listCustomers(), 'customers');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function create(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    setBusy(true);
-    setError(null);
-    try {
-      await api.createCustomer({ name: String(form.get('name')).trim(), email: String(form.get('email')).trim() });
-      formElement.reset();
-      customers.reload();
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
+  async function create(form: FormData) {
+    await api.createCustomer({ name: text(form, 'name'), email: text(form, 'email') });
+    customers.reload();
   }
 
   return (
-    <section aria-labelledby="customers-title">
-      <h1 id="customers-title">Customers</h1>
-      <form className="card inline-form" onSubmit={create} aria-label="New customer">
-        <h2>New customer</h2>
-        <label>
-          Organization name
-          <input name="name" required maxLength={200} />
-        </label>
-        <label>
-          Billing e-mail
-          <input name="email" type="email" required maxLength={320} />
-        </label>
-        <button type="submit" className="primary" disabled={busy}>
-          Create customer
-        </button>
-        {error ? <ErrorMessage message={error} /> : null}
-      </form>
-      <Show loaded={customers}>
-        {(list) =>
-          list.length === 0 ? (
-            <Empty>No customers yet.</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">Customers</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">E-mail</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Links</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((customer) => (
-                    <tr key={customer.id}>
-                      <td>{customer.name}</td>
-                      <td>{customer.email}</td>
-                      <td>{formatDate(customer.createdAt)}</td>
-                      <td>
-                        <Link to={`/console/licenses?customerId=${customer.id}`}>Licenses</Link>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </Show>
-    </section>
+    <ResourcePage<Customer>
+      id="customers"
+      title="Customers"
+      loaded={customers}
+      empty="No customers yet."
+      create={
+        can(me?.actor.role, 'customers:write') ? (
+          <ActionForm title="New customer" submitLabel="Create customer" onSubmit={create} reset>
+            <label>
+              Organization name
+              <input name="name" required maxLength={200} />
+            </label>
+            <label>
+              Billing e-mail
+              <input name="email" type="email" required maxLength={320} />
+            </label>
+          </ActionForm>
+        ) : undefined
+      }
+      columns={[
+        { header: 'Name', cell: (customer) => <Link to={`/console/customers/${customer.id}`}>{customer.name}</Link> },
+        { header: 'E-mail', cell: (customer) => customer.email },
+        { header: 'Created', cell: (customer) => formatDate(customer.createdAt) },
+        { header: 'Links', hiddenHeader: true, cell: (customer) => <Link to={`/console/licenses?customerId=${customer.id}`}>Licenses</Link> },
+      ]}
+    />
   );
 }

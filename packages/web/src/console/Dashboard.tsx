@@ -1,6 +1,7 @@
 import { Link } from 'react-router-dom';
 import { api, LICENSE_STATUSES } from '../api.js';
 import { Show, useLoad } from '../ui.js';
+import { RecentEvents } from './Events.js';
 
 /** A horizontal bar per row, scaled to the largest value; the numbers are text, the bars decoration. */
 function Bars({ rows, label }: { rows: Array<{ key: string; label: string; value: number; to: string }>; label: string }) {
@@ -75,6 +76,7 @@ export function Dashboard() {
           </>
         )}
       </Show>
+      <RecentEvents />
     </section>
   );
 }

@@ -1,87 +1,54 @@
-import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { api } from '../api.js';
-import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui.js';
+import { api, type Product } from '../api.js';
+import { useSession } from '../session.js';
+import { formatDate, useLoad } from '../ui.js';
+import { can } from './permissions.js';
+import { ActionForm, ResourcePage, text } from './resource.js';
 
 export function Products() {
+  const { me } = useSession();
   const products = useLoad(() => api.listProducts(), 'products');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function create(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    const code = String(form.get('code') ?? '').trim();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.createProduct({ name: String(form.get('name')).trim(), ...(code ? { code } : {}) });
-      formElement.reset();
-      products.reload();
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
+  async function create(form: FormData) {
+    const code = text(form, 'code');
+    await api.createProduct({ name: text(form, 'name'), ...(code ? { code } : {}) });
+    products.reload();
   }
 
   return (
-    <section aria-labelledby="products-title">
-      <h1 id="products-title">Products</h1>
-      <form className="card inline-form" onSubmit={create} aria-label="New product">
-        <h2>New product</h2>
-        <label>
-          Name
-          <input name="name" required maxLength={200} />
-        </label>
-        <label>
-          Code <span className="hint">(optional; made from the name)</span>
-          <input name="code" maxLength={100} />
-        </label>
-        <button type="submit" className="primary" disabled={busy}>
-          Create product
-        </button>
-        {error ? <ErrorMessage message={error} /> : null}
-      </form>
-      <Show loaded={products}>
-        {(list) =>
-          list.length === 0 ? (
-            <Empty>No products yet: create the first one above.</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">Products</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Code</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Links</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((product) => (
-                    <tr key={product.id}>
-                      <td>{product.name}</td>
-                      <td>
-                        <code>{product.code}</code>
-                      </td>
-                      <td>{formatDate(product.createdAt)}</td>
-                      <td>
-                        <Link to={`/console/policies?productId=${product.id}`}>Policies</Link> ·{' '}
-                        <Link to={`/console/licenses?productId=${product.id}`}>Licenses</Link>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </Show>
-    </section>
+    <ResourcePage<Product>
+      id="products"
+      title="Products"
+      loaded={products}
+      empty="No products yet: create the first one above."
+      create={
+        can(me?.actor.role, 'products:write') ? (
+          <ActionForm title="New product" submitLabel="Create product" onSubmit={create} reset>
+            <label>
+              Name
+              <input name="name" required maxLength={200} />
+            </label>
+            <label>
+              Code <span className="hint">(optional; made from the name)</span>
+              <input name="code" maxLength={64} />
+            </label>
+          </ActionForm>
+        ) : undefined
+      }
+      columns={[
+        { header: 'Name', cell: (product) => <Link to={`/console/products/${product.id}`}>{product.name}</Link> },
+        { header: 'Code', cell: (product) => <code>{product.code}</code> },
+        { header: 'Created', cell: (product) => formatDate(product.createdAt) },
+        {
+          header: 'Links',
+          hiddenHeader: true,
+          cell: (product) => (
+            <>
+              <Link to={`/console/policies?productId=${product.id}`}>Policies</Link> · <Link to={`/console/licenses?productId=${product.id}`}>Licenses</Link>
+            </>
+          ),
+        },
+      ]}
+    />
   );
 }

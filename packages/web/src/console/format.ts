@@ -44,3 +44,6 @@ export function changesOf(before: unknown, after: unknown): string[] {
   }
   return lines.slice(0, 8);
 }
+
+/** A value as people read it (dates formatted, lists joined), never JSON; for the event details view. */
+export { show as readableValue };

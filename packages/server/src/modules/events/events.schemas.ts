@@ -18,7 +18,11 @@ export const ListEventsQuery = Type.Object(
   {
     targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     targetId: Type.Optional(Id),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'An exact action (license.suspended) or a prefix ending in .* (license.*)' })),
+    actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The user, token or license id that acted' })),
+    customerId: Type.Optional(Id),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after this time' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Events before this time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

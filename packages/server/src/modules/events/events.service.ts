@@ -39,7 +39,12 @@ export interface RecordEvent {
 export interface EventFilter {
   targetType?: string;
   targetId?: string;
+  /** Exact, or a prefix when it ends in `.*` (`license.*`). */
   action?: string;
+  actorId?: string;
+  customerId?: string;
+  since?: string;
+  until?: string;
   limit: number;
   cursor?: string;
 }
@@ -132,7 +137,13 @@ export class EventsService {
     query = eventScopeFilter(query, ctx.actor);
     if (filter.targetType) query = query.where('target_type', '=', filter.targetType);
     if (filter.targetId) query = query.where('target_id', '=', filter.targetId);
-    if (filter.action) query = query.where('action', '=', filter.action);
+    // Action names are lower-case words, dots and underscores; `_` matching any one character is harmless here.
+    if (filter.action?.endsWith('.*')) query = query.where('action', 'like', `${filter.action.slice(0, -1)}%`);
+    else if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+    if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+    if (filter.since) query = query.where('at', '>=', new Date(filter.since).toISOString());
+    if (filter.until) query = query.where('at', '<', new Date(filter.until).toISOString());
     if (filter.cursor) query = query.where('id', '<', filter.cursor);
     const rows = await query.execute();
     const events = rows.map(toEvent);
