@@ -8,6 +8,7 @@ import { Policies } from './Policies.js';
 import { Products } from './Products.js';
 import { ReleaseDetail } from './ReleaseDetail.js';
 import { Releases } from './Releases.js';
+import { Settings } from './Settings.js';
 
 /** The console's navigation, by group. Each page adds its line to the group it belongs to. */
 const NAV: NavItem[] = [
@@ -17,6 +18,7 @@ const NAV: NavItem[] = [
   { group: 'Catalog', to: '/console/products', label: 'Products' },
   { group: 'Catalog', to: '/console/policies', label: 'Policies' },
   { group: 'Catalog', to: '/console/releases', label: 'Releases' },
+  { group: 'Administration', to: '/console/settings', label: 'Settings' },
 ];
 
 /** The vendor console, for staff roles. */
@@ -32,6 +34,7 @@ export default function ConsoleApp() {
         <Route path="licenses/:id" element={<LicenseDetail />} />
         <Route path="releases" element={<Releases />} />
         <Route path="releases/:id" element={<ReleaseDetail />} />
+        <Route path="settings" element={<Settings />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>
