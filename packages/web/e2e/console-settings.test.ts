@@ -155,9 +155,9 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   assert.equal(await portal.getByText('Where are my invoices?').count(), 0);
   await portal.close();
 
-  // Read-only staff: the same values, no edit controls.
+  // Read-only staff, on a phone-sized window: the same values, no edit controls.
   const readOnly = await factories.signedInUser(api, app.app, 'read-only');
-  const other = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+  const other = await browser!.newPage({ viewport: { width: 390, height: 844 } });
   other.setDefaultTimeout(10_000);
   await signIn(other, url + '/', readOnly.email, readOnly.password);
   await other.getByRole('heading', { name: 'Dashboard' }).waitFor();

@@ -62,7 +62,7 @@ function PublicKeySection() {
             </dl>
             <div className="key-box">
               <label htmlFor="public-key-pem">Public key (PEM)</label>
-              <textarea id="public-key-pem" className="mono-box" readOnly rows={3} value={key.pem.trim()} onFocus={(event) => event.currentTarget.select()} />
+              <textarea id="public-key-pem" className="mono-box" readOnly rows={4} value={key.pem.trim()} onFocus={(event) => event.currentTarget.select()} />
               <div className="actions">
                 <CopyButton text={key.pem.trim()} label="Copy PEM" />
               </div>
