@@ -34,6 +34,7 @@ import { productRoutes } from './modules/products/products.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
 import { faqRoutes } from './modules/faq/faq.routes.js';
+import { settingsRoutes } from './modules/settings/settings.routes.js';
 import { retentionRoutes } from './modules/releases/retention.routes.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { announcementRoutes } from './modules/announcements/announcements.routes.js';
@@ -148,6 +149,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
   statsRoutes(app, services);
   faqRoutes(app, services);
+  settingsRoutes(app, services);
   artifactRoutes(app, services, { rateLimit: config.clientRateLimit, maxBytes: config.artifactMaxBytes });
   announcementRoutes(app, services);
   retentionRoutes(app, services);

@@ -19,6 +19,7 @@ import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { UpdatesService } from './modules/releases/updates.service.js';
 import { StatsService } from './modules/stats/stats.service.js';
 import { FaqService } from './modules/faq/faq.service.js';
+import { SettingsService } from './modules/settings/settings.service.js';
 import { LocalStorage, type ArtifactStorage } from './modules/artifacts/storage.js';
 import { S3Storage } from './modules/artifacts/s3-storage.js';
 import { MachinesService } from './modules/machines/machines.service.js';
@@ -113,18 +114,22 @@ export function createServices(
   const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
   subscriptions.register(worker);
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
-  const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, {
+  // Reminder offsets and alert recipients: staff-set values (read at each use) over the environment's defaults.
+  const settings = new SettingsService(db, clock, events, {
     reminderDays: deps.config.reminderDays,
     remindAutoRenewing: deps.config.remindAutoRenewing,
+    alertEmails: deps.config.alertEmails,
+    alertExpiryDays: deps.config.alertExpiryDays,
   });
+  const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, settings);
   reminders.register(worker);
-  const alerts = new AlertsService(db, clock, mail, { emails: deps.config.alertEmails, expiryDays: deps.config.alertExpiryDays, publicUrl: deps.config.publicUrl });
+  const alerts = new AlertsService(db, clock, mail, settings, { publicUrl: deps.config.publicUrl });
   events.onRecord(alerts.onEvent);
   worker.define({ type: 'alerts.expiring', run: async () => void (await alerts.sweepExpiring()) });
   worker.schedule({ name: 'alerts.expiring', cron: EXPIRING_ALERT_CRON, jobType: 'alerts.expiring' });
   const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
   machines.addActivationCheck(trials.activationCheck);
-  const notices = new NoticesService(clock, licenses, { defaultWithinDays: Math.max(...deps.config.reminderDays, 1), publicUrl: deps.config.publicUrl });
+  const notices = new NoticesService(clock, licenses, settings, { publicUrl: deps.config.publicUrl });
   const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
   notices.addSource(updates.noticeSource());
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
@@ -133,5 +138,5 @@ export function createServices(
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService(db, clock);
   const faq = new FaqService(db, clock, events, products);
-  return { stats, faq, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

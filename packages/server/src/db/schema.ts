@@ -88,6 +88,15 @@ export interface FaqEntriesTable {
   updated_at: Timestamp;
 }
 
+/** A staff-edited setting that overrides its environment default (0021); no row: the default. */
+export interface SettingsTable {
+  key: string;
+  value: JsonText;
+  updated_at: Timestamp;
+  /** The actor's label (e-mail address or token name). */
+  updated_by: string;
+}
+
 /** One served download (0015). */
 export interface DownloadsTable {
   id: string;
@@ -584,6 +593,7 @@ export interface Database {
   artifacts: ArtifactsTable;
   downloads: DownloadsTable;
   faq_entries: FaqEntriesTable;
+  settings: SettingsTable;
   release_announcements: ReleaseAnnouncementsTable;
   release_retention: ReleaseRetentionTable;
   policies: PoliciesTable;

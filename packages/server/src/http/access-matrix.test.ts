@@ -87,6 +87,8 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   createFaqEntry: 'settings:write',
   updateFaqEntry: 'settings:write',
   deleteFaqEntry: 'settings:write',
+  getSettings: 'settings:read',
+  updateSettings: 'settings:write',
   checkForUpdate: 'public',
   uploadArtifact: 'releases:write',
   listArtifacts: 'releases:read',
@@ -500,6 +502,8 @@ forEachDialect('access matrix', (dialect) => {
     createFaqEntry: async () => ({ method: 'POST', url: '/v1/faq', body: { question: 'Created by the matrix?', answer: 'Yes.' } }),
     updateFaqEntry: async () => ({ method: 'PATCH', url: `/v1/faq/${(await (sharedFaq ??= freshFaq())).id}`, body: { answer: 'Edited by the matrix.' } }),
     deleteFaqEntry: async (_c, allowed) => ({ method: 'DELETE', url: `/v1/faq/${(allowed ? await freshFaq() : await (sharedFaq ??= freshFaq())).id}` }),
+    getSettings: async () => ({ method: 'GET', url: '/v1/settings' }),
+    updateSettings: async () => ({ method: 'PATCH', url: '/v1/settings', body: { alertExpiryDays: 9 } }),
     checkForUpdate: async () => ({ method: 'POST', url: '/v1/updates/check', body: { key: A.license.key, product: A.product.id, version: '0.1.0' } }),
     uploadArtifact: async () => ({
       method: 'PUT',

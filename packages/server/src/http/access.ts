@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'subscriptions:cancel',
   'releases:read',
   'releases:write',
+  'settings:read',
   'settings:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -43,7 +44,7 @@ export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 export type Role = StaffRole | CustomerRole;
 export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
 
-const READS: Permission[] = ['releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+const READS: Permission[] = ['settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 
 /**

@@ -26,6 +26,7 @@ import { StaffUsers } from './StaffUsers.js';
 import { Tokens } from './Tokens.js';
 import { WebhookDeliveryDetail, WebhookDetail } from './WebhookDetail.js';
 import { Webhooks } from './Webhooks.js';
+import { Settings } from './Settings.js';
 
 /**
  * The console's navigation, by group. Each page adds its line to the group it belongs to; a line with a
@@ -49,6 +50,7 @@ const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
   { group: 'Administration', to: '/console/users', label: 'Staff users', permission: 'users:read' },
   { group: 'Administration', to: '/console/jobs', label: 'Jobs', permission: 'jobs:read' },
+  { group: 'Administration', to: '/console/settings', label: 'Settings' },
 ];
 
 /** The vendor console, for staff roles. */
@@ -85,6 +87,7 @@ export default function ConsoleApp() {
         <Route path="webhooks/:id/deliveries/:deliveryId" element={<WebhookDeliveryDetail />} />
         <Route path="tokens" element={<Tokens />} />
         <Route path="users" element={<StaffUsers />} />
+        <Route path="settings" element={<Settings />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>

@@ -36,11 +36,12 @@ export const CONSOLE_PERMISSIONS = [
   'subscriptions:cancel',
   'releases:read',
   'releases:write',
+  'settings:read',
   'settings:write',
 ] as const;
 export type ConsolePermission = (typeof CONSOLE_PERMISSIONS)[number];
 
-const READS: ConsolePermission[] = ['releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+const READS: ConsolePermission[] = ['settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
 const ALL: ReadonlySet<ConsolePermission> = new Set(CONSOLE_PERMISSIONS);
 
 export const BY_ROLE: Partial<Record<Role, ReadonlySet<ConsolePermission>>> = {

@@ -4,6 +4,7 @@ import { DAY_MS, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { AuditEvent } from '../events/events.service.js';
 import type { MailService } from '../mail/mail.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
 
 /** The audit events that raise a staff alert, and the alert kind each one raises. */
 export const ALERTING_EVENTS: Readonly<Record<string, EventAlertKind>> = {
@@ -20,10 +21,6 @@ export const EXPIRING_ALERT_CRON = '10 * * * *';
 const DIGEST_LINES = 50;
 
 export interface AlertOptions {
-  /** Recipients (KEYHAVEN_ALERT_EMAILS); empty: alerts are recorded but no mail goes out. */
-  emails: readonly string[];
-  /** Nearing expiry: this many days ahead (KEYHAVEN_ALERT_EXPIRY_DAYS). */
-  expiryDays: number;
   publicUrl: string;
 }
 
@@ -34,7 +31,8 @@ const TITLES: Record<EventAlertKind, string> = {
 };
 
 /**
- * Internal alerts for staff, mailed to KEYHAVEN_ALERT_EMAILS: a license's seat limit refusing an
+ * Internal alerts for staff, mailed to the alert recipients (setting `alertEmails`, read at each alert
+ * and sweep; default KEYHAVEN_ALERT_EMAILS): a license's seat limit refusing an
  * activation, its usage credits running out, its seat overdraft being used (from the audit events, as they
  * are recorded), and trials and licenses nearing expiry (an hourly digest). Each is recorded once per
  * license, kind and UTC day (nearing expiry: once per term) in `staff_alerts`, whose unique key makes the
@@ -45,6 +43,7 @@ export class AlertsService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly mail: MailService,
+    private readonly settings: SettingsService,
     private readonly options: AlertOptions,
   ) {}
 
@@ -69,7 +68,10 @@ export class AlertsService {
       .values({ id, license_id: licenseId, customer_id: event.customerId, kind, dedupe_key: day, detail: JSON.stringify(event.after ?? {}), mail_id: null, at: event.at })
       .onConflict((oc) => oc.columns(['license_id', 'kind', 'dedupe_key']).doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0 || this.options.emails.length === 0) return;
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
+    // The caller's transaction: `executor`, never this.db.
+    const { alertEmails } = await this.settings.current(executor);
+    if (alertEmails.length === 0) return;
     const license = await executor
       .selectFrom('licenses')
       .innerJoin('products', 'products.id', 'licenses.product_id')
@@ -94,7 +96,7 @@ export class AlertsService {
     }
     const sent = await this.mail.send(executor, {
       template: 'staff.alert',
-      to: [...this.options.emails],
+      to: [...alertEmails],
       data: { title: `${TITLES[kind]}: ${license?.name ?? licenseId}`, message, url: `${this.options.publicUrl}/console/licenses/${licenseId}`, details },
       category: 'alerts',
       dedupeKey: `alert:${kind}:${licenseId}:${day}`,
@@ -103,14 +105,15 @@ export class AlertsService {
   }
 
   /**
-   * Trials and licenses expiring within `expiryDays` that staff have not been told about for this term
+   * Trials and licenses expiring within `alertExpiryDays` that staff have not been told about for this term
    * (auto-renewing subscriptions are left out: they do not lapse), as one digest mail. Returns how many
    * licenses the digest names. Without alert recipients nothing is recorded.
    */
   async sweepExpiring(): Promise<number> {
-    if (this.options.emails.length === 0) return 0;
+    const { alertEmails, alertExpiryDays } = await this.settings.current();
+    if (alertEmails.length === 0) return 0;
     const now = this.clock.now();
-    const until = new Date(now.getTime() + this.options.expiryDays * DAY_MS).toISOString();
+    const until = new Date(now.getTime() + alertExpiryDays * DAY_MS).toISOString();
     const candidates = await this.db
       .selectFrom('licenses')
       .innerJoin('products', 'products.id', 'licenses.product_id')
@@ -156,9 +159,9 @@ export class AlertsService {
       if (fresh.length > DIGEST_LINES) details['…'] = `and ${fresh.length - DIGEST_LINES} more`;
       await this.mail.send(trx, {
         template: 'staff.alert',
-        to: [...this.options.emails],
+        to: [...alertEmails],
         data: {
-          title: `${parts.join(' and ')} expire within ${this.options.expiryDays} days`,
+          title: `${parts.join(' and ')} expire within ${alertExpiryDays} days`,
           message: 'These trials and licenses expire soon and will not renew by themselves.',
           url: `${this.options.publicUrl}/console/licenses?expiresBefore=${encodeURIComponent(until)}`,
           details,

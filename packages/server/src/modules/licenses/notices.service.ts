@@ -1,6 +1,7 @@
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
+import type { SettingsService } from '../settings/settings.service.js';
 import type { ClientLicense, License, LicensesService } from './licenses.service.js';
 
 export const NOTICE_CODES = [
@@ -41,7 +42,7 @@ export type NoticeSource = (license: License, context: { now: Date; version?: st
 
 export interface NoticesRequest {
   key: string;
-  /** Notices about expiry start this many days ahead (default: the longest reminder offset). */
+  /** Notices about expiry start this many days ahead (default: the longest reminder offset in force). */
   withinDays?: number;
   /** The app's version, for sources that compare against it (new releases). */
   version?: string;
@@ -64,7 +65,8 @@ export class NoticesService {
   constructor(
     private readonly clock: Clock,
     private readonly licenses: LicensesService,
-    private readonly options: { defaultWithinDays: number; publicUrl: string },
+    private readonly settings: SettingsService,
+    private readonly options: { publicUrl: string },
   ) {}
 
   /** Adds a source of notices (e.g. new releases); its notices are merged into every answer. */
@@ -77,7 +79,8 @@ export class NoticesService {
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const license = await this.licenses.get({ actor: SYSTEM_ACTOR }, resolved.license.id);
     const now = this.clock.now();
-    const notices = this.fromDates(license, now, request.withinDays ?? this.options.defaultWithinDays);
+    const withinDays = request.withinDays ?? Math.max(...(await this.settings.current()).reminderDays, 1);
+    const notices = this.fromDates(license, now, withinDays);
     for (const source of this.sources) notices.push(...(await source(license, { now, ...(request.version ? { version: request.version } : {}) })));
     notices.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
     return { license: resolved.license, notices, ts: now.toISOString() };

@@ -8,6 +8,7 @@ import type { JobQueue } from '../jobs/jobs.service.js';
 import type { JobContext, Worker } from '../jobs/worker.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
 import { licenseMailData } from './license-mail.js';
 import type { License, LicensesService } from './licenses.service.js';
 import { claimReminder, findReminderCandidates, listRemindersSent, setReminderMail, type CandidateWindow, type ReminderCandidate } from './reminders.repository.js';
@@ -20,13 +21,6 @@ export const REMINDER_SWEEP_CRON = '5 * * * *';
 const PAGE = 1000;
 /** Reminders per `reminders.send` job: one transaction (one commit) sends them all. */
 export const REMINDER_BATCH = 100;
-
-export interface ReminderOptions {
-  /** Days before expiry (default 30, 15, 5, 3, 1). */
-  reminderDays: readonly number[];
-  /** Remind auto-renewing subscriptions too (they are skipped by default: they will not lapse). */
-  remindAutoRenewing: boolean;
-}
 
 /** One reminder to send: the license, the term (its expiry when the sweep saw it) and the offset (0: expired notice). */
 export interface ReminderJob {
@@ -56,10 +50,11 @@ export interface SweepResult {
  * Several workers, retries, restarts and a sweep that runs again before the jobs did cannot send twice:
  * the row's primary key (license, expiry, offset) lets exactly one insert in, and only that one mails
  * (the mail's dedupe key is the same triple, a second guard).
+ *
+ * The offsets (`reminderDays`) and `remindAutoRenewing` are read from SettingsService at every sweep and
+ * job, so a change staff make applies at the next one, in every process.
  */
 export class RemindersService {
-  private readonly offsets: number[];
-
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -69,10 +64,8 @@ export class RemindersService {
     private readonly products: ProductsService,
     private readonly customers: CustomersService,
     private readonly mail: MailService,
-    private readonly options: ReminderOptions,
-  ) {
-    this.offsets = [...new Set(options.reminderDays)].filter((d) => d > 0).sort((a, b) => a - b);
-  }
+    private readonly settings: SettingsService,
+  ) {}
 
   register(worker: Worker): void {
     worker.define<{ reminders: ReminderJob[] }>({ type: 'reminders.send', run: (payload, context) => this.send(payload.reminders, context) });
@@ -82,18 +75,20 @@ export class RemindersService {
 
   /** Finds due reminders and expired notices and enqueues one job for each. */
   async sweep(): Promise<SweepResult> {
+    const { reminderDays, remindAutoRenewing } = await this.settings.current();
+    const offsets = [...new Set(reminderDays)].filter((d) => d > 0).sort((a, b) => a - b);
     const now = this.clock.now().getTime();
     const iso = (ms: number) => new Date(ms).toISOString();
     let reminders = 0;
     let jobs = 0;
     let lower = 0;
-    for (const offset of this.offsets) {
+    for (const offset of offsets) {
       const window: CandidateWindow = {
         after: iso(now + lower * DAY_MS),
         until: iso(now + offset * DAY_MS),
         offset,
         reminder: true,
-        includeAutoRenewing: this.options.remindAutoRenewing,
+        includeAutoRenewing: remindAutoRenewing,
       };
       // Due only if the term had started when the reminder's time came.
       const found = await this.enqueueWindow(window, (c) => Date.parse(c.expiresAt) - offset * DAY_MS > Date.parse(c.startsAt));
@@ -140,6 +135,7 @@ export class RemindersService {
    */
   async send(batch: ReminderJob[], context: JobContext): Promise<void> {
     const system: RequestContext = { actor: SYSTEM_ACTOR };
+    const { remindAutoRenewing } = await this.settings.current();
     const now = this.clock.now();
     const products = new Map<string, Product>();
     const customers = new Map<string, Customer>();
@@ -158,7 +154,7 @@ export class RemindersService {
       if (license.revokedAt !== null || license.suspendedAt !== null) continue;
       const expiredNotice = job.offset === 0;
       if (expiredNotice ? now.getTime() < expiry : now.getTime() >= expiry) continue;
-      if (!expiredNotice && license.subscription?.autoRenew === true && !this.options.remindAutoRenewing) continue;
+      if (!expiredNotice && license.subscription?.autoRenew === true && !remindAutoRenewing) continue;
       if (!expiredNotice && !license.customerId) continue;
       let product = products.get(license.productId);
       if (!product) products.set(license.productId, (product = await this.products.get(system, license.productId)));

@@ -15,6 +15,7 @@ export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
   { type: 'faq.created', description: 'An FAQ entry was written (data.after: the entry).' },
   { type: 'faq.updated', description: 'An FAQ entry was edited.' },
   { type: 'faq.deleted', description: 'An FAQ entry was deleted.' },
+  { type: 'settings.updated', description: 'Staff changed run-time settings (reminder offsets, alert recipients, ...); data.before/after: the changed settings, value and source.' },
   { type: 'license.created', description: 'A license was issued (data.after: the license; never the key).' },
   { type: 'license.updated', description: 'A license was edited (name, customer, dates, seats, features, notes, ...).' },
   { type: 'license.suspended', description: 'A license was suspended.' },
