@@ -44,11 +44,15 @@ before(async () => {
   await factories.policy(api, product.id, 'trial');
   const trial = await api.post('/v1/licenses/trials', { productId: product.id, email: 'trial@globex.example', sendEmail: false });
   assert.equal(trial.status, 201, trial.raw);
+  const webhook = await api.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/keyhaven', events: ['license.*'] });
+  assert.equal(webhook.status, 201, webhook.raw);
   Object.assign(ids, {
     license: license.id,
     release: release.body.id as string,
     customer: customer.id,
     product: product.id,
+    policy: policy.id,
+    webhook: webhook.body.id as string,
     order: order.body.id as string,
     mail: order.body.mailIds[0] as string,
   });
@@ -95,6 +99,15 @@ const CONSOLE_PAGES = () => [
   '/console/mail/outbox',
   `/console/mail/outbox/${ids.mail}`,
   '/console/mail/preferences',
+  '/console/events',
+  `/console/products/${ids.product}`,
+  `/console/policies/${ids.policy}`,
+  `/console/customers/${ids.customer}`,
+  '/console/webhooks',
+  `/console/webhooks/${ids.webhook}`,
+  '/console/tokens',
+  '/console/users',
+  '/console/settings',
 ];
 const PORTAL_PAGES = () => [
   '/portal',
@@ -158,7 +171,7 @@ test('the keyboard alone: the skip link is the first stop and moves focus to the
     await page.keyboard.press('Tab');
     reached.push((await page.evaluate(() => document.activeElement?.textContent?.trim())) ?? '');
   }
-  assert.deepEqual(reached.slice(0, 4), ['Skip to content', 'Sign out', 'Dashboard', 'Licenses'], reached.join(' | '));
+  assert.deepEqual(reached.slice(0, 5), ['Skip to content', 'Sign out', 'Dashboard', 'Events', 'Licenses'], reached.join(' | '));
   // Enter on a focused link navigates.
   await page.keyboard.press('Enter');
   assert.ok(new URL(page.url()).pathname.startsWith('/console/'), page.url());

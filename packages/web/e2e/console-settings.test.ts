@@ -118,7 +118,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await newEntry.getByLabel(/^Answer/).fill('In your *shop account*.');
   await newEntry.getByRole('button', { name: 'Add entry' }).click();
   await page.getByRole('status').getByText('Added "Where are my invoices?"').waitFor();
-  await page.getByRole('button', { name: 'Move "Where are my invoices?" up' }).click();
+  await page.getByRole('button', { name: 'Move up: "Where are my invoices?"' }).click();
   await page.getByRole('status').getByText('Moved "Where are my invoices?" up').waitFor();
   assert.deepEqual(
     (await api.get('/v1/faq')).body.items.map((e: any) => e.question),

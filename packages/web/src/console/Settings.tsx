@@ -497,14 +497,14 @@ function FaqSection({ canWrite }: { canWrite: boolean }) {
                           <button type="button" onClick={() => setEditing(entry.id)} aria-label={`Edit "${entry.question}"`}>
                             Edit
                           </button>
-                          <button type="button" disabled={busy || index === 0} onClick={() => void move(entries, index, -1)} aria-label={`Move "${entry.question}" up`}>
+                          <button type="button" disabled={busy || index === 0} onClick={() => void move(entries, index, -1)} aria-label={`Move up: "${entry.question}"`}>
                             Move up
                           </button>
                           <button
                             type="button"
                             disabled={busy || index === entries.length - 1}
                             onClick={() => void move(entries, index, 1)}
-                            aria-label={`Move "${entry.question}" down`}
+                            aria-label={`Move down: "${entry.question}"`}
                           >
                             Move down
                           </button>

@@ -226,7 +226,7 @@ function UserActions({
           <button
             type="button"
             disabled={busy}
-            aria-label={`Send a password link to ${user.email}`}
+            aria-label={`Send password link to ${user.email}`}
             onClick={() =>
               void run(async () => {
                 const link = await adminApi.sendPasswordLink(user.id);
