@@ -41,7 +41,7 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
  * A list read page by page: the first page loads with `key` (the filters); "Load more" appends the next
  * pages until the filters change. `view(page)` gives the items shown so far and the next cursor.
  */
-export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Page<T>>, key: string) {
+export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Page<T>>, key: string): PagedList<T> {
   const first = useLoad(() => loadPage(null), key);
   const [extra, setExtra] = useState<{ key: string; items: T[]; cursor: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -56,6 +56,14 @@ export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<Pag
   }
   const view = (page: Page<T>) => ({ items: [...page.data, ...(loaded?.items ?? [])], cursor: loaded ? loaded.cursor : page.nextCursor });
   return { first, view, more, error };
+}
+
+/** What `usePagedList` returns: the first page, the items shown so far, the way to read more, and a load-more error. */
+export interface PagedList<T> {
+  first: Loaded<Page<T>>;
+  view(page: Page<T>): { items: T[]; cursor: string | null };
+  more(cursor: string): Promise<void>;
+  error: string | null;
 }
 
 /** The button that reads the next page of a list, when there is one. */
@@ -208,6 +216,48 @@ export function TableWrap({ label, live, children }: { label: string; live?: boo
     <div className="table-wrap" role="region" aria-label={label} tabIndex={0} aria-live={live ? 'polite' : undefined}>
       {children}
     </div>
+  );
+}
+
+/**
+ * A paged list as a table: the load-more error, loading and error states, the empty message, the table
+ * with a hidden caption and column headers, and "Load more". `label` names the scrolling region and the
+ * caption. A column header is text, or a node (a visually hidden label for an actions column); a null
+ * column is left out. `row(item)` returns the item's `<tr>` (or a keyed fragment of rows), with its key.
+ */
+export function PagedTable<T>({ list, label, empty, columns, row, testId }: { list: PagedList<T>; label: string; empty: ReactNode; columns: readonly ReactNode[]; row: (item: T) => ReactNode; testId?: string }) {
+  return (
+    <>
+      {list.error ? <ErrorMessage message={list.error} /> : null}
+      <Show loaded={list.first}>
+        {(page) => {
+          const { items, cursor } = list.view(page);
+          if (items.length === 0) return <Empty>{empty}</Empty>;
+          return (
+            <>
+              <TableWrap label={label}>
+                <table data-testid={testId}>
+                  <caption className="visually-hidden">{label}</caption>
+                  <thead>
+                    <tr>
+                      {columns
+                        .filter((column) => column !== null && column !== undefined && column !== false)
+                        .map((column, index) => (
+                          <th scope="col" key={index}>
+                            {column}
+                          </th>
+                        ))}
+                    </tr>
+                  </thead>
+                  <tbody>{items.map(row)}</tbody>
+                </table>
+              </TableWrap>
+              <LoadMore cursor={cursor} more={list.more} />
+            </>
+          );
+        }}
+      </Show>
+    </>
   );
 }
 

@@ -2,7 +2,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { AuditEvent } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { catalogApi, type UserRecord } from './catalog-api.js';
 import { changesOf, formatDateTime, readableValue } from './format.js';
 import { can } from './permissions.js';
@@ -245,65 +245,42 @@ export function Events() {
           Events of <Link to={`/console/customers/${encodeURIComponent(filter.customerId)}`}>one customer</Link> only.
         </p>
       ) : null}
-      <Show loaded={list.first}>
-        {(first) => {
-          const { items, cursor } = list.view(first);
-          if (items.length === 0) return <Empty>No events match.</Empty>;
-          return (
-            <>
-              <TableWrap label="Audit events, newest first">
-                <table data-testid="events">
-                  <caption className="visually-hidden">Audit events, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Time</th>
-                      <th scope="col">Action</th>
-                      <th scope="col">Actor</th>
-                      <th scope="col">Subject</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Details</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((event) => (
-                      <Fragment key={event.id}>
-                        <tr>
-                          <td>
-                            <time dateTime={event.at}>{formatDateTime(event.at)}</time>
-                          </td>
-                          <td>
-                            <code>{event.action}</code>
-                          </td>
-                          <td>{actorLabel(event, users.data ?? [])}</td>
-                          <td>
-                            <Subject event={event} users={users.data ?? []} />
-                          </td>
-                          <td>
-                            <button type="button" aria-expanded={open === event.id} aria-controls={`details-${event.id}`} onClick={() => setOpen(open === event.id ? null : event.id)}>
-                              {open === event.id ? 'Hide' : 'Details'}
-                              <span className="visually-hidden"> of {event.action}</span>
-                            </button>
-                          </td>
-                        </tr>
-                        {open === event.id ? (
-                          <tr id={`details-${event.id}`}>
-                            <td colSpan={5}>
-                              <EventDetails event={event} />
-                            </td>
-                          </tr>
-                        ) : null}
-                      </Fragment>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
-      {list.error ? <ErrorMessage message={list.error} /> : null}
+      <PagedTable
+        list={list}
+        label="Audit events, newest first"
+        testId="events"
+        empty="No events match."
+        columns={['Time', 'Action', 'Actor', 'Subject', <span className="visually-hidden">Details</span>]}
+        row={(event) => (
+          <Fragment key={event.id}>
+            <tr>
+              <td>
+                <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+              </td>
+              <td>
+                <code>{event.action}</code>
+              </td>
+              <td>{actorLabel(event, users.data ?? [])}</td>
+              <td>
+                <Subject event={event} users={users.data ?? []} />
+              </td>
+              <td>
+                <button type="button" aria-expanded={open === event.id} aria-controls={`details-${event.id}`} onClick={() => setOpen(open === event.id ? null : event.id)}>
+                  {open === event.id ? 'Hide' : 'Details'}
+                  <span className="visually-hidden"> of {event.action}</span>
+                </button>
+              </td>
+            </tr>
+            {open === event.id ? (
+              <tr id={`details-${event.id}`}>
+                <td colSpan={5}>
+                  <EventDetails event={event} />
+                </td>
+              </tr>
+            ) : null}
+          </Fragment>
+        )}
+      />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, messageOf, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, messageOf, PagedTable, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
 import { formatDateTime } from './format.js';
 import { JOB_STATUSES, opsApi, type Job, type JobStatus } from './ops-api.js';
 import { can } from './permissions.js';
@@ -98,64 +98,39 @@ export function Jobs() {
         </p>
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>{status === 'failed' ? 'No failed jobs: nothing needs attention.' : 'No jobs match.'}</Empty>;
-          return (
-            <>
-              <TableWrap label="Jobs">
-                <table>
-                  <caption className="visually-hidden">Jobs</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Job</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Attempts</th>
-                      <th scope="col">Last error</th>
-                      <th scope="col">Run at</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((job) => (
-                      <tr key={job.id} data-testid={`job-${job.id}`}>
-                        <td>
-                          {job.type}
-                          <br />
-                          <span className="hint">{job.id}</span>
-                        </td>
-                        <td>
-                          <span className={`badge badge-job-${job.status}`}>{job.status}</span>
-                        </td>
-                        <td>
-                          {job.attempts} of {job.maxAttempts}
-                        </td>
-                        <td>{job.lastError ? <p className="error-text">{job.lastError}</p> : '—'}</td>
-                        <td>
-                          {formatDateTime(job.runAt)}
-                          {job.finishedAt ? <span className="hint"> · ended {formatDateTime(job.finishedAt)}</span> : null}
-                        </td>
-                        <td>
-                          {job.status === 'failed' && mayRetry ? (
-                            <button type="button" onClick={() => void retry(job)} disabled={busy === job.id} aria-label={`Retry ${job.type} ${job.id}`}>
-                              Retry
-                            </button>
-                          ) : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Jobs"
+        empty={status === 'failed' ? 'No failed jobs: nothing needs attention.' : 'No jobs match.'}
+        columns={['Job', 'Status', 'Attempts', 'Last error', 'Run at', <span className="visually-hidden">Actions</span>]}
+        row={(job) => (
+          <tr key={job.id} data-testid={`job-${job.id}`}>
+            <td>
+              {job.type}
+              <br />
+              <span className="hint">{job.id}</span>
+            </td>
+            <td>
+              <span className={`badge badge-job-${job.status}`}>{job.status}</span>
+            </td>
+            <td>
+              {job.attempts} of {job.maxAttempts}
+            </td>
+            <td>{job.lastError ? <p className="error-text">{job.lastError}</p> : '—'}</td>
+            <td>
+              {formatDateTime(job.runAt)}
+              {job.finishedAt ? <span className="hint"> · ended {formatDateTime(job.finishedAt)}</span> : null}
+            </td>
+            <td>
+              {job.status === 'failed' && mayRetry ? (
+                <button type="button" onClick={() => void retry(job)} disabled={busy === job.id} aria-label={`Retry ${job.type} ${job.id}`}>
+                  Retry
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
 
       <h2>Schedules</h2>
       <Show loaded={schedules}>

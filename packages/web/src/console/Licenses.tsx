@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
-import { Empty, ErrorMessage, FilterSelect, formatDate, LoadMore, messageOf, seats, Show, StatusBadge, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
 
 const FILTERS = ['productId', 'status', 'customerId', 'expiring'] as const;
 
@@ -118,49 +118,26 @@ export function Licenses() {
         )}
       </Show>
       {error ? <ErrorMessage message={error} /> : null}
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No licenses match.</Empty>;
-          return (
-            <>
-              <TableWrap label="Licenses">
-                <table>
-                  <caption className="visually-hidden">Licenses</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">License</th>
-                      <th scope="col">Product</th>
-                      <th scope="col">Customer</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Machines</th>
-                      <th scope="col">Expires</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((license) => (
-                      <tr key={license.id}>
-                        <td>
-                          <Link to={`/console/licenses/${license.id}`}>{license.name}</Link> <span className="hint">…{license.keyHint}</span>
-                        </td>
-                        <td>{license.product}</td>
-                        <td>{customerName(license.customerId)}</td>
-                        <td>
-                          <StatusBadge status={license.status} />
-                        </td>
-                        <td>{seats(license)}</td>
-                        <td>{formatDate(license.expiresAt, 'never')}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Licenses"
+        empty="No licenses match."
+        columns={['License', 'Product', 'Customer', 'Status', 'Machines', 'Expires']}
+        row={(license) => (
+          <tr key={license.id}>
+            <td>
+              <Link to={`/console/licenses/${license.id}`}>{license.name}</Link> <span className="hint">…{license.keyHint}</span>
+            </td>
+            <td>{license.product}</td>
+            <td>{customerName(license.customerId)}</td>
+            <td>
+              <StatusBadge status={license.status} />
+            </td>
+            <td>{seats(license)}</td>
+            <td>{formatDate(license.expiresAt, 'never')}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Customer, type Policy, type Product } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { CopyButton } from './CopyButton.js';
 import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from './ops-api.js';
 import { can } from './permissions.js';
@@ -113,64 +113,39 @@ export function Orders() {
           </>
         )}
       </Show>
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No orders match.</Empty>;
-          return (
-            <>
-              <TableWrap label="Orders">
-                <table>
-                  <caption className="visually-hidden">Orders</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Order</th>
-                      <th scope="col">Customer</th>
-                      <th scope="col">Products</th>
-                      <th scope="col">Amount</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">Payment</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Licenses</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((order) => (
-                      <tr key={order.id}>
-                        <td>
-                          <Link to={`/console/orders/${order.id}`}>{order.externalId}</Link>
-                        </td>
-                        <td>
-                          {customerName(order)}
-                          <br />
-                          <span className="hint">{order.email}</span>
-                        </td>
-                        <td>{[...new Set(order.items.map((item) => productName(item.productId)))].join(', ')}</td>
-                        <td>{formatMoney(order.total, order.currency)}</td>
-                        <td>{SOURCE_LABELS[order.source]}</td>
-                        <td>{order.billing.paymentStatus ?? '—'}</td>
-                        <td>{formatDate(order.createdAt)}</td>
-                        <td>
-                          {order.items.map((item, i) => (
-                            <span key={item.licenseId}>
-                              {i > 0 ? ', ' : null}
-                              <Link to={`/console/licenses/${item.licenseId}`}>
-                                {item.name ?? `License ${i + 1}`}
-                              </Link>
-                            </span>
-                          ))}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Orders"
+        empty="No orders match."
+        columns={['Order', 'Customer', 'Products', 'Amount', 'Source', 'Payment', 'Created', 'Licenses']}
+        row={(order) => (
+          <tr key={order.id}>
+            <td>
+              <Link to={`/console/orders/${order.id}`}>{order.externalId}</Link>
+            </td>
+            <td>
+              {customerName(order)}
+              <br />
+              <span className="hint">{order.email}</span>
+            </td>
+            <td>{[...new Set(order.items.map((item) => productName(item.productId)))].join(', ')}</td>
+            <td>{formatMoney(order.total, order.currency)}</td>
+            <td>{SOURCE_LABELS[order.source]}</td>
+            <td>{order.billing.paymentStatus ?? '—'}</td>
+            <td>{formatDate(order.createdAt)}</td>
+            <td>
+              {order.items.map((item, i) => (
+                <span key={item.licenseId}>
+                  {i > 0 ? ', ' : null}
+                  <Link to={`/console/licenses/${item.licenseId}`}>
+                    {item.name ?? `License ${i + 1}`}
+                  </Link>
+                </span>
+              ))}
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { MAIL_STATUSES, mailApi, STATUS_HELP, type MailStatus } from '../mail-api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, messageOf, NotFoundPage, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 
@@ -141,51 +141,28 @@ export function Outbox() {
           ) : null}
         </form>
       </fieldset>
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No mail matches.</Empty>;
-          return (
-            <>
-              <TableWrap label="Outbox">
-                <table>
-                  <caption className="visually-hidden">Outbox</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Subject</th>
-                      <th scope="col">To</th>
-                      <th scope="col">Template</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Attempts</th>
-                      <th scope="col">Recorded</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((mail) => (
-                      <tr key={mail.id}>
-                        <td>
-                          <Link to={`/console/mail/outbox/${mail.id}`}>{mail.subject}</Link>
-                        </td>
-                        <td className="addresses">{mail.to.join(', ') || '—'}</td>
-                        <td>
-                          <code>{mail.template}</code>
-                        </td>
-                        <td>
-                          <MailStatusBadge status={mail.status} />
-                        </td>
-                        <td>{mail.attempts}</td>
-                        <td>{formatDateTime(mail.createdAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Outbox"
+        empty="No mail matches."
+        columns={['Subject', 'To', 'Template', 'Status', 'Attempts', 'Recorded']}
+        row={(mail) => (
+          <tr key={mail.id}>
+            <td>
+              <Link to={`/console/mail/outbox/${mail.id}`}>{mail.subject}</Link>
+            </td>
+            <td className="addresses">{mail.to.join(', ') || '—'}</td>
+            <td>
+              <code>{mail.template}</code>
+            </td>
+            <td>
+              <MailStatusBadge status={mail.status} />
+            </td>
+            <td>{mail.attempts}</td>
+            <td>{formatDateTime(mail.createdAt)}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

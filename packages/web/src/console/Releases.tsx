@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { can } from './permissions.js';
 
 const FILTERS = ['productId', 'channel', 'status'] as const;
@@ -167,47 +167,25 @@ export function Releases() {
           </>
         )}
       </Show>
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No releases match.</Empty>;
-          return (
-            <>
-              <TableWrap label="Releases">
-                <table>
-                  <caption className="visually-hidden">Releases</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Version</th>
-                      <th scope="col">Product</th>
-                      <th scope="col">Channel</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Published</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((release) => (
-                      <tr key={release.id}>
-                        <td>
-                          <Link to={`/console/releases/${release.id}`}>{release.version}</Link>
-                        </td>
-                        <td>{productName(release.productId)}</td>
-                        <td>{release.channel}</td>
-                        <td>
-                          <ReleaseBadge status={release.status} />
-                        </td>
-                        <td>{formatDate(release.publishedAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Releases"
+        empty="No releases match."
+        columns={['Version', 'Product', 'Channel', 'Status', 'Published']}
+        row={(release) => (
+          <tr key={release.id}>
+            <td>
+              <Link to={`/console/releases/${release.id}`}>{release.version}</Link>
+            </td>
+            <td>{productName(release.productId)}</td>
+            <td>{release.channel}</td>
+            <td>
+              <ReleaseBadge status={release.status} />
+            </td>
+            <td>{formatDate(release.publishedAt)}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

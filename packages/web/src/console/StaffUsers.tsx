@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Role } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, messageOf, Show, TableWrap, usePagedList } from '../ui.js';
+import { ErrorMessage, messageOf, PagedTable, usePagedList } from '../ui.js';
 import { adminApi, type ManagedUser } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can, canGrantRole, grantableStaffRoles } from './permissions.js';
@@ -111,60 +111,33 @@ export function StaffUsers() {
         </p>
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No staff users.</Empty>;
-          return (
-            <>
-              <TableWrap label="Staff users">
-                <table>
-                  <caption className="visually-hidden">Staff users</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">E-mail</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Role</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Last sign-in</th>
-                      {mayWrite ? (
-                        <th scope="col">
-                          <span className="visually-hidden">Actions</span>
-                        </th>
-                      ) : null}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((user) => (
-                      <tr key={user.id}>
-                        <td>{user.email}</td>
-                        <td>{user.name ?? '—'}</td>
-                        <td>{user.role}</td>
-                        <td>
-                          {user.disabled ? <span className="badge badge-revoked">disabled</span> : <span className="badge badge-active">active</span>}
-                          {!user.hasPassword ? <div className="hint">no password yet</div> : null}
-                        </td>
-                        <td>{formatDateTime(user.lastSignInAt, 'never')}</td>
-                        {mayWrite ? (
-                          <td>
-                            {canGrantRole(role, user.role) ? (
-                              <UserActions user={user} self={me?.user?.id === user.id} grantable={grantable} busy={busy} run={run} />
-                            ) : (
-                              <span className="hint">Only an owner can change an owner.</span>
-                            )}
-                          </td>
-                        ) : null}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Staff users"
+        empty="No staff users."
+        columns={['E-mail', 'Name', 'Role', 'Status', 'Last sign-in', mayWrite ? <span className="visually-hidden">Actions</span> : null]}
+        row={(user) => (
+          <tr key={user.id}>
+            <td>{user.email}</td>
+            <td>{user.name ?? '—'}</td>
+            <td>{user.role}</td>
+            <td>
+              {user.disabled ? <span className="badge badge-revoked">disabled</span> : <span className="badge badge-active">active</span>}
+              {!user.hasPassword ? <div className="hint">no password yet</div> : null}
+            </td>
+            <td>{formatDateTime(user.lastSignInAt, 'never')}</td>
+            {mayWrite ? (
+              <td>
+                {canGrantRole(role, user.role) ? (
+                  <UserActions user={user} self={me?.user?.id === user.id} grantable={grantable} busy={busy} run={run} />
+                ) : (
+                  <span className="hint">Only an owner can change an owner.</span>
+                )}
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
       {!mayWrite ? <p className="hint">Your role can see staff users but not change them.</p> : null}
     </section>
   );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, isStaffRole, STAFF_ROLES, type Role } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, LoadMore, messageOf, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { adminApi, type ApiToken } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can, canGrantRole } from './permissions.js';
@@ -137,71 +137,43 @@ export function Tokens() {
         </p>
       ) : null}
       {revokeError ? <ErrorMessage message={revokeError} /> : null}
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No API tokens yet.</Empty>;
-          return (
-            <>
-              <TableWrap label="API tokens">
-                <table>
-                  <caption className="visually-hidden">API tokens</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Role</th>
-                      <th scope="col">Scope</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">Expires</th>
-                      {mayWrite ? (
-                        <th scope="col">
-                          <span className="visually-hidden">Actions</span>
-                        </th>
-                      ) : null}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((token) => (
-                      <tr key={token.id}>
-                        <td>
-                          {token.name} <span className="hint">…{token.hint}</span>
-                        </td>
-                        <td>{token.role}</td>
-                        <td>{customerName(token.customerId)}</td>
-                        <td>{formatDate(token.createdAt)}</td>
-                        <td>{formatDateTime(token.lastUsedAt, 'never')}</td>
-                        <td>{token.revokedAt ? <span className="badge badge-revoked">revoked {formatDate(token.revokedAt)}</span> : formatDate(token.expiresAt, 'never')}</td>
-                        {mayWrite ? (
-                          <td>
-                            {token.revokedAt || !canGrantRole(role, token.role) ? null : confirm === token.id ? (
-                              <span className="inline-actions">
-                                <span>Revoke for good? </span>
-                                <button type="button" className="danger" disabled={busy} onClick={() => void revoke(token)}>
-                                  Yes, revoke
-                                </button>{' '}
-                                <button type="button" onClick={() => setConfirm(null)}>
-                                  Cancel
-                                </button>
-                              </span>
-                            ) : (
-                              <button type="button" className="danger" disabled={busy} aria-label={`Revoke ${token.name}`} onClick={() => setConfirm(token.id)}>
-                                Revoke…
-                              </button>
-                            )}
-                          </td>
-                        ) : null}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="API tokens"
+        empty="No API tokens yet."
+        columns={['Name', 'Role', 'Scope', 'Created', 'Last used', 'Expires', mayWrite ? <span className="visually-hidden">Actions</span> : null]}
+        row={(token) => (
+          <tr key={token.id}>
+            <td>
+              {token.name} <span className="hint">…{token.hint}</span>
+            </td>
+            <td>{token.role}</td>
+            <td>{customerName(token.customerId)}</td>
+            <td>{formatDate(token.createdAt)}</td>
+            <td>{formatDateTime(token.lastUsedAt, 'never')}</td>
+            <td>{token.revokedAt ? <span className="badge badge-revoked">revoked {formatDate(token.revokedAt)}</span> : formatDate(token.expiresAt, 'never')}</td>
+            {mayWrite ? (
+              <td>
+                {token.revokedAt || !canGrantRole(role, token.role) ? null : confirm === token.id ? (
+                  <span className="inline-actions">
+                    <span>Revoke for good? </span>
+                    <button type="button" className="danger" disabled={busy} onClick={() => void revoke(token)}>
+                      Yes, revoke
+                    </button>{' '}
+                    <button type="button" onClick={() => setConfirm(null)}>
+                      Cancel
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" className="danger" disabled={busy} aria-label={`Revoke ${token.name}`} onClick={() => setConfirm(token.id)}>
+                    Revoke…
+                  </button>
+                )}
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Customer, type Page, type Policy } from '../api.js';
 import { licensingApi, type FullLicense, type Trial, type TrialProduct } from '../licensing-api.js';
 import { useSession } from '../session.js';
-import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, LoadMore, messageOf, Show, StatusBadge, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
 import { CopyButton } from './CopyButton.js';
 import { can } from './permissions.js';
 import { ConvertTrialForm, TrialDayButtons } from './TrialActions.js';
@@ -217,105 +217,78 @@ export function Trials() {
               </p>
             ) : null}
             {error ? <ErrorMessage message={error} /> : null}
-            {list.error ? <ErrorMessage message={list.error} /> : null}
-            <Show loaded={list.first}>
-              {(page) => {
-                const { items, cursor } = list.view(page);
-                if (items.length === 0) return <Empty>No trials match.</Empty>;
-                const productOf = (id: string) => products.find((p) => p.id === id);
-                const customerName = (trial: Trial) => (trial.customerId ? (customers.find((c) => c.id === trial.customerId)?.name ?? trial.email ?? '—') : (trial.email ?? '—'));
+            <PagedTable
+              list={list}
+              label="Trials"
+              empty="No trials match."
+              columns={['License', 'Product', 'Customer', 'Started', 'Ends', 'Days left', 'Status', 'Converted', 'Actions']}
+              row={(loadedRow) => {
+                const row = changed[loadedRow.trial.id] ?? loadedRow;
+                const { trial, license } = row;
+                const product = products.find((p) => p.id === trial.productId);
+                const customerName = trial.customerId ? (customers.find((c) => c.id === trial.customerId)?.name ?? trial.email ?? '—') : (trial.email ?? '—');
+                const open = !trial.convertedAt && license !== null && license.status !== 'revoked';
+                const paid = paidPolicies(policies, trial.productId);
+                const label = license?.name ?? trial.licenseId;
                 return (
-                  <>
-                    <TableWrap label="Trials">
-                      <table>
-                        <caption className="visually-hidden">Trials</caption>
-                        <thead>
-                          <tr>
-                            <th scope="col">License</th>
-                            <th scope="col">Product</th>
-                            <th scope="col">Customer</th>
-                            <th scope="col">Started</th>
-                            <th scope="col">Ends</th>
-                            <th scope="col">Days left</th>
-                            <th scope="col">Status</th>
-                            <th scope="col">Converted</th>
-                            <th scope="col">Actions</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {items.map((loadedRow) => {
-                            const row = changed[loadedRow.trial.id] ?? loadedRow;
-                            const { trial, license } = row;
-                            const product = productOf(trial.productId);
-                            const open = !trial.convertedAt && license !== null && license.status !== 'revoked';
-                            const paid = paidPolicies(policies, trial.productId);
-                            const label = license?.name ?? trial.licenseId;
-                            return (
-                              <Fragment key={trial.id}>
-                                <tr data-testid={`trial-${trial.licenseId}`}>
-                                  <td>
-                                    <Link to={`/console/licenses/${trial.licenseId}`}>{label}</Link>
-                                    {trial.source === 'signup' ? <span className="hint"> (sign-up)</span> : null}
-                                  </td>
-                                  <td>{product?.name ?? trial.productId}</td>
-                                  <td>
-                                    {customerName(trial)}
-                                    {trial.customerId && trial.email ? <span className="hint"> {trial.email}</span> : null}
-                                  </td>
-                                  <td>{formatDate(trial.createdAt)}</td>
-                                  <td data-testid="trial-ends">{formatDate(license?.expiresAt)}</td>
-                                  <td>{trial.convertedAt ? '—' : daysLeftText(license)}</td>
-                                  <td>{license ? <StatusBadge status={license.status} /> : '—'}</td>
-                                  <td data-testid="trial-converted">
-                                    {trial.convertedAt
-                                      ? `${formatDate(trial.convertedAt)} → ${policies.find((p) => p.id === trial.convertedPolicyId)?.name ?? 'paid'}`
-                                      : 'no'}
-                                  </td>
-                                  <td>
-                                    {open ? (
-                                      <div className="trial-row-actions">
-                                        {mayExtend && product ? (
-                                          <TrialDayButtons
-                                            durations={product.trialDurations}
-                                            preset={product.trialPreset}
-                                            busy={busy}
-                                            verb="Extend"
-                                            subject={label}
-                                            onPick={(days) => void extend(row, days)}
-                                          />
-                                        ) : null}
-                                        {mayCreate ? (
-                                          <button type="button" disabled={busy} aria-expanded={converting === trial.id} onClick={() => setConverting(converting === trial.id ? null : trial.id)}>
-                                            Convert…
-                                          </button>
-                                        ) : null}
-                                      </div>
-                                    ) : null}
-                                  </td>
-                                </tr>
-                                {converting === trial.id ? (
-                                  <tr>
-                                    <td colSpan={9}>
-                                      <ConvertTrialForm
-                                        policies={paid}
-                                        busy={busy}
-                                        onConvert={(policyId, keepExpiry) => void convert(row, policyId, keepExpiry, policies)}
-                                        onClose={() => setConverting(null)}
-                                      />
-                                    </td>
-                                  </tr>
-                                ) : null}
-                              </Fragment>
-                            );
-                          })}
-                        </tbody>
-                      </table>
-                    </TableWrap>
-                    <LoadMore cursor={cursor} more={list.more} />
-                  </>
+                  <Fragment key={trial.id}>
+                    <tr data-testid={`trial-${trial.licenseId}`}>
+                      <td>
+                        <Link to={`/console/licenses/${trial.licenseId}`}>{label}</Link>
+                        {trial.source === 'signup' ? <span className="hint"> (sign-up)</span> : null}
+                      </td>
+                      <td>{product?.name ?? trial.productId}</td>
+                      <td>
+                        {customerName}
+                        {trial.customerId && trial.email ? <span className="hint"> {trial.email}</span> : null}
+                      </td>
+                      <td>{formatDate(trial.createdAt)}</td>
+                      <td data-testid="trial-ends">{formatDate(license?.expiresAt)}</td>
+                      <td>{trial.convertedAt ? '—' : daysLeftText(license)}</td>
+                      <td>{license ? <StatusBadge status={license.status} /> : '—'}</td>
+                      <td data-testid="trial-converted">
+                        {trial.convertedAt
+                          ? `${formatDate(trial.convertedAt)} → ${policies.find((p) => p.id === trial.convertedPolicyId)?.name ?? 'paid'}`
+                          : 'no'}
+                      </td>
+                      <td>
+                        {open ? (
+                          <div className="trial-row-actions">
+                            {mayExtend && product ? (
+                              <TrialDayButtons
+                                durations={product.trialDurations}
+                                preset={product.trialPreset}
+                                busy={busy}
+                                verb="Extend"
+                                subject={label}
+                                onPick={(days) => void extend(row, days)}
+                              />
+                            ) : null}
+                            {mayCreate ? (
+                              <button type="button" disabled={busy} aria-expanded={converting === trial.id} onClick={() => setConverting(converting === trial.id ? null : trial.id)}>
+                                Convert…
+                              </button>
+                            ) : null}
+                          </div>
+                        ) : null}
+                      </td>
+                    </tr>
+                    {converting === trial.id ? (
+                      <tr>
+                        <td colSpan={9}>
+                          <ConvertTrialForm
+                            policies={paid}
+                            busy={busy}
+                            onConvert={(policyId, keepExpiry) => void convert(row, policyId, keepExpiry, policies)}
+                            onClose={() => setConverting(null)}
+                          />
+                        </td>
+                      </tr>
+                    ) : null}
+                  </Fragment>
                 );
               }}
-            </Show>
+            />
           </>
         )}
       </Show>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, messageOf, NotFoundPage, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
 import { adminApi, DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
@@ -235,39 +235,14 @@ function DeliveryLog({ endpointId, round, mayWrite, onRefresh }: { endpointId: s
           Refresh
         </button>
       </div>
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No deliveries{status ? ` with status ${status}` : ''} yet.</Empty>;
-          return (
-            <>
-              <TableWrap label="Deliveries">
-                <table data-testid="delivery-log">
-                  <caption className="visually-hidden">Deliveries</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Event</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Attempts</th>
-                      <th scope="col">Response</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Delivered</th>
-                      <th scope="col">Next retry</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((delivery) => (
-                      <DeliveryRow key={delivery.id} endpointId={endpointId} delivery={delivery} />
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Deliveries"
+        testId="delivery-log"
+        empty={`No deliveries${status ? ` with status ${status}` : ''} yet.`}
+        columns={['Event', 'Status', 'Attempts', 'Response', 'Created', 'Delivered', 'Next retry']}
+        row={(delivery) => <DeliveryRow key={delivery.id} endpointId={endpointId} delivery={delivery} />}
+      />
       <p className="hint">Open a delivery to see the body sent and each attempt{mayWrite ? ', and to send it again' : ''}.</p>
     </>
   );

@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, LoadMore, messageOf, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { ErrorMessage, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { adminApi, type DeliveryStatus, type WebhookEndpoint, type WebhookEndpointWithSecret, type WebhookEventType } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
@@ -194,49 +194,28 @@ export function Webhooks() {
           </form>
         </details>
       ) : null}
-      {list.error ? <ErrorMessage message={list.error} /> : null}
-      <Show loaded={list.first}>
-        {(page) => {
-          const { items, cursor } = list.view(page);
-          if (items.length === 0) return <Empty>No webhook endpoints yet.</Empty>;
-          return (
-            <>
-              <TableWrap label="Webhook endpoints">
-                <table>
-                  <caption className="visually-hidden">Webhook endpoints</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">URL</th>
-                      <th scope="col">Events</th>
-                      <th scope="col">Health</th>
-                      <th scope="col">Last delivery</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((endpoint) => (
-                      <tr key={endpoint.id}>
-                        <td>
-                          <Link to={`/console/webhooks/${endpoint.id}`}>{endpoint.url}</Link>
-                          {endpoint.description ? <div className="hint">{endpoint.description}</div> : null}
-                        </td>
-                        <td>{eventsText(endpoint.events)}</td>
-                        <td>
-                          <HealthBadge endpoint={endpoint} />
-                          {endpoint.lastSuccessAt ? <div className="hint">last event delivered {formatDateTime(endpoint.lastSuccessAt)}</div> : null}
-                        </td>
-                        <td>
-                          <LastDelivery endpoint={endpoint} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-              <LoadMore cursor={cursor} more={list.more} />
-            </>
-          );
-        }}
-      </Show>
+      <PagedTable
+        list={list}
+        label="Webhook endpoints"
+        empty="No webhook endpoints yet."
+        columns={['URL', 'Events', 'Health', 'Last delivery']}
+        row={(endpoint) => (
+          <tr key={endpoint.id}>
+            <td>
+              <Link to={`/console/webhooks/${endpoint.id}`}>{endpoint.url}</Link>
+              {endpoint.description ? <div className="hint">{endpoint.description}</div> : null}
+            </td>
+            <td>{eventsText(endpoint.events)}</td>
+            <td>
+              <HealthBadge endpoint={endpoint} />
+              {endpoint.lastSuccessAt ? <div className="hint">last event delivered {formatDateTime(endpoint.lastSuccessAt)}</div> : null}
+            </td>
+            <td>
+              <LastDelivery endpoint={endpoint} />
+            </td>
+          </tr>
+        )}
+      />
       {!mayWrite ? <p className="hint">Your role can look at webhooks but not change them.</p> : null}
     </section>
   );
