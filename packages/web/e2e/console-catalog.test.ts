@@ -48,7 +48,9 @@ test('staff edits a product and a policy, deletes products, invites a customer u
 
   // The product: trial lengths and preset, description, made for one customer.
   await nav.getByRole('link', { name: 'Products' }).click();
-  await page.getByRole('link', { name: 'Orbit Studio' }).click();
+  // The products list, not the dashboard's recent events (which also link the product) while it goes.
+  await page.getByRole('heading', { name: 'Products', level: 1 }).waitFor();
+  await page.getByRole('table', { name: 'Products' }).getByRole('link', { name: 'Orbit Studio' }).click();
   await page.getByRole('heading', { name: 'Orbit Studio', level: 1 }).waitFor();
   const productForm = page.getByRole('form', { name: 'Edit product' });
   await productForm.getByLabel('Description').fill('Design suite for teams');
