@@ -75,6 +75,31 @@ export function LoadMore({ cursor, more }: { cursor: string | null; more: (curso
   ) : null;
 }
 
+/**
+ * One change at a time, with its outcome for the page: `run(change)` marks the page busy, clears the last
+ * message, shows what the change returns as a notice (or the API's message as an error), and on success
+ * calls `after` (to reload what the change touched).
+ */
+export function useAction(after?: () => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  async function run(change: () => Promise<string | null>): Promise<void> {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      setNotice(await change());
+      after?.();
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, setBusy, error, setError, notice, setNotice, run };
+}
+
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
     <p className="loading" role="status" aria-live="polite">

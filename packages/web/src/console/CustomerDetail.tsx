@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, type Role } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, Show, StatusBadge, seats, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
 import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from './catalog-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
@@ -91,23 +91,7 @@ function CustomerUsers({ customerId }: { customerId: string }) {
   const { me } = useSession();
   const mayWrite = can(me?.actor.role, 'users:write');
   const users = useLoad(() => catalogApi.listUsers({ customerId }), `users:${customerId}`);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function run(change: () => Promise<string>) {
-    setBusy(true);
-    setNotice(null);
-    setError(null);
-    try {
-      setNotice(await change());
-      users.reload();
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, notice, run } = useAction(() => users.reload());
 
   async function invite(form: FormData) {
     const name = text(form, 'name');

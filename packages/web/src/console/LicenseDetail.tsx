@@ -5,7 +5,7 @@ import { licensingApi } from '../licensing-api.js';
 import { machineName, MachinesTable } from '../MachinesTable.js';
 import { useSession } from '../session.js';
 import { SubscriptionSection } from '../SubscriptionSection.js';
-import { ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
+import { ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
 import { UsageTable } from '../UsageTable.js';
 import { CopyButton } from './CopyButton.js';
 import { formatDateTime } from './format.js';
@@ -46,31 +46,17 @@ export function LicenseDetail() {
     ]);
     return { license, machines, customer, policies, product, reminders, usage, users };
   }, id);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  /** A change, then reloads the license, its machines and its history. */
+  const { busy, error, notice, run } = useAction(() => {
+    setConfirm(null);
+    loaded.reload();
+    setHistoryRound((round) => round + 1);
+  });
   const [confirm, setConfirm] = useState<'revoke' | 'reset' | null>(null);
   const [revealed, setRevealed] = useState<{ id: string; key: string } | null>(null);
   const [historyRound, setHistoryRound] = useState(0);
 
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="license" back="/console/licenses" />;
-
-  /** Runs one change; on success reloads the license, its machines and its history. */
-  async function run(change: () => Promise<string | null>) {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await change());
-      setConfirm(null);
-      loaded.reload();
-      setHistoryRound((round) => round + 1);
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const act = (action: Action) =>
     run(async () => {

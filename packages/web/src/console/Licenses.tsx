@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
+import { PolicyOptions } from './PolicyOptions.js';
 
 const FILTERS = ['productId', 'status', 'customerId', 'expiring'] as const;
 
@@ -66,20 +67,7 @@ export function Licenses() {
                   <label>
                     Policy
                     <select name="policyId" required defaultValue="">
-                      <option value="" disabled>
-                        Choose a policy
-                      </option>
-                      {products.map((product) => (
-                        <optgroup key={product.id} label={product.name}>
-                          {policies
-                            .filter((policy) => policy.productId === product.id)
-                            .map((policy) => (
-                              <option key={policy.id} value={policy.id}>
-                                {product.name} — {policy.name}
-                              </option>
-                            ))}
-                        </optgroup>
-                      ))}
+                      <PolicyOptions products={products} policies={policies} />
                     </select>
                   </label>
                   <label>

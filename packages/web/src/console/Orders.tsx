@@ -6,6 +6,7 @@ import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, 
 import { CopyButton } from './CopyButton.js';
 import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from './ops-api.js';
 import { can } from './permissions.js';
+import { PolicyOptions } from './PolicyOptions.js';
 
 const FILTERS = ['source', 'customerId', 'email'] as const;
 type Filter = Record<(typeof FILTERS)[number], string>;
@@ -306,20 +307,7 @@ function CreateOrder({
             <label>
               Policy
               <select required value={line.policyId} onChange={(event) => setLine(i, { policyId: event.target.value })}>
-                <option value="" disabled>
-                  Choose a policy
-                </option>
-                {products.map((product) => (
-                  <optgroup key={product.id} label={product.name}>
-                    {policies
-                      .filter((policy) => policy.productId === product.id)
-                      .map((policy) => (
-                        <option key={policy.id} value={policy.id}>
-                          {product.name} — {policy.name}
-                        </option>
-                      ))}
-                  </optgroup>
-                ))}
+                <PolicyOptions products={products} policies={policies} />
               </select>
             </label>
             <label>

@@ -3,7 +3,7 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { MAIL_STATUSES, mailApi, STATUS_HELP, type MailStatus } from '../mail-api.js';
 import { useSession } from '../session.js';
-import { ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
+import { ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, useAction, useLoad, usePagedList } from '../ui.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 
@@ -173,24 +173,8 @@ export function OutboxMailDetail() {
   const { me } = useSession();
   const mayWrite = can(me?.actor.role, 'mail:write');
   const loaded = useLoad(() => mailApi.getMail(id), id);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, setBusy, error, setError, notice, setNotice, run } = useAction(() => loaded.reload());
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="mail" back="/console/mail/outbox" />;
-
-  async function run(action: () => Promise<string>) {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await action());
-      loaded.reload();
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <Show loaded={loaded}>

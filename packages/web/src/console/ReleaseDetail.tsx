@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, ApiError, consoleApi, type Announcement, type Release } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorMessage, formatDate, messageOf, NotFoundPage, Show, useLoad } from '../ui.js';
+import { ErrorMessage, formatDate, messageOf, NotFoundPage, Show, useAction, useLoad } from '../ui.js';
 import { ArtifactList, ArtifactUpload } from './Artifacts.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
@@ -18,26 +18,10 @@ export function ReleaseDetail() {
     const [product, artifacts] = await Promise.all([api.getProduct(release.productId), consoleApi.listArtifacts(id)]);
     return { release, product, artifacts };
   }, id);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, notice, setNotice, run } = useAction(() => loaded.reload());
   const [editing, setEditing] = useState(false);
 
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="release" back="/console/releases" />;
-
-  async function run(change: () => Promise<string | null>) {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await change());
-      loaded.reload();
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   function yank(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -3,7 +3,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Customer, type Page, type Policy } from '../api.js';
 import { licensingApi, type FullLicense, type Trial, type TrialProduct } from '../licensing-api.js';
 import { useSession } from '../session.js';
-import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
+import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, Show, StatusBadge, useAction, useLoad, usePagedList } from '../ui.js';
 import { CopyButton } from './CopyButton.js';
 import { can } from './permissions.js';
 import { ConvertTrialForm, TrialDayButtons } from './TrialActions.js';
@@ -148,28 +148,13 @@ export function Trials() {
   // Rows changed on this page since it loaded (an extension or conversion answers the new license).
   const [changed, setChanged] = useState<Record<string, TrialRow>>({});
   const [converting, setConverting] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, setBusy, error, setError, notice, run } = useAction();
 
   function setFilter(name: 'productId' | 'converted', value: string) {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);
     setParams(next);
-  }
-
-  async function run(change: () => Promise<string>) {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await change());
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
   }
 
   const extend = (row: TrialRow, days: number) =>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, TableWrap, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, TableWrap, useAction, useLoad, usePagedList } from '../ui.js';
 import { adminApi, DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
@@ -15,32 +15,18 @@ export function WebhookDetail() {
   const navigate = useNavigate();
   const mayWrite = can(me?.actor.role, 'webhooks:write');
   const loaded = useLoad(() => adminApi.getWebhookEndpoint(id), id);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  /** A change, then reloads the endpoint and its delivery log. */
+  const { busy, setBusy, error, setError, notice, run } = useAction(() => {
+    setConfirm(null);
+    loaded.reload();
+    setLogRound((round) => round + 1);
+  });
   const [confirm, setConfirm] = useState<'rotate' | 'delete' | null>(null);
   const [editing, setEditing] = useState(false);
   const [secret, setSecret] = useState<WebhookEndpointWithSecret | null>(null);
   const [logRound, setLogRound] = useState(0);
 
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="webhook endpoint" back="/console/webhooks" />;
-
-  /** Runs one change; on success reloads the endpoint and its delivery log. */
-  async function run(change: () => Promise<string | null>) {
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await change());
-      setConfirm(null);
-      loaded.reload();
-      setLogRound((round) => round + 1);
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   function rotate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
