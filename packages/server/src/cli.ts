@@ -28,7 +28,7 @@ Commands:
                  [--features a,b] [--domains a.com,*.b.com]
   license show <license id or key>
 
-Configuration comes from the environment (see README: PORT, DATABASE_URL, KEYHAVEN_DATA_DIR, ...).`;
+Configuration comes from the environment (see docs/operations.md: PORT, DATABASE_URL, KEYHAVEN_DATA_DIR, ...).`;
 
 const OPTIONS = {
   email: { type: 'string' },
