@@ -86,7 +86,7 @@ export function createServices(
     linkTtlSeconds: 600,
     onError: logError,
   });
-  const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines);
+  const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines, policies);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   // Every process defines every job type; only processes with the worker role start the worker.
   const worker = new Worker(db, jobs, clock, workerOptions);

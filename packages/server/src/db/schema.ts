@@ -169,6 +169,8 @@ export interface PoliciesTable {
   price: number | null;
   currency: string | null;
   metadata: JsonText;
+  /** The longest lifetime of an offline license file issued for its licenses, in days. */
+  offline_max_days: number;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -368,6 +370,8 @@ export interface MachinesTable {
   lease_expires_at: Timestamp | null;
   /** The named user the machine belongs to, on per-user licenses. */
   license_user_id: string | null;
+  /** While an offline license file bound to this machine is out: its expiry. The seat is held until then. */
+  borrowed_until: Timestamp | null;
 }
 
 export interface LicenseUsersTable {

@@ -70,6 +70,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   addLicenseUser: 'machines:write',
   removeLicenseUser: 'machines:write',
   checkoutLicenseFile: 'public',
+  checkinLicenseFile: 'public',
   createOfflineActivation: 'machines:write',
   recordUsage: 'public',
   listLicenseUsage: 'licenses:read',
@@ -481,6 +482,7 @@ forEachDialect('access matrix', (dialect) => {
     },
     resetLicenseMachines: async (_c, allowed) => ({ method: 'POST', url: `/v1/licenses/${allowed ? (await freshLicense()).id : A.license.id}/actions/reset-machines` }),
     checkoutLicenseFile: async () => ({ method: 'POST', url: '/v1/licenses/checkout', body: { key: A.license.key } }),
+    checkinLicenseFile: async () => ({ method: 'POST', url: '/v1/licenses/checkin', body: { key: A.license.key, fingerprint: A.machine.fingerprint } }),
     createOfflineActivation: async () => ({
       method: 'POST',
       url: '/v1/machines/offline-activations',

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database, LicensesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
+import { holdsSeat } from '../machines/seats.js';
 import type { LicenseStatus } from './license-status.js';
 import type { Meter } from '../usage/meters.js';
 import type { Subscription, SubscriptionTerms } from './subscription.js';
@@ -172,13 +173,13 @@ export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licen
 
 export type LicenseRowWithProduct = LicenseRow & { product_code: string; active_machines: number | null };
 
-/** Seats held at `nowIso`: node-locked machines, and floating ones whose lease has not lapsed. */
+/** Seats held at `nowIso`: node-locked machines, floating ones whose lease has not lapsed, borrowed ones. */
 function activeMachines(eb: ExpressionBuilder<Database, 'licenses'>, nowIso: string) {
   return eb
     .selectFrom('machines')
     .select((m) => m.fn.countAll<number>().as('n'))
     .whereRef('machines.license_id', '=', 'licenses.id')
-    .where((m) => m.or([m('machines.lease_expires_at', 'is', null), m('machines.lease_expires_at', '>', nowIso)]))
+    .where(holdsSeat(nowIso))
     .as('active_machines');
 }
 
@@ -320,7 +321,8 @@ export async function findForValidation(db: Executor, keyDigest: string, now: Da
   let compiled = compiledValidationQueries.get(db);
   if (compiled === undefined) {
     compiled = validationQuery(db).where('licenses.key_digest', '=', DIGEST).compile() as CompiledQuery<ValidationRow>;
-    if (compiled.parameters.length !== 2) throw new Error('the validation query must take exactly two parameters');
+    // The digest once, the time twice (the seat rule compares it with the lease and with a borrowed seat's end).
+    if (compiled.parameters.length !== 3) throw new Error('the validation query must take exactly three parameters');
     compiledValidationQueries.set(db, compiled);
   }
   const nowIso = now.toISOString();

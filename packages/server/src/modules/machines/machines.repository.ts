@@ -3,6 +3,9 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database, MachinesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
+import { holdsSeat } from './seats.js';
+
+export { holdsSeat, isAlive, isBorrowed } from './seats.js';
 
 /** An activated device (a seat): a fingerprint on a license, with a friendly name. */
 export interface Machine {
@@ -20,6 +23,11 @@ export interface Machine {
   leaseExpiresAt: string | null;
   /** On per-user licenses: the named user (license user id) the machine belongs to. */
   userId: string | null;
+  /**
+   * While an offline license file bound to this machine is out: the file's expiry. The machine holds its
+   * seat until then whatever its lease does (a borrowed seat); null when no file is out.
+   */
+  borrowedUntil: string | null;
 }
 
 export type MachineRow = Selectable<MachinesTable>;
@@ -38,6 +46,7 @@ export function toMachine(row: MachineRow): Machine {
     lastHeartbeatAt: toIso(row.last_heartbeat_at),
     leaseExpiresAt: toIso(row.lease_expires_at),
     userId: row.license_user_id,
+    borrowedUntil: toIso(row.borrowed_until),
   };
 }
 
@@ -55,12 +64,8 @@ export function toMachineRow(m: Machine): MachineRow {
     last_heartbeat_at: m.lastHeartbeatAt,
     lease_expires_at: m.leaseExpiresAt,
     license_user_id: m.userId,
+    borrowed_until: m.borrowedUntil,
   };
-}
-
-/** A machine holds a seat while it is node-locked or its floating lease has not lapsed. */
-export function isAlive(machine: { leaseExpiresAt: string | null }, now: Date): boolean {
-  return machine.leaseExpiresAt === null || Date.parse(machine.leaseExpiresAt) > now.getTime();
 }
 
 export async function findMachineByFingerprint(db: Executor, licenseId: string, fingerprint: string): Promise<Machine | undefined> {
@@ -74,7 +79,7 @@ export async function countAliveMachines(db: Executor, licenseId: string, now: D
   if (userId !== undefined) query = query.where('license_user_id', '=', userId);
   const row = await query
     .where('license_id', '=', licenseId)
-    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '>', now.toISOString())]))
+    .where(holdsSeat(now))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

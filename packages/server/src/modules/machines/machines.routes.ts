@@ -58,7 +58,14 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
   app.post(
     '/v1/machines/deactivate',
     {
-      schema: { operationId: 'deactivateMachine', tags: ['client'], security: [], body: MachineKeyBody, response: { 204: NoContent, ...clientErrors } },
+      schema: {
+        operationId: 'deactivateMachine',
+        tags: ['client'],
+        security: [],
+        description: '422 SEAT_BORROWED while an offline license file for this machine is out: check it in first (checkinLicenseFile).',
+        body: MachineKeyBody,
+        response: { 204: NoContent, ...clientErrors },
+      },
       config: client,
     },
     async (request, reply) => {
@@ -154,19 +161,32 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       schema: {
         operationId: 'resetLicenseMachines',
         tags: ['machines'],
-        description: 'Deactivate every machine of the license and free all its seats.',
+        description:
+          'Deactivate every machine of the license and free its seats, except borrowed ones: a machine whose offline license file is out keeps its seat until the file expires or is checked in.',
         params: IdParams,
-        response: { 200: Type.Object({ deactivated: Type.Integer() }), ...commonErrors },
+        response: {
+          200: Type.Object({
+            deactivated: Type.Integer(),
+            borrowed: Type.Integer({ description: 'Machines kept because an offline license file for them is out' }),
+          }),
+          ...commonErrors,
+        },
       },
       config: { access: { permission: 'licenses:lifecycle' } },
     },
-    async (request) => ({ deactivated: await machines.resetLicense(ctx(request), request.params.id) }),
+    async (request) => machines.resetLicense(ctx(request), request.params.id),
   );
 
   app.delete(
     '/v1/machines/:id',
     {
-      schema: { operationId: 'deleteMachine', tags: ['machines'], description: 'Deactivate a machine and free its seat.', params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: {
+        operationId: 'deleteMachine',
+        tags: ['machines'],
+        description: 'Deactivate a machine and free its seat; 422 SEAT_BORROWED while an offline license file for it is out (it cannot be called back).',
+        params: IdParams,
+        response: { 204: NoContent, ...commonErrors },
+      },
       config: { access: { permission: 'machines:write' } },
     },
     async (request, reply) => {

@@ -17,6 +17,9 @@ export const MachineSchema = Type.Object({
   lastHeartbeatAt: NullableTimestamp,
   leaseExpiresAt: Nullable(Type.String({ format: 'date-time', description: 'null: node-locked' })),
   userId: Nullable(Type.String({ description: 'Per-user licenses: the named user' })),
+  borrowedUntil: Nullable(
+    Type.String({ format: 'date-time', description: 'While an offline license file bound to this machine is out: its expiry; the seat is held until then' }),
+  ),
 });
 
 export const LicenseUserSchema = Type.Object({

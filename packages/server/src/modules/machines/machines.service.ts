@@ -1,4 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Db, Dialect, Executor } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
 import { SYSTEM_ACTOR, type Actor } from '../../http/access.js';
 import { AppError, notFound, type ErrorCode } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -13,8 +15,10 @@ import {
   findMachineByFingerprint,
   findMachineRow,
   listLicenseUsers,
+  holdsSeat,
   insertMachine,
   isAlive,
+  isBorrowed,
   listMachineRows,
   replaceMachine,
   toMachine,
@@ -60,6 +64,19 @@ function usable(resolved: { license: ClientLicense; row: { customer_id: string |
   const code = UNUSABLE[resolved.license.status];
   if (code) throw new AppError(code, `The license is ${resolved.license.status}`, { status: resolved.license.status });
   return { license: resolved.license, customerId: resolved.row.customer_id, policyId: resolved.row.policy_id };
+}
+
+/**
+ * A machine whose offline license file is out keeps its seat: the file cannot be called back, so freeing
+ * the seat would let another machine take it while the file still works (seats × 2).
+ */
+function refuseBorrowed(machine: Machine, now: Date): void {
+  if (!isBorrowed(machine, now)) return;
+  throw new AppError(
+    'SEAT_BORROWED',
+    `An offline license file for this machine is out until ${machine.borrowedUntil}: check it in from the machine (POST /v1/licenses/checkin) or wait until it expires`,
+    { fingerprint: machine.fingerprint, borrowedUntil: machine.borrowedUntil },
+  );
 }
 
 /**
@@ -194,7 +211,7 @@ export class MachinesService {
       if (window && window.used >= window.allowed) return { limited: window };
       const machine: Machine = existing
         ? { ...existing, ...details, activatedAt: now.toISOString(), userId: userId ?? null }
-        : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details, userId: userId ?? null };
+        : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details, userId: userId ?? null, borrowedUntil: null };
       if (existing) await replaceMachine(trx, machine);
       else await insertMachine(trx, machine);
       await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
@@ -268,6 +285,7 @@ export class MachinesService {
     const limited = await this.db.transaction().execute(async (trx) => {
       const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
       if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
+      refuseBorrowed(machine, now);
       const window = await this.windowUse(trx, limits, license.id, 'deactivations', now);
       if (window && window.used >= window.allowed) return window;
       await deleteMachineRow(trx, machine.id);
@@ -296,6 +314,63 @@ export class MachinesService {
     }
   }
 
+  /**
+   * Lends the machine's seat to an offline license file: the seat stays taken until `until(now)` (the
+   * file's expiry), whatever the lease does, until the file is checked in. The machine must hold its seat
+   * now; the check and the write happen in one transaction holding the license row, after reading the
+   * clock, so a lease lapsing meanwhile cannot be revived after an activation took its seat.
+   */
+  async borrowSeat(licenseId: string, fingerprint: string, until: (now: Date) => Date): Promise<{ machine: Machine; now: Date; expiresAt: Date }> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).forUpdate().execute();
+      const now = this.clock.now();
+      const machine = await findMachineByFingerprint(trx, licenseId, fingerprint);
+      if (!machine) throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'Activate this machine first (online, or with an offline activation request)');
+      if (!isAlive(machine, now)) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
+      const expiresAt = until(now);
+      // Several files for one machine: the seat is held until the last of them expires.
+      const borrowedUntil = isBorrowed(machine, now) && Date.parse(machine.borrowedUntil!) > expiresAt.getTime() ? machine.borrowedUntil! : expiresAt.toISOString();
+      const result = await trx
+        .updateTable('machines')
+        .set({ borrowed_until: borrowedUntil })
+        .where('id', '=', machine.id)
+        .where(holdsSeat(now))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
+      return { machine: { ...machine, borrowedUntil }, now, expiresAt };
+    });
+  }
+
+  /**
+   * An app returns its offline license files early (checkin): the seat is no longer borrowed. A node-locked
+   * machine stays activated; a floating one keeps its seat only while its lease lives. Returning files
+   * that are not out is a no-op, so a retry is harmless.
+   */
+  async returnSeat(key: string, fingerprint: string, meta: ClientMeta): Promise<Machine> {
+    const resolved = await this.licenses.resolveKey(key);
+    if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
+    const { license, row } = resolved;
+    const ctx = this.clientCtx(license, meta, row.customer_id);
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      const now = this.clock.now();
+      const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
+      if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
+      if (machine.borrowedUntil === null) return machine;
+      await trx.updateTable('machines').set({ borrowed_until: null }).where('id', '=', machine.id).execute();
+      if (isBorrowed(machine, now)) {
+        await this.events.record(trx, ctx, {
+          action: 'license.checked_in',
+          targetType: 'license',
+          targetId: license.id,
+          customerId: row.customer_id,
+          after: { fingerprint, borrowedUntil: machine.borrowedUntil },
+        });
+      }
+      return { ...machine, borrowedUntil: null };
+    });
+  }
+
   /** Renews a floating lease (and records liveness for node-locked machines). */
   async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<Machine> {
     const { license } = await this.usableLicense(key);
@@ -311,7 +386,7 @@ export class MachinesService {
       .updateTable('machines')
       .set({ ip: next.ip, last_heartbeat_at: next.lastHeartbeatAt, lease_expires_at: next.leaseExpiresAt })
       .where('id', '=', machine.id)
-      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '>', now.toISOString())]))
+      .where(holdsSeat(now))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new AppError('HEARTBEAT_DEAD', 'The lease lapsed and the seat was freed; activate again');
     return next;
@@ -320,17 +395,21 @@ export class MachinesService {
   /**
    * Deletes machines whose floating lease lapsed more than `keepMs` ago, in batches. Their seats were free
    * from the moment the lease lapsed (a lapsed lease is not counted); the rows are kept a while so an app
-   * coming back is told HEARTBEAT_DEAD rather than NO_MACHINE. A live lease is never touched: the
-   * condition is re-checked by the DELETE itself.
+   * coming back is told HEARTBEAT_DEAD rather than NO_MACHINE. A live lease or a borrowed seat is never
+   * touched: the condition is re-checked by the DELETE itself.
    */
   async cull(batchSize = 5000, keepMs = LAPSED_LEASE_KEEP_MS): Promise<number> {
-    const now = new Date(this.clock.now().getTime() - keepMs).toISOString();
+    const now = this.clock.now();
+    const lapsedBefore = new Date(now.getTime() - keepMs).toISOString();
+    // A borrowed seat (an offline file is out) is never culled, whatever its lease did.
+    const culled = (eb: ExpressionBuilder<Database, 'machines'>) =>
+      eb.and([eb('lease_expires_at', '<=', lapsedBefore), eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<=', now.toISOString())])]);
     let total = 0;
     for (;;) {
       const result = await this.db
         .deleteFrom('machines')
-        .where('id', 'in', (eb) => eb.selectFrom('machines').select('id').where('lease_expires_at', '<=', now).limit(batchSize))
-        .where('lease_expires_at', '<=', now)
+        .where('id', 'in', (eb) => eb.selectFrom('machines').select('id').where(culled).limit(batchSize))
+        .where(culled)
         .executeTakeFirst();
       const deleted = Number(result.numDeletedRows);
       total += deleted;
@@ -388,6 +467,9 @@ export class MachinesService {
     await this.db.transaction().execute(async (trx) => {
       const user = (await listLicenseUsers(trx, license.id)).find((u) => u.id === userId);
       if (!user) throw notFound('License user', userId);
+      const now = this.clock.now();
+      const machines = await trx.selectFrom('machines').selectAll().where('license_user_id', '=', user.id).execute();
+      for (const machine of machines.map(toMachine)) refuseBorrowed(machine, now);
       const freed = await trx.deleteFrom('machines').where('license_user_id', '=', user.id).executeTakeFirst();
       await trx.deleteFrom('license_users').where('id', '=', user.id).execute();
       await this.events.record(trx, ctx, {
@@ -400,20 +482,27 @@ export class MachinesService {
     });
   }
 
-  /** Staff free every seat of a license at once (a customer moved to new hardware, say). */
-  async resetLicense(ctx: RequestContext, licenseId: string): Promise<number> {
+  /**
+   * Staff free every seat of a license at once (a customer moved to new hardware, say). Borrowed seats
+   * stay: their offline files are out and keep working until they expire or are checked in.
+   */
+  async resetLicense(ctx: RequestContext, licenseId: string): Promise<{ deactivated: number; borrowed: number }> {
     const license = await this.licenses.get(ctx, licenseId);
     return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      const now = this.clock.now();
       const rows = await trx.selectFrom('machines').selectAll().where('license_id', '=', license.id).execute();
-      await trx.deleteFrom('machines').where('license_id', '=', license.id).execute();
+      const freed = rows.filter((r) => !isBorrowed(toMachine(r), now));
+      const kept = rows.length - freed.length;
+      if (freed.length > 0) await trx.deleteFrom('machines').where('id', 'in', freed.map((r) => r.id)).execute();
       await this.events.record(trx, ctx, {
         action: 'license.machines_reset',
         targetType: 'license',
         targetId: license.id,
         customerId: license.customerId,
-        before: { machines: rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, name: r.name })) },
+        before: { machines: freed.map((r) => ({ id: r.id, fingerprint: r.fingerprint, name: r.name })), borrowed: kept },
       });
-      return rows.length;
+      return { deactivated: freed.length, borrowed: kept };
     });
   }
 
@@ -422,6 +511,7 @@ export class MachinesService {
     await this.db.transaction().execute(async (trx) => {
       const row = await findMachineRow(trx, ctx.actor, id);
       if (!row) throw notFound('Machine', id);
+      refuseBorrowed(toMachine(row), this.clock.now());
       await deleteMachineRow(trx, id);
       await this.events.record(trx, ctx, {
         action: 'machine.deactivated',

@@ -2,13 +2,17 @@ import Type from 'typebox';
 import { commonErrors, ErrorBody } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { Fingerprint } from '../machines/machines.schemas.js';
+import { Fingerprint, HeartbeatResponse, MachineKeyBody } from '../machines/machines.schemas.js';
 import { MAX_TTL_DAYS } from './offline.service.js';
 
 const LicenseFileText = Type.String({ description: 'An armoured KEYHAVEN LICENSE FILE block (text/plain)' });
-const TtlDays = Type.Integer({ minimum: 1, maximum: MAX_TTL_DAYS, description: 'How long the file may be used offline (default 30 days, never past the license)' });
+const TtlDays = Type.Integer({
+  minimum: 1,
+  maximum: MAX_TTL_DAYS,
+  description: "How long the file may be used offline (default 30 days); clamped to the policy's offlineMaxDays and never past the license",
+});
 
-export function offlineRoutes(app: App, { offline }: Services, options: { rateLimit: number }): void {
+export function offlineRoutes(app: App, { offline, machines }: Services, options: { rateLimit: number }): void {
   app.post(
     '/v1/licenses/checkout',
     {
@@ -17,7 +21,7 @@ export function offlineRoutes(app: App, { offline }: Services, options: { rateLi
         tags: ['client'],
         security: [],
         description:
-          'A signed license file for offline use: bound to a machine when `fingerprint` is sent (the machine must be activated), optionally encrypted to the key and fingerprint.',
+          "A signed license file for offline use, optionally encrypted to the key and fingerprint. On a license with a seat limit the file is bound to `fingerprint`, an activated machine (422 FINGERPRINT_REQUIRED without it), and borrows that machine's seat until the file expires or is checked in (checkinLicenseFile): the seat stays taken whatever the lease does, and deactivating the machine is refused meanwhile. Unbound files only on licenses without a seat limit. The lifetime is ttlDays clamped to the policy's offlineMaxDays.",
         body: Type.Object(
           {
             key: Type.String({ minLength: 1, maxLength: 100 }),
@@ -36,6 +40,26 @@ export function offlineRoutes(app: App, { offline }: Services, options: { rateLi
     async (request, reply) => {
       const file = await offline.checkout(request.body, { ip: request.ip, requestId: request.id });
       return reply.type('text/plain; charset=utf-8').send(file);
+    },
+  );
+
+  app.post(
+    '/v1/licenses/checkin',
+    {
+      schema: {
+        operationId: 'checkinLicenseFile',
+        tags: ['client'],
+        security: [],
+        description:
+          "Returns this machine's offline license files early: the app deletes its files and its seat is no longer borrowed (a floating machine keeps the seat only while its lease lives; a node-locked one stays activated). Answers the machine; a no-op when no file is out.",
+        body: MachineKeyBody,
+        response: { 200: HeartbeatResponse, 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+      },
+      config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
+    },
+    async (request) => {
+      const machine = await machines.returnSeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
+      return { machine, ...(request.body.nonce !== undefined ? { nonce: request.body.nonce } : {}) };
     },
   );
 

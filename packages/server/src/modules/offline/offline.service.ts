@@ -6,10 +6,14 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import { parseLicenseKey } from '../licenses/license-key.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
 import type { MachinesService } from '../machines/machines.service.js';
+import { MAX_OFFLINE_DAYS, type PoliciesService } from '../policies/policies.service.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
 import { ACTIVATION_REQUEST_LABEL, armor, dearmor, fileKey, LICENSE_FILE_LABEL, sealPayload, type LicenseFileEnvelope } from './license-file.js';
 
+/** A file's lifetime when the request names none (clamped to the policy's offlineMaxDays). */
 export const DEFAULT_TTL_DAYS = 30;
-export const MAX_TTL_DAYS = 365;
+/** The most a request may ask for; the policy's offlineMaxDays (at most this) is what a file gets. */
+export const MAX_TTL_DAYS = MAX_OFFLINE_DAYS;
 
 export interface CheckoutInput {
   key: string;
@@ -28,9 +32,15 @@ export interface LicenseFilePayload {
   maxMachines: number | null;
   /** The machine the file is bound to, or null for a file any machine may use. */
   fingerprint: string | null;
+  /**
+   * Whether this license may use unbound files at all: true only when it has no seat limit (no
+   * maxMachines, no maxUsers). An SDK told its own fingerprint refuses an unbound file that lacks it.
+   */
+  unboundAllowed: boolean;
   issuedAt: string;
   /** The file is not to be trusted after this instant: the earlier of the license's end and issuedAt + ttl. */
   expiresAt: string;
+  /** The lifetime granted: the days asked for (default 30), clamped to the policy's offlineMaxDays. */
   ttlDays: number;
   licenseExpiresAt: string | null;
   keyId: string;
@@ -58,6 +68,7 @@ export class OfflineService {
     private readonly events: EventsService,
     private readonly licenses: LicensesService,
     private readonly machines: MachinesService,
+    private readonly policies: PoliciesService,
   ) {}
 
   async checkout(input: CheckoutInput, meta: { ip: string; requestId?: string }): Promise<string> {
@@ -72,24 +83,32 @@ export class OfflineService {
     const unusable = { revoked: 'REVOKED', suspended: 'SUSPENDED', pending: 'NOT_STARTED', expired: 'EXPIRED' } as const;
     const code = unusable[license.status as keyof typeof unusable];
     if (code) throw new AppError(code, `The license is ${license.status}`);
-    if (input.fingerprint !== undefined) {
-      const facts = await this.machines.facts(license.id, input.fingerprint);
-      if (!facts.machine) {
-        throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'Activate this machine first (online, or with an offline activation request)');
-      }
-      if (!facts.machine.alive) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
+    // A file on a license with a seat limit stands for a held seat: it is bound to an activated machine,
+    // whose seat it borrows until it expires (or is checked in). Only unlimited licenses get unbound files.
+    const seatLimited = license.maxMachines !== null || license.maxUsers !== null;
+    if (seatLimited && input.fingerprint === undefined) {
+      throw new AppError('FINGERPRINT_REQUIRED', 'This license has a seat limit: a license file is bound to an activated machine, send its fingerprint', {
+        fields: { fingerprint: 'is required on a license with a seat limit' },
+      });
     }
-    const now = this.clock.now();
-    const ttlDays = input.ttlDays ?? DEFAULT_TTL_DAYS;
-    const ttlEnd = now.getTime() + ttlDays * 86_400_000;
+    const policy = await this.policies.get({ actor: SYSTEM_ACTOR }, row.policy_id);
+    const ttlDays = Math.min(input.ttlDays ?? DEFAULT_TTL_DAYS, policy.offlineMaxDays);
     const licenseEnd = license.graceEndsAt ?? license.expiresAt;
-    const expiresAt = new Date(licenseEnd === null ? ttlEnd : Math.min(ttlEnd, Date.parse(licenseEnd))).toISOString();
+    const fileEnd = (from: Date) => {
+      const ttlEnd = from.getTime() + ttlDays * 86_400_000;
+      return new Date(licenseEnd === null ? ttlEnd : Math.min(ttlEnd, Date.parse(licenseEnd)));
+    };
+    let now = this.clock.now();
+    let expires = fileEnd(now);
+    if (input.fingerprint !== undefined) ({ now, expiresAt: expires } = await this.machines.borrowSeat(license.id, input.fingerprint, fileEnd));
+    const expiresAt = expires.toISOString();
     const payload: LicenseFilePayload = {
       kind: 'keyhaven.license-file',
       license,
       features: license.features,
       maxMachines: license.maxMachines,
       fingerprint: input.fingerprint ?? null,
+      unboundAllowed: !seatLimited,
       issuedAt: now.toISOString(),
       expiresAt,
       ttlDays,

@@ -56,7 +56,7 @@ forEachDialect('offline license files and offline activation', (dialect) => {
   });
 
   test('offline activation: request file in, seat taken, bound license file out', async () => {
-    const { license, customer } = await factories.world(ctx.api, { maxMachines: 1 });
+    const { license, customer } = await factories.world(ctx.api, { maxMachines: 1, offlineMaxDays: 90 });
     const request = armor(ACTIVATION_REQUEST_LABEL, { key: license.key, fingerprint: 'air-gapped-1', name: 'Lab PC', platform: 'win32' });
     const res = await ctx.api.post('/v1/machines/offline-activations', { request, ttlDays: 90 });
     assert.equal(res.status, 201, res.raw);
@@ -75,7 +75,10 @@ forEachDialect('offline license files and offline activation', (dialect) => {
     const outsider = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', other.id);
     assert.equal((await client(ctx.t.app, outsider.token).post('/v1/machines/offline-activations', { request: second })).status, 404);
     const insider = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', customer.id);
-    await ctx.api.delete(`/v1/machines/${machines.body.data[0].id}`);
+    // The file is out: the seat cannot be freed until the machine checks it in (or it expires).
+    assert.equal((await ctx.api.delete(`/v1/machines/${machines.body.data[0].id}`)).body.error.code, 'SEAT_BORROWED');
+    assert.equal((await client(ctx.t.app, undefined).post('/v1/licenses/checkin', { key: license.key, fingerprint: 'air-gapped-1' })).status, 200);
+    assert.equal((await ctx.api.delete(`/v1/machines/${machines.body.data[0].id}`)).status, 204);
     assert.equal((await client(ctx.t.app, insider.token).post('/v1/machines/offline-activations', { request: second })).status, 201);
   });
 

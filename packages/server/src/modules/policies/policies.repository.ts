@@ -59,6 +59,11 @@ export interface Policy {
   /** Seats allowed beyond maxMachines, with a warning and an alert; null: none. */
   overdraft: Overdraft | null;
   /**
+   * The longest lifetime of an offline license file, in days. A bound file holds its machine's seat for
+   * that long (it cannot be called back), so this is also the longest a seat can be borrowed.
+   */
+  offlineMaxDays: number;
+  /**
    * `access`: an expired license stops validating (EXPIRED). `updates` (maintenance model): it keeps
    * validating (MAINTENANCE_EXPIRED) and is offered only releases published before its expiry.
    */
@@ -100,6 +105,7 @@ export function toPolicy(row: Selectable<PoliciesTable>): Policy {
     countries: parseJson(row.countries, []),
     activationLimits: parseJson(row.activation_limits, null),
     overdraft: parseJson(row.overdraft, null),
+    offlineMaxDays: Number(row.offline_max_days),
     expiryEnds: row.expiry_ends === 'updates' ? 'updates' : 'access',
     autoRenew: Boolean(row.auto_renew),
     renewedBy: row.renewed_by as Renewer,
@@ -133,6 +139,7 @@ function toRow(policy: Policy) {
     countries: JSON.stringify(policy.countries),
     activation_limits: JSON.stringify(policy.activationLimits),
     overdraft: JSON.stringify(policy.overdraft),
+    offline_max_days: policy.offlineMaxDays,
     expiry_ends: policy.expiryEnds,
     auto_renew: policy.autoRenew ? 1 : 0,
     renewed_by: policy.renewedBy,

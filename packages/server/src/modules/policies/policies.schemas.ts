@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { Id, Metadata, Nullable, Timestamp, StringEnum } from '../../http/schemas.js';
 import { MetersSchema } from '../usage/meters.js';
 import { EXPIRY_ENDS, POLICY_KINDS } from './policies.repository.js';
+import { MAX_OFFLINE_DAYS } from './policies.service.js';
 import { ALIGNMENTS, FIRST_TERMS, RENEWERS } from '../licenses/subscription-terms.js';
 
 export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
@@ -25,6 +26,12 @@ const OverdraftSchema = Type.Union(
   ],
   { description: 'Seats allowed beyond maxMachines (valid with the warning code OVERDRAFT, and an alert event)' },
 );
+const OfflineMaxDays = Type.Integer({
+  minimum: 1,
+  maximum: MAX_OFFLINE_DAYS,
+  description:
+    'The longest lifetime of an offline license file, in days (default 30). Checkout clamps a longer ttlDays to it; a bound file holds its machine seat until it expires or is checked in',
+});
 const Kind = StringEnum(POLICY_KINDS);
 const ExpiryEndsSchema = StringEnum(EXPIRY_ENDS, {
   description:
@@ -58,6 +65,7 @@ export const PolicySchema = Type.Object({
   countries: Type.Array(Type.String()),
   activationLimits: Nullable(ActivationLimitsSchema),
   overdraft: Nullable(OverdraftSchema),
+  offlineMaxDays: OfflineMaxDays,
   expiryEnds: ExpiryEndsSchema,
   autoRenew: Type.Boolean(),
   renewedBy: RenewerSchema,
@@ -88,6 +96,7 @@ const fields = {
   countries: Type.Optional(Countries),
   activationLimits: Type.Optional(Nullable(ActivationLimitsSchema)),
   overdraft: Type.Optional(Nullable(OverdraftSchema)),
+  offlineMaxDays: Type.Optional(OfflineMaxDays),
   expiryEnds: Type.Optional(ExpiryEndsSchema),
   autoRenew: Type.Optional(Type.Boolean({ description: 'Subscriptions: renew at term end unless cancelled (default true for subscription policies)' })),
   renewedBy: Type.Optional(RenewerSchema),

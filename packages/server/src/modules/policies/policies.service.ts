@@ -43,6 +43,7 @@ export interface CreatePolicyInput {
   countries?: string[];
   activationLimits?: ActivationLimits | null;
   overdraft?: Overdraft | null;
+  offlineMaxDays?: number;
   expiryEnds?: ExpiryEnds;
   autoRenew?: boolean;
   renewedBy?: Renewer;
@@ -65,6 +66,10 @@ export function normalizeCountries(countries: string[]): string[] {
 const DEFAULT_DURATION: Record<PolicyKind, number | null> = { perpetual: null, timed: 365, subscription: null, trial: 30 };
 const DEFAULT_TERM_MONTHS: Record<PolicyKind, number | null> = { perpetual: null, timed: null, subscription: 12, trial: null };
 export const DEFAULT_HEARTBEAT_SECONDS = 600;
+/** A policy's offline license-file lifetime when the request names none (the lifetime files had by default before). */
+export const DEFAULT_OFFLINE_MAX_DAYS = 30;
+/** The longest offline license-file lifetime any policy may allow. */
+export const MAX_OFFLINE_DAYS = 365;
 
 /** The rules a policy must satisfy, whoever wrote it; throws VALIDATION_FAILED naming the fields. */
 export function checkPolicy(policy: Policy): void {
@@ -122,6 +127,7 @@ export class PoliciesService {
       countries: normalizeCountries(input.countries ?? []),
       activationLimits: input.activationLimits ?? null,
       overdraft: input.overdraft ?? null,
+      offlineMaxDays: input.offlineMaxDays ?? DEFAULT_OFFLINE_MAX_DAYS,
       expiryEnds: input.expiryEnds ?? 'access',
       autoRenew: input.autoRenew ?? input.kind === 'subscription',
       renewedBy: input.renewedBy ?? 'keyhaven',

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { Actor } from '../../http/access.js';
+import { holdsSeat } from '../machines/seats.js';
 import { licenseScopeFilter } from '../licenses/licenses.repository.js';
 
 export interface LicenseCounts {
@@ -65,14 +66,14 @@ export async function licenseCounts(db: Executor, actor: Actor, now: Date): Prom
   };
 }
 
-/** Seats held now (node-locked machines and floating ones with a live lease) on the actor's licenses. */
+/** Seats held now (node-locked machines, floating ones with a live lease, borrowed ones) on the actor's licenses. */
 export async function seatsInUse(db: Executor, actor: Actor, now: Date): Promise<number> {
   const t = now.toISOString();
   const row = await db
     .selectFrom('machines')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('machines.license_id', 'in', (eb) => licenseScopeFilter(eb.selectFrom('licenses'), actor).select('licenses.id'))
-    .where((eb) => eb.or([eb('machines.lease_expires_at', 'is', null), eb('machines.lease_expires_at', '>', t)]))
+    .where(holdsSeat(now))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
