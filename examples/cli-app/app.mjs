@@ -4,7 +4,8 @@
 //   node app.mjs validate   validation of this machine; while the server is unreachable, the last good
 //                           validation counts for OFFLINE_GRACE_DAYS (default 7)
 //   node app.mjs float      take a floating seat, heartbeat until Ctrl-C (the seat is released on exit)
-//   node app.mjs checkout   save a license file bound to this machine (for offline use)
+//   node app.mjs checkout   save a license file bound to this machine (for offline use); it holds the seat
+//   node app.mjs checkin    back online early: delete the saved license file and give its seat back
 //   node app.mjs request    no network at all: write an activation request for an operator to submit
 //   node app.mjs install    read the license file the operator brought back, pasted on stdin, and save it
 //   node app.mjs offline    work offline from the saved license file
@@ -13,7 +14,7 @@
 // LICENSE_KEY, and optionally FINGERPRINT (default: this machine's), LICENSE_FILE (default ./license.lic),
 // REQUEST_FILE (default ./activation-request.txt), CACHE_FILE (default ./.keyhaven-validation.json),
 // CLOCK_STORE (default ./.keyhaven-clock.json).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { text } from 'node:stream/consumers';
 import {
@@ -68,6 +69,13 @@ try {
       console.log(`Saved ${licenseFile}: valid offline until ${payload.expiresAt}`);
       break;
     }
+    case 'checkin': {
+      // Delete the file first: the server cannot call it back, it trusts the app to have given it up.
+      rmSync(licenseFile, { force: true });
+      await client().checkinLicenseFile({ key, fingerprint });
+      console.log(`Checked in: ${licenseFile} deleted, the seat is no longer held for offline use`);
+      break;
+    }
     case 'request': {
       const requestFile = process.env.REQUEST_FILE ?? './activation-request.txt';
       writeFileSync(requestFile, createActivationRequest({ key, fingerprint, name: `${hostname()} (example)` }));
@@ -89,7 +97,7 @@ try {
       break;
     }
     default:
-      console.error('Usage: node app.mjs validate | float | checkout | request | install | offline');
+      console.error('Usage: node app.mjs validate | float | checkout | checkin | request | install | offline');
       process.exitCode = 2;
   }
 } catch (error) {

@@ -182,6 +182,14 @@ export class KeyhavenClient {
     return { file, payload };
   }
 
+  /**
+   * checkinLicenseFile: returns this machine's offline license files early, so its seat is no longer
+   * borrowed (then `deactivate` may free it). Delete the saved files first: the server cannot call them back.
+   */
+  async checkinLicenseFile(input: MachineKeyInput): Promise<HeartbeatResult> {
+    return this.json<HeartbeatResult>('POST', 'v1/licenses/checkin', { key: input.key, fingerprint: input.fingerprint }, true);
+  }
+
   /** recordUsage: spends credits of a metered feature; KeyhavenError `USAGE_EXHAUSTED` (422) when not enough are left. */
   async recordUsage(input: RecordUsageInput): Promise<UsageResult> {
     return this.json<UsageResult>('POST', 'v1/usage', { ...input }, true);

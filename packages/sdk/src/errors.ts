@@ -56,6 +56,7 @@ export type LicenseFileErrorCode =
   | 'SIGNATURE_INVALID'
   | 'KEY_REQUIRED'
   | 'WRONG_MACHINE'
+  | 'UNBOUND'
   | 'EXPIRED'
   | 'NOT_YET_VALID'
   | 'CLOCK_ROLLBACK';

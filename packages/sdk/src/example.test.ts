@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -100,7 +100,12 @@ forEachDialect('the example app (real processes)', (dialect) => {
   });
 
   test('no network at all: request file out, license file pasted in, works offline; online validation keeps a grace period', async () => {
-    // The one seat is free again (the laptop of the test before gives it back).
+    // The one seat is free again: the laptop of the test before checks its file in, then gives the seat back
+    // (while the file is out, deactivation is refused).
+    assert.equal((await client(t.app, undefined).post('/v1/machines/deactivate', { key, fingerprint: 'laptop-7' })).body.error.code, 'SEAT_BORROWED');
+    const checkin = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['checkin'], /Checked in|Refused/);
+    assert.equal(await exited(checkin.child), 0, checkin.output());
+    assert.equal(existsSync(env.LICENSE_FILE!), false, 'the file is deleted before the seat is given back');
     assert.equal((await client(t.app, undefined).post('/v1/machines/deactivate', { key, fingerprint: 'laptop-7' })).status, 204);
     const airGapped = { ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3', LICENSE_FILE: path.join(dir, 'air.lic') };
     const request = await startApp(airGapped, ['request'], /Wrote|Refused/);

@@ -27,6 +27,11 @@ export interface LicenseFilePayload {
   maxMachines: number | null;
   /** The machine the file is bound to, or null for a file any machine may use. */
   fingerprint: string | null;
+  /**
+   * Signed by the server: the license may use unbound files (it has no seat limit). Absent in files from
+   * older servers, which counts as false.
+   */
+  unboundAllowed?: boolean;
   issuedAt: string;
   /** Not to be trusted after this instant. */
   expiresAt: string;
@@ -38,7 +43,11 @@ export interface LicenseFilePayload {
 
 export interface VerifyLicenseFileOptions {
   publicKey: PublicKeyInput;
-  /** This machine's fingerprint; required for a file bound to a machine and to decrypt. */
+  /**
+   * This machine's fingerprint; required for a file bound to a machine and to decrypt. When given, an
+   * unbound file is refused (UNBOUND) unless the file itself says unbound files are allowed (a license
+   * without a seat limit): otherwise one unbound file would license every machine.
+   */
   fingerprint?: string;
   /** The license key; required to decrypt an encrypted (`aes-256-gcm`) file. */
   licenseKey?: string;
@@ -138,7 +147,8 @@ export function readLicenseFile(text: string, options: Pick<VerifyLicenseFileOpt
     typeof payload.expiresAt !== 'string' ||
     Number.isNaN(Date.parse(payload.issuedAt)) ||
     Number.isNaN(Date.parse(payload.expiresAt)) ||
-    (payload.fingerprint !== null && typeof payload.fingerprint !== 'string')
+    (payload.fingerprint !== null && typeof payload.fingerprint !== 'string') ||
+    (payload.unboundAllowed !== undefined && typeof payload.unboundAllowed !== 'boolean')
   ) {
     fail('MALFORMED', 'The license file payload is not a Keyhaven license');
   }
@@ -181,6 +191,7 @@ function writeClockStore(path: string, at: number): void {
 /**
  * Verifies a license file offline and returns what it asserts. Throws LicenseFileError:
  * MALFORMED, SIGNATURE_INVALID, KEY_REQUIRED (encrypted, licenseKey/fingerprint missing), WRONG_MACHINE,
+ * UNBOUND (an unbound file while the app names its machine, on a license that does not allow them),
  * CLOCK_ROLLBACK, NOT_YET_VALID, EXPIRED.
  */
 export function verifyLicenseFile(text: string, options: VerifyLicenseFileOptions): LicenseFilePayload {
@@ -188,6 +199,8 @@ export function verifyLicenseFile(text: string, options: VerifyLicenseFileOption
   if (payload.fingerprint !== null) {
     if (options.fingerprint === undefined) fail('WRONG_MACHINE', 'This license file is bound to a machine: pass this machine\'s fingerprint');
     if (payload.fingerprint !== options.fingerprint) fail('WRONG_MACHINE', 'This license file is bound to another machine');
+  } else if (options.fingerprint !== undefined && payload.unboundAllowed !== true) {
+    fail('UNBOUND', 'This license file is not bound to a machine, and this license allows only files bound to one: check out a file for this machine');
   }
   const now = (options.now ?? new Date()).getTime();
   const tolerance = options.clockToleranceMs ?? DEFAULT_CLOCK_TOLERANCE_MS;

@@ -230,8 +230,59 @@ forEachDialect('@keyhaven/sdk against a running server', (dialect) => {
     await assert.rejects(sdk.checkoutLicenseFile({ key: license.key }), (e: unknown) => e instanceof ReplayError && e.reason === 'NONCE_MISMATCH');
   });
 
-  test('offline activation: the app writes a request, an operator submits it, the bound file works offline on that machine only', async () => {
+  test('an unbound file is refused when the app names its machine, unless the signed file says the license allows unbound files', async () => {
+    const sdk = new KeyhavenClient({ baseUrl, publicKey });
+    const code = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (error) {
+        assert.ok(error instanceof LicenseFileError, String(error));
+        return error.code;
+      }
+      return 'OK';
+    };
+    // A license with a seat limit hands out bound files only.
+    const { license: limited } = await world({ maxMachines: 3 });
+    const refused = await sdk.checkoutLicenseFile({ key: limited.key }).catch((e: unknown) => e);
+    assert.ok(refused instanceof KeyhavenError, String(refused));
+    assert.equal(refused.code, 'FINGERPRINT_REQUIRED');
+    // An unbound file such a license got from an older server (signed, without unboundAllowed), or one
+    // whose payload says false, is refused on a machine that names itself.
+    const { license: unlimited } = await world();
+    const { file, payload } = await sdk.checkoutLicenseFile({ key: unlimited.key });
+    assert.deepEqual([payload.fingerprint, payload.unboundAllowed], [null, true]);
+    assert.equal(code(() => verifyLicenseFile(file, { publicKey, fingerprint: 'any-machine' })), 'OK');
+    const resign = (changes: Record<string, unknown>) => {
+      const { unboundAllowed: _drop, ...legacy } = { ...payload, license: { ...payload.license, id: limited.id, maxMachines: 3 }, maxMachines: 3 };
+      const body = Buffer.from(JSON.stringify({ ...legacy, ...changes })).toString('base64');
+      const envelope = { v: 1, alg: 'ed25519', keyId: t.deps.signer.keyId, enc: 'none', payload: body, sig: t.deps.signer.sign(body) };
+      return `-----BEGIN KEYHAVEN LICENSE FILE-----\n${Buffer.from(JSON.stringify(envelope)).toString('base64')}\n-----END KEYHAVEN LICENSE FILE-----\n`;
+    };
+    for (const forged of [resign({}), resign({ unboundAllowed: false })]) {
+      assert.equal(code(() => verifyLicenseFile(forged, { publicKey, fingerprint: 'any-machine' })), 'UNBOUND');
+      assert.equal(code(() => verifyLicenseFile(forged, { publicKey })), 'OK', 'an app that names no machine decides for itself');
+    }
+    assert.equal(code(() => verifyLicenseFile(resign({ unboundAllowed: 'yes' }), { publicKey, fingerprint: 'any-machine' })), 'MALFORMED');
+  });
+
+  test('a checked-out file holds the seat: deactivate is refused until the app checks the file in', async () => {
+    const sdk = new KeyhavenClient({ baseUrl, publicKey });
     const { license } = await world({ maxMachines: 1 });
+    const fingerprint = machineFingerprint({ salt: 'checkin' });
+    await sdk.activate({ key: license.key, fingerprint });
+    const { payload } = await sdk.checkoutLicenseFile({ key: license.key, fingerprint, ttlDays: 3 });
+    const held = await sdk.deactivate({ key: license.key, fingerprint }).catch((e: unknown) => e);
+    assert.ok(held instanceof KeyhavenError, String(held));
+    assert.equal(held.code, 'SEAT_BORROWED');
+    assert.equal(held.details?.borrowedUntil, payload.expiresAt);
+    const { machine } = await sdk.checkinLicenseFile({ key: license.key, fingerprint });
+    assert.equal(machine.borrowedUntil, null);
+    await sdk.deactivate({ key: license.key, fingerprint });
+    assert.equal((await sdk.activate({ key: license.key, fingerprint: 'next-machine' })).created, true);
+  });
+
+  test('offline activation: the app writes a request, an operator submits it, the bound file works offline on that machine only', async () => {
+    const { license } = await world({ maxMachines: 1, offlineMaxDays: 90 });
     const fingerprint = machineFingerprint({ salt: 'air-gapped' });
     const request = createActivationRequest({ key: license.key, fingerprint, name: 'Lab PC' });
     assert.match(request, /^-----BEGIN KEYHAVEN ACTIVATION REQUEST-----\n[A-Za-z0-9+/=\n]+-----END KEYHAVEN ACTIVATION REQUEST-----\n$/);

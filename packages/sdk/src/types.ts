@@ -35,6 +35,8 @@ export interface Machine {
   lastHeartbeatAt: string | null;
   /** null: node-locked (no heartbeat needed). */
   leaseExpiresAt: string | null;
+  /** While an offline license file for this machine is out: its expiry (the seat is held until then). */
+  borrowedUntil?: string | null;
 }
 
 export type ValidationCode =
@@ -108,9 +110,12 @@ export interface HeartbeatResult {
 
 export interface CheckoutInput {
   key: string;
-  /** Bind the file to this machine (it must be activated). */
+  /**
+   * Bind the file to this machine (it must be activated; required on a license with a seat limit). The
+   * file borrows the machine's seat until it expires or is checked in (checkinLicenseFile).
+   */
   fingerprint?: string;
-  /** How long the file may be used offline (server default 30, at most 365). */
+  /** How long the file may be used offline (default 30 days, at most 365); the server clamps it to the policy's maximum. */
   ttlDays?: number;
   /** Encrypt the terms to the key and fingerprint (needs fingerprint). Default: true when fingerprint is given. */
   encrypt?: boolean;

@@ -22,7 +22,7 @@ forEachDialect('offline files hold seats', (dialect) => {
   const activeMachines = async (api: Client, id: string) => (await api.get(`/v1/licenses/${id}`)).body.activeMachines as number;
 
   test('a 7-day file on a 3-seat floating license keeps its seat after the lease lapses, through the cull, until it expires', async () => {
-    const { license } = await factories.world(ctx.api, { maxMachines: 3, ...FLOATING, offlineMaxDays: 7 });
+    const { license } = await factories.world(ctx.api, { maxMachines: 3, ...FLOATING });
     assert.equal((await activate(license.key, 'laptop')).status, 201);
     const file = await checkout(license.key, 'laptop', { ttlDays: 7 });
     assert.equal(file.status, 200, file.raw);
@@ -100,6 +100,13 @@ forEachDialect('offline files hold seats', (dialect) => {
   });
 
   test('the policy sets the longest file lifetime: a longer ttlDays is clamped, and the seat is borrowed for that long only', async () => {
+    // A policy that names no lifetime allows the old default, 30 days, not the 365 a client asks for.
+    const { license: standard, policy: standardPolicy } = await factories.world(ctx.api, { maxMachines: 1 });
+    await activate(standard.key, 'desk');
+    assert.equal(payloadOf((await checkout(standard.key, 'desk', { ttlDays: 365 })).raw).ttlDays, 30);
+    assert.equal(standardPolicy.offlineMaxDays, 30);
+    assert.equal((await ctx.api.patch(`/v1/policies/${standardPolicy.id}`, { offlineMaxDays: 366 })).status, 400);
+    assert.equal((await ctx.api.patch(`/v1/policies/${standardPolicy.id}`, { offlineMaxDays: 90 })).body.offlineMaxDays, 90);
     const { license, policy } = await factories.world(ctx.api, { maxMachines: 2, ...FLOATING, offlineMaxDays: 7 });
     assert.equal(policy.offlineMaxDays, 7);
     await activate(license.key, 'laptop');
@@ -108,13 +115,6 @@ forEachDialect('offline files hold seats', (dialect) => {
     assert.equal(file.ttlDays, 7);
     assert.equal(Date.parse(file.expiresAt), now + 7 * DAY);
     assert.equal((await checkout(license.key, 'laptop', { ttlDays: 366 })).status, 400, 'past any policy: a schema error');
-    // A policy without offlineMaxDays allows the old default, 30 days; it cannot allow more than 365.
-    const { license: standard, policy: standardPolicy } = await factories.world(ctx.api, { maxMachines: 1 });
-    assert.equal(standardPolicy.offlineMaxDays, 30);
-    await activate(standard.key, 'desk');
-    assert.equal(payloadOf((await checkout(standard.key, 'desk', { ttlDays: 365 })).raw).ttlDays, 30);
-    assert.equal((await ctx.api.patch(`/v1/policies/${standardPolicy.id}`, { offlineMaxDays: 366 })).status, 400);
-    assert.equal((await ctx.api.patch(`/v1/policies/${standardPolicy.id}`, { offlineMaxDays: 90 })).body.offlineMaxDays, 90);
     // The floating seat is free again 7 days on, not 365.
     ctx.t.clock.set(new Date(now + 7 * DAY + 1000));
     for (const fp of ['a', 'b']) assert.equal((await activate(license.key, fp)).status, 201, fp);
@@ -144,9 +144,9 @@ forEachDialect('offline files hold seats', (dialect) => {
   });
 
   test('offline activation holds its seat the same way, and a lapsed lease cannot check out', async () => {
-    const { license } = await factories.world(ctx.api, { maxMachines: 1, ...FLOATING, offlineMaxDays: 14 });
+    const { license } = await factories.world(ctx.api, { maxMachines: 1, ...FLOATING });
     const request = armor(ACTIVATION_REQUEST_LABEL, { key: license.key, fingerprint: 'air-gapped' });
-    const res = await ctx.api.post('/v1/machines/offline-activations', { request, ttlDays: 90 });
+    const res = await ctx.api.post('/v1/machines/offline-activations', { request, ttlDays: 14 });
     assert.equal(res.status, 201, res.raw);
     assert.deepEqual([payloadOf(res.raw).fingerprint, payloadOf(res.raw).ttlDays], ['air-gapped', 14]);
     ctx.t.clock.advance(DAY); // no heartbeat will ever come from an air-gapped machine
