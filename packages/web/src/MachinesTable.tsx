@@ -48,7 +48,12 @@ export function MachinesTable({ machines, detail, formatHeartbeat, onDeactivate,
               <td>{detail === 'fingerprint' ? <code>{machine.fingerprint}</code> : (machine.hostname ?? '—')}</td>
               <td>{machine.platform ?? '—'}</td>
               <td>{formatDate(machine.activatedAt)}</td>
-              <td>{heartbeat(machine.lastHeartbeatAt)}</td>
+              <td>
+                {heartbeat(machine.lastHeartbeatAt)}
+                {machine.borrowedUntil && Date.parse(machine.borrowedUntil) > Date.now() ? (
+                  <span className="hint"> · offline file out until {formatDate(machine.borrowedUntil)}: the seat stays taken</span>
+                ) : null}
+              </td>
               {onDeactivate ? (
                 <td>
                   <button type="button" className="danger" disabled={busy !== false} aria-label={`Deactivate ${machineName(machine)}`} onClick={() => onDeactivate(machine)}>

@@ -46,6 +46,8 @@ export interface Policy {
   durationDays: number | null;
   termMonths: number | null;
   maxMachines: number | null;
+  /** The longest offline license-file lifetime, in days. */
+  offlineMaxDays?: number;
   createdAt: string;
 }
 export interface Customer {
@@ -80,6 +82,8 @@ export interface Machine {
   platform: string | null;
   activatedAt: string;
   lastHeartbeatAt: string | null;
+  /** While an offline license file for this machine is out: its expiry (the seat is held until then). */
+  borrowedUntil?: string | null;
 }
 
 /** An error answer of the API, or a network failure, with a message meant for people. */
@@ -367,7 +371,7 @@ export const consoleApi = {
   renewLicense: (id: string) => request<License>('POST', `${licensePath(id)}/actions/renew`, { body: {} }),
   extendLicense: (id: string, days: number) => request<License>('POST', `${licensePath(id)}/actions/extend`, { body: { days } }),
   revealKey: (id: string) => request<{ id: string; key: string }>('GET', `${licensePath(id)}/key`),
-  resetMachines: (id: string) => request<{ deactivated: number }>('POST', `${licensePath(id)}/actions/reset-machines`, { body: {} }),
+  resetMachines: (id: string) => request<{ deactivated: number; borrowed: number }>('POST', `${licensePath(id)}/actions/reset-machines`, { body: {} }),
   deactivateMachine: (machineId: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(machineId)}`),
   licenseEvents: (id: string, cursor?: string | null) => request<Page<AuditEvent>>('GET', `${licensePath(id)}/events`, { query: { limit: 50, cursor } }),
   /** The armoured license file for offline use, bound to an activated machine's fingerprint. */

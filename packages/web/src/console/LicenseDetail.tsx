@@ -87,8 +87,9 @@ export function LicenseDetail() {
 
   const reset = () =>
     run(async () => {
-      const { deactivated } = await consoleApi.resetMachines(id);
-      return `${deactivated} machine${deactivated === 1 ? '' : 's'} deactivated.`;
+      const { deactivated, borrowed } = await consoleApi.resetMachines(id);
+      const kept = borrowed > 0 ? ` ${borrowed} kept: an offline license file for ${borrowed === 1 ? 'it' : 'them'} is out until it expires or is checked in.` : '';
+      return `${deactivated} machine${deactivated === 1 ? '' : 's'} deactivated.${kept}`;
     });
 
   function offlineFile(event: FormEvent<HTMLFormElement>, license: License) {
@@ -101,7 +102,7 @@ export function LicenseDetail() {
       const key = revealed?.id === id ? revealed.key : (await consoleApi.revealKey(id)).key;
       const text = await consoleApi.checkoutLicenseFile({ key, fingerprint, ttlDays });
       saveText(`${license.name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'license'}.lic`, text);
-      return `License file for ${fingerprint} downloaded (usable offline for ${ttlDays} days at most).`;
+      return `License file for ${fingerprint} downloaded (usable offline for ${ttlDays} days at most; the machine keeps its seat until then).`;
     });
   }
 
@@ -110,6 +111,7 @@ export function LicenseDetail() {
       {({ license, machines, customer, policies, product, reminders, usage, users }) => {
         const mayChange = can(role, 'licenses:lifecycle');
         const mayWrite = can(role, 'licenses:write');
+        const offlineMax = policies.find((p) => p.id === license.policyId)?.offlineMaxDays ?? 365;
         const mayWriteMachines = can(role, 'machines:write');
         const live = license.status !== 'revoked';
         return (
@@ -302,7 +304,10 @@ export function LicenseDetail() {
                   <details className="card">
                     <summary>Offline license file</summary>
                     <form className="inline-form" onSubmit={(event) => offlineFile(event, license)} aria-label="Offline license file">
-                      <p className="hint span-all">A signed file bound to one activated machine, for a machine that cannot reach this server.</p>
+                      <p className="hint span-all">
+                        A signed file bound to one activated machine, for a machine that cannot reach this server. The machine keeps its seat until the
+                        file expires (at most the policy's offline file lifetime) or the app checks it in.
+                      </p>
                       <label>
                         Machine
                         <select name="fingerprint" required defaultValue="">
@@ -318,7 +323,7 @@ export function LicenseDetail() {
                       </label>
                       <label>
                         Usable offline for days
-                        <input name="ttlDays" type="number" min={1} max={365} step={1} required defaultValue={30} />
+                        <input name="ttlDays" type="number" min={1} max={offlineMax} step={1} required defaultValue={Math.min(30, offlineMax)} />
                       </label>
                       <button type="submit" disabled={busy}>
                         Download license file

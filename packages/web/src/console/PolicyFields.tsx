@@ -58,6 +58,7 @@ export function policyInput(form: FormData, creating: boolean): PolicyInput & { 
   const overdraftMode = text(form, 'overdraftMode');
   const overdraftAmount = optionalNumber(form, 'overdraftAmount');
   if (overdraftMode !== 'none' && overdraftAmount === null) throw formError('Overdraft: give the number of extra seats or the factor');
+  const offlineMaxDays = optionalNumber(form, 'offlineMaxDays');
   const activations = optionalNumber(form, 'activationLimit');
   const deactivations = optionalNumber(form, 'deactivationLimit');
   const periodDays = optionalNumber(form, 'limitPeriodDays');
@@ -86,6 +87,7 @@ export function policyInput(form: FormData, creating: boolean): PolicyInput & { 
     ...(creating && heartbeatSeconds === null ? {} : { heartbeatSeconds }),
     overdraft: overdraftMode === 'seats' ? { seats: overdraftAmount! } : overdraftMode === 'factor' ? { factor: overdraftAmount! } : null,
     activationLimits: activations === null && deactivations === null ? null : { activations, deactivations, periodDays: periodDays ?? 30 },
+    ...(creating && offlineMaxDays === null ? {} : { offlineMaxDays: offlineMaxDays ?? 30 }),
     features: list(form, 'features'),
     meters: parseMeters(text(form, 'meters')),
     countries: list(form, 'countries'),
@@ -232,6 +234,10 @@ export function PolicyFields({ policy, lead, folded = false }: { policy?: Policy
         <label>
           Window in days <span className="hint">(default 30)</span>
           <input name="limitPeriodDays" type="number" min={1} max={3650} defaultValue={policy?.activationLimits?.periodDays ?? ''} />
+        </label>
+        <label>
+          Offline file lifetime in days <span className="hint">(a file holds its machine's seat that long; default 30)</span>
+          <input name="offlineMaxDays" type="number" min={1} max={365} step={1} defaultValue={policy?.offlineMaxDays ?? ''} />
         </label>
       </Group>
       {kind === 'subscription' ? (

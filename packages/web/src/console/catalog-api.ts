@@ -58,6 +58,8 @@ export interface PolicyRecord {
   countries: string[];
   activationLimits: ActivationLimits | null;
   overdraft: Overdraft | null;
+  /** The longest offline license-file lifetime, in days: a file holds its machine's seat that long. */
+  offlineMaxDays: number;
   expiryEnds: (typeof EXPIRY_ENDS)[number];
   autoRenew: boolean;
   renewedBy: (typeof RENEWERS)[number];
