@@ -98,10 +98,10 @@ export class OfflineService {
       const ttlEnd = from.getTime() + ttlDays * 86_400_000;
       return new Date(licenseEnd === null ? ttlEnd : Math.min(ttlEnd, Date.parse(licenseEnd)));
     };
-    let now = this.clock.now();
-    let expires = fileEnd(now);
-    if (input.fingerprint !== undefined) ({ now, expiresAt: expires } = await this.machines.borrowSeat(license.id, input.fingerprint, fileEnd));
-    const expiresAt = expires.toISOString();
+    // A bound file is issued at the instant its seat was borrowed (read inside the seat's transaction).
+    const borrowed = input.fingerprint === undefined ? undefined : await this.machines.borrowSeat(license.id, input.fingerprint, fileEnd);
+    const now = borrowed?.now ?? this.clock.now();
+    const expiresAt = (borrowed?.expiresAt ?? fileEnd(now)).toISOString();
     const payload: LicenseFilePayload = {
       kind: 'keyhaven.license-file',
       license,
