@@ -80,9 +80,13 @@ forEachDialect('the keyhaven command', (dialect) => {
     assert.equal(admin.role, 'admin');
     assert.equal(run(env, 'admin', 'create', '--email', 'ops@example.com', '--password', 'a long password').code, 1, 'duplicate e-mail');
     const product = runJson(env, 'product', 'create', '--name', 'CLI Product');
-    const policy = runJson(env, 'policy', 'create', '--product', product.id, '--name', 'Seats', '--kind', 'subscription', '--max-machines', '5', '--features', 'pdf,api');
+    const policy = runJson(env, 'policy', 'create', '--product', product.id, '--name', 'Seats', '--kind', 'subscription', '--max-machines', '5', '--features', 'pdf,api', '--offline-max-days', '14');
     // A subscription's default term is a calendar year (termMonths 12), not 365 days.
-    assert.deepEqual([policy.maxMachines, policy.features, policy.durationDays, policy.termMonths], [5, ['pdf', 'api'], null, 12]);
+    assert.deepEqual([policy.maxMachines, policy.features, policy.durationDays, policy.termMonths, policy.offlineMaxDays], [5, ['pdf', 'api'], null, 12, 14]);
+    // The CLI skips the HTTP schemas; the policy's own rules still bound the offline file lifetime.
+    const tooLong = run(env, 'policy', 'create', '--product', product.id, '--name', 'x', '--kind', 'timed', '--offline-max-days', '400');
+    assert.equal(tooLong.code, 1);
+    assert.match(tooLong.stderr, /offlineMaxDays must be a whole number of days from 1 to 365/);
     const customer = runJson(env, 'customer', 'create', '--name', 'Acme', '--email', 'acme@example.com');
     const license = runJson(env, 'license', 'create', '--policy', policy.id, '--customer', customer.id, '--domains', 'acme.example,*.acme.example');
     assert.match(license.key, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){5}$/);

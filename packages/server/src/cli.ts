@@ -22,7 +22,7 @@ Commands:
   product create --name N [--code C]
   policy create --product ID --name N --kind perpetual|timed|subscription|trial
                 [--duration-days D] [--max-machines M] [--floating] [--heartbeat-seconds S]
-                [--grace-days G] [--features a,b]
+                [--grace-days G] [--features a,b] [--offline-max-days D]
   customer create --name N --email E
   license create --policy ID [--customer ID] [--name N] [--expires ISO] [--max-machines M]
                  [--features a,b] [--domains a.com,*.b.com]
@@ -45,6 +45,7 @@ const OPTIONS = {
   floating: { type: 'boolean' },
   'heartbeat-seconds': { type: 'string' },
   'grace-days': { type: 'string' },
+  'offline-max-days': { type: 'string' },
   features: { type: 'string' },
   domains: { type: 'string' },
   policy: { type: 'string' },
@@ -155,6 +156,7 @@ async function main(argv: string[]): Promise<void> {
         const machines = int(o['max-machines'], 'max-machines');
         const heartbeat = int(o['heartbeat-seconds'], 'heartbeat-seconds');
         const grace = int(o['grace-days'], 'grace-days');
+        const offlineMaxDays = int(o['offline-max-days'], 'offline-max-days');
         print(
           await s.policies.create(cliCtx, {
             productId: need(o.product, 'product'),
@@ -165,6 +167,7 @@ async function main(argv: string[]): Promise<void> {
             ...(o.floating ? { floating: true } : {}),
             ...(heartbeat !== undefined ? { heartbeatSeconds: heartbeat } : {}),
             ...(grace !== undefined ? { graceDays: grace } : {}),
+            ...(offlineMaxDays !== undefined ? { offlineMaxDays } : {}),
             ...(o.features ? { features: list(o.features)! } : {}),
           }),
         );

@@ -81,6 +81,9 @@ export function checkPolicy(policy: Policy): void {
   }
   if (policy.durationDays !== null && policy.termMonths !== null) fields.termMonths = 'and durationDays exclude each other: give the term in one of them';
   if (policy.floating && policy.heartbeatSeconds === null) fields.heartbeatSeconds = 'is required for a floating policy';
+  if (!Number.isInteger(policy.offlineMaxDays) || policy.offlineMaxDays < 1 || policy.offlineMaxDays > MAX_OFFLINE_DAYS) {
+    fields.offlineMaxDays = `must be a whole number of days from 1 to ${MAX_OFFLINE_DAYS}`;
+  }
   if (policy.kind === 'subscription') {
     if (policy.durationDays !== null || policy.termMonths !== null) Object.assign(fields, subscriptionTermProblems({ ...policy, termDays: policy.durationDays }));
   } else {
