@@ -160,6 +160,13 @@ test('staff: create a release with notes, upload a file with progress, publish w
   const armoured = await readFile((await file.path())!, 'utf8');
   assert.match(armoured, /^-----BEGIN KEYHAVEN LICENSE FILE-----/);
 
+  // The file holds the machine's seat: deactivating it is refused with the API's message until the app
+  // checks the file in.
+  await page.getByRole('button', { name: 'Deactivate Render box' }).click();
+  await page.getByText(/offline license file for this machine is out/).waitFor();
+  assert.equal((await api.get(`/v1/licenses/${license.id}`)).body.activeMachines, 1);
+  assert.equal((await api.post('/v1/licenses/checkin', { key: license.key, fingerprint: 'fp-console-1' })).status, 200);
+  await page.reload();
   await page.getByRole('button', { name: 'Deactivate Render box' }).click();
   await page.getByText('No machine is activated').waitFor();
   assert.equal((await api.get(`/v1/licenses/${license.id}`)).body.activeMachines, 0);
