@@ -163,6 +163,25 @@ forEachDialect('offline files hold seats', (dialect) => {
     assert.equal(lapsed.body.error.code, 'HEARTBEAT_DEAD');
   });
 
+  test('check-in is the app\'s word: moving the seat after it is a client deactivation, bounded by the policy window', async () => {
+    const { license } = await factories.world(ctx.api, { maxMachines: 1, activationLimits: { activations: null, deactivations: 1, periodDays: 30 } });
+    const files: string[] = [];
+    const outcomes: string[] = [];
+    for (const fp of ['a', 'b', 'c']) {
+      const on = await activate(license.key, fp);
+      if (on.status !== 201) {
+        outcomes.push(on.body.error.code);
+        break;
+      }
+      files.push((await checkout(license.key, fp)).raw);
+      await anon().post('/v1/licenses/checkin', { key: license.key, fingerprint: fp }); // a modified app keeps its copy
+      const off = await anon().post('/v1/machines/deactivate', { key: license.key, fingerprint: fp });
+      outcomes.push(off.status === 204 ? 'moved' : off.body.error.code);
+    }
+    assert.deepEqual(outcomes, ['moved', 'DEACTIVATION_LIMIT_REACHED', 'TOO_MANY_MACHINES']);
+    assert.equal(files.length, 2);
+  });
+
   test('checkin: unknown machines are 404, a machine with no file out is a no-op, a named user with a file out cannot be removed', async () => {
     const { license } = await factories.world(ctx.api, { maxMachines: 1, maxUsers: 2 });
     assert.equal((await anon().post('/v1/licenses/checkin', { key: license.key, fingerprint: 'nobody' })).status, 404);
