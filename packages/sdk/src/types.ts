@@ -35,6 +35,8 @@ export interface Machine {
   lastHeartbeatAt: string | null;
   /** null: node-locked (no heartbeat needed). */
   leaseExpiresAt: string | null;
+  /** At the time of the answer: node-locked, active (floating lease running) or lapsed (the seat is free). */
+  leaseState: 'node-locked' | 'active' | 'lapsed';
 }
 
 export type ValidationCode =

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { ADMIN_TOKEN, client, factories, forEachDialect, TEST_STRIPE_WEBHOOK_SECRET, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
 import { listOperations, type Operation } from '../testing/openapi.js';
 import { ACTIVATION_REQUEST_LABEL, armor } from '../modules/offline/license-file.js';
+import { generateLicenseKey } from '../modules/licenses/license-key.js';
 import { isStaffRole, PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
 
 /**
@@ -446,7 +447,7 @@ forEachDialect('access matrix', (dialect) => {
     revokeToken: async () => ({ method: 'DELETE', url: `/v1/tokens/${(await api.post('/v1/tokens', { name: 'to revoke', role: 'read-only' })).body.id}` }),
     createLicense: async () => ({ method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, customerId: A.customer.id } }),
     listLicenses: async () => ({ method: 'GET', url: '/v1/licenses' }),
-    lookupLicense: async () => ({ method: 'GET', url: `/v1/licenses/lookup?key=${encodeURIComponent(A.license.key)}` }),
+    lookupLicense: async () => ({ method: 'POST', url: '/v1/licenses/lookup', body: { key: A.license.key } }),
     getLicense: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}` }),
     updateLicense: async () => ({ method: 'PATCH', url: `/v1/licenses/${A.license.id}`, body: { notes: 'Edited by the matrix' } }),
     revealLicenseKey: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/key` }),
@@ -718,7 +719,6 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/licenses/${shared.licenseB.id}`, 'licenses:read'],
         [`/v1/licenses/${B.license.id}/key`, 'licenses:reveal'],
         [`/v1/licenses/${B.license.id}/events`, 'licenses:read'],
-        [`/v1/licenses/lookup?key=${encodeURIComponent(B.license.key)}`, 'licenses:read'],
         [`/v1/customers/${B.customer.id}`, 'customers:read'],
         [`/v1/users/${B.user.user.id}`, 'users:read'],
         [`/v1/products/${B.product.id}`, 'products:read'],
@@ -731,6 +731,17 @@ forEachDialect('access matrix', (dialect) => {
         const expected = perms.has(permission) ? 404 : 403;
         if (res.status !== expected) fail(caller, `GET ${url}: expected ${expected}, got ${res.status} ${res.raw.slice(0, 200)}`);
         if (res.status < 400) leaks(`GET ${url}`, res.body);
+      }
+      // B's key looked up: the same 404 as a key nobody holds (no id, same message).
+      if (perms.has('licenses:read')) {
+        const lookup = (key: string) => call(caller, { method: 'POST', url: '/v1/licenses/lookup', body: { key } });
+        const other = await lookup(B.license.key);
+        const unknown = await lookup(generateLicenseKey());
+        if (other.status !== 404 || unknown.status !== 404 || other.raw !== unknown.raw)
+          fail(caller, `lookup of B's key: expected the unknown key's 404, got ${other.status} ${other.raw.slice(0, 200)} (unknown: ${unknown.raw.slice(0, 200)})`);
+        leaks("the lookup of B's key", other.body);
+        const own = await lookup(A.license.key);
+        if (own.status !== 200 || own.body.id !== A.license.id) fail(caller, `lookup of A's key: ${own.status} ${own.raw.slice(0, 200)}`);
       }
       // A's own objects: readable where the role allows.
       for (const [url, permission] of [

@@ -195,6 +195,11 @@ export async function findLicenseRow(db: Executor, actor: Actor, id: string, now
   return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.id', '=', id).executeTakeFirst();
 }
 
+/** The license with this key digest, within the actor's scope: another organization's key is simply not found. */
+export async function findLicenseRowByDigest(db: Executor, actor: Actor, digest: string, now: Date): Promise<LicenseRowWithProduct | undefined> {
+  return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.key_digest', '=', digest).executeTakeFirst();
+}
+
 export interface LicenseFilter {
   productId?: string;
   policyId?: string;

@@ -12,7 +12,7 @@ import {
   ExtendLicenseBody,
   LicenseSchema,
   ListLicensesQuery,
-  LookupLicenseQuery,
+  LookupLicenseBody,
   UpdateLicenseBody,
 } from './licenses.schemas.js';
 
@@ -39,19 +39,19 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions }: Ser
     async (request) => licenses.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
   );
 
-  app.get(
+  app.post(
     '/v1/licenses/lookup',
     {
       schema: {
         operationId: 'lookupLicense',
         tags: ['licenses'],
-        description: 'Find a license by its full key (support desks: a customer reads the key out).',
-        querystring: LookupLicenseQuery,
+        description: 'Find a license by its full key (support desks: a customer reads the key out). The key travels in the body, never in the URL (URLs are logged).',
+        body: LookupLicenseBody,
         response: { 200: LicenseSchema, ...commonErrors },
       },
       config: { access: { permission: 'licenses:read' } },
     },
-    async (request) => licenses.getByKey(ctx(request), request.query.key),
+    async (request) => licenses.getByKey(ctx(request), request.body.key),
   );
 
   app.get(

@@ -157,7 +157,7 @@ export const ListLicensesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const LookupLicenseQuery = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const LookupLicenseBody = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
 const LicenseKey = Type.String({ minLength: 1, maxLength: 100, description: 'The license key as typed; case, dashes and spaces do not matter' });
 const Nonce = Type.String({ minLength: 1, maxLength: 200, description: 'Echoed in the signed answer, so a recorded answer cannot be replayed' });

@@ -15,6 +15,7 @@ import {
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
+  findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
   subscriptionColumns,
@@ -296,13 +297,16 @@ export class LicensesService {
     return forViewer(ctx, this.presentRow(row));
   }
 
-  /** Finds a license by its key, within what the actor may see (for staff tools and the CLI). */
+  /**
+   * Finds a license by its key, within what the actor may see (for staff tools and the CLI). The scope is
+   * part of the query, so a key of another organization answers exactly like an unknown one: no id, same message.
+   */
   async getByKey(ctx: RequestContext, key: string): Promise<License> {
     const parsed = parseLicenseKey(key);
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
-    const row = await this.db.selectFrom('licenses').select('id').where('key_digest', '=', this.keyring.digest('license-key', parsed.canonical)).executeTakeFirst();
+    const row = await findLicenseRowByDigest(this.db, ctx.actor, this.keyring.digest('license-key', parsed.canonical), this.clock.now());
     if (!row) throw notFound('License');
-    return this.get(ctx, row.id);
+    return forViewer(ctx, this.presentRow(row));
   }
 
   async list(ctx: RequestContext, filter: LicenseFilter): Promise<Page<License>> {

@@ -63,6 +63,25 @@ export function isAlive(machine: { leaseExpiresAt: string | null }, now: Date): 
   return machine.leaseExpiresAt === null || Date.parse(machine.leaseExpiresAt) > now.getTime();
 }
 
+/**
+ * How a machine holds its seat at `now`: `node-locked` until someone deactivates it, `active` while its
+ * floating lease runs, `lapsed` once the lease ran out (the seat is free and not counted; the row stays
+ * until the cull so the app can see why its heartbeat failed).
+ */
+export type LeaseState = 'node-locked' | 'active' | 'lapsed';
+
+export function leaseState(machine: { leaseExpiresAt: string | null }, now: Date): LeaseState {
+  if (machine.leaseExpiresAt === null) return 'node-locked';
+  return isAlive(machine, now) ? 'active' : 'lapsed';
+}
+
+/** A machine as answers show it: with its lease state at the time of the answer. */
+export type MachineView = Machine & { leaseState: LeaseState };
+
+export function viewMachine(machine: Machine, now: Date): MachineView {
+  return { ...machine, leaseState: leaseState(machine, now) };
+}
+
 export async function findMachineByFingerprint(db: Executor, licenseId: string, fingerprint: string): Promise<Machine | undefined> {
   const row = await db.selectFrom('machines').selectAll().where('license_id', '=', licenseId).where('fingerprint', '=', fingerprint).executeTakeFirst();
   return row && toMachine(row);

@@ -16,6 +16,9 @@ export const MachineSchema = Type.Object({
   activatedAt: Timestamp,
   lastHeartbeatAt: NullableTimestamp,
   leaseExpiresAt: Nullable(Type.String({ format: 'date-time', description: 'null: node-locked' })),
+  leaseState: Type.Union([Type.Literal('node-locked'), Type.Literal('active'), Type.Literal('lapsed')], {
+    description: 'At the time of the answer: node-locked (holds its seat until deactivated), active (floating lease running) or lapsed (the seat is free)',
+  }),
   userId: Nullable(Type.String({ description: 'Per-user licenses: the named user' })),
 });
 

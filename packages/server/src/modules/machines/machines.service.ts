@@ -18,6 +18,8 @@ import {
   listMachineRows,
   replaceMachine,
   toMachine,
+  viewMachine,
+  type MachineView,
   type LicenseUser,
   type Machine,
   type MachineFilter,
@@ -151,7 +153,7 @@ export class MachinesService {
     input: Omit<ActivateInput, 'key'>,
     meta: ClientMeta,
     actorCtx?: RequestContext,
-  ): Promise<{ machine: Machine; license: ClientLicense; created: boolean; overdraft: boolean }> {
+  ): Promise<{ machine: MachineView; license: ClientLicense; created: boolean; overdraft: boolean }> {
     const { license, customerId, policyId } = resolved;
     const now = this.clock.now();
     const ctx = actorCtx ? { ...actorCtx, actor: { ...actorCtx.actor, scope: customerId ? { customerId } : {} } } : this.clientCtx(license, meta, customerId);
@@ -251,7 +253,7 @@ export class MachinesService {
       });
     }
     return {
-      machine: outcome.machine,
+      machine: viewMachine(outcome.machine, now),
       license: { ...license, activeMachines: outcome.alive!, ...('termStarted' in outcome && outcome.termStarted ? outcome.termStarted : {}) },
       created: outcome.created,
       overdraft: 'overdraft' in outcome && outcome.overdraft === true,
@@ -297,7 +299,7 @@ export class MachinesService {
   }
 
   /** Renews a floating lease (and records liveness for node-locked machines). */
-  async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<Machine> {
+  async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<MachineView> {
     const { license } = await this.usableLicense(key);
     const now = this.clock.now();
     const machine = await findMachineByFingerprint(this.db, license.id, fingerprint);
@@ -314,7 +316,7 @@ export class MachinesService {
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '>', now.toISOString())]))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new AppError('HEARTBEAT_DEAD', 'The lease lapsed and the seat was freed; activate again');
-    return next;
+    return viewMachine(next, now);
   }
 
   /**
@@ -346,8 +348,9 @@ export class MachinesService {
     return { machine: machine ? { alive: isAlive(machine, now) } : null, aliveMachines };
   }
 
-  async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<Machine>> {
-    return page((await listMachineRows(this.db, ctx.actor, filter)).map(toMachine), filter.limit);
+  async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<MachineView>> {
+    const now = this.clock.now();
+    return page((await listMachineRows(this.db, ctx.actor, filter)).map((row) => viewMachine(toMachine(row), now)), filter.limit);
   }
 
   /** Named users of a per-user license. */
