@@ -17,7 +17,7 @@ import {
 } from './licenses.schemas.js';
 
 /** Staff (and customer read-only) license operations. */
-export function licenseRoutes(app: App, { licenses, events, subscriptions }: Services): void {
+export function licenseRoutes(app: App, { licenses, events, subscriptions, licenseKeyMail }: Services): void {
   app.post(
     '/v1/licenses',
     {
@@ -120,6 +120,21 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions }: Ser
       async (request) => licenses[action](ctx(request), request.params.id),
     );
   }
+
+  app.post(
+    '/v1/licenses/:id/actions/send-key',
+    {
+      schema: {
+        operationId: 'sendLicenseKey',
+        tags: ['licenses'],
+        description: "Mail the key to the license's customer (the license.issued mail, as orders send it); audited as license.key_mailed without the key. 422 NO_RECIPIENT without a customer address.",
+        params: IdParams,
+        response: { 202: Type.Object({ mailId: Type.String(), to: Type.String() }), ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:lifecycle' } },
+    },
+    async (request, reply) => reply.status(202).send(await licenseKeyMail.send(ctx(request), request.params.id)),
+  );
 
   app.post(
     '/v1/licenses/:id/actions/renew',
