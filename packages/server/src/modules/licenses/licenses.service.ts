@@ -15,6 +15,7 @@ import {
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
+  licenseScopeFilter,
   findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
@@ -139,7 +140,13 @@ export class LicensesService {
     private readonly policies: PoliciesService,
     private readonly customers: CustomersService,
     private readonly dialect: Dialect = 'sqlite',
-  ) {}
+  ) {
+    // A license is named by its name, else by its key's last symbols (never the key).
+    events.addNamer('license', async (ctx, ids) => {
+      const rows = await licenseScopeFilter(db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
+      return new Map(rows.map((r) => [r.id, r.name ?? `License …${r.key_hint}`]));
+    });
+  }
 
   present(record: LicenseRecord, productCode: string, activeMachines: number): License {
     return {

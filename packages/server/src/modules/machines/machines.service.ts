@@ -79,7 +79,14 @@ export class MachinesService {
     private readonly events: EventsService,
     private readonly licenses: LicensesService,
     private readonly policies: PoliciesService,
-  ) {}
+  ) {
+    // A customer viewer gets names of machines on its own organization's licenses only.
+    events.addNamer('machine', async (ctx, ids) => {
+      let q = db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']).where('machines.id', 'in', ids);
+      if (ctx.actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', ctx.actor.scope.customerId);
+      return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
+    });
+  }
 
   /** Adds a rule every new activation must pass (see ActivationCheck). */
   addActivationCheck(check: ActivationCheck): void {

@@ -98,7 +98,11 @@ export class PoliciesService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly products: ProductsService,
-  ) {}
+  ) {
+    events.addNamer('policy', async (_ctx, ids) =>
+      new Map((await db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids).execute()).map((r) => [r.id, r.name])),
+    );
+  }
 
   async create(ctx: RequestContext, input: CreatePolicyInput): Promise<Policy> {
     const product = await this.products.get(ctx, input.productId);

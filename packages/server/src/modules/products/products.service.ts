@@ -70,7 +70,11 @@ export class ProductsService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly events: EventsService,
-  ) {}
+  ) {
+    events.addNamer('product', async (_ctx, ids) =>
+      new Map((await db.selectFrom('products').select(['id', 'name']).where('id', 'in', ids).execute()).map((r) => [r.id, r.name])),
+    );
+  }
 
   async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {
     const now = this.clock.now().toISOString();

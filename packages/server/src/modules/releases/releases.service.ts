@@ -57,7 +57,11 @@ export class ReleasesService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly products: ProductsService,
-  ) {}
+  ) {
+    events.addNamer('release', async (_ctx, ids) =>
+      new Map((await db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids).execute()).map((r) => [r.id, r.version])),
+    );
+  }
 
   private readonly deleteSteps: ReleaseDeleteStep[] = [];
 

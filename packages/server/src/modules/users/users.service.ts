@@ -42,7 +42,14 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly customers: CustomersService,
-  ) {}
+  ) {
+    // Event lists name users; a customer viewer gets names of its own organization's users only.
+    events.addNamer('user', async (ctx, ids) => {
+      let q = db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
+      if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
+      return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.email]));
+    });
+  }
 
   /** Creates a staff user (no customerId) or a customer user (customer role + customerId). */
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
