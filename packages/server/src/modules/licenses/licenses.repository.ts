@@ -223,7 +223,18 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   if (filter.q) {
     const like = `%${filter.q.toLowerCase()}%`;
     const hint = filter.q.toUpperCase();
-    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['licenses.name']), 'like', like), eb('licenses.key_hint', '=', hint)]));
+    // The license's name, its key's last group, or its customer's name or e-mail (support searches by who is asking).
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['licenses.name']), 'like', like),
+        eb('licenses.key_hint', '=', hint),
+        eb(
+          'licenses.customer_id',
+          'in',
+          eb.selectFrom('customers').select('customers.id').where((c) => c.or([c(c.fn('lower', ['customers.email']), 'like', like), c(c.fn('lower', ['customers.name']), 'like', like)])),
+        ),
+      ]),
+    );
   }
   if (filter.cursor) query = query.where('licenses.id', '<', filter.cursor);
   const t = now.toISOString();

@@ -150,7 +150,7 @@ export const ListLicensesQuery = Type.Object(
     status: Type.Optional(Status),
     type: Type.Optional(LicenseTypeSchema),
     expiresBefore: Type.Optional(Timestamp),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search the name, or the last group of the key' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Search the name, the last group of the key, or the customer's name or e-mail" })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

@@ -197,6 +197,19 @@ forEachDialect('licenses API', (dialect) => {
     assert.ok(!foreign.raw.includes(other.license.id), 'the 404 does not name the other license');
   });
 
+  test('the list searches by license name, key group and the customer\'s name or e-mail, within the viewer\'s scope', async () => {
+    const customer = await factories.customer(ctx.api, { name: 'Searchable Labs', email: `desk-${Date.now()}@searchable.example` });
+    const { license, policy } = await factories.world(ctx.api);
+    const mine = await ctx.api.post('/v1/licenses', { policyId: policy.id, customerId: customer.id, name: 'Plain name' });
+    assert.equal(mine.status, 201, mine.raw);
+    const ids = async (q: string, api = ctx.api) => (await api.get(`/v1/licenses?q=${encodeURIComponent(q)}`)).body.data.map((l: { id: string }) => l.id);
+    assert.deepEqual(await ids(customer.email.toUpperCase()), [mine.body.id], 'by e-mail, any case');
+    assert.deepEqual(await ids('searchable labs'), [mine.body.id], "by the customer's name");
+    assert.ok((await ids(mine.body.key.slice(-5))).includes(mine.body.id), "by the key's last group");
+    const { token } = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', license.customerId);
+    assert.deepEqual(await ids(customer.email, client(ctx.t.app, token)), [], "another organization's customer finds nothing");
+  });
+
   test('update keeps history and checks dates', async () => {
     const { license } = await factories.world(ctx.api);
     const updated = await ctx.api.patch(`/v1/licenses/${license.id}`, {
