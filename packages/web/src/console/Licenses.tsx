@@ -113,7 +113,7 @@ export function Licenses() {
                 </Empty>
               ) : (
                 <form className="inline-form" onSubmit={create} aria-label="New license">
-                  <label>
+                  <label className="policy-choice">
                     Policy
                     <select name="policyId" required defaultValue="">
                       <PolicyOptions products={products} policies={policies} />
