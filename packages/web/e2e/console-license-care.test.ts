@@ -78,6 +78,17 @@ test('search by key and by e-mail; create with "mail the key"; edit the license;
   await create.getByRole('combobox', { name: /^Customer/ }).selectOption({ label: 'Acme Optics' });
   assert.equal(await mailBox.isChecked(), true);
   await create.getByLabel(/Name/).fill('Acme mailed seat');
+  await screenshot(page, 'licenses-search-create');
+  // The policy choice shows its whole label ("Product — Policy"), not a cut-off one.
+  const policySelect = create.getByLabel('Policy');
+  const fit = await policySelect.evaluate((element) => {
+    const select = element as HTMLSelectElement;
+    const context = document.createElement('canvas').getContext('2d')!;
+    context.font = getComputedStyle(select).font;
+    const text = select.options[select.selectedIndex]!.text;
+    return { text: context.measureText(text).width, room: select.clientWidth - 40 };
+  });
+  assert.ok(fit.text <= fit.room, `the policy label fits its select (${fit.text}px of text, ${fit.room}px of room)`);
   await create.getByRole('button', { name: 'Create license' }).click();
   await page.getByRole('heading', { name: /Acme mailed seat/ }).waitFor();
   await page.getByText('The key was mailed to licensing@acme-optics.example.').waitFor();

@@ -134,10 +134,10 @@ export function Licenses() {
                     Name <span className="hint">(optional)</span>
                     <input name="name" maxLength={200} />
                   </label>
-                  <label className="filter">
-                    <input type="checkbox" name="mailKey" checked={mailKey && customerChoice !== ''} disabled={customerChoice === ''} onChange={(event) => setMailKey(event.target.checked)} /> Mail the key to the
-                    customer
-                    {customerChoice ? <span className="hint">({customers.find((c) => c.id === customerChoice)?.email})</span> : <span className="hint">(choose a customer)</span>}
+                  <label className="filter span-all">
+                    <input type="checkbox" name="mailKey" checked={mailKey && customerChoice !== ''} disabled={customerChoice === ''} onChange={(event) => setMailKey(event.target.checked)} />
+                    Mail the key to the customer
+                    <span className="hint">{customerChoice ? `(${customers.find((c) => c.id === customerChoice)?.email ?? ''})` : '(choose a customer first)'}</span>
                   </label>
                   <button type="submit" className="primary" disabled={busy}>
                     Create license
