@@ -99,9 +99,11 @@ export class PoliciesService {
     private readonly events: EventsService,
     private readonly products: ProductsService,
   ) {
-    events.addNamer('policy', async (_ctx, ids) =>
-      new Map((await db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids).execute()).map((r) => [r.id, r.name])),
-    );
+    events.addNamer('policy', async (ctx, ids) => {
+      let q = db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids);
+      if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
+      return new Map((await q.execute()).map((r) => [r.id, r.name]));
+    });
   }
 
   async create(ctx: RequestContext, input: CreatePolicyInput): Promise<Policy> {

@@ -58,9 +58,11 @@ export class ReleasesService {
     private readonly events: EventsService,
     private readonly products: ProductsService,
   ) {
-    events.addNamer('release', async (_ctx, ids) =>
-      new Map((await db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids).execute()).map((r) => [r.id, r.version])),
-    );
+    events.addNamer('release', async (ctx, ids) => {
+      let q = db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids);
+      if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
+      return new Map((await q.execute()).map((r) => [r.id, r.version]));
+    });
   }
 
   private readonly deleteSteps: ReleaseDeleteStep[] = [];
