@@ -39,7 +39,7 @@ forEachDialect('audit log filters', (dialect) => {
     assert.equal(productEdit.status, 200, productEdit.raw);
 
     const [edit] = (await ctx.api.get(`/v1/events?targetId=${license.id}&action=license.updated`)).body.data;
-    assert.deepEqual(edit.actor, { type: 'user', id: staff.user.id, name: 'Dana Reyes' });
+    assert.deepEqual(edit.actor, { type: 'user', id: staff.user.id, name: `Dana Reyes (${staff.email})` });
     assert.deepEqual(edit.target, { type: 'license', id: license.id, name: 'Studio seats' });
     const [byAdminToken] = (await ctx.api.get(`/v1/events?targetId=${customer.id}&action=customer.created`)).body.data;
     assert.equal(byAdminToken.actor.name, 'Admin token');
@@ -47,7 +47,7 @@ forEachDialect('audit log filters', (dialect) => {
     const [productEvent] = (await ctx.api.get(`/v1/events?targetId=${product.id}&action=product.updated`)).body.data;
     assert.equal(productEvent.target.name, product.name);
     const [fromLicenseHistory] = (await ctx.api.get(`/v1/licenses/${license.id}/events?limit=1`)).body.data;
-    assert.equal(fromLicenseHistory.actor.name, 'Dana Reyes', 'the license history names the actor too');
+    assert.equal(fromLicenseHistory.actor.name, `Dana Reyes (${staff.email})`, 'the license history names the actor too');
 
     const member = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', customer.id);
     const seen = (await client(ctx.t.app, member.token).get(`/v1/events?targetId=${license.id}&action=license.updated`)).body.data;

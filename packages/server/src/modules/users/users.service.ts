@@ -43,11 +43,12 @@ export class UsersService {
     private readonly events: EventsService,
     private readonly customers: CustomersService,
   ) {
-    // Event lists name users; a customer viewer gets names of its own organization's users only.
+    // Event lists name users by name and e-mail (the e-mail is what the console identifies users by);
+    // a customer viewer gets names of its own organization's users only.
     events.addNamer('user', async (ctx, ids) => {
       let q = db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
       if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
-      return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.email]));
+      return new Map((await q.execute()).map((r) => [r.id, r.name ? `${r.name} (${r.email})` : r.email]));
     });
   }
 
