@@ -37,6 +37,8 @@ export interface Machine {
   leaseExpiresAt: string | null;
   /** While an offline license file for this machine is out: its expiry (the seat is held until then). */
   borrowedUntil?: string | null;
+  /** At the time of the answer: node-locked, active (floating lease running), borrowed (lease lapsed, offline file out: seat held) or lapsed (the seat is free). */
+  leaseState: 'node-locked' | 'active' | 'borrowed' | 'lapsed';
 }
 
 export type ValidationCode =

@@ -16,6 +16,7 @@ import { ReleasesService } from './modules/releases/releases.service.js';
 import { AnnouncementsService } from './modules/announcements/announcements.service.js';
 import { RetentionService } from './modules/releases/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
+import { LicenseKeyMailService } from './modules/licenses/key-mail.service.js';
 import { UpdatesService } from './modules/releases/updates.service.js';
 import { StatsService } from './modules/stats/stats.service.js';
 import { FaqService } from './modules/faq/faq.service.js';
@@ -109,6 +110,7 @@ export function createServices(
     mailFrom: deps.config.mailFrom,
   });
   mail.register(worker);
+  const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, { publicUrl: deps.config.publicUrl });
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
   const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
@@ -138,5 +140,5 @@ export function createServices(
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService(db, clock);
   const faq = new FaqService(db, clock, events, products);
-  return { stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -102,14 +102,19 @@ test('staff: one-click 30-day trial, extend by a preset, convert; upgrade a lice
   await page.getByRole('heading', { name: /Acme design team/ }).waitFor();
   assert.equal(await page.getByTestId('license-features').textContent(), 'core');
   const upgrade = page.getByRole('region', { name: 'Upgrade' });
+  // The upgrade forms are folded: the page stays short until one is opened.
+  assert.equal(await upgrade.getByLabel('Features to add').isVisible(), false, 'folded at first');
+  await upgrade.locator('summary', { hasText: 'Add features' }).click();
   await upgrade.getByRole('form', { name: 'Add features' }).getByLabel('Features to add').fill('raw');
   await upgrade.getByRole('button', { name: 'Add features' }).click();
   await page.getByTestId('license-features').getByText('core, raw').waitFor();
   assert.deepEqual((await api.get(`/v1/licenses/${license.id}`)).body.features, ['core', 'raw']);
+  await upgrade.locator('summary', { hasText: 'Add seats' }).click();
   await upgrade.getByLabel(/Seats to add/).fill('3');
   await upgrade.getByRole('button', { name: 'Add seats' }).click();
   await page.getByTestId('license-seats').getByText('0 of 5').waitFor();
   assert.equal((await api.get(`/v1/licenses/${license.id}`)).body.maxMachines, 5);
+  await upgrade.locator('summary', { hasText: 'Change policy' }).click();
   await upgrade.getByLabel('New policy').selectOption({ label: 'Pro (timed)' });
   await upgrade.getByRole('button', { name: 'Change policy…' }).click();
   await page.getByText(/Move the license to Pro\?/).waitFor();

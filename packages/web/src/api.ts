@@ -74,16 +74,22 @@ export interface License {
   revokedAt: string | null;
   createdAt: string;
 }
+/** How a machine holds its seat when the answer was made: lapsed machines hold none (their lease ran out). */
+export type LeaseState = 'node-locked' | 'active' | 'borrowed' | 'lapsed';
 export interface Machine {
   id: string;
   fingerprint: string;
   name: string | null;
   hostname: string | null;
   platform: string | null;
+  ip: string | null;
   activatedAt: string;
   lastHeartbeatAt: string | null;
+  /** null: node-locked. */
+  leaseExpiresAt: string | null;
   /** While an offline license file for this machine is out: its expiry (the seat is held until then). */
   borrowedUntil?: string | null;
+  leaseState: LeaseState;
 }
 
 /** An error answer of the API, or a network failure, with a message meant for people. */
@@ -192,10 +198,12 @@ export const api = {
   getCustomer: (id: string) => request<Customer>('GET', `/v1/customers/${encodeURIComponent(id)}`),
   createCustomer: (body: { name: string; email: string }) => request<Customer>('POST', '/v1/customers', { body }),
 
-  listLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string; limit?: number; cursor?: string | null }) =>
+  listLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string; q?: string; limit?: number; cursor?: string | null }) =>
     request<Page<License>>('GET', '/v1/licenses', { query }),
   allLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string } = {}) => all<License>('/v1/licenses', query),
   getLicense: (id: string) => request<License>('GET', `/v1/licenses/${encodeURIComponent(id)}`),
+  /** A license by its full key; the key goes in the body (URLs are logged). 404 for a key not in the viewer's reach. */
+  lookupLicense: (key: string) => request<License>('POST', '/v1/licenses/lookup', { body: { key } }),
   createLicense: (body: { policyId: string; customerId?: string; name?: string }) => request<License & { key: string }>('POST', '/v1/licenses', { body }),
   licenseAction: (id: string, action: 'suspend' | 'reinstate' | 'revoke') => request<License>('POST', `/v1/licenses/${encodeURIComponent(id)}/actions/${action}`, { body: {} }),
   listMachines: (licenseId: string) => all<Machine>('/v1/machines', { licenseId }),
@@ -236,9 +244,10 @@ export type ReleaseStatus = 'draft' | 'published' | 'yanked';
 export interface AuditEvent {
   id: string;
   at: string;
-  actor: { type: string; id: string | null };
+  /** `name`: the display name the server resolved (null when unknown or not visible to the viewer). */
+  actor: { type: string; id: string | null; name?: string | null };
   action: string;
-  target: { type: string; id: string };
+  target: { type: string; id: string; name?: string | null };
   customerId: string | null;
   before: unknown;
   after: unknown;
@@ -391,6 +400,8 @@ export const consoleApi = {
   uploadArtifact: (releaseId: string, query: { platform: string; arch: string; fileType: string; fileName: string }, file: Blob, onProgress: (fraction: number) => void) =>
     uploadFile<Artifact>(`${releasePath(releaseId)}/artifacts`, query, file, onProgress),
   deleteArtifact: (id: string) => request<void>('DELETE', `/v1/artifacts/${encodeURIComponent(id)}`),
+  /** Drafts only (409 INVALID_TRANSITION otherwise): the release goes with its artifacts and their files. */
+  deleteRelease: (id: string) => request<void>('DELETE', releasePath(id)),
   downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`, { body: {} }),
 };
 

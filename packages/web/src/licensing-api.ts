@@ -28,6 +28,8 @@ export interface Subscription {
 export interface FullLicense extends License {
   features: string[];
   maxUsers: number | null;
+  notes: string | null;
+  metadata: Record<string, unknown>;
   meters: Array<{ feature: string; limit: number | null; period: string }>;
   subscription: Subscription | null;
 }
@@ -79,8 +81,23 @@ export interface LicenseUser {
   createdAt: string;
 }
 
+/** The fields the console's edit form changes (`updateLicense`); null clears expiry, seats or notes. */
+export interface LicenseEdit {
+  name?: string;
+  notes?: string | null;
+  expiresAt?: string | null;
+  maxMachines?: number | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** The server's limit for staff notes on a license (the API refuses longer notes with a 400 naming it). */
+export const NOTES_MAX_LENGTH = 10_000;
+
 export const licensingApi = {
   getLicense: (id: string) => request<FullLicense>('GET', licensePath(id)),
+  updateLicense: (id: string, body: LicenseEdit) => request<FullLicense>('PATCH', licensePath(id), { body }),
+  /** Mails the key to the license's customer (422 NO_RECIPIENT without one). */
+  sendKey: (id: string) => request<{ mailId: string; to: string }>('POST', `${licensePath(id)}/actions/send-key`),
   listTrialProducts: async () => {
     const products: TrialProduct[] = [];
     let cursor: string | null = null;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
 import { Link, NavLink } from 'react-router-dom';
 import { ApiError, type License, type LicenseStatus, type Page } from './api.js';
 import { useSession } from './session.js';
@@ -308,5 +308,26 @@ export function FilterSelect({ label, value, onChange, options, anyLabel = 'any'
         })}
       </select>
     </label>
+  );
+}
+
+/**
+ * A labelled text area with the server's length limit shown as a counter. Nothing is cut: a longer paste stays
+ * whole, the counter says how far over it is, and saving shows the API's own refusal (which names the limit).
+ */
+export function LimitedTextArea({ label, name, limit, defaultValue = '', className }: { label: ReactNode; name: string; limit: number; defaultValue?: string; className?: string }) {
+  const [length, setLength] = useState(defaultValue.length);
+  const counterId = useId();
+  const over = length > limit;
+  return (
+    <div className="limited">
+      <label>
+        {label}
+        <textarea name={name} className={className} defaultValue={defaultValue} aria-describedby={counterId} aria-invalid={over || undefined} onChange={(event) => setLength(event.currentTarget.value.length)} />
+      </label>
+      <span id={counterId} className={over ? 'counter over' : 'counter'}>
+        {over ? `${(length - limit).toLocaleString()} characters over the limit of ${limit.toLocaleString()}` : `${length.toLocaleString()} of ${limit.toLocaleString()} characters`}
+      </span>
+    </div>
   );
 }

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { ADMIN_TOKEN, client, factories, forEachDialect, TEST_STRIPE_WEBHOOK_SECRET, useTestApp, type Answer, type Client, type TestApp } from '../testing/harness.js';
 import { listOperations, type Operation } from '../testing/openapi.js';
 import { ACTIVATION_REQUEST_LABEL, armor } from '../modules/offline/license-file.js';
+import { generateLicenseKey } from '../modules/licenses/license-key.js';
 import { isStaffRole, PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './access.js';
 
 /**
@@ -50,6 +51,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   createLicense: 'licenses:write',
   listLicenses: 'licenses:read',
   lookupLicense: 'licenses:read',
+  sendLicenseKey: 'licenses:lifecycle',
   getLicense: 'licenses:read',
   updateLicense: 'licenses:write',
   revealLicenseKey: 'licenses:reveal',
@@ -94,6 +96,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   uploadArtifact: 'releases:write',
   listArtifacts: 'releases:read',
   deleteArtifact: 'releases:write',
+  deleteRelease: 'releases:write',
   listArtifactDownloads: 'releases:write',
   createDownloadLink: 'releases:read',
   createDownloadLinkForKey: 'public',
@@ -447,8 +450,9 @@ forEachDialect('access matrix', (dialect) => {
     revokeToken: async () => ({ method: 'DELETE', url: `/v1/tokens/${(await api.post('/v1/tokens', { name: 'to revoke', role: 'read-only' })).body.id}` }),
     createLicense: async () => ({ method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, customerId: A.customer.id } }),
     listLicenses: async () => ({ method: 'GET', url: '/v1/licenses' }),
-    lookupLicense: async () => ({ method: 'GET', url: `/v1/licenses/lookup?key=${encodeURIComponent(A.license.key)}` }),
+    lookupLicense: async () => ({ method: 'POST', url: '/v1/licenses/lookup', body: { key: A.license.key } }),
     getLicense: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}` }),
+    sendLicenseKey: async () => ({ method: 'POST', url: `/v1/licenses/${A.license.id}/actions/send-key` }),
     updateLicense: async () => ({ method: 'PATCH', url: `/v1/licenses/${A.license.id}`, body: { notes: 'Edited by the matrix' } }),
     revealLicenseKey: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/key` }),
     listLicenseEvents: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}/events` }),
@@ -497,6 +501,7 @@ forEachDialect('access matrix', (dialect) => {
     publishRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('draft')).id}/actions/publish` }),
     yankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('published')).id}/actions/yank`, body: { reason: 'matrix' } }),
     unyankRelease: async () => ({ method: 'POST', url: `/v1/releases/${(await freshRelease('yanked')).id}/actions/unyank` }),
+    deleteRelease: async () => ({ method: 'DELETE', url: `/v1/releases/${(await freshRelease('draft')).id}` }),
     listAnnouncementRecipients: async () => ({ method: 'GET', url: `/v1/releases/${(await (sharedRelease ??= freshRelease('published'))).id}/announcement/recipients` }),
     announceRelease: async (_c, allowed) => ({ method: 'POST', url: `/v1/releases/${(allowed ? await freshRelease('published') : await (sharedRelease ??= freshRelease('published'))).id}/announce`, body: {} }),
     getOverview: async () => ({ method: 'GET', url: '/v1/stats/overview' }),
@@ -720,7 +725,6 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/licenses/${shared.licenseB.id}`, 'licenses:read'],
         [`/v1/licenses/${B.license.id}/key`, 'licenses:reveal'],
         [`/v1/licenses/${B.license.id}/events`, 'licenses:read'],
-        [`/v1/licenses/lookup?key=${encodeURIComponent(B.license.key)}`, 'licenses:read'],
         [`/v1/customers/${B.customer.id}`, 'customers:read'],
         [`/v1/users/${B.user.user.id}`, 'users:read'],
         [`/v1/products/${B.product.id}`, 'products:read'],
@@ -733,6 +737,17 @@ forEachDialect('access matrix', (dialect) => {
         const expected = perms.has(permission) ? 404 : 403;
         if (res.status !== expected) fail(caller, `GET ${url}: expected ${expected}, got ${res.status} ${res.raw.slice(0, 200)}`);
         if (res.status < 400) leaks(`GET ${url}`, res.body);
+      }
+      // B's key looked up: the same 404 as a key nobody holds (no id, same message).
+      if (perms.has('licenses:read')) {
+        const lookup = (key: string) => call(caller, { method: 'POST', url: '/v1/licenses/lookup', body: { key } });
+        const other = await lookup(B.license.key);
+        const unknown = await lookup(generateLicenseKey());
+        if (other.status !== 404 || unknown.status !== 404 || other.raw !== unknown.raw)
+          fail(caller, `lookup of B's key: expected the unknown key's 404, got ${other.status} ${other.raw.slice(0, 200)} (unknown: ${unknown.raw.slice(0, 200)})`);
+        leaks("the lookup of B's key", other.body);
+        const own = await lookup(A.license.key);
+        if (own.status !== 200 || own.body.id !== A.license.id) fail(caller, `lookup of A's key: ${own.status} ${own.raw.slice(0, 200)}`);
       }
       // A's own objects: readable where the role allows.
       for (const [url, permission] of [

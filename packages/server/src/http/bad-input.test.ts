@@ -162,7 +162,7 @@ interface Variant {
   invalid: boolean;
 }
 
-/** The query string of a valid request: the required parameters (e.g. lookupLicense's key). */
+/** The query string of a valid request: its required parameters, if any. */
 function validQuery(op: Operation, fx: Fixtures): string {
   const parts = op.requiredQuery.map((name) => `${name}=${encode(String(sample(name, op.query[name]!, fx)))}`);
   return parts.length > 0 ? `?${parts.join('&')}` : '';

@@ -2,6 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { consoleApi, type Artifact } from '../api.js';
 import { Empty, ErrorMessage, messageOf, TableWrap } from '../ui.js';
 import { formatBytes, formatDateTime } from './format.js';
+import { DeleteButton } from './resource.js';
 
 /** A guess at the file type from the name: the part after the first dot (tar.gz, msi, dmg…), lower-cased. */
 function fileTypeOf(name: string): string {
@@ -9,8 +10,8 @@ function fileTypeOf(name: string): string {
   return match ? match[1]!.toLowerCase() : 'bin';
 }
 
-/** The release's files with a staff download link each. */
-export function ArtifactList({ artifacts }: { artifacts: Artifact[] }) {
+/** The release's files with a staff download link each; `onDeleted` (staff who may write) adds a delete button per file. */
+export function ArtifactList({ artifacts, onDeleted }: { artifacts: Artifact[]; onDeleted?: (artifact: Artifact) => void }) {
   const [error, setError] = useState<string | null>(null);
   async function download(artifact: Artifact) {
     setError(null);
@@ -44,6 +45,11 @@ export function ArtifactList({ artifacts }: { artifacts: Artifact[] }) {
               <th scope="col">
                 <span className="visually-hidden">Download</span>
               </th>
+              {onDeleted ? (
+                <th scope="col">
+                  <span className="visually-hidden">Delete</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -70,6 +76,17 @@ export function ArtifactList({ artifacts }: { artifacts: Artifact[] }) {
                     </button>
                   )}
                 </td>
+                {onDeleted ? (
+                  <td>
+                    <DeleteButton
+                      what={artifact.fileName}
+                      label={`Delete ${artifact.fileName}`}
+                      consequence="The file is removed from storage; customers can no longer download it (its download record stays)."
+                      onDelete={() => consoleApi.deleteArtifact(artifact.id)}
+                      onDeleted={() => onDeleted(artifact)}
+                    />
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>

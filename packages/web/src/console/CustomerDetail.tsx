@@ -2,11 +2,14 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, type Role } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, LimitedTextArea, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
 import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from './catalog-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 import { ActionForm, DeleteButton, ResourceTable, text } from './resource.js';
+
+/** The server's limit for a customer's staff notes (longer notes are refused with a 400 naming it). */
+const CUSTOMER_NOTES_MAX_LENGTH = 10_000;
 
 const ROLE_LABELS: Record<string, string> = { 'customer-admin': 'admin (reveals keys, manages machines)', 'customer-member': 'member (sees licenses)' };
 
@@ -42,10 +45,17 @@ function CustomerEditor({ customer, onSaved }: { customer: CustomerRecord; onSav
           <input name="email" type="email" required maxLength={320} defaultValue={customer.email} />
         </label>
       </div>
-      <label>
-        Notes <span className="hint">(staff only; customers never see them)</span>
-        <textarea name="notes" className="short" maxLength={10000} defaultValue={customer.notes ?? ''} />
-      </label>
+      <LimitedTextArea
+        label={
+          <>
+            Notes <span className="hint">(staff only; customers never see them)</span>
+          </>
+        }
+        name="notes"
+        className="short"
+        limit={CUSTOMER_NOTES_MAX_LENGTH}
+        defaultValue={customer.notes ?? ''}
+      />
       {contacts.map((contact, index) => (
         <fieldset className="group" key={index}>
           <legend>Contact {index + 1}</legend>

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../api.js';
 import { useSession } from '../session.js';
 import { Empty, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { catalogApi, type UserRecord } from './catalog-api.js';
-import { changesOf, formatDateTime, readableValue } from './format.js';
+import { changesOf, formatCompactTime, formatDateTime, readableValue } from './format.js';
 import { can } from './permissions.js';
 
 /**
@@ -41,8 +41,9 @@ function subjectPath(event: AuditEvent): string | null {
   }
 }
 
-/** The subject's own name when the event carries it (a product's name, a user's e-mail), else its id. */
+/** The name the server resolved; else the subject's own name when the event carries it (a product's name, a user's e-mail); else its id. */
 function subjectName(event: AuditEvent, users: UserRecord[]): string {
+  if (event.target.name) return event.target.name;
   if (event.target.type === 'user') {
     const known = users.find((u) => u.id === event.target.id);
     if (known) return known.email;
@@ -66,8 +67,10 @@ export function Subject({ event, users = [] }: { event: AuditEvent; users?: User
   );
 }
 
-function actorLabel(event: AuditEvent, users: UserRecord[]): string {
-  const { type, id } = event.actor;
+/** Who acted, by the name the server resolved (a user's name, a token's name), else by kind and id. */
+export function actorLabel(event: AuditEvent, users: UserRecord[] = []): string {
+  const { type, id, name } = event.actor;
+  if (name) return type === 'token' ? `API token ${name}` : type === 'license' ? `application (${name})` : name;
   if (type === 'user') return users.find((u) => u.id === id)?.email ?? `user ${id ?? ''}`;
   if (type === 'admin-token') return 'admin token';
   if (type === 'token') return `API token ${id ?? ''}`;
@@ -254,8 +257,10 @@ export function Events() {
         row={(event) => (
           <Fragment key={event.id}>
             <tr>
-              <td>
-                <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+              <td className="nowrap">
+                <time dateTime={event.at} title={formatDateTime(event.at)}>
+                  {formatCompactTime(event.at)}
+                </time>
               </td>
               <td>
                 <code>{event.action}</code>
@@ -301,7 +306,7 @@ export function RecentEvents() {
                 <li key={event.id}>
                   <time dateTime={event.at}>{formatDateTime(event.at)}</time>
                   <span className="timeline-action">{event.action}</span>
-                  <Subject event={event} />
+                  <Subject event={event} /> <span className="hint">by {actorLabel(event)}</span>
                 </li>
               ))}
             </ol>

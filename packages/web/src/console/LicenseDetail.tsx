@@ -2,13 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { api, ApiError, consoleApi, type License, type Machine } from '../api.js';
 import { licensingApi } from '../licensing-api.js';
-import { machineName, MachinesTable } from '../MachinesTable.js';
+import { holdingSeats, machineName, MachinesTable } from '../MachinesTable.js';
 import { useSession } from '../session.js';
 import { SubscriptionSection } from '../SubscriptionSection.js';
 import { ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
 import { UsageTable } from '../UsageTable.js';
 import { CopyButton } from './CopyButton.js';
 import { formatDateTime } from './format.js';
+import { LicenseEditForm } from './LicenseEdit.js';
 import { LicenseHistory } from './LicenseHistory.js';
 import { LicenseUsers, RemindersList, TrialPanel, UpgradePanel } from './LicenseSections.js';
 import { can } from './permissions.js';
@@ -32,7 +33,8 @@ export function LicenseDetail() {
   const location = useLocation();
   const { me } = useSession();
   const role = me?.actor.role;
-  const createdKey = (location.state as { key?: string } | null)?.key;
+  const created = location.state as { key?: string; mailedTo?: string; mailError?: string } | null;
+  const createdKey = created?.key;
   const loaded = useLoad(async () => {
     const license = await licensingApi.getLicense(id);
     const [machines, customer, policies, product, reminders, usage, users] = await Promise.all([
@@ -55,6 +57,7 @@ export function LicenseDetail() {
   const [confirm, setConfirm] = useState<'revoke' | 'reset' | null>(null);
   const [revealed, setRevealed] = useState<{ id: string; key: string } | null>(null);
   const [historyRound, setHistoryRound] = useState(0);
+  const [editing, setEditing] = useState(false);
 
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="license" back="/console/licenses" />;
 
@@ -72,6 +75,12 @@ export function LicenseDetail() {
       return `Extended by ${days} days: the license now expires ${formatDate(license.expiresAt, 'never')}.`;
     });
   }
+
+  const sendKey = () =>
+    run(async () => {
+      const { to } = await licensingApi.sendKey(id);
+      return `The key was mailed to ${to}.`;
+    });
 
   const reveal = () =>
     run(async () => {
@@ -124,7 +133,11 @@ export function LicenseDetail() {
             </h1>
             {createdKey ? (
               <div className="notice" role="status">
-                <p>The license was created. Its key is shown only now: copy it for the customer.</p>
+                <p>
+                  The license was created. Its key is shown only now: copy it for the customer.
+                  {created?.mailedTo ? ` The key was mailed to ${created.mailedTo}.` : ''}
+                </p>
+                {created?.mailError ? <ErrorMessage message={`The key could not be mailed: ${created.mailError}`} /> : null}
                 <code className="key" data-testid="license-key">
                   {createdKey}
                 </code>{' '}
@@ -201,6 +214,16 @@ export function LicenseDetail() {
                       Renew one term
                     </button>
                   ) : null}
+                  {customer ? (
+                    <button type="button" disabled={busy} onClick={() => void sendKey()}>
+                      Mail the key to {customer.email}
+                    </button>
+                  ) : null}
+                  {mayWrite && !editing ? (
+                    <button type="button" disabled={busy} onClick={() => setEditing(true)}>
+                      Edit license…
+                    </button>
+                  ) : null}
                   {!can(role, 'licenses:revoke') ? null : confirm === 'revoke' ? (
                     <>
                       <span>Revoke for good? This cannot be undone.</span>
@@ -217,15 +240,18 @@ export function LicenseDetail() {
                     </button>
                   )}
                 </div>
-                <form className="inline-form compact" onSubmit={extend} aria-label="Extend license">
-                  <label>
-                    Extend by days
-                    <input name="days" type="number" min={1} max={36500} step={1} required defaultValue={30} />
-                  </label>
-                  <button type="submit" disabled={busy}>
-                    Extend
-                  </button>
-                </form>
+                {/* A perpetual license has no expiry to move (the API answers 422 LICENSE_PERPETUAL): set one in the edit form instead. */}
+                {license.expiresAt ? (
+                  <form className="inline-form compact" onSubmit={extend} aria-label="Extend license">
+                    <label>
+                      Extend by days
+                      <input name="days" type="number" min={1} max={36500} step={1} required defaultValue={30} />
+                    </label>
+                    <button type="submit" disabled={busy}>
+                      Extend
+                    </button>
+                  </form>
+                ) : null}
               </>
             )}
             {notice ? (
@@ -234,6 +260,7 @@ export function LicenseDetail() {
               </p>
             ) : null}
             {error ? <ErrorMessage message={error} /> : null}
+            {editing && mayWrite ? <LicenseEditForm license={license} busy={busy} run={run} onDone={() => setEditing(false)} /> : null}
             {license.type === 'trial' && live ? (
               <TrialPanel license={license} product={product} policies={policies} mayExtend={mayChange} mayConvert={mayWrite} busy={busy} run={run} />
             ) : null}
@@ -272,6 +299,11 @@ export function LicenseDetail() {
             ) : null}
             {license.maxUsers !== null || users.length > 0 ? <LicenseUsers license={license} users={users} mayWrite={mayWriteMachines} busy={busy} run={run} /> : null}
             <h2>Machines</h2>
+            {machines.length > holdingSeats(machines).length ? (
+              <p className="hint" data-testid="lapsed-hint">
+                {holdingSeats(machines).length} of {machines.length} listed machines hold a seat; the others' floating leases lapsed (their seats are free until they activate again).
+              </p>
+            ) : null}
             <MachinesTable
               machines={machines}
               detail="fingerprint"
@@ -306,7 +338,8 @@ export function LicenseDetail() {
                     <form className="inline-form" onSubmit={(event) => offlineFile(event, license)} aria-label="Offline license file">
                       <p className="hint span-all">
                         A signed file bound to one activated machine, for a machine that cannot reach this server. The machine keeps its seat until the
-                        file expires (at most the policy's offline file lifetime) or the app checks it in.
+                        file expires (at most the policy's offline file lifetime) or the app checks it in. Machines whose floating lease lapsed hold no
+                        seat and are not offered.
                       </p>
                       <label>
                         Machine
@@ -314,7 +347,7 @@ export function LicenseDetail() {
                           <option value="" disabled>
                             Choose a machine
                           </option>
-                          {machines.map((machine) => (
+                          {holdingSeats(machines).map((machine) => (
                             <option key={machine.id} value={machine.fingerprint}>
                               {machine.name ?? machine.hostname ?? machine.fingerprint}
                             </option>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { consoleApi, type AuditEvent } from '../api.js';
 import { Empty, ErrorMessage, messageOf, Show, useLoad } from '../ui.js';
+import { actorLabel } from './Events.js';
 import { changesOf, formatDateTime } from './format.js';
 
 /** The license's history: its audit events, newest first (`GET /v1/licenses/:id/events`). `round` reloads it. */
@@ -38,10 +39,7 @@ export function LicenseHistory({ licenseId, round }: { licenseId: string; round:
                     <li key={event.id}>
                       <time dateTime={event.at}>{formatDateTime(event.at)}</time>
                       <span className="timeline-action">{event.action}</span>
-                      <span className="hint">
-                        by {event.actor.type}
-                        {event.actor.id ? ` ${event.actor.id}` : ''}
-                      </span>
+                      <span className="hint">by {actorLabel(event)}</span>
                       {changes.length > 0 ? (
                         <ul className="timeline-changes">
                           {changes.map((line) => (

@@ -111,84 +111,93 @@ export function UpgradePanel({ license, policies, busy, run }: { license: FullLi
   return (
     <section className="card" aria-labelledby="upgrade-title">
       <h2 id="upgrade-title">Upgrade</h2>
+      <p className="hint">Each change is recorded in the history. Open the one you need.</p>
       <div className="upgrade-grid">
-        <form onSubmit={addFeatures} aria-label="Add features">
-          <h3>Add features</h3>
-          <label>
-            Features to add <span className="hint">(separated by commas or spaces)</span>
-            <input name="features" required maxLength={2000} />
-          </label>
-          <button type="submit" disabled={busy}>
-            Add features
-          </button>
-        </form>
-        <form onSubmit={removeFeature} aria-label="Remove a feature">
-          <h3>Remove a feature</h3>
-          {license.features.length === 0 ? (
-            <p className="hint">The license has no features.</p>
-          ) : (
-            <>
-              <label>
-                Feature
-                <select name="feature" required defaultValue="">
-                  <option value="" disabled>
-                    Choose a feature
-                  </option>
-                  {license.features.map((feature) => (
-                    <option key={feature}>{feature}</option>
-                  ))}
-                </select>
-              </label>
-              <button type="submit" className="danger" disabled={busy}>
-                Remove feature
-              </button>
-            </>
-          )}
-        </form>
-        <form onSubmit={addSeats} aria-label="Add seats">
-          <h3>Add seats</h3>
-          {license.maxMachines === null ? (
-            <p className="hint">The license has no seat limit.</p>
-          ) : (
-            <>
-              <label>
-                Seats to add <span className="hint">(now {license.maxMachines})</span>
-                <input name="seats" type="number" min={1} max={1_000_000} step={1} required defaultValue={1} />
-              </label>
-              <button type="submit" disabled={busy}>
-                Add seats
-              </button>
-            </>
-          )}
-        </form>
-        <form onSubmit={askPolicy} aria-label="Change policy">
-          <h3>Change policy</h3>
-          {others.length === 0 ? (
-            <p className="hint">The product has no other paid policy.</p>
-          ) : (
-            <>
-              <label>
-                New policy
-                <select name="policyId" required defaultValue="">
-                  <option value="" disabled>
-                    Choose a policy
-                  </option>
-                  {others.map((policy) => (
-                    <option key={policy.id} value={policy.id}>
-                      {policy.name} ({policy.kind})
+        <details className="fold">
+          <summary>Add features</summary>
+          <form onSubmit={addFeatures} aria-label="Add features">
+            <label>
+              Features to add <span className="hint">(separated by commas or spaces)</span>
+              <input name="features" required maxLength={2000} />
+            </label>
+            <button type="submit" disabled={busy}>
+              Add features
+            </button>
+          </form>
+        </details>
+        <details className="fold">
+          <summary>Remove a feature</summary>
+          <form onSubmit={removeFeature} aria-label="Remove a feature">
+            {license.features.length === 0 ? (
+              <p className="hint">The license has no features.</p>
+            ) : (
+              <>
+                <label>
+                  Feature
+                  <select name="feature" required defaultValue="">
+                    <option value="" disabled>
+                      Choose a feature
                     </option>
-                  ))}
-                </select>
-              </label>
-              <label className="filter">
-                <input type="checkbox" name="keepExpiry" defaultChecked /> Keep the current expiry
-              </label>
-              <button type="submit" disabled={busy || pendingPolicy !== null}>
-                Change policy…
-              </button>
-            </>
-          )}
-        </form>
+                    {license.features.map((feature) => (
+                      <option key={feature}>{feature}</option>
+                    ))}
+                  </select>
+                </label>
+                <button type="submit" className="danger" disabled={busy}>
+                  Remove feature
+                </button>
+              </>
+            )}
+          </form>
+        </details>
+        <details className="fold">
+          <summary>Add seats</summary>
+          <form onSubmit={addSeats} aria-label="Add seats">
+            {license.maxMachines === null ? (
+              <p className="hint">The license has no seat limit.</p>
+            ) : (
+              <>
+                <label>
+                  Seats to add <span className="hint">(now {license.maxMachines})</span>
+                  <input name="seats" type="number" min={1} max={1_000_000} step={1} required defaultValue={1} />
+                </label>
+                <button type="submit" disabled={busy}>
+                  Add seats
+                </button>
+              </>
+            )}
+          </form>
+        </details>
+        <details className="fold">
+          <summary>Change policy</summary>
+          <form onSubmit={askPolicy} aria-label="Change policy">
+            {others.length === 0 ? (
+              <p className="hint">The product has no other paid policy.</p>
+            ) : (
+              <>
+                <label>
+                  New policy
+                  <select name="policyId" required defaultValue="">
+                    <option value="" disabled>
+                      Choose a policy
+                    </option>
+                    {others.map((policy) => (
+                      <option key={policy.id} value={policy.id}>
+                        {policy.name} ({policy.kind})
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="filter">
+                  <input type="checkbox" name="keepExpiry" defaultChecked /> Keep the current expiry
+                </label>
+                <button type="submit" disabled={busy || pendingPolicy !== null}>
+                  Change policy…
+                </button>
+              </>
+            )}
+          </form>
+        </details>
       </div>
       {pendingPolicy ? (
         <div className="actions" role="group" aria-label="Confirm policy change">

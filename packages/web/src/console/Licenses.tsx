@@ -1,10 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
+import { api, ApiError, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
+import { licensingApi } from '../licensing-api.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui.js';
 import { PolicyOptions } from './PolicyOptions.js';
 
-const FILTERS = ['productId', 'status', 'customerId', 'expiring'] as const;
+const FILTERS = ['productId', 'status', 'customerId', 'expiring', 'q'] as const;
+
+/** A full license key as typed or pasted: 30 symbols once dashes and spaces are gone (the API checks the rest). */
+const looksLikeKey = (text: string) => text.replace(/[\s-]/g, '').length === 30;
 
 export function Licenses() {
   const navigate = useNavigate();
@@ -20,10 +24,13 @@ export function Licenses() {
     customerId: filter.customerId || undefined,
     status: (filter.status || undefined) as LicenseStatus | undefined,
     expiresBefore: filter.expiring ? new Date(Date.now() + Number(filter.expiring) * 86_400_000).toISOString() : undefined,
+    q: filter.q || undefined,
   };
   const list = usePagedList((cursor) => api.listLicenses({ ...query, limit: 50, cursor }), key);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [mailKey, setMailKey] = useState(true);
+  const [customerChoice, setCustomerChoice] = useState(filter.customerId);
 
   function setFilter(name: (typeof FILTERS)[number], value: string) {
     const next = new URLSearchParams(params);
@@ -41,11 +48,39 @@ export function Licenses() {
     setError(null);
     try {
       const license = await api.createLicense({ policyId: String(form.get('policyId')), ...(customerId ? { customerId } : {}), ...(name ? { name } : {}) });
-      navigate(`/console/licenses/${license.id}`, { state: { key: license.key } });
+      // The license exists now; a failed mail is reported on its page (where "Mail the key" can try again).
+      let mail: { mailedTo?: string; mailError?: string } = {};
+      if (customerId && form.get('mailKey') === 'on') {
+        mail = await licensingApi.sendKey(license.id).then(
+          ({ to }) => ({ mailedTo: to }),
+          (caught: unknown) => ({ mailError: messageOf(caught) }),
+        );
+      }
+      navigate(`/console/licenses/${license.id}`, { state: { key: license.key, ...mail } });
     } catch (caught) {
       setError(messageOf(caught));
       setBusy(false);
     }
+  }
+
+  /** A full key opens its license (`lookupLicense`, the key in the body); anything else filters by name, key group or customer. */
+  async function search(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const text = String(new FormData(event.currentTarget).get('q') ?? '').trim();
+    setError(null);
+    if (looksLikeKey(text)) {
+      setBusy(true);
+      try {
+        const license = await api.lookupLicense(text);
+        navigate(`/console/licenses/${license.id}`);
+      } catch (caught) {
+        setError(caught instanceof ApiError && caught.status === 404 ? 'No license has this key.' : messageOf(caught));
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
+    setFilter('q', text);
   }
 
   const customerName = (id: string | null) => (id ? (choices.data?.customers.find((c) => c.id === id)?.name ?? id) : '—');
@@ -53,6 +88,20 @@ export function Licenses() {
   return (
     <section aria-labelledby="licenses-title">
       <h1 id="licenses-title">Licenses</h1>
+      <form className="search" role="search" aria-label="Search licenses" onSubmit={search} key={filter.q}>
+        <label>
+          Search <span className="hint">(a full key opens its license; else name, last key group, customer name or e-mail)</span>
+          <input name="q" type="search" maxLength={200} defaultValue={filter.q} autoComplete="off" spellCheck={false} />
+        </label>
+        <button type="submit" disabled={busy}>
+          Search
+        </button>
+        {filter.q ? (
+          <button type="button" onClick={() => setFilter('q', '')}>
+            Clear “{filter.q}” ✕
+          </button>
+        ) : null}
+      </form>
       <Show loaded={choices}>
         {({ products, customers, policies }) => (
           <>
@@ -64,7 +113,7 @@ export function Licenses() {
                 </Empty>
               ) : (
                 <form className="inline-form" onSubmit={create} aria-label="New license">
-                  <label>
+                  <label className="policy-choice">
                     Policy
                     <select name="policyId" required defaultValue="">
                       <PolicyOptions products={products} policies={policies} />
@@ -72,7 +121,7 @@ export function Licenses() {
                   </label>
                   <label>
                     Customer
-                    <select name="customerId" defaultValue={filter.customerId}>
+                    <select name="customerId" value={customerChoice} onChange={(event) => setCustomerChoice(event.target.value)}>
                       <option value="">none</option>
                       {customers.map((customer) => (
                         <option key={customer.id} value={customer.id}>
@@ -84,6 +133,11 @@ export function Licenses() {
                   <label>
                     Name <span className="hint">(optional)</span>
                     <input name="name" maxLength={200} />
+                  </label>
+                  <label className="filter span-all">
+                    <input type="checkbox" name="mailKey" checked={mailKey && customerChoice !== ''} disabled={customerChoice === ''} onChange={(event) => setMailKey(event.target.checked)} />
+                    Mail the key to the customer
+                    <span className="hint">{customerChoice ? `(${customers.find((c) => c.id === customerChoice)?.email ?? ''})` : '(choose a customer first)'}</span>
                   </label>
                   <button type="submit" className="primary" disabled={busy}>
                     Create license

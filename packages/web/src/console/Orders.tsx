@@ -304,7 +304,7 @@ function CreateOrder({
         {lines.map((line, i) => (
           <fieldset key={i} className="filters" aria-label={`Line ${i + 1}`}>
             <legend>Line {i + 1}</legend>
-            <label>
+            <label className="policy-choice">
               Policy
               <select required value={line.policyId} onChange={(event) => setLine(i, { policyId: event.target.value })}>
                 <PolicyOptions products={products} policies={policies} />

@@ -1,17 +1,19 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useParams } from 'react-router-dom';
-import { api, ApiError, consoleApi, type Announcement, type Release } from '../api.js';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api, ApiError, consoleApi, type Announcement, type Artifact, type Release } from '../api.js';
 import { useSession } from '../session.js';
 import { ErrorMessage, formatDate, messageOf, NotFoundPage, Show, useAction, useLoad } from '../ui.js';
 import { ArtifactList, ArtifactUpload } from './Artifacts.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 import { PublishPanel } from './PublishPanel.js';
+import { DeleteButton } from './resource.js';
 import { ReleaseBadge, ReleaseFields, releaseInput } from './Releases.js';
 
 export function ReleaseDetail() {
   const { id = '' } = useParams();
   const { me } = useSession();
+  const navigate = useNavigate();
   const mayWrite = can(me?.actor.role, 'releases:write');
   const loaded = useLoad(async () => {
     const release = await consoleApi.getRelease(id);
@@ -126,6 +128,16 @@ export function ReleaseDetail() {
               <button type="button" aria-expanded={editing} onClick={() => setEditing((open) => !open)}>
                 {editing ? 'Close editor' : 'Edit notes and links'}
               </button>
+              {/* Only drafts can be deleted: a published or yanked release may have been downloaded (yank it, or delete its files). */}
+              {release.status === 'draft' ? (
+                <DeleteButton
+                  what={`draft ${release.version}`}
+                  label={`Delete draft ${release.version}`}
+                  consequence={`The draft and its ${artifacts.length} file${artifacts.length === 1 ? '' : 's'} are deleted.`}
+                  onDelete={() => consoleApi.deleteRelease(release.id)}
+                  onDeleted={() => navigate('/console/releases', { state: { notice: `Draft ${release.version} deleted.` } })}
+                />
+              ) : null}
             </div>
           ) : null}
           {mayWrite && editing ? (
@@ -172,7 +184,7 @@ export function ReleaseDetail() {
             <p className="empty">No release notes.</p>
           )}
           <h2>Files</h2>
-          <ArtifactList artifacts={artifacts} />
+          <ArtifactList artifacts={artifacts} {...(mayWrite ? { onDeleted: (artifact: Artifact) => (setNotice(`${artifact.fileName} deleted.`), loaded.reload()) } : {})} />
           {mayWrite ? <ArtifactUpload releaseId={release.id} onUploaded={() => loaded.reload()} /> : null}
         </section>
       )}

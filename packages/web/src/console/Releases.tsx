@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, LimitedTextArea, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui.js';
 import { can } from './permissions.js';
 
 const FILTERS = ['productId', 'channel', 'status'] as const;
@@ -41,6 +41,8 @@ export function releaseInput(form: FormData): ReleaseInput {
 }
 
 export function Releases() {
+  /** Set by the release page after deleting a draft. */
+  const deleted = (useLocation().state as { notice?: string } | null)?.notice;
   const navigate = useNavigate();
   const { me } = useSession();
   const [params, setParams] = useSearchParams();
@@ -82,6 +84,11 @@ export function Releases() {
   return (
     <section aria-labelledby="releases-title">
       <h1 id="releases-title">Releases</h1>
+      {deleted ? (
+        <p className="notice" role="status">
+          {deleted}
+        </p>
+      ) : null}
       <Show loaded={products}>
         {(list) => (
           <>
@@ -194,10 +201,16 @@ export function Releases() {
 export function ReleaseFields({ release }: { release?: Release }) {
   return (
     <>
-      <label>
-        Release notes <span className="hint">(Markdown)</span>
-        <textarea name="notes" maxLength={100_000} defaultValue={release?.notes ?? ''} />
-      </label>
+      <LimitedTextArea
+        label={
+          <>
+            Release notes <span className="hint">(Markdown)</span>
+          </>
+        }
+        name="notes"
+        limit={100_000}
+        defaultValue={release?.notes ?? ''}
+      />
       <label>
         Documentation links <span className="hint">(one per line: Title | https://…)</span>
         <textarea name="docLinks" rows={3} className="short" defaultValue={release?.docLinks.map((link) => `${link.title} | ${link.url}`).join('\n') ?? ''} />

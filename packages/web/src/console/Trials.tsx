@@ -8,17 +8,27 @@ import { CopyButton } from './CopyButton.js';
 import { can } from './permissions.js';
 import { ConvertTrialForm, TrialDayButtons } from './TrialActions.js';
 
-/** A trial with its license (end date, status), which the trials list does not carry. */
+/** A trial with its license (end date, status) and its customer (name), which the trials list does not carry. */
 interface TrialRow {
   trial: Trial;
   license: FullLicense | null;
+  customer: Customer | null;
 }
 
-/** One page of trials, each joined to its license by a parallel read (a page holds at most 25). */
+/**
+ * One page of trials, each joined to its license and its customer by parallel reads (a page holds at most 25).
+ * The customer is read with the page, not taken from a list loaded with the screen, so a renamed customer or one
+ * a sign-up just created shows with its current name.
+ */
 async function trialRows(query: { productId?: string; converted?: 'true' | 'false' }, cursor: string | null): Promise<Page<TrialRow>> {
   const page = await licensingApi.listTrials({ ...query, cursor });
-  const licenses = await Promise.all(page.data.map((trial) => licensingApi.getLicense(trial.licenseId).catch(() => null)));
-  return { data: page.data.map((trial, index) => ({ trial, license: licenses[index] ?? null })), nextCursor: page.nextCursor };
+  const customerIds = [...new Set(page.data.flatMap((trial) => (trial.customerId ? [trial.customerId] : [])))];
+  const [licenses, customers] = await Promise.all([
+    Promise.all(page.data.map((trial) => licensingApi.getLicense(trial.licenseId).catch(() => null))),
+    Promise.all(customerIds.map((id) => api.getCustomer(id).catch(() => null))),
+  ]);
+  const customerOf = (id: string | null) => customers.find((customer) => customer !== null && customer.id === id) ?? null;
+  return { data: page.data.map((trial, index) => ({ trial, license: licenses[index] ?? null, customer: customerOf(trial.customerId) })), nextCursor: page.nextCursor };
 }
 
 const paidPolicies = (policies: Policy[], productId: string) => policies.filter((policy) => policy.productId === productId && policy.kind !== 'trial');
@@ -160,14 +170,14 @@ export function Trials() {
   const extend = (row: TrialRow, days: number) =>
     run(async () => {
       const license = await licensingApi.extendTrial(row.trial.licenseId, days);
-      setChanged((rows) => ({ ...rows, [row.trial.id]: { trial: { ...row.trial, days: row.trial.days + days }, license } }));
+      setChanged((rows) => ({ ...rows, [row.trial.id]: { ...row, trial: { ...row.trial, days: row.trial.days + days }, license } }));
       return `${license.name} was extended by ${days} days: it now ends ${formatDate(license.expiresAt)}.`;
     });
 
   const convert = (row: TrialRow, policyId: string, keepExpiry: boolean, policies: Policy[]) =>
     run(async () => {
       const license = await licensingApi.convertTrial(row.trial.licenseId, policyId, keepExpiry);
-      setChanged((rows) => ({ ...rows, [row.trial.id]: { trial: { ...row.trial, convertedAt: new Date().toISOString(), convertedPolicyId: policyId }, license } }));
+      setChanged((rows) => ({ ...rows, [row.trial.id]: { ...row, trial: { ...row.trial, convertedAt: new Date().toISOString(), convertedPolicyId: policyId }, license } }));
       setConverting(null);
       const policy = policies.find((p) => p.id === policyId);
       return `${license.name} is now a paid license (${policy?.name ?? 'paid policy'}), with the same key; it ${license.expiresAt ? `expires ${formatDate(license.expiresAt)}` : 'does not expire'}.`;
@@ -182,7 +192,17 @@ export function Trials() {
       <Show loaded={choices}>
         {({ products, customers, policies }) => (
           <>
-            {mayCreate ? <NewTrial products={products} customers={customers} onCreated={list.first.reload} /> : null}
+            {mayCreate ? (
+              <NewTrial
+                products={products}
+                customers={customers}
+                onCreated={() => {
+                  list.first.reload();
+                  // A trial for a new e-mail creates its organization: offer it in the customer list too.
+                  choices.reload();
+                }}
+              />
+            ) : null}
             <fieldset className="filters">
               <legend>Filter</legend>
               <FilterSelect label="Product" value={filter.productId} onChange={(value) => setFilter('productId', value)} options={products.map((p) => ({ value: p.id, label: p.name }))} />
@@ -211,7 +231,7 @@ export function Trials() {
                 const row = changed[loadedRow.trial.id] ?? loadedRow;
                 const { trial, license } = row;
                 const product = products.find((p) => p.id === trial.productId);
-                const customerName = trial.customerId ? (customers.find((c) => c.id === trial.customerId)?.name ?? trial.email ?? '—') : (trial.email ?? '—');
+                const customerName = row.customer?.name ?? trial.email ?? '—';
                 const open = !trial.convertedAt && license !== null && license.status !== 'revoked';
                 const paid = paidPolicies(policies, trial.productId);
                 const label = license?.name ?? trial.licenseId;

@@ -5,6 +5,14 @@ export function formatDateTime(iso: string | null | undefined, none = '—'): st
   return iso ? dateTimeFormat.format(new Date(iso)) : none;
 }
 
+const shortThisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const shortOtherYear = new Intl.DateTimeFormat(undefined, { year: '2-digit', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+/** A time for narrow columns (the audit log at 1366 px): no year in the current year; one line with `white-space: nowrap`. */
+export function formatCompactTime(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  return (date.getFullYear() === now.getFullYear() ? shortThisYear : shortOtherYear).format(date);
+}
+
 const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'];
 export function formatBytes(bytes: number): string {
   let value = bytes;

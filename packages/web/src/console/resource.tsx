@@ -156,7 +156,7 @@ export function ResourcePage<T extends { id: string }>({
  * refusal (409 when licenses or policies still use the record) shows inside the dialog; `onDeleted` runs
  * after a success (usually: back to the list).
  */
-export function DeleteButton({ what, consequence, onDelete, onDeleted }: { what: string; consequence: string; onDelete: () => Promise<void>; onDeleted: () => void }) {
+export function DeleteButton({ what, consequence, onDelete, onDeleted, label }: { what: string; consequence: string; onDelete: () => Promise<void>; onDeleted: () => void; label?: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -186,7 +186,7 @@ export function DeleteButton({ what, consequence, onDelete, onDeleted }: { what:
 
   return (
     <>
-      <button type="button" className="danger" onClick={() => (setError(null), setOpen(true))}>
+      <button type="button" className="danger" aria-label={label} onClick={() => (setError(null), setOpen(true))}>
         Delete
       </button>
       <dialog ref={dialog} className="confirm" aria-labelledby={titleId} onClose={() => setOpen(false)}>

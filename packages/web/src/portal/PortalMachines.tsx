@@ -2,6 +2,7 @@ import { type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type License } from '../api.js';
 import { Empty, formatDate, Show, TableWrap, useLoad } from '../ui.js';
+import { leaseText } from '../MachinesTable.js';
 import { machineName } from './portal-ui.js';
 
 /** Every activation of the organization, searchable by friendly name or host name (`GET /v1/machines?q=`). */
@@ -53,6 +54,7 @@ export function PortalMachines() {
                     <th scope="col">Host name</th>
                     <th scope="col">License</th>
                     <th scope="col">Platform</th>
+                    <th scope="col">Seat</th>
                     <th scope="col">Last heartbeat</th>
                   </tr>
                 </thead>
@@ -60,7 +62,7 @@ export function PortalMachines() {
                   {machines.map((machine) => {
                     const held = license(machine.licenseId);
                     return (
-                      <tr key={machine.id}>
+                      <tr key={machine.id} className={machine.leaseState === 'lapsed' ? 'lapsed' : undefined}>
                         <td>{machineName(machine)}</td>
                         <td>{machine.hostname ?? '—'}</td>
                         <td>
@@ -68,6 +70,9 @@ export function PortalMachines() {
                           {held ? <span className="hint"> {held.product}</span> : null}
                         </td>
                         <td>{machine.platform ?? '—'}</td>
+                        <td>
+                          <span className={`badge badge-lease-${machine.leaseState}`}>{leaseText(machine)}</span>
+                        </td>
                         <td>{formatDate(machine.lastHeartbeatAt, 'never')}</td>
                       </tr>
                     );

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Signer } from '../../crypto/signing.js';
-import type { Db } from '../../db/database.js';
+import type { Db, Trx } from '../../db/database.js';
 import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -114,7 +114,25 @@ export class ArtifactsService {
       /** Told about a file that could not be deleted after its artifact was removed (the row stays removed). */
       onError?: (error: unknown, message: string) => void;
     },
-  ) {}
+  ) {
+    releases.onDelete((trx, ctx, release) => this.deleteAllOf(trx, ctx, release.id));
+  }
+
+  /** A deleted draft's artifacts: rows and events in the release's transaction, the files after its commit. */
+  private async deleteAllOf(trx: Trx, ctx: RequestContext, releaseId: string): Promise<() => Promise<void>> {
+    const artifacts = await artifactsOf(trx, releaseId);
+    for (const artifact of artifacts) {
+      await deleteArtifactRow(trx, artifact.id);
+      await this.events.record(trx, ctx, { action: 'artifact.deleted', targetType: 'artifact', targetId: artifact.id, before: publicArtifact(artifact) });
+    }
+    return async () => {
+      for (const artifact of artifacts) {
+        await this.storage.delete(artifact.storageKey).catch((error: unknown) => {
+          this.options.onError?.(error, `artifact ${artifact.id} was deleted with its release but its file (storage key ${artifact.storageKey}) could not be deleted`);
+        });
+      }
+    };
+  }
 
   /** `body` is the raw request stream (the route's parser hands it over unread); anything else is a 415. */
   async upload(ctx: RequestContext, releaseId: string, input: UploadInput, body: unknown): Promise<Artifact> {

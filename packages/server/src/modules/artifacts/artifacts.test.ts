@@ -176,6 +176,43 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
     assert.equal((await api.delete(`/v1/artifacts/${ok.body.id}`)).status, 404);
   });
 
+  test('deleteRelease: a draft goes with its artifacts, their files and an audit event; a published or yanked release is refused', async () => {
+    const api = ctx.api;
+    const product = await factories.product(api);
+    const draft = await release(api, product.id, '2.0.0-draft', {}, false);
+    const files = [await upload(draft.id, Buffer.from('draft bytes one')), await upload(draft.id, Buffer.from('draft bytes two'), { fileName: 'two.tar.gz' })];
+    for (const f of files) assert.equal(f.status, 201, f.raw);
+    const db = ctx.t.deps.database.db;
+    const keys = (await db.selectFrom('artifacts').select('storage_key').where('release_id', '=', draft.id).execute()).map((r) => r.storage_key);
+    const objects = path.join(ctx.t.deps.config.dataDir, 'artifacts', 'objects');
+    const exists = (key: string) => stat(path.join(objects, key)).then(() => true, () => false);
+    for (const key of keys) assert.ok(await exists(key), 'stored before');
+
+    const published = await release(api, product.id, '2.0.0');
+    const kept = await upload(published.id, Buffer.from('published bytes'));
+    const refused = await api.delete(`/v1/releases/${published.id}`);
+    assert.deepEqual([refused.status, refused.body.error.code], [409, 'INVALID_TRANSITION']);
+    assert.equal((await api.post(`/v1/releases/${published.id}/actions/yank`, {})).status, 200);
+    const yanked = await api.delete(`/v1/releases/${published.id}`);
+    assert.deepEqual([yanked.status, yanked.body.error.code], [409, 'INVALID_TRANSITION']);
+    assert.equal((await api.get(`/v1/releases/${published.id}`)).status, 200, 'the published release stays');
+    assert.equal((await api.post(`/v1/artifacts/${kept.body.id}/download-link`)).status, 200, 'and its file');
+
+    const member = await factories.signedInUser(api, ctx.t.app, 'read-only');
+    assert.equal((await client(ctx.t.app, member.token).delete(`/v1/releases/${draft.id}`)).status, 403);
+
+    assert.equal((await api.delete(`/v1/releases/${draft.id}`)).status, 204);
+    assert.equal((await api.get(`/v1/releases/${draft.id}`)).status, 404);
+    assert.equal((await api.delete(`/v1/releases/${draft.id}`)).status, 404, 'a second delete finds nothing');
+    for (const f of files) assert.equal((await api.post(`/v1/artifacts/${f.body.id}/download-link`)).status, 404);
+    assert.deepEqual(await db.selectFrom('artifacts').select('id').where('release_id', '=', draft.id).execute(), []);
+    for (const key of keys) assert.equal(await exists(key), false, 'the stored file is gone');
+    const audit = await api.get(`/v1/events?targetId=${draft.id}&action=release.deleted`);
+    assert.equal(audit.body.data.length, 1);
+    assert.equal(audit.body.data[0].before.version, '2.0.0-draft');
+    for (const f of files) assert.equal((await api.get(`/v1/events?targetId=${f.body.id}&action=artifact.deleted`)).body.data.length, 1);
+  });
+
   test('entitlement matrix: feature-gated release, other organization, no license, license keys; yanked and draft not downloadable', async () => {
     const api = ctx.api;
     const { product, policy, customer, license } = await factories.world(api, { features: ['base'] });

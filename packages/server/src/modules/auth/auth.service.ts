@@ -61,6 +61,11 @@ export class AuthService {
     private readonly options: { adminToken: string | undefined; sessionTtlHours: number },
   ) {
     this.adminTokenDigest = options.adminToken ? createHash('sha256').update(options.adminToken).digest() : undefined;
+    events.addNamer('api_token', async (ctx, ids) => {
+      let q = db.selectFrom('api_tokens').select(['id', 'name']).where('id', 'in', ids);
+      if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
+      return new Map((await q.execute()).map((r) => [r.id, r.name]));
+    });
   }
 
   /** Turns a bearer credential into an actor, or throws UNAUTHENTICATED saying why. */

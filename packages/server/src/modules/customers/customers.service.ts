@@ -33,7 +33,13 @@ export class CustomersService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly events: EventsService,
-  ) {}
+  ) {
+    events.addNamer('customer', async (ctx, ids) => {
+      let q = db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);
+      if (ctx.actor.scope.customerId !== undefined) q = q.where('id', '=', ctx.actor.scope.customerId);
+      return new Map((await q.execute()).map((r) => [r.id, r.name]));
+    });
+  }
 
   async create(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
     return this.db.transaction().execute((trx) => this.createWith(trx, ctx, input));

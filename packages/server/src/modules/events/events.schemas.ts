@@ -4,9 +4,9 @@ import { Id, Nullable, Timestamp } from '../../http/schemas.js';
 export const EventSchema = Type.Object({
   id: Type.String(),
   at: Timestamp,
-  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
+  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), name: Type.Optional(Nullable(Type.String({ description: 'Display name (user name or e-mail, token name, license name); null when unknown' }))) }),
   action: Type.String({ description: 'e.g. license.suspended' }),
-  target: Type.Object({ type: Type.String(), id: Type.String() }),
+  target: Type.Object({ type: Type.String(), id: Type.String(), name: Type.Optional(Nullable(Type.String({ description: 'Display name of the target record; null when unknown or deleted' }))) }),
   customerId: Nullable(Type.String()),
   before: Type.Unknown(),
   after: Type.Unknown(),

@@ -71,6 +71,22 @@ function toEvent(row: EventsTable): AuditEvent {
   };
 }
 
+/** An event as lists show it: the actor's and the target's display names beside their ids (null when unknown or not visible). */
+export type NamedEvent = Omit<AuditEvent, 'actor' | 'target'> & {
+  actor: AuditEvent['actor'] & { name: string | null };
+  target: AuditEvent['target'] & { name: string | null };
+};
+
+/**
+ * Display names of one type of record by id, as the viewer may see them (a customer viewer gets no name of
+ * another organization's record). The module owning the records registers it; ids it does not know are left out.
+ */
+export type EventNamer = (ctx: RequestContext, ids: string[]) => Promise<Map<string, string>>;
+
+/** Actor types and the record type naming them; the admin token and the system have fixed names. */
+const ACTOR_RECORD: Record<string, string> = { user: 'user', token: 'api_token', license: 'license' };
+const FIXED_ACTOR_NAMES: Record<string, string> = { 'admin-token': 'Admin token', system: 'System' };
+
 /**
  * Called for every recorded event, inside the transaction that records it, with that transaction's
  * executor (use only it: on SQLite the transaction holds the one connection). What a listener writes
@@ -90,6 +106,34 @@ export class EventsService {
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
+
+  private readonly namers = new Map<string, EventNamer>();
+
+  /** Registers how records of `type` are named in event lists (each module names its own records). */
+  addNamer(type: string, namer: EventNamer): void {
+    this.namers.set(type, namer);
+  }
+
+  /** Adds display names: one query per record type on the page, not one per event. */
+  private async withNames(ctx: RequestContext, events: AuditEvent[]): Promise<NamedEvent[]> {
+    const wanted = new Map<string, Set<string>>();
+    const want = (type: string | undefined, id: string | null) => {
+      if (!type || id === null || !this.namers.has(type)) return;
+      wanted.set(type, (wanted.get(type) ?? new Set()).add(id));
+    };
+    for (const e of events) {
+      want(ACTOR_RECORD[e.actor.type], e.actor.id);
+      want(e.target.type, e.target.id);
+    }
+    const names = new Map<string, Map<string, string>>();
+    for (const [type, ids] of wanted) names.set(type, await this.namers.get(type)!(ctx, [...ids]));
+    const nameOf = (type: string | undefined, id: string | null) => (type && id !== null ? (names.get(type)?.get(id) ?? null) : null);
+    return events.map((e) => ({
+      ...e,
+      actor: { ...e.actor, name: FIXED_ACTOR_NAMES[e.actor.type] ?? nameOf(ACTOR_RECORD[e.actor.type], e.actor.id) },
+      target: { ...e.target, name: nameOf(e.target.type, e.target.id) },
+    }));
+  }
 
   /** Subscribes to every recorded event (webhooks fan out from here). */
   onRecord(listener: EventListener): void {
@@ -132,7 +176,7 @@ export class EventsService {
     for (const listener of this.listeners) await listener(executor, recorded);
   }
 
-  async list(ctx: RequestContext, filter: EventFilter): Promise<Page<AuditEvent>> {
+  async list(ctx: RequestContext, filter: EventFilter): Promise<Page<NamedEvent>> {
     let query = this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
     query = eventScopeFilter(query, ctx.actor);
     if (filter.targetType) query = query.where('target_type', '=', filter.targetType);
@@ -147,6 +191,7 @@ export class EventsService {
     if (filter.cursor) query = query.where('id', '<', filter.cursor);
     const rows = await query.execute();
     const events = rows.map(toEvent);
-    return page(ctx.actor.scope.customerId !== undefined ? events.map(withoutStaffNotes) : events, filter.limit);
+    const shown = page(ctx.actor.scope.customerId !== undefined ? events.map(withoutStaffNotes) : events, filter.limit);
+    return { ...shown, data: await this.withNames(ctx, shown.data) };
   }
 }

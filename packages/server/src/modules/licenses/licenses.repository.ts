@@ -196,6 +196,11 @@ export async function findLicenseRow(db: Executor, actor: Actor, id: string, now
   return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.id', '=', id).executeTakeFirst();
 }
 
+/** The license with this key digest, within the actor's scope: another organization's key is simply not found. */
+export async function findLicenseRowByDigest(db: Executor, actor: Actor, digest: string, now: Date): Promise<LicenseRowWithProduct | undefined> {
+  return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.key_digest', '=', digest).executeTakeFirst();
+}
+
 export interface LicenseFilter {
   productId?: string;
   policyId?: string;
@@ -219,7 +224,18 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   if (filter.q) {
     const like = `%${filter.q.toLowerCase()}%`;
     const hint = filter.q.toUpperCase();
-    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['licenses.name']), 'like', like), eb('licenses.key_hint', '=', hint)]));
+    // The license's name, its key's last group, or its customer's name or e-mail (support searches by who is asking).
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['licenses.name']), 'like', like),
+        eb('licenses.key_hint', '=', hint),
+        eb(
+          'licenses.customer_id',
+          'in',
+          eb.selectFrom('customers').select('customers.id').where((c) => c.or([c(c.fn('lower', ['customers.email']), 'like', like), c(c.fn('lower', ['customers.name']), 'like', like)])),
+        ),
+      ]),
+    );
   }
   if (filter.cursor) query = query.where('licenses.id', '<', filter.cursor);
   const t = now.toISOString();

@@ -12,12 +12,12 @@ import {
   ExtendLicenseBody,
   LicenseSchema,
   ListLicensesQuery,
-  LookupLicenseQuery,
+  LookupLicenseBody,
   UpdateLicenseBody,
 } from './licenses.schemas.js';
 
 /** Staff (and customer read-only) license operations. */
-export function licenseRoutes(app: App, { licenses, events, subscriptions }: Services): void {
+export function licenseRoutes(app: App, { licenses, events, subscriptions, licenseKeyMail }: Services): void {
   app.post(
     '/v1/licenses',
     {
@@ -39,19 +39,19 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions }: Ser
     async (request) => licenses.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
   );
 
-  app.get(
+  app.post(
     '/v1/licenses/lookup',
     {
       schema: {
         operationId: 'lookupLicense',
         tags: ['licenses'],
-        description: 'Find a license by its full key (support desks: a customer reads the key out).',
-        querystring: LookupLicenseQuery,
+        description: 'Find a license by its full key (support desks: a customer reads the key out). The key travels in the body, never in the URL (URLs are logged).',
+        body: LookupLicenseBody,
         response: { 200: LicenseSchema, ...commonErrors },
       },
       config: { access: { permission: 'licenses:read' } },
     },
-    async (request) => licenses.getByKey(ctx(request), request.query.key),
+    async (request) => licenses.getByKey(ctx(request), request.body.key),
   );
 
   app.get(
@@ -120,6 +120,21 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions }: Ser
       async (request) => licenses[action](ctx(request), request.params.id),
     );
   }
+
+  app.post(
+    '/v1/licenses/:id/actions/send-key',
+    {
+      schema: {
+        operationId: 'sendLicenseKey',
+        tags: ['licenses'],
+        description: "Mail the key to the license's customer (the license.issued mail, as orders send it); audited as license.key_mailed without the key. 422 NO_RECIPIENT without a customer address.",
+        params: IdParams,
+        response: { 202: Type.Object({ mailId: Type.String(), to: Type.String() }), ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:lifecycle' } },
+    },
+    async (request, reply) => reply.status(202).send(await licenseKeyMail.send(ctx(request), request.params.id)),
+  );
 
   app.post(
     '/v1/licenses/:id/actions/renew',

@@ -150,14 +150,14 @@ export const ListLicensesQuery = Type.Object(
     status: Type.Optional(Status),
     type: Type.Optional(LicenseTypeSchema),
     expiresBefore: Type.Optional(Timestamp),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search the name, or the last group of the key' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Search the name, the last group of the key, or the customer's name or e-mail" })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },
   { additionalProperties: false },
 );
 
-export const LookupLicenseQuery = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const LookupLicenseBody = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
 const LicenseKey = Type.String({ minLength: 1, maxLength: 100, description: 'The license key as typed; case, dashes and spaces do not matter' });
 const Nonce = Type.String({ minLength: 1, maxLength: 200, description: 'Echoed in the signed answer, so a recorded answer cannot be replayed' });

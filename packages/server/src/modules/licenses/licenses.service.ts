@@ -15,6 +15,8 @@ import {
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
+  licenseScopeFilter,
+  findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
   subscriptionColumns,
@@ -138,7 +140,13 @@ export class LicensesService {
     private readonly policies: PoliciesService,
     private readonly customers: CustomersService,
     private readonly dialect: Dialect = 'sqlite',
-  ) {}
+  ) {
+    // A license is named by its name, else by its key's last symbols (never the key).
+    events.addNamer('license', async (ctx, ids) => {
+      const rows = await licenseScopeFilter(db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
+      return new Map(rows.map((r) => [r.id, r.name ?? `License …${r.key_hint}`]));
+    });
+  }
 
   present(record: LicenseRecord, productCode: string, activeMachines: number): License {
     return {
@@ -296,13 +304,16 @@ export class LicensesService {
     return forViewer(ctx, this.presentRow(row));
   }
 
-  /** Finds a license by its key, within what the actor may see (for staff tools and the CLI). */
+  /**
+   * Finds a license by its key, within what the actor may see (for staff tools and the CLI). The scope is
+   * part of the query, so a key of another organization answers exactly like an unknown one: no id, same message.
+   */
   async getByKey(ctx: RequestContext, key: string): Promise<License> {
     const parsed = parseLicenseKey(key);
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
-    const row = await this.db.selectFrom('licenses').select('id').where('key_digest', '=', this.keyring.digest('license-key', parsed.canonical)).executeTakeFirst();
+    const row = await findLicenseRowByDigest(this.db, ctx.actor, this.keyring.digest('license-key', parsed.canonical), this.clock.now());
     if (!row) throw notFound('License');
-    return this.get(ctx, row.id);
+    return forViewer(ctx, this.presentRow(row));
   }
 
   async list(ctx: RequestContext, filter: LicenseFilter): Promise<Page<License>> {

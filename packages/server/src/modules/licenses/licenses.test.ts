@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
 import { verifySignature } from '../../testing/signatures.js';
+import { generateLicenseKey } from './license-key.js';
 
 forEachDialect('licenses API', (dialect) => {
   const ctx = useTestApp(dialect);
@@ -165,8 +166,48 @@ forEachDialect('licenses API', (dialect) => {
     assert.equal(got.body.keyHint, license.key.slice(-5));
     const events = await ctx.api.get(`/v1/events?targetId=${license.id}&action=license.key_revealed`);
     assert.equal(events.body.data.length, 1);
-    const found = await ctx.api.get(`/v1/licenses/lookup?key=${encodeURIComponent(license.key)}`);
+    const found = await ctx.api.post('/v1/licenses/lookup', { key: license.key.toLowerCase() });
+    assert.equal(found.status, 200);
     assert.equal(found.body.id, license.id);
+  });
+
+  test('lookup takes the key in the body only, and another organization\'s key answers like an unknown one', async () => {
+    const { license, customer } = await factories.world(ctx.api);
+    const other = await factories.world(ctx.api);
+    // The old GET with the key in the URL (logged by proxies and the access log) is not served.
+    const viaUrl = await ctx.api.get(`/v1/licenses/lookup?key=${encodeURIComponent(license.key)}`);
+    assert.ok(viaUrl.status === 404 || viaUrl.status === 405, `GET lookup answered ${viaUrl.status}`);
+    assert.ok(!viaUrl.raw.includes(license.id));
+    const malformed = await ctx.api.post('/v1/licenses/lookup', { key: 'not-a-key' });
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body.error.code, 'VALIDATION_FAILED');
+    const missing = await ctx.api.post('/v1/licenses/lookup', {});
+    assert.equal(missing.status, 400);
+
+    const { token } = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', customer.id);
+    const asCustomer = client(ctx.t.app, token);
+    const own = await asCustomer.post('/v1/licenses/lookup', { key: license.key });
+    assert.equal(own.status, 200);
+    assert.equal(own.body.id, license.id);
+    const foreign = await asCustomer.post('/v1/licenses/lookup', { key: other.license.key });
+    const unknown = await asCustomer.post('/v1/licenses/lookup', { key: generateLicenseKey() });
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.error.code, 'NOT_FOUND');
+    assert.deepEqual(foreign.body, unknown.body, 'the same answer as a key nobody holds');
+    assert.ok(!foreign.raw.includes(other.license.id), 'the 404 does not name the other license');
+  });
+
+  test('the list searches by license name, key group and the customer\'s name or e-mail, within the viewer\'s scope', async () => {
+    const customer = await factories.customer(ctx.api, { name: 'Searchable Labs', email: `desk-${Date.now()}@searchable.example` });
+    const { license, policy } = await factories.world(ctx.api);
+    const mine = await ctx.api.post('/v1/licenses', { policyId: policy.id, customerId: customer.id, name: 'Plain name' });
+    assert.equal(mine.status, 201, mine.raw);
+    const ids = async (q: string, api = ctx.api) => (await api.get(`/v1/licenses?q=${encodeURIComponent(q)}`)).body.data.map((l: { id: string }) => l.id);
+    assert.deepEqual(await ids(customer.email.toUpperCase()), [mine.body.id], 'by e-mail, any case');
+    assert.deepEqual(await ids('searchable labs'), [mine.body.id], "by the customer's name");
+    assert.ok((await ids(mine.body.key.slice(-5))).includes(mine.body.id), "by the key's last group");
+    const { token } = await factories.signedInUser(ctx.api, ctx.t.app, 'customer-admin', license.customerId);
+    assert.deepEqual(await ids(customer.email, client(ctx.t.app, token)), [], "another organization's customer finds nothing");
   });
 
   test('update keeps history and checks dates', async () => {

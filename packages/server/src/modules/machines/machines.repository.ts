@@ -3,7 +3,7 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database, MachinesTable } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
-import { holdsSeat } from './seats.js';
+import { holdsSeat, isBorrowed } from './seats.js';
 
 export { holdsSeat, isAlive, isBorrowed } from './seats.js';
 
@@ -66,6 +66,27 @@ export function toMachineRow(m: Machine): MachineRow {
     license_user_id: m.userId,
     borrowed_until: m.borrowedUntil,
   };
+}
+
+/**
+ * How a machine holds its seat at `now`: `node-locked` until someone deactivates it, `active` while its
+ * floating lease runs, `borrowed` when the lease lapsed but an offline license file bound to it is out
+ * (the seat stays taken until the file expires or is checked in), `lapsed` once nothing holds the seat
+ * (it is free and not counted; the row stays until the cull so the app can see why its heartbeat failed).
+ */
+export type LeaseState = 'node-locked' | 'active' | 'borrowed' | 'lapsed';
+
+export function leaseState(machine: { leaseExpiresAt: string | null; borrowedUntil: string | null }, now: Date): LeaseState {
+  if (machine.leaseExpiresAt === null) return 'node-locked';
+  if (Date.parse(machine.leaseExpiresAt) > now.getTime()) return 'active';
+  return isBorrowed(machine, now) ? 'borrowed' : 'lapsed';
+}
+
+/** A machine as answers show it: with its lease state at the time of the answer. */
+export type MachineView = Machine & { leaseState: LeaseState };
+
+export function viewMachine(machine: Machine, now: Date): MachineView {
+  return { ...machine, leaseState: leaseState(machine, now) };
 }
 
 export async function findMachineByFingerprint(db: Executor, licenseId: string, fingerprint: string): Promise<Machine | undefined> {

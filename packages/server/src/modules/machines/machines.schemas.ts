@@ -16,6 +16,10 @@ export const MachineSchema = Type.Object({
   activatedAt: Timestamp,
   lastHeartbeatAt: NullableTimestamp,
   leaseExpiresAt: Nullable(Type.String({ format: 'date-time', description: 'null: node-locked' })),
+  leaseState: Type.Union([Type.Literal('node-locked'), Type.Literal('active'), Type.Literal('borrowed'), Type.Literal('lapsed')], {
+    description:
+      'At the time of the answer: node-locked (holds its seat until deactivated), active (floating lease running), borrowed (the lease lapsed but an offline license file is out: the seat stays taken until borrowedUntil) or lapsed (the seat is free)',
+  }),
   userId: Nullable(Type.String({ description: 'Per-user licenses: the named user' })),
   borrowedUntil: Nullable(
     Type.String({ format: 'date-time', description: 'While an offline license file bound to this machine is out: its expiry; the seat is held until then' }),

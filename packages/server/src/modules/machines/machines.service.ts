@@ -22,6 +22,8 @@ import {
   listMachineRows,
   replaceMachine,
   toMachine,
+  viewMachine,
+  type MachineView,
   type LicenseUser,
   type Machine,
   type MachineFilter,
@@ -94,7 +96,14 @@ export class MachinesService {
     private readonly events: EventsService,
     private readonly licenses: LicensesService,
     private readonly policies: PoliciesService,
-  ) {}
+  ) {
+    // A customer viewer gets names of machines on its own organization's licenses only.
+    events.addNamer('machine', async (ctx, ids) => {
+      let q = db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']).where('machines.id', 'in', ids);
+      if (ctx.actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', ctx.actor.scope.customerId);
+      return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
+    });
+  }
 
   /** Adds a rule every new activation must pass (see ActivationCheck). */
   addActivationCheck(check: ActivationCheck): void {
@@ -168,7 +177,7 @@ export class MachinesService {
     input: Omit<ActivateInput, 'key'>,
     meta: ClientMeta,
     actorCtx?: RequestContext,
-  ): Promise<{ machine: Machine; license: ClientLicense; created: boolean; overdraft: boolean }> {
+  ): Promise<{ machine: MachineView; license: ClientLicense; created: boolean; overdraft: boolean }> {
     const { license, customerId, policyId } = resolved;
     const now = this.clock.now();
     const ctx = actorCtx ? { ...actorCtx, actor: { ...actorCtx.actor, scope: customerId ? { customerId } : {} } } : this.clientCtx(license, meta, customerId);
@@ -268,7 +277,7 @@ export class MachinesService {
       });
     }
     return {
-      machine: outcome.machine,
+      machine: viewMachine(outcome.machine, now),
       license: { ...license, activeMachines: outcome.alive!, ...('termStarted' in outcome && outcome.termStarted ? outcome.termStarted : {}) },
       created: outcome.created,
       overdraft: 'overdraft' in outcome && outcome.overdraft === true,
@@ -346,7 +355,7 @@ export class MachinesService {
    * machine stays activated; a floating one keeps its seat only while its lease lives. Returning files
    * that are not out is a no-op, so a retry is harmless.
    */
-  async returnSeat(key: string, fingerprint: string, meta: ClientMeta): Promise<Machine> {
+  async returnSeat(key: string, fingerprint: string, meta: ClientMeta): Promise<MachineView> {
     const resolved = await this.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const { license, row } = resolved;
@@ -356,7 +365,7 @@ export class MachinesService {
       const now = this.clock.now();
       const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
       if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
-      if (machine.borrowedUntil === null) return machine;
+      if (machine.borrowedUntil === null) return viewMachine(machine, now);
       await trx.updateTable('machines').set({ borrowed_until: null }).where('id', '=', machine.id).execute();
       if (isBorrowed(machine, now)) {
         await this.events.record(trx, ctx, {
@@ -367,12 +376,12 @@ export class MachinesService {
           after: { fingerprint, borrowedUntil: machine.borrowedUntil },
         });
       }
-      return { ...machine, borrowedUntil: null };
+      return viewMachine({ ...machine, borrowedUntil: null }, now);
     });
   }
 
   /** Renews a floating lease (and records liveness for node-locked machines). */
-  async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<Machine> {
+  async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<MachineView> {
     const { license } = await this.usableLicense(key);
     const now = this.clock.now();
     const machine = await findMachineByFingerprint(this.db, license.id, fingerprint);
@@ -389,7 +398,7 @@ export class MachinesService {
       .where(holdsSeat(now))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new AppError('HEARTBEAT_DEAD', 'The lease lapsed and the seat was freed; activate again');
-    return next;
+    return viewMachine(next, now);
   }
 
   /**
@@ -425,8 +434,9 @@ export class MachinesService {
     return { machine: machine ? { alive: isAlive(machine, now) } : null, aliveMachines };
   }
 
-  async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<Machine>> {
-    return page((await listMachineRows(this.db, ctx.actor, filter)).map(toMachine), filter.limit);
+  async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<MachineView>> {
+    const now = this.clock.now();
+    return page((await listMachineRows(this.db, ctx.actor, filter)).map((row) => viewMachine(toMachine(row), now)), filter.limit);
   }
 
   /** Named users of a per-user license. */

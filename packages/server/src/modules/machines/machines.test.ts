@@ -172,6 +172,28 @@ forEachDialect('machines API', (dialect) => {
     assert.equal(errorCode(await activate(license.key, 'float-1')), 'TOO_MANY_MACHINES');
   });
 
+  test('answers carry the lease state: node-locked, active, lapsed; the list agrees with the seat count', async () => {
+    const heartbeatSeconds = 300;
+    const floating = await factories.world(ctx.api, { durationDays: 365, maxMachines: 2, floating: true, heartbeatSeconds });
+    const locked = await factories.world(ctx.api, { durationDays: 365, maxMachines: 1 });
+    const desk = await activate(locked.license.key, 'desk-lease');
+    assert.equal(desk.body.machine.leaseState, 'node-locked');
+    const first = await activate(floating.license.key, 'lease-1');
+    assert.equal(first.body.machine.leaseState, 'active');
+    ctx.t.clock.advance((heartbeatSeconds + LEASE_TOLERANCE_SECONDS + 1) * 1000);
+    assert.equal((await activate(floating.license.key, 'lease-2')).status, 201);
+    assert.equal((await heartbeat(floating.license.key, 'lease-2')).body.machine.leaseState, 'active');
+
+    const list = await ctx.api.get(`/v1/machines?licenseId=${floating.license.id}`);
+    const state = Object.fromEntries(list.body.data.map((m: { fingerprint: string; leaseState: string }) => [m.fingerprint, m.leaseState]));
+    assert.deepEqual(state, { 'lease-1': 'lapsed', 'lease-2': 'active' }, 'the lapsed row is still listed, marked lapsed');
+    const counted = list.body.data.filter((m: { leaseState: string }) => m.leaseState !== 'lapsed').length;
+    assert.equal(counted, await seats(floating.license.id), 'machines not lapsed are exactly the seats the license counts');
+    const lockedList = await ctx.api.get(`/v1/machines?licenseId=${locked.license.id}`);
+    assert.equal(lockedList.body.data[0].leaseState, 'node-locked');
+    assert.equal(lockedList.body.data[0].leaseExpiresAt, null);
+  });
+
   test('client answers are signed and echo the nonce', async () => {
     const { license } = await factories.world(ctx.api);
     const pub = (await anon().get('/v1/public-key')).body.publicKey as string;

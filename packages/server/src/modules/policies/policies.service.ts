@@ -106,7 +106,13 @@ export class PoliciesService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly products: ProductsService,
-  ) {}
+  ) {
+    events.addNamer('policy', async (ctx, ids) => {
+      let q = db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids);
+      if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
+      return new Map((await q.execute()).map((r) => [r.id, r.name]));
+    });
+  }
 
   async create(ctx: RequestContext, input: CreatePolicyInput): Promise<Policy> {
     const product = await this.products.get(ctx, input.productId);

@@ -70,7 +70,14 @@ export class ProductsService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly events: EventsService,
-  ) {}
+  ) {
+    // A partner scope names only its own products (as with every read).
+    events.addNamer('product', async (ctx, ids) => {
+      const visible = ctx.actor.scope.productIds ? ids.filter((id) => ctx.actor.scope.productIds!.includes(id)) : ids;
+      if (visible.length === 0) return new Map();
+      return new Map((await db.selectFrom('products').select(['id', 'name']).where('id', 'in', visible).execute()).map((r) => [r.id, r.name]));
+    });
+  }
 
   async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {
     const now = this.clock.now().toISOString();

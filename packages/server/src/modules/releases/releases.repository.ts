@@ -108,6 +108,12 @@ export async function findRelease(db: Executor, actor: Actor, id: string): Promi
   return row && toRelease(row);
 }
 
+/** Deletes the release only while it is a draft (a conditional DELETE: a concurrent publish wins). */
+export async function deleteDraftRow(db: Executor, id: string): Promise<boolean> {
+  const res = await db.deleteFrom('releases').where('id', '=', id).where('status', '=', 'draft').executeTakeFirst();
+  return Number(res.numDeletedRows) === 1;
+}
+
 export async function versionTaken(db: Executor, productId: string, version: string, exceptId?: string): Promise<boolean> {
   let q = db.selectFrom('releases').select('id').where('product_id', '=', productId).where('version', '=', version);
   if (exceptId) q = q.where('id', '!=', exceptId);

@@ -1,4 +1,4 @@
-import { commonErrors, ErrorBody, IdParams, Page } from '../../http/schemas.js';
+import { commonErrors, ErrorBody, IdParams, NoContent, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { emptyBodyIfNone, PublishedReleaseSchema, PublishReleaseBody } from '../announcements/announcements.schemas.js';
@@ -61,6 +61,24 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
       config: { access: { permission: 'releases:write' } },
     },
     async (request) => releases.update(ctx(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    '/v1/releases/:id',
+    {
+      schema: {
+        operationId: 'deleteRelease',
+        tags: ['releases'],
+        description: 'Deletes a draft with its artifacts and their files; 409 INVALID_TRANSITION for a published or yanked release (yank it, or delete its artifacts).',
+        params: IdParams,
+        response: { 204: NoContent, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+    },
+    async (request, reply) => {
+      await releases.delete(ctx(request), request.params.id);
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(

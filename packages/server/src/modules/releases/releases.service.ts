@@ -1,4 +1,4 @@
-import { isUniqueViolation, type Db } from '../../db/database.js';
+import { isUniqueViolation, type Db, type Trx } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -7,6 +7,7 @@ import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ProductsService } from '../products/products.service.js';
 import {
+  deleteDraftRow,
   findRelease,
   insertRelease,
   listReleases,
@@ -40,6 +41,11 @@ export interface ListReleasesInput {
   cursor?: string;
 }
 
+/**
+ * What another module removes with a deleted release (its artifacts), inside the deleting transaction.
+ * It may return work to run after the commit (deleting stored files), never inside the transaction.
+ */
+export type ReleaseDeleteStep = (trx: Trx, ctx: RequestContext, release: Release) => Promise<(() => Promise<void>) | void>;
 
 /**
  * Releases of a product (the update check is `UpdatesService`). Every change is one transaction with its audit event;
@@ -51,7 +57,44 @@ export class ReleasesService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly products: ProductsService,
-  ) {}
+  ) {
+    events.addNamer('release', async (ctx, ids) => {
+      let q = db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids);
+      if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
+      return new Map((await q.execute()).map((r) => [r.id, r.version]));
+    });
+  }
+
+  private readonly deleteSteps: ReleaseDeleteStep[] = [];
+
+  /** Registers what must go with a deleted release (the artifacts module: its rows, then its files). */
+  onDelete(step: ReleaseDeleteStep): void {
+    this.deleteSteps.push(step);
+  }
+
+  /**
+   * Deletes a draft with its artifacts (audited `release.deleted`, and `artifact.deleted` for each file).
+   * Only drafts: a published or yanked release may have been downloaded and announced, so it stays on record —
+   * yank it to stop offering it, or delete its artifacts to remove the files.
+   */
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    const afterCommit = await this.db.transaction().execute(async (trx) => {
+      const release = await findRelease(trx, ctx.actor, id);
+      if (!release) throw notFound('Release', id);
+      if (release.status !== 'draft') {
+        throw new AppError('INVALID_TRANSITION', `Only a draft can be deleted; this release is ${release.status} (yank it, or delete its artifacts)`);
+      }
+      const after: (() => Promise<void>)[] = [];
+      for (const step of this.deleteSteps) {
+        const next = await step(trx, ctx, release);
+        if (next) after.push(next);
+      }
+      if (!(await deleteDraftRow(trx, id))) throw new AppError('INVALID_TRANSITION', 'The release changed meanwhile; read it again');
+      await this.events.record(trx, ctx, { action: 'release.deleted', targetType: 'release', targetId: id, before: release });
+      return after;
+    });
+    for (const next of afterCommit) await next();
+  }
 
   async create(ctx: RequestContext, input: CreateReleaseInput): Promise<Release> {
     parseVersion(input.version);

@@ -42,7 +42,15 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly events: EventsService,
     private readonly customers: CustomersService,
-  ) {}
+  ) {
+    // Event lists name users by name and e-mail (the e-mail is what the console identifies users by);
+    // a customer viewer gets names of its own organization's users only.
+    events.addNamer('user', async (ctx, ids) => {
+      let q = db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
+      if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
+      return new Map((await q.execute()).map((r) => [r.id, r.name ? `${r.name} (${r.email})` : r.email]));
+    });
+  }
 
   /** Creates a staff user (no customerId) or a customer user (customer role + customerId). */
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
