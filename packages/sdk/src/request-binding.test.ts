@@ -100,7 +100,7 @@ forEachDialect('@keyhaven/sdk: answers bound to their request; offline grace tha
     const online = new KeyhavenClient({ baseUrl, publicKey });
     await online.activate({ key: license.key, fingerprint });
     const cache = { path: cachePath('copied'), offlineGraceMs: 30 * DAY };
-    const asked = { key: license.key, fingerprint, product: product.code, features: ['basic'] };
+    const asked = { key: license.key, fingerprint, product: product.code, features: ['pro', 'basic'] };
     assert.equal((await online.validateWithOfflineGrace(asked, cache)).source, 'online');
     const offline = new KeyhavenClient({ baseUrl, publicKey, fetch: down });
     const reason = (input: typeof asked, at = cache) =>
@@ -109,15 +109,19 @@ forEachDialect('@keyhaven/sdk: answers bound to their request; offline grace tha
         (e: unknown) => (e instanceof OfflineGraceError ? e.reason : String(e)),
       );
     assert.equal(await reason(asked), 'OK cache');
+    // Another product's app, or the same app asking for a feature the kept answer did not cover.
+    assert.equal(await reason({ ...asked, product: other.product.code }), 'SCOPE_MISMATCH');
+    assert.equal(await reason({ ...asked, features: ['pro', 'basic', 'enterprise'] }), 'SCOPE_MISMATCH');
+    assert.equal(await reason({ ...asked, features: ['pro'] }), 'SCOPE_MISMATCH');
+    const { features: _none, ...withoutFeatures } = asked;
+    assert.equal(await reason(withoutFeatures as typeof asked), 'SCOPE_MISMATCH');
+    // The same features in another order are the same request.
+    assert.equal(await reason({ ...asked, features: ['basic', 'pro'] }), 'OK cache');
     // Copied to machine B (its app asks with its own fingerprint).
     const copied = { ...cache, path: cachePath('copied-to-b') };
     mkdirSync(path.dirname(copied.path), { recursive: true });
     copyFileSync(cache.path, copied.path);
     assert.equal(await reason({ ...asked, fingerprint: 'machine-b' }, copied), 'SCOPE_MISMATCH');
-    // Another product's app, or the same app asking for a feature the kept answer did not cover.
-    assert.equal(await reason({ ...asked, product: other.product.code }), 'SCOPE_MISMATCH');
-    assert.equal(await reason({ ...asked, features: ['basic', 'pro'] }), 'SCOPE_MISMATCH');
-    assert.equal(await reason({ ...asked, features: [] }), 'SCOPE_MISMATCH');
     // Another license key with the very same request: the signed keyDigest is not its key's.
     assert.equal(await reason({ ...asked, key: other.license.key }), 'SCOPE_MISMATCH');
     assert.equal(await reason(asked), 'OK cache', 'the refusals did not spoil the cache');
