@@ -69,10 +69,12 @@ export interface SignedValidation {
   body: Buffer;
 }
 
-/** The file: the signed answer (body as base64 of the exact bytes) plus the latest time seen. */
+/** The file: the signed answer (body as base64 of the exact bytes), when it arrived, and the latest time seen. */
 interface CacheFile extends Omit<SignedValidation, 'body'> {
   v: 2;
   body: string;
+  /** Local time of receipt: it can only shorten the grace (a server clock ahead of this one), never lengthen it. */
+  receivedAt: string;
   latestSeen: string;
 }
 
@@ -99,6 +101,7 @@ export function storeValidation(options: ValidationCacheOptions, answer: SignedV
       date: answer.date,
       signature: answer.signature,
       body: answer.body.toString('base64'),
+      receivedAt: now.toISOString(),
       latestSeen: new Date(Math.max(now.getTime(), Date.parse(answer.date))).toISOString(),
     });
   } catch {
@@ -171,9 +174,11 @@ export function loadValidation(
   if (mismatch !== undefined) return fail('SCOPE_MISMATCH', `the cached validation does not cover this request: ${mismatch}`);
   if (result.valid !== true) return fail('INVALID_CACHE', 'the cached validation is not a valid one');
 
-  // Counted from what the server signed (its Date and its `ts`, the earlier), never from the file's own
-  // times: neither a server clock ahead of this one nor an edited file can lengthen the grace period.
-  const validatedAt = Math.min(Date.parse(file.date), Date.parse(result.ts) || Number.POSITIVE_INFINITY);
+  // Counted from what the server signed (its Date and its `ts`), or from the local time of receipt when
+  // that is earlier (a server clock ahead of this one): the earliest of the three, so an edited file (or
+  // its mtime) can shorten the grace period but never lengthen it.
+  const receivedAt = typeof file.receivedAt === 'string' ? Date.parse(file.receivedAt) || Number.POSITIVE_INFINITY : Number.POSITIVE_INFINITY;
+  const validatedAt = Math.min(Date.parse(file.date), Date.parse(result.ts) || Number.POSITIVE_INFINITY, receivedAt);
   if (!Number.isFinite(validatedAt)) return fail('INVALID_CACHE', 'the cached validation has no date');
   const tolerance = options.clockToleranceMs ?? DEFAULT_CACHE_CLOCK_TOLERANCE_MS;
   const latestSeen = Math.max(validatedAt, typeof file.latestSeen === 'string' ? Date.parse(file.latestSeen) || 0 : 0);
