@@ -11,7 +11,8 @@
 //   node app.mjs offline    work offline from the saved license file
 //
 // Configuration (environment): KEYHAVEN_URL, KEYHAVEN_PUBLIC_KEY (GET /v1/public-key → publicKey),
-// LICENSE_KEY, and optionally FINGERPRINT (default: this machine's), LICENSE_FILE (default ./license.lic),
+// LICENSE_KEY, and optionally PRODUCT (the product code this app is; validation then checks it),
+// FINGERPRINT (default: this machine's), LICENSE_FILE (default ./license.lic),
 // REQUEST_FILE (default ./activation-request.txt), CACHE_FILE (default ./.keyhaven-validation.json),
 // CLOCK_STORE (default ./.keyhaven-clock.json).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import {
   LicenseFileError,
   OfflineGraceError,
   Seat,
+  SignatureError,
   createActivationRequest,
   machineFingerprint,
   verifyLicenseFile,
@@ -41,6 +43,7 @@ const command = process.argv[2];
 const publicKey = env('KEYHAVEN_PUBLIC_KEY');
 const key = env('LICENSE_KEY');
 const fingerprint = process.env.FINGERPRINT ?? machineFingerprint({ salt: 'keyhaven-example-cli' });
+const product = process.env.PRODUCT;
 const licenseFile = process.env.LICENSE_FILE ?? './license.lic';
 const client = () => new KeyhavenClient({ baseUrl: env('KEYHAVEN_URL'), publicKey, timeoutMs: 5_000 });
 const verifyOptions = { publicKey, fingerprint, licenseKey: key, clockStore: process.env.CLOCK_STORE ?? './.keyhaven-clock.json' };
@@ -49,7 +52,9 @@ try {
   switch (command) {
     case 'validate': {
       const cache = { path: process.env.CACHE_FILE ?? './.keyhaven-validation.json', offlineGraceMs: Number(process.env.OFFLINE_GRACE_DAYS ?? 7) * 86_400_000 };
-      const result = await client().validateWithOfflineGrace({ key, fingerprint }, cache);
+      // The kept answer covers exactly this request (key, machine, product): a cache copied from another
+      // machine or kept for another product is refused offline.
+      const result = await client().validateWithOfflineGrace({ key, fingerprint, ...(product ? { product } : {}) }, cache);
       const how = result.source === 'cache' ? ` (offline: last validated ${result.validatedAt}, usable until ${result.offlineUntil})` : '';
       console.log(`${result.valid ? 'VALID' : 'INVALID'} ${result.code}: ${result.detail}${how}`);
       process.exitCode = result.valid ? 0 : 1;
@@ -103,6 +108,7 @@ try {
 } catch (error) {
   if (error instanceof KeyhavenError) console.error(`Refused: ${error.code} — ${error.message}`);
   else if (error instanceof OfflineGraceError) console.error(`Offline and not usable: ${error.reason} — ${error.message}`);
+  else if (error instanceof SignatureError) console.error(`Untrusted answer: ${error.reason} — ${error.message}`);
   else if (error instanceof LicenseFileError) console.error(`License file refused: ${error.code} — ${error.message}`);
   else console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;

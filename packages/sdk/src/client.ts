@@ -4,13 +4,13 @@ import { KeyhavenError, KeyhavenSdkError, LicenseFileError, NetworkError, Replay
 import { readLicenseFile, type LicenseFilePayload } from './license-file.js';
 import { downloadUpdate } from './update-download.js';
 import {
-  bindingNonce,
   forgetValidation,
   loadValidation,
   storeValidation,
   type CachedValidationResult,
   type ValidationCacheOptions,
 } from './validation-cache.js';
+import { scopeMismatch } from './validation-scope.js';
 import type {
   ActivateInput,
   ActivateResult,
@@ -57,9 +57,12 @@ export interface CheckoutResult {
 }
 
 interface SignedAnswer {
+  method: string;
   status: number;
   /** The path the signature covers. */
   path: string;
+  /** The fresh nonce sent with the request, which the signature covers. */
+  nonce: string;
   headers: Headers;
   body: Buffer;
 }
@@ -68,8 +71,10 @@ const DEFAULT_SKEW_MS = 5 * 60_000;
 
 /**
  * The Keyhaven client operations, each answer checked against the embedded public key before it is read:
- * the Ed25519 signature over Date, method, path and body digest, the Date against local time, and the
- * nonce sent against the nonce echoed.
+ * every request carries a fresh random nonce (header and body); the Ed25519 signature must verify over the
+ * Date, method, path, the status received, that nonce and the body digest; the Date must be near local
+ * time, the echoed nonce the one sent, the status one the operation answers with, and a validation's
+ * scope the request's own.
  */
 export class KeyhavenClient {
   private readonly baseUrl: URL;
@@ -102,34 +107,37 @@ export class KeyhavenClient {
 
   /** validateLicense: validation outcomes are data (`valid`, `code`), not errors. */
   async validate(input: ValidateInput): Promise<ValidationResult> {
-    return this.json<ValidationResult>('POST', 'v1/licenses/validate', { ...input }, true);
+    return validationResult(await this.request('POST', 'v1/licenses/validate', { ...input }, [200]), input);
   }
 
   /**
-   * validateLicense with an offline grace period: a good answer is kept on disk (signed, bound to this key
-   * and machine); while the server cannot be reached (NetworkError), the kept answer stands in for it until
-   * `offlineGraceMs` after it was given, unless the clock was set back or the license ended meanwhile.
-   * An invalid answer from the server forgets the kept one. Throws OfflineGraceError (a NetworkError) when
-   * offline with nothing usable; a SignatureError (tampered, replayed) is never covered by the cache.
+   * validateLicense with an offline grace period: a good answer is kept on disk exactly as signed; while
+   * the server cannot be reached (NetworkError), the kept answer stands in for it until `offlineGraceMs`
+   * after the server's signed Date, and only for the same request: the same key (the answer's signed
+   * `keyDigest`) and the same fingerprint, product, features and domain (its signed `scope`), so a cache
+   * copied from another machine, or made from a narrower request, is refused. Also refused when the clock
+   * was set back or the license ended meanwhile. An invalid answer from the server forgets the kept one.
+   * Throws OfflineGraceError (a NetworkError) when offline with nothing usable; a SignatureError
+   * (tampered, replayed, another request's answer) is never covered by the cache.
    */
   async validateWithOfflineGrace(input: ValidateInput, cache: ValidationCacheOptions): Promise<CachedValidationResult> {
-    const nonce = bindingNonce(input.key, input.fingerprint ?? '');
-    const path = 'v1/licenses/validate';
     let answer: SignedAnswer;
     try {
-      answer = await this.request('POST', path, { ...input, nonce });
+      answer = await this.request('POST', 'v1/licenses/validate', { ...input }, [200]);
     } catch (error) {
       if (error instanceof NetworkError) return loadValidation(cache, this.key, input, this.clock(), error);
       throw error;
     }
-    const result = parseJson(answer.body) as ValidationResult;
-    if (result === null || typeof result !== 'object') throw new SignatureError('MALFORMED', 'The answer is not a JSON object');
-    if (result.nonce !== nonce) throw new ReplayError('NONCE_MISMATCH', 'The answer does not echo the nonce sent: a replayed answer');
+    const result = validationResult(answer, input);
     const date = answer.headers.get('date')!;
     const now = this.clock();
-    const validatedAt = Math.min(Date.parse(date), now.getTime());
+    const validatedAt = Math.min(Date.parse(date), Date.parse(result.ts) || Number.POSITIVE_INFINITY, now.getTime());
     if (result.valid) {
-      storeValidation(cache, { method: 'POST', path: answer.path, date, signature: answer.headers.get('keyhaven-signature')!, body: answer.body }, now);
+      storeValidation(
+        cache,
+        { method: answer.method, path: answer.path, status: answer.status, nonce: answer.nonce, date, signature: answer.headers.get('keyhaven-signature')!, body: answer.body },
+        now,
+      );
     } else {
       forgetValidation(cache);
     }
@@ -143,19 +151,19 @@ export class KeyhavenClient {
 
   /** activateMachine: takes a seat; KeyhavenError `TOO_MANY_MACHINES` (422) when every seat is taken. */
   async activate(input: ActivateInput): Promise<ActivateResult> {
-    const { status, value } = await this.jsonWithStatus<Omit<ActivateResult, 'created'>>('POST', 'v1/machines/activate', { ...input }, true);
-    return { ...value, created: status === 201 };
+    const answer = await this.request('POST', 'v1/machines/activate', { ...input }, [200, 201]);
+    // The status is signed, so `created` cannot be flipped by changing 200 into 201.
+    return { ...jsonAnswer<Omit<ActivateResult, 'created'>>(answer), created: answer.status === 201 };
   }
 
-  /** deactivateMachine: frees the seat. */
+  /** deactivateMachine: frees the seat. The 204 has no body; its signature covers the status and this call's nonce. */
   async deactivate(input: MachineKeyInput): Promise<void> {
-    // The server does not echo a nonce in a 204; the signature and Date still protect the answer.
-    await this.request('POST', 'v1/machines/deactivate', { key: input.key, fingerprint: input.fingerprint });
+    await this.request('POST', 'v1/machines/deactivate', { key: input.key, fingerprint: input.fingerprint }, [204]);
   }
 
   /** heartbeatMachine: renews a floating lease; KeyhavenError `HEARTBEAT_DEAD` once it lapsed. */
   async heartbeat(input: MachineKeyInput): Promise<HeartbeatResult> {
-    return this.json<HeartbeatResult>('POST', 'v1/machines/heartbeat', { key: input.key, fingerprint: input.fingerprint }, true);
+    return this.json<HeartbeatResult>('POST', 'v1/machines/heartbeat', { key: input.key, fingerprint: input.fingerprint });
   }
 
   /**
@@ -164,8 +172,7 @@ export class KeyhavenClient {
    */
   async checkoutLicenseFile(input: CheckoutInput): Promise<CheckoutResult> {
     const encrypt = input.encrypt ?? input.fingerprint !== undefined;
-    const nonce = newNonce();
-    const answer = await this.request('POST', 'v1/licenses/checkout', { ...input, encrypt, nonce });
+    const answer = await this.request('POST', 'v1/licenses/checkout', { ...input, encrypt }, [200]);
     const file = answer.body.toString('utf8');
     let payload: LicenseFilePayload;
     try {
@@ -178,7 +185,7 @@ export class KeyhavenClient {
       if (error instanceof LicenseFileError) throw new SignatureError('INVALID', `The license file in the answer is not valid: ${error.message}`);
       throw error;
     }
-    if (payload.nonce !== nonce) throw new ReplayError('NONCE_MISMATCH', 'The license file does not carry the nonce sent: a replayed answer');
+    if (payload.nonce !== answer.nonce) throw new ReplayError('NONCE_MISMATCH', 'The license file does not carry the nonce sent: a replayed answer');
     return { file, payload };
   }
 
@@ -187,12 +194,12 @@ export class KeyhavenClient {
    * borrowed (then `deactivate` may free it). Delete the saved files first: the server cannot call them back.
    */
   async checkinLicenseFile(input: MachineKeyInput): Promise<HeartbeatResult> {
-    return this.json<HeartbeatResult>('POST', 'v1/licenses/checkin', { key: input.key, fingerprint: input.fingerprint }, true);
+    return this.json<HeartbeatResult>('POST', 'v1/licenses/checkin', { key: input.key, fingerprint: input.fingerprint });
   }
 
   /** recordUsage: spends credits of a metered feature; KeyhavenError `USAGE_EXHAUSTED` (422) when not enough are left. */
   async recordUsage(input: RecordUsageInput): Promise<UsageResult> {
-    return this.json<UsageResult>('POST', 'v1/usage', { ...input }, true);
+    return this.json<UsageResult>('POST', 'v1/usage', { ...input });
   }
 
   /**
@@ -201,7 +208,7 @@ export class KeyhavenClient {
    * with the update check give none.
    */
   async checkForUpdate(input: UpdateCheckInput): Promise<UpdateCheckResult> {
-    const answer = await this.json<UpdateCheckResult>('POST', 'v1/updates/check', { ...input }, true);
+    const answer = await this.json<UpdateCheckResult>('POST', 'v1/updates/check', { ...input });
     if (answer.release === undefined || answer.release === null) return answer;
     const artifacts = Array.isArray(answer.release.artifacts) ? answer.release.artifacts : [];
     return { ...answer, release: { ...answer.release, artifacts } };
@@ -225,28 +232,22 @@ export class KeyhavenClient {
 
   /** getPublicKey: the server's current key (the answer is itself verified against the embedded key). */
   async getPublicKey(): Promise<PublicKeyResult> {
-    return this.json<PublicKeyResult>('GET', 'v1/public-key', undefined, false);
+    return this.json<PublicKeyResult>('GET', 'v1/public-key', undefined);
   }
 
-  private async json<T>(method: string, path: string, body: Record<string, unknown> | undefined, withNonce: boolean): Promise<T> {
-    return (await this.jsonWithStatus<T>(method, path, body, withNonce)).value;
+  private async json<T>(method: string, path: string, body: Record<string, unknown> | undefined): Promise<T> {
+    return jsonAnswer<T>(await this.request(method, path, body, [200]));
   }
 
-  private async jsonWithStatus<T>(method: string, path: string, body: Record<string, unknown> | undefined, withNonce: boolean): Promise<{ status: number; value: T }> {
-    const nonce = withNonce ? newNonce() : undefined;
-    const answer = await this.request(method, path, body === undefined ? undefined : { ...body, ...(nonce !== undefined ? { nonce } : {}) });
-    const value = parseJson(answer.body) as T & { nonce?: unknown };
-    if (value === null || typeof value !== 'object') throw new SignatureError('MALFORMED', 'The answer is not a JSON object');
-    if (nonce !== undefined && value.nonce !== nonce) {
-      throw new ReplayError('NONCE_MISMATCH', 'The answer does not echo the nonce sent: a replayed answer');
-    }
-    return { status: answer.status, value };
-  }
-
-  /** Sends, verifies the answer's signature and Date, and turns an error answer into KeyhavenError. */
-  private async request(method: string, path: string, body: Record<string, unknown> | undefined): Promise<SignedAnswer> {
+  /**
+   * Sends with a fresh nonce (the `Keyhaven-Nonce` header, and the body's `nonce`), verifies the answer's
+   * signature over its status and that nonce, and its Date; turns an error answer into KeyhavenError and
+   * refuses a success status the operation never answers with (`expect`).
+   */
+  private async request(method: string, path: string, body: Record<string, unknown> | undefined, expect: readonly number[]): Promise<SignedAnswer> {
     const url = new URL(path, this.baseUrl);
-    const headers: Record<string, string> = { accept: 'application/json, text/plain' };
+    const nonce = newNonce();
+    const headers: Record<string, string> = { accept: 'application/json, text/plain', 'keyhaven-nonce': nonce };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.userAgent) headers['user-agent'] = this.userAgent;
     let response: Response;
@@ -255,7 +256,7 @@ export class KeyhavenClient {
       response = await this.fetchImpl(url.toString(), {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(stripUndefined(body)) } : {}),
+        ...(body !== undefined ? { body: JSON.stringify(stripUndefined({ ...body, nonce })) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       raw = Buffer.from(await response.arrayBuffer());
@@ -263,13 +264,17 @@ export class KeyhavenClient {
       if (error instanceof KeyhavenSdkError) throw error;
       throw new NetworkError(`Cannot reach the license server at ${url.origin}: ${(error as Error)?.message ?? String(error)}`, undefined, { cause: error });
     }
-    const answer: SignedAnswer = { status: response.status, path: url.pathname, headers: response.headers, body: raw };
-    this.verify(method, url.pathname, answer);
+    const answer: SignedAnswer = { method, status: response.status, path: url.pathname, nonce, headers: response.headers, body: raw };
+    this.verify(answer);
     if (answer.status >= 400) throw toKeyhavenError(answer);
+    if (!expect.includes(answer.status)) {
+      throw new SignatureError('MALFORMED', `${method} /${path} answers ${expect.join(' or ')}, not ${answer.status}`);
+    }
     return answer;
   }
 
-  private verify(method: string, path: string, answer: SignedAnswer): void {
+  private verify(answer: SignedAnswer): void {
+    const { method, path, status, nonce, body } = answer;
     const header = answer.headers.get('keyhaven-signature');
     const date = answer.headers.get('date');
     if (!header || !date) {
@@ -279,9 +284,14 @@ export class KeyhavenClient {
     }
     const parsed = parseSignatureHeader(header);
     if (!parsed || parsed.algorithm.toLowerCase() !== 'ed25519') throw new SignatureError('MALFORMED', 'The Keyhaven-Signature header is malformed or not ed25519');
-    if (!verifyEd25519(this.key, signingString(date, method, path, answer.body), parsed.signature)) {
+    if (!verifyEd25519(this.key, signingString(date, method, path, status, nonce, body), parsed.signature)) {
+      // An authentic answer to another request (recorded, or another license's) names that request's nonce.
+      const echoed = echoedNonce(body);
+      if (echoed !== undefined && echoed !== nonce && verifyEd25519(this.key, signingString(date, method, path, status, echoed, body), parsed.signature)) {
+        throw new ReplayError('NONCE_MISMATCH', 'The answer was signed for another request (another nonce): a replayed answer');
+      }
       const hint = parsed.keyId !== this.keyId ? ` (signed with key ${parsed.keyId}, the embedded key is ${this.keyId})` : '';
-      throw new SignatureError('INVALID', `The answer's signature does not verify${hint}`);
+      throw new SignatureError('INVALID', `The answer's signature does not verify over its status, the nonce sent and its body${hint}`);
     }
     const at = Date.parse(date);
     if (Number.isNaN(at)) throw new SignatureError('MALFORMED', 'The Date header is not a date');
@@ -292,8 +302,35 @@ export class KeyhavenClient {
   }
 }
 
+/** 144 random bits, new for every request: nothing about it can be computed in advance. */
 function newNonce(): string {
   return randomBytes(18).toString('base64url');
+}
+
+/** The `nonce` a JSON answer echoes, if it is one. */
+function echoedNonce(body: Buffer): string | undefined {
+  try {
+    const value = JSON.parse(body.toString('utf8')) as { nonce?: unknown } | null;
+    return value !== null && typeof value === 'object' && typeof value.nonce === 'string' ? value.nonce : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A verified JSON answer, which must echo the nonce sent (the signature covers it already; a mismatch is a server bug or an attack). */
+function jsonAnswer<T>(answer: SignedAnswer): T {
+  const value = parseJson(answer.body) as T & { nonce?: unknown };
+  if (value === null || typeof value !== 'object') throw new SignatureError('MALFORMED', 'The answer is not a JSON object');
+  if (value.nonce !== answer.nonce) throw new ReplayError('NONCE_MISMATCH', 'The answer does not echo the nonce sent: a replayed answer');
+  return value;
+}
+
+/** A verified validation answer that answers exactly this request (scope and key), else SignatureError SCOPE_MISMATCH. */
+function validationResult(answer: SignedAnswer, input: ValidateInput): ValidationResult {
+  const result = jsonAnswer<ValidationResult>(answer);
+  const mismatch = scopeMismatch(result, input);
+  if (mismatch !== undefined) throw new SignatureError('SCOPE_MISMATCH', `The validation answer is not for this request: ${mismatch}`);
+  return result;
 }
 
 function stripUndefined(body: Record<string, unknown>): Record<string, unknown> {
@@ -314,6 +351,9 @@ function toKeyhavenError(answer: SignedAnswer): KeyhavenError {
     parsed = JSON.parse(answer.body.toString('utf8')) as typeof parsed;
   } catch {
     parsed = undefined;
+  }
+  if (parsed !== null && typeof parsed === 'object' && 'nonce' in parsed && (parsed as { nonce?: unknown }).nonce !== answer.nonce) {
+    throw new ReplayError('NONCE_MISMATCH', 'The error answer does not echo the nonce sent: a replayed answer');
   }
   const error = parsed?.error;
   const code = typeof error?.code === 'string' ? error.code : `HTTP_${answer.status}`;

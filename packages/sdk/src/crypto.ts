@@ -62,10 +62,20 @@ export function verifyEd25519(key: KeyObject, data: string | Buffer, signatureBa
   }
 }
 
-/** The string the server signs (CONTRACT.md): `<Date>\n<lowercase method> <path>\nsha-256=<base64 SHA-256 of the body>`. */
-export function signingString(date: string, method: string, path: string, body: Uint8Array): string {
+/**
+ * The string the server signs (CONTRACT.md, revision 2), lines joined by `\n`: `<Date>`,
+ * `<lowercase method> <path>`, `<status>`, `nonce=<the request's nonce, or nothing>`,
+ * `sha-256=<base64 SHA-256 of the body>`. Status and nonce are in it so that an authentic answer cannot be
+ * moved to another status or to another request.
+ */
+export function signingString(date: string, method: string, path: string, status: number, nonce: string | undefined, body: Uint8Array): string {
   const digest = createHash('sha256').update(body).digest('base64');
-  return `${date}\n${method.toLowerCase()} ${path}\nsha-256=${digest}`;
+  return `${date}\n${method.toLowerCase()} ${path}\n${status}\nnonce=${nonce ?? ''}\nsha-256=${digest}`;
+}
+
+/** What a validation answer's `keyDigest` must be for this key: base64url SHA-256 of `keyhaven-license-key`, NUL, the canonical key. */
+export function licenseKeyDigest(key: string): string {
+  return createHash('sha256').update('keyhaven-license-key\0').update(canonicalLicenseKey(key)).digest('base64url');
 }
 
 /** Parses `keyid="..", algorithm="..", signature=".."`; undefined when a part is missing. */

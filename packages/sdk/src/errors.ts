@@ -32,7 +32,11 @@ export class NetworkError extends KeyhavenSdkError {
   }
 }
 
-export type SignatureFailure = 'MISSING' | 'INVALID' | 'STALE' | 'NONCE_MISMATCH' | 'MALFORMED';
+/**
+ * Why an answer was refused. `SCOPE_MISMATCH`: an authentic validation answer that covers another
+ * fingerprint, product, features, domain or key than the request (an answer to someone else's question).
+ */
+export type SignatureFailure = 'MISSING' | 'INVALID' | 'STALE' | 'NONCE_MISMATCH' | 'SCOPE_MISMATCH' | 'MALFORMED';
 
 /**
  * The answer cannot be trusted: no signature, a signature that does not verify against the embedded public

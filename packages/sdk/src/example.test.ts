@@ -128,6 +128,12 @@ forEachDialect('the example app (real processes)', (dialect) => {
     const cut = await startApp({ ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3' }, ['validate'], /VALID|INVALID|not usable/);
     assert.equal(await exited(cut.child), 0, cut.output());
     assert.match(cut.output(), /VALID VALID: .*\(offline: last validated/);
+    // The kept answer covers that machine and that request only: another machine or product is refused.
+    for (const other of [{ FINGERPRINT: 'another-pc' }, { FINGERPRINT: 'air-gapped-3', PRODUCT: 'another-product' }]) {
+      const refused = await startApp({ ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', ...other }, ['validate'], /VALID|INVALID|not usable/);
+      assert.equal(await exited(refused.child), 1, refused.output());
+      assert.match(refused.output(), /SCOPE_MISMATCH/);
+    }
     const noGrace = await startApp({ ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3', OFFLINE_GRACE_DAYS: '0' }, ['validate'], /VALID|INVALID|not usable/);
     assert.equal(await exited(noGrace.child), 1);
     assert.match(noGrace.output(), /GRACE_EXPIRED/);

@@ -71,12 +71,24 @@ export interface ValidateInput {
   version?: string;
 }
 
+/** What a validation answer covers: the request's fingerprint, product, features and domain as sent (null where not sent). */
+export interface ValidationScope {
+  fingerprint: string | null;
+  product: string | null;
+  features: string[] | null;
+  domain: string | null;
+}
+
 export interface ValidationResult {
   valid: boolean;
   code: ValidationCode;
   detail: string;
   ts: string;
   nonce?: string;
+  /** What the answer covers; the SDK has checked it equals the request (online and from the cache). */
+  scope: ValidationScope;
+  /** base64url SHA-256 of the canonical key the answer is for; checked against the key the SDK sent. */
+  keyDigest: string;
   license?: ClientLicense;
 }
 

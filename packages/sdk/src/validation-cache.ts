@@ -1,19 +1,23 @@
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canonicalLicenseKey, parseSignatureHeader, signingString, verifyEd25519 } from './crypto.js';
+import { parseSignatureHeader, signingString, verifyEd25519 } from './crypto.js';
 import { NetworkError } from './errors.js';
-import type { ValidationResult } from './types.js';
+import type { ValidateInput, ValidationResult } from './types.js';
+import { scopeMismatch } from './validation-scope.js';
 
 /**
  * The last good validation, kept on disk so that an application can keep working for a vendor-set offline
  * grace period while the server cannot be reached.
  *
- * What is stored is the server's signed answer exactly as received (body, Date, signature), so editing the
- * file breaks the signature. The nonce sent with that validation is `<random>.<tag>` where tag is a SHA-256
- * over the license key, the machine fingerprint and the random part: the cached answer is bound to this
- * key and this machine, and a cache copied from another machine is refused. The file also remembers the
- * latest time seen, so setting the clock back does not stretch the grace period.
+ * What is stored is the server's signed answer exactly as received (status, the random nonce its request
+ * carried, body, Date, signature), so editing the file breaks the signature. The answer itself states,
+ * under that signature, what it covers (`scope`: fingerprint, product, features, domain) and for which key
+ * (`keyDigest`); offline it stands in only for a request with the same key and scope, so a cache copied
+ * from another machine, kept for another product or features, or obtained with a narrower request (no
+ * fingerprint, no product) is refused. The grace counts from the server's signed Date (or its `ts`, the
+ * earlier), never from the file. The file also remembers the latest time seen, so setting the clock back
+ * does not stretch the grace period.
  */
 export interface ValidationCacheOptions {
   /** Where the last good validation is kept (a small JSON file; its directory is created). */
@@ -24,7 +28,11 @@ export interface ValidationCacheOptions {
   clockToleranceMs?: number;
 }
 
-export type OfflineGraceFailure = 'NO_CACHE' | 'GRACE_EXPIRED' | 'CLOCK_ROLLBACK' | 'INVALID_CACHE' | 'LICENSE_EXPIRED';
+/**
+ * Why the cache may not stand in. `SCOPE_MISMATCH`: a genuine answer, but for another key, machine,
+ * product, features or domain than the application's request now.
+ */
+export type OfflineGraceFailure = 'NO_CACHE' | 'GRACE_EXPIRED' | 'CLOCK_ROLLBACK' | 'INVALID_CACHE' | 'SCOPE_MISMATCH' | 'LICENSE_EXPIRED';
 
 /**
  * The server could not be reached and no cached validation may stand in for it; `reason` says why, `cause`
@@ -49,53 +57,30 @@ export type CachedValidationResult = ValidationResult & {
   offlineUntil: string;
 };
 
-/** The signed answer as received, plus the latest time seen. */
-interface CacheFile {
-  v: 1;
-  method: string;
-  path: string;
-  date: string;
-  signature: string;
-  /** base64 of the exact body bytes. */
-  body: string;
-  /** Local time when the answer was received; the grace counts from the earlier of it and `date`. */
-  receivedAt: string;
-  latestSeen: string;
-}
-
+/** A signed validation answer as received: everything its signature covers. */
 export interface SignedValidation {
   method: string;
   path: string;
+  status: number;
+  /** The random nonce the request carried. */
+  nonce: string;
   date: string;
   signature: string;
   body: Buffer;
 }
 
+/** The file: the signed answer (body as base64 of the exact bytes), when it arrived, and the latest time seen. */
+interface CacheFile extends Omit<SignedValidation, 'body'> {
+  v: 2;
+  body: string;
+  /** Local time of receipt: it can only shorten the grace (a server clock ahead of this one), never lengthen it. */
+  receivedAt: string;
+  latestSeen: string;
+}
+
 export const DEFAULT_CACHE_CLOCK_TOLERANCE_MS = 5 * 60_000;
 
-function bindingTag(key: string, fingerprint: string, random: string): string {
-  return createHash('sha256')
-    .update('keyhaven-validation-cache\0')
-    .update(canonicalLicenseKey(key))
-    .update('\0')
-    .update(fingerprint)
-    .update('\0')
-    .update(random)
-    .digest('base64url')
-    .slice(0, 32);
-}
-
-/** A nonce that binds the signed answer echoing it to this key and machine. */
-export function bindingNonce(key: string, fingerprint: string): string {
-  const random = randomBytes(12).toString('base64url');
-  return `${random}.${bindingTag(key, fingerprint, random)}`;
-}
-
-function nonceBinds(nonce: unknown, key: string, fingerprint: string): boolean {
-  if (typeof nonce !== 'string') return false;
-  const [random, tag, extra] = nonce.split('.');
-  return extra === undefined && random !== undefined && tag !== undefined && bindingTag(key, fingerprint, random) === tag;
-}
+const VALIDATE_PATH = /(^|\/)v1\/licenses\/validate$/;
 
 function writeCache(path: string, content: CacheFile): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -108,9 +93,11 @@ function writeCache(path: string, content: CacheFile): void {
 export function storeValidation(options: ValidationCacheOptions, answer: SignedValidation, now: Date): void {
   try {
     writeCache(options.path, {
-      v: 1,
+      v: 2,
       method: answer.method,
       path: answer.path,
+      status: answer.status,
+      nonce: answer.nonce,
       date: answer.date,
       signature: answer.signature,
       body: answer.body.toString('base64'),
@@ -128,13 +115,14 @@ export function forgetValidation(options: ValidationCacheOptions): void {
 }
 
 /**
- * The cached validation, if it may stand in for the server now: signature, binding to this key and
- * machine, the grace period, the clock and the license's own end are all checked. Throws OfflineGraceError.
+ * The cached validation, if it may stand in for the server now: its signature (over status, nonce and
+ * body), that it is a valid 200 validation for this key and exactly this request's scope, the grace period,
+ * the clock and the license's own end are all checked. Throws OfflineGraceError.
  */
 export function loadValidation(
   options: ValidationCacheOptions,
   publicKey: KeyObject,
-  input: { key: string; fingerprint?: string },
+  input: ValidateInput,
   now: Date,
   cause: NetworkError,
 ): CachedValidationResult {
@@ -147,41 +135,51 @@ export function loadValidation(
   } catch {
     return fail('NO_CACHE', 'no earlier validation is cached on this machine');
   }
-  let file: Partial<CacheFile>;
+  let file: Partial<CacheFile> | null;
   try {
-    file = JSON.parse(text) as Partial<CacheFile>;
+    file = JSON.parse(text) as Partial<CacheFile> | null;
   } catch {
     return fail('INVALID_CACHE', 'the cached validation is not readable');
   }
   if (
-    file.v !== 1 ||
+    file === null ||
+    typeof file !== 'object' ||
+    file.v !== 2 ||
     typeof file.method !== 'string' ||
     typeof file.path !== 'string' ||
+    typeof file.status !== 'number' ||
+    typeof file.nonce !== 'string' ||
     typeof file.date !== 'string' ||
     typeof file.signature !== 'string' ||
     typeof file.body !== 'string'
   ) {
-    return fail('INVALID_CACHE', 'the cached validation is not a Keyhaven validation');
+    return fail('INVALID_CACHE', 'the cached validation is not a Keyhaven validation (or was written by an older SDK)');
   }
   const body = Buffer.from(file.body, 'base64');
   const parsed = parseSignatureHeader(file.signature);
-  if (!parsed || !verifyEd25519(publicKey, signingString(file.date, file.method, file.path, body), parsed.signature)) {
+  if (!parsed || !verifyEd25519(publicKey, signingString(file.date, file.method, file.path, file.status, file.nonce, body), parsed.signature)) {
     return fail('INVALID_CACHE', 'the cached validation is not signed by the license server (altered?)');
   }
-  let result: ValidationResult;
+  if (file.method.toUpperCase() !== 'POST' || !VALIDATE_PATH.test(file.path) || file.status !== 200) {
+    return fail('INVALID_CACHE', 'the cached answer is not a validation');
+  }
+  let result: ValidationResult | null;
   try {
-    result = JSON.parse(body.toString('utf8')) as ValidationResult;
+    result = JSON.parse(body.toString('utf8')) as ValidationResult | null;
   } catch {
     return fail('INVALID_CACHE', 'the cached validation is not JSON');
   }
-  if (!nonceBinds(result.nonce, input.key, input.fingerprint ?? '')) {
-    return fail('INVALID_CACHE', 'the cached validation belongs to another license key or machine');
-  }
+  if (result === null || typeof result !== 'object' || result.nonce !== file.nonce) return fail('INVALID_CACHE', 'the cached validation is not well formed');
+  const mismatch = scopeMismatch(result, input);
+  if (mismatch !== undefined) return fail('SCOPE_MISMATCH', `the cached validation does not cover this request: ${mismatch}`);
   if (result.valid !== true) return fail('INVALID_CACHE', 'the cached validation is not a valid one');
 
-  // A server clock ahead of this one must not lengthen the grace period (and an edited receivedAt cannot).
-  const receivedAt = typeof file.receivedAt === 'string' ? Date.parse(file.receivedAt) : Number.NaN;
-  const validatedAt = Number.isNaN(receivedAt) ? Date.parse(file.date) : Math.min(Date.parse(file.date), receivedAt);
+  // Counted from what the server signed (its Date and its `ts`), or from the local time of receipt when
+  // that is earlier (a server clock ahead of this one): the earliest of the three, so an edited file (or
+  // its mtime) can shorten the grace period but never lengthen it.
+  const receivedAt = typeof file.receivedAt === 'string' ? Date.parse(file.receivedAt) || Number.POSITIVE_INFINITY : Number.POSITIVE_INFINITY;
+  const validatedAt = Math.min(Date.parse(file.date), Date.parse(result.ts) || Number.POSITIVE_INFINITY, receivedAt);
+  if (!Number.isFinite(validatedAt)) return fail('INVALID_CACHE', 'the cached validation has no date');
   const tolerance = options.clockToleranceMs ?? DEFAULT_CACHE_CLOCK_TOLERANCE_MS;
   const latestSeen = Math.max(validatedAt, typeof file.latestSeen === 'string' ? Date.parse(file.latestSeen) || 0 : 0);
   const at = now.getTime();

@@ -95,7 +95,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
         title: 'Keyhaven API',
         version: VERSION,
         description:
-          'License management and software distribution. Client operations (tag `client`) take the license key in the body and return signed answers; every other operation takes `Authorization: Bearer <token>`.',
+          'License management and software distribution. Client operations (tag `client`) take the license key in the body and return signed answers (Keyhaven-Signature over Date, method and path, status, the request nonce and the body digest; the nonce is the Keyhaven-Nonce request header when sent, else the body `nonce`, and JSON answers echo it); every other operation takes `Authorization: Bearer <token>`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

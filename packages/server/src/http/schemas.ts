@@ -18,6 +18,19 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * What a client nonce may be: 1–200 visible ASCII characters. No spaces or line breaks, so a nonce can
+ * never add a line to the signing string (http/signing.ts).
+ */
+export const NONCE_PATTERN = '^[\\x21-\\x7e]{1,200}$';
+/** A client operation's nonce (body field; the `Keyhaven-Nonce` header wins when both are sent). */
+export const Nonce = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: NONCE_PATTERN,
+  description: 'A fresh random value per request (at least 128 bits), echoed in the signed answer and covered by its signature',
+});
+
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
@@ -25,6 +38,7 @@ export const ErrorBody = Type.Object(
       message: Type.String(),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),
+    nonce: Type.Optional(Type.String({ description: "Signed client operations: the request's nonce" })),
   },
   { description: 'Every error has this shape' },
 );

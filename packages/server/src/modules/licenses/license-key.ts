@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 
 /** Crockford base32: no I, L, O or U, so keys read aloud and typed by hand survive. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -71,4 +71,14 @@ export function parseLicenseKey(input: string): ParsedKey {
 /** The last group, safe to show in lists and logs so people can tell keys apart. */
 export function keyHint(canonical: string): string {
   return canonical.slice(-GROUP_SIZE);
+}
+
+/**
+ * What a validation answer says about the key it answers: base64url SHA-256 of `keyhaven-license-key`,
+ * a NUL and the canonical key. The SDK computes the same from the key it holds, so an answer kept for
+ * offline use cannot be passed off as another key's. Keys carry 145 random bits, so the digest reveals
+ * nothing a guesser could use.
+ */
+export function answerKeyDigest(canonical: string): string {
+  return createHash('sha256').update('keyhaven-license-key\0').update(canonical).digest('base64url');
 }

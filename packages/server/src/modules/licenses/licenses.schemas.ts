@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Metadata, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
+import { Id, Metadata, Nonce, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
 import { AlignmentSchema, Countries, Currency, Features, FirstTermSchema, NoticeDays, Price, RenewerSchema, TermMonths } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
@@ -160,7 +160,6 @@ export const ListLicensesQuery = Type.Object(
 export const LookupLicenseBody = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
 const LicenseKey = Type.String({ minLength: 1, maxLength: 100, description: 'The license key as typed; case, dashes and spaces do not matter' });
-const Nonce = Type.String({ minLength: 1, maxLength: 200, description: 'Echoed in the signed answer, so a recorded answer cannot be replayed' });
 
 export const ValidateBody = Type.Object(
   {
@@ -181,6 +180,18 @@ export const ValidateResponse = Type.Object({
   detail: Type.String(),
   ts: Timestamp,
   nonce: Type.Optional(Type.String()),
+  scope: Type.Object(
+    {
+      fingerprint: Nullable(Type.String()),
+      product: Nullable(Type.String()),
+      features: Nullable(Type.Array(Type.String())),
+      domain: Nullable(Type.String()),
+    },
+    { description: 'What the answer covers, exactly as the request gave it (null where not given): a client checks it equals its own request' },
+  ),
+  keyDigest: Type.String({
+    description: 'base64url SHA-256 of "keyhaven-license-key" NUL and the canonical key (upper case, no dashes): ties an answer kept offline to its key',
+  }),
   license: Type.Optional(ClientLicenseSchema),
 });
 
@@ -189,4 +200,5 @@ export const PublicKeyResponse = Type.Object({
   algorithm: Type.Literal('ed25519'),
   publicKey: Type.String({ description: 'Base64 of the raw 32-byte Ed25519 public key' }),
   pem: Type.String(),
+  nonce: Type.Optional(Type.String()),
 });

@@ -29,9 +29,9 @@ forEachDialect('licenses API', (dialect) => {
     assert.equal(ok.body.nonce, 'n-1');
     assert.equal(ok.body.license.id, license.id);
     assert.equal(ok.body.license.billing, undefined, 'billing details never reach the client');
-    assert.ok(verifySignature(pub.body.publicKey, ok, 'POST', '/v1/licenses/validate'));
+    assert.ok(verifySignature(pub.body.publicKey, ok, 'POST', '/v1/licenses/validate', 'n-1'));
     // A tampered body no longer verifies.
-    assert.equal(verifySignature(pub.body.publicKey, { ...ok, raw: ok.raw.replace('"valid":true', '"valid":false') }, 'POST', '/v1/licenses/validate'), false);
+    assert.equal(verifySignature(pub.body.publicKey, { ...ok, raw: ok.raw.replace('"valid":true', '"valid":false') }, 'POST', '/v1/licenses/validate', 'n-1'), false);
 
     assert.equal((await ctx.api.post(`/v1/licenses/${license.id}/actions/suspend`)).body.status, 'suspended');
     assert.equal((await anon.post('/v1/licenses/validate', { key: license.key })).body.code, 'SUSPENDED');

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { commonErrors, ErrorBody, IdParams, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
+import { commonErrors, ErrorBody, IdParams, Nonce, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { ClientLicenseSchema } from './licenses.schemas.js';
@@ -12,7 +12,7 @@ const NoticesBody = Type.Object(
     key: Type.String({ minLength: 1, maxLength: 100, description: 'The license key as typed; case, dashes and spaces do not matter' }),
     withinDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Expiry notices start this many days ahead (default: the longest reminder offset, 30)' })),
     version: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The app version (for new-release notices)' })),
-    nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Echoed in the signed answer' })),
+    nonce: Type.Optional(Nonce),
   },
   { additionalProperties: false },
 );
@@ -59,8 +59,8 @@ export function noticeRoutes(app: App, { notices, reminders }: Services, options
       config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
     async (request) => {
-      const { nonce, ...input } = request.body;
-      return { ...(await notices.list(input)), ...(nonce !== undefined ? { nonce } : {}) };
+      const { nonce: _nonce, ...input } = request.body;
+      return notices.list(input);
     },
   );
 

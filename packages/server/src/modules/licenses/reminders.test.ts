@@ -237,7 +237,7 @@ forEachDialect('reminders', (dialect) => {
       const perpetual = await factories.license(api, (await factories.policy(api, product.id, 'perpetual')).id);
       const ask = async (key: string, extra: Record<string, unknown> = {}) => {
         const res = await anon.post('/v1/notices', { key, nonce: 'n-1', ...extra });
-        assert.ok(verifySignature(publicKey, res, 'post', '/v1/notices'), 'signed');
+        assert.ok(verifySignature(publicKey, res, 'post', '/v1/notices', 'n-1'), 'signed');
         return res;
       };
       const trialAnswer = await ask(trial.key);

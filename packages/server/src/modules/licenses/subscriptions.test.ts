@@ -52,7 +52,7 @@ forEachDialect('subscriptions', (dialect) => {
     const nonce = unique('nonce');
     const res = await anon.post('/v1/notices', { key, nonce });
     assert.equal(res.status, 200, res.raw);
-    assert.ok(verifySignature(publicKey, res, 'post', '/v1/notices'), 'the notices answer is signed');
+    assert.ok(verifySignature(publicKey, res, 'post', '/v1/notices', nonce), 'the notices answer is signed');
     assert.equal(res.body.nonce, nonce);
     return res.body.notices as Array<{ code: string; severity: string; daysLeft: number | null }>;
   }

@@ -6,6 +6,7 @@ import type { Meter } from '../usage/meters.js';
 import { parseJson } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { ClientLicense, LicensesService } from './licenses.service.js';
+import { answerKeyDigest, parseLicenseKey } from './license-key.js';
 import { evaluateLicense, type ValidationCode } from './validation.js';
 import type { ValidationLog } from './validation-log.js';
 
@@ -16,7 +17,14 @@ export interface ValidateInput {
   domain?: string;
   features?: string[];
   version?: string;
-  nonce?: string;
+}
+
+/** What a validation answer covers, exactly as the request gave it (null where not given). */
+export interface ValidationScope {
+  fingerprint: string | null;
+  product: string | null;
+  features: string[] | null;
+  domain: string | null;
 }
 
 export interface ValidateResult {
@@ -24,7 +32,13 @@ export interface ValidateResult {
   code: ValidationCode;
   detail: string;
   ts: string;
-  nonce?: string;
+  /**
+   * The request's scope. Signed with the answer, so that an answer obtained for a narrower request
+   * (no fingerprint, no product) cannot stand in for the application's own, online or from a cache.
+   */
+  scope: ValidationScope;
+  /** Ties the answer to its key (`answerKeyDigest`), for clients that keep it for offline use. */
+  keyDigest: string;
   license?: ClientLicense;
 }
 
@@ -93,8 +107,15 @@ export class ValidationService {
       ip: meta.ip,
       userAgent: meta.userAgent?.slice(0, 300) ?? null,
     });
-    const result: ValidateResult = { valid: outcome.valid, code: outcome.code, detail: outcome.detail, ts: at };
-    if (input.nonce !== undefined) result.nonce = input.nonce;
+    const result: ValidateResult = {
+      valid: outcome.valid,
+      code: outcome.code,
+      detail: outcome.detail,
+      ts: at,
+      scope: { fingerprint: input.fingerprint ?? null, product: input.product ?? null, features: input.features ?? null, domain: input.domain ?? null },
+      // resolveKey refused a malformed key, so the key parses here.
+      keyDigest: answerKeyDigest((parseLicenseKey(input.key) as { canonical: string }).canonical),
+    };
     if (license) result.license = license;
     return result;
   }

@@ -24,11 +24,9 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: client,
     },
     async (request, reply) => {
-      const { nonce, ...input } = request.body;
+      const { nonce: _nonce, ...input } = request.body;
       const { machine, license, created, overdraft } = await machines.activate(input, { ip: request.ip, requestId: request.id });
-      return reply
-        .status(created ? 201 : 200)
-        .send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}), ...(nonce !== undefined ? { nonce } : {}) });
+      return reply.status(created ? 201 : 200).send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}) });
     },
   );
 
@@ -47,11 +45,9 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: { access: { permission: 'machines:activate' }, signed: true },
     },
     async (request, reply) => {
-      const { nonce, ...input } = request.body;
+      const { nonce: _nonce, ...input } = request.body;
       const { machine, license, created, overdraft } = await machines.activateSignedIn(ctx(request), request.params.id, input);
-      return reply
-        .status(created ? 201 : 200)
-        .send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}), ...(nonce !== undefined ? { nonce } : {}) });
+      return reply.status(created ? 201 : 200).send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}) });
     },
   );
 
@@ -89,7 +85,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     },
     async (request) => {
       const machine = await machines.heartbeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
-      return { machine, ...(request.body.nonce !== undefined ? { nonce: request.body.nonce } : {}) };
+      return { machine };
     },
   );
 

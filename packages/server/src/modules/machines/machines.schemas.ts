@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Metadata, Nullable, NullableTimestamp, Timestamp } from '../../http/schemas.js';
+import { Id, Metadata, Nonce, Nullable, NullableTimestamp, Timestamp } from '../../http/schemas.js';
 import { ClientLicenseSchema } from '../licenses/licenses.schemas.js';
 
 export const Fingerprint = Type.String({ minLength: 1, maxLength: 255, description: 'A stable, hashed machine identifier' });
@@ -45,7 +45,7 @@ export const ActivateBody = Type.Object(
     hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     platform: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     metadata: Type.Optional(Metadata),
-    nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    nonce: Type.Optional(Nonce),
   },
   { additionalProperties: false },
 );
@@ -55,7 +55,7 @@ const { key: _key, ...withoutKey } = ActivateBody.properties;
 export const SignedInActivateBody = Type.Object(withoutKey, { additionalProperties: false });
 
 export const MachineKeyBody = Type.Object(
-  { key: LicenseKey, fingerprint: Fingerprint, nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { key: LicenseKey, fingerprint: Fingerprint, nonce: Type.Optional(Nonce) },
   { additionalProperties: false },
 );
 

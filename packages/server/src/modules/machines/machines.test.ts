@@ -200,27 +200,27 @@ forEachDialect('machines API', (dialect) => {
     const act = await activate(license.key, 'signed-fp', { nonce: 'n-activate' });
     assert.equal(act.status, 201);
     assert.equal(act.body.nonce, 'n-activate');
-    assert.ok(verifySignature(pub, act, 'POST', '/v1/machines/activate'), 'activate 201 is signed');
+    assert.ok(verifySignature(pub, act, 'POST', '/v1/machines/activate', 'n-activate'), 'activate 201 is signed');
     const again = await activate(license.key, 'signed-fp', { nonce: 'n-again' });
     assert.equal(again.status, 200);
     assert.equal(again.body.nonce, 'n-again');
-    assert.ok(verifySignature(pub, again, 'POST', '/v1/machines/activate'), 'activate 200 is signed');
-    assert.equal(verifySignature(pub, { ...again, raw: again.raw.replace('n-again', 'n-other') }, 'POST', '/v1/machines/activate'), false);
+    assert.ok(verifySignature(pub, again, 'POST', '/v1/machines/activate', 'n-again'), 'activate 200 is signed');
+    assert.equal(verifySignature(pub, { ...again, raw: again.raw.replace('n-again', 'n-other') }, 'POST', '/v1/machines/activate', 'n-again'), false);
 
     const hb = await anon().post('/v1/machines/heartbeat', { key: license.key, fingerprint: 'signed-fp', nonce: 'n-heartbeat' });
     assert.equal(hb.status, 200, hb.raw);
     assert.equal(hb.body.nonce, 'n-heartbeat');
-    assert.ok(verifySignature(pub, hb, 'POST', '/v1/machines/heartbeat'), 'heartbeat is signed');
+    assert.ok(verifySignature(pub, hb, 'POST', '/v1/machines/heartbeat', 'n-heartbeat'), 'heartbeat is signed');
 
     const refused = await activate('00000-00000-00000-00000-00000-00000', 'fp', { nonce: 'n-404' });
     assert.equal(refused.status, 404);
     assert.ok(refused.headers['keyhaven-signature'], 'errors are signed too');
-    assert.ok(verifySignature(pub, refused, 'POST', '/v1/machines/activate'), 'a 404 is signed');
+    assert.ok(verifySignature(pub, refused, 'POST', '/v1/machines/activate', 'n-404'), 'a 404 is signed');
 
     const off = await anon().post('/v1/machines/deactivate', { key: license.key, fingerprint: 'signed-fp', nonce: 'n-deactivate' });
     assert.equal(off.status, 204, off.raw);
     assert.ok(off.headers['keyhaven-signature'], 'deactivate carries a signature');
-    assert.ok(verifySignature(pub, off, 'POST', '/v1/machines/deactivate'), 'the 204 of deactivate is signed over its empty body');
+    assert.ok(verifySignature(pub, off, 'POST', '/v1/machines/deactivate', 'n-deactivate'), 'the 204 of deactivate is signed over its empty body');
   });
 
   test('staff list machines by license, fingerprint and friendly name, and delete one', async () => {

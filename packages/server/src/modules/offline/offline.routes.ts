@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { commonErrors, ErrorBody } from '../../http/schemas.js';
+import { commonErrors, ErrorBody, Nonce } from '../../http/schemas.js';
+import { requestNonce } from '../../http/signing.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { Fingerprint, HeartbeatResponse, MachineKeyBody } from '../machines/machines.schemas.js';
@@ -28,7 +29,7 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
             fingerprint: Type.Optional(Fingerprint),
             ttlDays: Type.Optional(TtlDays),
             encrypt: Type.Optional(Type.Boolean()),
-            nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            nonce: Type.Optional(Nonce),
           },
           { additionalProperties: false },
         ),
@@ -38,7 +39,10 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
       config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
     async (request, reply) => {
-      const file = await offline.checkout(request.body, { ip: request.ip, requestId: request.id });
+      // The file carries the request's nonce (the header's when sent), like the signature.
+      const { nonce: _body, ...input } = request.body;
+      const nonce = requestNonce(request);
+      const file = await offline.checkout({ ...input, ...(nonce !== undefined ? { nonce } : {}) }, { ip: request.ip, requestId: request.id });
       return reply.type('text/plain; charset=utf-8').send(file);
     },
   );
@@ -59,7 +63,7 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
     },
     async (request) => {
       const machine = await machines.returnSeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
-      return { machine, ...(request.body.nonce !== undefined ? { nonce: request.body.nonce } : {}) };
+      return { machine };
     },
   );
 
@@ -70,22 +74,23 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
         operationId: 'createOfflineActivation',
         tags: ['machines'],
         description:
-          'Offline activation: submit the activation request file written by the app on a machine without network; the machine takes a seat and the answer is a license file bound to it.',
+          'Offline activation: submit the activation request file written by the app on a machine without network; the machine takes a seat and the answer is a license file bound to it. The answer is signed like a client operation.',
         body: Type.Object(
           {
             request: Type.String({ minLength: 1, maxLength: 20_000, description: 'The KEYHAVEN ACTIVATION REQUEST block' }),
             ttlDays: Type.Optional(TtlDays),
             encrypt: Type.Optional(Type.Boolean()),
+            nonce: Type.Optional(Nonce),
           },
           { additionalProperties: false },
         ),
         produces: ['text/plain'],
         response: { 201: LicenseFileText, ...commonErrors },
       },
-      config: { access: { permission: 'machines:write' } },
+      config: { access: { permission: 'machines:write' }, signed: true },
     },
     async (request, reply) => {
-      const { request: text, ...options } = request.body;
+      const { request: text, nonce: _nonce, ...options } = request.body;
       const file = await offline.activateOffline(ctx(request), text, options);
       return reply.status(201).type('text/plain; charset=utf-8').send(file);
     },

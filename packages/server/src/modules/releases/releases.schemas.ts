@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
+import { Id, Nonce, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
 import { VALIDATION_CODES } from '../licenses/validation.js';
 import { RELEASE_STATUSES } from './releases.repository.js';
 import { CHANNELS } from './semver.js';
@@ -65,7 +65,7 @@ export const UpdateCheckBody = Type.Object(
     channel: Type.Optional(Channel),
     platform: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     arch: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    nonce: Type.Optional(Nonce),
   },
   { additionalProperties: false },
 );

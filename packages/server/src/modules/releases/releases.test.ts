@@ -121,8 +121,8 @@ forEachDialect('releases and updates', (dialect) => {
     const stable = await check({ key: license.key, product: product.code, version: '1.2.0', nonce: 'n-upd' });
     assert.equal(stable.status, 200, stable.raw);
     assert.deepEqual([stable.body.updateAvailable, stable.body.code, stable.body.release.version, stable.body.nonce], [true, 'VALID', '1.10.0', 'n-upd'], '1.10.0 > 1.9.0; drafts never offered');
-    assert.ok(verifySignature(pub, stable, 'POST', '/v1/updates/check'), 'the answer is signed');
-    assert.equal(verifySignature(pub, { ...stable, raw: stable.raw.replace('1.10.0', '1.90.0') }, 'POST', '/v1/updates/check'), false, 'a tampered answer fails');
+    assert.ok(verifySignature(pub, stable, 'POST', '/v1/updates/check', 'n-upd'), 'the answer is signed');
+    assert.equal(verifySignature(pub, { ...stable, raw: stable.raw.replace('1.10.0', '1.90.0') }, 'POST', '/v1/updates/check', 'n-upd'), false, 'a tampered answer fails');
 
     const version = async (channel: string, current = '1.2.0') => (await check({ key: license.key, product: product.id, version: current, channel })).body.release?.version;
     assert.equal(await version('rc'), '1.11.0-rc.1');

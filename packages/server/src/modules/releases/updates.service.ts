@@ -19,7 +19,6 @@ export interface UpdateCheckInput {
   channel?: Channel;
   platform?: string;
   arch?: string;
-  nonce?: string;
 }
 
 /** A release as the update check offers it: with the artifacts for the asked platform, each with a download link. */
@@ -31,7 +30,6 @@ export interface UpdateCheckAnswer {
   code: ValidationCode;
   ts: string;
   release?: OfferedRelease;
-  nonce?: string;
 }
 
 /** Artifacts marked `any` serve every platform; `any` or `universal` every architecture. */
@@ -64,7 +62,7 @@ export class UpdatesService {
   async check(input: UpdateCheckInput, meta: { ip: string; userAgent: string | undefined }): Promise<UpdateCheckAnswer> {
     const current = parseVersion(input.version);
     const validation = await this.validation.validate({ key: input.key, product: input.product }, meta);
-    const base = { code: validation.code, ts: validation.ts, ...(input.nonce !== undefined ? { nonce: input.nonce } : {}) };
+    const base = { code: validation.code, ts: validation.ts };
     if (!validation.valid || !validation.license) return { updateAvailable: false, ...base };
     const release = await this.newestFor(validation.license, current, input);
     return release ? { updateAvailable: true, release, ...base } : { updateAvailable: false, ...base };

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { commonErrors, ErrorBody, IdParams, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
+import { commonErrors, ErrorBody, IdParams, Nonce, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { Fingerprint } from '../machines/machines.schemas.js';
@@ -29,7 +29,7 @@ export function usageRoutes(app: App, { usage }: Services, options: { rateLimit:
             feature: Type.String({ minLength: 1, maxLength: 100 }),
             amount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
             fingerprint: Type.Optional(Fingerprint),
-            nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            nonce: Type.Optional(Nonce),
           },
           { additionalProperties: false },
         ),
@@ -46,9 +46,8 @@ export function usageRoutes(app: App, { usage }: Services, options: { rateLimit:
       config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
     async (request) => {
-      const { nonce, ...input } = request.body;
-      const answer = await usage.record(input, { ip: request.ip, requestId: request.id });
-      return { ...answer, ...(nonce !== undefined ? { nonce } : {}) };
+      const { nonce: _nonce, ...input } = request.body;
+      return usage.record(input, { ip: request.ip, requestId: request.id });
     },
   );
 
