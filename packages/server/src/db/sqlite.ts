@@ -51,20 +51,36 @@ export function openSqlite(file: string, driver: SqliteDriver): SqliteConnection
   return withStatementCache(connection);
 }
 
+/** The calls both drivers answer alike with spread parameters, for tools that bypass Kysely (bench/). */
+export interface RawSqlite {
+  prepare(sql: string): { run(...parameters: unknown[]): unknown; get(...parameters: unknown[]): unknown; all(...parameters: unknown[]): unknown[] };
+  exec(sql: string): void;
+  close(): void;
+}
+
+/** Opens a SQLite file with the runtime's default driver, without the Kysely adapter (bench seeding and queries). */
+export function openRawSqlite(file: string, options: { readonly?: boolean } = {}): RawSqlite {
+  const driver = defaultSqliteDriver();
+  if (driver === 'node-sqlite') return new (nodeSqlite()!.DatabaseSync)(file, { readOnly: options.readonly === true }) as unknown as RawSqlite;
+  return new (loadBetterSqlite3())(file, { readonly: options.readonly === true }) as unknown as RawSqlite;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // better-sqlite3: loaded on first use only, so a runtime that uses node:sqlite never loads its binary.
 
 function openBetterSqlite3(file: string): SqliteConnection {
-  let Database: typeof BetterSqlite3;
+  return new (loadBetterSqlite3())(file) as unknown as SqliteConnection;
+}
+
+function loadBetterSqlite3(): typeof BetterSqlite3 {
   try {
-    Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (error) {
     throw new Error(
       `SQLite driver better-sqlite3 is not installed or not built for Node.js ${process.versions.node} ` +
         `(${(error as Error).message.split('\n')[0]}): run "npm rebuild better-sqlite3" with a C++ toolchain, or use Node.js 22.16+ or 24 (node:sqlite)`,
     );
   }
-  return new Database(file) as unknown as SqliteConnection;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -83,7 +99,7 @@ interface NodeDatabaseSync {
   close(): void;
 }
 interface NodeSqliteModule {
-  DatabaseSync: new (file: string) => NodeDatabaseSync;
+  DatabaseSync: new (file: string, options?: { readOnly?: boolean }) => NodeDatabaseSync;
   StatementSync: { prototype: Partial<NodeStatementSync> };
 }
 
