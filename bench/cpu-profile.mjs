@@ -15,8 +15,10 @@ function areaOf(url, functionName) {
   }
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/').slice(0, -1).join('/') || url.slice(5)}`;
   const file = url.startsWith('file:') ? fileURLToPath(url) : url;
-  // better-sqlite3 runs a statement inside the JS function that calls it: kysely's driver.
+  // The driver runs a statement inside the JS function that calls it: kysely's driver (better-sqlite3), or
+  // the node:sqlite adapter in the server's db/sqlite.js.
   if (functionName === 'executeQuery' && /kysely\/dist\/\w+\/dialect\/sqlite\//.test(file)) return 'SQLite statements (better-sqlite3, called by kysely)';
+  if (/packages\/server\/dist\/db\/sqlite\.js$/.test(file)) return 'SQLite statements (node:sqlite adapter)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (pkg) return pkg[1];
   const rel = path.relative(root, file);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const serverDir = path.join(root, 'packages/server');
@@ -17,6 +17,8 @@ export const sdkDir = path.join(root, 'packages/sdk');
 export const cli = path.join(serverDir, 'dist/cli.js');
 export const rootRequire = createRequire(path.join(root, 'package.json'));
 export const serverRequire = createRequire(path.join(serverDir, 'package.json'));
+/** The server's SQLite opener for this runtime (node:sqlite or better-sqlite3), from the build. */
+const openRawSqlite = async (file, options) => (await import(pathToFileURL(path.join(serverDir, 'dist/db/sqlite.js')).href)).openRawSqlite(file, options);
 
 export const postgresAdminUrl = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -365,8 +367,7 @@ export const sqliteFile = (env) => path.join(env.KEYHAVEN_DATA_DIR, 'keyhaven.sq
  */
 export async function query(dialect, env, sql, params = []) {
   if (dialect === 'sqlite') {
-    const SQLite = serverRequire('better-sqlite3');
-    const db = new SQLite(sqliteFile(env), { readonly: true });
+    const db = await openRawSqlite(sqliteFile(env), { readonly: true });
     try {
       return db.prepare(sql).all(...params);
     } finally {
@@ -421,7 +422,9 @@ export async function prepareDatabase(dialect, { suite, runStamp, keep, extraEnv
     env.DATABASE_URL = postgresUrl(dbName);
     info.database = dbName;
   } else {
-    info.serverVersion = `SQLite ${new (serverRequire('better-sqlite3'))(':memory:').prepare('select sqlite_version() as v').get().v}`;
+    const memory = await openRawSqlite(':memory:');
+    info.serverVersion = `SQLite ${memory.prepare('select sqlite_version() as v').get().v}`;
+    memory.close();
   }
   log(`${suite}/${dialect}: migrating a fresh database`);
   migrate(env);

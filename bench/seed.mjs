@@ -183,14 +183,15 @@ function threadsToUse() {
 /** Seeds the (already migrated) SQLite database file. Returns a sample of keys and timings. */
 export async function seedSqlite({ file, masterKey, licenses, sampleSize, policy, machines }) {
   const { newId } = await import(distUrl('lib/ids.js'));
-  const SQLite = serverRequire('better-sqlite3');
+  // The server's own SQLite driver for this runtime (node:sqlite or better-sqlite3; both take spread parameters).
+  const { openRawSqlite } = await import(distUrl('db/sqlite.js'));
   const started = performance.now();
-  const db = new SQLite(file);
+  const db = openRawSqlite(file);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -524288'); // 512 MiB for the bulk load only
-    db.pragma('foreign_keys = ON');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = OFF');
+    db.exec('PRAGMA cache_size = -524288'); // 512 MiB for the bulk load only
+    db.exec('PRAGMA foreign_keys = ON');
     const fx = fixtures(new Date(), policy);
     const productId = newId('prod');
     const policyId = newId('pol');
@@ -244,7 +245,7 @@ export async function seedSqlite({ file, masterKey, licenses, sampleSize, policy
       throw error;
     }
     const tc = performance.now();
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     const checkpointMs = performance.now() - tc;
     const count = db.prepare('select count(*) as n from licenses').get().n;
     if (count !== licenses) throw new Error(`seeded ${count} licenses, expected ${licenses}`);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SQLITE_DRIVERS, sqliteDriverProblem, type SqliteDriver } from './db/sqlite.js';
 
 /** Log levels pino understands. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,7 +16,12 @@ export interface Config {
   /** Public base URL used in links and printed at start, without a trailing slash. */
   readonly publicUrl: string;
   readonly database:
-    | { readonly dialect: 'sqlite'; readonly file: string }
+    | {
+        readonly dialect: 'sqlite';
+        readonly file: string;
+        /** `KEYHAVEN_SQLITE_DRIVER`; unset means the runtime's default (node:sqlite where it can run). */
+        readonly driver?: SqliteDriver;
+      }
     | { readonly dialect: 'postgres'; readonly url: string };
   readonly dataDir: string;
   /** An owner credential for automation; absent when `KEYHAVEN_ADMIN_TOKEN` is unset. */
@@ -146,7 +152,14 @@ export function loadConfig(env: Env = process.env): Config {
     }
     database = { dialect: 'postgres', url };
   } else {
-    database = { dialect: 'sqlite', file: path.join(dataDir, 'keyhaven.sqlite') };
+    const driver = env.KEYHAVEN_SQLITE_DRIVER || undefined;
+    if (driver !== undefined && !(SQLITE_DRIVERS as readonly string[]).includes(driver)) {
+      problems.push(`KEYHAVEN_SQLITE_DRIVER must be ${SQLITE_DRIVERS.join(' or ')} (got "${driver}")`);
+    } else if (driver !== undefined) {
+      const problem = sqliteDriverProblem(driver as SqliteDriver);
+      if (problem !== null) problems.push(`KEYHAVEN_SQLITE_DRIVER=${driver} cannot be used here: ${problem}`);
+    }
+    database = { dialect: 'sqlite', file: path.join(dataDir, 'keyhaven.sqlite'), ...(driver ? { driver: driver as SqliteDriver } : {}) };
   }
 
   let masterKey: Config['masterKey'];

@@ -1,10 +1,10 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
+import { defaultSqliteDriver, openSqlite, type SqliteDriver } from './sqlite.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -15,6 +15,8 @@ export type Trx = Transaction<Database>;
 export interface DatabaseHandle {
   readonly db: Db;
   readonly dialect: Dialect;
+  /** The SQLite driver in use (see db/sqlite.ts); undefined on PostgreSQL. */
+  readonly sqliteDriver?: SqliteDriver;
   close(): Promise<void>;
 }
 
@@ -23,7 +25,8 @@ pg.types.setTypeParser(20, (value) => Number(value));
 
 /**
  * Opens the configured database. SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk
- * before the answer that depends on it is sent.
+ * before the answer that depends on it is sent. Its driver is the configured one, else the runtime's
+ * default (db/sqlite.ts); a driver this runtime cannot run throws with the reason.
  */
 export function openDatabase(database: Config['database']): DatabaseHandle {
   if (database.dialect === 'postgres') {
@@ -38,44 +41,16 @@ export function openDatabase(database: Config['database']): DatabaseHandle {
     // Create the file readable by its owner only; SQLite gives the WAL and shared-memory files the same mode.
     closeSync(openSync(database.file, 'a', 0o600));
   }
-  const sqlite = new SQLite(database.file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  const sqliteDriver = database.driver ?? defaultSqliteDriver();
+  const sqlite = openSqlite(database.file, sqliteDriver);
+  sqlite.exec('PRAGMA journal_mode = WAL');
+  sqlite.exec('PRAGMA synchronous = FULL');
+  sqlite.exec('PRAGMA foreign_keys = ON');
+  sqlite.exec('PRAGMA busy_timeout = 5000');
   // A 32 MiB page cache (the default is 2 MiB) keeps the upper levels of the key index in memory.
-  sqlite.pragma('cache_size = -32768');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
-}
-
-/**
- * Kysely's SQLite driver prepares every query anew, and parsing and planning a statement costs more
- * than running an indexed lookup. This keeps the most recently used prepared statements by SQL text
- * (bounded: multi-row inserts produce one text per row count). Reusing a statement is safe because the
- * driver hands its single connection to one query (or one transaction, or one stream) at a time, and
- * SQLite re-prepares a statement by itself after a schema change.
- */
-function withStatementCache(sqlite: SQLite.Database, max = 200): { prepare(sql: string): SQLite.Statement; close(): void } {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    prepare(sql) {
-      let statement = cache.get(sql);
-      if (statement !== undefined) {
-        // Most recently used last, so the first entry is the one to evict.
-        cache.delete(sql);
-      } else {
-        statement = sqlite.prepare(sql);
-        if (cache.size >= max) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sql, statement);
-      return statement;
-    },
-    close() {
-      cache.clear();
-      sqlite.close();
-    },
-  };
+  sqlite.exec('PRAGMA cache_size = -32768');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqliteDriver, close: () => db.destroy() };
 }
 
 /** Converts a stored timestamp (Date from pg, ISO text from SQLite) to ISO-8601 UTC. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe } from 'node:test';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
@@ -18,23 +18,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** The Stripe webhook signing secret every test app is configured with (tests sign events with it). */
 export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_test_0123456789abcdefghijklmnop';
 
-/** The dialects this run covers: SQLite always, PostgreSQL when scripts/test.mjs found a server. */
-export function testDialects(): Dialect[] {
-  const list = (process.env.KEYHAVEN_TEST_DIALECTS ?? 'sqlite').split(',').map((d) => d.trim());
-  return list.filter((d): d is Dialect => d === 'sqlite' || d === 'postgres');
-}
-
-/**
- * Declares the same suite once per dialect (as kysely's own tests do). Where PostgreSQL is not
- * reachable, a skipped suite says so in the output.
- */
-export function forEachDialect(name: string, body: (dialect: Dialect) => void): void {
-  const dialects = testDialects();
-  for (const dialect of ['sqlite', 'postgres'] as const) {
-    if (dialects.includes(dialect)) describe(`${name} [${dialect}]`, () => body(dialect));
-    else describe(`${name} [${dialect}]`, { skip: `${dialect} is not reachable in this run` }, () => {});
-  }
-}
+export { forEachDialect, testDialects } from './dialects.js';
 
 export interface TestDatabase {
   config: Config['database'];
