@@ -61,6 +61,10 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
         response: { 200: Type.Object({ expiresAt: Timestamp, url: Type.String() }), 202: Type.Object({ expiresAt: Timestamp }), ...commonErrors },
       },
       config: { access: { permission: 'users:write' } },
+      // The body is optional: no body means the default (mail).
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       const deliver = request.body?.deliver ?? 'mail';
