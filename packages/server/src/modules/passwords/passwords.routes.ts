@@ -57,17 +57,17 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
           '`deliver: "mail"` (the default) mails it to the user (202); `deliver: "show"` returns it once in this answer instead (200, `url`) and mails nothing — ' +
           'the way out when no SMTP server is configured. Audited either way; the event never holds the link.',
         params: IdParams,
-        body: Type.Optional(Type.Object({ deliver: Type.Optional(Type.Union([Type.Literal('mail'), Type.Literal('show')])) }, { additionalProperties: false })),
+        body: Type.Object({ deliver: Type.Optional(Type.Union([Type.Literal('mail'), Type.Literal('show')])) }, { additionalProperties: false }),
         response: { 200: Type.Object({ expiresAt: Timestamp, url: Type.String() }), 202: Type.Object({ expiresAt: Timestamp }), ...commonErrors },
       },
       config: { access: { permission: 'users:write' } },
       // The body is optional: no body means the default (mail).
       preValidation: async (request) => {
-        request.body ??= {};
+        if (request.body === undefined) request.body = {};
       },
     },
     async (request, reply) => {
-      const deliver = request.body?.deliver ?? 'mail';
+      const deliver = request.body.deliver ?? 'mail';
       const result = await passwordLinks.sendSetLink(ctx(request), request.params.id, deliver);
       if (deliver === 'show') return reply.status(200).header('cache-control', 'no-store').send(result as { expiresAt: string; url: string });
       return reply.status(202).send({ expiresAt: result.expiresAt });
