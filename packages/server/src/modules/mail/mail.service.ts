@@ -180,6 +180,8 @@ export class MailService {
   private readonly parsed = new Map<string, { stamp: string; template: ParsedTemplate }>();
   /** Staff-edited templates are untrusted code: they render in worker threads with hard limits. */
   private readonly renderer: TemplateRenderPool;
+  /** Template key → the version (updated_at) of a staff edit that failed to render: later mail skips it. */
+  private readonly brokenEdits = new Map<string, string>();
   private readonly messageDomain: string;
   /** Every template that can be sent: the built-in ones plus those other modules register. */
   private readonly templates = new Map<string, DefaultTemplate>(Object.entries(DEFAULT_TEMPLATES));
@@ -283,7 +285,7 @@ export class MailService {
   private async record(
     executor: Executor,
     spec: SendMail,
-    template: { builtIn: ParsedTemplate; edited: TemplateBody | undefined },
+    template: { key: string; builtIn: ParsedTemplate; edited: (TemplateBody & { stamp: string }) | undefined },
     group: string[],
     optedOut: Set<string>,
     dedupeKey: string | null,
@@ -310,7 +312,12 @@ export class MailService {
     let rendered: TemplateBody | undefined;
     if (template.edited) {
       // A staff-edited template that cannot render (an error, past its limits) must not lose the mail: use the built-in default.
-      rendered = await this.renderer.render(template.edited, variables).catch(() => undefined);
+      // A version that failed once is not tried again (each try of a runaway template costs the time limit).
+      const { stamp } = template.edited;
+      rendered = await this.renderer.render(template.edited, variables).catch(() => {
+        this.brokenEdits.set(template.key, stamp);
+        return undefined;
+      });
     }
     rendered ??= await renderTemplate(template.builtIn, variables);
     const headers: Record<string, string> = {};
@@ -389,11 +396,13 @@ export class MailService {
    * The built-in template (parsed once, trusted, rendered in-process) and the staff edit that overrides
    * it, if any (untrusted: rendered by the worker pool, with the built-in one as fallback).
    */
-  private async loadParsed(executor: Executor, key: string): Promise<{ builtIn: ParsedTemplate; edited: TemplateBody | undefined }> {
+  private async loadParsed(executor: Executor, key: string): Promise<{ key: string; builtIn: ParsedTemplate; edited: (TemplateBody & { stamp: string }) | undefined }> {
     const builtIn = this.templates.get(key);
     if (!builtIn) throw new Error(`No mail template ${key}: register it with MailService.registerTemplate`);
     const row = await findTemplateRow(executor, key);
-    return { builtIn: this.cachedParse(`default:${key}`, 'default', builtIn), edited: row ? { subject: row.subject, text: row.text, html: row.html } : undefined };
+    const stamp = row ? toIso(row.updated_at) : '';
+    const edited = row && this.brokenEdits.get(key) !== stamp ? { subject: row.subject, text: row.text, html: row.html, stamp } : undefined;
+    return { key, builtIn: this.cachedParse(`default:${key}`, 'default', builtIn), edited };
   }
 
   private cachedParse(cacheKey: string, stamp: string, body: TemplateBody): ParsedTemplate {

@@ -70,6 +70,11 @@ forEachDialect('template rendering limits', (dialect) => {
     assert.equal(sent.status, 202, sent.raw);
     const mail = (await ctx.api.get(`/v1/outbox?to=${encodeURIComponent(user.body.email)}`)).body.data[0];
     assert.equal(mail.subject, 'Set your password', 'the built-in template was used');
+    // The next mail skips that version at once, and is not lost either.
+    const again = await ctx.api.post(`/v1/users/${user.body.id}/actions/send-password-link`);
+    assert.equal(again.status, 202, again.raw);
+    const mails = (await ctx.api.get(`/v1/outbox?to=${encodeURIComponent(user.body.email)}`)).body.data;
+    assert.deepEqual(mails.map((m: { subject: string }) => m.subject), ['Set your password', 'Set your password']);
     assert.equal((await client(ctx.t.app, undefined).get('/health')).status, 200);
   });
 });
