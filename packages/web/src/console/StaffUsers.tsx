@@ -234,7 +234,7 @@ function UserActions({
           <button
             type="button"
             disabled={busy}
-            aria-label={`Show a one-time password link for ${user.email}`}
+            aria-label={`Show link for ${user.email}`}
             onClick={() =>
               void run(async () => {
                 const link = await adminApi.showPasswordLink(user.id);
