@@ -38,6 +38,10 @@ forEachDialect('the keyhaven command', (dialect) => {
     try {
       assert.match(banner, new RegExp(`Keyhaven is running at http://localhost:${env.PORT}`));
       assert.match(banner, new RegExp(`open http://localhost:${env.PORT} in a browser`));
+      // The banner sends people to the web app's Change password page, not to curl.
+      assert.doesNotMatch(banner, /curl/);
+      assert.match(banner, /Change password/);
+      assert.match(banner, /keyhaven admin set-password .*staff and customer users/);
       const email = /e-mail:\s+(\S+)/.exec(banner)?.[1];
       const password = /password:\s+(\S+)/.exec(banner)?.[1];
       assert.ok(email && password, banner);
@@ -107,6 +111,20 @@ forEachDialect('the keyhaven command', (dialect) => {
       assert.equal(((await res.json()) as any).customerId, customer.id);
       const health = await fetch(`${base}/health`);
       assert.equal(((await health.json()) as any).database, dialect);
+
+      // `admin set-password` works for a customer user too (the way out without SMTP).
+      const post = async (url: string, body: unknown, bearer?: string) => {
+        const answer = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body: JSON.stringify(body) });
+        return { status: answer.status, body: (await answer.json()) as any };
+      };
+      const session = (await post('/v1/auth/sign-in', { email: 'ops@example.com', password: 'a long password' })).body.token;
+      const member = await post('/v1/users', { email: 'member@acme.example', role: 'customer-member', customerId: customer.id }, session);
+      assert.equal(member.status, 201);
+      assert.equal(run(env, 'admin', 'set-password', '--email', 'member@acme.example', '--password', 'short').code, 1);
+      assert.equal(run(env, 'admin', 'set-password', '--email', 'member@acme.example', '--password', 'set from the command line').code, 0);
+      const signedIn = await post('/v1/auth/sign-in', { email: 'member@acme.example', password: 'set from the command line' });
+      assert.equal(signedIn.status, 200);
+      assert.equal(signedIn.body.user.kind, 'customer');
     } finally {
       assert.equal(await stop(child), 0);
     }

@@ -17,7 +17,7 @@ Commands:
                                           default), or one of them
   migrate                                 Apply pending database migrations
   admin create --email E --password P [--name N] [--role owner|admin|support|sales|read-only]
-  admin set-password --email E --password P
+  admin set-password --email E --password P   (any user: staff or customer)
   token create --name N [--role R] [--customer ID] [--expires-days D]
   product create --name N [--code C]
   policy create --product ID --name N --kind perpetual|timed|subscription|trial
@@ -129,7 +129,9 @@ async function main(argv: string[]): Promise<void> {
       case 'admin set-password': {
         const row = await findUserRowByEmail(s.database.db, need(o.email, 'email'));
         if (!row) throw new AppError('NOT_FOUND', `No user has the e-mail ${o.email}`);
-        print(await s.users.update(cliCtx, row.id, { password: need(o.password, 'password') }));
+        const password = need(o.password, 'password');
+        if (password.length < 10) throw new AppError('VALIDATION_FAILED', 'The password needs at least 10 characters');
+        print(await s.users.update(cliCtx, row.id, { password }));
         return;
       }
       case 'token create': {

@@ -70,9 +70,7 @@ export async function serve(config: Config, role: ServeRole = 'all'): Promise<vo
       '  First start: an owner account was created. Sign in (in the browser, or with the API) with',
       `    e-mail:    ${owner.email}`,
       `    password:  ${owner.password}`,
-      '  This password is shown only now. Change it: POST /v1/auth/password.',
-      `  API:       curl -s ${config.publicUrl}/v1/auth/sign-in -H 'content-type: application/json' \\`,
-      `               -d '{"email":"${owner.email}","password":"${owner.password}"}'`,
+      '  This password is shown only now. Change it after signing in: Administration → Change password.',
     );
   } else {
     lines.push(
@@ -80,6 +78,7 @@ export async function serve(config: Config, role: ServeRole = 'all'): Promise<vo
       `  Sign in:   in the browser at ${config.publicUrl} with a staff e-mail and password; for the API,`,
       `             POST ${config.publicUrl}/v1/auth/sign-in, or send Authorization: Bearer $KEYHAVEN_ADMIN_TOKEN.`,
       '  No account? npx keyhaven admin create --email you@example.com --password <new password>',
+      '  Lost password (staff or customer user)? npx keyhaven admin set-password --email <e-mail> --password <new password>',
     );
   }
   if (runsWorker) lines.push('', `  Jobs:      this process runs the job worker too (${runsApi ? 'role all' : 'role worker'}).`);
@@ -87,7 +86,12 @@ export async function serve(config: Config, role: ServeRole = 'all'): Promise<vo
     '',
     config.smtpUrl
       ? `  Mail:      sent through ${new URL(config.smtpUrl).host} as ${config.mailFrom}.`
-      : '  Mail:      SMTP_URL is not set: mail is kept in the outbox as "held" (GET /v1/outbox?status=held).',
+      : [
+          '  Mail:      SMTP_URL is not set: mail is kept in the outbox as "held" (GET /v1/outbox?status=held).',
+          '             Invited users and forgotten passwords: staff open the user (Staff users, or the customer\'s page)',
+          '             and use "Show link" to hand over a one-time set-password link, or run',
+          '             npx keyhaven admin set-password --email <e-mail> --password <new password> (staff and customer users).',
+        ].join('\n'),
   );
   if (runsApi) process.stdout.write(lines.join('\n') + '\n\n');
 

@@ -111,7 +111,8 @@ export function createServices(
   });
   mail.register(worker);
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
-  const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, { publicUrl: deps.config.publicUrl });
+  const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, jobs, { publicUrl: deps.config.publicUrl });
+  passwordLinks.register(worker);
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
   const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
   subscriptions.register(worker);

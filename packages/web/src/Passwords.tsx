@@ -117,3 +117,68 @@ export function SetPassword() {
     </main>
   );
 }
+
+/**
+ * `/console/password` and `/portal/password`: the signed-in user changes its own password (current + new +
+ * confirm). The server ends the user's other sessions and limits wrong current passwords per account;
+ * errors show the API's message and code.
+ */
+export function ChangePassword() {
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    const current = String(form.get('current'));
+    const password = String(form.get('password'));
+    setDone(false);
+    if (password.length < MIN_LENGTH) return setError(`Choose a new password of at least ${MIN_LENGTH} characters.`);
+    if (password !== String(form.get('confirm'))) return setError('The two new passwords differ; type the same password twice.');
+    setBusy(true);
+    setError(null);
+    try {
+      await api.changePassword(current, password);
+      formElement.reset();
+      setDone(true);
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="password-title">
+      <h1 id="password-title">Change password</h1>
+      <form className="card stack-form" onSubmit={submit} aria-labelledby="password-title">
+        <label>
+          Current password
+          <input name="current" type="password" autoComplete="current-password" required maxLength={200} />
+        </label>
+        <label>
+          New password
+          <span className="hint">At least {MIN_LENGTH} characters</span>
+          <input name="password" type="password" autoComplete="new-password" required minLength={MIN_LENGTH} maxLength={200} />
+        </label>
+        <label>
+          Repeat the new password
+          <input name="confirm" type="password" autoComplete="new-password" required minLength={MIN_LENGTH} maxLength={200} />
+        </label>
+        {error ? <ErrorMessage message={error} /> : null}
+        {done ? (
+          <p className="success" role="status">
+            Your password was changed. You stay signed in here; your other sessions were signed out.
+          </p>
+        ) : null}
+        <div>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Change password'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -223,6 +223,8 @@ export const api = {
   // 202 with an empty body, which `request` would try to read as JSON.
   requestPasswordReset: (email: string) => requestText('POST', '/v1/auth/password-reset', { email }).then(() => undefined),
   completePasswordReset: (token: string, password: string) => request<void>('POST', '/v1/auth/password-reset/complete', { body: { token, password } }),
+  /** The signed-in user's own password; the user's other sessions end, this one stays. */
+  changePassword: (currentPassword: string, newPassword: string) => request<void>('POST', '/v1/auth/password', { body: { currentPassword, newPassword } }),
 };
 
 /** The dashboard figures (`getOverview`). */

@@ -461,6 +461,16 @@ export interface MailBodiesTable {
   mail_id: string;
   text_ciphertext: string;
   html_ciphertext: string;
+  /** JSON `[placeholder, secret][]`, sealed; null when the mail carries no one-time secret. */
+  secrets_ciphertext: string | null;
+}
+
+/** Wrong current passwords per account and the lock they lead to (migration 0023). */
+export interface PasswordAttemptsTable {
+  user_id: string;
+  failures: number;
+  locked_until: Timestamp | null;
+  updated_at: Timestamp;
 }
 
 export interface MailPreferencesTable {
@@ -623,6 +633,7 @@ export interface Database {
   mail_bodies: MailBodiesTable;
   mail_preferences: MailPreferencesTable;
   password_tokens: PasswordTokensTable;
+  password_attempts: PasswordAttemptsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
   inbound_events: InboundEventsTable;

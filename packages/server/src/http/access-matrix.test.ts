@@ -113,7 +113,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   getMailTemplate: 'mail:read',
   updateMailTemplate: 'mail:write',
   resetMailTemplate: 'mail:write',
-  previewMailTemplate: 'mail:read',
+  previewMailTemplate: 'mail:write',
   listOutbox: 'mail:read',
   getOutboxMail: 'mail:read',
   retryOutboxMail: 'mail:write',

@@ -96,12 +96,23 @@ export interface Actor {
   readonly label: string;
   /** The session id when signed in with a session. */
   readonly sessionId?: string;
+  /**
+   * An API token's creator's role *now*: the token can do only what both its own role and this role allow,
+   * so a token never outlives its creator's rights (demote the creator and the token is demoted with it).
+   * Absent for sessions, the admin token and tokens without a user as creator (CLI, KEYHAVEN_ADMIN_TOKEN).
+   */
+  readonly limitedBy?: Role;
 }
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, role: 'owner', scope: {}, label: 'system' };
 
 export function can(actor: Actor, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[actor.role].has(permission);
+  return ROLE_PERMISSIONS[actor.role].has(permission) && (actor.limitedBy === undefined || ROLE_PERMISSIONS[actor.limitedBy].has(permission));
+}
+
+/** Whether this actor may hand out (or act on a holder of) `role`: its own role and, for a token, its creator's. */
+export function actorCanGrant(actor: Actor, role: Role): boolean {
+  return canGrantRole(actor.role, role) && (actor.limitedBy === undefined || canGrantRole(actor.limitedBy, role));
 }
 
 export function assertCan(actor: Actor, permission: Permission): void {

@@ -273,8 +273,11 @@ function collectionOf(path: string): string {
   return path.split('/')[2]!;
 }
 
-/** Operations whose JSON body may be left out (publish: the announcement is optional); no body is not an error there. */
-const OPTIONAL_BODY = new Set(['publishRelease']);
+/**
+ * Operations whose JSON body may be left out (publish: the announcement is optional; a password link is
+ * mailed unless `deliver` says otherwise); no body is not an error there.
+ */
+const OPTIONAL_BODY = new Set(['publishRelease', 'sendPasswordLink']);
 
 /** Every malformed request for one route. */
 function casesFor(op: Operation, fx: Fixtures, rng: Rng): Case[] {

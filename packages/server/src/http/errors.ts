@@ -42,6 +42,7 @@ export const ERROR_STATUS = {
   TRIAL_NOT_CONFIGURED: 422,
   TRIALS_NOT_OFFERED: 422,
   TEMPLATE_INVALID: 400,
+  TEMPLATE_RENDER_LIMIT: 422,
   TOKEN_INVALID: 400,
   SMTP_NOT_CONFIGURED: 409,
   ORDER_CONFLICT: 409,
@@ -59,6 +60,7 @@ export const ERROR_STATUS = {
   CUSTOM_PRODUCT: 422,
   DOWNLOAD_LINK_INVALID: 403,
   ARTIFACT_REMOVED: 410,
+  CURRENT_PASSWORD_WRONG: 400,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -134,6 +136,8 @@ export function sendFrameworkError(error: FastifyError, reply: FastifyReply): vo
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
     if (error instanceof AppError) {
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (error.code === 'RATE_LIMITED' && typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
       return reply.status(error.statusCode).send(body(error.code, error.message, error.details));
     }
     if (error.validation) {

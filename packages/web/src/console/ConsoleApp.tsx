@@ -1,4 +1,5 @@
 import { Route, Routes } from 'react-router-dom';
+import { ChangePassword } from '../Passwords.js';
 import { useSession } from '../session.js';
 import { NotFoundPage, Shell, type NavItem } from '../ui.js';
 import { CustomerDetail } from './CustomerDetail.js';
@@ -51,6 +52,7 @@ const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Administration', to: '/console/users', label: 'Staff users', permission: 'users:read' },
   { group: 'Administration', to: '/console/jobs', label: 'Jobs', permission: 'jobs:read' },
   { group: 'Administration', to: '/console/settings', label: 'Settings' },
+  { group: 'Administration', to: '/console/password', label: 'Change password' },
 ];
 
 /** The vendor console, for staff roles. */
@@ -88,6 +90,7 @@ export default function ConsoleApp() {
         <Route path="tokens" element={<Tokens />} />
         <Route path="users" element={<StaffUsers />} />
         <Route path="settings" element={<Settings />} />
+        <Route path="password" element={<ChangePassword />} />
         <Route path="*" element={<NotFoundPage back="/console" />} />
       </Routes>
     </Shell>

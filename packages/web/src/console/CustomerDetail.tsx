@@ -7,6 +7,8 @@ import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type Use
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
 import { ActionForm, DeleteButton, ResourceTable, text } from './resource.js';
+import { SecretOnce } from './SecretOnce.js';
+import type { ShownLink } from './StaffUsers.js';
 
 /** The server's limit for a customer's staff notes (longer notes are refused with a 400 naming it). */
 const CUSTOMER_NOTES_MAX_LENGTH = 10_000;
@@ -102,6 +104,7 @@ function CustomerUsers({ customerId }: { customerId: string }) {
   const mayWrite = can(me?.actor.role, 'users:write');
   const users = useLoad(() => catalogApi.listUsers({ customerId }), `users:${customerId}`);
   const { busy, error, notice, run } = useAction(() => users.reload());
+  const [shownLink, setShownLink] = useState<ShownLink | null>(null);
 
   async function invite(form: FormData) {
     const name = text(form, 'name');
@@ -166,6 +169,21 @@ function CustomerUsers({ customerId }: { customerId: string }) {
                                 Send password link<span className="visually-hidden"> to {user.email}</span>
                               </button>
                             )}
+                            {user.disabled ? null : (
+                              <button
+                                type="button"
+                                disabled={busy}
+                                onClick={() =>
+                                  void run(async () => {
+                                    const link = await catalogApi.showPasswordLink(user.id);
+                                    setShownLink({ email: user.email, ...link });
+                                    return `A one-time link for ${user.email} is shown below; earlier links stopped working.`;
+                                  })
+                                }
+                              >
+                                Show link<span className="visually-hidden"> for {user.email}</span>
+                              </button>
+                            )}
                             <button
                               type="button"
                               disabled={busy}
@@ -192,6 +210,15 @@ function CustomerUsers({ customerId }: { customerId: string }) {
         </p>
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
+      {shownLink ? (
+        <SecretOnce
+          title={`One-time password link for ${shownLink.email}`}
+          what="link"
+          secret={shownLink.url}
+          note={`Give it to ${shownLink.email} yourself; it works once, until ${formatDateTime(shownLink.expiresAt)}.`}
+          onDone={() => setShownLink(null)}
+        />
+      ) : null}
       {mayWrite ? (
         <ActionForm title="Invite a user" submitLabel="Invite" onSubmit={invite} reset>
           <label>

@@ -125,7 +125,7 @@ function TemplateEditor({ template, onSaved, onEdit }: { template: MailTemplate;
   const [source, setSource] = useState<TemplateSource>({ subject: template.subject, text: template.text, html: template.html });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const preview = usePreview(template.key, source);
+  const preview = usePreview(template.key, source, mayWrite);
   const badPart = invalidPart(error);
 
   function change(part: keyof TemplateSource, value: string) {
@@ -195,47 +195,52 @@ function TemplateEditor({ template, onSaved, onEdit }: { template: MailTemplate;
         {error ? <ErrorMessage message={messageOf(error)} /> : null}
         <Variables template={template} />
         {mayWrite ? (
-          <div className="actions">
-            <button type="submit" className="primary" disabled={busy || !dirty}>
-              Save
-            </button>
-            {template.customized ? (
-              <button type="button" className="danger" disabled={busy} onClick={() => void reset()}>
-                Reset to default
+            <div className="actions">
+              <button type="submit" className="primary" disabled={busy || !dirty}>
+                Save
               </button>
-            ) : null}
-          </div>
-        ) : (
-          <p className="hint">Your role may read templates but not change them.</p>
-        )}
-      </form>
-      <section className="card preview" aria-labelledby="preview-title" aria-busy={preview.loading}>
-        <h2 id="preview-title" className="form-title">
-          Preview <span className="hint">(sample data; nothing is sent)</span>
-        </h2>
-        {preview.error ? (
-          // Polite, not an alert: while someone types, the template is often briefly invalid.
-          <p className="error" aria-live="polite">
-            Preview: {preview.error}
-          </p>
-        ) : null}
-        {preview.rendered ? (
-          <>
-            <p>
-              <strong>Subject:</strong> <span data-testid="preview-subject">{preview.rendered.subject}</span>
+              {template.customized ? (
+                <button type="button" className="danger" disabled={busy} onClick={() => void reset()}>
+                  Reset to default
+                </button>
+              ) : null}
+            </div>
+          ) : (
+            <p className="hint">Your role may read templates but not change them.</p>
+          )}
+        </form>
+        {mayWrite ? (
+        <section className="card preview" aria-labelledby="preview-title" aria-busy={preview.loading}>
+          <h2 id="preview-title" className="form-title">
+            Preview <span className="hint">(sample data; nothing is sent)</span>
+          </h2>
+          {preview.error ? (
+            // Polite, not an alert: while someone types, the template is often briefly invalid.
+            <p className="error" aria-live="polite">
+              Preview: {preview.error}
             </p>
-            <h3>HTML</h3>
-            {/* sandbox="" : no scripts, no forms, no navigation, no same-origin access from the mail's HTML. */}
-            <iframe className="mail-frame" title="HTML preview" sandbox="" srcDoc={preview.rendered.html} />
-            <h3>Text</h3>
-            <pre className="mail-text" data-testid="preview-text">
-              {preview.rendered.text}
-            </pre>
-          </>
-        ) : !preview.error ? (
-          <p className="loading">Rendering…</p>
-        ) : null}
-      </section>
+          ) : null}
+          {preview.rendered ? (
+            <>
+              <p>
+                <strong>Subject:</strong> <span data-testid="preview-subject">{preview.rendered.subject}</span>
+              </p>
+              <h3>HTML</h3>
+              {/* sandbox="" : no scripts, no forms, no navigation, no same-origin access from the mail's HTML. */}
+              <iframe className="mail-frame" title="HTML preview" sandbox="" srcDoc={preview.rendered.html} />
+              <h3>Text</h3>
+              <pre className="mail-text" data-testid="preview-text">
+                {preview.rendered.text}
+              </pre>
+            </>
+          ) : !preview.error ? (
+            <p className="loading">Rendering…</p>
+          ) : null}
+        </section>
+      ) : (
+        // A template is code the server runs: rendering one (a preview) needs mail:write, like saving it.
+        <p className="hint">Previews need the mail:write permission.</p>
+      )}
     </div>
   );
 }
@@ -269,10 +274,11 @@ function Variables({ template }: { template: MailTemplate }) {
 }
 
 /** Renders the (unsaved) source through the API a moment after the last keystroke; the newest answer wins. */
-function usePreview(key: string, source: TemplateSource) {
+function usePreview(key: string, source: TemplateSource, enabled: boolean) {
   const [state, setState] = useState<{ rendered: TemplateSource | null; error: string | null; loading: boolean }>({ rendered: null, error: null, loading: true });
   const round = useRef(0);
   useEffect(() => {
+    if (!enabled) return;
     const mine = ++round.current;
     setState((previous) => ({ ...previous, loading: true }));
     const timer = setTimeout(() => {
@@ -282,6 +288,6 @@ function usePreview(key: string, source: TemplateSource) {
       );
     }, 350);
     return () => clearTimeout(timer);
-  }, [key, source]);
+  }, [key, source, enabled]);
   return state;
 }

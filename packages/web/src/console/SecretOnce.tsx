@@ -4,7 +4,7 @@ import { CopyButton } from './CopyButton.js';
  * A secret the API returns only once (a webhook signing secret, an API token): shown with a copy button
  * and a warning until the user dismisses it. Nothing keeps it: a reload or leaving the page loses it.
  */
-export function SecretOnce({ title, secret, what, onDone }: { title: string; secret: string; what: string; onDone: () => void }) {
+export function SecretOnce({ title, secret, what, onDone, note }: { title: string; secret: string; what: string; onDone: () => void; note?: string }) {
   return (
     <section className="banner" aria-label={title}>
       <p>
@@ -12,6 +12,7 @@ export function SecretOnce({ title, secret, what, onDone }: { title: string; sec
       </p>
       <p>
         Copy the {what} now and store it somewhere safe: <strong>it is shown only this once</strong> and cannot be read again.
+        {note ? ` ${note}` : null}
       </p>
       <p>
         <code className="key" data-testid="secret-once">

@@ -5,6 +5,14 @@ import { ErrorMessage, messageOf, PagedTable, usePagedList } from '../ui.js';
 import { adminApi, type ManagedUser } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can, canGrantRole, grantableStaffRoles } from './permissions.js';
+import { SecretOnce } from './SecretOnce.js';
+
+/** A set-password link the API returned once (deliver: show), for the staff member to hand over. */
+export interface ShownLink {
+  email: string;
+  url: string;
+  expiresAt: string;
+}
 
 const label = (user: ManagedUser) => user.name ?? user.email;
 
@@ -23,6 +31,7 @@ export function StaffUsers() {
   const [inviteError, setInviteError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [shownLink, setShownLink] = useState<ShownLink | null>(null);
 
   async function run(change: () => Promise<string>) {
     setBusy(true);
@@ -111,6 +120,15 @@ export function StaffUsers() {
         </p>
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
+      {shownLink ? (
+        <SecretOnce
+          title={`One-time password link for ${shownLink.email}`}
+          what="link"
+          secret={shownLink.url}
+          note={`Give it to ${shownLink.email} yourself; it works once, until ${formatDateTime(shownLink.expiresAt)}.`}
+          onDone={() => setShownLink(null)}
+        />
+      ) : null}
       <PagedTable
         list={list}
         label="Staff users"
@@ -129,7 +147,7 @@ export function StaffUsers() {
             {mayWrite ? (
               <td>
                 {canGrantRole(role, user.role) ? (
-                  <UserActions user={user} self={me?.user?.id === user.id} grantable={grantable} busy={busy} run={run} />
+                  <UserActions user={user} self={me?.user?.id === user.id} grantable={grantable} busy={busy} run={run} onLink={setShownLink} />
                 ) : (
                   <span className="hint">Only an owner can change an owner.</span>
                 )}
@@ -149,12 +167,14 @@ function UserActions({
   grantable,
   busy,
   run,
+  onLink,
 }: {
   user: ManagedUser;
   self: boolean;
   grantable: Role[];
   busy: boolean;
   run: (change: () => Promise<string>) => Promise<void>;
+  onLink: (link: ShownLink) => void;
 }) {
   const [newRole, setNewRole] = useState<Role>(user.role);
   function changeRole(event: FormEvent<HTMLFormElement>) {
@@ -208,6 +228,22 @@ function UserActions({
             }
           >
             Send password link
+          </button>
+        )}
+        {user.disabled ? null : (
+          <button
+            type="button"
+            disabled={busy}
+            aria-label={`Show link for ${user.email}`}
+            onClick={() =>
+              void run(async () => {
+                const link = await adminApi.showPasswordLink(user.id);
+                onLink({ email: user.email, ...link });
+                return `A one-time link for ${user.email} is shown above; earlier links stopped working.`;
+              })
+            }
+          >
+            Show link
           </button>
         )}
       </div>

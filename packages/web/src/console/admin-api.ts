@@ -117,4 +117,6 @@ export const adminApi = {
   createUser: (body: { email: string; name?: string | null; role: Role }) => request<ManagedUser>('POST', '/v1/users', { body }),
   updateUser: (id: string, body: { name?: string | null; role?: Role; disabled?: boolean }) => request<ManagedUser>('PATCH', userPath(id), { body }),
   sendPasswordLink: (id: string) => request<{ expiresAt: string }>('POST', `${userPath(id)}/actions/send-password-link`, { body: {} }),
+  /** A set-password link returned once to the caller instead of mailed (no SMTP, or a lost mail); audited. */
+  showPasswordLink: (id: string) => request<{ expiresAt: string; url: string }>('POST', `${userPath(id)}/actions/send-password-link`, { body: { deliver: 'show' } }),
 };

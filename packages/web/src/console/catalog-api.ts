@@ -152,6 +152,8 @@ export const catalogApi = {
   updateUser: (id: string, body: { name?: string | null; role?: Role; disabled?: boolean }) => request<UserRecord>('PATCH', path('users', id), { body }),
   /** Mails the user a fresh set-password link (valid 7 days); earlier set links stop working. */
   sendPasswordLink: (id: string) => request<{ expiresAt: string }>('POST', `${path('users', id)}/actions/send-password-link`, { body: {} }),
+  /** A set-password link returned once to the caller instead of mailed (no SMTP, or a lost mail); audited. */
+  showPasswordLink: (id: string) => request<{ expiresAt: string; url: string }>('POST', `${path('users', id)}/actions/send-password-link`, { body: { deliver: 'show' } }),
 
   listOrders: (customerId: string) => request<Page<OrderRecord>>('GET', '/v1/orders', { query: { customerId, limit: 20 } }),
 

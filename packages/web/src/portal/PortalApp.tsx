@@ -1,4 +1,5 @@
 import { Route, Routes } from 'react-router-dom';
+import { ChangePassword } from '../Passwords.js';
 import { NotFoundPage, Shell } from '../ui.js';
 import { PortalDownloads } from './PortalDownloads.js';
 import { PortalFaq } from './PortalFaq.js';
@@ -15,6 +16,7 @@ const NAV = [
   { to: '/portal/offline-activation', label: 'Offline activation' },
   { to: '/portal/faq', label: 'FAQ' },
   { to: '/portal/notifications', label: 'Notifications' },
+  { to: '/portal/password', label: 'Change password' },
 ];
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
@@ -29,6 +31,7 @@ export default function PortalApp() {
         <Route path="offline-activation" element={<PortalOffline />} />
         <Route path="faq" element={<PortalFaq />} />
         <Route path="notifications" element={<PortalNotifications />} />
+        <Route path="password" element={<ChangePassword />} />
         <Route path="*" element={<NotFoundPage back="/portal" />} />
       </Routes>
     </Shell>

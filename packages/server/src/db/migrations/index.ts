@@ -21,6 +21,7 @@ import * as m0018 from './0018_release_announcements.js';
 import * as m0020 from './0020_faq.js';
 import * as m0021 from './0021_settings.js';
 import * as m0022 from './0022_offline_seats.js';
+import * as m0023 from './0023_access.js';
 
 /** Column types that differ between dialects; every migration takes them so the schema stays one. */
 export interface MigrationContext {
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0020_faq': m0020,
   '0021_settings': m0021,
   '0022_offline_seats': m0022,
+  '0023_access': m0023,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

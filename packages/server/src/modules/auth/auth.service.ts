@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { canGrantRole, isCustomerRole, type Actor, type Role } from '../../http/access.js';
+import { actorCanGrant, isCustomerRole, type Actor, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -13,6 +13,10 @@ import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../users/pass
 import { findUserRow, findUserRowByEmail, toUser, updateUserRow, type User } from '../users/users.repository.js';
 
 const SESSION_PREFIX = 'khs_';
+/** Wrong current passwords an account may send to `POST /v1/auth/password` before it is locked... */
+export const CHANGE_PASSWORD_MAX_FAILURES = 5;
+/** ...for this long (429 RATE_LIMITED with Retry-After). */
+export const CHANGE_PASSWORD_LOCK_MS = 15 * 60_000;
 const TOKEN_PREFIX = 'khat_';
 
 export interface ApiToken {
@@ -106,6 +110,7 @@ export class AuthService {
     if (row.expires_at !== null && new Date(toIso(row.expires_at)) <= now) {
       throw new AppError('UNAUTHENTICATED', 'The API token has expired', { reason: 'TOKEN_EXPIRED' });
     }
+    const limitedBy = await this.creatorRole(row.created_by, row.customer_id);
     // Record use at most once a minute: no write on every request.
     if (row.last_used_at === null || now.getTime() - new Date(toIso(row.last_used_at)).getTime() > 60_000) {
       await this.db.updateTable('api_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
@@ -116,7 +121,34 @@ export class AuthService {
       role: row.role as Role,
       scope: row.customer_id ? { customerId: row.customer_id } : {},
       label: `token ${row.name}`,
+      ...(limitedBy !== undefined ? { limitedBy } : {}),
     };
+  }
+
+  /**
+   * A token never outlives its creator's rights: it can do only what the user who created it may do now
+   * (the returned role becomes `Actor.limitedBy`), and a disabled or deleted creator ends it (401). A token
+   * made by another token answers to that token's creator, and needs that token to be still valid. Tokens
+   * made by the CLI or KEYHAVEN_ADMIN_TOKEN have no creator: undefined.
+   */
+  private async creatorRole(createdBy: string | null, customerId: string | null): Promise<Role | undefined> {
+    const refused = (why: string) => new AppError('UNAUTHENTICATED', `The API token is not valid: ${why}`, { reason: 'TOKEN_CREATOR_INVALID' });
+    let creator = createdBy;
+    for (let depth = 0; creator !== null; depth++) {
+      if (depth > 8) throw refused('its chain of creating tokens is too long');
+      if (!creator.startsWith('tok_')) {
+        const user = await this.db.selectFrom('users').select(['role', 'customer_id', 'disabled_at']).where('id', '=', creator).executeTakeFirst();
+        if (!user || user.disabled_at !== null) throw refused('the user who created it is disabled or gone');
+        if (user.customer_id !== null && user.customer_id !== customerId) throw refused("it reaches beyond its creator's organization");
+        return user.role as Role;
+      }
+      const parent = await this.db.selectFrom('api_tokens').select(['created_by', 'revoked_at', 'expires_at']).where('id', '=', creator).executeTakeFirst();
+      if (!parent || parent.revoked_at !== null || (parent.expires_at !== null && new Date(toIso(parent.expires_at)) <= this.clock.now())) {
+        throw refused('the token that created it was revoked or has expired');
+      }
+      creator = parent.created_by;
+    }
+    return undefined;
   }
 
   async signIn(email: string, password: string, meta: { ip?: string; userAgent?: string; requestId?: string }): Promise<SignInResult> {
@@ -169,20 +201,29 @@ export class AuthService {
     };
   }
 
-  /** A signed-in user changes its own password; other sessions end. */
+  /**
+   * A signed-in user changes its own password; other sessions end. Wrong current passwords are limited
+   * per account (a stolen session must not become a password-guessing oracle): each attempt is counted
+   * before the password is checked, so parallel guesses cannot all slip in; past
+   * CHANGE_PASSWORD_MAX_FAILURES the account's changes are refused with 429 RATE_LIMITED for
+   * CHANGE_PASSWORD_LOCK_MS. A right password clears the count.
+   */
   async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string): Promise<void> {
     if (ctx.actor.type !== 'user' || !ctx.actor.id) throw new AppError('FORBIDDEN', 'Only a signed-in user has a password to change');
     if (newPassword.length < PASSWORD_MIN_LENGTH) {
       throw new AppError('VALIDATION_FAILED', `The new password needs at least ${PASSWORD_MIN_LENGTH} characters`, { fields: { newPassword: 'is too short' } });
     }
     const row = await findUserRow(this.db, ctx.actor, ctx.actor.id);
-    if (!row || !(await verifyPassword(row.password_hash, currentPassword))) {
-      throw new AppError('UNAUTHENTICATED', 'The current password is wrong');
+    if (!row) throw new AppError('UNAUTHENTICATED', 'The session is not valid; sign in again');
+    await this.countPasswordAttempt(row.id);
+    if (!(await verifyPassword(row.password_hash, currentPassword))) {
+      throw new AppError('CURRENT_PASSWORD_WRONG', 'The current password is wrong', { fields: { currentPassword: 'is wrong' } });
     }
     const hashed = await hashPassword(newPassword);
     const now = this.clock.now().toISOString();
     await this.db.transaction().execute(async (trx) => {
       await updateUserRow(trx, row.id, { password_hash: hashed, updated_at: now });
+      await trx.deleteFrom('password_attempts').where('user_id', '=', row.id).execute();
       let revoke = trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', row.id).where('revoked_at', 'is', null);
       if (ctx.actor.sessionId) revoke = revoke.where('id', '!=', ctx.actor.sessionId);
       await revoke.execute();
@@ -190,8 +231,35 @@ export class AuthService {
     });
   }
 
+  /** Counts one current-password check of `userId`, or throws 429 RATE_LIMITED while the account is locked. */
+  private async countPasswordAttempt(userId: string): Promise<void> {
+    const now = this.clock.now();
+    const locked = (until: Date) => {
+      const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+      return new AppError('RATE_LIMITED', `Too many wrong current passwords; try again in ${Math.ceil(seconds / 60)} min`, { retryAfterSeconds: seconds });
+    };
+    const current = await this.db.selectFrom('password_attempts').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (current?.locked_until) {
+      const until = new Date(toIso(current.locked_until));
+      if (until > now) throw locked(until);
+      // The lock has run out: counting starts again.
+      await this.db.deleteFrom('password_attempts').where('user_id', '=', userId).where('locked_until', '=', current.locked_until).execute();
+    }
+    const counted = await this.db
+      .insertInto('password_attempts')
+      .values({ user_id: userId, failures: 1, locked_until: null, updated_at: now.toISOString() })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ failures: eb('password_attempts.failures', '+', 1), updated_at: now.toISOString() })))
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    if (counted.failures > CHANGE_PASSWORD_MAX_FAILURES) {
+      const until = new Date(now.getTime() + CHANGE_PASSWORD_LOCK_MS);
+      await this.db.updateTable('password_attempts').set({ locked_until: until.toISOString() }).where('user_id', '=', userId).where('locked_until', 'is', null).execute();
+      throw locked(until);
+    }
+  }
+
   async createToken(ctx: RequestContext, input: CreateTokenInput): Promise<{ token: string; apiToken: ApiToken }> {
-    if (!canGrantRole(ctx.actor.role, input.role)) {
+    if (!actorCanGrant(ctx.actor, input.role)) {
       throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot create a token with the role ${input.role}`);
     }
     let customerId: string | null = null;
@@ -265,7 +333,7 @@ export class AuthService {
       if (ctx.actor.scope.customerId !== undefined) query = query.where('customer_id', '=', ctx.actor.scope.customerId);
       const row = await query.executeTakeFirst();
       if (!row) throw notFound('API token', id);
-      if (!canGrantRole(ctx.actor.role, row.role as Role)) throw new AppError('ROLE_NOT_GRANTABLE', 'Your role cannot revoke a token with a higher role');
+      if (!actorCanGrant(ctx.actor, row.role as Role)) throw new AppError('ROLE_NOT_GRANTABLE', 'Your role cannot revoke a token with a higher role');
       if (row.revoked_at !== null) return;
       await trx.updateTable('api_tokens').set({ revoked_at: this.clock.now().toISOString() }).where('id', '=', id).execute();
       await this.events.record(trx, ctx, { action: 'token.revoked', targetType: 'api_token', targetId: id, customerId: row.customer_id });

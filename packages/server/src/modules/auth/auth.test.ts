@@ -47,7 +47,10 @@ forEachDialect('auth: sessions, tokens, roles', (dialect) => {
     assert.equal((await client(ctx.t.app, a.token).get('/v1/auth/me')).status, 200);
     assert.equal((await client(ctx.t.app, second.body.token).get('/v1/auth/me')).status, 401);
     const bad = await client(ctx.t.app, a.token).post('/v1/auth/password', { currentPassword: 'wrong password!', newPassword: 'another new password' });
-    assert.equal(bad.status, 401);
+    // A wrong current password is a rule failure, not a dead session (a 401 would sign the web app out).
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'CURRENT_PASSWORD_WRONG');
+    assert.equal((await client(ctx.t.app, a.token).get('/v1/auth/me')).status, 200);
   });
 
   test('API tokens: shown once, stored as digest, usable, revocable, expiring', async () => {

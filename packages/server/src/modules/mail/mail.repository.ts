@@ -43,12 +43,28 @@ export const splitAddresses = (value: string | null): string[] => (value ? value
 /** Bodies are sealed per mail (the id is in the associated data), so a ciphertext cannot be moved to another row. */
 export const bodyPurpose = (id: string, part: 'text' | 'html') => `mail.${part}:${id}`;
 
-/** Outbox views never show live one-time tokens (password links, unsubscribe links): staff read bodies, not credentials. */
+/** Bodies' one-time secrets are sealed apart (`secrets_ciphertext`); the bodies hold these placeholders instead. */
+export const SECRET_PLACEHOLDER = /khsecret_[0-9a-f]{24}/g;
+export const secretsPurpose = (id: string) => `mail.secrets:${id}`;
+
+/**
+ * Outbox views never show live one-time tokens: the placeholders of sealed secrets read as `[one-time
+ * secret]` (the secret itself is not even decrypted for them), and `token=` values of mail recorded before
+ * secrets were sealed apart, or of unsubscribe links, read as `[redacted]`. Staff read bodies, not credentials.
+ */
 export function redactTokens(body: string): string {
-  return body.replace(/([?&](?:amp;)?token=)[A-Za-z0-9_.~%-]+/g, '$1[redacted]');
+  return body.replace(SECRET_PLACEHOLDER, '[one-time secret]').replace(/([?&](?:amp;)?token=)[A-Za-z0-9_.~%-]+/g, '$1[redacted]');
 }
 
-export type OutboxRowWithBody = MailOutboxTable & Pick<MailBodiesTable, 'text_ciphertext' | 'html_ciphertext'>;
+/** What delivery sends: the placeholders replaced by the mail's sealed secrets. Only the mail.send job calls this. */
+export function revealSecrets(row: Pick<MailBodiesTable, 'mail_id' | 'secrets_ciphertext'>, keyring: Keyring, mail: { subject: string; text: string; html: string }) {
+  if (row.secrets_ciphertext === null) return mail;
+  const pairs = new Map(JSON.parse(keyring.decrypt(secretsPurpose(row.mail_id), row.secrets_ciphertext).toString('utf8')) as [string, string][]);
+  const put = (value: string) => value.replace(SECRET_PLACEHOLDER, (placeholder) => pairs.get(placeholder) ?? placeholder);
+  return { subject: put(mail.subject), text: put(mail.text), html: put(mail.html) };
+}
+
+export type OutboxRowWithBody = MailOutboxTable & Pick<MailBodiesTable, 'text_ciphertext' | 'html_ciphertext' | 'secrets_ciphertext'>;
 
 export function toOutboxMail(row: OutboxRowWithBody, keyring: Keyring, options: { redact: boolean }): OutboxMail {
   const text = keyring.decrypt(bodyPurpose(row.id, 'text'), row.text_ciphertext).toString('utf8');
@@ -58,7 +74,7 @@ export function toOutboxMail(row: OutboxRowWithBody, keyring: Keyring, options: 
     template: row.template,
     to: splitAddresses(row.to_addresses),
     suppressedTo: splitAddresses(row.suppressed_to),
-    subject: row.subject,
+    subject: options.redact ? redactTokens(row.subject) : row.subject,
     text: options.redact ? redactTokens(text) : text,
     html: options.redact ? redactTokens(html) : html,
     headers: options.redact
@@ -93,7 +109,7 @@ export function selectOutbox(executor: Executor) {
     .selectFrom('mail_outbox')
     .innerJoin('mail_bodies', 'mail_bodies.mail_id', 'mail_outbox.id')
     .selectAll('mail_outbox')
-    .select(['mail_bodies.text_ciphertext', 'mail_bodies.html_ciphertext']);
+    .select(['mail_bodies.text_ciphertext', 'mail_bodies.html_ciphertext', 'mail_bodies.secrets_ciphertext']);
 }
 
 export async function findOutboxRow(executor: Executor, id: string): Promise<OutboxRowWithBody | undefined> {

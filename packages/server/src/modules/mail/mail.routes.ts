@@ -101,7 +101,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
         body: PreviewBody,
         response: { 200: RenderedSchema, ...commonErrors },
       },
-      config: { access: { permission: 'mail:read' } },
+      config: { access: { permission: 'mail:write' } },
     },
     async (request) => mail.previewTemplate(request.params.key, request.body),
   );

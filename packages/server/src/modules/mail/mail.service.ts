@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db, Dialect, Executor } from '../../db/database.js';
@@ -17,6 +17,8 @@ import {
   findOutboxIdByDedupeKey,
   findOutboxRow,
   findPreferenceRows,
+  revealSecrets,
+  secretsPurpose,
   selectOutbox,
   type OutboxRowWithBody,
   findTemplateRow,
@@ -39,6 +41,7 @@ import {
   type ParsedTemplate,
   type TemplateBody,
 } from './templates.js';
+import { TemplateRenderPool, type RenderLimits } from './render-pool.js';
 
 export type { MailPreferences, OutboxMail, MailStatus } from './mail.repository.js';
 export type { MailCategory } from './templates.js';
@@ -74,6 +77,13 @@ export interface SendMail {
    * non-essential mail each per-address mail is keyed `<key>:<address>`.
    */
   dedupeKey?: string;
+  /**
+   * One-time secrets that appear in `data` (a password link's token). The template never sees them: it
+   * renders placeholders, the secrets are sealed beside the mail, and only delivery puts them in. So no
+   * staff view of the outbox, and no edited template (printing a value reversed, encoded or split), can
+   * reveal one; a template that mangles the placeholder only breaks its own link.
+   */
+  secrets?: string[];
 }
 
 export interface SendResult {
@@ -116,6 +126,8 @@ export interface MailOptions {
   mailFrom: string;
   /** Pooled SMTP connections per process (default 5). */
   maxConnections?: number;
+  /** Limits of rendering staff-edited templates (time, output size, threads); see render-pool.ts. */
+  renderLimits?: Partial<RenderLimits>;
 }
 
 /** Attempts of one mail job before the mail is marked failed (with backoff ≤ 30 min: about a day). */
@@ -166,6 +178,10 @@ function domainOf(from: string): string {
 export class MailService {
   private transport: Transporter | undefined;
   private readonly parsed = new Map<string, { stamp: string; template: ParsedTemplate }>();
+  /** Staff-edited templates are untrusted code: they render in worker threads with hard limits. */
+  private readonly renderer: TemplateRenderPool;
+  /** Template key → the version (updated_at) of a staff edit that failed to render: later mail skips it. */
+  private readonly brokenEdits = new Map<string, string>();
   private readonly messageDomain: string;
   /** Every template that can be sent: the built-in ones plus those other modules register. */
   private readonly templates = new Map<string, DefaultTemplate>(Object.entries(DEFAULT_TEMPLATES));
@@ -180,6 +196,7 @@ export class MailService {
   ) {
     this.messageDomain = domainOf(options.mailFrom);
     this.dialect = options.dialect;
+    this.renderer = new TemplateRenderPool(options.renderLimits);
   }
   private readonly dialect: Dialect;
   /** Moves on when a delivery run starts here; part of the coalescing job key (see `enqueue`). */
@@ -268,7 +285,7 @@ export class MailService {
   private async record(
     executor: Executor,
     spec: SendMail,
-    template: { parsed: ParsedTemplate; fallback: ParsedTemplate | undefined },
+    template: { key: string; builtIn: ParsedTemplate; edited: (TemplateBody & { stamp: string }) | undefined },
     group: string[],
     optedOut: Set<string>,
     dedupeKey: string | null,
@@ -282,22 +299,27 @@ export class MailService {
     const status: MailStatus = to.length === 0 ? 'suppressed' : this.smtpConfigured ? 'queued' : 'held';
     const id = newId('mail');
     const unsubscribeUrl = spec.category !== 'essential' && group.length === 1 ? this.unsubscribeUrl(group[0]!, spec.category as OptionalCategory) : '';
+    // One-time secrets become placeholders before the template sees the data (see SendMail.secrets).
+    const secrets = (spec.secrets ?? []).filter((secret) => secret.length > 0).map((secret) => [`khsecret_${randomBytes(12).toString('hex')}`, secret] as [string, string]);
     const variables = {
       publicUrl: this.options.publicUrl,
       signInUrl: `${this.options.publicUrl}/sign-in`,
-      ...spec.data,
+      ...(withPlaceholders(spec.data, secrets) as Record<string, unknown>),
       recipient: group[0]!,
       unsubscribeUrl,
       category: spec.category,
     };
-    let rendered: TemplateBody;
-    try {
-      rendered = await renderTemplate(template.parsed, variables);
-    } catch (error) {
-      // A staff-edited template that cannot render must not lose the mail: use the built-in default.
-      if (!template.fallback) throw error;
-      rendered = await renderTemplate(template.fallback, variables);
+    let rendered: TemplateBody | undefined;
+    if (template.edited) {
+      // A staff-edited template that cannot render (an error, past its limits) must not lose the mail: use the built-in default.
+      // A version that failed once is not tried again (each try of a runaway template costs the time limit).
+      const { stamp } = template.edited;
+      rendered = await this.renderer.render(template.edited, variables).catch(() => {
+        this.brokenEdits.set(template.key, stamp);
+        return undefined;
+      });
     }
+    rendered ??= await renderTemplate(template.builtIn, variables);
     const headers: Record<string, string> = {};
     if (unsubscribeUrl) {
       headers['List-Unsubscribe'] = `<${unsubscribeUrl}>`;
@@ -341,7 +363,12 @@ export class MailService {
     }
     await executor
       .insertInto('mail_bodies')
-      .values({ mail_id: id, text_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'text'), rendered.text), html_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'html'), rendered.html) })
+      .values({
+        mail_id: id,
+        text_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'text'), rendered.text),
+        html_ciphertext: this.keyring.encrypt(bodyPurpose(id, 'html'), rendered.html),
+        secrets_ciphertext: secrets.length > 0 ? this.keyring.encrypt(secretsPurpose(id), JSON.stringify(secrets)) : null,
+      })
       .execute();
     if (status === 'queued') await this.enqueue(executor);
     return { id, to: to.length > 0 ? to : group, status, created: true };
@@ -365,18 +392,17 @@ export class MailService {
   }
 
 
-  /** The stored template (parsed once per version), with the built-in default as fallback. */
-  private async loadParsed(executor: Executor, key: string): Promise<{ parsed: ParsedTemplate; fallback: ParsedTemplate | undefined }> {
+  /**
+   * The built-in template (parsed once, trusted, rendered in-process) and the staff edit that overrides
+   * it, if any (untrusted: rendered by the worker pool, with the built-in one as fallback).
+   */
+  private async loadParsed(executor: Executor, key: string): Promise<{ key: string; builtIn: ParsedTemplate; edited: (TemplateBody & { stamp: string }) | undefined }> {
     const builtIn = this.templates.get(key);
     if (!builtIn) throw new Error(`No mail template ${key}: register it with MailService.registerTemplate`);
-    const fallback = this.cachedParse(`default:${key}`, 'default', builtIn);
     const row = await findTemplateRow(executor, key);
-    if (!row) return { parsed: fallback, fallback: undefined };
-    try {
-      return { parsed: this.cachedParse(`db:${key}`, toIso(row.updated_at), row), fallback };
-    } catch {
-      return { parsed: fallback, fallback: undefined };
-    }
+    const stamp = row ? toIso(row.updated_at) : '';
+    const edited = row && this.brokenEdits.get(key) !== stamp ? { subject: row.subject, text: row.text, html: row.html, stamp } : undefined;
+    return { key, builtIn: this.cachedParse(`default:${key}`, 'default', builtIn), edited };
   }
 
   private cachedParse(cacheKey: string, stamp: string, body: TemplateBody): ParsedTemplate {
@@ -407,6 +433,7 @@ export class MailService {
 
   /** Closes pooled SMTP connections (on app close). */
   close(): void {
+    void this.renderer.close();
     this.transport?.close();
     this.transport = undefined;
   }
@@ -480,7 +507,9 @@ export class MailService {
     const transport = this.getTransport();
     const results = await Promise.all(
       rows.map(async (row) => {
-        const mail = toOutboxMail(row, this.keyring, { redact: false });
+        const stored = toOutboxMail(row, this.keyring, { redact: false });
+        // The only place a mail's one-time secrets are decrypted: on their way to the recipient.
+        const mail = { ...stored, ...revealSecrets({ mail_id: row.id, secrets_ciphertext: row.secrets_ciphertext }, this.keyring, stored) };
         try {
           const info = await transport.sendMail({
             from: this.options.mailFrom,
@@ -647,8 +676,7 @@ export class MailService {
    */
   async updateTemplate(ctx: RequestContext, key: string, body: TemplateBody): Promise<MailTemplate> {
     if (!this.templates.has(key)) throw notFound('Mail template', key);
-    const parsed = parseTemplate(body);
-    await renderTemplate(parsed, this.previewVariables(key, undefined));
+    await this.renderer.render(body, this.previewVariables(key, undefined));
     const before = await findTemplateRow(this.db, key);
     const now = this.clock.now().toISOString();
     const row = { key, subject: body.subject, text: body.text, html: body.html, updated_by: ctx.actor.label, updated_at: now };
@@ -690,7 +718,7 @@ export class MailService {
       text: input.text ?? current.text,
       html: input.html ?? current.html,
     };
-    return renderTemplate(parseTemplate(body), this.previewVariables(key, input.data, input.to));
+    return this.renderer.render(body, this.previewVariables(key, input.data, input.to));
   }
 
   private previewVariables(key: string, data: Record<string, unknown> | undefined, to = 'recipient@example.com'): Record<string, unknown> {
@@ -799,6 +827,17 @@ export class MailService {
     if (current && !current[optional]) return { ...toPreferences(address, current), category: optional };
     return { ...(await this.setPreferences(ctx, address, { [optional]: false })), category: optional };
   }
+}
+
+/** `data` with every occurrence of each secret in its strings replaced by the secret's placeholder. */
+function withPlaceholders(value: unknown, secrets: [placeholder: string, secret: string][]): unknown {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return secrets.reduce((out, [placeholder, secret]) => out.split(secret).join(placeholder), value);
+  if (Array.isArray(value)) return value.map((item) => withPlaceholders(item, secrets));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v, secrets)]));
+  }
+  return value;
 }
 
 function escapeLike(value: string): string {

@@ -349,6 +349,7 @@ export class OrdersService {
         customerId: customer.id,
         userId: user?.id ?? null,
         dedupeKey: `order:${orderId}:${i}`,
+        secrets: link ? [link.token] : [],
         data: {
           customer: { name: prepared.name ?? customer.name, email: prepared.email, company: prepared.company },
           product: { name: product.name, code: product.code },

@@ -52,12 +52,25 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
       schema: {
         operationId: 'sendPasswordLink',
         tags: ['users'],
-        description: 'Mails the user a fresh set-password link (valid 7 days); earlier set links stop working.',
+        description:
+          'A fresh set-password link (valid 7 days) for a user the caller may manage (an admin cannot for an owner); earlier set links stop working. ' +
+          '`deliver: "mail"` (the default) mails it to the user (202); `deliver: "show"` returns it once in this answer instead (200, `url`) and mails nothing — ' +
+          'the way out when no SMTP server is configured. Audited either way; the event never holds the link.',
         params: IdParams,
-        response: { 202: Type.Object({ expiresAt: Timestamp }), ...commonErrors },
+        body: Type.Object({ deliver: Type.Optional(Type.Union([Type.Literal('mail'), Type.Literal('show')])) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ expiresAt: Timestamp, url: Type.String() }), 202: Type.Object({ expiresAt: Timestamp }), ...commonErrors },
       },
       config: { access: { permission: 'users:write' } },
+      // The body is optional: no body means the default (mail).
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
     },
-    async (request, reply) => reply.status(202).send(await passwordLinks.sendSetLink(ctx(request), request.params.id)),
+    async (request, reply) => {
+      const deliver = request.body.deliver ?? 'mail';
+      const result = await passwordLinks.sendSetLink(ctx(request), request.params.id, deliver);
+      if (deliver === 'show') return reply.status(200).header('cache-control', 'no-store').send(result as { expiresAt: string; url: string });
+      return reply.status(202).send({ expiresAt: result.expiresAt });
+    },
   );
 }

@@ -6,8 +6,11 @@ import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { JobQueue } from '../jobs/jobs.service.js';
+import type { Worker } from '../jobs/worker.js';
 import type { MailService } from '../mail/mail.service.js';
 import { hashPassword } from '../users/passwords.js';
+import { assertMayManageUser } from '../users/users.access.js';
 import { findUserRow, findUserRowByEmail, updateUserRow } from '../users/users.repository.js';
 
 export type PasswordLinkPurpose = 'set' | 'reset';
@@ -18,6 +21,11 @@ export const PASSWORD_LINK_TTL_MS: Record<PasswordLinkPurpose, number> = { set: 
 export const RESET_THROTTLE_MS = 60_000;
 
 const TOKEN_PREFIX = 'khpw_';
+/** The job that turns a reset request into a mail (or into nothing, for an address without an account). */
+export const RESET_REQUEST_JOB = 'password.reset_request';
+
+/** How staff hand a set-password link over: mailed to the user, or shown once to the staff member. */
+export type LinkDelivery = 'mail' | 'show';
 
 export interface PasswordLink {
   /** The one-time token (only here; stored as a digest). */
@@ -40,8 +48,17 @@ export class PasswordLinksService {
     private readonly keyring: Keyring,
     private readonly events: EventsService,
     private readonly mail: MailService,
+    private readonly jobs: JobQueue,
     private readonly options: { publicUrl: string },
   ) {}
+
+  /** Defines the reset-request job on a worker. */
+  register(worker: Worker): void {
+    worker.define<{ sealed: string; ip?: string; requestId?: string }>({
+      type: RESET_REQUEST_JOB,
+      run: (payload) => this.mailReset(this.keyring.decrypt('password-reset-request', payload.sealed).toString('utf8'), { ip: payload.ip, requestId: payload.requestId }),
+    });
+  }
 
   /**
    * A new link for a user, inside the caller's transaction (e.g. the order that created the user), so the
@@ -74,10 +91,23 @@ export class PasswordLinksService {
   }
 
   /**
-   * A reset request. Answers the same whether or not the address has an account (the route always says
-   * 202); for an existing, enabled account it sends `password.reset`, at most once a minute per account.
+   * A reset request. It does the same work whether or not the address has an account: one sealed job,
+   * keyed by the address's digest and the minute (so repeats within a minute are one job either way), and
+   * nothing else. Neither the answer (always 202) nor its time tells whether the address has an account;
+   * the job looks the account up later and mails `password.reset` to an existing, enabled one.
    */
   async requestReset(email: string, meta: { ip?: string; requestId?: string } = {}): Promise<void> {
+    const address = email.trim().toLowerCase();
+    const minute = Math.floor(this.clock.now().getTime() / 60_000);
+    await this.jobs.enqueue(this.db, {
+      type: RESET_REQUEST_JOB,
+      payload: { sealed: this.keyring.encrypt('password-reset-request', address), ...meta },
+      uniqueKey: `password-reset:${this.keyring.digest('password-reset-request', address)}:${minute}`,
+    });
+  }
+
+  /** The reset-request job: for an existing, enabled account, a reset link by mail, at most once a minute per account. */
+  private async mailReset(email: string, meta: { ip?: string; requestId?: string }): Promise<void> {
     const row = await findUserRowByEmail(this.db, email);
     if (!row || row.disabled_at !== null) return;
     const recent = await this.db
@@ -92,11 +122,26 @@ export class PasswordLinksService {
     await this.db.transaction().execute((trx) => this.mailLink(trx, ctx, row, 'reset', 'user.password_reset_requested'));
   }
 
-  /** Staff send a user a fresh set-password link by mail (a new portal user, or one who lost the first mail). */
-  async sendSetLink(ctx: RequestContext, userId: string): Promise<{ expiresAt: string }> {
+  /**
+   * Staff hand a user a fresh set-password link (a new user, one who lost the first mail, or an instance
+   * without SMTP): `mail` sends it to the user's address; `show` returns it, once, to the staff member
+   * instead (nothing is mailed, so nothing lands in the outbox), audited as `user.password_link_shown`
+   * without the secret. Either way the actor must be allowed to manage the user (`assertMayManageUser`):
+   * whoever can set someone's password can become them.
+   */
+  async sendSetLink(ctx: RequestContext, userId: string, deliver: LinkDelivery = 'mail'): Promise<{ expiresAt: string; url?: string }> {
     const row = await findUserRow(this.db, ctx.actor, userId);
     if (!row) throw notFound('User', userId);
+    assertMayManageUser(ctx.actor, row);
     if (row.disabled_at !== null) throw new AppError('CONFLICT', 'The user is disabled; enable it first');
+    if (deliver === 'show') {
+      const link = await this.db.transaction().execute(async (trx) => {
+        const created = await this.create(trx, row.id, 'set');
+        await this.events.record(trx, ctx, { action: 'user.password_link_shown', targetType: 'user', targetId: row.id, customerId: row.customer_id, after: { expiresAt: created.expiresAt } });
+        return created;
+      });
+      return { expiresAt: link.expiresAt, url: link.url };
+    }
     const link = await this.db.transaction().execute((trx) => this.mailLink(trx, ctx, row, 'set', 'user.password_link_sent'));
     return { expiresAt: link.expiresAt };
   }
@@ -114,6 +159,7 @@ export class PasswordLinksService {
       template: `password.${purpose}`,
       to: row.email,
       data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
+      secrets: [link.token],
       category: 'essential',
       userId: row.id,
       customerId: row.customer_id,

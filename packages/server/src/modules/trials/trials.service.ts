@@ -136,6 +136,7 @@ export class TrialsService {
       customerId: refs.customer.id,
       userId: refs.user?.id ?? null,
       dedupeKey: `trial:${issued.license.id}`,
+      secrets: link ? [link.token] : [],
       data: {
         customer: { name: refs.customer.name, email: refs.customer.email },
         product: { name: refs.product.name, code: refs.product.code },

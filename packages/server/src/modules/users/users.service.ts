@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../db/database.js';
-import { canGrantRole, isCustomerRole, isStaffRole, type CustomerRole, type Role } from '../../http/access.js';
+import { actorCanGrant, isCustomerRole, isStaffRole, type CustomerRole, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -7,6 +7,7 @@ import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import { hashPassword } from './passwords.js';
+import { assertMayManageUser } from './users.access.js';
 import {
   countActiveOwners,
   findUserRow,
@@ -54,7 +55,7 @@ export class UsersService {
 
   /** Creates a staff user (no customerId) or a customer user (customer role + customerId). */
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
-    if (!canGrantRole(ctx.actor.role, input.role)) {
+    if (!actorCanGrant(ctx.actor, input.role)) {
       throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot grant the role ${input.role}`);
     }
     let customerId: string | null = null;
@@ -141,13 +142,11 @@ export class UsersService {
       const row = await findUserRow(trx, ctx.actor, id);
       if (!row) throw notFound('User', id);
       const before = toUser(row);
-      if (!canGrantRole(ctx.actor.role, before.role)) {
-        throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot change a user with the role ${before.role}`);
-      }
+      assertMayManageUser(ctx.actor, row);
       const changes: Partial<UserRow> = { updated_at: this.clock.now().toISOString() };
       if (input.name !== undefined) changes.name = input.name;
       if (input.role !== undefined && input.role !== before.role) {
-        if (!canGrantRole(ctx.actor.role, input.role)) throw new AppError('ROLE_NOT_GRANTABLE', `Your role cannot grant ${input.role}`);
+        if (!actorCanGrant(ctx.actor, input.role)) throw new AppError('ROLE_NOT_GRANTABLE', `Your role cannot grant ${input.role}`);
         if (isStaffRole(input.role) !== isStaffRole(before.role)) {
           throw new AppError('VALIDATION_FAILED', 'A user cannot move between staff and customer roles', { fields: { role: 'must stay a ' + before.kind + ' role' } });
         }
