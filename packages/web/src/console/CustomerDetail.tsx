@@ -44,7 +44,7 @@ function CustomerEditor({ customer, onSaved }: { customer: CustomerRecord; onSav
       </div>
       <label>
         Notes <span className="hint">(staff only; customers never see them)</span>
-        <textarea name="notes" className="short" maxLength={10000} defaultValue={customer.notes ?? ''} />
+        <textarea name="notes" className="short" defaultValue={customer.notes ?? ''} />
       </label>
       {contacts.map((contact, index) => (
         <fieldset className="group" key={index}>

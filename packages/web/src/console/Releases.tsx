@@ -196,7 +196,7 @@ export function ReleaseFields({ release }: { release?: Release }) {
     <>
       <label>
         Release notes <span className="hint">(Markdown)</span>
-        <textarea name="notes" maxLength={100_000} defaultValue={release?.notes ?? ''} />
+        <textarea name="notes" defaultValue={release?.notes ?? ''} />
       </label>
       <label>
         Documentation links <span className="hint">(one per line: Title | https://…)</span>
