@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // A small command-line app licensed with Keyhaven through @keyhaven/sdk.
 //
+//   node app.mjs activate   take a seat for this machine (once per machine; validate needs it)
+//   node app.mjs deactivate give the seat back (e.g. before moving to a new machine)
 //   node app.mjs validate   validation of this machine; while the server is unreachable, the last good
 //                           validation counts for OFFLINE_GRACE_DAYS (default 7)
 //   node app.mjs float      take a floating seat, heartbeat until Ctrl-C (the seat is released on exit)
@@ -12,11 +14,13 @@
 //
 // Configuration (environment): KEYHAVEN_URL, KEYHAVEN_PUBLIC_KEY (GET /v1/public-key → publicKey),
 // LICENSE_KEY, and optionally PRODUCT (the product code this app is; validation then checks it),
-// FINGERPRINT (default: this machine's), LICENSE_FILE (default ./license.lic),
-// REQUEST_FILE (default ./activation-request.txt), CACHE_FILE (default ./.keyhaven-validation.json),
-// CLOCK_STORE (default ./.keyhaven-clock.json).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// FINGERPRINT (default: this machine's) and DATA_DIR, where the app keeps its files (default: .data next
+// to this file, never the directory it is run from): LICENSE_FILE (default $DATA_DIR/license.lic),
+// REQUEST_FILE (activation-request.txt), CACHE_FILE (validation.json), CLOCK_STORE (clock.json).
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { text } from 'node:stream/consumers';
 import {
   KeyhavenClient,
@@ -44,14 +48,27 @@ const publicKey = env('KEYHAVEN_PUBLIC_KEY');
 const key = env('LICENSE_KEY');
 const fingerprint = process.env.FINGERPRINT ?? machineFingerprint({ salt: 'keyhaven-example-cli' });
 const product = process.env.PRODUCT;
-const licenseFile = process.env.LICENSE_FILE ?? './license.lic';
+const dataDir = process.env.DATA_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '.data');
+mkdirSync(dataDir, { recursive: true });
+const licenseFile = process.env.LICENSE_FILE ?? path.join(dataDir, 'license.lic');
 const client = () => new KeyhavenClient({ baseUrl: env('KEYHAVEN_URL'), publicKey, timeoutMs: 5_000 });
-const verifyOptions = { publicKey, fingerprint, licenseKey: key, clockStore: process.env.CLOCK_STORE ?? './.keyhaven-clock.json' };
+const verifyOptions = { publicKey, fingerprint, licenseKey: key, clockStore: process.env.CLOCK_STORE ?? path.join(dataDir, 'clock.json') };
 
 try {
   switch (command) {
+    case 'activate': {
+      const { machine, license, created } = await client().activate({ key, fingerprint, name: `${hostname()} (example)`, hostname: hostname(), platform: process.platform });
+      const seats = license.maxMachines === null ? `${license.activeMachines} seats in use` : `seat ${license.activeMachines} of ${license.maxMachines}`;
+      console.log(`${created ? 'ACTIVATED' : 'ALREADY ACTIVE'} ${machine.id} (${seats})`);
+      break;
+    }
+    case 'deactivate': {
+      await client().deactivate({ key, fingerprint });
+      console.log('DEACTIVATED: the seat is free for another machine');
+      break;
+    }
     case 'validate': {
-      const cache = { path: process.env.CACHE_FILE ?? './.keyhaven-validation.json', offlineGraceMs: Number(process.env.OFFLINE_GRACE_DAYS ?? 7) * 86_400_000 };
+      const cache = { path: process.env.CACHE_FILE ?? path.join(dataDir, 'validation.json'), offlineGraceMs: Number(process.env.OFFLINE_GRACE_DAYS ?? 7) * 86_400_000 };
       // The kept answer covers exactly this request (key, machine, product): a cache copied from another
       // machine or kept for another product is refused offline.
       const result = await client().validateWithOfflineGrace({ key, fingerprint, ...(product ? { product } : {}) }, cache);
@@ -82,7 +99,7 @@ try {
       break;
     }
     case 'request': {
-      const requestFile = process.env.REQUEST_FILE ?? './activation-request.txt';
+      const requestFile = process.env.REQUEST_FILE ?? path.join(dataDir, 'activation-request.txt');
       writeFileSync(requestFile, createActivationRequest({ key, fingerprint, name: `${hostname()} (example)` }));
       console.log(`Wrote ${requestFile}: submit it from a connected machine (API createOfflineActivation or the portal),`);
       console.log('then paste the license file you get back into: node app.mjs install');
@@ -102,7 +119,7 @@ try {
       break;
     }
     default:
-      console.error('Usage: node app.mjs validate | float | checkout | checkin | request | install | offline');
+      console.error('Usage: node app.mjs activate | deactivate | validate | float | checkout | checkin | request | install | offline');
       process.exitCode = 2;
   }
 } catch (error) {

@@ -7,5 +7,5 @@ const api = process.env.KEYHAVEN_URL ?? 'http://localhost:8080';
 export default defineConfig({
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, manifest: true },
-  server: { proxy: { '/v1': api, '/health': api } },
+  server: { proxy: { '/v1': api, '/health': api, '/favicon.svg': api, '/favicon.ico': api } },
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,8 +11,8 @@ import { client, factories, forEachDialect, startTestApp, type TestApp } from '.
 const APP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/cli-app/app.mjs');
 
 /** Runs the example app; resolves when it printed a line matching `ready` (or exited). */
-function startApp(env: NodeJS.ProcessEnv, args: string[], ready: RegExp, input?: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [APP, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+function startApp(env: NodeJS.ProcessEnv, args: string[], ready: RegExp, input?: string, cwd?: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [APP, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   if (input !== undefined) child.stdin!.end(input);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -53,7 +53,7 @@ forEachDialect('the example app (real processes)', (dialect) => {
     key = license.key;
     dir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-example-'));
     const publicKey = (await api.get('/v1/public-key')).body.publicKey;
-    env = { KEYHAVEN_URL: base, KEYHAVEN_PUBLIC_KEY: publicKey, LICENSE_KEY: key, LICENSE_FILE: path.join(dir, 'license.lic'), CLOCK_STORE: path.join(dir, 'clock.json'), CACHE_FILE: path.join(dir, 'validation.json'), REQUEST_FILE: path.join(dir, 'request.txt') };
+    env = { KEYHAVEN_URL: base, KEYHAVEN_PUBLIC_KEY: publicKey, LICENSE_KEY: key, DATA_DIR: path.join(dir, 'data'), LICENSE_FILE: path.join(dir, 'license.lic'), CLOCK_STORE: path.join(dir, 'clock.json'), CACHE_FILE: path.join(dir, 'validation.json'), REQUEST_FILE: path.join(dir, 'request.txt') };
   });
   after(async () => {
     await t?.close();
@@ -86,8 +86,15 @@ forEachDialect('the example app (real processes)', (dialect) => {
     const validate = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['validate'], /VALID|INVALID/);
     await exited(validate.child);
     assert.match(validate.output(), /INVALID NO_MACHINE/);
-    const activate = await client(t.app, undefined).post('/v1/machines/activate', { key, fingerprint: 'laptop-7' });
-    assert.equal(activate.status, 201, activate.raw);
+    const activate = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['activate'], /ACTIVATED|ALREADY ACTIVE|Refused/);
+    assert.equal(await exited(activate.child), 0, activate.output());
+    assert.match(activate.output(), /^ACTIVATED mach_\w+ \(seat 1 of 1\)/);
+    const again = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['activate'], /ACTIVATED|ALREADY ACTIVE|Refused/);
+    assert.equal(await exited(again.child), 0);
+    assert.match(again.output(), /^ALREADY ACTIVE mach_/);
+    const valid = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['validate'], /VALID|INVALID/);
+    assert.equal(await exited(valid.child), 0, valid.output());
+    assert.match(valid.output(), /^VALID VALID/);
     const checkout = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['checkout'], /Saved|Refused/);
     await exited(checkout.child);
     assert.match(checkout.output(), /Saved .*license\.lic/);
@@ -97,16 +104,47 @@ forEachDialect('the example app (real processes)', (dialect) => {
     const elsewhere = await startApp({ ...env, FINGERPRINT: 'another-pc' }, ['offline'], /OFFLINE OK|refused/);
     assert.equal(await exited(elsewhere.child), 1);
     assert.match(elsewhere.output(), /WRONG_MACHINE/);
-  });
 
-  test('no network at all: request file out, license file pasted in, works offline; online validation keeps a grace period', async () => {
-    // The one seat is free again: the laptop of the test before checks its file in, then gives the seat back
-    // (while the file is out, deactivation is refused).
+    // While the file is out the seat is borrowed: deactivation is refused until the app checks the file in
+    // (it deletes the file first: the server cannot call it back).
     assert.equal((await client(t.app, undefined).post('/v1/machines/deactivate', { key, fingerprint: 'laptop-7' })).body.error.code, 'SEAT_BORROWED');
     const checkin = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['checkin'], /Checked in|Refused/);
     assert.equal(await exited(checkin.child), 0, checkin.output());
     assert.equal(existsSync(env.LICENSE_FILE!), false, 'the file is deleted before the seat is given back');
-    assert.equal((await client(t.app, undefined).post('/v1/machines/deactivate', { key, fingerprint: 'laptop-7' })).status, 204);
+
+    // The seat goes back; the single seat is then free for another machine.
+    const deactivate = await startApp({ ...env, FINGERPRINT: 'laptop-7' }, ['deactivate'], /DEACTIVATED|Refused/);
+    assert.equal(await exited(deactivate.child), 0, deactivate.output());
+    assert.equal((await client(t.app).get(`/v1/licenses/${licenseId}`)).body.activeMachines, 0);
+    const full = await startApp({ ...env, FINGERPRINT: 'another-pc' }, ['activate'], /ACTIVATED|ALREADY ACTIVE|Refused/);
+    assert.equal(await exited(full.child), 0, full.output());
+    const freed = await startApp({ ...env, FINGERPRINT: 'another-pc' }, ['deactivate'], /DEACTIVATED|Refused/);
+    assert.equal(await exited(freed.child), 0, freed.output());
+  });
+
+  test('the app keeps its files in its data directory, never in the directory it is run from', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-example-cwd-'));
+    const dataDir = path.join(dir, 'own-data');
+    const own = { KEYHAVEN_URL: env.KEYHAVEN_URL, KEYHAVEN_PUBLIC_KEY: env.KEYHAVEN_PUBLIC_KEY, LICENSE_KEY: key, DATA_DIR: dataDir, FINGERPRINT: 'desk-9' };
+    try {
+      const run = async (command: string) => {
+        const app = await startApp(own, [command], /ACTIVATED|ALREADY ACTIVE|VALID|Saved|Wrote|Checked in|DEACTIVATED|Refused|not usable/, undefined, cwd);
+        assert.equal(await exited(app.child), 0, `${command}: ${app.output()}`);
+      };
+      for (const command of ['activate', 'validate', 'checkout', 'request']) await run(command);
+      for (const f of ['license.lic', 'validation.json', 'activation-request.txt']) assert.ok(existsSync(path.join(dataDir, f)), f);
+      // The file holds the seat until it comes back: check it in, then give the seat back.
+      for (const command of ['checkin', 'deactivate']) await run(command);
+      assert.equal(existsSync(path.join(dataDir, 'license.lic')), false, 'checkin deletes the file');
+      assert.deepEqual(readdirSync(cwd), [], 'nothing written where it was run');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test('no network at all: request file out, license file pasted in, works offline; online validation keeps a grace period', async () => {
+    // The one seat is free again (the tests before gave it back with the app's deactivate).
+    assert.equal((await client(t.app).get(`/v1/licenses/${licenseId}`)).body.activeMachines, 0);
     const airGapped = { ...env, KEYHAVEN_URL: 'http://127.0.0.1:9', FINGERPRINT: 'air-gapped-3', LICENSE_FILE: path.join(dir, 'air.lic') };
     const request = await startApp(airGapped, ['request'], /Wrote|Refused/);
     assert.equal(await exited(request.child), 0, request.output());

@@ -115,7 +115,7 @@ forEachDialect('@keyhaven/sdk updates: checkForUpdate, downloadUpdate, verifyUpd
     assert.ok(progress.every((p, i) => p.total === bytes.length && (i === 0 || p.received > progress[i - 1]!.received)));
     assert.equal(progress.at(-1)!.received, bytes.length);
     const downloads = await client(t.app).get(`/v1/artifacts/${artifact.id}/downloads`);
-    assert.deepEqual(downloads.body.items.map((d: any) => d.licenseId), [license.id]);
+    assert.deepEqual(downloads.body.data.map((d: any) => d.licenseId), [license.id]);
   });
 
   test('downloadUpdate refuses a corrupted stored file, a flipped byte in transit, a wrong size, a forged hash and another key; no file is left', async () => {

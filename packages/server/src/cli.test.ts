@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,4 +137,38 @@ forEachDialect('the keyhaven command', (dialect) => {
     assert.match(res.stderr, /PORT must be a whole number/);
     assert.match(res.stderr, /KEYHAVEN_MASTER_KEY must be 32 bytes/);
   });
+});
+
+test('without KEYHAVEN_DATA_DIR the CLI never makes a new database silently: commands that read refuse, commands that create warn', () => {
+  assert.ok(existsSync(CLI), 'build first: npm run build (npm test does)');
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-cli-cwd-'));
+  const database = path.join(cwd, 'data', 'keyhaven.sqlite');
+  const cli = (...args: string[]) => {
+    const res = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+    return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+  };
+  try {
+    const reset = cli('admin', 'set-password', '--email', 'ops@example.com', '--password', 'a long password');
+    assert.equal(reset.code, 2, reset.stderr);
+    assert.ok(reset.stderr.includes(`No Keyhaven database at ${database}`), reset.stderr);
+    assert.match(reset.stderr, /KEYHAVEN_DATA_DIR is not set/);
+    assert.equal(existsSync(database), false, 'no database was made');
+    const show = cli('license', 'show', 'lic_01J00000000000000000000000');
+    assert.equal(show.code, 2, show.stderr);
+    assert.equal(existsSync(database), false);
+
+    const created = cli('product', 'create', '--name', 'First');
+    assert.equal(created.code, 0, created.stderr);
+    assert.ok(created.stderr.includes(`Warning: no Keyhaven database at ${database}; creating a new, empty one.`), created.stderr);
+    assert.ok(existsSync(database));
+    const second = cli('product', 'create', '--name', 'Second');
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stderr, '', 'no warning once the database exists');
+
+    const unknown = cli('admin', 'set-password', '--email', 'nobody@example.com', '--password', 'a long password');
+    assert.equal(unknown.code, 1);
+    assert.ok(unknown.stderr.includes(`No user has the e-mail nobody@example.com in the database ${database}`), unknown.stderr);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });

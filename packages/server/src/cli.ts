@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, StartupError, type Config } from './config.js';
 import { isStaffRole, ROLES, SYSTEM_ACTOR, type Role } from './http/access.js';
@@ -79,6 +82,38 @@ function int(value: string | undefined, flag: string): number | undefined {
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
 const print = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 
+/** Commands that only read or change what exists: on an empty new database they can only fail. */
+const NEEDS_EXISTING = new Set(['admin set-password', 'license show']);
+
+/** The data directory `npm start` uses: `data/` at the repository root (this file is packages/server/{src,dist}/cli). */
+const REPO_DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data');
+
+/** Which database a command works on, in words (a PostgreSQL URL without its password). */
+function databaseName(config: Config): string {
+  if (config.database.dialect === 'sqlite') return config.database.file;
+  const url = new URL(config.database.url);
+  url.password = '';
+  return `PostgreSQL ${url.toString()}`;
+}
+
+/**
+ * The CLI works on the database directly. Without KEYHAVEN_DATA_DIR that is `./data` of the working
+ * directory, which need not be the server's: never make a new, empty database silently. A command that
+ * needs existing data refuses; one that creates says where it created the database, and names a
+ * database that exists where `npm start` keeps it.
+ */
+function checkDataDir(config: Config, route: string): void {
+  if (config.database.dialect !== 'sqlite' || existsSync(config.database.file)) return;
+  const elsewhere = path.join(REPO_DATA_DIR, 'keyhaven.sqlite');
+  const hint =
+    (config.dataDirFromEnv ? '' : 'KEYHAVEN_DATA_DIR is not set, so the CLI uses ./data of the current directory. ') +
+    (elsewhere !== config.database.file && existsSync(elsewhere)
+      ? `The server started with npm start keeps its database in ${REPO_DATA_DIR}: run with KEYHAVEN_DATA_DIR=${REPO_DATA_DIR}.`
+      : "Set KEYHAVEN_DATA_DIR to the server's data directory (or DATABASE_URL to its PostgreSQL).");
+  if (NEEDS_EXISTING.has(route)) throw new StartupError(`No Keyhaven database at ${config.database.file}. ${hint}`);
+  process.stderr.write(`Warning: no Keyhaven database at ${config.database.file}; creating a new, empty one. ${hint}\n`);
+}
+
 async function withServices(config: Config, run: (services: Services) => Promise<void>): Promise<void> {
   const runtime = await openRuntime(config);
   const services = createServices(runtime);
@@ -108,6 +143,7 @@ async function main(argv: string[]): Promise<void> {
     if (!SERVE_ROLES.includes(role)) throw new AppError('VALIDATION_FAILED', `--role must be one of ${SERVE_ROLES.join(', ')}`);
     return serve(config, role);
   }
+  checkDataDir(config, route);
   if (command === 'migrate') {
     const runtime = await openRuntime(config);
     await runtime.database.close();
@@ -128,7 +164,7 @@ async function main(argv: string[]): Promise<void> {
       }
       case 'admin set-password': {
         const row = await findUserRowByEmail(s.database.db, need(o.email, 'email'));
-        if (!row) throw new AppError('NOT_FOUND', `No user has the e-mail ${o.email}`);
+        if (!row) throw new AppError('NOT_FOUND', `No user has the e-mail ${o.email} in the database ${databaseName(config)}`);
         const password = need(o.password, 'password');
         if (password.length < 10) throw new AppError('VALIDATION_FAILED', 'The password needs at least 10 characters');
         print(await s.users.update(cliCtx, row.id, { password }));

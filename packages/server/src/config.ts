@@ -24,6 +24,8 @@ export interface Config {
       }
     | { readonly dialect: 'postgres'; readonly url: string };
   readonly dataDir: string;
+  /** `KEYHAVEN_DATA_DIR` was set; otherwise `dataDir` is `./data` of the working directory (the CLI warns then). */
+  readonly dataDirFromEnv: boolean;
   /** An owner credential for automation; absent when `KEYHAVEN_ADMIN_TOKEN` is unset. */
   readonly adminToken: string | undefined;
   /**
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     database,
     dataDir,
+    dataDirFromEnv: Boolean(env.KEYHAVEN_DATA_DIR),
     adminToken,
     masterKey,
     logLevel,

@@ -92,8 +92,8 @@ test('staff: create a release with notes, upload a file with progress, publish w
   await row.getByText(sha256).waitFor();
   await row.getByText('linux / x64').waitFor();
   const stored = await api.get(`/v1/releases/${releaseId}/artifacts`);
-  assert.equal(stored.body.items.length, 1);
-  assert.equal(stored.body.items[0].sha256, sha256);
+  assert.equal(stored.body.data.length, 1);
+  assert.equal(stored.body.data[0].sha256, sha256);
   await screenshot(page, 'console-release-draft');
 
   // The staff download link gives the same bytes.

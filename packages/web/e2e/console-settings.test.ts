@@ -110,7 +110,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await entries.locator('strong', { hasText: 'old machine' }).waitFor();
   assert.equal(await entries.getByRole('link', { name: 'the portal' }).getAttribute('href'), 'https://portal.example.com');
   await entries.getByText('<script>alert(1)</script>').waitFor();
-  const faq = (await api.get('/v1/faq')).body.items;
+  const faq = (await api.get('/v1/faq')).body.data;
   assert.equal(faq.length, 1);
   assert.match(faq[0].answerHtml, /<strong>old machine<\/strong>/);
   // A second entry, moved above the first.
@@ -121,7 +121,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await page.getByRole('button', { name: 'Move up: "Where are my invoices?"' }).click();
   await page.getByRole('status').getByText('Moved "Where are my invoices?" up').waitFor();
   assert.deepEqual(
-    (await api.get('/v1/faq')).body.items.map((e: any) => e.question),
+    (await api.get('/v1/faq')).body.data.map((e: any) => e.question),
     ['Where are my invoices?', 'How do I move my license?'],
   );
   await screenshot(page, 'console-settings');
@@ -136,7 +136,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await page.getByRole('button', { name: 'Yes, delete' }).click();
   await page.getByRole('status').getByText('Deleted "Where are my invoices?"').waitFor();
   assert.deepEqual(
-    (await api.get('/v1/faq')).body.items.map((e: any) => e.question),
+    (await api.get('/v1/faq')).body.data.map((e: any) => e.question),
     ['How do I move my license?'],
   );
 

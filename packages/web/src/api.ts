@@ -169,7 +169,7 @@ export async function request<T>(method: string, path: string, options: { body?:
 }
 
 /** Every page of a list, for the small lists a screen shows whole (capped so a huge list cannot hang it). */
-async function all<T>(path: string, query: Query = {}, maxPages = 10): Promise<T[]> {
+export async function all<T>(path: string, query: Query = {}, maxPages = 10): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < maxPages; page++) {
@@ -216,10 +216,10 @@ export const api = {
   deactivateMachine: (id: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(id)}`),
   searchMachines: (q: string) => all<MachineRecord>('/v1/machines', { q }, 5),
   listReleases: (query: { productId?: string } = {}) => all<Release>('/v1/releases', { ...query, status: 'published' }),
-  listArtifacts: (releaseId: string) => request<{ items: Artifact[] }>('GET', `/v1/releases/${encodeURIComponent(releaseId)}/artifacts`).then((answer) => answer.items),
+  listArtifacts: (releaseId: string) => all<Artifact>(`/v1/releases/${encodeURIComponent(releaseId)}/artifacts`),
   downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`),
   offlineActivation: (activationRequest: string) => requestText('POST', '/v1/machines/offline-activations', { request: activationRequest }),
-  listFaq: () => request<{ items: FaqEntry[] }>('GET', '/v1/faq').then((answer) => answer.items),
+  listFaq: () => all<FaqEntry>('/v1/faq'),
   // 202 with an empty body, which `request` would try to read as JSON.
   requestPasswordReset: (email: string) => requestText('POST', '/v1/auth/password-reset', { email }).then(() => undefined),
   completePasswordReset: (token: string, password: string) => request<void>('POST', '/v1/auth/password-reset/complete', { body: { token, password } }),
@@ -398,7 +398,7 @@ export const consoleApi = {
   yankRelease: (id: string, reason?: string) => request<Release>('POST', `${releasePath(id)}/actions/yank`, { body: reason ? { reason } : {} }),
   unyankRelease: (id: string) => request<Release>('POST', `${releasePath(id)}/actions/unyank`, { body: {} }),
   announcementRecipients: (id: string) => request<{ releaseId: string; data: Recipient[]; total: number; optedOut: number }>('GET', `${releasePath(id)}/announcement/recipients`),
-  listArtifacts: (releaseId: string) => request<{ items: Artifact[] }>('GET', `${releasePath(releaseId)}/artifacts`).then((answer) => answer.items),
+  listArtifacts: (releaseId: string) => all<Artifact>(`${releasePath(releaseId)}/artifacts`),
   uploadArtifact: (releaseId: string, query: { platform: string; arch: string; fileType: string; fileName: string }, file: Blob, onProgress: (fraction: number) => void) =>
     uploadFile<Artifact>(`${releasePath(releaseId)}/artifacts`, query, file, onProgress),
   deleteArtifact: (id: string) => request<void>('DELETE', `/v1/artifacts/${encodeURIComponent(id)}`),

@@ -95,23 +95,140 @@ function body(code: string, message: string, details?: Record<string, unknown>):
 
 type AjvError = { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string };
 
-function fieldsOf(error: FastifyError & { validation?: AjvError[]; validationContext?: string }): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const v of error.validation ?? []) {
+/** One field a request got wrong: the words people read, and the rule for programs (`keyword`, `limit`…). */
+export interface FieldProblem {
+  field: string;
+  /** The JSON Schema keyword that failed (`maxLength`, `pattern`, `format`, `required`…). */
+  keyword: string;
+  message: string;
+  limit?: number;
+  format?: string;
+  pattern?: string;
+  allowed?: unknown[];
+}
+
+/** The patterns our schemas use, in words. Unknown ones fall back to a generic sentence. */
+const PATTERN_WORDS: Record<string, string> = {
+  '^[a-z0-9][a-z0-9._-]*$': 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit',
+  '^[a-z0-9][a-z0-9_.-]*$': 'use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit',
+  '^[A-Za-z0-9_-]+$': 'use letters, digits, dashes and underscores only',
+  '^[A-Za-z0-9_.-]+$': 'use letters, digits, dots, dashes and underscores only',
+  '^[A-Za-z0-9][A-Za-z0-9._:-]*$': 'use letters, digits, dots, colons, dashes and underscores, starting with a letter or digit',
+  '^[A-Za-z]{3}$': 'use a three-letter code (e.g. EUR)',
+  '^[A-Za-z]{2}$': 'use a two-letter country code (e.g. DE)',
+  '^[a-z-]+$': 'use lowercase letters and dashes only',
+  '^[a-f0-9]{64}$': 'use 64 hexadecimal digits (a SHA-256)',
+  '^[A-Fa-f0-9]{64}$': 'use 64 hexadecimal digits (a SHA-256)',
+  '^\\S(.*\\S)?$': 'must not start or end with a space',
+};
+
+const FORMAT_WORDS: Record<string, string> = {
+  email: 'not a valid e-mail address',
+  'date-time': 'not a valid timestamp (ISO-8601 with a time zone, e.g. 2026-01-31T09:00:00Z)',
+  uri: 'not a valid URL',
+  pem: 'not a PEM-encoded key',
+  der: 'not a DER-encoded key',
+  jwk: 'not a JSON Web Key',
+};
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'null',
+};
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Ajv's error in words, keeping the rule's parameters for programs. */
+function describe(v: AjvError, field: string): FieldProblem {
+  const keyword = v.keyword ?? 'invalid';
+  const p = v.params ?? {};
+  const limit = typeof p.limit === 'number' ? p.limit : undefined;
+  const problem = (message: string, extra: Partial<FieldProblem> = {}): FieldProblem => ({ field, keyword, message, ...extra });
+  switch (keyword) {
+    case 'maxLength':
+      return problem(`at most ${plural(limit!, 'character')}`, { limit: limit! });
+    case 'minLength':
+      return problem(limit === 1 ? 'must not be empty' : `at least ${plural(limit!, 'character')}`, { limit: limit! });
+    case 'maximum':
+      return problem(`at most ${limit}`, { limit: limit! });
+    case 'minimum':
+      return problem(`at least ${limit}`, { limit: limit! });
+    case 'exclusiveMaximum':
+      return problem(`less than ${limit}`, { limit: limit! });
+    case 'exclusiveMinimum':
+      return problem(`more than ${limit}`, { limit: limit! });
+    case 'maxItems':
+      return problem(`at most ${plural(limit!, 'item')}`, { limit: limit! });
+    case 'minItems':
+      return problem(`at least ${plural(limit!, 'item')}`, { limit: limit! });
+    case 'maxProperties':
+      return problem(`at most ${plural(limit!, 'entry', 'entries')}`, { limit: limit! });
+    case 'minProperties':
+      return problem(`at least ${plural(limit!, 'field')}`, { limit: limit! });
+    case 'uniqueItems':
+      return problem('must not list the same value twice');
+    case 'pattern': {
+      const pattern = String(p.pattern);
+      return problem(PATTERN_WORDS[pattern] ?? 'has characters that are not allowed here', { pattern });
+    }
+    case 'format': {
+      const format = String(p.format);
+      return problem(FORMAT_WORDS[format] ?? `not a valid ${format}`, { format });
+    }
+    case 'type': {
+      const types = String(p.type).split(',');
+      return problem(`must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`);
+    }
+    case 'enum': {
+      const allowed = Array.isArray(p.allowedValues) ? p.allowedValues : [];
+      return problem(`must be one of: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, { allowed });
+    }
+    case 'const':
+      return problem(`must be ${JSON.stringify(p.allowedValue)}`, { allowed: [p.allowedValue] });
+    case 'multipleOf':
+      return problem(`must be a multiple of ${String(p.multipleOf)}`);
+    case 'anyOf':
+    case 'oneOf':
+      return problem('does not match any allowed form');
+    default:
+      return problem(v.message ?? 'is invalid');
+  }
+}
+
+/**
+ * How telling an error is about its field: a union's summary (`anyOf`) and "must be null" (the other
+ * branch of a nullable field) say less than the rule the value actually broke.
+ */
+function specificity(problem: FieldProblem): number {
+  if (problem.keyword === 'anyOf' || problem.keyword === 'oneOf') return 0;
+  if (problem.keyword === 'type' && problem.message === 'must be null') return 1;
+  return 2;
+}
+
+/** One problem per field (the most telling), in the order the fields failed. */
+export function problemsOf(errors: AjvError[], context: string | undefined): FieldProblem[] {
+  const byField = new Map<string, FieldProblem>();
+  for (const v of errors) {
     let field = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    let problem: FieldProblem;
     if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
       field = field ? `${field}.${v.params.missingProperty}` : v.params.missingProperty;
-      fields[field] = 'is required';
-      continue;
-    }
-    if (v.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
+      problem = { field, keyword: 'required', message: 'is required' };
+    } else if (v.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
       field = field ? `${field}.${v.params.additionalProperty}` : v.params.additionalProperty;
-      fields[field] = 'is not a known field';
-      continue;
+      problem = { field, keyword: 'additionalProperties', message: 'is not a known field' };
+    } else {
+      problem = describe(v, field || context || 'body');
     }
-    fields[field || error.validationContext || 'body'] = v.message ?? 'is invalid';
+    const seen = byField.get(problem.field);
+    if (!seen || specificity(problem) > specificity(seen)) byField.set(problem.field, problem);
   }
-  return fields;
+  return [...byField.values()];
 }
 
 /**
@@ -141,10 +258,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(error.statusCode).send(body(error.code, error.message, error.details));
     }
     if (error.validation) {
-      const fields = fieldsOf(error);
-      return reply
-        .status(400)
-        .send(body('VALIDATION_FAILED', `Invalid ${error.validationContext ?? 'request'}: ${Object.entries(fields).map(([f, m]) => `${f} ${m}`).join('; ')}`, { fields }));
+      // `fields` (field → words) is what people and forms read; `problems` keeps each rule for programs.
+      const problems = problemsOf(error.validation, error.validationContext);
+      const fields = Object.fromEntries(problems.map((p) => [p.field, p.message]));
+      return reply.status(400).send(body('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { fields, problems }));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':

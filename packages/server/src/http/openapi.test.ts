@@ -51,7 +51,7 @@ forEachDialect('OpenAPI, docs and health', (dialect) => {
     assert.match(res.headers['content-type'] as string, /text\/html/);
   });
 
-  test('/health answers 200 while the database answers, 503 when it does not', async () => {
+  test('/health answers 200 while the database answers (the 503 is tested below, with the database closed); unknown paths 404', async () => {
     const ok = await client(t.app, undefined).get('/health');
     assert.deepEqual([ok.status, ok.body.status, ok.body.database], [200, 'ok', dialect]);
     const anon = client(t.app, undefined);
@@ -61,7 +61,7 @@ forEachDialect('OpenAPI, docs and health', (dialect) => {
 });
 
 forEachDialect('health with the database gone', (dialect) => {
-  test('503 UNAVAILABLE', async () => {
+  test('/health answers 503 UNAVAILABLE when the database does not answer', async () => {
     const t = await startTestApp(dialect);
     try {
       await t.deps.database.close();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { startTestApp, testDialects, type TestApp } from '../testing/harness.js';
 
 /** Serving the web app: caching of hashed assets and index.html, the SPA fallback, and a server without a build. */
@@ -82,3 +83,18 @@ test('without a build the server starts and / says the web app is not built', as
   assert.equal((await app.app.inject({ method: 'GET', url: '/assets/index.js' })).statusCode, 404);
 });
 
+
+test('the favicon: /favicon.ico and /favicon.svg answer the SVG icon with or without a build; index.html links it', async (t) => {
+  const webDir = path.join(os.tmpdir(), `keyhaven-no-web-icon-${process.pid}-${Date.now()}`);
+  const app = await startTestApp(dialect, { webDir });
+  t.after(() => app.close());
+  for (const url of ['/favicon.ico', '/favicon.svg']) {
+    const res = await app.app.inject({ method: 'GET', url, headers: { accept: 'image/avif,image/webp,image/*,*/*;q=0.8' } });
+    assert.equal(res.statusCode, 200, url);
+    assert.equal(res.headers['content-type'], 'image/svg+xml', url);
+    assert.equal(res.headers['cache-control'], 'public, max-age=86400', url);
+    assert.match(res.body, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/, url);
+  }
+  const source = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/index.html'), 'utf8');
+  assert.match(source, /<link rel="icon" href="\/favicon.svg" type="image\/svg\+xml" \/>/);
+});

@@ -21,6 +21,18 @@ Run <code>npm run build</code> (or <code>npm start</code>, which builds first) i
 </body></html>
 `;
 
+/**
+ * The icon browsers ask for on every page (`/favicon.ico`) and the one index.html links
+ * (`/favicon.svg`): a key on the brand colour. The server owns it, so the API docs and a server without
+ * a web build have it too.
+ */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<rect width="32" height="32" rx="7" fill="#1f4fd1"/>
+<circle cx="12" cy="16" r="6" fill="none" stroke="#fff" stroke-width="3"/>
+<path d="M18 16h9M23 16v4M27 16v3" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round"/>
+</svg>
+`;
+
 function isApiPath(url: string): boolean {
   return API_PREFIXES.some((prefix) => url === prefix.replace(/\/$/, '') || url.startsWith(prefix));
 }
@@ -55,6 +67,10 @@ export async function registerWebApp(app: App, webDir: string = DEFAULT_WEB_DIR)
     );
 
     scope.get('/', route, (_request, reply) => sendIndex(reply));
+
+    for (const url of ['/favicon.ico', '/favicon.svg']) {
+      scope.get(url, route, (_request, reply) => reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG));
+    }
 
     scope.get('/*', route, (request: FastifyRequest, reply) => {
       const url = request.url.split('?')[0]!;

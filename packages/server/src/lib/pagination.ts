@@ -1,3 +1,9 @@
+/** `?limit=&cursor=` of a list: read `limit + 1` rows after the cursor, then cut them with `page()`. */
+export interface PageOptions {
+  limit: number;
+  cursor?: string | undefined;
+}
+
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;

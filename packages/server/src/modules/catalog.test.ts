@@ -20,6 +20,59 @@ forEachDialect('products, policies and customers', (dialect) => {
     assert.equal((await ctx.api.get(`/v1/products/${created.body.id}`)).status, 404);
   });
 
+  test('product codes: accents dropped, Latin letters spelled out, a name without Latin letters and a generated clash get a unique code', async () => {
+    const code = async (body: Record<string, unknown>) => {
+      const res = await ctx.api.post('/v1/products', body);
+      assert.equal(res.status, 201, res.raw);
+      return res.body.code as string;
+    };
+    assert.equal(await code({ name: 'Café Crème' }), 'cafe-creme');
+    assert.equal(await code({ name: 'Straße Øl Łódź Æther Þing' }), 'strasse-ol-lodz-aether-thing');
+    assert.equal(await code({ name: 'Ｆｕｌｌ ｗｉｄｔｈ Ⅸ' }), 'full-width-ix');
+    const first = await code({ name: 'インボイス' });
+    const second = await code({ name: '发票' });
+    assert.match(first, /^product-[a-z0-9]{6}$/);
+    assert.match(second, /^product-[a-z0-9]{6}$/);
+    assert.notEqual(first, second);
+    // The same name again: the generated code gets a suffix; a code the caller chose stays a 409.
+    assert.equal(await code({ name: 'Café Crème' }), 'cafe-creme-2');
+    assert.equal(await code({ name: 'cafe creme' }), 'cafe-creme-3');
+    const chosen = await ctx.api.post('/v1/products', { name: 'Other', code: 'cafe-creme' });
+    assert.deepEqual([chosen.status, chosen.body.error.code, chosen.body.error.details.fields.code], [409, 'CONFLICT', 'is taken']);
+  });
+
+  test('schema errors reach people in words; details keep the field, the rule and its limit', async () => {
+    const badCode = await ctx.api.post('/v1/products', { name: 'Bad code', code: 'Bad Code!' });
+    assert.equal(badCode.status, 400);
+    assert.equal(badCode.body.error.code, 'VALIDATION_FAILED');
+    assert.equal(badCode.body.error.message, 'code: use lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit');
+    assert.deepEqual(badCode.body.error.details.problems, [
+      { field: 'code', keyword: 'pattern', message: badCode.body.error.details.fields.code, pattern: '^[a-z0-9][a-z0-9._-]*$' },
+    ]);
+
+    const badEmail = await ctx.api.post('/v1/customers', { name: 'Mail', email: 'not-an-address' });
+    assert.deepEqual([badEmail.status, badEmail.body.error.message], [400, 'email: not a valid e-mail address']);
+    assert.equal(badEmail.body.error.details.problems[0].format, 'email');
+
+    const customer = await factories.customer(ctx.api, { notes: 'kept' });
+    const long = await ctx.api.patch(`/v1/customers/${customer.id}`, { notes: 'n'.repeat(10_001) });
+    assert.deepEqual([long.status, long.body.error.message], [400, 'notes: at most 10000 characters']);
+    assert.deepEqual(long.body.error.details.problems, [{ field: 'notes', keyword: 'maxLength', message: 'at most 10000 characters', limit: 10_000 }]);
+    assert.equal((await ctx.api.get(`/v1/customers/${customer.id}`)).body.notes, 'kept', 'nothing was cut and saved');
+    const exact = await ctx.api.patch(`/v1/customers/${customer.id}`, { notes: 'n'.repeat(10_000) });
+    assert.equal(exact.body.notes.length, 10_000);
+
+    const several = await ctx.api.post('/v1/policies', { name: '', kind: 'forever', maxMachines: 1.5 });
+    assert.equal(several.status, 400);
+    const fields = several.body.error.details.fields;
+    assert.deepEqual(
+      [fields.productId, fields.name, fields.kind?.startsWith('must be one of: "perpetual"'), fields.maxMachines],
+      ['is required', 'must not be empty', true, 'must be a whole number or null'],
+      several.raw,
+    );
+    assert.ok(!/must match|must NOT|must have required/.test(several.body.error.message), several.body.error.message);
+  });
+
   test('policies: defaults per kind and their rules', async () => {
     const product = await factories.product(ctx.api);
     const trial = await ctx.api.post('/v1/policies', { productId: product.id, name: 'Trial', kind: 'trial' });

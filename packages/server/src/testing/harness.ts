@@ -57,6 +57,7 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     publicUrl: 'http://localhost:8080',
     database,
     dataDir: os.tmpdir(),
+    dataDirFromEnv: true,
     adminToken: ADMIN_TOKEN,
     masterKey: { source: 'env', value: randomBytes(32) },
     logLevel: 'silent',

@@ -29,6 +29,8 @@ export interface Operation {
   /** `security: []` in the document: no credential needed. */
   public: boolean;
   pathParams: string[];
+  /** The schema of each path parameter. */
+  pathSchemas: Record<string, JsonSchema>;
   query: Record<string, JsonSchema>;
   requiredQuery: string[];
   body: JsonSchema | undefined;
@@ -48,6 +50,7 @@ export function listOperations(doc: { paths: Record<string, Record<string, any>>
         path,
         public: Array.isArray(security) && security.length === 0,
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
+        pathSchemas: Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.schema as JsonSchema])),
         query: Object.fromEntries(params.filter((p) => p.in === 'query').map((p) => [p.name, p.schema as JsonSchema])),
         requiredQuery: params.filter((p) => p.in === 'query' && p.required).map((p) => p.name),
         body: op.requestBody?.content?.['application/json']?.schema,

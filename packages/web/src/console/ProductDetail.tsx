@@ -79,7 +79,7 @@ function ProductEditor({ product, customers, trialPolicies, onSaved }: { product
       </div>
       <label>
         Description
-        <textarea name="description" className="short" maxLength={10000} defaultValue={product.description ?? ''} />
+        <textarea name="description" className="short" defaultValue={product.description ?? ''} />
       </label>
       <label>
         Website <span className="hint">(optional)</span>

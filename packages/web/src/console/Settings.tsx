@@ -376,7 +376,7 @@ function FaqFields({ entry, products }: { entry?: FaqEntryFull; products: Produc
       </label>
       <label>
         Answer <span className="hint">(Markdown: **bold**, lists, [links](https://…); raw HTML is shown as text)</span>
-        <textarea name="answer" required maxLength={20_000} className="short" defaultValue={entry?.answer ?? ''} />
+        <textarea name="answer" required className="short" defaultValue={entry?.answer ?? ''} />
       </label>
       <div className="row">
         <label>

@@ -1,4 +1,4 @@
-import { request } from '../api.js';
+import { all, request } from '../api.js';
 
 /** One run-time setting (`getSettings`): the value in force, the environment's default, and who set it. */
 export interface Setting<T> {
@@ -50,7 +50,7 @@ export const settingsApi = {
   getSettings: () => request<Settings>('GET', '/v1/settings'),
   updateSettings: (body: SettingsPatch) => request<Settings>('PATCH', '/v1/settings', { body }),
   publicKey: () => request<PublicKey>('GET', '/v1/public-key'),
-  listFaq: () => request<{ items: FaqEntryFull[] }>('GET', '/v1/faq').then((answer) => answer.items),
+  listFaq: () => all<FaqEntryFull>('/v1/faq'),
   createFaq: (body: FaqInput) => request<FaqEntryFull>('POST', '/v1/faq', { body }),
   updateFaq: (id: string, body: Partial<FaqInput>) => request<FaqEntryFull>('PATCH', `/v1/faq/${encodeURIComponent(id)}`, { body }),
   deleteFaq: (id: string) => request<void>('DELETE', `/v1/faq/${encodeURIComponent(id)}`),

@@ -133,8 +133,18 @@ export async function insertDownload(db: Executor, d: DownloadRecord): Promise<v
     .execute();
 }
 
-export async function downloadsOf(db: Executor, artifactId: string): Promise<DownloadRecord[]> {
-  const rows = await db.selectFrom('downloads').selectAll().where('artifact_id', '=', artifactId).orderBy('id', 'asc').execute();
+/** One page (limit + 1 rows, oldest first, after `cursor`) of a release's artifacts. */
+export async function listArtifactPage(db: Executor, releaseId: string, limit: number, cursor?: string): Promise<ArtifactRecord[]> {
+  let q = db.selectFrom('artifacts').selectAll().where('release_id', '=', releaseId).orderBy('id', 'asc').limit(limit + 1);
+  if (cursor) q = q.where('id', '>', cursor);
+  return (await q.execute()).map(toArtifact);
+}
+
+/** One page (limit + 1 rows, oldest first, after `cursor`) of an artifact's downloads. */
+export async function downloadsOf(db: Executor, artifactId: string, limit: number, cursor?: string): Promise<DownloadRecord[]> {
+  let q = db.selectFrom('downloads').selectAll().where('artifact_id', '=', artifactId).orderBy('id', 'asc').limit(limit + 1);
+  if (cursor) q = q.where('id', '>', cursor);
+  const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id,
     artifactId: r.artifact_id,

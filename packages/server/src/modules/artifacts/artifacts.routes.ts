@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { commonErrors, ErrorBody, IdParams, NoContent } from '../../http/schemas.js';
+import { commonErrors, ErrorBody, IdParams, ListQuery, NoContent } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { ArtifactList, ArtifactSchema, DownloadLinkSchema, DownloadList, DownloadQuery, KeyBody, ReleaseArtifactParams, UploadQuery } from './artifacts.schemas.js';
@@ -37,10 +37,10 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
   app.get(
     '/v1/releases/:id/artifacts',
     {
-      schema: { operationId: 'listArtifacts', tags: ['releases'], params: IdParams, response: { 200: ArtifactList, ...commonErrors } },
+      schema: { operationId: 'listArtifacts', tags: ['releases'], description: 'Oldest first.', params: IdParams, querystring: ListQuery, response: { 200: ArtifactList, ...commonErrors } },
       config: { access: { permission: 'releases:read' } },
     },
-    async (request) => ({ items: await artifacts.list(ctx(request), request.params.id) }),
+    async (request) => artifacts.list(ctx(request), request.params.id, { limit: request.query.limit ?? 25, cursor: request.query.cursor }),
   );
 
   app.delete(
@@ -58,10 +58,17 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
   app.get(
     '/v1/artifacts/:id/downloads',
     {
-      schema: { operationId: 'listArtifactDownloads', tags: ['releases'], description: 'Every download of the artifact: who (user, token or license), IP, time.', params: IdParams, response: { 200: DownloadList, ...commonErrors } },
+      schema: {
+        operationId: 'listArtifactDownloads',
+        tags: ['releases'],
+        description: 'Every download of the artifact, oldest first: who (user, token or license), IP, time.',
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: DownloadList, ...commonErrors },
+      },
       config: { access: { permission: 'releases:write' } },
     },
-    async (request) => ({ items: await artifacts.downloads(ctx(request), request.params.id) }),
+    async (request) => artifacts.downloads(ctx(request), request.params.id, { limit: request.query.limit ?? 25, cursor: request.query.cursor }),
   );
 
   app.post(

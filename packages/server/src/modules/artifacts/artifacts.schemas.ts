@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
+import { Id, Nullable, NullableTimestamp, Page, StringEnum, Timestamp } from '../../http/schemas.js';
 import { ARTIFACT_STATUSES } from './artifacts.repository.js';
 
 const Token = (description: string) => Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_.-]*$', description });
@@ -22,7 +22,7 @@ export const ArtifactSchema = Type.Object({
   removedReason: Nullable(Type.String({ description: 'Why, e.g. "retention: not among the newest 3 versions and published more than 90 days ago"' })),
 });
 
-export const ArtifactList = Type.Object({ items: Type.Array(ArtifactSchema) });
+export const ArtifactList = Page(ArtifactSchema);
 
 export const UploadQuery = Type.Object(
   {
@@ -61,17 +61,15 @@ export const DownloadQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const DownloadList = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      artifactId: Type.String(),
-      actorType: Type.String(),
-      actorId: Type.Union([Type.String(), Type.Null()]),
-      licenseId: Type.Union([Type.String(), Type.Null()]),
-      ip: Type.Union([Type.String(), Type.Null()]),
-      userAgent: Type.Union([Type.String(), Type.Null()]),
-      createdAt: Timestamp,
-    }),
-  ),
-});
+export const DownloadList = Page(
+  Type.Object({
+    id: Type.String(),
+    artifactId: Type.String(),
+    actorType: Type.String(),
+    actorId: Type.Union([Type.String(), Type.Null()]),
+    licenseId: Type.Union([Type.String(), Type.Null()]),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+  }),
+);

@@ -7,6 +7,7 @@ import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
+import { page, type Page, type PageOptions } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import { parseLicenseKey } from '../licenses/license-key.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
@@ -18,6 +19,7 @@ import {
   artifactsOf,
   deleteArtifactRow,
   downloadsOf,
+  listArtifactPage,
   findArtifact,
   insertArtifact,
   insertDownload,
@@ -174,9 +176,9 @@ export class ArtifactsService {
     }
   }
 
-  async list(ctx: RequestContext, releaseId: string): Promise<Artifact[]> {
+  async list(ctx: RequestContext, releaseId: string, options: PageOptions): Promise<Page<Artifact>> {
     const release = await this.releases.get(ctx, releaseId);
-    return (await artifactsOf(this.db, release.id)).map(publicArtifact);
+    return page((await listArtifactPage(this.db, release.id, options.limit, options.cursor)).map(publicArtifact), options.limit);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
@@ -345,11 +347,11 @@ export class ArtifactsService {
   }
 
   /** The download record of an artifact (staff). */
-  async downloads(ctx: RequestContext, artifactId: string): Promise<DownloadRecord[]> {
+  async downloads(ctx: RequestContext, artifactId: string, options: PageOptions): Promise<Page<DownloadRecord>> {
     const artifact = await findArtifact(this.db, artifactId);
     if (!artifact) throw notFound('Artifact', artifactId);
     await this.releases.get(ctx, artifact.releaseId);
-    return downloadsOf(this.db, artifactId);
+    return page(await downloadsOf(this.db, artifactId, options.limit, options.cursor), options.limit);
   }
 
   private link(artifact: ArtifactRecord, who: Omit<LinkClaims, 'a' | 'e'>): DownloadLink {

@@ -102,7 +102,7 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
     assert.ok(verify(null, Buffer.from(res.body.sha256), createPublicKey(pem), Buffer.from(res.body.signature, 'base64')), 'signature verifies');
 
     const list = await api.get(`/v1/releases/${rel.id}/artifacts`);
-    assert.deepEqual(list.body.items.map((a: any) => a.id), [res.body.id]);
+    assert.deepEqual(list.body.data.map((a: any) => a.id), [res.body.id]);
 
     const link = await api.post(`/v1/artifacts/${res.body.id}/download-link`);
     assert.equal(link.status, 200, link.raw);
@@ -115,7 +115,7 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
 
     const tooBig = await upload(rel.id, chunks(Buffer.alloc(4 * 1024 * 1024 + 1)));
     assert.deepEqual([tooBig.status, tooBig.body.error.code], [413, 'PAYLOAD_TOO_LARGE']);
-    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.items.length, 1, 'nothing offered for the refused upload');
+    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.data.length, 1, 'nothing offered for the refused upload');
   });
 
   test('over a real socket: a client that aborts mid-upload leaves nothing offered, and the server keeps serving', async () => {
@@ -138,7 +138,7 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
     // The server notices the abort, removes the partial file and records nothing.
     let items: unknown[] = [];
     for (let i = 0; i < 20; i++) {
-      items = (await api.get(`/v1/releases/${rel.id}/artifacts`)).body.items;
+      items = (await api.get(`/v1/releases/${rel.id}/artifacts`)).body.data;
       await new Promise((r) => setTimeout(r, 25));
     }
     assert.deepEqual(items, []);
@@ -167,12 +167,12 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
     assert.equal(badQuery.status, 400);
     const wrongType = await api.call('PUT', `/v1/releases/${rel.id}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=a.zip`, { json: true });
     assert.equal(wrongType.status, 415);
-    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.items.length, 0);
+    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.data.length, 0);
 
     const ok = await upload(rel.id, data);
     assert.equal(ok.status, 201);
     assert.equal((await api.delete(`/v1/artifacts/${ok.body.id}`)).status, 204);
-    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.items.length, 0);
+    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts`)).body.data.length, 0);
     assert.equal((await api.delete(`/v1/artifacts/${ok.body.id}`)).status, 404);
   });
 
@@ -293,10 +293,36 @@ forEachDialect('release artifacts and entitled downloads', (dialect) => {
     const downloads = await api.get(`/v1/artifacts/${artifact.id}/downloads`);
     assert.equal(downloads.status, 200);
     assert.deepEqual(
-      downloads.body.items.map((d: any) => [d.actorType, d.actorId, d.licenseId]).sort(),
+      downloads.body.data.map((d: any) => [d.actorType, d.actorId, d.licenseId]).sort(),
       [['license', null, license.id], ['user', member.user.id, license.id]].sort(),
     );
-    assert.ok(downloads.body.items.every((d: any) => d.ip && d.createdAt));
+    assert.ok(downloads.body.data.every((d: any) => d.ip && d.createdAt));
     assert.equal((await client(ctx.t.app, member.token).get(`/v1/artifacts/${artifact.id}/downloads`)).status, 403, 'customers do not read the record');
+  });
+
+  test('artifacts and downloads list as {data, nextCursor} pages like every other list', async () => {
+    const api = ctx.api;
+    const { product, license } = await factories.world(api);
+    const rel = await release(api, product.id, '2.0.0');
+    const ids: string[] = [];
+    for (const name of ['a.zip', 'b.zip', 'c.zip']) ids.push((await upload(rel.id, Buffer.from(name), { fileName: name })).body.id);
+    const first = await api.get(`/v1/releases/${rel.id}/artifacts?limit=2`);
+    assert.equal(first.status, 200, first.raw);
+    assert.deepEqual(Object.keys(first.body).sort(), ['data', 'nextCursor']);
+    assert.deepEqual(first.body.data.map((a: any) => a.id), ids.slice(0, 2));
+    const second = await api.get(`/v1/releases/${rel.id}/artifacts?limit=2&cursor=${first.body.nextCursor}`);
+    assert.deepEqual([second.body.data.map((a: any) => a.id), second.body.nextCursor], [ids.slice(2), null]);
+    assert.equal((await api.get(`/v1/releases/${rel.id}/artifacts?limit=0`)).body.error.code, 'VALIDATION_FAILED');
+
+    for (let i = 0; i < 3; i++) {
+      const link = (await anon().post(`/v1/artifacts/${ids[0]}/download-link/by-key`, { key: license.key })).body;
+      assert.equal((await fetchUrl(link.url)).statusCode, 200);
+    }
+    const downloads = await api.get(`/v1/artifacts/${ids[0]}/downloads?limit=2`);
+    assert.deepEqual([Object.keys(downloads.body).sort(), downloads.body.data.length], [['data', 'nextCursor'], 2]);
+    const rest = await api.get(`/v1/artifacts/${ids[0]}/downloads?limit=2&cursor=${downloads.body.nextCursor}`);
+    assert.deepEqual([rest.body.data.length, rest.body.nextCursor], [1, null]);
+    const all = [...downloads.body.data, ...rest.body.data].map((d: any) => d.id);
+    assert.equal(new Set(all).size, 3, 'no download listed twice');
   });
 });

@@ -168,7 +168,7 @@ forEachDialect('offline update bundle download', (dialect) => {
     const plain = await get(`${link.body.url}&format=file`);
     assert.ok(plain.rawPayload.equals(data));
     const downloads = await ctx.api.get(`/v1/artifacts/${artifact.id}/downloads`);
-    assert.deepEqual(downloads.body.items.map((d: any) => [d.actorType, d.licenseId]), [['license', license.id], ['license', license.id]]);
+    assert.deepEqual(downloads.body.data.map((d: any) => [d.actorType, d.licenseId]), [['license', license.id], ['license', license.id]]);
   });
 
   test('format=bundle keeps the link rules: tampered 403, bad format 400, yanked refused to customers', async () => {
@@ -181,6 +181,6 @@ forEachDialect('offline update bundle download', (dialect) => {
     assert.equal((await ctx.api.post(`/v1/releases/${release.id}/actions/yank`, {})).status, 200);
     const yanked = await get(`${link.url}&format=bundle`);
     assert.deepEqual([yanked.statusCode, JSON.parse(yanked.body).error.code], [403, 'NOT_ENTITLED']);
-    assert.equal((await ctx.api.get(`/v1/artifacts/${artifact.id}/downloads`)).body.items.length, 0, 'refused downloads are not recorded');
+    assert.equal((await ctx.api.get(`/v1/artifacts/${artifact.id}/downloads`)).body.data.length, 0, 'refused downloads are not recorded');
   });
 });

@@ -271,7 +271,7 @@ forEachDialect('artifacts on S3 storage, through the HTTP API', (dialect) => {
     const tooBig = await upload(releaseId, chunks(Buffer.alloc(16 * MiB + 1)), { fileName: 'big.tar.gz' });
     assert.deepEqual([tooBig.status, tooBig.body.error.code], [413, 'PAYLOAD_TOO_LARGE']);
     assert.deepEqual(await listed(prefix), objects, 'the mismatched and the oversized upload left no object');
-    assert.equal((await api.get(`/v1/releases/${releaseId}/artifacts`)).body.items.length, 1);
+    assert.equal((await api.get(`/v1/releases/${releaseId}/artifacts`)).body.data.length, 1);
 
     assert.equal((await api.delete(`/v1/artifacts/${res.body.id}`)).status, 204);
     assert.deepEqual(await listed(prefix), []);
@@ -293,7 +293,7 @@ forEachDialect('artifacts on S3 storage, through the HTTP API', (dialect) => {
     });
     let items: unknown[] = [];
     for (let i = 0; i < 20; i++) {
-      items = (await api.get(`/v1/releases/${releaseId}/artifacts`)).body.items;
+      items = (await api.get(`/v1/releases/${releaseId}/artifacts`)).body.data;
       await new Promise((r) => setTimeout(r, 25));
     }
     assert.deepEqual(items, []);

@@ -63,9 +63,28 @@ function scoped(db: Executor, actor: Actor) {
   return q;
 }
 
-export async function listEntries(db: Executor, actor: Actor, productId?: string): Promise<FaqEntry[]> {
-  let q = scoped(db, actor).orderBy('position').orderBy('id');
+/**
+ * Entries are listed by position, then id, so the cursor carries both: `<position>-<id>` of the last
+ * entry of the previous page (positions are 0 or more; ids have no dash).
+ */
+export function faqCursor(entry: FaqEntry): string {
+  return `${entry.position}-${entry.id}`;
+}
+
+const CURSOR = /^(\d{1,7})-([A-Za-z0-9_]+)$/;
+
+/** One page of entries (limit + 1 rows) after `cursor`; a cursor this list did not give matches nothing. */
+export async function listEntries(db: Executor, actor: Actor, filter: { productId?: string | undefined; limit: number; cursor?: string | undefined }): Promise<FaqEntry[]> {
+  let q = scoped(db, actor).orderBy('position').orderBy('id').limit(filter.limit + 1);
+  const { productId } = filter;
   if (productId !== undefined) q = q.where((eb) => eb.or([eb('product_id', '=', productId), eb('product_id', 'is', null)]));
+  if (filter.cursor !== undefined) {
+    const after = CURSOR.exec(filter.cursor);
+    if (!after) return [];
+    const position = Number(after[1]);
+    const id = after[2]!;
+    q = q.where((eb) => eb.or([eb('position', '>', position), eb.and([eb('position', '=', position), eb('id', '>', id)])]));
+  }
   return (await q.execute()).map(toEntry);
 }
 

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { commonErrors, Id, IdParams, NoContent, Nullable, Timestamp } from '../../http/schemas.js';
+import { commonErrors, Id, IdParams, ListQuery, NoContent, Nullable, Page, Timestamp } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 
@@ -27,7 +27,7 @@ const UpdateFaqBody = Type.Object(
   { ...fields, question: Type.Optional(fields.question), answer: Type.Optional(fields.answer) },
   { additionalProperties: false, minProperties: 1 },
 );
-const ListFaqQuery = Type.Object({ productId: Type.Optional(Id) }, { additionalProperties: false });
+const ListFaqQuery = Type.Object({ productId: Type.Optional(Id), ...ListQuery.properties }, { additionalProperties: false });
 
 /** The customer portal's FAQ entries. */
 export function faqRoutes(app: App, { faq }: Services): void {
@@ -39,11 +39,11 @@ export function faqRoutes(app: App, { faq }: Services): void {
         tags: ['settings'],
         description: 'Ordered by position. Customers: published entries that are general or about a product they see; with productId, that product\'s and the general ones.',
         querystring: ListFaqQuery,
-        response: { 200: Type.Object({ items: Type.Array(FaqSchema) }), ...commonErrors },
+        response: { 200: Page(FaqSchema), ...commonErrors },
       },
       config: { access: { authenticated: true } },
     },
-    async (request) => ({ items: await faq.list(ctx(request), request.query.productId) }),
+    async (request) => faq.list(ctx(request), { productId: request.query.productId, limit: request.query.limit ?? 25, cursor: request.query.cursor }),
   );
 
   app.post(

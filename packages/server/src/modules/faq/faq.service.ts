@@ -2,10 +2,11 @@ import type { Db } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
+import type { Page, PageOptions } from '../../lib/pagination.js';
 import { renderMarkdown } from '../../lib/markdown.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ProductsService } from '../products/products.service.js';
-import { deleteEntry, findEntry, insertEntry, listEntries, nextPosition, updateEntry, type FaqEntry } from './faq.repository.js';
+import { deleteEntry, faqCursor, findEntry, insertEntry, listEntries, nextPosition, updateEntry, type FaqEntry } from './faq.repository.js';
 
 export type { FaqEntry } from './faq.repository.js';
 
@@ -26,8 +27,11 @@ export class FaqService {
     private readonly products: ProductsService,
   ) {}
 
-  async list(ctx: RequestContext, productId?: string): Promise<FaqEntry[]> {
-    return listEntries(this.db, ctx.actor, productId);
+  async list(ctx: RequestContext, filter: { productId?: string | undefined } & PageOptions): Promise<Page<FaqEntry>> {
+    const rows = await listEntries(this.db, ctx.actor, filter);
+    if (rows.length <= filter.limit) return { data: rows, nextCursor: null };
+    const data = rows.slice(0, filter.limit);
+    return { data, nextCursor: faqCursor(data[data.length - 1]!) };
   }
 
   async create(ctx: RequestContext, input: FaqInput): Promise<FaqEntry> {

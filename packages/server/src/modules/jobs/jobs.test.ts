@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDatabase } from '../../db/database.js';
-import { client, forEachDialect, useTestApp } from '../../testing/harness.js';
+import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
+import { LAPSED_LEASE_KEEP_MS, LEASE_TOLERANCE_SECONDS } from '../machines/machines.service.js';
 import { EventsService } from '../events/events.service.js';
 import { JobQueue } from './jobs.service.js';
 import { PermanentFailure, RetryLater, Worker } from './worker.js';
@@ -177,10 +178,22 @@ forEachDialect('job queue and scheduler', (dialect) => {
     const worker = ctx.t.services.worker;
     assert.ok(worker.types.includes('machines.cull'));
     await worker.drain(); // syncs the schedules
-    ctx.t.clock.advance(2 * 60_000);
+    const { license } = await factories.world(api, { durationDays: 365, maxMachines: 2, floating: true, heartbeatSeconds: 300 });
+    const activate = (fingerprint: string) => client(ctx.t.app, undefined).post('/v1/machines/activate', { key: license.key, fingerprint });
+    assert.equal((await activate('lapses')).status, 201);
+    const fingerprints = async () =>
+      ((await api.get(`/v1/machines?licenseId=${license.id}`)).body.data as { fingerprint: string }[]).map((m) => m.fingerprint).sort();
+
+    // Past the lease and the time a lapsed lease stays visible; then a second machine takes a live lease.
+    ctx.t.clock.advance((300 + LEASE_TOLERANCE_SECONDS) * 1000 + LAPSED_LEASE_KEEP_MS + 1000);
+    assert.equal((await activate('live')).status, 201);
+    assert.deepEqual(await fingerprints(), ['lapses', 'live'], 'nothing culled before the worker runs');
+
+    ctx.t.clock.advance(60_000);
     await worker.drain();
     const culls = await api.get('/v1/jobs?type=machines.cull&status=done');
-    assert.ok(culls.body.data.length >= 1);
+    assert.ok(culls.body.data.length >= 1, culls.raw);
+    assert.deepEqual(await fingerprints(), ['live'], 'the lapsed lease is gone, the live one stays');
   });
 
   test('concurrent workers on separate connections run each of 300 jobs exactly once', async () => {

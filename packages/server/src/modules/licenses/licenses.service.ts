@@ -472,7 +472,7 @@ export class LicensesService {
   /** Adds features (modules) to the license; those it has already are left alone. */
   async addFeatures(ctx: RequestContext, id: string, features: string[]): Promise<License> {
     return this.change(ctx, id, 'license.features_added', (license) => {
-      if (license.revokedAt) throw transition('a revoked license cannot be upgraded');
+      refuseRevoked(license);
       const added = features.filter((f) => !license.features.includes(f));
       return added.length === 0 ? null : { ...license, features: [...license.features, ...new Set(added)] };
     });
@@ -481,6 +481,7 @@ export class LicensesService {
   /** Removes features from the license; naming one it does not have is a 422, so typos do not pass silently. */
   async removeFeatures(ctx: RequestContext, id: string, features: string[]): Promise<License> {
     return this.change(ctx, id, 'license.features_removed', (license) => {
+      refuseRevoked(license);
       const missing = features.filter((f) => !license.features.includes(f));
       if (missing.length > 0) {
         throw new AppError('FEATURES_MISSING', `The license does not have ${missing.join(', ')}`, { fields: { features: `not on the license: ${missing.join(', ')}` } });
@@ -492,7 +493,7 @@ export class LicensesService {
   /** A seat pack: `seats` more machines. An unlimited license has nothing to add to. */
   async addSeats(ctx: RequestContext, id: string, seats: number): Promise<License> {
     return this.change(ctx, id, 'license.seats_added', (license) => {
-      if (license.revokedAt) throw transition('a revoked license cannot be upgraded');
+      refuseRevoked(license);
       if (license.maxMachines === null) throw new AppError('SEATS_UNLIMITED', 'The license already allows any number of machines');
       return { ...license, maxMachines: license.maxMachines + seats };
     });
@@ -621,6 +622,11 @@ function throwIfProblems(problems: Record<string, string>, prefix: string): void
 /** Staff notes are internal: a customer reading its own licenses does not see them. */
 function forViewer(ctx: RequestContext, license: License): License {
   return ctx.actor.scope.customerId !== undefined ? { ...license, notes: null } : license;
+}
+
+/** Upgrades and downgrades (features, seats) refuse a revoked license alike: revoking is final. */
+function refuseRevoked(license: License): void {
+  if (license.revokedAt) throw transition('a revoked license cannot be upgraded or downgraded');
 }
 
 function transition(message: string): AppError {

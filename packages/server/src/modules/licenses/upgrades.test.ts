@@ -80,4 +80,27 @@ forEachDialect('upgrades', (dialect) => {
     const admin = await factories.signedInUser(api, ctx.t.app, 'customer-admin', customer.id);
     assert.equal((await client(ctx.t.app, admin.token).post(`/v1/licenses/${owned.id}/actions/add-seats`, { seats: 1 })).status, 403);
   });
+  test('a revoked license refuses every upgrade and downgrade alike: add-features, remove-features, add-seats', async () => {
+    const api = ctx.api;
+    const product = await factories.product(api);
+    const policy = await factories.policy(api, product.id, 'timed', { maxMachines: 2, features: ['core', 'pro'] });
+    const license = await factories.license(api, policy.id);
+    assert.equal((await api.post(`/v1/licenses/${license.id}/actions/revoke`)).status, 200);
+    const historyBefore = (await api.get(`/v1/events?targetId=${license.id}`)).body.data.length;
+    const attempts = {
+      'add-features': { features: ['extra'] },
+      'remove-features': { features: ['pro'] },
+      'add-seats': { seats: 1 },
+    };
+    const answers = [];
+    for (const [action, body] of Object.entries(attempts)) {
+      const res = await api.post(`/v1/licenses/${license.id}/actions/${action}`, body);
+      answers.push([action, res.status, res.body.error?.code, res.body.error?.message]);
+    }
+    const refusal = [409, 'INVALID_TRANSITION', 'Not possible: a revoked license cannot be upgraded or downgraded'];
+    assert.deepEqual(answers, Object.keys(attempts).map((action) => [action, ...refusal]));
+    const after = (await api.get(`/v1/licenses/${license.id}`)).body;
+    assert.deepEqual([after.features, after.maxMachines], [['core', 'pro'], 2], 'nothing changed');
+    assert.equal((await api.get(`/v1/events?targetId=${license.id}`)).body.data.length, historyBefore, 'no history event');
+  });
 });

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Db, Executor } from '../../db/database.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -42,15 +44,50 @@ function checkTrialSettings(product: Product): void {
   }
 }
 
-/** A stable machine-friendly code from a product name: "CRM Exporter" → "crm-exporter". */
-export function codeFromName(name: string): string {
+/** Latin letters that NFKD does not decompose into a base letter and a mark. */
+const TRANSLITERATION: Record<string, string> = {
+  ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ħ: 'h', ı: 'i', ŋ: 'ng', ſ: 's', ĸ: 'k', ŀ: 'l',
+};
+
+/**
+ * A stable machine-friendly code from a product name: "CRM Exporter" → "crm-exporter", "Café Crème" →
+ * "cafe-creme", "Straße Øl" → "strasse-ol". Accents are dropped (NFKD, then the combining marks removed)
+ * and the few Latin letters without a decomposition are spelled out. null when nothing Latin remains
+ * ("インボイス"): the caller picks a unique fallback.
+ */
+export function codeFromName(name: string): string | null {
   const code = name
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
+    .replace(/[^\x00-\x7f]/g, (c) => TRANSLITERATION[c] ?? c)
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 48);
-  return code || 'product';
+    .slice(0, 48)
+    .replace(/-+$/, '');
+  return code || null;
+}
+
+/** A short random suffix (base 36) that keeps a generated code unique. */
+function codeSuffix(): string {
+  return randomBytes(4).readUInt32BE(0).toString(36).padStart(7, '0').slice(-6);
+}
+
+/** Any product, whoever may see it, holds the code (codes are unique across the instance). */
+async function codeTaken(db: Executor, code: string): Promise<boolean> {
+  return (await findProduct(db, SYSTEM_ACTOR, code)) !== undefined;
+}
+
+/** `base-2`, `base-3`, … the first that is free; after a few, a random suffix. */
+async function freeCode(db: Executor, base: string): Promise<string> {
+  for (let n = 2; n <= 5; n++) {
+    const candidate = `${base}-${n}`;
+    if (!(await codeTaken(db, candidate))) return candidate;
+  }
+  for (;;) {
+    const candidate = `${base}-${codeSuffix()}`;
+    if (!(await codeTaken(db, candidate))) return candidate;
+  }
 }
 
 /** Every customer a custom product names must exist. */
@@ -83,7 +120,7 @@ export class ProductsService {
     const now = this.clock.now().toISOString();
     const product: Product = {
       id: newId('prod'),
-      code: input.code ?? codeFromName(input.name),
+      code: input.code ?? codeFromName(input.name) ?? `product-${codeSuffix()}`,
       name: input.name,
       description: input.description ?? null,
       url: input.url ?? null,
@@ -103,8 +140,10 @@ export class ProductsService {
     if (product.trialPolicyId !== null) throw new AppError('VALIDATION_FAILED', 'A new product has no policies yet: set trialPolicyId later', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
     await this.db.transaction().execute(async (trx) => {
       await checkCustomers(trx, product.customerIds);
-      if (await findProduct(trx, ctx.actor, product.code)) {
-        throw new AppError('CONFLICT', `A product with code "${product.code}" already exists`, { fields: { code: 'is taken' } });
+      if (await codeTaken(trx, product.code)) {
+        // A code the caller chose stays theirs to change; a generated one gets a suffix instead.
+        if (input.code !== undefined) throw new AppError('CONFLICT', `A product with code "${product.code}" already exists`, { fields: { code: 'is taken' } });
+        product.code = await freeCode(trx, product.code);
       }
       await insertProduct(trx, product);
       await this.events.record(trx, ctx, { action: 'product.created', targetType: 'product', targetId: product.id, after: product });

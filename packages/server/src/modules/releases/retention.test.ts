@@ -97,7 +97,7 @@ forEachDialect('release retention', (dialect) => {
     assert.equal(res.status, 200, res.raw);
     return res.body.removed as any[];
   };
-  const artifactOf = async (made: Made) => (await ctx.api.get(`/v1/releases/${made.release.id}/artifacts`)).body.items[0];
+  const artifactOf = async (made: Made) => (await ctx.api.get(`/v1/releases/${made.release.id}/artifacts`)).body.data[0];
   /** SHA-256 of every file in `<dataDir>/artifacts/objects`. */
   const storedFiles = async () => {
     const dir = path.join(ctx.t.deps.config.dataDir, 'artifacts', 'objects');
@@ -224,7 +224,7 @@ forEachDialect('release retention', (dialect) => {
     await ctx.t.services.retention.sweep();
     assert.equal((await api.get(`/v1/events?action=artifact.removed&targetId=${old.artifact.id}`)).body.data.length, 1, 'one audit event, however many runs');
 
-    const listed = (await api.get(`/v1/releases/${old.release.id}/artifacts`)).body.items;
+    const listed = (await api.get(`/v1/releases/${old.release.id}/artifacts`)).body.data;
     assert.deepEqual(
       listed.map((a: any) => [a.id, a.status, a.removedReason, a.sha256]),
       [[old.artifact.id, 'removed', 'retention: not the newest version', old.artifact.sha256]],

@@ -62,11 +62,11 @@ forEachDialect('dashboard overview and FAQ entries', (dialect) => {
     const draft = await api.post('/v1/faq', { question: 'Draft?', answer: 'Not yet.', published: false });
     assert.equal(forProduct.body.position > general.body.position, true, 'new entries go to the end');
 
-    const staffIds = (await api.get('/v1/faq')).body.items.map((e: any) => e.id);
+    const staffIds = (await api.get('/v1/faq')).body.data.map((e: any) => e.id);
     for (const e of [general, forProduct, forOther, draft]) assert.ok(staffIds.includes(e.body.id));
 
     const member = client(ctx.t.app, (await factories.signedInUser(api, ctx.t.app, 'customer-member', customer.id)).token);
-    const seen = (await member.get('/v1/faq')).body.items.map((e: any) => e.id);
+    const seen = (await member.get('/v1/faq')).body.data.map((e: any) => e.id);
     assert.ok(seen.includes(general.body.id) && seen.includes(forProduct.body.id));
     assert.ok(!seen.includes(forOther.body.id) && !seen.includes(draft.body.id), 'other products and drafts are hidden');
     assert.equal((await member.post('/v1/faq', { question: 'Mine?', answer: 'No.' })).status, 403);
@@ -74,10 +74,36 @@ forEachDialect('dashboard overview and FAQ entries', (dialect) => {
 
     const edited = await api.patch(`/v1/faq/${draft.body.id}`, { published: true, answer: 'Now *yes*.' });
     assert.deepEqual([edited.status, edited.body.published, edited.body.answerHtml.trim()], [200, true, '<p>Now <em>yes</em>.</p>']);
-    assert.ok((await member.get('/v1/faq')).body.items.some((e: any) => e.id === draft.body.id));
+    assert.ok((await member.get('/v1/faq')).body.data.some((e: any) => e.id === draft.body.id));
     assert.equal((await api.delete(`/v1/faq/${draft.body.id}`)).status, 204);
     assert.equal((await api.delete(`/v1/faq/${draft.body.id}`)).status, 404);
     const unknownProduct = await api.post('/v1/faq', { question: 'X?', answer: 'Y', productId: 'prod_00000000000000000000000000' });
     assert.equal(unknownProduct.status, 404);
+  });
+  test('FAQ lists as {data, nextCursor} pages in position order; the cursor keeps the order across pages', async () => {
+    const api = ctx.api;
+    const asked: string[] = [];
+    // Positions out of creation order, two sharing one: the order is position, then id.
+    for (const [question, position] of [['Third?', 30], ['First?', 10], ['Second a?', 20], ['Second b?', 20], ['Fourth?', 40]] as const) {
+      const res = await api.post('/v1/faq', { question, answer: 'Yes.', position: 1_000 + position });
+      assert.equal(res.status, 201, res.raw);
+      asked.push(question);
+    }
+    const questions: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: any = await api.get(`/v1/faq?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(res.status, 200, res.raw);
+      assert.deepEqual(Object.keys(res.body).sort(), ['data', 'nextCursor']);
+      assert.ok(res.body.data.length <= 2);
+      questions.push(...res.body.data.map((e: any) => e.question));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    const mine = questions.filter((q) => asked.includes(q));
+    assert.deepEqual(mine, ['First?', 'Second a?', 'Second b?', 'Third?', 'Fourth?']);
+    assert.equal(new Set(questions).size, questions.length, 'no entry listed twice');
+    assert.deepEqual((await api.get('/v1/faq?cursor=not-a-faq-cursor')).body.data, []);
   });
 });
