@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import Type from 'typebox';
 import { registerAccessLayer } from './http/auth.js';
 import { AppError, registerErrorHandling, sendFrameworkError } from './http/errors.js';
+import { withSecretRedaction } from './http/logging.js';
 import { ErrorBody } from './http/schemas.js';
 import { registerResponseSigning } from './http/signing.js';
 import type { App } from './http/types.js';
@@ -55,6 +56,7 @@ function requestIds(): () => string {
 }
 
 export interface BuildOptions {
+  /** Pino options (or false); secret query parameters and path segments are always redacted (http/logging.ts). */
   logger?: FastifyServerOptions['logger'];
   worker?: WorkerOptions;
   /** The built web app (packages/web/dist by default); a missing directory serves a "not built" page. */
@@ -65,7 +67,7 @@ export interface BuildOptions {
 export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<{ app: App; services: Services }> {
   const { config } = deps;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withSecretRedaction(options.logger ?? false),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: requestIds(),
