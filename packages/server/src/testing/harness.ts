@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
-import { buildApp } from '../app.js';
+import { buildApp, type BuildOptions } from '../app.js';
 import type { Config } from '../config.js';
 import { Keyring } from '../crypto/keyring.js';
 import { loadSigner } from '../crypto/signing.js';
@@ -111,7 +111,7 @@ export interface TestApp {
 /** A migrated database and an app built on it, with a manual clock. */
 export async function startTestApp(
   dialect: Dialect,
-  options: { config?: Partial<Config>; clock?: ManualClock; webDir?: string } = {},
+  options: { config?: Partial<Config>; clock?: ManualClock; webDir?: string; logger?: BuildOptions['logger'] } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
   // Files the app keeps (artifacts) go to a data directory of its own, removed with the app.
@@ -123,7 +123,7 @@ export async function startTestApp(
   const keyring = new Keyring((config.masterKey as { value: Buffer }).value);
   const signer = await loadSigner(database.db, keyring, clock);
   const deps: Deps = { config, database, clock, keyring, signer };
-  const { app, services } = await buildApp(deps, options.webDir ? { webDir: options.webDir } : {});
+  const { app, services } = await buildApp(deps, { ...(options.webDir ? { webDir: options.webDir } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   await app.ready();
   return {
     app,
