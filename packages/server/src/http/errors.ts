@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
+import { HTTP_URL_PATTERN } from './schemas.js';
 
 /** Stable error codes with their HTTP status. Rule codes (422) are listed too so they stay documented. */
 export const ERROR_STATUS = {
@@ -94,6 +95,10 @@ function fieldsOf(error: FastifyError & { validation?: AjvError[]; validationCon
   const fields: Record<string, string> = {};
   for (const v of error.validation ?? []) {
     let field = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+    if (v.keyword === 'pattern' && v.params?.pattern === HTTP_URL_PATTERN) {
+      fields[field] = 'must be an http:// or https:// URL';
+      continue;
+    }
     if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
       field = field ? `${field}.${v.params.missingProperty}` : v.params.missingProperty;
       fields[field] = 'is required';
