@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { factories, forEachDialect, useTestApp, type Client } from '../testing/harness.js';
+import { factories, forEachDialect, useTestApp, type Answer, type Client } from '../testing/harness.js';
 import { HTTP_URL_PATTERN } from './schemas.js';
 
 const HOSTILE = ['javascript:alert(document.cookie)', 'JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)', 'file:///etc/passwd', 'ftp://example.com/x', '//evil.example/x', 'https:alert(1)'];
@@ -23,7 +23,7 @@ forEachDialect('URL fields take only http(s)', (dialect) => {
       'order invoice': (url: string) =>
         api.post('/v1/orders', { externalId: `o-${order++}`, customer: { email: `buyer${order}@example.com` }, items: [{ policyId: policy.id }], billing: { invoiceUrl: url } }),
       'webhook endpoint': (url: string) => api.post('/v1/webhook-endpoints', { url, events: ['*'] }),
-    } as Record<string, (url: string) => ReturnType<Client['post']>>;
+    } as Record<string, (url: string) => Promise<Answer>>;
   }
 
   test('javascript:, data:, vbscript: and other schemes are 400 VALIDATION_FAILED naming the field; https is accepted', async () => {
