@@ -82,7 +82,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     countryHeader: 'x-test-country',
-    webhookAllowPrivate: true,
+    // As in production: a test that posts to a receiver on 127.0.0.1 opts in explicitly.
+    webhookAllowPrivate: false,
     webhookTimeoutMs: 2000,
     artifactMaxBytes: 4 * 1024 * 1024,
     storage: { driver: 'local' },
