@@ -10,6 +10,7 @@ import { registerAccessLayer } from './http/auth.js';
 import { AppError, registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { withSecretRedaction } from './http/logging.js';
 import { ErrorBody } from './http/schemas.js';
+import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
 import { registerResponseSigning } from './http/signing.js';
 import type { App } from './http/types.js';
 import { registerSchemaValidation } from './http/validation.js';
@@ -74,7 +75,10 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
-    frameworkErrors: (error, _request, reply) => sendFrameworkError(error, reply),
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(request, reply);
+      sendFrameworkError(error, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices(
@@ -85,6 +89,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   );
 
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerSchemaValidation(app);
 
   // Before any plugin adds routes, so that every route, the documentation's included, passes the check.
