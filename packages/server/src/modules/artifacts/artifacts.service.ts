@@ -368,22 +368,25 @@ export class ArtifactsService {
 
 
 /**
- * Passes `source` through, counting bytes. Only when exactly `size` bytes went through does it record the
- * download, and it ends the stream only after the record is written (a failed record fails the download,
- * so every served file has its record). The response pipes this stream: when the storage stream fails,
- * the file is short, or the client goes away (Fastify destroys the stream it was sending), the final
- * step never runs and nothing is recorded.
+ * Passes `source` through, counting bytes, and records the download when the last byte of the file is
+ * about to go out: that chunk is held back until the record is written, so a client never holds the whole
+ * file without its record (a failed record fails the download). The response pipes this stream: when the
+ * storage stream fails, the file is short or long, or the client goes away (Fastify destroys the stream it
+ * was sending), that point is never reached and nothing is recorded.
  */
 function recordedWhenServed(source: Readable, size: number, record: () => Promise<void>): Readable {
   let seen = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      done(null, chunk);
+      if (seen > size) return done(new Error(`storage returned more than the ${size} bytes of the file`));
+      if (seen < size) return done(null, chunk);
+      record().then(() => done(null, chunk), done);
     },
     flush(done) {
       if (seen !== size) return done(new Error(`storage returned ${seen} of the ${size} bytes of the file`));
-      record().then(() => done(), done);
+      if (size === 0) return void record().then(() => done(), done);
+      done();
     },
   });
   pipeline(source, counted, () => {

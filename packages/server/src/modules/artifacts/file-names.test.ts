@@ -99,7 +99,10 @@ forEachDialect('artifact names above U+00FF and the download record', (dialect) 
       const bundle = await ctx.t.app.inject({ method: 'GET', url: `${await linkFor(artifact.id, license.key)}&format=bundle` });
       assert.equal(bundle.statusCode, 200, `${fileName} bundle: ${bundle.body}`);
       assert.equal(savedName(String(bundle.headers['content-disposition'])).exact, `${fileName}.khbundle.tar`);
-      assert.equal(await recorded(artifact.id), 2, `${fileName}: file and bundle recorded once each`);
+      const head = await ctx.t.app.inject({ method: 'HEAD', url: await linkFor(artifact.id, license.key) });
+      assert.equal(head.statusCode, 200);
+      assert.equal(head.rawPayload.length, 0);
+      assert.equal(await recorded(artifact.id), 2, `${fileName}: file and bundle recorded once each (a HEAD is no download)`);
     }
   });
 
