@@ -115,8 +115,9 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     async (request, reply) => {
       const { format, ...link } = request.query;
       const meta = { ip: request.ip, userAgent: request.headers['user-agent'] };
+      const head = request.method === 'HEAD';
       if (format === 'bundle') {
-        const bundle = await artifacts.openBundle({ artifactId: request.params.id, ...link }, meta);
+        const bundle = await artifacts.openBundle({ artifactId: request.params.id, ...link }, meta, { head });
         return reply
           .header('content-type', 'application/x-tar')
           .header('content-length', String(bundle.size))
@@ -124,7 +125,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
           .header('cache-control', 'private, no-store')
           .send(bundle.stream);
       }
-      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...link }, meta);
+      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...link }, meta, { head });
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', String(size))

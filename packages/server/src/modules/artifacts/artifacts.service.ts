@@ -258,8 +258,10 @@ export class ArtifactsService {
    * recorded only once every byte of the file has passed to the response (see `recordedWhenServed`): a
    * storage error, a short file or a client that goes away leaves no record.
    */
-  async open(link: SignedLink, meta: DownloadMeta): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
+  async open(link: SignedLink, meta: DownloadMeta, options: { head?: boolean } = {}): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
     const { artifact, claims } = await this.authorize(link);
+    // A HEAD checks the link and learns the headers; it reads nothing and is no download.
+    if (options.head) return { artifact: publicArtifact(artifact), stream: Readable.from([]), size: artifact.size };
     const file = await this.storage.get(artifact.storageKey);
     const stream = recordedWhenServed(file.stream, artifact.size, () => this.recordDownload(artifact, claims, meta));
     return { artifact: publicArtifact(artifact), stream, size: artifact.size };
@@ -271,7 +273,7 @@ export class ArtifactsService {
    * The artifact signature in the manifest is made again with the current key (Ed25519 is deterministic,
    * so it equals the stored one while the key is the same), so one key verifies the whole bundle.
    */
-  async openBundle(link: SignedLink, meta: DownloadMeta): Promise<{ fileName: string; stream: Readable; size: number }> {
+  async openBundle(link: SignedLink, meta: DownloadMeta, options: { head?: boolean } = {}): Promise<{ fileName: string; stream: Readable; size: number }> {
     const { artifact, claims, release } = await this.authorize(link);
     const product = await this.products.get({ actor: SYSTEM_ACTOR }, release.productId);
     const now = this.clock.now();
@@ -294,16 +296,18 @@ export class ArtifactsService {
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
     const signature = Buffer.from(this.signer.sign(manifestBytes), 'utf8');
-    const file = await this.storage.get(artifact.storageKey);
     const entries: TarEntry[] = [
       { name: 'manifest.json', size: manifestBytes.length, body: manifestBytes },
       { name: 'manifest.sig', size: signature.length, body: signature },
       { name: `payload/${artifact.fileName}`, size: artifact.size, body: () => file.stream },
     ];
     const size = tarLength(entries, now);
+    const fileName = `${artifact.fileName}.khbundle.tar`;
+    if (options.head) return { fileName, stream: Readable.from([]), size };
+    const file = await this.storage.get(artifact.storageKey);
     const stream = recordedWhenServed(tarStream(entries, now), size, () => this.recordDownload(artifact, claims, meta));
     stream.once('close', () => file.stream.destroy());
-    return { fileName: `${artifact.fileName}.khbundle.tar`, stream, size };
+    return { fileName, stream, size };
   }
 
   private async authorize(link: SignedLink): Promise<{ artifact: ArtifactRecord; claims: LinkClaims; release: Release }> {

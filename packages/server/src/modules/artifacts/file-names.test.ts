@@ -102,6 +102,7 @@ forEachDialect('artifact names above U+00FF and the download record', (dialect) 
       const head = await ctx.t.app.inject({ method: 'HEAD', url: await linkFor(artifact.id, license.key) });
       assert.equal(head.statusCode, 200);
       assert.equal(head.rawPayload.length, 0);
+      assert.equal(head.headers['content-length'], String(data.length), 'a HEAD announces the size of the file');
       assert.equal(await recorded(artifact.id), 2, `${fileName}: file and bundle recorded once each (a HEAD is no download)`);
     }
   });
