@@ -60,7 +60,10 @@ export function withSecretRedaction(logger: FastifyServerOptions['logger']): Fas
   const previous = options.hooks?.streamWrite;
   return {
     ...options,
-    redact: [...(Array.isArray(options.redact) ? options.redact : []), 'req.headers.authorization', 'req.headers.cookie'],
+    redact: {
+      ...(options.redact && !Array.isArray(options.redact) ? options.redact : {}),
+      paths: [...(Array.isArray(options.redact) ? options.redact : (options.redact?.paths ?? [])), 'req.headers.authorization', 'req.headers.cookie'],
+    },
     hooks: { ...options.hooks, streamWrite: (line: string) => redactSecrets(previous ? previous(line) : line) },
   };
 }
