@@ -8,7 +8,9 @@ import { sql } from 'kysely';
 import Type from 'typebox';
 import { registerAccessLayer } from './http/auth.js';
 import { AppError, registerErrorHandling, sendFrameworkError } from './http/errors.js';
+import { withSecretRedaction } from './http/logging.js';
 import { ErrorBody } from './http/schemas.js';
+import { registerSecurityHeaders, setSecurityHeaders } from './http/security-headers.js';
 import { registerResponseSigning } from './http/signing.js';
 import type { App } from './http/types.js';
 import { registerSchemaValidation } from './http/validation.js';
@@ -55,6 +57,7 @@ function requestIds(): () => string {
 }
 
 export interface BuildOptions {
+  /** Pino options (or false); secret query parameters and path segments are always redacted (http/logging.ts). */
   logger?: FastifyServerOptions['logger'];
   worker?: WorkerOptions;
   /** The built web app (packages/web/dist by default); a missing directory serves a "not built" page. */
@@ -65,14 +68,17 @@ export interface BuildOptions {
 export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<{ app: App; services: Services }> {
   const { config } = deps;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withSecretRedaction(options.logger ?? false),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: requestIds(),
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
-    frameworkErrors: (error, _request, reply) => sendFrameworkError(error, reply),
+    frameworkErrors: (error, request, reply) => {
+      setSecurityHeaders(request, reply);
+      sendFrameworkError(error, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services = createServices(
@@ -83,6 +89,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   );
 
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerSchemaValidation(app);
 
   // Before any plugin adds routes, so that every route, the documentation's included, passes the check.

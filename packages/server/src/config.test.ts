@@ -24,8 +24,9 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'https://licenses.example.com');
     assert.equal(config.port, 9000);
   });
-  test('webhooks: private addresses allowed unless turned off; the timeout is in seconds', () => {
-    assert.equal(loadConfig({}).webhookAllowPrivate, true);
+  test('webhooks: private addresses refused unless turned on; the timeout is in seconds', () => {
+    assert.equal(loadConfig({}).webhookAllowPrivate, false);
+    assert.equal(loadConfig({ KEYHAVEN_WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate, true);
     assert.equal(loadConfig({}).webhookTimeoutMs, 10_000);
     const strict = loadConfig({ KEYHAVEN_WEBHOOK_ALLOW_PRIVATE: 'false', KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS: '30' });
     assert.equal(strict.webhookAllowPrivate, false);

@@ -66,9 +66,9 @@ export interface Config {
   readonly stripeWebhookSecret: string | undefined;
   /**
    * Whether webhook endpoints may point at loopback and private-network addresses
-   * (`KEYHAVEN_WEBHOOK_ALLOW_PRIVATE`, default true: a self-hosted server usually notifies systems on its
-   * own network). Set it to false where staff must not be able to reach internal services through
-   * webhooks (SSRF). Link-local (cloud metadata), unspecified and multicast addresses are always refused.
+   * (`KEYHAVEN_WEBHOOK_ALLOW_PRIVATE`, default false: whoever may manage webhooks must not reach internal
+   * services through them, SSRF). Turn it on to notify systems on the server's own network. Link-local
+   * (cloud metadata), unspecified and multicast addresses are always refused (address-policy.ts).
    */
   readonly webhookAllowPrivate: boolean;
   /** Time limit of one webhook request, connect to last byte (`KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS`, default 10). */
@@ -283,7 +283,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: mailFrom.trim(),
     passwordResetRateLimit: int('KEYHAVEN_PASSWORD_RESET_RATE_LIMIT', 5, 1, 100_000),
     stripeWebhookSecret,
-    webhookAllowPrivate: bool('KEYHAVEN_WEBHOOK_ALLOW_PRIVATE', true),
+    webhookAllowPrivate: bool('KEYHAVEN_WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: int('KEYHAVEN_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
     artifactMaxBytes: int('KEYHAVEN_ARTIFACT_MAX_MB', 2048, 1, 1024 * 1024) * 1024 * 1024,
     storage,

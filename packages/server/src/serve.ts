@@ -36,7 +36,7 @@ export type ServeRole = (typeof SERVE_ROLES)[number];
 export async function serve(config: Config, role: ServeRole = 'all'): Promise<void> {
   const runtime = await openRuntime(config);
   const { app, services } = await buildApp(runtime, {
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: { level: config.logLevel },
     worker: {
       onError: (error, job) => app.log.error({ err: error, job: job?.id }, 'job worker error'),
       onJobDone: (job, outcome, error) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { client, factories } from '../../server/src/testing/harness.js';
-import { accessibilityViolations, cannotRun, describeViolations, launchBrowser, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { accessibilityViolations, cannotRun, cspViolations, describeViolations, launchBrowser, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
 
 /**
  * The accessibility audit: every page of the console and the portal, filled with data, is checked by
@@ -71,13 +71,16 @@ async function audit(page: Page, path: string): Promise<string | null> {
   return violations.length === 0 ? null : describeViolations(path, violations);
 }
 
+/** Audits each page; also fails when Chromium reports anything blocked by the Content-Security-Policy. */
 async function auditAll(page: Page, paths: string[]): Promise<void> {
+  const blocked = cspViolations(page);
   const problems: string[] = [];
   for (const path of paths) {
     const problem = await audit(page, path);
     if (problem) problems.push(problem);
   }
   assert.deepEqual(problems, [], problems.join('\n'));
+  assert.deepEqual(blocked, [], 'the app works under its Content-Security-Policy');
 }
 
 const CONSOLE_PAGES = () => [

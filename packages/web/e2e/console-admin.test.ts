@@ -10,7 +10,7 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
 
 /**
  * Integrations and administration in the console: an owner adds a webhook endpoint that a real receiver
- * on 127.0.0.1 answers (test apps allow loopback, as a self-hosted server does by default), sends a test
+ * on 127.0.0.1 answers (the server opts in to loopback addresses with KEYHAVEN_WEBHOOK_ALLOW_PRIVATE), sends a test
  * event and redelivers it; creates an API token, uses and revokes it; invites a support user, who sets a
  * password from the mailed link and finds the administration pages read-only or forbidden.
  */
@@ -31,7 +31,8 @@ let page: Page;
 before(async () => {
   if (cannotRun()) return;
   smtp = await startTestSmtpServer();
-  server = await startWebServer({ config: { smtpUrl: smtp.url } });
+  // The receiver listens on 127.0.0.1: opt in to private webhook addresses (off by default).
+  server = await startWebServer({ config: { smtpUrl: smtp.url, webhookAllowPrivate: true } });
   receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

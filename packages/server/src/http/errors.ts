@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
+import { HTTP_URL_PATTERN } from './schemas.js';
 
 /** Stable error codes with their HTTP status. Rule codes (422) are listed too so they stay documented. */
 export const ERROR_STATUS = {
@@ -120,6 +121,7 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[a-f0-9]{64}$': 'use 64 hexadecimal digits (a SHA-256)',
   '^[A-Fa-f0-9]{64}$': 'use 64 hexadecimal digits (a SHA-256)',
   '^\\S(.*\\S)?$': 'must not start or end with a space',
+  [HTTP_URL_PATTERN]: 'must be an http:// or https:// URL',
 };
 
 const FORMAT_WORDS: Record<string, string> = {

@@ -5,6 +5,23 @@ export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Nullable(Timestamp);
+/** What `HttpUrl` values must start with: a scheme of http or https and a host. */
+export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+';
+
+/**
+ * Every URL a person or a webhook sender will follow (doc and video links, product pages, invoices,
+ * webhook endpoints): an absolute http:// or https:// URI. `format: 'uri'` alone accepts `javascript:`,
+ * `data:` and `vbscript:`, which a console or portal would render as a clickable link.
+ */
+export function HttpUrl(options: { maxLength?: number; description?: string } = {}) {
+  return Type.String({
+    format: 'uri',
+    pattern: HTTP_URL_PATTERN,
+    maxLength: options.maxLength ?? 2000,
+    description: options.description ?? 'An absolute http:// or https:// URL',
+  });
+}
+
 export const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
   maxProperties: 64,
   description: 'Free-form key/value data of your own',

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import pg from 'pg';
-import { buildApp } from '../app.js';
+import { buildApp, type BuildOptions } from '../app.js';
 import type { Config } from '../config.js';
 import { Keyring } from '../crypto/keyring.js';
 import { loadSigner } from '../crypto/signing.js';
@@ -67,7 +67,8 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     countryHeader: 'x-test-country',
-    webhookAllowPrivate: true,
+    // As in production: a test that posts to a receiver on 127.0.0.1 opts in explicitly.
+    webhookAllowPrivate: false,
     webhookTimeoutMs: 2000,
     artifactMaxBytes: 4 * 1024 * 1024,
     storage: { driver: 'local' },
@@ -96,7 +97,7 @@ export interface TestApp {
 /** A migrated database and an app built on it, with a manual clock. */
 export async function startTestApp(
   dialect: Dialect,
-  options: { config?: Partial<Config>; clock?: ManualClock; webDir?: string } = {},
+  options: { config?: Partial<Config>; clock?: ManualClock; webDir?: string; logger?: BuildOptions['logger'] } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
   // Files the app keeps (artifacts) go to a data directory of its own, removed with the app.
@@ -108,7 +109,7 @@ export async function startTestApp(
   const keyring = new Keyring((config.masterKey as { value: Buffer }).value);
   const signer = await loadSigner(database.db, keyring, clock);
   const deps: Deps = { config, database, clock, keyring, signer };
-  const { app, services } = await buildApp(deps, options.webDir ? { webDir: options.webDir } : {});
+  const { app, services } = await buildApp(deps, { ...(options.webDir ? { webDir: options.webDir } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   await app.ready();
   return {
     app,

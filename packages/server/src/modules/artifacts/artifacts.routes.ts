@@ -122,20 +122,21 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     async (request, reply) => {
       const { format, ...link } = request.query;
       const meta = { ip: request.ip, userAgent: request.headers['user-agent'] };
+      const head = request.method === 'HEAD';
       if (format === 'bundle') {
-        const bundle = await artifacts.openBundle({ artifactId: request.params.id, ...link }, meta);
+        const bundle = await artifacts.openBundle({ artifactId: request.params.id, ...link }, meta, { head });
         return reply
           .header('content-type', 'application/x-tar')
           .header('content-length', String(bundle.size))
-          .header('content-disposition', attachment(bundle.fileName))
+          .header('content-disposition', contentDisposition(bundle.fileName))
           .header('cache-control', 'private, no-store')
           .send(bundle.stream);
       }
-      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...link }, meta);
+      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...link }, meta, { head });
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', String(size))
-        .header('content-disposition', attachment(artifact.fileName))
+        .header('content-disposition', contentDisposition(artifact.fileName))
         .header('x-checksum-sha256', artifact.sha256)
         .header('x-signature', artifact.signature)
         .header('cache-control', 'private, no-store')
@@ -144,5 +145,14 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
   );
 }
 
-/** Content-Disposition for a stored file name (checkFileName already refused control characters and paths). */
-const attachment = (fileName: string) => `attachment; filename="${fileName.replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+/**
+ * `attachment` with the name twice (RFC 6266): `filename="…"`, an ASCII fallback for old clients (every
+ * character outside printable ASCII, and `"` and `\`, becomes `_`), and `filename*=UTF-8''…`, the
+ * exact name percent-encoded as RFC 5987 requires (only its attr-chars stay literal). A header value
+ * holds Latin-1 at most, so the UTF-8 name may only ever appear encoded.
+ */
+export function contentDisposition(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]|["\\]/gu, '_');
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}

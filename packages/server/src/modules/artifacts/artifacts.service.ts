@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Signer } from '../../crypto/signing.js';
 import type { Db, Trx } from '../../db/database.js';
@@ -79,14 +79,20 @@ interface LinkClaims {
 const LINK_PURPOSE = 'download-link';
 
 /**
- * A file name as offered to downloaders: one path component, no control characters, nothing a file
- * system or a Content-Disposition header could read as a path or a second header.
+ * A file name as offered to downloaders: one path component, well-formed Unicode (any script, emoji,
+ * combining marks), no control characters, no bidirectional controls or line separators, nothing a
+ * file system could read as a path. The download's Content-Disposition encodes it (`contentDisposition`).
  */
 export function checkFileName(name: string): string {
   const bad = (why: string) => new AppError('INVALID_FILE_NAME', `Invalid file name: ${why}`, { fields: { fileName: why } });
   if (name.length === 0 || name.length > 255) throw bad('must be 1 to 255 characters');
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(name)) throw bad('must be valid Unicode (no lone surrogates)');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw bad('must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw bad('must not contain control characters');
+  // A name that displays differently from what it is ("invoice\u202Eexe.pdf" shows as "invoicefdp.exe"),
+  // or that a log or a header reads as two lines.
+  if (/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/.test(name)) throw bad('must not contain bidirectional control characters');
+  if (/[\u2028\u2029]/.test(name)) throw bad('must not contain line or paragraph separators');
   if (/[/\\:]/.test(name)) throw bad('must be a plain file name, without / \\ or :');
   if (name === '.' || name === '..' || name.startsWith('.')) throw bad('must not start with a dot');
   if (name.trim() !== name) throw bad('must not start or end with white space');
@@ -267,15 +273,18 @@ export class ArtifactsService {
     return { ...publicArtifact(artifact), url, expiresAt };
   }
 
-  /** Checks a link and opens the file; records the download. Tampered or expired: 403 DOWNLOAD_LINK_INVALID. */
-  async open(link: SignedLink, meta: DownloadMeta): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
+  /**
+   * Checks a link and opens the file. Tampered or expired: 403 DOWNLOAD_LINK_INVALID. The download is
+   * recorded only once every byte of the file has passed to the response (see `recordedWhenServed`): a
+   * storage error, a short file or a client that goes away leaves no record.
+   */
+  async open(link: SignedLink, meta: DownloadMeta, options: { head?: boolean } = {}): Promise<{ artifact: Artifact; stream: Readable; size: number }> {
     const { artifact, claims } = await this.authorize(link);
+    // A HEAD checks the link and learns the headers; it reads nothing and is no download.
+    if (options.head) return { artifact: publicArtifact(artifact), stream: Readable.from([]), size: artifact.size };
     const file = await this.storage.get(artifact.storageKey);
-    await this.recordDownload(artifact, claims, meta).catch((error: unknown) => {
-      file.stream.destroy();
-      throw error;
-    });
-    return { artifact: publicArtifact(artifact), ...file };
+    const stream = recordedWhenServed(file.stream, artifact.size, () => this.recordDownload(artifact, claims, meta));
+    return { artifact: publicArtifact(artifact), stream, size: artifact.size };
   }
 
   /**
@@ -284,7 +293,7 @@ export class ArtifactsService {
    * The artifact signature in the manifest is made again with the current key (Ed25519 is deterministic,
    * so it equals the stored one while the key is the same), so one key verifies the whole bundle.
    */
-  async openBundle(link: SignedLink, meta: DownloadMeta): Promise<{ fileName: string; stream: Readable; size: number }> {
+  async openBundle(link: SignedLink, meta: DownloadMeta, options: { head?: boolean } = {}): Promise<{ fileName: string; stream: Readable; size: number }> {
     const { artifact, claims, release } = await this.authorize(link);
     const product = await this.products.get({ actor: SYSTEM_ACTOR }, release.productId);
     const now = this.clock.now();
@@ -307,17 +316,18 @@ export class ArtifactsService {
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
     const signature = Buffer.from(this.signer.sign(manifestBytes), 'utf8');
-    const file = await this.storage.get(artifact.storageKey);
     const entries: TarEntry[] = [
       { name: 'manifest.json', size: manifestBytes.length, body: manifestBytes },
       { name: 'manifest.sig', size: signature.length, body: signature },
       { name: `payload/${artifact.fileName}`, size: artifact.size, body: () => file.stream },
     ];
-    await this.recordDownload(artifact, claims, meta).catch((error: unknown) => {
-      file.stream.destroy();
-      throw error;
-    });
-    return { fileName: `${artifact.fileName}.khbundle.tar`, stream: tarStream(entries, now), size: tarLength(entries, now) };
+    const size = tarLength(entries, now);
+    const fileName = `${artifact.fileName}.khbundle.tar`;
+    if (options.head) return { fileName, stream: Readable.from([]), size };
+    const file = await this.storage.get(artifact.storageKey);
+    const stream = recordedWhenServed(tarStream(entries, now), size, () => this.recordDownload(artifact, claims, meta));
+    stream.once('close', () => file.stream.destroy());
+    return { fileName, stream, size };
   }
 
   private async authorize(link: SignedLink): Promise<{ artifact: ArtifactRecord; claims: LinkClaims; release: Release }> {
@@ -380,6 +390,34 @@ export class ArtifactsService {
   }
 }
 
+
+/**
+ * Passes `source` through, counting bytes, and records the download when the last byte of the file is
+ * about to go out: that chunk is held back until the record is written, so a client never holds the whole
+ * file without its record (a failed record fails the download). The response pipes this stream: when the
+ * storage stream fails, the file is short or long, or the client goes away (Fastify destroys the stream it
+ * was sending), that point is never reached and nothing is recorded.
+ */
+function recordedWhenServed(source: Readable, size: number, record: () => Promise<void>): Readable {
+  let seen = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > size) return done(new Error(`storage returned more than the ${size} bytes of the file`));
+      if (seen < size) return done(null, chunk);
+      record().then(() => done(null, chunk), done);
+    },
+    flush(done) {
+      if (seen !== size) return done(new Error(`storage returned ${seen} of the ${size} bytes of the file`));
+      if (size === 0) return void record().then(() => done(), done);
+      done();
+    },
+  });
+  pipeline(source, counted, () => {
+    // Errors reach the response through `counted` (pipeline destroys it); nothing else to do here.
+  });
+  return counted;
+}
 
 const gone = (artifact: Artifact) =>
   new AppError('ARTIFACT_REMOVED', `The file of artifact ${artifact.id} was removed (${artifact.removedReason ?? 'no reason recorded'})`, {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { StorageConfig } from '../../config.js';
 import { ADMIN_TOKEN, client, factories, forEachDialect, startTestApp, type Client, type TestApp } from '../../testing/harness.js';
@@ -275,6 +275,29 @@ forEachDialect('artifacts on S3 storage, through the HTTP API', (dialect) => {
 
     assert.equal((await api.delete(`/v1/artifacts/${res.body.id}`)).status, 204);
     assert.deepEqual(await listed(prefix), []);
+  });
+
+  test('a name above U+00FF downloads from the bucket with its RFC 5987 filename*; a vanished object is no download', async () => {
+    const releaseId = await release();
+    const fileName = '安装程序 🚀 é\u0301.tar.gz';
+    const data = pattern(MiB + 17);
+    const res = await upload(releaseId, data, { fileName });
+    assert.equal(res.status, 201, res.raw);
+    const download = async () => {
+      const url = new URL((await api.post(`/v1/artifacts/${res.body.id}/download-link`)).body.url);
+      return t.app.inject({ method: 'GET', url: url.pathname + url.search }).catch(() => undefined);
+    };
+    const file = (await download())!;
+    assert.equal(file.statusCode, 200);
+    assert.ok(file.rawPayload.equals(data));
+    const star = /filename\*=UTF-8''([^;\s]+)/.exec(String(file.headers['content-disposition']));
+    assert.equal(star && decodeURIComponent(star[1]!), fileName);
+    const recorded = async () => (await api.get(`/v1/artifacts/${res.body.id}/downloads`)).body.items.length as number;
+    assert.equal(await recorded(), 1);
+    for (const key of await listed(prefix)) await admin.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const failed = await download();
+    assert.ok(!failed || failed.statusCode >= 500 || failed.rawPayload.length < data.length, 'not served');
+    assert.equal(await recorded(), 1, 'the failed attempt is not recorded');
   });
 
   test('over a real socket: a client that aborts mid-upload leaves no object, and the server keeps serving', async () => {

@@ -74,7 +74,8 @@ export class CustomersService {
    * (e-mails are stored lower-case). Takes an executor so it can run inside the caller's transaction.
    */
   async findByEmail(executor: Executor, ctx: RequestContext, email: string): Promise<Customer | undefined> {
-    return findCustomerByEmail(executor, ctx.actor, email);
+    const customer = await findCustomerByEmail(executor, ctx.actor, email);
+    return customer && forViewer(ctx, customer);
   }
 
   async get(ctx: RequestContext, id: string): Promise<Customer> {
@@ -85,11 +86,12 @@ export class CustomersService {
   async getWith(executor: Executor, ctx: RequestContext, id: string): Promise<Customer> {
     const customer = await findCustomer(executor, ctx.actor, id);
     if (!customer) throw notFound('Customer', id);
-    return customer;
+    return forViewer(ctx, customer);
   }
 
   async list(ctx: RequestContext, filter: { email?: string; q?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {
-    return page(await listCustomers(this.db, ctx.actor, filter), filter.limit);
+    const found = page(await listCustomers(this.db, ctx.actor, filter), filter.limit);
+    return { ...found, data: found.data.map((customer) => forViewer(ctx, customer)) };
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateCustomerInput): Promise<Customer> {
@@ -100,7 +102,7 @@ export class CustomersService {
       after.email = after.email.toLowerCase();
       await updateCustomerRow(trx, after);
       await this.events.record(trx, ctx, { action: 'customer.updated', targetType: 'customer', targetId: id, customerId: id, before, after });
-      return after;
+      return forViewer(ctx, after);
     });
   }
 
@@ -113,4 +115,9 @@ export class CustomersService {
       await this.events.record(trx, ctx, { action: 'customer.deleted', targetType: 'customer', targetId: id, customerId: id, before });
     });
   }
+}
+
+/** Staff notes on a customer are internal: its own users and tokens read the record without them (as with license notes). */
+function forViewer(ctx: RequestContext, customer: Customer): Customer {
+  return ctx.actor.scope.customerId !== undefined ? { ...customer, notes: null } : customer;
 }

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Metadata, Nonce, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
+import { HttpUrl, Id, Metadata, Nonce, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
 import { AlignmentSchema, Countries, Currency, Features, FirstTermSchema, NoticeDays, Price, RenewerSchema, TermMonths } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
@@ -12,7 +12,7 @@ const Domain = Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\*\\.)?[
 
 const BillingSchema = Type.Object(
   {
-    invoiceLinks: Type.Array(Type.String({ format: 'uri', maxLength: 2000 }), { maxItems: 100 }),
+    invoiceLinks: Type.Array(HttpUrl(), { maxItems: 100 }),
     paymentStatus: Nullable(Type.String({ maxLength: 50, description: 'e.g. paid, pending, refunded, failed' })),
     purchaseMethod: Nullable(Type.String({ maxLength: 50, description: 'e.g. web shop, e-mail, invoice, reseller' })),
     reference: Nullable(Type.String({ maxLength: 200, description: 'order or invoice number' })),

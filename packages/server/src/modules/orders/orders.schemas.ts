@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Metadata, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
+import { HttpUrl, Id, Metadata, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
 import { Email } from '../customers/customers.schemas.js';
 import { LicenseSchema } from '../licenses/licenses.schemas.js';
 import { ORDER_SOURCES } from './orders.repository.js';
@@ -9,7 +9,7 @@ const Amount = Type.Integer({ minimum: 0, maximum: 1_000_000_000_000, descriptio
 const ExternalId = Type.String({ minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$', description: 'Your order number: a repeat with the same source and externalId is the same order' });
 
 const BillingFields = {
-  invoiceUrl: Nullable(Type.String({ format: 'uri', maxLength: 2000 })),
+  invoiceUrl: Nullable(HttpUrl()),
   paymentStatus: Nullable(Type.String({ maxLength: 50, description: 'e.g. paid, pending, refunded' })),
   purchaseMethod: Nullable(Type.String({ maxLength: 50, description: 'e.g. web shop, e-mail, invoice, reseller (default: manual for manual orders, stripe for Stripe)' })),
   reference: Nullable(Type.String({ maxLength: 200, description: 'Invoice or order number shown on the licenses (default: externalId)' })),

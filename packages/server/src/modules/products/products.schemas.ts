@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Metadata, Nullable, Timestamp } from '../../http/schemas.js';
+import { HttpUrl, Id, Metadata, Nullable, Timestamp } from '../../http/schemas.js';
 
 const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'Lowercase, stable; apps may name the product by it' });
 
@@ -26,7 +26,7 @@ export const CreateProductBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     code: Type.Optional(Code),
     description: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
-    url: Type.Optional(Nullable(Type.String({ format: 'uri', maxLength: 2000 }))),
+    url: Type.Optional(Nullable(HttpUrl())),
     metadata: Type.Optional(Metadata),
     trialDurations: Type.Optional(
       Type.Array(Type.Integer({ minimum: 1, maximum: 3650 }), { minItems: 1, maxItems: 20, description: 'Allowed trial lengths in days (default 5, 30, 60, 90)' }),

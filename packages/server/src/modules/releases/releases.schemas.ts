@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Nonce, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
+import { HttpUrl, Id, Nonce, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
 import { VALIDATION_CODES } from '../licenses/validation.js';
 import { RELEASE_STATUSES } from './releases.repository.js';
 import { CHANNELS } from './semver.js';
@@ -7,7 +7,7 @@ import { ArtifactSchema } from '../artifacts/artifacts.schemas.js';
 
 const Version = Type.String({ minLength: 1, maxLength: 128, description: 'A semantic version (semver.org 2.0.0), e.g. 1.4.0 or 2.0.0-rc.1' });
 const Channel = StringEnum(CHANNELS, { description: 'stable, rc, beta, alpha or dev; asking for one also returns the more stable ones' });
-const Url = Type.String({ format: 'uri', maxLength: 2000 });
+const Url = HttpUrl();
 const DocLink = Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }), url: Url }, { additionalProperties: false });
 const Feature = Type.String({ minLength: 1, maxLength: 100 });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkWebhookUrl, refusedAddress } from './address-policy.js';
+import type { LookupAddress } from 'node:dns';
+import { checkWebhookUrl, embeddedIpv4, refusedAddress } from './address-policy.js';
 import { subscribes } from './catalogue.js';
+import { guardedLookup } from './sender.js';
 import { computeWebhookSignature, parseWebhookSignatureHeader, verifyWebhookSignature, webhookSignatureHeader } from './signature.js';
 
 test('address policy: link-local, unspecified and multicast always refused; loopback and private only when allowed', () => {
@@ -13,6 +15,60 @@ test('address policy: link-local, unspecified and multicast always refused; loop
     assert.ok(refusedAddress(ip, false), ip);
   }
   for (const ip of ['93.184.216.34', '172.32.0.1', '8.8.8.8', '2606:4700::1111']) assert.equal(refusedAddress(ip, false), undefined, ip);
+});
+
+/** IPv6 spellings of blocked IPv4 ranges, and the AWS IPv6 metadata address: refused even with private addresses allowed. */
+const METADATA_IN_IPV6 = [
+  '::a9fe:a9fe', // IPv4-compatible 169.254.169.254
+  '::169.254.169.254',
+  '::ffff:0:a9fe:a9fe', // IPv4-translated
+  '64:ff9b::a9fe:a9fe', // NAT64
+  '64:ff9b::169.254.169.254',
+  '2002:a9fe:a9fe::1', // 6to4
+  '2002:a9fe:a9fe:1234:5678:9abc:def0:1',
+  'fd00:ec2::254', // AWS IMDS over IPv6
+  'FD00:EC2:0:0:0:0:0:254',
+  '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo: the client address is hidden by XOR
+];
+/** IPv6 spellings of loopback and private IPv4 ranges: refused unless private addresses are allowed. */
+const PRIVATE_IN_IPV6 = ['::7f00:1', '::127.0.0.1', '::a00:1', '64:ff9b::7f00:1', '64:ff9b::10.0.0.1', '64:ff9b::192.168.1.1', '2002:7f00:1::', '2002:c0a8:101::1', '2002:0a00:0001::', '::ffff:0:7f00:1', '64:ff9b:1::1'];
+
+test('address policy: IPv6 forms that carry blocked IPv4 ranges, and fd00:ec2::254', () => {
+  for (const ip of METADATA_IN_IPV6) {
+    assert.ok(refusedAddress(ip, true), `${ip} must be refused even with private addresses allowed`);
+    assert.ok(refusedAddress(ip, false), ip);
+  }
+  for (const ip of PRIVATE_IN_IPV6) {
+    assert.ok(refusedAddress(ip, false), `${ip} must be refused with private addresses off`);
+  }
+  // A NAT64 or 6to4 address of a public host is an ordinary address.
+  for (const ip of ['64:ff9b::5db8:d822', '64:ff9b::93.184.216.34', '2002:5db8:d822::1', '::ffff:8.8.8.8', '2a00:1450:4001:80b::200e']) {
+    assert.equal(refusedAddress(ip, false), undefined, ip);
+  }
+  assert.deepEqual(
+    ['::a9fe:a9fe', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '::ffff:7f00:1', '::ffff:0:7f00:1', '::1', '::', '2606:4700::1111'].map(embeddedIpv4),
+    ['169.254.169.254', '169.254.169.254', '169.254.169.254', '127.0.0.1', '127.0.0.1', undefined, undefined, undefined],
+  );
+  // When an endpoint is saved with a literal address.
+  for (const ip of METADATA_IN_IPV6) assert.equal(checkWebhookUrl(`http://[${ip}]:8080/hook`, true).ok, false, `saving http://[${ip}]/`);
+  for (const ip of PRIVATE_IN_IPV6) assert.equal(checkWebhookUrl(`http://[${ip}]:8080/hook`, false).ok, false, `saving http://[${ip}]/`);
+});
+
+test('delivery: a DNS answer in any of these forms is refused before connecting', async () => {
+  const lookupWith = (answers: LookupAddress[], allowPrivate: boolean) =>
+    new Promise<unknown>((resolve) => {
+      const lookup = guardedLookup(allowPrivate, (_host, _options, callback) => callback(null, answers));
+      (lookup as (host: string, options: object, callback: (error: unknown, address?: unknown) => void) => void)('hooks.example.com', { all: true }, (error, address) => resolve(error ?? address));
+    });
+  for (const ip of METADATA_IN_IPV6) {
+    const result = await lookupWith([{ address: '93.184.216.34', family: 4 }, { address: ip, family: 6 }], true);
+    assert.equal((result as { code?: string }).code, 'EWEBHOOKADDRESS', `${ip}: ${String(result)}`);
+  }
+  for (const ip of PRIVATE_IN_IPV6) {
+    const result = await lookupWith([{ address: ip, family: 6 }], false);
+    assert.equal((result as { code?: string }).code, 'EWEBHOOKADDRESS', `${ip}: ${String(result)}`);
+  }
+  assert.deepEqual(await lookupWith([{ address: '64:ff9b::5db8:d822', family: 6 }], false), [{ address: '64:ff9b::5db8:d822', family: 6 }]);
 });
 
 test('webhook URLs: http(s) only, no credentials or fragment, normalized', () => {

@@ -28,13 +28,16 @@ export interface SendResult {
   error: string | null;
 }
 
+/** How `guardedLookup` asks for a name's addresses: `dns.lookup` with `all: true`. */
+export type AllAddressesLookup = (hostname: string, options: { all: true; family?: number }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
 /**
- * DNS lookup that refuses addresses the address policy does not allow. It runs when the socket
- * connects, so the address checked is the address connected to.
+ * DNS lookup that refuses addresses the address policy does not allow: if any answer is refused, the
+ * connection fails. It runs when the socket connects, so the address checked is the address connected to.
  */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+export function guardedLookup(allowPrivate: boolean, resolve: AllAddressesLookup = dnsLookup as AllAddressesLookup): LookupFunction {
   return ((hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error);
       for (const { address } of addresses) {
         const refused = refusedAddress(address, allowPrivate);

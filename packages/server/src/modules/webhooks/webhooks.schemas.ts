@@ -1,13 +1,9 @@
 import Type from 'typebox';
-import { Id, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
+import { HttpUrl, Id, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
 import { EVENT_PATTERN } from './catalogue.js';
 import { DELIVERY_KINDS, DELIVERY_STATUSES } from './webhooks.repository.js';
 
-const Url = Type.String({
-  format: 'uri',
-  maxLength: 2048,
-  description: 'http:// or https://, no credentials. Receives a POST of every subscribed event.',
-});
+const Url = HttpUrl({ maxLength: 2048, description: 'http:// or https://, no credentials. Receives a POST of every subscribed event.' });
 const Description = Nullable(Type.String({ maxLength: 500 }));
 const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: EVENT_PATTERN }), {
   minItems: 1,

@@ -70,7 +70,8 @@ async function deadUrl(): Promise<string> {
 }
 
 forEachDialect('webhooks', (dialect) => {
-  const ctx = useTestApp(dialect);
+  // The receivers listen on 127.0.0.1: this suite opts in to private addresses, as an operator would.
+  const ctx = useTestApp(dialect, { config: { webhookAllowPrivate: true } });
   let t: TestApp;
   let api: Client;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -609,5 +610,32 @@ forEachDialect('webhooks with KEYHAVEN_WEBHOOK_ALLOW_PRIVATE=false', (dialect) =
     } finally {
       await receiver.close();
     }
+  });
+});
+
+forEachDialect('webhooks with the default configuration', (dialect) => {
+  // No override: what a server gets when KEYHAVEN_WEBHOOK_ALLOW_PRIVATE is not set.
+  const ctx = useTestApp(dialect);
+
+  test('private addresses are refused by default; IPv6 spellings of metadata and private IPv4 addresses are refused when saved', async () => {
+    for (const url of [
+      'http://127.0.0.1:9/hook',
+      'http://10.0.0.5/',
+      'http://[::a9fe:a9fe]/latest/meta-data/',
+      'http://[::169.254.169.254]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+      'http://[64:ff9b::10.0.0.1]/',
+      'http://[2002:a9fe:a9fe::1]/',
+      'http://[2002:7f00:1::]/',
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/',
+    ]) {
+      const res = await ctx.api.post('/v1/webhook-endpoints', { url });
+      assert.deepEqual([res.status, res.body.error.code], [400, 'VALIDATION_FAILED'], `${url}: ${res.raw}`);
+      assert.ok(res.body.error.details.fields.url, url);
+    }
+    const ok = await ctx.api.post('/v1/webhook-endpoints', { url: 'http://[64:ff9b::5db8:d822]/hook' });
+    assert.equal(ok.status, 201, `NAT64 of a public address: ${ok.raw}`);
   });
 });
