@@ -140,7 +140,7 @@ test('customer admin: downloads the current release, is told about a release its
   assert.match((await page.getByRole('row', { name: /cloud-renders/ }).textContent()) ?? '', /cloud-renders7100.*93monthly since/);
   await page.getByRole('button', { name: 'Reveal key' }).click();
   assert.equal(await page.getByTestId('license-key').textContent(), license.key);
-  await page.getByRole('cell', { name: 'Design workstation', exact: true }).waitFor();
+  await page.getByRole('row', { name: /Design workstation/ }).getByRole('button', { name: 'Details of Design workstation' }).waitFor();
   await page.getByRole('cell', { name: 'design-01' }).waitFor();
   await screenshot(page, 'portal-license-machines');
   await assertFitsWidth('license page');

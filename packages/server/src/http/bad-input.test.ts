@@ -633,6 +633,16 @@ forEachDialect('bad input', (dialect) => {
         assert.equal((await client(t.app, undefined).post('/v1/machines/activate', { key: license.key, fingerprint: 'fuzz-leaving' })).status, 201);
         return { body: { ...body, key: license.key, fingerprint: 'fuzz-leaving' } };
       },
+      // A machine with an offline file out (a borrowed seat) returns it early.
+      checkinLicenseFile: async (_url, body) => {
+        const license = await factories.license(api, fx.values.policyId!);
+        const anon = client(t.app, undefined);
+        assert.equal((await anon.post('/v1/machines/activate', { key: license.key, fingerprint: 'fuzz-checkin' })).status, 201);
+        assert.equal((await anon.post('/v1/licenses/checkout', { key: license.key, fingerprint: 'fuzz-checkin' })).status, 200);
+        return { body: { ...body, key: license.key, fingerprint: 'fuzz-checkin' } };
+      },
+      // Only a draft can be deleted.
+      deleteRelease: async () => ({ url: `/v1/releases/${(await api.post('/v1/releases', { productId: fx.values.productId, version: '0.9.8' })).body.id}` }),
       unyankRelease: async () => {
         const release = (await api.post('/v1/releases', { productId: fx.values.productId, version: '0.9.7' })).body.id;
         await api.post(`/v1/releases/${release}/actions/publish`);

@@ -2,13 +2,12 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, type Role } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, LimitedTextArea, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui.js';
 import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from './catalog-api.js';
 import { formatDateTime } from './format.js';
 import { can } from './permissions.js';
-import { ActionForm, DeleteButton, ResourceTable, text } from './resource.js';
-import { SecretOnce } from './SecretOnce.js';
-import type { ShownLink } from './StaffUsers.js';
+import { ActionForm, DeleteButton, ResourceTable, StaffNotes, text } from './resource.js';
+import { PasswordLinkOnce, type ShownLink } from './SecretOnce.js';
 
 /** The server's limit for a customer's staff notes (longer notes are refused with a 400 naming it). */
 const CUSTOMER_NOTES_MAX_LENGTH = 10_000;
@@ -47,17 +46,7 @@ function CustomerEditor({ customer, onSaved }: { customer: CustomerRecord; onSav
           <input name="email" type="email" required maxLength={320} defaultValue={customer.email} />
         </label>
       </div>
-      <LimitedTextArea
-        label={
-          <>
-            Notes <span className="hint">(staff only; customers never see them)</span>
-          </>
-        }
-        name="notes"
-        className="short"
-        limit={CUSTOMER_NOTES_MAX_LENGTH}
-        defaultValue={customer.notes ?? ''}
-      />
+      <StaffNotes limit={CUSTOMER_NOTES_MAX_LENGTH} defaultValue={customer.notes} />
       {contacts.map((contact, index) => (
         <fieldset className="group" key={index}>
           <legend>Contact {index + 1}</legend>
@@ -210,15 +199,7 @@ function CustomerUsers({ customerId }: { customerId: string }) {
         </p>
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
-      {shownLink ? (
-        <SecretOnce
-          title={`One-time password link for ${shownLink.email}`}
-          what="link"
-          secret={shownLink.url}
-          note={`Give it to ${shownLink.email} yourself; it works once, until ${formatDateTime(shownLink.expiresAt)}.`}
-          onDone={() => setShownLink(null)}
-        />
-      ) : null}
+      <PasswordLinkOnce link={shownLink} onDone={() => setShownLink(null)} />
       {mayWrite ? (
         <ActionForm title="Invite a user" submitLabel="Invite" onSubmit={invite} reset>
           <label>

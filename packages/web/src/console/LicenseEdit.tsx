@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { licensingApi, NOTES_MAX_LENGTH, type FullLicense, type LicenseEdit } from '../licensing-api.js';
-import { LimitedTextArea } from '../ui.js';
+import { StaffNotes } from './resource.js';
 import type { RunChange } from './LicenseSections.js';
 
 interface Entry {
@@ -71,17 +71,7 @@ export function LicenseEditForm({ license, busy, run, onDone }: { license: FullL
           <input name="maxMachines" type="number" min={0} max={1_000_000} step={1} defaultValue={license.maxMachines ?? ''} />
         </label>
       </div>
-      <LimitedTextArea
-        label={
-          <>
-            Notes <span className="hint">(staff only; customers never see them)</span>
-          </>
-        }
-        name="notes"
-        className="short"
-        limit={NOTES_MAX_LENGTH}
-        defaultValue={license.notes ?? ''}
-      />
+      <StaffNotes limit={NOTES_MAX_LENGTH} defaultValue={license.notes} />
       <fieldset className="group">
         <legend>Metadata</legend>
         {entries.length === 0 ? <p className="hint">No metadata.</p> : null}

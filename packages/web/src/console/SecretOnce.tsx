@@ -1,4 +1,5 @@
 import { CopyButton } from './CopyButton.js';
+import { formatDateTime } from './format.js';
 
 /**
  * A secret the API returns only once (a webhook signing secret, an API token): shown with a copy button
@@ -26,5 +27,26 @@ export function SecretOnce({ title, secret, what, onDone, note }: { title: strin
         </button>
       </div>
     </section>
+  );
+}
+
+/** A one-time set-password link the API showed a staff member (no SMTP, or handing it over in person). */
+export interface ShownLink {
+  email: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** The shown-once password link of a staff or customer user, with who it is for and until when it works. */
+export function PasswordLinkOnce({ link, onDone }: { link: ShownLink | null; onDone: () => void }) {
+  if (!link) return null;
+  return (
+    <SecretOnce
+      title={`One-time password link for ${link.email}`}
+      what="link"
+      secret={link.url}
+      note={`Give it to ${link.email} yourself; it works once, until ${formatDateTime(link.expiresAt)}.`}
+      onDone={onDone}
+    />
   );
 }

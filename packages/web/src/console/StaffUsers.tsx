@@ -5,15 +5,9 @@ import { ErrorMessage, messageOf, PagedTable, usePagedList } from '../ui.js';
 import { adminApi, type ManagedUser } from './admin-api.js';
 import { formatDateTime } from './format.js';
 import { can, canGrantRole, grantableStaffRoles } from './permissions.js';
-import { SecretOnce } from './SecretOnce.js';
+import { PasswordLinkOnce, type ShownLink } from './SecretOnce.js';
 
 /** A set-password link the API returned once (deliver: show), for the staff member to hand over. */
-export interface ShownLink {
-  email: string;
-  url: string;
-  expiresAt: string;
-}
-
 const label = (user: ManagedUser) => user.name ?? user.email;
 
 /**
@@ -120,15 +114,7 @@ export function StaffUsers() {
         </p>
       ) : null}
       {error ? <ErrorMessage message={error} /> : null}
-      {shownLink ? (
-        <SecretOnce
-          title={`One-time password link for ${shownLink.email}`}
-          what="link"
-          secret={shownLink.url}
-          note={`Give it to ${shownLink.email} yourself; it works once, until ${formatDateTime(shownLink.expiresAt)}.`}
-          onDone={() => setShownLink(null)}
-        />
-      ) : null}
+      <PasswordLinkOnce link={shownLink} onDone={() => setShownLink(null)} />
       <PagedTable
         list={list}
         label="Staff users"

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { Empty, ErrorMessage, type Loaded, messageOf, Show, TableWrap } from '../ui.js';
+import { Empty, ErrorMessage, LimitedTextArea, type Loaded, messageOf, Show, TableWrap } from '../ui.js';
 
 /**
  * The skeleton the catalog pages share (products, policies, customers): a page title, a create form
@@ -24,6 +24,23 @@ export function list(form: FormData, name: string): string[] {
     .map((item) => item.trim())
     .filter(Boolean);
 }
+/** Staff notes on a record (a customer, a license): counted against the API's limit, never shown to customers. */
+export function StaffNotes({ limit, defaultValue }: { limit: number; defaultValue: string | null }) {
+  return (
+    <LimitedTextArea
+      label={
+        <>
+          Notes <span className="hint">(staff only; customers never see them)</span>
+        </>
+      }
+      name="notes"
+      className="short"
+      limit={limit}
+      defaultValue={defaultValue ?? ''}
+    />
+  );
+}
+
 export function checked(form: FormData, name: string): boolean {
   return form.get(name) === 'on';
 }

@@ -85,7 +85,7 @@ forEachDialect('artifact names above U+00FF and the download record', (dialect) 
     const url = new URL(res.body.url);
     return url.pathname + url.search;
   };
-  const recorded = async (artifactId: string) => (await ctx.api.get(`/v1/artifacts/${artifactId}/downloads`)).body.items.length as number;
+  const recorded = async (artifactId: string) => (await ctx.api.get(`/v1/artifacts/${artifactId}/downloads`)).body.data.length as number;
 
   test('CJK, emoji and combining-mark names download intact with an RFC 6266 header; each served download is recorded once', async () => {
     for (const fileName of NAMES) {
@@ -114,7 +114,7 @@ forEachDialect('artifact names above U+00FF and the download record', (dialect) 
       const res = await upload(rel.id, Buffer.from('x'), fileName);
       assert.deepEqual([res.statusCode, JSON.parse(res.body).error.code], [400, 'INVALID_FILE_NAME'], JSON.stringify(fileName));
     }
-    assert.equal((await ctx.api.get(`/v1/releases/${rel.id}/artifacts`)).body.items.length, 0);
+    assert.equal((await ctx.api.get(`/v1/releases/${rel.id}/artifacts`)).body.data.length, 0);
   });
 
   test('a download the storage cannot complete (short or missing file) is not recorded', async () => {

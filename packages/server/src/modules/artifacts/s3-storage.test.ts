@@ -292,7 +292,7 @@ forEachDialect('artifacts on S3 storage, through the HTTP API', (dialect) => {
     assert.ok(file.rawPayload.equals(data));
     const star = /filename\*=UTF-8''([^;\s]+)/.exec(String(file.headers['content-disposition']));
     assert.equal(star && decodeURIComponent(star[1]!), fileName);
-    const recorded = async () => (await api.get(`/v1/artifacts/${res.body.id}/downloads`)).body.items.length as number;
+    const recorded = async () => (await api.get(`/v1/artifacts/${res.body.id}/downloads`)).body.data.length as number;
     assert.equal(await recorded(), 1);
     for (const key of await listed(prefix)) await admin.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
     const failed = await download();
