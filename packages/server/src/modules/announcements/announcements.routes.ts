@@ -10,6 +10,7 @@ export function announcementRoutes(app: App, { announcements }: Services): void 
     {
       schema: {
         operationId: 'listAnnouncementRecipients',
+        summary: "List a release announcement's recipients",
         tags: ['releases'],
         description:
           "The default recipients of the release's announcement: the contact address and the customer admins of every organization holding an active or grace-period license for the product that covers the release's requirements, once per address. Addresses that turned announcement mail off are listed with optedOut=true and are not mailed.",
@@ -26,6 +27,7 @@ export function announcementRoutes(app: App, { announcements }: Services): void 
     {
       schema: {
         operationId: 'announceRelease',
+        summary: 'Announce a release by mail',
         tags: ['releases'],
         description:
           'Mails a published release to its recipients (default list − remove + add, without opted-out addresses), one mail per address, once per release: 409 INVALID_TRANSITION unless published, 409 ALREADY_ANNOUNCED the second time, 400 TEMPLATE_UNKNOWN for a template key no template has.',

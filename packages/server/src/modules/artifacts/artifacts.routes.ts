@@ -21,6 +21,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
         bodyLimit: options.maxBytes,
         schema: {
           operationId: 'uploadArtifact',
+          summary: 'Upload an artifact to a release',
           tags: ['releases'],
           description:
             'Body: the file as application/octet-stream, streamed to storage while hashed. With `sha256`, other bytes are refused (400 CHECKSUM_MISMATCH) and nothing is kept; 400 INVALID_FILE_NAME for path tricks; 413 above KEYHAVEN_ARTIFACT_MAX_MB. The artifact is listed only after a complete, verified write.',
@@ -37,7 +38,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
   app.get(
     '/v1/releases/:id/artifacts',
     {
-      schema: { operationId: 'listArtifacts', tags: ['releases'], description: 'Oldest first.', params: IdParams, querystring: ListQuery, response: { 200: ArtifactList, ...commonErrors } },
+      schema: { operationId: 'listArtifacts', summary: "List a release's artifacts", tags: ['releases'], description: 'Oldest first.', params: IdParams, querystring: ListQuery, response: { 200: ArtifactList, ...commonErrors } },
       config: { access: { permission: 'releases:read' } },
     },
     async (request) => artifacts.list(ctx(request), request.params.id, { limit: request.query.limit ?? 25, cursor: request.query.cursor }),
@@ -46,7 +47,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
   app.delete(
     '/v1/artifacts/:id',
     {
-      schema: { operationId: 'deleteArtifact', tags: ['releases'], description: 'Removes the artifact and its file; its download record stays.', params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'deleteArtifact', summary: 'Delete an artifact', tags: ['releases'], description: 'Removes the artifact and its file; its download record stays.', params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'releases:write' } },
     },
     async (request, reply) => {
@@ -60,6 +61,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     {
       schema: {
         operationId: 'listArtifactDownloads',
+        summary: "List an artifact's downloads",
         tags: ['releases'],
         description: 'Every download of the artifact, oldest first: who (user, token or license), IP, time.',
         params: IdParams,
@@ -76,6 +78,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     {
       schema: {
         operationId: 'createDownloadLink',
+        summary: 'Create an artifact download link',
         tags: ['releases'],
         description:
           'A signed URL valid for 10 minutes. Staff: any artifact. Customer users: published releases of a product their organization holds an active license for, with the release\'s required features (403 NOT_ENTITLED otherwise). 410 ARTIFACT_REMOVED when retention removed the file.',
@@ -92,6 +95,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     {
       schema: {
         operationId: 'createDownloadLinkForKey',
+        summary: 'Create a download link with a license key',
         tags: ['client'],
         security: [],
         description: 'Client style: the license key in the body must validate for the product and hold the release\'s required features (403 NOT_ENTITLED); 410 ARTIFACT_REMOVED when retention removed the file.',
@@ -109,6 +113,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
     {
       schema: {
         operationId: 'downloadArtifact',
+        summary: 'Download an artifact',
         tags: ['client'],
         security: [],
         description:

@@ -24,6 +24,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
     {
       schema: {
         operationId: 'signIn',
+        summary: 'Sign in with email and password',
         tags: ['auth'],
         security: [],
         description: 'E-mail and password → a session token to send as `Authorization: Bearer <token>`.',
@@ -39,7 +40,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
   app.post(
     '/v1/auth/sign-out',
     {
-      schema: { operationId: 'signOut', tags: ['auth'], response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'signOut', summary: 'Sign out and end the session', tags: ['auth'], response: { 204: NoContent, ...commonErrors } },
       config: { access: { authenticated: true } },
     },
     async (request, reply) => {
@@ -53,6 +54,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
     {
       schema: {
         operationId: 'getMe',
+        summary: 'Get the signed-in actor',
         tags: ['auth'],
         response: {
           200: Type.Object({
@@ -72,6 +74,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
     {
       schema: {
         operationId: 'changePassword',
+        summary: 'Change your own password',
         tags: ['auth'],
         body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password }, { additionalProperties: false }),
         response: { 204: NoContent, ...commonErrors },
@@ -89,6 +92,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
     {
       schema: {
         operationId: 'createToken',
+        summary: 'Create an API token',
         tags: ['tokens'],
         description: 'An API token for integrations. The token is in this answer only; it is stored as a digest.',
         body: Type.Object(
@@ -113,7 +117,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
   app.get(
     '/v1/tokens',
     {
-      schema: { operationId: 'listTokens', tags: ['tokens'], querystring: ListQuery, response: { 200: Page(TokenSchema), ...commonErrors } },
+      schema: { operationId: 'listTokens', summary: 'List API tokens', tags: ['tokens'], querystring: ListQuery, response: { 200: Page(TokenSchema), ...commonErrors } },
       config: { access: { permission: 'tokens:read' } },
     },
     async (request) => auth.listTokens(ctx(request), request.query.limit ?? 25, request.query.cursor),
@@ -122,7 +126,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
   app.delete(
     '/v1/tokens/:id',
     {
-      schema: { operationId: 'revokeToken', tags: ['tokens'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'revokeToken', summary: 'Revoke an API token', tags: ['tokens'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'tokens:write' } },
     },
     async (request, reply) => {

@@ -7,7 +7,7 @@ export function customerRoutes(app: App, { customers }: Services): void {
   app.post(
     '/v1/customers',
     {
-      schema: { operationId: 'createCustomer', tags: ['customers'], body: CreateCustomerBody, response: { 201: CustomerSchema, ...commonErrors } },
+      schema: { operationId: 'createCustomer', summary: 'Create a customer', tags: ['customers'], body: CreateCustomerBody, response: { 201: CustomerSchema, ...commonErrors } },
       config: { access: { permission: 'customers:write' } },
     },
     async (request, reply) => reply.status(201).send(await customers.create(ctx(request), request.body)),
@@ -16,7 +16,7 @@ export function customerRoutes(app: App, { customers }: Services): void {
   app.get(
     '/v1/customers',
     {
-      schema: { operationId: 'listCustomers', tags: ['customers'], querystring: ListCustomersQuery, response: { 200: Page(CustomerSchema), ...commonErrors } },
+      schema: { operationId: 'listCustomers', summary: 'List customers', tags: ['customers'], querystring: ListCustomersQuery, response: { 200: Page(CustomerSchema), ...commonErrors } },
       config: { access: { permission: 'customers:read' } },
     },
     async (request) => customers.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
@@ -25,7 +25,7 @@ export function customerRoutes(app: App, { customers }: Services): void {
   app.get(
     '/v1/customers/:id',
     {
-      schema: { operationId: 'getCustomer', tags: ['customers'], params: IdParams, response: { 200: CustomerSchema, ...commonErrors } },
+      schema: { operationId: 'getCustomer', summary: 'Get a customer', tags: ['customers'], params: IdParams, response: { 200: CustomerSchema, ...commonErrors } },
       config: { access: { permission: 'customers:read' } },
     },
     async (request) => customers.get(ctx(request), request.params.id),
@@ -34,7 +34,7 @@ export function customerRoutes(app: App, { customers }: Services): void {
   app.patch(
     '/v1/customers/:id',
     {
-      schema: { operationId: 'updateCustomer', tags: ['customers'], params: IdParams, body: UpdateCustomerBody, response: { 200: CustomerSchema, ...commonErrors } },
+      schema: { operationId: 'updateCustomer', summary: 'Update a customer', tags: ['customers'], params: IdParams, body: UpdateCustomerBody, response: { 200: CustomerSchema, ...commonErrors } },
       config: { access: { permission: 'customers:write' } },
     },
     async (request) => customers.update(ctx(request), request.params.id, request.body),
@@ -43,7 +43,7 @@ export function customerRoutes(app: App, { customers }: Services): void {
   app.delete(
     '/v1/customers/:id',
     {
-      schema: { operationId: 'deleteCustomer', tags: ['customers'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'deleteCustomer', summary: 'Delete a customer', tags: ['customers'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'customers:write' } },
     },
     async (request, reply) => {

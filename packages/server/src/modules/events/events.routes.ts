@@ -9,6 +9,7 @@ export function eventRoutes(app: App, { events }: Services): void {
     {
       schema: {
         operationId: 'listEvents',
+        summary: 'List events',
         tags: ['events'],
         description: 'The audit log, newest first: actor, action, target, before/after, time and request id.',
         querystring: ListEventsQuery,

@@ -36,6 +36,7 @@ export function faqRoutes(app: App, { faq }: Services): void {
     {
       schema: {
         operationId: 'listFaqEntries',
+        summary: 'List FAQ entries',
         tags: ['settings'],
         description: 'Ordered by position. Customers: published entries that are general or about a product they see; with productId, that product\'s and the general ones.',
         querystring: ListFaqQuery,
@@ -49,7 +50,7 @@ export function faqRoutes(app: App, { faq }: Services): void {
   app.post(
     '/v1/faq',
     {
-      schema: { operationId: 'createFaqEntry', tags: ['settings'], body: CreateFaqBody, response: { 201: FaqSchema, ...commonErrors } },
+      schema: { operationId: 'createFaqEntry', summary: 'Create a FAQ entry', tags: ['settings'], body: CreateFaqBody, response: { 201: FaqSchema, ...commonErrors } },
       config: { access: { permission: 'settings:write' } },
     },
     async (request, reply) => reply.status(201).send(await faq.create(ctx(request), request.body)),
@@ -58,7 +59,7 @@ export function faqRoutes(app: App, { faq }: Services): void {
   app.patch(
     '/v1/faq/:id',
     {
-      schema: { operationId: 'updateFaqEntry', tags: ['settings'], params: IdParams, body: UpdateFaqBody, response: { 200: FaqSchema, ...commonErrors } },
+      schema: { operationId: 'updateFaqEntry', summary: 'Update a FAQ entry', tags: ['settings'], params: IdParams, body: UpdateFaqBody, response: { 200: FaqSchema, ...commonErrors } },
       config: { access: { permission: 'settings:write' } },
     },
     async (request) => faq.update(ctx(request), request.params.id, request.body),
@@ -67,7 +68,7 @@ export function faqRoutes(app: App, { faq }: Services): void {
   app.delete(
     '/v1/faq/:id',
     {
-      schema: { operationId: 'deleteFaqEntry', tags: ['settings'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'deleteFaqEntry', summary: 'Delete a FAQ entry', tags: ['settings'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'settings:write' } },
     },
     async (request, reply) => {

@@ -35,6 +35,7 @@ export function jobRoutes(app: App, { jobs, worker }: Services): void {
     {
       schema: {
         operationId: 'listJobs',
+        summary: 'List jobs',
         tags: ['jobs'],
         description: 'Background jobs, newest first: e-mails, webhook deliveries, reminders, housekeeping. Filter `status=failed` to see what needs attention.',
         querystring: Type.Object(
@@ -56,7 +57,7 @@ export function jobRoutes(app: App, { jobs, worker }: Services): void {
   app.get(
     '/v1/jobs/:id',
     {
-      schema: { operationId: 'getJob', tags: ['jobs'], params: IdParams, response: { 200: JobSchema, ...commonErrors } },
+      schema: { operationId: 'getJob', summary: 'Get a job', tags: ['jobs'], params: IdParams, response: { 200: JobSchema, ...commonErrors } },
       config: { access: { permission: 'jobs:read' } },
     },
     async (request) => jobs.get(request.params.id),
@@ -67,6 +68,7 @@ export function jobRoutes(app: App, { jobs, worker }: Services): void {
     {
       schema: {
         operationId: 'retryJob',
+        summary: 'Retry a job',
         tags: ['jobs'],
         description: 'Queue a failed job again with a fresh set of attempts.',
         params: IdParams,
@@ -82,6 +84,7 @@ export function jobRoutes(app: App, { jobs, worker }: Services): void {
     {
       schema: {
         operationId: 'listJobSchedules',
+        summary: 'List job schedules',
         tags: ['jobs'],
         description: 'The recurring jobs (cron, UTC) with their next and last run.',
         response: { 200: Type.Object({ data: Type.Array(ScheduleSchema) }), ...commonErrors },

@@ -13,7 +13,7 @@ export function clientRoutes(app: App, { validation, signer }: Services, options
   app.get(
     '/v1/public-key',
     {
-      schema: { operationId: 'getPublicKey', tags: ['client'], security: [], response: { 200: PublicKeyResponse } },
+      schema: { operationId: 'getPublicKey', summary: 'Get the response-signing public key', tags: ['client'], security: [], response: { 200: PublicKeyResponse } },
       config: { access: { public: true }, signed: true },
     },
     async () => ({ keyId: signer.keyId, algorithm: 'ed25519' as const, publicKey: signer.publicKeyRaw.toString('base64'), pem: signer.publicKeyPem }),
@@ -24,6 +24,7 @@ export function clientRoutes(app: App, { validation, signer }: Services, options
     {
       schema: {
         operationId: 'validateLicense',
+        summary: 'Validate a license key',
         tags: ['client'],
         security: [],
         description: 'Validation outcomes are data: an invalid license is a 200 with valid=false and a code.',

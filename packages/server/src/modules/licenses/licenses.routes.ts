@@ -21,7 +21,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   app.post(
     '/v1/licenses',
     {
-      schema: { operationId: 'createLicense', tags: ['licenses'], body: CreateLicenseBody, response: { 201: CreatedLicenseSchema, ...commonErrors } },
+      schema: { operationId: 'createLicense', summary: 'Create a license', tags: ['licenses'], body: CreateLicenseBody, response: { 201: CreatedLicenseSchema, ...commonErrors } },
       config: { access: { permission: 'licenses:write' } },
     },
     async (request, reply) => {
@@ -33,7 +33,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   app.get(
     '/v1/licenses',
     {
-      schema: { operationId: 'listLicenses', tags: ['licenses'], querystring: ListLicensesQuery, response: { 200: Page(LicenseSchema), ...commonErrors } },
+      schema: { operationId: 'listLicenses', summary: 'List licenses', tags: ['licenses'], querystring: ListLicensesQuery, response: { 200: Page(LicenseSchema), ...commonErrors } },
       config: { access: { permission: 'licenses:read' } },
     },
     async (request) => licenses.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
@@ -44,6 +44,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'lookupLicense',
+        summary: 'Look up a license by its key',
         tags: ['licenses'],
         description: 'Find a license by its full key (support desks: a customer reads the key out). The key travels in the body, never in the URL (URLs are logged).',
         body: LookupLicenseBody,
@@ -57,7 +58,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   app.get(
     '/v1/licenses/:id',
     {
-      schema: { operationId: 'getLicense', tags: ['licenses'], params: IdParams, response: { 200: LicenseSchema, ...commonErrors } },
+      schema: { operationId: 'getLicense', summary: 'Get a license', tags: ['licenses'], params: IdParams, response: { 200: LicenseSchema, ...commonErrors } },
       config: { access: { permission: 'licenses:read' } },
     },
     async (request) => licenses.get(ctx(request), request.params.id),
@@ -66,7 +67,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   app.patch(
     '/v1/licenses/:id',
     {
-      schema: { operationId: 'updateLicense', tags: ['licenses'], params: IdParams, body: UpdateLicenseBody, response: { 200: LicenseSchema, ...commonErrors } },
+      schema: { operationId: 'updateLicense', summary: 'Update a license', tags: ['licenses'], params: IdParams, body: UpdateLicenseBody, response: { 200: LicenseSchema, ...commonErrors } },
       config: { access: { permission: 'licenses:write' } },
     },
     async (request) => licenses.update(ctx(request), request.params.id, request.body),
@@ -77,6 +78,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'revealLicenseKey',
+        summary: "Reveal a license's key",
         tags: ['licenses'],
         params: IdParams,
         response: { 200: Type.Object({ id: Type.String(), key: Type.String() }), ...commonErrors },
@@ -91,6 +93,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'listLicenseEvents',
+        summary: "List a license's events",
         tags: ['licenses'],
         description: "The license's history: every change, newest first.",
         params: IdParams,
@@ -106,15 +109,15 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   );
 
   const actions = [
-    ['suspend', 'suspendLicense', 'licenses:lifecycle', 'Suspend: validation answers SUSPENDED until reinstated.'],
-    ['reinstate', 'reinstateLicense', 'licenses:lifecycle', 'Lift a suspension.'],
-    ['revoke', 'revokeLicense', 'licenses:revoke', 'Revoke immediately and for good (a subscription stops renewing too).'],
+    ['suspend', 'suspendLicense', 'Suspend a license', 'licenses:lifecycle', 'Suspend: validation answers SUSPENDED until reinstated.'],
+    ['reinstate', 'reinstateLicense', 'Reinstate a suspended license', 'licenses:lifecycle', 'Lift a suspension.'],
+    ['revoke', 'revokeLicense', 'Revoke a license', 'licenses:revoke', 'Revoke immediately and for good (a subscription stops renewing too).'],
   ] as const;
-  for (const [action, operationId, permission, description] of actions) {
+  for (const [action, operationId, summary, permission, description] of actions) {
     app.post(
       `/v1/licenses/:id/actions/${action}`,
       {
-        schema: { operationId, tags: ['licenses'], description, params: IdParams, response: { 200: LicenseSchema, ...commonErrors } },
+        schema: { operationId, summary, tags: ['licenses'], description, params: IdParams, response: { 200: LicenseSchema, ...commonErrors } },
         config: { access: { permission } },
       },
       async (request) => licenses[action](ctx(request), request.params.id),
@@ -126,6 +129,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'sendLicenseKey',
+        summary: 'Mail a license key to its customer',
         tags: ['licenses'],
         description: "Mail the key to the license's customer (the license.issued mail, as orders send it); audited as license.key_mailed without the key. 422 NO_RECIPIENT without a customer address.",
         params: IdParams,
@@ -141,6 +145,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'renewLicense',
+        summary: 'Renew a license for one term',
         tags: ['licenses'],
         description: "Add one term of the policy's duration; a subscription renews one term and records the renewal (see renewSubscription).",
         params: IdParams,
@@ -152,29 +157,30 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   );
 
   // Upgrades: each one change with its own event in the license's history.
-  const upgrade = <B extends TSchema>(operationId: string, description: string, body: B) => ({
-    schema: { operationId, tags: ['licenses'], description, params: IdParams, body, response: { 200: LicenseSchema, ...commonErrors } },
+  const upgrade = <B extends TSchema>(operationId: string, summary: string, description: string, body: B) => ({
+    schema: { operationId, summary, tags: ['licenses'], description, params: IdParams, body, response: { 200: LicenseSchema, ...commonErrors } },
     config: { access: { permission: 'licenses:write' as const } },
   });
   app.post(
     '/v1/licenses/:id/actions/add-features',
-    upgrade('addLicenseFeatures', 'Upgrade: add features (modules); those the license has already stay as they are.', FeaturesBody),
+    upgrade('addLicenseFeatures', 'Add features to a license', 'Upgrade: add features (modules); those the license has already stay as they are.', FeaturesBody),
     async (request) => licenses.addFeatures(ctx(request), request.params.id, request.body.features),
   );
   app.post(
     '/v1/licenses/:id/actions/remove-features',
-    upgrade('removeLicenseFeatures', 'Remove features; 422 FEATURES_MISSING names any the license does not have.', FeaturesBody),
+    upgrade('removeLicenseFeatures', 'Remove features from a license', 'Remove features; 422 FEATURES_MISSING names any the license does not have.', FeaturesBody),
     async (request) => licenses.removeFeatures(ctx(request), request.params.id, request.body.features),
   );
   app.post(
     '/v1/licenses/:id/actions/add-seats',
-    upgrade('addLicenseSeats', 'A seat pack: maxMachines grows by `seats` (422 SEATS_UNLIMITED when the license has no limit).', AddSeatsBody),
+    upgrade('addLicenseSeats', 'Add seats to a license', 'A seat pack: maxMachines grows by `seats` (422 SEATS_UNLIMITED when the license has no limit).', AddSeatsBody),
     async (request) => licenses.addSeats(ctx(request), request.params.id, request.body.seats),
   );
   app.post(
     '/v1/licenses/:id/actions/change-policy',
     upgrade(
       'changeLicensePolicy',
+      'Move a license to another policy',
       "Move the license to another policy of its product (upgrade, downgrade): it takes the policy's terms and keeps its key, customer and history; keepExpiry false starts a new term now. 422 POLICY_PRODUCT_MISMATCH for another product's policy.",
       ChangePolicyBody,
     ),
@@ -186,6 +192,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'extendLicense',
+        summary: "Extend a license's expiry",
         tags: ['licenses'],
         description: 'Move the expiry N days later (from now, if it has passed).',
         params: IdParams,

@@ -49,6 +49,7 @@ export function noticeRoutes(app: App, { notices, reminders }: Services, options
     {
       schema: {
         operationId: 'listNotices',
+        summary: 'List notices to show for a license key',
         tags: ['client'],
         security: [],
         description:
@@ -69,6 +70,7 @@ export function noticeRoutes(app: App, { notices, reminders }: Services, options
     {
       schema: {
         operationId: 'listLicenseReminders',
+        summary: 'List the expiry reminders sent for a license',
         tags: ['licenses'],
         description: 'The expiry reminders (and expired notices) the license was sent, one per term and offset.',
         params: IdParams,

@@ -19,6 +19,7 @@ export function subscriptionRoutes(app: App, { subscriptions }: Services): void 
     {
       schema: {
         operationId: 'cancelSubscription',
+        summary: "Cancel a license's subscription",
         tags: ['subscriptions'],
         description:
           'Auto-renewal off; the license stays valid until the term ends. Less than cancellationNoticeDays before the term ends: 422 CANCELLATION_PERIOD_PASSED (the message says when notice was due) unless staff pass override. Cancelling twice changes nothing.',
@@ -36,6 +37,7 @@ export function subscriptionRoutes(app: App, { subscriptions }: Services): void 
     {
       schema: {
         operationId: 'resumeSubscription',
+        summary: 'Resume a cancelled subscription',
         tags: ['subscriptions'],
         description: 'Undo a cancellation: the subscription renews at term end again (until it has ended).',
         params: IdParams,
@@ -51,6 +53,7 @@ export function subscriptionRoutes(app: App, { subscriptions }: Services): void 
     {
       schema: {
         operationId: 'renewSubscription',
+        summary: 'Renew a subscription for one term',
         tags: ['subscriptions'],
         description:
           'Renew one term now (manually, or from a billing system with source billing and the invoice id as reference, which makes repeats harmless). Recorded as a renewal with its price; the customer gets the renewed mail.',
@@ -68,6 +71,7 @@ export function subscriptionRoutes(app: App, { subscriptions }: Services): void 
     {
       schema: {
         operationId: 'listRenewals',
+        summary: 'List recorded renewals',
         tags: ['subscriptions'],
         description: 'Renewals, newest first, for billing and revenue reports: filter by the period they were made in, product, customer, license or source.',
         querystring: ListRenewalsQuery,
@@ -83,6 +87,7 @@ export function subscriptionRoutes(app: App, { subscriptions }: Services): void 
     {
       schema: {
         operationId: 'exportRenewals',
+        summary: 'Export renewals as CSV',
         tags: ['subscriptions'],
         description: 'The same filters as listRenewals, as CSV (oldest first, amounts in major units) for ERP import. At most 100,000 rows; the header Keyhaven-Truncated: true says when there were more.',
         querystring: ExportRenewalsQuery,

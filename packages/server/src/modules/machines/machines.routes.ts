@@ -15,6 +15,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'activateMachine',
+        summary: 'Activate a machine with a license key',
         tags: ['client'],
         security: [],
         description: '201 for a new activation, 200 when the fingerprint is already active; 422 TOO_MANY_MACHINES when every seat is taken.',
@@ -35,6 +36,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'activateLicenseMachine',
+        summary: 'Activate a machine on a license',
         tags: ['machines'],
         description:
           'Activation without a key: a signed-in customer (or a customer API token) picks one of its licenses (GET /v1/licenses?productId=) and activates this machine. Same seat rules and answers as activateMachine; the answer is signed.',
@@ -56,6 +58,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'deactivateMachine',
+        summary: 'Deactivate a machine with a license key',
         tags: ['client'],
         security: [],
         description: '422 SEAT_BORROWED while an offline license file for this machine is out: check it in first (checkinLicenseFile).',
@@ -75,6 +78,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'heartbeatMachine',
+        summary: 'Send a machine heartbeat',
         tags: ['client'],
         security: [],
         description: 'Renews a floating lease; 422 HEARTBEAT_DEAD once it has lapsed (the seat was freed).',
@@ -92,7 +96,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
   app.get(
     '/v1/machines',
     {
-      schema: { operationId: 'listMachines', tags: ['machines'], querystring: ListMachinesQuery, response: { 200: Page(MachineSchema), ...commonErrors } },
+      schema: { operationId: 'listMachines', summary: 'List machines', tags: ['machines'], querystring: ListMachinesQuery, response: { 200: Page(MachineSchema), ...commonErrors } },
       config: { access: { permission: 'machines:read' } },
     },
     async (request) => machines.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
@@ -103,6 +107,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'listLicenseUsers',
+        summary: "List a license's users",
         tags: ['machines'],
         description: 'The named users of a per-user license.',
         params: IdParams,
@@ -118,6 +123,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'addLicenseUser',
+        summary: 'Add a user to a license',
         tags: ['machines'],
         description:
           'Name a user on the license (per-user licensing): activations then name one of its users, and maxMachines counts per user. 422 TOO_MANY_USERS past maxUsers.',
@@ -138,6 +144,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'removeLicenseUser',
+        summary: 'Remove a user from a license',
         tags: ['machines'],
         description: "Remove a named user; its machines are deactivated and the seat is free.",
         params: Type.Object({ id: Id, userId: Id }, { additionalProperties: false }),
@@ -156,6 +163,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'resetLicenseMachines',
+        summary: 'Deactivate every machine of a license',
         tags: ['machines'],
         description:
           'Deactivate every machine of the license and free its seats, except borrowed ones: a machine whose offline license file is out keeps its seat until the file expires or is checked in.',
@@ -178,6 +186,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     {
       schema: {
         operationId: 'deleteMachine',
+        summary: 'Deactivate a machine and free its seat',
         tags: ['machines'],
         description: 'Deactivate a machine and free its seat; 422 SEAT_BORROWED while an offline license file for it is out (it cannot be called back).',
         params: IdParams,

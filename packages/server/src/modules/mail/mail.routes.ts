@@ -40,6 +40,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'listMailTemplates',
+        summary: 'List mail templates',
         tags: ['mail'],
         description: 'Every template (one per kind of mail), as edited or as shipped, with the variables its sample uses.',
         response: { 200: Type.Object({ data: Type.Array(MailTemplateSchema) }), ...commonErrors },
@@ -52,7 +53,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
   app.get(
     '/v1/mail-templates/:key',
     {
-      schema: { operationId: 'getMailTemplate', tags: ['mail'], params: TemplateKeyParams, response: { 200: MailTemplateSchema, ...commonErrors } },
+      schema: { operationId: 'getMailTemplate', summary: 'Get a mail template', tags: ['mail'], params: TemplateKeyParams, response: { 200: MailTemplateSchema, ...commonErrors } },
       config: { access: { permission: 'mail:read' } },
     },
     async (request) => mail.getTemplate(request.params.key),
@@ -63,6 +64,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'updateMailTemplate',
+        summary: 'Update a mail template',
         tags: ['mail'],
         description:
           'Replace a template (Liquid: `{{ license.key }}`, `{% if %}`, filters such as `date`). It must parse and render with the sample data, else 400 TEMPLATE_INVALID with the part, line and column. Mail already recorded keeps the content it was rendered with.',
@@ -80,6 +82,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'resetMailTemplate',
+        summary: 'Reset a mail template to its default',
         tags: ['mail'],
         description: 'Back to the default content.',
         params: TemplateKeyParams,
@@ -95,6 +98,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'previewMailTemplate',
+        summary: 'Preview a mail template',
         tags: ['mail'],
         description: 'Render the stored template, or unsaved parts given here, with its sample data or `data`. Sends nothing.',
         params: TemplateKeyParams,
@@ -113,6 +117,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'listOutbox',
+        summary: 'List outbox mail',
         tags: ['mail'],
         description: 'Every mail, newest first, with its rendered content and delivery status. Staff only (bodies hold license keys).',
         querystring: OutboxQuery,
@@ -126,7 +131,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
   app.get(
     '/v1/outbox/:id',
     {
-      schema: { operationId: 'getOutboxMail', tags: ['mail'], params: IdParams, response: { 200: OutboxMailSchema, ...commonErrors } },
+      schema: { operationId: 'getOutboxMail', summary: 'Get an outbox mail', tags: ['mail'], params: IdParams, response: { 200: OutboxMailSchema, ...commonErrors } },
       config: { access: { permission: 'mail:read' } },
     },
     async (request) => mail.getMail(request.params.id),
@@ -137,6 +142,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'retryOutboxMail',
+        summary: 'Retry an outbox mail',
         tags: ['mail'],
         description: 'Queue a failed mail again (409 unless it failed; 409 SMTP_NOT_CONFIGURED without SMTP).',
         params: IdParams,
@@ -152,6 +158,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'sendHeldMail',
+        summary: 'Queue mail held while SMTP was unset',
         tags: ['mail'],
         description:
           'Queue the mail that was held while no SMTP server was configured (all, or `ids`). 409 SMTP_NOT_CONFIGURED while SMTP_URL is still unset.',
@@ -170,6 +177,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'getMailPreferences',
+        summary: 'Get your mail preferences',
         tags: ['mail'],
         description: 'Which optional mail you receive (signed-in users). Essential mail (keys, renewals, password links) always goes.',
         response: { 200: PreferencesSchema, ...commonErrors },
@@ -184,6 +192,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'updateMailPreferences',
+        summary: 'Update your mail preferences',
         tags: ['mail'],
         description: 'Opt in or out of optional categories for your own address (signed-in users).',
         body: UpdatePreferencesBody,
@@ -199,6 +208,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'getAddressMailPreferences',
+        summary: "Get an address's mail preferences",
         tags: ['mail'],
         description: "Staff: any address's preferences (a user's, a customer's contact address, a staff alert recipient).",
         params: PreferencesParams,
@@ -214,6 +224,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'updateAddressMailPreferences',
+        summary: "Update an address's mail preferences",
         tags: ['mail'],
         description: "Staff: change any address's preferences.",
         params: PreferencesParams,
@@ -232,6 +243,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
     {
       schema: {
         operationId: 'unsubscribeMail',
+        summary: 'Unsubscribe by signed link',
         tags: ['mail'],
         security: [],
         description: 'The signed link in optional mail: one click turns that category off for that address and shows a confirmation page. A forged link is 404.',
@@ -256,6 +268,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       {
         schema: {
           operationId: 'unsubscribeMailOneClick',
+          summary: 'Unsubscribe by one-click POST (RFC 8058)',
           tags: ['mail'],
           security: [],
           description: 'RFC 8058 one-click unsubscribe (List-Unsubscribe-Post): the same signed link, posted by the mail client; the form body is ignored.',

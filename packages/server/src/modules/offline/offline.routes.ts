@@ -19,6 +19,7 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
     {
       schema: {
         operationId: 'checkoutLicenseFile',
+        summary: 'Check out a license file (borrow a seat)',
         tags: ['client'],
         security: [],
         description:
@@ -52,6 +53,7 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
     {
       schema: {
         operationId: 'checkinLicenseFile',
+        summary: 'Check in a license file (return a seat)',
         tags: ['client'],
         security: [],
         description:
@@ -72,6 +74,7 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
     {
       schema: {
         operationId: 'createOfflineActivation',
+        summary: 'Activate a machine offline from a request file',
         tags: ['machines'],
         description:
           'Offline activation: submit the activation request file written by the app on a machine without network; the machine takes a seat and the answer is a license file bound to it. The answer is signed like a client operation.',

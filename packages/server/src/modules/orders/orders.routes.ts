@@ -12,6 +12,7 @@ export function orderRoutes(app: App, { orders }: Services): void {
     {
       schema: {
         operationId: 'createOrder',
+        summary: 'Create an order',
         tags: ['orders'],
         description:
           'Records a purchase: finds or creates the customer by e-mail, a portal user (customer-admin, with a set-password link in the mail), one license per line (quantity × the policy\'s seats), and queues the confirmation mail with the keys. Idempotent by (source, externalId): a repeat answers 200 with the same order and licenses and issues or sends nothing; a repeat with different content is 409 ORDER_CONFLICT. Staff enter an order received by e-mail with source "manual".',
@@ -29,7 +30,7 @@ export function orderRoutes(app: App, { orders }: Services): void {
   app.get(
     '/v1/orders',
     {
-      schema: { operationId: 'listOrders', tags: ['orders'], querystring: ListOrdersQuery, response: { 200: Page(OrderSchema), ...commonErrors } },
+      schema: { operationId: 'listOrders', summary: 'List orders', tags: ['orders'], querystring: ListOrdersQuery, response: { 200: Page(OrderSchema), ...commonErrors } },
       config: { access: { permission: 'orders:read' } },
     },
     async (request) => orders.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
@@ -38,7 +39,7 @@ export function orderRoutes(app: App, { orders }: Services): void {
   app.get(
     '/v1/orders/:id',
     {
-      schema: { operationId: 'getOrder', tags: ['orders'], params: IdParams, response: { 200: OrderSchema, ...commonErrors } },
+      schema: { operationId: 'getOrder', summary: 'Get an order', tags: ['orders'], params: IdParams, response: { 200: OrderSchema, ...commonErrors } },
       config: { access: { permission: 'orders:read' } },
     },
     async (request) => orders.get(ctx(request), request.params.id),
@@ -68,6 +69,7 @@ export function stripeRoutes(app: App, { stripe }: Services): void {
       {
         schema: {
           operationId: 'receiveStripeEvent',
+          summary: 'Receive a Stripe webhook event',
           tags: ['integrations'],
           security: [],
           description: `Stripe webhook endpoint. Verifies \`Stripe-Signature\` against STRIPE_WEBHOOK_SECRET (5-minute tolerance); 400 SIGNATURE_INVALID otherwise, 503 INTEGRATION_NOT_CONFIGURED without a secret. checkout.session.completed (and async_payment_succeeded) creates an order from the session: the policy comes from metadata "${STRIPE_METADATA.policy}" (with "${STRIPE_METADATA.quantity}"), "${STRIPE_METADATA.items}" (a JSON list), or from expanded line items whose price or product has "${STRIPE_METADATA.policy}". Each event id is handled once; other event types are answered 200 ignored.`,

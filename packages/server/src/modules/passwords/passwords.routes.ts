@@ -11,6 +11,7 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
     {
       schema: {
         operationId: 'requestPasswordReset',
+        summary: 'Request a password reset',
         tags: ['auth'],
         security: [],
         description:
@@ -31,6 +32,7 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
     {
       schema: {
         operationId: 'completePasswordReset',
+        summary: 'Complete a password reset',
         tags: ['auth'],
         security: [],
         description:
@@ -51,6 +53,7 @@ export function passwordRoutes(app: App, { passwordLinks }: Services, options: {
     {
       schema: {
         operationId: 'sendPasswordLink',
+        summary: 'Mail a user a set-password link',
         tags: ['users'],
         description:
           'A fresh set-password link (valid 7 days) for a user the caller may manage (an admin cannot for an owner); earlier set links stop working. ' +

@@ -7,7 +7,7 @@ export function policyRoutes(app: App, { policies }: Services): void {
   app.post(
     '/v1/policies',
     {
-      schema: { operationId: 'createPolicy', tags: ['policies'], body: CreatePolicyBody, response: { 201: PolicySchema, ...commonErrors } },
+      schema: { operationId: 'createPolicy', summary: 'Create a policy', tags: ['policies'], body: CreatePolicyBody, response: { 201: PolicySchema, ...commonErrors } },
       config: { access: { permission: 'policies:write' } },
     },
     async (request, reply) => reply.status(201).send(await policies.create(ctx(request), request.body)),
@@ -16,7 +16,7 @@ export function policyRoutes(app: App, { policies }: Services): void {
   app.get(
     '/v1/policies',
     {
-      schema: { operationId: 'listPolicies', tags: ['policies'], querystring: ListPoliciesQuery, response: { 200: Page(PolicySchema), ...commonErrors } },
+      schema: { operationId: 'listPolicies', summary: 'List policies', tags: ['policies'], querystring: ListPoliciesQuery, response: { 200: Page(PolicySchema), ...commonErrors } },
       config: { access: { permission: 'policies:read' } },
     },
     async (request) => policies.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
@@ -25,7 +25,7 @@ export function policyRoutes(app: App, { policies }: Services): void {
   app.get(
     '/v1/policies/:id',
     {
-      schema: { operationId: 'getPolicy', tags: ['policies'], params: IdParams, response: { 200: PolicySchema, ...commonErrors } },
+      schema: { operationId: 'getPolicy', summary: 'Get a policy', tags: ['policies'], params: IdParams, response: { 200: PolicySchema, ...commonErrors } },
       config: { access: { permission: 'policies:read' } },
     },
     async (request) => policies.get(ctx(request), request.params.id),
@@ -34,7 +34,7 @@ export function policyRoutes(app: App, { policies }: Services): void {
   app.patch(
     '/v1/policies/:id',
     {
-      schema: { operationId: 'updatePolicy', tags: ['policies'], params: IdParams, body: UpdatePolicyBody, response: { 200: PolicySchema, ...commonErrors } },
+      schema: { operationId: 'updatePolicy', summary: 'Update a policy', tags: ['policies'], params: IdParams, body: UpdatePolicyBody, response: { 200: PolicySchema, ...commonErrors } },
       config: { access: { permission: 'policies:write' } },
     },
     async (request) => policies.update(ctx(request), request.params.id, request.body),
@@ -43,7 +43,7 @@ export function policyRoutes(app: App, { policies }: Services): void {
   app.delete(
     '/v1/policies/:id',
     {
-      schema: { operationId: 'deletePolicy', tags: ['policies'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'deletePolicy', summary: 'Delete a policy', tags: ['policies'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'policies:write' } },
     },
     async (request, reply) => {

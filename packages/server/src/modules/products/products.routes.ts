@@ -7,7 +7,7 @@ export function productRoutes(app: App, { products }: Services): void {
   app.post(
     '/v1/products',
     {
-      schema: { operationId: 'createProduct', tags: ['products'], body: CreateProductBody, response: { 201: ProductSchema, ...commonErrors } },
+      schema: { operationId: 'createProduct', summary: 'Create a product', tags: ['products'], body: CreateProductBody, response: { 201: ProductSchema, ...commonErrors } },
       config: { access: { permission: 'products:write' } },
     },
     async (request, reply) => reply.status(201).send(await products.create(ctx(request), request.body)),
@@ -16,7 +16,7 @@ export function productRoutes(app: App, { products }: Services): void {
   app.get(
     '/v1/products',
     {
-      schema: { operationId: 'listProducts', tags: ['products'], querystring: ListQuery, response: { 200: Page(ProductSchema), ...commonErrors } },
+      schema: { operationId: 'listProducts', summary: 'List products', tags: ['products'], querystring: ListQuery, response: { 200: Page(ProductSchema), ...commonErrors } },
       config: { access: { permission: 'products:read' } },
     },
     async (request) => products.list(ctx(request), request.query.limit ?? 25, request.query.cursor),
@@ -25,7 +25,7 @@ export function productRoutes(app: App, { products }: Services): void {
   app.get(
     '/v1/products/:id',
     {
-      schema: { operationId: 'getProduct', tags: ['products'], params: IdParams, response: { 200: ProductSchema, ...commonErrors } },
+      schema: { operationId: 'getProduct', summary: 'Get a product', tags: ['products'], params: IdParams, response: { 200: ProductSchema, ...commonErrors } },
       config: { access: { permission: 'products:read' } },
     },
     async (request) => products.get(ctx(request), request.params.id),
@@ -34,7 +34,7 @@ export function productRoutes(app: App, { products }: Services): void {
   app.patch(
     '/v1/products/:id',
     {
-      schema: { operationId: 'updateProduct', tags: ['products'], params: IdParams, body: UpdateProductBody, response: { 200: ProductSchema, ...commonErrors } },
+      schema: { operationId: 'updateProduct', summary: 'Update a product', tags: ['products'], params: IdParams, body: UpdateProductBody, response: { 200: ProductSchema, ...commonErrors } },
       config: { access: { permission: 'products:write' } },
     },
     async (request) => products.update(ctx(request), request.params.id, request.body),
@@ -43,7 +43,7 @@ export function productRoutes(app: App, { products }: Services): void {
   app.delete(
     '/v1/products/:id',
     {
-      schema: { operationId: 'deleteProduct', tags: ['products'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'deleteProduct', summary: 'Delete a product', tags: ['products'], params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'products:write' } },
     },
     async (request, reply) => {

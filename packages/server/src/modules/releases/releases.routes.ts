@@ -13,6 +13,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'createRelease',
+        summary: 'Create a release',
         tags: ['releases'],
         description: 'A draft release; 400 INVALID_VERSION for a version that is not semver, 409 VERSION_EXISTS when the product has it.',
         body: CreateReleaseBody,
@@ -28,6 +29,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'listReleases',
+        summary: 'List releases',
         tags: ['releases'],
         description: 'Customers see only published releases of the products they hold a license for. `channel=beta` also lists rc and stable.',
         querystring: ListReleasesQuery,
@@ -41,7 +43,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
   app.get(
     '/v1/releases/:id',
     {
-      schema: { operationId: 'getRelease', tags: ['releases'], params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
+      schema: { operationId: 'getRelease', summary: 'Get a release', tags: ['releases'], params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
       config: { access: { permission: 'releases:read' } },
     },
     async (request) => releases.get(ctx(request), request.params.id),
@@ -52,6 +54,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'updateRelease',
+        summary: 'Update a release',
         tags: ['releases'],
         description: 'Notes, links, channel and requirements may change at any time; the version only while a draft (409 INVALID_TRANSITION).',
         params: IdParams,
@@ -68,6 +71,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'deleteRelease',
+        summary: 'Delete a draft release',
         tags: ['releases'],
         description: 'Deletes a draft with its artifacts and their files; 409 INVALID_TRANSITION for a published or yanked release (yank it, or delete its artifacts).',
         params: IdParams,
@@ -86,6 +90,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'publishRelease',
+        summary: 'Publish a release',
         tags: ['releases'],
         description: 'draft → published: update checks offer it from now on. The body is optional; with `announce` the release is then announced by mail (as announceRelease) and the answer carries `announcement`.',
         params: IdParams,
@@ -103,6 +108,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'yankRelease',
+        summary: 'Yank a release',
         tags: ['releases'],
         description: 'published → yanked: no longer offered; update checks fall back to the previous release.',
         params: IdParams,
@@ -117,7 +123,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
   app.post(
     '/v1/releases/:id/actions/unyank',
     {
-      schema: { operationId: 'unyankRelease', tags: ['releases'], description: 'yanked → published: offered again.', params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
+      schema: { operationId: 'unyankRelease', summary: 'Restore a yanked release', tags: ['releases'], description: 'yanked → published: offered again.', params: IdParams, response: { 200: ReleaseSchema, ...commonErrors } },
       config: { access: { permission: 'releases:write' } },
     },
     async (request) => releases.unyank(ctx(request), request.params.id),
@@ -128,6 +134,7 @@ export function releaseRoutes(app: App, { releases, updates, announcements }: Se
     {
       schema: {
         operationId: 'checkForUpdate',
+        summary: 'Check for an update',
         tags: ['client'],
         security: [],
         description:

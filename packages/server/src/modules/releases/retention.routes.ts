@@ -13,6 +13,7 @@ export function retentionRoutes(app: App, { retention }: Services): void {
     {
       schema: {
         operationId: 'getReleaseRetention',
+        summary: "Get a product's release retention",
         tags: ['releases'],
         description: `The product's retention settings (both null: keep everything). Staff only: customer credentials get 403. ${RULE}`,
         params: IdParams,
@@ -28,6 +29,7 @@ export function retentionRoutes(app: App, { retention }: Services): void {
     {
       schema: {
         operationId: 'setReleaseRetention',
+        summary: "Set a product's release retention",
         tags: ['releases'],
         description: `Replaces the product's retention settings; the daily job \`releases.retention\` (or the apply action) removes the files of releases no longer kept. ${RULE}`,
         params: IdParams,
@@ -44,6 +46,7 @@ export function retentionRoutes(app: App, { retention }: Services): void {
     {
       schema: {
         operationId: 'applyReleaseRetention',
+        summary: "Apply a product's release retention now",
         tags: ['releases'],
         description:
           'Runs retention for this product now, as the daily job would, and returns the artifacts it removed (already removed ones are not listed again; a product without settings removes nothing).',

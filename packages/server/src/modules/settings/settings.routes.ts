@@ -10,6 +10,7 @@ export function settingsRoutes(app: App, { settings }: Services): void {
     {
       schema: {
         operationId: 'getSettings',
+        summary: 'Get server settings',
         tags: ['settings'],
         description: 'Each setting: the value in force, its default (from the environment) and whether staff set it.',
         response: { 200: SettingsSchema, ...commonErrors },
@@ -24,6 +25,7 @@ export function settingsRoutes(app: App, { settings }: Services): void {
     {
       schema: {
         operationId: 'updateSettings',
+        summary: 'Update server settings',
         tags: ['settings'],
         description: 'Sets the named settings (null resets one to its default); the others stay. Takes effect at the next reminder sweep or alert, in every process.',
         body: UpdateSettingsBody,

@@ -33,6 +33,7 @@ export function statsRoutes(app: App, { stats }: Services): void {
     {
       schema: {
         operationId: 'getOverview',
+        summary: 'Get dashboard statistics',
         tags: ['reports'],
         description: 'Licenses by status (derived at the time of asking), expiring in 30 days, trials, seats in use of the limit, licenses per product. Customers: their own organization.',
         response: { 200: OverviewSchema, ...commonErrors },

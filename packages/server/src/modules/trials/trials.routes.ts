@@ -78,6 +78,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
     {
       schema: {
         operationId: 'signUpForTrial',
+        summary: 'Sign up for a trial',
         tags: ['trials'],
         security: [],
         description:
@@ -103,6 +104,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
     {
       schema: {
         operationId: 'createTrial',
+        summary: 'Create a trial license',
         tags: ['trials'],
         description:
           "Staff one-click trial for a customer (customerId) or an e-mail address (customer found or created), or for nobody in particular: days is one of the product's trialDurations (default its trialPreset). The key is in the answer and mailed to the customer unless sendEmail is false.",
@@ -122,6 +124,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
     {
       schema: {
         operationId: 'extendTrial',
+        summary: 'Extend a trial',
         tags: ['trials'],
         description: "One-click extension by one of the product's trial lengths (default its preset), from the current end (or from now if it has passed).",
         params: IdParams,
@@ -138,6 +141,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
     {
       schema: {
         operationId: 'convertTrial',
+        summary: 'Convert a trial to a paid license',
         tags: ['trials'],
         description: 'The trial becomes a paid license of the same product: it moves to the paid policy (a new term from now unless keepExpiry) and keeps its key.',
         params: IdParams,
@@ -154,6 +158,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
     {
       schema: {
         operationId: 'listTrials',
+        summary: 'List trial licenses',
         tags: ['trials'],
         description: 'Trials, newest first (conversion reports: converted=true|false).',
         querystring: ListTrialsQuery,

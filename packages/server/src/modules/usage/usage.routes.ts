@@ -20,6 +20,7 @@ export function usageRoutes(app: App, { usage }: Services, options: { rateLimit:
     {
       schema: {
         operationId: 'recordUsage',
+        summary: 'Record usage for a license key',
         tags: ['client'],
         security: [],
         description: 'Spend credits of a metered feature atomically; 422 USAGE_EXHAUSTED when not enough are left (nothing is spent then).',
@@ -56,6 +57,7 @@ export function usageRoutes(app: App, { usage }: Services, options: { rateLimit:
     {
       schema: {
         operationId: 'listLicenseUsage',
+        summary: "List a license's usage",
         tags: ['licenses'],
         description: 'The metered features of a license with their use in the current period.',
         params: IdParams,

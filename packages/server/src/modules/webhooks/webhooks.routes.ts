@@ -22,6 +22,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'listWebhookEventTypes',
+        summary: 'List webhook event types',
         tags,
         description: 'The event catalogue: every audit action is a webhook event type; these are the ones that exist, with what they mean.',
         response: { 200: Type.Object({ data: Type.Array(WebhookEventTypeSchema) }), ...commonErrors },
@@ -36,6 +37,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'createWebhookEndpoint',
+        summary: 'Create a webhook endpoint',
         tags,
         description: 'Add a receiver. The answer holds the signing secret; it is shown only this once.',
         body: CreateWebhookEndpointBody,
@@ -49,7 +51,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
   app.get(
     '/v1/webhook-endpoints',
     {
-      schema: { operationId: 'listWebhookEndpoints', tags, querystring: ListQuery, response: { 200: Page(WebhookEndpointSchema), ...commonErrors } },
+      schema: { operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', tags, querystring: ListQuery, response: { 200: Page(WebhookEndpointSchema), ...commonErrors } },
       config: { access: { permission: 'webhooks:read' } },
     },
     async (request) => webhooks.list(request.query.limit ?? 25, request.query.cursor),
@@ -58,7 +60,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
   app.get(
     '/v1/webhook-endpoints/:id',
     {
-      schema: { operationId: 'getWebhookEndpoint', tags, params: IdParams, response: { 200: WebhookEndpointSchema, ...commonErrors } },
+      schema: { operationId: 'getWebhookEndpoint', summary: 'Get a webhook endpoint', tags, params: IdParams, response: { 200: WebhookEndpointSchema, ...commonErrors } },
       config: { access: { permission: 'webhooks:read' } },
     },
     async (request) => webhooks.get(request.params.id),
@@ -69,6 +71,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'updateWebhookEndpoint',
+        summary: 'Update a webhook endpoint',
         tags,
         description: 'Change the URL, subscriptions or description; `enabled: false` pauses deliveries, `enabled: true` resumes them and clears the failure streak.',
         params: IdParams,
@@ -83,7 +86,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
   app.delete(
     '/v1/webhook-endpoints/:id',
     {
-      schema: { operationId: 'deleteWebhookEndpoint', tags, params: IdParams, response: { 204: NoContent, ...commonErrors } },
+      schema: { operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint', tags, params: IdParams, response: { 204: NoContent, ...commonErrors } },
       config: { access: { permission: 'webhooks:write' } },
     },
     async (request, reply) => {
@@ -97,6 +100,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'rotateWebhookSecret',
+        summary: "Rotate a webhook endpoint's secret",
         tags,
         description: 'Replace the signing secret; the new one is in the answer, shown only this once. `overlapHours` keeps the old one signing too meanwhile.',
         params: IdParams,
@@ -113,6 +117,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'sendTestWebhook',
+        summary: 'Send a test webhook',
         tags,
         description: 'Queue a `ping` event to this endpoint (one attempt). Follow it with getWebhookDelivery.',
         params: IdParams,
@@ -128,6 +133,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'listWebhookDeliveries',
+        summary: "List an endpoint's webhook deliveries",
         tags,
         description: "The endpoint's delivery log, newest first.",
         params: IdParams,
@@ -144,6 +150,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'getWebhookDelivery',
+        summary: 'Get a webhook delivery',
         tags,
         description: 'One delivery with its body and every attempt (status code, first KiB of the answer, duration, error).',
         params: IdParams,
@@ -159,6 +166,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
     {
       schema: {
         operationId: 'redeliverWebhook',
+        summary: 'Redeliver a webhook',
         tags,
         description: 'Send the event again as a new delivery (one attempt, same body and Keyhaven-Event-Id).',
         params: IdParams,
