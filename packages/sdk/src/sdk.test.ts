@@ -22,6 +22,17 @@ import {
 
 const DAY = 86_400_000;
 
+/** The LicenseFileError code a verification throws, or 'OK' when it passes. */
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof LicenseFileError, String(error));
+    return error.code;
+  }
+  return 'OK';
+}
+
 forEachDialect('@keyhaven/sdk against a running server', (dialect) => {
   let t: TestApp;
   let baseUrl: string;
@@ -174,15 +185,6 @@ forEachDialect('@keyhaven/sdk against a running server', (dialect) => {
     assert.equal(payload.fingerprint, fingerprint);
     assert.ok(Date.parse(payload.expiresAt) <= Date.now() + 7 * DAY + 60_000);
 
-    const code = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (error) {
-        assert.ok(error instanceof LicenseFileError, String(error));
-        return error.code;
-      }
-      return 'OK';
-    };
 
     // Tampered: one character of the payload changed.
     const tamperedEnvelope = { ...envelope, payload: (envelope.payload[0] === 'A' ? 'B' : 'A') + envelope.payload.slice(1) };
@@ -233,15 +235,6 @@ forEachDialect('@keyhaven/sdk against a running server', (dialect) => {
 
   test('an unbound file is refused when the app names its machine, unless the signed file says the license allows unbound files', async () => {
     const sdk = new KeyhavenClient({ baseUrl, publicKey });
-    const code = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (error) {
-        assert.ok(error instanceof LicenseFileError, String(error));
-        return error.code;
-      }
-      return 'OK';
-    };
     // A license with a seat limit hands out bound files only.
     const { license: limited } = await world({ maxMachines: 3 });
     const refused = await sdk.checkoutLicenseFile({ key: limited.key }).catch((e: unknown) => e);
