@@ -190,6 +190,8 @@ test('staff: edit a template with a live preview, find its mail in the outbox, r
   refused.delete('bounce@acme.example');
   await page.getByRole('button', { name: 'Retry' }).click();
   await page.getByRole('status').getByText('Queued again for delivery.').waitFor();
+  // The notice shows before the page has re-read the mail: wait for the re-read status (fails on timeout).
+  await page.getByTestId('mail-status').filter({ hasText: /^queued$/ }).waitFor();
   assert.equal(await page.getByTestId('mail-status').textContent(), 'queued');
   await drain();
   assert.ok(smtp!.received.some((mail) => mail.envelopeTo.includes('bounce@acme.example')), 'the retried mail arrived');
