@@ -28,18 +28,19 @@ import { OfflineService } from './modules/offline/offline.service.js';
 import { UsageService } from './modules/usage/usage.service.js';
 import { UsersService } from './modules/users/users.service.js';
 import { JobQueue } from './modules/jobs/jobs.service.js';
-import { registerHousekeeping } from './modules/jobs/housekeeping.js';
+import { jobsWiring } from './modules/jobs/jobs.wiring.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
-import { registerWebhookJobs, WebhooksService } from './modules/webhooks/webhooks.service.js';
+import { WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { SubscriptionsService } from './modules/licenses/subscriptions.service.js';
 import { RemindersService } from './modules/licenses/reminders.service.js';
-import { AlertsService, EXPIRING_ALERT_CRON } from './modules/licenses/alerts.service.js';
+import { AlertsService } from './modules/licenses/alerts.service.js';
 import { NoticesService } from './modules/licenses/notices.service.js';
 import { TrialsService } from './modules/trials/trials.service.js';
 import { PasswordLinksService } from './modules/passwords/passwords.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
+import { installWiring } from './wiring.js';
 
 /** What the app is built from. Tests pass their own clock; everything else is real. */
 export interface Deps {
@@ -89,33 +90,25 @@ export function createServices(
   });
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines, policies);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
-  // Every process defines every job type; only processes with the worker role start the worker.
   const worker = new Worker(db, jobs, clock, workerOptions);
-  registerHousekeeping(worker, { jobs, machines, clock });
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
   const retention = new RetentionService(db, clock, events, products, artifacts);
-  retention.register(worker);
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
   const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
     allowPrivate: deps.config.webhookAllowPrivate,
     timeoutMs: deps.config.webhookTimeoutMs,
     poke: () => worker.poke(),
   });
-  events.onRecord(webhooks.fanOut);
-  registerWebhookJobs(worker, webhooks);
   const mail = new MailService(db, clock, keyring, events, jobs, {
     dialect: deps.database.dialect,
     publicUrl: deps.config.publicUrl,
     smtpUrl: deps.config.smtpUrl,
     mailFrom: deps.config.mailFrom,
   });
-  mail.register(worker);
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, jobs, { publicUrl: deps.config.publicUrl });
-  passwordLinks.register(worker);
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
   const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
-  subscriptions.register(worker);
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
   // Reminder offsets and alert recipients: staff-set values (read at each use) over the environment's defaults.
   const settings = new SettingsService(db, clock, events, {
@@ -125,21 +118,37 @@ export function createServices(
     alertExpiryDays: deps.config.alertExpiryDays,
   });
   const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, settings);
-  reminders.register(worker);
   const alerts = new AlertsService(db, clock, mail, settings, { publicUrl: deps.config.publicUrl });
-  events.onRecord(alerts.onEvent);
-  worker.define({ type: 'alerts.expiring', run: async () => void (await alerts.sweepExpiring()) });
-  worker.schedule({ name: 'alerts.expiring', cron: EXPIRING_ALERT_CRON, jobType: 'alerts.expiring' });
   const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
-  machines.addActivationCheck(trials.activationCheck);
   const notices = new NoticesService(clock, licenses, settings, { publicUrl: deps.config.publicUrl });
   const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
-  notices.addSource(updates.noticeSource());
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService(db, clock);
   const faq = new FaqService(db, clock, events, products);
+  // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
+  // Every process defines every job type; only processes with the worker role start the worker.
+  installWiring({ worker, events, machines, notices }, [
+    jobsWiring({ jobs, clock }),
+    products.wiring(),
+    policies.wiring(),
+    customers.wiring(),
+    users.wiring(),
+    auth.wiring(),
+    licenses.wiring(),
+    machines.wiring(),
+    releases.wiring(),
+    retention.wiring(),
+    webhooks.wiring(),
+    mail.wiring(),
+    passwordLinks.wiring(),
+    subscriptions.wiring(),
+    reminders.wiring(),
+    alerts.wiring(),
+    trials.wiring(),
+    updates.wiring(),
+  ]);
   return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -11,6 +11,7 @@ import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../users/passwords.js';
 import { findUserRow, findUserRowByEmail, toUser, updateUserRow, type User } from '../users/users.repository.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 const SESSION_PREFIX = 'khs_';
 /** Wrong current passwords an account may send to `POST /v1/auth/password` before it is locked... */
@@ -65,11 +66,19 @@ export class AuthService {
     private readonly options: { adminToken: string | undefined; sessionTtlHours: number },
   ) {
     this.adminTokenDigest = options.adminToken ? createHash('sha256').update(options.adminToken).digest() : undefined;
-    events.addNamer('api_token', async (ctx, ids) => {
-      let q = db.selectFrom('api_tokens').select(['id', 'name']).where('id', 'in', ids);
-      if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
-      return new Map((await q.execute()).map((r) => [r.id, r.name]));
-    });
+  }
+
+  /** How event lists name API tokens. */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        api_token: async (ctx, ids) => {
+          let q = this.db.selectFrom('api_tokens').select(['id', 'name']).where('id', 'in', ids);
+          if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
+          return new Map((await q.execute()).map((r) => [r.id, r.name]));
+        },
+      },
+    };
   }
 
   /** Turns a bearer credential into an actor, or throws UNAUTHENTICATED saying why. */

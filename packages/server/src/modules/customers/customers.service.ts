@@ -16,6 +16,7 @@ import {
   type Contact,
   type Customer,
 } from './customers.repository.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export type { Contact, Customer } from './customers.repository.js';
 
@@ -34,11 +35,19 @@ export class CustomersService {
     private readonly clock: Clock,
     private readonly events: EventsService,
   ) {
-    events.addNamer('customer', async (ctx, ids) => {
-      let q = db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);
-      if (ctx.actor.scope.customerId !== undefined) q = q.where('id', '=', ctx.actor.scope.customerId);
-      return new Map((await q.execute()).map((r) => [r.id, r.name]));
-    });
+  }
+
+  /** How event lists name customers. */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        customer: async (ctx, ids) => {
+          let q = this.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);
+          if (ctx.actor.scope.customerId !== undefined) q = q.where('id', '=', ctx.actor.scope.customerId);
+          return new Map((await q.execute()).map((r) => [r.id, r.name]));
+        },
+      },
+    };
   }
 
   async create(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {

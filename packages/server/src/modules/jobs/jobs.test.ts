@@ -6,6 +6,8 @@ import { LAPSED_LEASE_KEEP_MS, LEASE_TOLERANCE_SECONDS } from '../machines/machi
 import { EventsService } from '../events/events.service.js';
 import { JobQueue } from './jobs.service.js';
 import { PermanentFailure, RetryLater, Worker } from './worker.js';
+import Type from 'typebox';
+import { installJobs } from '../../wiring.js';
 
 
 forEachDialect('job queue and scheduler', (dialect) => {
@@ -105,6 +107,24 @@ forEachDialect('job queue and scheduler', (dialect) => {
     const failed = await queue.get(broken.id);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.attempts, 1);
+  });
+
+  test('a declared job checks its payload: one that does not match fails at once, without running', async () => {
+    const { queue, worker } = newWorker();
+    const seen: number[] = [];
+    installJobs(worker, {
+      jobs: [{ type: 'test.typed', payload: Type.Object({ n: Type.Integer() }), run: async (payload: { n: number }) => void seen.push(payload.n) }],
+    });
+    const { db } = ctx.t.deps.database;
+    const good = await queue.enqueue(db, { type: 'test.typed', payload: { n: 7 } });
+    const bad = await queue.enqueue(db, { type: 'test.typed', payload: { n: 'seven' } });
+    await worker.drain();
+    assert.deepEqual(seen, [7]);
+    assert.equal((await queue.get(good.id)).status, 'done');
+    const failed = await queue.get(bad.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.attempts, 1);
+    assert.match(failed.lastError ?? '', /payload does not match/);
   });
 
   test('a job whose worker died is taken over when its lease runs out', async () => {

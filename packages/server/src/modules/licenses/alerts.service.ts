@@ -5,6 +5,7 @@ import { newId } from '../../lib/ids.js';
 import type { AuditEvent } from '../events/events.service.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
+import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 
 /** The audit events that raise a staff alert, and the alert kind each one raises. */
 export const ALERTING_EVENTS: Readonly<Record<string, EventAlertKind>> = {
@@ -46,6 +47,14 @@ export class AlertsService {
     private readonly settings: SettingsService,
     private readonly options: AlertOptions,
   ) {}
+
+  /** Alerts raised from events, and the hourly sweep for licenses about to expire. */
+  wiring(): ModuleWiring {
+    return {
+      listeners: [this.onEvent],
+      jobs: [{ type: 'alerts.expiring', payload: SlotPayload, run: async () => void (await this.sweepExpiring()), cron: EXPIRING_ALERT_CRON }],
+    };
+  }
 
   /** For EventsService.onRecord: runs inside the transaction that records the event. */
   readonly onEvent = async (executor: Executor, event: AuditEvent): Promise<void> => {

@@ -35,6 +35,7 @@ import { normalizeMeters, type Meter } from '../usage/meters.js';
 import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from './subscription.js';
 import { stripUndefined } from '../../lib/objects.js';
 import { addTerm, termOf, type Renewer } from './subscription-terms.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
 
@@ -141,11 +142,18 @@ export class LicensesService {
     private readonly customers: CustomersService,
     private readonly dialect: Dialect = 'sqlite',
   ) {
-    // A license is named by its name, else by its key's last symbols (never the key).
-    events.addNamer('license', async (ctx, ids) => {
-      const rows = await licenseScopeFilter(db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
-      return new Map(rows.map((r) => [r.id, r.name ?? `License …${r.key_hint}`]));
-    });
+  }
+
+  /** A license is named by its name, else by its key's last symbols (never the key). */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        license: async (ctx, ids) => {
+          const rows = await licenseScopeFilter(this.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
+          return new Map(rows.map((r) => [r.id, r.name ?? `License …${r.key_hint}`]));
+        },
+      },
+    };
   }
 
   present(record: LicenseRecord, productCode: string, activeMachines: number): License {

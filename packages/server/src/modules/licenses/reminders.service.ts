@@ -1,3 +1,4 @@
+import Type from 'typebox';
 import type { Db } from '../../db/database.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
@@ -5,7 +6,8 @@ import { DAY_MS, type Clock } from '../../lib/clock.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { JobQueue } from '../jobs/jobs.service.js';
-import type { JobContext, Worker } from '../jobs/worker.js';
+import type { JobContext } from '../jobs/worker.js';
+import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
@@ -67,10 +69,18 @@ export class RemindersService {
     private readonly settings: SettingsService,
   ) {}
 
-  register(worker: Worker): void {
-    worker.define<{ reminders: ReminderJob[] }>({ type: 'reminders.send', run: (payload, context) => this.send(payload.reminders, context) });
-    worker.define({ type: 'reminders.sweep', run: async () => void (await this.sweep()) });
-    worker.schedule({ name: 'reminders.sweep', cron: REMINDER_SWEEP_CRON, jobType: 'reminders.sweep' });
+  /** The hourly sweep and the send jobs it enqueues. */
+  wiring(): ModuleWiring {
+    return {
+      jobs: [
+        {
+          type: 'reminders.send',
+          payload: Type.Object({ reminders: Type.Array(Type.Object({ licenseId: Type.String(), expiresAt: Type.String(), offset: Type.Number() })) }),
+          run: (payload: { reminders: ReminderJob[] }, context) => this.send(payload.reminders, context),
+        },
+        { type: 'reminders.sweep', payload: SlotPayload, run: async () => void (await this.sweep()), cron: REMINDER_SWEEP_CRON },
+      ],
+    };
   }
 
   /** Finds due reminders and expired notices and enqueues one job for each. */

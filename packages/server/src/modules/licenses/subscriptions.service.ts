@@ -7,7 +7,7 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import type { Worker } from '../jobs/worker.js';
+import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import { formatPrice, licenseMailData } from './license-mail.js';
@@ -93,10 +93,9 @@ export class SubscriptionsService {
     private readonly mail: MailService,
   ) {}
 
-  /** Defines the renewal sweep job and its schedule. */
-  register(worker: Worker): void {
-    worker.define({ type: 'subscriptions.renew', run: async () => void (await this.sweep()) });
-    worker.schedule({ name: 'subscriptions.renew', cron: RENEWAL_SWEEP_CRON, jobType: 'subscriptions.renew' });
+  /** The renewal sweep job, on its schedule. */
+  wiring(): ModuleWiring {
+    return { jobs: [{ type: 'subscriptions.renew', payload: SlotPayload, run: async () => void (await this.sweep()), cron: RENEWAL_SWEEP_CRON }] };
   }
 
   /** The product and customer a license mail names, read before a transaction opens. */

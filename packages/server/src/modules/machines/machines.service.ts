@@ -28,6 +28,7 @@ import {
   type Machine,
   type MachineFilter,
 } from './machines.repository.js';
+import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 
 export type { Machine } from './machines.repository.js';
 
@@ -97,12 +98,23 @@ export class MachinesService {
     private readonly licenses: LicensesService,
     private readonly policies: PoliciesService,
   ) {
-    // A customer viewer gets names of machines on its own organization's licenses only.
-    events.addNamer('machine', async (ctx, ids) => {
-      let q = db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']).where('machines.id', 'in', ids);
-      if (ctx.actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', ctx.actor.scope.customerId);
-      return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
-    });
+  }
+
+  /**
+   * Lapsed floating leases are culled every minute. Event lists name machines; a customer viewer gets
+   * names of machines on its own organization's licenses only.
+   */
+  wiring(): ModuleWiring {
+    return {
+      jobs: [{ type: 'machines.cull', payload: SlotPayload, run: async () => void (await this.cull()), cron: '* * * * *' }],
+      namers: {
+        machine: async (ctx, ids) => {
+          let q = this.db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']).where('machines.id', 'in', ids);
+          if (ctx.actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', ctx.actor.scope.customerId);
+          return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
+        },
+      },
+    };
   }
 
   /** Adds a rule every new activation must pass (see ActivationCheck). */

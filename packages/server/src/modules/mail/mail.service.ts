@@ -1,3 +1,4 @@
+import Type from 'typebox';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -11,7 +12,8 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { JobQueue } from '../jobs/jobs.service.js';
-import { RetryLater, type JobContext, type Worker } from '../jobs/worker.js';
+import { RetryLater, type JobContext } from '../jobs/worker.js';
+import type { ModuleWiring } from '../../wiring.js';
 import {
   bodyPurpose,
   findOutboxIdByDedupeKey,
@@ -236,17 +238,24 @@ export class MailService {
     return out;
   }
 
-  /** Defines the `mail.send` job type on a worker. */
-  register(worker: Worker): void {
-    worker.define<{ mailId: string }>({
-      type: 'mail.send',
-      run: (payload, context) => this.deliver(payload, context),
-      backoffMs: mailBackoffMs,
-      leaseMs: SENDING_LEASE_MS,
-    });
-    // The safety net: due mail whose job gave up (SMTP down for long) or whose sender died is sent by a
-    // sweep every minute, so queued mail is never left behind.
-    worker.schedule({ name: 'mail.send', cron: '* * * * *', jobType: 'mail.send' });
+  /**
+   * The `mail.send` job: one mail (`{ mailId }`), or every due mail (`{}`, or a scheduled `{ slot }`). Its every-minute schedule is the safety
+   * net: due mail whose job gave up (SMTP down for long) or whose sender died is sent by it, so queued mail
+   * is never left behind.
+   */
+  wiring(): ModuleWiring {
+    return {
+      jobs: [
+        {
+          type: 'mail.send',
+          payload: Type.Object({ mailId: Type.Optional(Type.String()), slot: Type.Optional(Type.String()) }),
+          run: (payload, context) => this.deliver(payload, context),
+          backoffMs: mailBackoffMs,
+          leaseMs: SENDING_LEASE_MS,
+          cron: '* * * * *',
+        },
+      ],
+    };
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import Type from 'typebox';
 import { randomBytes } from 'node:crypto';
 import type { Db, Executor, Trx } from '../../db/database.js';
 import type { Keyring } from '../../crypto/keyring.js';
@@ -7,7 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { JobQueue } from '../jobs/jobs.service.js';
-import type { Worker } from '../jobs/worker.js';
+import type { ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import { hashPassword } from '../users/passwords.js';
 import { assertMayManageUser } from '../users/users.access.js';
@@ -52,12 +53,18 @@ export class PasswordLinksService {
     private readonly options: { publicUrl: string },
   ) {}
 
-  /** Defines the reset-request job on a worker. */
-  register(worker: Worker): void {
-    worker.define<{ sealed: string; ip?: string; requestId?: string }>({
-      type: RESET_REQUEST_JOB,
-      run: (payload) => this.mailReset(this.keyring.decrypt('password-reset-request', payload.sealed).toString('utf8'), { ip: payload.ip, requestId: payload.requestId }),
-    });
+  /** The reset-request job (the address travels sealed). */
+  wiring(): ModuleWiring {
+    return {
+      jobs: [
+        {
+          type: RESET_REQUEST_JOB,
+          payload: Type.Object({ sealed: Type.String(), ip: Type.Optional(Type.String()), requestId: Type.Optional(Type.String()) }),
+          run: (payload: { sealed: string; ip?: string; requestId?: string }) =>
+            this.mailReset(this.keyring.decrypt('password-reset-request', payload.sealed).toString('utf8'), { ip: payload.ip, requestId: payload.requestId }),
+        },
+      ],
+    };
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   type Overdraft,
   type PolicyKind,
 } from './policies.repository.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export { hardSeatLimit } from './policies.repository.js';
 export type { ActivationLimits, Overdraft, Policy, PolicyKind } from './policies.repository.js';
@@ -107,11 +108,19 @@ export class PoliciesService {
     private readonly events: EventsService,
     private readonly products: ProductsService,
   ) {
-    events.addNamer('policy', async (ctx, ids) => {
-      let q = db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids);
-      if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
-      return new Map((await q.execute()).map((r) => [r.id, r.name]));
-    });
+  }
+
+  /** How event lists name policies. */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        policy: async (ctx, ids) => {
+          let q = this.db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids);
+          if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
+          return new Map((await q.execute()).map((r) => [r.id, r.name]));
+        },
+      },
+    };
   }
 
   async create(ctx: RequestContext, input: CreatePolicyInput): Promise<Policy> {

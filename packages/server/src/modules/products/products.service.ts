@@ -18,6 +18,7 @@ import {
   updateProductRow,
   type Product,
 } from './products.repository.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export type { Product } from './products.repository.js';
 
@@ -108,12 +109,19 @@ export class ProductsService {
     private readonly clock: Clock,
     private readonly events: EventsService,
   ) {
-    // A partner scope names only its own products (as with every read).
-    events.addNamer('product', async (ctx, ids) => {
-      const visible = ctx.actor.scope.productIds ? ids.filter((id) => ctx.actor.scope.productIds!.includes(id)) : ids;
-      if (visible.length === 0) return new Map();
-      return new Map((await db.selectFrom('products').select(['id', 'name']).where('id', 'in', visible).execute()).map((r) => [r.id, r.name]));
-    });
+  }
+
+  /** A partner scope names only its own products (as with every read). */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        product: async (ctx, ids) => {
+          const visible = ctx.actor.scope.productIds ? ids.filter((id) => ctx.actor.scope.productIds!.includes(id)) : ids;
+          if (visible.length === 0) return new Map();
+          return new Map((await this.db.selectFrom('products').select(['id', 'name']).where('id', 'in', visible).execute()).map((r) => [r.id, r.name]));
+        },
+      },
+    };
   }
 
   async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {

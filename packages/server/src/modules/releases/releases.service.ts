@@ -19,6 +19,7 @@ import {
 } from './releases.repository.js';
 import { channelsFor, type Channel } from './semver.js';
 import { parseVersion } from './updates.service.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export type { Release } from './releases.repository.js';
 
@@ -58,11 +59,19 @@ export class ReleasesService {
     private readonly events: EventsService,
     private readonly products: ProductsService,
   ) {
-    events.addNamer('release', async (ctx, ids) => {
-      let q = db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids);
-      if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
-      return new Map((await q.execute()).map((r) => [r.id, r.version]));
-    });
+  }
+
+  /** How event lists name releases. */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        release: async (ctx, ids) => {
+          let q = this.db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids);
+          if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
+          return new Map((await q.execute()).map((r) => [r.id, r.version]));
+        },
+      },
+    };
   }
 
   private readonly deleteSteps: ReleaseDeleteStep[] = [];

@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from '../../http/access.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
 import type { Artifact, ArtifactsService } from '../artifacts/artifacts.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import type { Worker } from '../jobs/worker.js';
+import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { ProductsService } from '../products/products.service.js';
 import type { Release } from './releases.repository.js';
 import { findRetention, productsWithRetention, retainableReleases, saveRetention, type RetentionSettings } from './retention.repository.js';
@@ -122,8 +122,8 @@ export class RetentionService {
     return removed;
   }
 
-  register(worker: Worker): void {
-    worker.define({ type: RETENTION_JOB, run: async () => void (await this.sweep()), leaseMs: 300_000 });
-    worker.schedule({ name: RETENTION_JOB, cron: RETENTION_CRON, jobType: RETENTION_JOB });
+  /** The daily retention run. */
+  wiring(): ModuleWiring {
+    return { jobs: [{ type: RETENTION_JOB, payload: SlotPayload, run: async () => void (await this.sweep()), leaseMs: 300_000, cron: RETENTION_CRON }] };
   }
 }

@@ -11,6 +11,7 @@ import { entitles } from './entitlement.js';
 import { findRelease, type Release } from './releases.repository.js';
 import { releaseCandidates } from './updates.repository.js';
 import { channelsFor, compareSemver, parseSemver, type Channel, type SemVer } from './semver.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export interface UpdateCheckInput {
   key: string;
@@ -66,6 +67,11 @@ export class UpdatesService {
     if (!validation.valid || !validation.license) return { updateAvailable: false, ...base };
     const release = await this.newestFor(validation.license, current, input);
     return release ? { updateAvailable: true, release, ...base } : { updateAvailable: false, ...base };
+  }
+
+  /** Update checks add NEW_RELEASE notices to the notices feed. */
+  wiring(): ModuleWiring {
+    return { noticeSources: [this.noticeSource()] };
   }
 
   /** A notices source: tells an app that reports its version about the release it could update to. */

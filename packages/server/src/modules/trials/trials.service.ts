@@ -28,6 +28,7 @@ import {
   type Trial,
   type TrialFilter,
 } from './trials.repository.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export type { Trial, TrialFilter } from './trials.repository.js';
 
@@ -279,6 +280,11 @@ export class TrialsService {
 
   async list(ctx: RequestContext, filter: TrialFilter): Promise<Page<Trial>> {
     return page(await listTrialRows(this.db, ctx.actor, filter), filter.limit);
+  }
+
+  /** Trial keys add a rule to every activation. */
+  wiring(): ModuleWiring {
+    return { activationChecks: [this.activationCheck] };
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   type User,
   type UserRow,
 } from './users.repository.js';
+import type { ModuleWiring } from '../../wiring.js';
 
 export type { User } from './users.repository.js';
 
@@ -44,13 +45,19 @@ export class UsersService {
     private readonly events: EventsService,
     private readonly customers: CustomersService,
   ) {
-    // Event lists name users by name and e-mail (the e-mail is what the console identifies users by);
-    // a customer viewer gets names of its own organization's users only.
-    events.addNamer('user', async (ctx, ids) => {
-      let q = db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
-      if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
-      return new Map((await q.execute()).map((r) => [r.id, r.name ? `${r.name} (${r.email})` : r.email]));
-    });
+  }
+
+  /** Event lists name users by name and e-mail (the e-mail is what the console identifies users by); a customer viewer gets names of its own organization's users only. */
+  wiring(): ModuleWiring {
+    return {
+      namers: {
+        user: async (ctx, ids) => {
+          let q = this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
+          if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
+          return new Map((await q.execute()).map((r) => [r.id, r.name ? `${r.name} (${r.email})` : r.email]));
+        },
+      },
+    };
   }
 
   /** Creates a staff user (no customerId) or a customer user (customer role + customerId). */

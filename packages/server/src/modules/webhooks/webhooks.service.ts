@@ -1,3 +1,4 @@
+import Type from 'typebox';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Keyring } from '../../crypto/keyring.js';
@@ -10,7 +11,8 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { AuditEvent, EventsService, RequestContext } from '../events/events.service.js';
 import type { JobQueue } from '../jobs/jobs.service.js';
-import type { JobContext, Worker } from '../jobs/worker.js';
+import type { JobContext } from '../jobs/worker.js';
+import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import { RetryLater } from '../jobs/worker.js';
 import { checkWebhookUrl } from './address-policy.js';
 import { PING_EVENT, subscribes, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './catalogue.js';
@@ -169,6 +171,26 @@ export class WebhooksService {
 
   // ---------------------------------------------------------------------------------------------
   // Fan-out (runs inside other modules' transactions: only `executor`, and cheap)
+
+  /**
+   * Every audit event fans out to the subscribed endpoints inside the change's own transaction; the jobs
+   * are one attempt of a delivery and the daily pruning of the delivery log.
+   */
+  wiring(): ModuleWiring {
+    return {
+      listeners: [this.fanOut],
+      jobs: [
+        {
+          type: WEBHOOK_DELIVER_JOB,
+          payload: Type.Object({ deliveryId: Type.String(), attempt: Type.Integer() }),
+          run: (payload: { deliveryId: string; attempt: number }, context) => this.deliver(payload, context),
+          // A request takes up to the timeout; the worker extends the lease while it runs anyway.
+          leaseMs: 120_000,
+        },
+        { type: WEBHOOK_PRUNE_JOB, payload: SlotPayload, run: async () => void (await this.prune()), cron: '41 3 * * *' },
+      ],
+    };
+  }
 
   /** The audit-log listener. */
   readonly fanOut = async (executor: Executor, event: AuditEvent): Promise<void> => {
@@ -635,14 +657,4 @@ function normalizeEvents(events: readonly string[]): string[] {
   return unique.includes('*') ? ['*'] : unique;
 }
 
-/** The webhook jobs: one attempt of a delivery, and the daily pruning of the delivery log. */
-export function registerWebhookJobs(worker: Worker, webhooks: WebhooksService): void {
-  worker.define<{ deliveryId: string; attempt: number }>({
-    type: WEBHOOK_DELIVER_JOB,
-    run: (payload, context) => webhooks.deliver(payload, context),
-    // A request takes up to the timeout; the worker extends the lease while it runs anyway.
-    leaseMs: 120_000,
-  });
-  worker.define({ type: WEBHOOK_PRUNE_JOB, run: async () => void (await webhooks.prune()) });
-  worker.schedule({ name: WEBHOOK_PRUNE_JOB, cron: '41 3 * * *', jobType: WEBHOOK_PRUNE_JOB });
-}
+

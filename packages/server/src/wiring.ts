@@ -1,0 +1,77 @@
+import Type, { type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
+import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
+import type { NoticeSource, NoticesService } from './modules/licenses/notices.service.js';
+import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';
+
+/**
+ * A job a module declares: its type, the payload it accepts and, for recurring upkeep, a cron schedule.
+ * A scheduled run gets `{ slot }` as its payload, so a schema of a scheduled job must accept that too.
+ */
+export interface JobSpec<P = any> extends JobDefinition<P> {
+  /** The payload's schema: a job whose payload does not match fails at once, without running. */
+  payload?: TSchema;
+  /** Five-field cron (UTC): the job is also enqueued at each slot, under a schedule of the same name. */
+  cron?: string;
+}
+
+/** The payload of a scheduled run. */
+export const SlotPayload = Type.Object({ slot: Type.String() });
+
+/**
+ * What a module plugs into the others, declared by the module (usually its service's `wiring()`) instead
+ * of being registered by hand in `services.ts`.
+ */
+export interface ModuleWiring {
+  jobs?: JobSpec[];
+  /** Called for every audit event inside the recording transaction (see EventsService.onRecord). */
+  listeners?: EventListener[];
+  /** How the module's records are named in event lists: record type → namer. */
+  namers?: Record<string, EventNamer>;
+  /** Extra rules an activation must pass (see MachinesService.addActivationCheck). */
+  activationChecks?: ActivationCheck[];
+  /** Extra notices for the in-app notices feed. */
+  noticeSources?: NoticeSource[];
+}
+
+export interface WiringTargets {
+  worker: Worker;
+  events: EventsService;
+  machines: MachinesService;
+  notices: NoticesService;
+}
+
+/** The one registry: installs every module's jobs, schedules, listeners and hooks. */
+export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): void {
+  for (const module of modules) {
+    installJobs(targets.worker, module);
+    for (const listener of module.listeners ?? []) targets.events.onRecord(listener);
+    for (const [type, namer] of Object.entries(module.namers ?? {})) targets.events.addNamer(type, namer);
+    for (const check of module.activationChecks ?? []) targets.machines.addActivationCheck(check);
+    for (const source of module.noticeSources ?? []) targets.notices.addSource(source);
+  }
+}
+
+/** Defines a module's jobs (and schedules) on a worker: the registry's part, also for a test's second worker. */
+export function installJobs(worker: Worker, module: ModuleWiring): void {
+  for (const job of module.jobs ?? []) {
+    worker.define(withPayloadCheck(job));
+    if (job.cron) worker.schedule({ name: job.type, cron: job.cron, jobType: job.type });
+  }
+}
+
+function withPayloadCheck<P>(job: JobSpec<P>): JobDefinition<P> {
+  const { payload: schema, cron: _cron, ...definition } = job;
+  if (!schema) return definition;
+  return {
+    ...definition,
+    run: (payload, context) => {
+      if (!Value.Check(schema, payload)) {
+        const first = Value.Errors(schema, payload)[0];
+        throw new PermanentFailure(`Job ${job.type}: the payload does not match its schema${first ? ` (${first.instancePath || '/'} ${first.message})` : ''}`);
+      }
+      return definition.run(payload, context);
+    },
+  };
+}
