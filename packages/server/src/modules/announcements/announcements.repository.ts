@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { ReleaseAnnouncementsTable } from '../../db/schema.js';
+import type { ReleaseAnnouncementsTable } from './announcements.tables.js';
 
 /** A release announced by mail (at most one per release). */
 export interface Announcement {

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { ArtifactsTable } from '../../db/schema.js';
+import type { ArtifactsTable } from './artifacts.tables.js';
 
 export const ARTIFACT_STATUSES = ['available', 'removed'] as const;
 export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];

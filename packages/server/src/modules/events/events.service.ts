@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { EventsTable } from '../../db/schema.js';
+import type { EventsTable } from './events.tables.js';
 import type { Actor } from '../../http/access.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';

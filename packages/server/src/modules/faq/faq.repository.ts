@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { toIso, type Executor } from '../../db/database.js';
-import type { FaqEntriesTable } from '../../db/schema.js';
+import type { FaqEntriesTable } from './faq.tables.js';
 import { isStaff, type Actor } from '../../http/access.js';
 import { renderMarkdown } from '../../lib/markdown.js';
 import { customerProductIds } from '../products/products.access.js';

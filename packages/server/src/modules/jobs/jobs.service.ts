@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Dialect, Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { JobsTable } from '../../db/schema.js';
+import type { JobsTable } from './jobs.tables.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';

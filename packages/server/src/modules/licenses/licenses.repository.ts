@@ -1,7 +1,8 @@
 import { createQueryId, type CompiledQuery, type ExpressionBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { Database, LicensesTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
+import type { LicensesTable } from './licenses.tables.js';
 import type { Actor } from '../../http/access.js';
 import { holdsSeat } from '../machines/seats.js';
 import type { LicenseStatus } from './license-status.js';

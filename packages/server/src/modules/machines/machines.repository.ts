@@ -1,7 +1,8 @@
 import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { Database, MachinesTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
+import type { MachinesTable } from './machines.tables.js';
 import type { Actor } from '../../http/access.js';
 import { holdsSeat, isBorrowed } from './seats.js';
 

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { MailBodiesTable, MailOutboxTable, MailPreferencesTable, MailTemplatesTable } from '../../db/schema.js';
+import type { MailBodiesTable, MailOutboxTable, MailPreferencesTable, MailTemplatesTable } from './mail.tables.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { MailCategory } from './templates.js';
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db, Dialect, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { MailOutboxTable } from '../../db/schema.js';
+import type { MailOutboxTable } from './mail.tables.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';

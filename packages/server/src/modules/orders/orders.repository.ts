@@ -1,7 +1,8 @@
 import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { Executor, Trx } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { Database, OrderItemsTable, OrdersTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
+import type { OrderItemsTable, OrdersTable } from './orders.tables.js';
 import type { Actor } from '../../http/access.js';
 
 export const ORDER_SOURCES = ['api', 'manual', 'stripe'] as const;

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { PoliciesTable } from '../../db/schema.js';
+import type { PoliciesTable } from './policies.tables.js';
 import type { Actor } from '../../http/access.js';
 import type { Meter } from '../usage/meters.js';
 import type { Alignment, FirstTerm, Renewer } from '../licenses/subscription-terms.js';

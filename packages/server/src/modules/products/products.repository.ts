@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { ProductsTable } from '../../db/schema.js';
+import type { ProductsTable } from './products.tables.js';
 import type { Actor } from '../../http/access.js';
 import { productScopeFilter } from './products.access.js';
 

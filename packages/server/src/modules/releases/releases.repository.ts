@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { ReleasesTable } from '../../db/schema.js';
+import type { ReleasesTable } from './releases.tables.js';
 import type { Actor } from '../../http/access.js';
 import { renderMarkdown } from '../../lib/markdown.js';
 import { customerProductIds } from '../products/products.access.js';

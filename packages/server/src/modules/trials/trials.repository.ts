@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { TrialsTable } from '../../db/schema.js';
+import type { TrialsTable } from './trials.tables.js';
 import type { Actor } from '../../http/access.js';
 
 export type TrialSource = 'signup' | 'staff';

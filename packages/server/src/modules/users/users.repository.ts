@@ -1,7 +1,8 @@
 import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { Database, UsersTable } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
+import type { UsersTable } from './users.tables.js';
 import type { Actor, Role } from '../../http/access.js';
 
 /** A person who signs in: vendor staff, or a member of a customer organization. */

@@ -1,0 +1,28 @@
+import type { Timestamp } from '../../db/columns.js';
+
+// The tables this module owns, as stored; only this module queries them (db/schema.ts assembles all).
+
+export interface SessionsTable {
+  id: string;
+  token_digest: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_digest: string;
+  token_hint: string;
+  role: string;
+  customer_id: string | null;
+  created_by: string | null;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+}
