@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /** Products, policies, customers, users, sessions, tokens, licenses, audit events, validation log, signing keys. */
 export async function up(db: Kysely<any>, { ts, json, dialect }: MigrationContext): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /** Machines (activations): one row per activated fingerprint of a license. */
 export async function up(db: Kysely<any>, { ts, json }: MigrationContext): Promise<void> {

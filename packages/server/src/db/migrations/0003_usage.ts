@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /** Metered features: meter definitions on policies and licenses, and one counter per license and feature. */
 export async function up(db: Kysely<any>, { ts, json }: MigrationContext): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /** Anti-abuse: how many activations and deactivations a license may make per period, per policy. */
 export async function up(db: Kysely<any>, { json }: MigrationContext): Promise<void> {

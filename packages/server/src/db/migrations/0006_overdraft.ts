@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /** Seat overdraft per policy: {seats} extra or a {factor} of the limit, or null. */
 export async function up(db: Kysely<any>, { json }: MigrationContext): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /**
  * The job queue and the scheduler's state. A job is claimed by a conditional UPDATE (and `FOR UPDATE SKIP

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /**
  * E-mail: staff-edited templates (a missing row means "the built-in default"), the outbox (every mail

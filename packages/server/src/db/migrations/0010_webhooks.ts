@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /**
  * Webhooks: endpoints (with their signing secret as AES-GCM ciphertext), one delivery per event and

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.js';
+import type { MigrationContext } from './context.js';
 
 /**
  * FAQ entries for the customer portal (issue 6). `answer` is Markdown; `product_id` null means a general

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../database.js';
+import type { MigrationContext } from './context.js';
 import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_machines.js';
 import * as m0003 from './0003_usage.js';
@@ -23,14 +24,8 @@ import * as m0021 from './0021_settings.js';
 import * as m0022 from './0022_offline_seats.js';
 import * as m0023 from './0023_access.js';
 
-/** Column types that differ between dialects; every migration takes them so the schema stays one. */
-export interface MigrationContext {
-  dialect: Dialect;
-  /** `timestamptz` on PostgreSQL, ISO-8601 `text` on SQLite. */
-  ts: 'timestamptz' | 'text';
-  /** JSON documents are stored as text on both dialects. */
-  json: 'text';
-}
+export type { MigrationContext } from './context.js';
+
 
 type MigrationModule = { up(db: Kysely<any>, ctx: MigrationContext): Promise<void> };
 
