@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
@@ -84,6 +84,17 @@ const OPENAPI_TAGS = [
   { name: 'meta', description: 'Health of the server' },
 ];
 
+/**
+ * What the document adds to a route's own schema (the served routes are unchanged). A signed client
+ * operation refuses a malformed `Keyhaven-Nonce` header with a 400 before its handler runs
+ * (http/signing.ts), so the document lists that 400 even where the route declares no error of its own.
+ */
+const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
+  const response = schema?.response as Record<string, unknown> | undefined;
+  if (route.config?.signed !== true || !response || '400' in response) return { schema, url };
+  return { schema: { ...schema, response: { ...response, 400: ErrorBody } }, url };
+};
+
 export interface BuildOptions {
   /** Pino options (or false); secret query parameters and path segments are always redacted (http/logging.ts). */
   logger?: FastifyServerOptions['logger'];
@@ -129,8 +140,9 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
       info: {
         title: 'Keyhaven API',
         version: VERSION,
-        // The root package.json's license field: the server is not published under an open license.
-        license: { name: 'UNLICENSED' },
+        // The root package.json's license field: the server is not published under an open license, so
+        // the SPDX identifier is a LicenseRef (SPDX's form for a license not on its list).
+        license: { name: 'UNLICENSED', identifier: 'LicenseRef-Proprietary' },
         description:
           'License management and software distribution. Client operations (tag `client`) take the license key in the body and return signed answers (Keyhaven-Signature over Date, method and path, status, the request nonce and the body digest; the nonce is the Keyhaven-Nonce request header when sent, else the body `nonce`, and JSON answers echo it); every other operation takes `Authorization: Bearer <token>`.',
       },
@@ -139,6 +151,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transform: documentRoute,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(rateLimit, {
