@@ -111,6 +111,7 @@ const CONSOLE_PAGES = () => [
   '/console/tokens',
   '/console/users',
   '/console/settings',
+  '/console/faq',
 ];
 const PORTAL_PAGES = () => [
   '/portal',

@@ -6,8 +6,9 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
 
 /**
  * The console's Settings page: an owner changes the reminder offsets and the alert recipients (stored,
- * as the API shows), sees the public key the API publishes, writes an FAQ entry in Markdown that a
- * customer then reads rendered on the portal; a read-only staff user sees the values without controls.
+ * as the API shows) and sees the public key the API publishes; on the Portal FAQ page it writes an FAQ
+ * entry in Markdown that a customer then reads rendered on the portal; a read-only staff user sees the
+ * values and the FAQ without controls.
  */
 
 let server: WebServer | undefined;
@@ -98,7 +99,12 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   // What the services read at their next sweep.
   assert.deepEqual((await app.services.settings.current()).alertEmails, ['night-shift@vendor.example', 'cto@vendor.example']);
 
-  // FAQ: a Markdown entry, shown rendered (bold, link, list), never as raw HTML.
+  await screenshot(page, 'console-settings');
+
+  // FAQ, on its own page: a Markdown entry, shown rendered (bold, link, list), never as raw HTML.
+  await page.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Portal FAQ' }).click();
+  await page.getByRole('heading', { name: 'Portal FAQ', level: 1 }).waitFor();
+  assert.ok(page.url().endsWith('/console/faq'), page.url());
   await page.getByText('No FAQ entries yet.').waitFor();
   await page.getByText('New FAQ entry').click();
   const newEntry = page.getByRole('form', { name: 'New FAQ entry' });
@@ -124,7 +130,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
     (await api.get('/v1/faq')).body.data.map((e: any) => e.question),
     ['Where are my invoices?', 'How do I move my license?'],
   );
-  await screenshot(page, 'console-settings');
+  await screenshot(page, 'console-faq');
 
   // Edit, then delete the second one (after confirming).
   await page.getByRole('button', { name: 'Edit "Where are my invoices?"' }).click();
@@ -167,12 +173,19 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await other.getByText('60 days').waitFor();
   await other.getByText('night-shift@vendor.example').waitFor();
   await other.getByText('Alert about licenses expiring within 21 days').waitFor();
-  await other.getByText('How do I move my license?').waitFor();
   const buttons = (await other.getByRole('main').getByRole('button').allInnerTexts()).map((s) => s.trim());
   // Only the copy buttons of the public key remain.
   assert.deepEqual(buttons, ['Copy PEM', 'Copy base64 key']);
   assert.equal(await other.getByRole('main').getByRole('textbox', { name: 'Add a recipient' }).count(), 0);
   assert.equal(await other.getByRole('main').getByRole('spinbutton').count(), 0);
   await screenshot(other, 'console-settings-read-only');
+  // The FAQ page is not in its navigation (it cannot edit it); opened by address, it reads the entries without controls.
+  assert.equal(await other.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Portal FAQ' }).count(), 0);
+  await other.goto(`${url}/console/faq`);
+  await other.getByRole('heading', { name: 'Portal FAQ', level: 1 }).waitFor();
+  await other.getByText('an owner or admin can change it').waitFor();
+  await other.getByText('How do I move my license?').waitFor();
+  assert.equal(await other.getByRole('main').getByRole('button').count(), 0);
+  assert.equal(await other.getByRole('main').getByRole('textbox').count(), 0);
   await other.close();
 });

@@ -7,6 +7,7 @@ import { Customers } from '../licensing/Customers.js';
 import { Dashboard } from '../administration/Dashboard.js';
 import { Jobs } from '../administration/Jobs.js';
 import { Events } from '../administration/Events.js';
+import { FaqEditor } from '../communication/FaqEditor.js';
 import { LicenseDetail } from '../licensing/LicenseDetail.js';
 import { Licenses } from '../licensing/Licenses.js';
 import { MailPreferencesLookup } from '../communication/MailPreferences.js';
@@ -46,6 +47,7 @@ const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Communication', to: '/console/mail/templates', label: 'Mail templates', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences', permission: 'mail:read' },
+  { group: 'Communication', to: '/console/faq', label: 'Portal FAQ', permission: 'settings:write' },
   { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
   { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
   { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
@@ -84,6 +86,7 @@ export default function ConsoleApp() {
         <Route path="mail/outbox" element={<Outbox />} />
         <Route path="mail/outbox/:id" element={<OutboxMailDetail />} />
         <Route path="mail/preferences" element={<MailPreferencesLookup />} />
+        <Route path="faq" element={<FaqEditor />} />
         <Route path="webhooks" element={<Webhooks />} />
         <Route path="webhooks/:id" element={<WebhookDetail />} />
         <Route path="webhooks/:id/deliveries/:deliveryId" element={<WebhookDeliveryDetail />} />
