@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, PHONE, screenshot, skipUnlessRunnable } from './browser.js';
 
 /**
  * The console's Settings page: an owner changes the reminder offsets and the alert recipients (stored,
@@ -11,32 +10,15 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  * values and the FAQ without controls.
  */
 
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer({ config: { alertEmails: ['ops@vendor.example'] } });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const j = journey({ config: { alertEmails: ['ops@vendor.example'] } });
 
 test('owner: reminder offsets, alert recipients, the public key and an FAQ entry; the customer reads it; read-only staff cannot edit', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+  const { api, url, app, page } = j;
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
 
-  await signIn(page, url + '/', owner.email, owner.password);
-  await page.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Settings' }).click();
+  const { user: owner, nav } = await j.signInStaff('owner');
+  await nav.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   assert.ok(page.url().endsWith('/console/settings'), page.url());
 
@@ -102,7 +84,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await screenshot(page, 'console-settings');
 
   // FAQ, on its own page: a Markdown entry, shown rendered (bold, link, list), never as raw HTML.
-  await page.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Portal FAQ' }).click();
+  await nav.getByRole('link', { name: 'Portal FAQ' }).click();
   await page.getByRole('heading', { name: 'Portal FAQ', level: 1 }).waitFor();
   assert.ok(page.url().endsWith('/console/faq'), page.url());
   await page.getByText('No FAQ entries yet.').waitFor();
@@ -148,10 +130,8 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
 
   // A customer user reads it, rendered, on the portal's FAQ page.
   const customer = await factories.customer(api, { name: 'Acme GmbH' });
-  const member = await factories.signedInUser(api, app.app, 'customer-member', customer.id);
-  const portal = await browser!.newPage({ viewport: { width: 390, height: 844 } });
-  portal.setDefaultTimeout(10_000);
-  await signIn(portal, url + '/', member.email, member.password);
+  const portal = await j.newPage({ viewport: PHONE });
+  await j.signInCustomer('customer-member', customer.id, portal);
   await portal.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
   await portal.goto(`${url}/portal/faq`);
   await portal.getByRole('heading', { name: 'Frequently asked questions' }).waitFor();
@@ -159,14 +139,11 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await portal.locator('.answer strong', { hasText: 'old machine' }).waitFor();
   await portal.getByRole('link', { name: 'the portal' }).waitFor();
   assert.equal(await portal.getByText('Where are my invoices?').count(), 0);
-  await portal.close();
+  await portal.context().close();
 
   // Read-only staff, on a phone-sized window: the same values, no edit controls.
-  const readOnly = await factories.signedInUser(api, app.app, 'read-only');
-  const other = await browser!.newPage({ viewport: { width: 390, height: 844 } });
-  other.setDefaultTimeout(10_000);
-  await signIn(other, url + '/', readOnly.email, readOnly.password);
-  await other.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const other = await j.newPage({ viewport: PHONE });
+  await j.signInStaff('read-only', other);
   await other.goto(`${url}/console/settings`);
   await other.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await other.getByText('an owner or admin can change them').waitFor();
@@ -187,5 +164,5 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await other.getByText('How do I move my license?').waitFor();
   assert.equal(await other.getByRole('main').getByRole('button').count(), 0);
   assert.equal(await other.getByRole('main').getByRole('textbox').count(), 0);
-  await other.close();
+  await other.context().close();
 });
