@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { client, factories } from '../../server/src/testing/harness.js';
-import { accessibilityViolations, cannotRun, cspViolations, describeViolations, launchBrowser, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { factories } from '../../server/src/testing/harness.js';
+import { accessibilityViolations, cspViolations, describeViolations, journey, skipUnlessRunnable, type Journey } from './browser.js';
+import { activateMachine, createOrder, createRelease, publishRelease, uploadArtifact, useCredits } from './fixtures.js';
 
 /**
  * The accessibility audit: every page of the console and the portal, filled with data, is checked by
@@ -10,15 +11,10 @@ import { accessibilityViolations, cannotRun, cspViolations, describeViolations, 
  * and on a phone-sized window; and the keyboard alone reaches the content through the skip link.
  */
 
-let server: WebServer | undefined;
-let browser: Browser | undefined;
 const ids: Record<string, string> = {};
 
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-  const { api, t: app } = server;
+/** Every page filled: a license with usage and a machine, a published release with a file, an FAQ entry, an order, a trial, a webhook. */
+async function fillPages({ api, app }: Journey): Promise<void> {
   const product = await factories.product(api, { name: 'Orbit Studio' });
   const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 5 });
   const customer = await factories.customer(api, { name: 'Acme GmbH' });
@@ -27,20 +23,13 @@ before(async () => {
   });
   const soon = new Date(app.clock.now().getTime() + 10 * 86_400_000).toISOString();
   await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme render farm', expiresAt: soon });
-  assert.equal((await client(app.app, undefined).post('/v1/usage', { key: license.key, feature: 'cloud-renders', amount: 7 })).status, 200);
-  const activated = await api.post('/v1/machines/activate', { key: license.key, fingerprint: 'fp-a11y-1', name: 'Design workstation', hostname: 'design-01' });
-  assert.equal(activated.status, 201, activated.raw);
-  const release = await api.post('/v1/releases', { productId: product.id, version: '1.4.0', notes: '## New\n\n- Faster renders', docLinks: [{ title: 'User guide', url: 'https://docs.example.com/1.4' }], videoUrl: 'https://video.example.com/1.4' });
-  assert.equal(release.status, 201, release.raw);
-  const bytes = Buffer.from('orbit 1.4.0 build');
-  const upload = await api.call('PUT', `/v1/releases/${release.body.id}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=orbit-1.4.0.zip`, bytes, {
-    'content-type': 'application/octet-stream',
-  });
-  assert.equal(upload.status, 201, upload.raw);
-  assert.equal((await api.post(`/v1/releases/${release.body.id}/actions/publish`, {})).status, 200);
+  await useCredits(app, license.key, 'cloud-renders', 7);
+  await activateMachine(api, license.key, { fingerprint: 'fp-a11y-1', name: 'Design workstation', hostname: 'design-01' });
+  const release = await createRelease(api, product.id, '1.4.0', { notes: '## New\n\n- Faster renders', docLinks: [{ title: 'User guide', url: 'https://docs.example.com/1.4' }], videoUrl: 'https://video.example.com/1.4' });
+  await uploadArtifact(api, release.id, 'orbit-1.4.0.zip', Buffer.from('orbit 1.4.0 build'));
+  await publishRelease(api, release.id);
   assert.equal((await api.post('/v1/faq', { question: 'How do I move a seat?', answer: 'Deactivate the old machine **first**.' })).status, 201);
-  const order = await api.post('/v1/orders', { externalId: 'a11y-1', customer: { email: 'buyer@acme.example', name: 'Dana Reyes', company: 'Acme GmbH' }, items: [{ policyId: policy.id, name: 'Dana seat' }] });
-  assert.equal(order.status, 201, order.raw);
+  const order = await createOrder(api, { externalId: 'a11y-1', customer: { email: 'buyer@acme.example', name: 'Dana Reyes', company: 'Acme GmbH' }, items: [{ policyId: policy.id, name: 'Dana seat' }] });
   await factories.policy(api, product.id, 'trial');
   const trial = await api.post('/v1/licenses/trials', { productId: product.id, email: 'trial@globex.example', sendEmail: false });
   assert.equal(trial.status, 201, trial.raw);
@@ -48,23 +37,20 @@ before(async () => {
   assert.equal(webhook.status, 201, webhook.raw);
   Object.assign(ids, {
     license: license.id,
-    release: release.body.id as string,
+    release: release.id,
     customer: customer.id,
     product: product.id,
     policy: policy.id,
     webhook: webhook.body.id as string,
-    order: order.body.id as string,
-    mail: order.body.mailIds[0] as string,
+    order: order.id,
+    mail: order.mailIds[0]!,
   });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+}
+const j = journey({ setup: fillPages });
 
 /** Opens `path`, waits until its heading shows and nothing is loading, and returns axe's violations. */
 async function audit(page: Page, path: string): Promise<string | null> {
-  await page.goto(server!.url + path);
+  await page.goto(j.url + path);
   await page.locator('main h1').first().waitFor();
   await page.waitForFunction(() => document.querySelectorAll('.loading').length === 0);
   const violations = await accessibilityViolations(page);
@@ -111,6 +97,7 @@ const CONSOLE_PAGES = () => [
   '/console/tokens',
   '/console/users',
   '/console/settings',
+  '/console/faq',
 ];
 const PORTAL_PAGES = () => [
   '/portal',
@@ -128,39 +115,33 @@ for (const [device, viewport] of [
 ] as const) {
   test(`the sign-in and password pages pass the WCAG 2.1 AA rules (${device})`, async (t) => {
     if (skipUnlessRunnable(t)) return;
-    const page = await browser!.newPage({ viewport });
+    const page = await j.newPage({ viewport });
     await auditAll(page, ['/sign-in', '/reset-password', '/set-password?token=not-a-real-token']);
-    await page.close();
+    await page.context().close();
   });
 
   test(`every console page passes the WCAG 2.1 AA rules (${device})`, async (t) => {
     if (skipUnlessRunnable(t)) return;
-    const owner = await factories.signedInUser(server!.api, server!.t.app, 'owner');
-    const page = await browser!.newPage({ viewport });
-    await signIn(page, server!.url + '/', owner.email, owner.password);
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const page = await j.newPage({ viewport });
+    await j.signInStaff('owner', page);
     await auditAll(page, CONSOLE_PAGES());
-    await page.close();
+    await page.context().close();
   });
 
   test(`every portal page passes the WCAG 2.1 AA rules (${device})`, async (t) => {
     if (skipUnlessRunnable(t)) return;
-    const admin = await factories.signedInUser(server!.api, server!.t.app, 'customer-admin', ids.customer);
-    const page = await browser!.newPage({ viewport });
-    await signIn(page, server!.url + '/', admin.email, admin.password);
-    await page.getByRole('heading', { name: /licenses/ }).waitFor();
+    const page = await j.newPage({ viewport });
+    await j.signInCustomer('customer-admin', ids.customer!, page);
     await auditAll(page, PORTAL_PAGES());
-    await page.close();
+    await page.context().close();
   });
 }
 
 test('the keyboard alone: the skip link is the first stop and moves focus to the content; the navigation follows', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const owner = await factories.signedInUser(server!.api, server!.t.app, 'owner');
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-  await signIn(page, server!.url + '/', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  await page.goto(server!.url + '/console/licenses');
+  const { url, page } = j;
+  await j.signInStaff('owner');
+  await page.goto(url + '/console/licenses');
   await page.getByRole('heading', { name: 'Licenses' }).waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
@@ -178,5 +159,4 @@ test('the keyboard alone: the skip link is the first stop and moves focus to the
   // Enter on a focused link navigates.
   await page.keyboard.press('Enter');
   assert.ok(new URL(page.url()).pathname.startsWith('/console/'), page.url());
-  await page.close();
 });

@@ -1,14 +1,16 @@
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { after, before, type TestContext } from 'node:test';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { DEFAULT_WEB_DIR } from '../../server/src/http/web.js';
 import { ManualClock } from '../../server/src/lib/clock.js';
 import type { Config } from '../../server/src/config.js';
-import { client, startTestApp, type Client, type TestApp } from '../../server/src/testing/harness.js';
+import { client, factories, startTestApp, type Client, type TestApp } from '../../server/src/testing/harness.js';
+import { startTestSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../server/src/testing/smtp.js';
 
 /**
  * Browser journeys: a real Keyhaven server (SQLite, the built web app) on a free port, driven by
@@ -42,8 +44,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** A free port on 127.0.0.1 (the probe closes before the server takes it). */
-async function freePort(): Promise<number> {
+/** A free port on 127.0.0.1: nothing listens on it (the probe closes before the caller takes it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -86,6 +88,149 @@ export async function signIn(page: Page, url: string, email: string, password: s
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export const DESKTOP = { width: 1280, height: 900 };
+/** A phone-sized window: the portal, and the console's read-only views, must work there. */
+export const PHONE = { width: 390, height: 844 };
+
+type Viewport = typeof DESKTOP;
+interface PageOptions {
+  viewport?: Viewport;
+  acceptDownloads?: boolean;
+}
+/** A user made by `factories.signedInUser`: its email, password, and an API session token. */
+export type TestUser = Awaited<ReturnType<typeof factories.signedInUser>>;
+
+export interface JourneyOptions {
+  /** The server's configuration over the test app's. */
+  config?: Partial<Config>;
+  /**
+   * Starts a test SMTP server first, with these options. The web server sends through it (`smtpUrl`) unless
+   * `configure` is false: then it starts as a fresh install does, holding mail, and the journey sets SMTP later.
+   */
+  smtp?: TestSmtpOptions & { configure?: boolean };
+  /** The shared `page`'s window (DESKTOP unless told) and whether it accepts downloads. */
+  page?: PageOptions;
+  /**
+   * The file's own setup once the server and browser are up (shared fixtures). Here and not in a `before` of
+   * the file's: Node 20 starts the `before` hooks of a file together, so one could not wait for another.
+   */
+  setup?: (journey: Journey) => Promise<void>;
+  /** The file's own teardown, before the browser and the server close (what it started on top of them). */
+  teardown?: () => Promise<unknown>;
+}
+
+/**
+ * What every journey file shares, started before its tests and closed after them: the web server, Chromium,
+ * one page (in its own browser context), and the test SMTP server when asked for. The fields throw when read
+ * while the journeys cannot run, which each test checks first with `skipUnlessRunnable`.
+ */
+export interface Journey {
+  readonly server: WebServer;
+  /** The admin-token API client, for fixtures and for checking what the UI did. */
+  readonly api: Client;
+  readonly url: string;
+  /** The test app: its Fastify app, services (worker, settings) and manual clock. */
+  readonly app: TestApp;
+  readonly browser: Browser;
+  readonly page: Page;
+  readonly smtp: TestSmtpServer;
+  /** A page in a browser context of its own (no shared session), with the journeys' default timeout. */
+  newPage(options?: PageOptions): Promise<Page>;
+  /** A new staff user of `role` signed in on `page` (the shared one unless told), on the Dashboard; with the console navigation. */
+  signInStaff(role?: string, page?: Page): Promise<{ user: TestUser; nav: Locator }>;
+  /** A new user of `customerId` signed in on `page`, on the portal's licenses page (its heading names the customer). */
+  signInCustomer(role: 'customer-admin' | 'customer-member', customerId: string, page?: Page): Promise<TestUser>;
+  /** Runs the jobs due, then the link to /set-password that the mail to `email` holds (asserting that it arrived and holds one). */
+  mailedPasswordLink(email: string): Promise<string>;
+}
+
+/** How long a journey's page waits for what it looks for. */
+const PAGE_TIMEOUT = 10_000;
+
+async function openPage(browser: Browser, options: PageOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP, acceptDownloads: options.acceptDownloads });
+  const page = await context.newPage();
+  page.setDefaultTimeout(PAGE_TIMEOUT);
+  return page;
+}
+
+/**
+ * Registers the `before` and `after` hooks of a journey file (server, browser, page, SMTP) and returns the
+ * journey, whose fields are there from the first test on (and in `setup`).
+ */
+export function journey(options: JourneyOptions = {}): Journey {
+  let smtp: TestSmtpServer | undefined;
+  let server: WebServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  before(async () => {
+    if (cannotRun()) return;
+    const { configure = true, ...smtpOptions } = options.smtp ?? {};
+    if (options.smtp) smtp = await startTestSmtpServer(smtpOptions);
+    server = await startWebServer({ config: { ...(smtp && configure ? { smtpUrl: smtp.url } : {}), ...options.config } });
+    browser = await launchBrowser();
+    page = await openPage(browser, options.page);
+    await options.setup?.(self);
+  });
+  after(async () => {
+    await options.teardown?.();
+    await browser?.close();
+    await server?.close();
+    await smtp?.stop();
+  });
+  const get = () => {
+    if (!server || !browser || !page) throw new Error(`The browser journeys cannot run here: ${cannotRun() ?? 'their setup failed'}`);
+    return { server, browser, page };
+  };
+
+  const self: Journey = {
+    get server() {
+      return get().server;
+    },
+    get api() {
+      return get().server.api;
+    },
+    get url() {
+      return get().server.url;
+    },
+    get app() {
+      return get().server.t;
+    },
+    get browser() {
+      return get().browser;
+    },
+    get page() {
+      return get().page;
+    },
+    get smtp() {
+      if (!smtp) throw new Error('This journey started no SMTP server: journey({ smtp: {} })');
+      return smtp;
+    },
+    newPage: (pageOptions) => openPage(get().browser, pageOptions),
+    async signInStaff(role = 'owner', page = self.page) {
+      const user = await factories.signedInUser(self.api, self.app.app, role);
+      await signIn(page, self.url + '/sign-in', user.email, user.password);
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      return { user, nav: page.getByRole('navigation', { name: 'Console navigation' }) };
+    },
+    async signInCustomer(role, customerId, page = self.page) {
+      const user = await factories.signedInUser(self.api, self.app.app, role, customerId);
+      await signIn(page, self.url + '/', user.email, user.password);
+      await page.getByRole('heading', { name: /licenses/, level: 1 }).waitFor();
+      return user;
+    },
+    async mailedPasswordLink(email) {
+      await self.app.services.worker.drain();
+      const mail = self.smtp.received.find((m) => m.envelopeTo.includes(email));
+      assert.ok(mail, `the mail to ${email} arrived`);
+      const link = new RegExp(`${self.url.replace(/[.:/]/g, '\\$&')}/set-password\\?token=[A-Za-z0-9_-]+`).exec(mail.text ?? '')?.[0];
+      assert.ok(link, `the mail links to the web app's /set-password: ${mail.text}`);
+      return link;
+    },
+  };
+  return self;
 }
 
 export interface AxeViolation {

@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import { verifyWebhookSignature } from '../../server/src/modules/webhooks/signature.js';
 import { client, factories } from '../../server/src/testing/harness.js';
-import { startTestSmtpServer, type TestSmtpServer } from '../../server/src/testing/smtp.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { cannotRun, journey, screenshot, signIn, skipUnlessRunnable } from './browser.js';
 
 /**
  * Integrations and administration in the console: an owner adds a webhook endpoint that a real receiver
@@ -20,19 +18,14 @@ interface Received {
   body: string;
 }
 
-let server: WebServer | undefined;
-let smtp: TestSmtpServer | undefined;
+// The receiver listens on 127.0.0.1: opt in to private webhook addresses (off by default).
+const j = journey({ smtp: {}, config: { webhookAllowPrivate: true } });
 let receiver: http.Server | undefined;
 const received: Received[] = [];
 let hookUrl: string;
-let browser: Browser | undefined;
-let page: Page;
 
 before(async () => {
   if (cannotRun()) return;
-  smtp = await startTestSmtpServer();
-  // The receiver listens on 127.0.0.1: opt in to private webhook addresses (off by default).
-  server = await startWebServer({ config: { smtpUrl: smtp.url, webhookAllowPrivate: true } });
   receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -44,26 +37,17 @@ before(async () => {
   });
   await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/keyhaven`;
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
 });
 after(async () => {
-  await browser?.close();
-  await server?.close();
-  await smtp?.stop();
   receiver?.closeAllConnections();
   await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
 });
 
 test('owner: webhook endpoint with a signed test event, the delivery log and redeliver; an API token used and revoked; a support user invited; an admin grants all but owner', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app, page } = j;
   const drain = () => app.services.worker.drain();
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  const nav = page.getByRole('navigation', { name: 'Console navigation' });
+  const { user: owner, nav } = await j.signInStaff('owner');
 
   // —— Webhooks ——
   await nav.getByRole('link', { name: 'Webhooks' }).click();
@@ -216,14 +200,8 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
   await screenshot(page, 'console-users');
 
   // The invitation mail links to the web app's set-password page; the new user chooses a password there.
-  await drain();
-  const mail = smtp!.received.find((m) => m.envelopeTo.includes(supportEmail));
-  assert.ok(mail, 'the set-password mail arrived');
-  const link = new RegExp(`${url.replace(/[.:/]/g, '\\$&')}/set-password\\?token=[A-Za-z0-9_-]+`).exec(mail.text ?? '')?.[0];
-  assert.ok(link, `the mail links to /set-password: ${mail.text}`);
-  const support = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-  const supportPage = await support.newPage();
-  supportPage.setDefaultTimeout(10_000);
+  const link = await j.mailedPasswordLink(supportEmail);
+  const supportPage = await j.newPage();
   try {
     await supportPage.goto(link);
     await supportPage.getByLabel(/New password/).fill('support staff secret');
@@ -270,17 +248,13 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
     const again = await client(app.app, undefined).post('/v1/auth/sign-in', { email: supportEmail, password: 'support staff secret' });
     assert.equal(again.status, 401, 'a disabled user cannot sign in');
   } finally {
-    await support.close();
+    await supportPage.context().close();
   }
 
   // An admin may grant every role but owner, and cannot change an owner.
-  const admin = await factories.signedInUser(api, app.app, 'admin');
-  const adminContext = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  const adminPage = await j.newPage();
   try {
-    const adminPage = await adminContext.newPage();
-    adminPage.setDefaultTimeout(10_000);
-    await signIn(adminPage, url + '/sign-in', admin.email, admin.password);
-    await adminPage.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await j.signInStaff('admin', adminPage);
     await adminPage.goto(url + '/console/users');
     await adminPage.getByText('Invite a staff user').click();
     const adminRoles = await adminPage.getByRole('form', { name: 'Invite a staff user' }).getByLabel('Role').locator('option').allTextContents();
@@ -293,6 +267,6 @@ test('owner: webhook endpoint with a signed test event, the delivery log and red
     const tokenRoles = await adminPage.getByRole('form', { name: 'New API token' }).getByLabel('Role').locator('option').allTextContents();
     assert.ok(!tokenRoles.includes('owner') && tokenRoles.includes('admin') && tokenRoles.includes('customer-admin'), tokenRoles.join());
   } finally {
-    await adminContext.close();
+    await adminPage.context().close();
   }
 });

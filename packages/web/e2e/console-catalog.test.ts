@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { factories } from '../../server/src/testing/harness.js';
-import { startTestSmtpServer, type TestSmtpServer } from '../../server/src/testing/smtp.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, PHONE, screenshot, skipUnlessRunnable } from './browser.js';
 
 /**
  * Editing the catalog and customers in the console: a product (trial preset, custom customers) and a
@@ -13,38 +11,18 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  * write buttons.
  */
 
-let server: WebServer | undefined;
-let smtp: TestSmtpServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  smtp = await startTestSmtpServer();
-  server = await startWebServer({ config: { smtpUrl: smtp.url } });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await smtp?.stop();
-});
+const j = journey({ smtp: {} });
 
 test('staff edits a product and a policy, deletes products, invites a customer user and reads the audit log', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
-  const owner = await factories.signedInUser(api, app.app, 'owner');
+  const { api, url, page } = j;
   const product = await factories.product(api, { name: 'Orbit Studio', code: 'orbit-studio' });
   const policy = await factories.policy(api, product.id, 'timed', { name: 'Annual', maxMachines: 3 });
   const customer = await factories.customer(api, { name: 'Acme GmbH', email: 'billing@acme.example' });
   await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme design team' });
   const unused = await factories.product(api, { name: 'Unused Tool', code: 'unused-tool' });
 
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  const nav = page.getByRole('navigation', { name: 'Console navigation' });
+  const { nav } = await j.signInStaff('owner');
 
   // The product: trial lengths and preset, description, made for one customer.
   await nav.getByRole('link', { name: 'Products' }).click();
@@ -147,10 +125,7 @@ test('staff edits a product and a policy, deletes products, invites a customer u
   await invite.getByRole('button', { name: 'Invite' }).click();
   await invite.getByRole('status').getByText(/Invited it@acme\.example: a link to choose a password is on its way/).waitFor();
   await page.getByTestId('user-state-it@acme.example').getByText('invited (no password yet)').waitFor();
-  await app.services.worker.drain();
-  const mail = smtp!.received.find((m) => m.envelopeTo.includes('it@acme.example'));
-  assert.ok(mail, 'the password link mail arrived');
-  assert.match(mail.text ?? '', new RegExp(`${url.replace(/[.:/]/g, '\\$&')}/set-password\\?token=`));
+  await j.mailedPasswordLink('it@acme.example');
   const invited = (await api.get(`/v1/users?customerId=${customer.id}`)).body.data;
   assert.deepEqual(
     invited.map((u: any) => [u.email, u.role, u.name]),
@@ -223,16 +198,12 @@ test('staff edits a product and a policy, deletes products, invites a customer u
 
 test('a read-only user sees the catalog without its write buttons', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
-  const reader = await factories.signedInUser(api, app.app, 'read-only');
+  const { api, url } = j;
   const product = await factories.product(api, { name: 'Read Only Product' });
   const customer = await factories.customer(api, { name: 'Readers Ltd' });
-  const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
-  const phone = await context.newPage();
-  phone.setDefaultTimeout(10_000);
+  const phone = await j.newPage({ viewport: PHONE });
   try {
-    await signIn(phone, url + '/sign-in', reader.email, reader.password);
-    await phone.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await j.signInStaff('read-only', phone);
     await phone.goto(url + '/console/products');
     await phone.getByRole('link', { name: 'Read Only Product' }).waitFor();
     assert.equal(await phone.getByRole('form', { name: 'New product' }).count(), 0);
@@ -249,6 +220,6 @@ test('a read-only user sees the catalog without its write buttons', async (t) =>
     await phone.getByRole('heading', { name: 'Policies', level: 1 }).waitFor();
     assert.equal(await phone.getByRole('form', { name: 'New policy' }).count(), 0);
   } finally {
-    await context.close();
+    await phone.context().close();
   }
 });

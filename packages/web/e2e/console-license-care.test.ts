@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { client, factories } from '../../server/src/testing/harness.js';
-import { accessibilityViolations, cannotRun, describeViolations, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { accessibilityViolations, describeViolations, journey, screenshot, skipUnlessRunnable } from './browser.js';
+import { createRelease, publishRelease, uploadArtifact } from './fixtures.js';
 
 /**
  * Looking after licenses in the console: search (a full key opens its license, else name or customer e-mail),
@@ -10,39 +10,21 @@ import { accessibilityViolations, cannotRun, describeViolations, launchBrowser, 
  * "Extend", names instead of ids in the history, and deleting a draft release and an artifact.
  */
 
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function newPage(viewport = { width: 1366, height: 900 }): Promise<Page> {
-  const context = await browser!.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
+const j = journey();
+/** Each test signs in on a page of its own, this wide. */
+const WIDE = { viewport: { width: 1366, height: 900 } };
 
 test('search by key and by e-mail; create with "mail the key"; edit the license; notes over the limit show the API message', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app } = j;
   const product = await factories.product(api, { name: 'Lumen Editor' });
   const policy = await factories.policy(api, product.id, 'timed', { name: 'Annual', durationDays: 365, maxMachines: 2 });
   const acme = await factories.customer(api, { name: 'Acme Optics', email: 'licensing@acme-optics.example' });
   const other = await factories.customer(api, { name: 'Globex', email: 'it@globex.example' });
   const target = await factories.license(api, policy.id, { customerId: acme.id, name: 'Acme lab seats' });
   await factories.license(api, policy.id, { customerId: other.id, name: 'Globex desk' });
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  const page = await newPage();
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const page = await j.newPage(WIDE);
+  const { user: owner } = await j.signInStaff('owner', page);
 
   // A full key, typed in lower case with spaces: the lookup (key in the body) opens its license.
   await page.goto(`${url}/console/licenses`);
@@ -142,7 +124,7 @@ test('search by key and by e-mail; create with "mail the key"; edit the license;
 
 test('machines: lease state, lapsed marked and not offered for an offline file, detail row; a perpetual license has no "Extend"', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app } = j;
   const product = await factories.product(api, { name: 'Relay Server' });
   const floating = await factories.policy(api, product.id, 'timed', { name: 'Floating', durationDays: 365, maxMachines: 3, floating: true, heartbeatSeconds: 300 });
   const perpetualPolicy = await factories.policy(api, product.id, 'perpetual', { name: 'Forever', maxMachines: 1 });
@@ -156,10 +138,8 @@ test('machines: lease state, lapsed marked and not offered for an offline file, 
   assert.equal(live.status, 201, live.raw);
   assert.equal(live.body.license.activeMachines, 1, 'the server counts one seat');
 
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  const page = await newPage();
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const page = await j.newPage(WIDE);
+  await j.signInStaff('owner', page);
   await page.goto(`${url}/console/licenses/${license.id}`);
   await page.getByRole('heading', { name: /Initech render pool/ }).waitFor();
   assert.equal((await page.getByTestId('license-seats').textContent())!.trim(), '1 of 3');
@@ -200,21 +180,18 @@ test('machines: lease state, lapsed marked and not offered for an offline file, 
 
 test('releases: delete an artifact and a draft with confirmation; a published release cannot be deleted; events read by name on one line', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url } = j;
   const product = await factories.product(api, { name: 'Prism Viewer' });
-  const draft = (await api.post('/v1/releases', { productId: product.id, version: '3.0.0-beta.1' })).body;
-  const published = (await api.post('/v1/releases', { productId: product.id, version: '2.9.0' })).body;
-  assert.equal((await api.post(`/v1/releases/${published.id}/actions/publish`, {})).status, 200);
-  const upload = (releaseId: string, fileName: string) =>
-    api.call('PUT', `/v1/releases/${releaseId}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=${fileName}`, Buffer.from(`bytes of ${fileName}`), { 'content-type': 'application/octet-stream' });
-  assert.equal((await upload(draft.id, 'prism-beta-a.zip')).status, 201);
-  assert.equal((await upload(draft.id, 'prism-beta-b.zip')).status, 201);
-  assert.equal((await upload(published.id, 'prism-2.9.zip')).status, 201);
+  const draft = await createRelease(api, product.id, '3.0.0-beta.1');
+  const published = await createRelease(api, product.id, '2.9.0');
+  await publishRelease(api, published.id);
+  const upload = (releaseId: string, fileName: string) => uploadArtifact(api, releaseId, fileName, Buffer.from(`bytes of ${fileName}`));
+  await upload(draft.id, 'prism-beta-a.zip');
+  await upload(draft.id, 'prism-beta-b.zip');
+  await upload(published.id, 'prism-2.9.zip');
 
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  const page = await newPage();
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const page = await j.newPage(WIDE);
+  const { user: owner } = await j.signInStaff('owner', page);
 
   // A published release offers no delete (its files may have been downloaded); its artifacts can be deleted.
   await page.goto(`${url}/console/releases/${published.id}`);

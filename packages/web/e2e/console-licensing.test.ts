@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, PHONE, screenshot, skipUnlessRunnable } from './browser.js';
 
 /**
  * Licensing in the console and the portal: one-click trials (create, extend by a preset, convert),
@@ -10,25 +10,7 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  */
 
 const DAY = 86_400_000;
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await browser!.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
+const j = journey();
 
 /** A date as the app formats it, in the browser's locale. */
 const shownDate = (page: Page, iso: string) =>
@@ -36,7 +18,7 @@ const shownDate = (page: Page, iso: string) =>
 
 test('staff: one-click 30-day trial, extend by a preset, convert; upgrade a license; cancel and resume a subscription', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app } = j;
   const now = app.clock.now().getTime();
   const product = await factories.product(api, { name: 'Orbit Studio' });
   await factories.policy(api, product.id, 'trial', { name: 'Trial', maxMachines: 1 });
@@ -44,12 +26,9 @@ test('staff: one-click 30-day trial, extend by a preset, convert; upgrade a lice
   const pro = await factories.policy(api, product.id, 'timed', { name: 'Pro', durationDays: 365, maxMachines: 10, features: ['core', 'raw', 'batch'] });
   const yearly = await factories.policy(api, product.id, 'subscription', { name: 'Yearly', termMonths: 12, cancellationNoticeDays: 30 });
   const acme = await factories.customer(api, { name: 'Acme GmbH', email: 'billing@acme.example' });
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  const page = await newPage();
-
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  await page.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Trials' }).click();
+  const page = await j.newPage();
+  const { nav } = await j.signInStaff('owner', page);
+  await nav.getByRole('link', { name: 'Trials' }).click();
   await page.getByRole('heading', { name: 'Trials', level: 1 }).waitFor();
   await page.getByText('No trials match').waitFor();
 
@@ -152,19 +131,17 @@ test('staff: one-click 30-day trial, extend by a preset, convert; upgrade a lice
 
 test('portal: a customer admin cancels its subscription and sees when it ends; a member sees the state only; a passed notice period is explained', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app } = j;
   const product = await factories.product(api, { name: 'Nimbus Cloud' });
   const yearly = await factories.policy(api, product.id, 'subscription', { name: 'Yearly', termMonths: 12, cancellationNoticeDays: 30 });
   const customer = await factories.customer(api, { name: 'Globex Ltd' });
   const yearlyLicense = await factories.license(api, yearly.id, { customerId: customer.id, name: 'Globex yearly' });
   // A term that ends in 10 days with 30 days' notice: the deadline has passed.
   const shortLicense = await factories.license(api, yearly.id, { customerId: customer.id, name: 'Globex short', expiresAt: new Date(app.clock.now().getTime() + 10 * DAY).toISOString() });
-  const admin = await factories.signedInUser(api, app.app, 'customer-admin', customer.id);
-  const member = await factories.signedInUser(api, app.app, 'customer-member', customer.id);
 
   // A phone-sized window: the portal must work there.
-  const page = await newPage({ width: 390, height: 844 });
-  await signIn(page, url + '/', admin.email, admin.password);
+  const page = await j.newPage({ viewport: PHONE });
+  const admin = await j.signInCustomer('customer-admin', customer.id, page);
   await page.getByRole('heading', { name: 'Globex Ltd: licenses' }).waitFor();
   await page.goto(`${url}/portal/licenses/${yearlyLicense.id}`);
   const section = page.getByRole('region', { name: 'Subscription' });
@@ -187,8 +164,8 @@ test('portal: a customer admin cancels its subscription and sees when it ends; a
   assert.equal(refused.status, 422, 'the API refuses it too');
 
   // A member sees the state, no buttons.
-  const memberPage = await newPage({ width: 390, height: 844 });
-  await signIn(memberPage, url + '/', member.email, member.password);
+  const memberPage = await j.newPage({ viewport: PHONE });
+  await j.signInCustomer('customer-member', customer.id, memberPage);
   await memberPage.getByRole('heading', { name: 'Globex Ltd: licenses' }).waitFor();
   await memberPage.goto(`${url}/portal/licenses/${yearlyLicense.id}`);
   const memberSection = memberPage.getByRole('region', { name: 'Subscription' });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { buildApp } from '../../server/src/app.js';
 import { client, factories, type Client } from '../../server/src/testing/harness.js';
-import { startTestSmtpServer, type TestSmtpServer } from '../../server/src/testing/smtp.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, PHONE, screenshot, signIn, skipUnlessRunnable } from './browser.js';
+import { createOrder } from './fixtures.js';
 
 /**
  * The e-mail pages. The server starts as a fresh install does, without SMTP settings, so mail is held:
@@ -15,46 +14,26 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  * on the portal's Notifications page.
  */
 
-let server: WebServer | undefined;
-let smtp: TestSmtpServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-/** The app after the restart with SMTP settings. */
+/** The app after the restart with SMTP settings: closed before the journey's server, whose database it shares. */
 let restarted: Awaited<ReturnType<typeof buildApp>> | undefined;
 /** Addresses the test SMTP server refuses for good (550) for now. */
 const refused = new Set<string>();
-
-before(async () => {
-  if (cannotRun()) return;
-  smtp = await startTestSmtpServer({ rcptCode: (address) => (refused.has(address) ? 550 : undefined) });
-  server = await startWebServer();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await restarted?.app.close();
-  await server?.close();
-  await smtp?.stop();
+const j = journey({
+  smtp: { rcptCode: (address) => (refused.has(address) ? 550 : undefined), configure: false },
+  teardown: async () => restarted?.app.close(),
 });
 
 async function order(api: Client, policyId: string, email: string, name: string): Promise<{ key: string; mailIds: string[] }> {
-  const res = await api.post('/v1/orders', { externalId: `e2e-${email}`, customer: { email, name, company: 'Acme GmbH' }, items: [{ policyId, name: `${name} seat` }] });
-  assert.equal(res.status, 201, res.raw);
-  return { key: res.body.licenses[0].key, mailIds: res.body.mailIds };
+  const created = await createOrder(api, { externalId: `e2e-${email}`, customer: { email, name, company: 'Acme GmbH' }, items: [{ policyId, name: `${name} seat` }] });
+  return { key: created.licenses[0]!.key, mailIds: created.mailIds };
 }
 
 test('staff: edit a template with a live preview, find its mail in the outbox, reset it; release held mail once SMTP is set; retry a failed mail; a customer turns reminders off', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url } = server!;
+  const { api, url, page, smtp } = j;
   const product = await factories.product(api, { name: 'Photon Studio', code: 'photon-studio' });
   const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 2 });
-  const owner = await factories.signedInUser(api, server!.t.app, 'owner');
-
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  const nav = page.getByRole('navigation', { name: 'Console navigation' });
+  const { nav } = await j.signInStaff('owner');
 
   // The template list: every built-in template, none customized yet.
   await nav.getByRole('link', { name: 'Mail templates' }).click();
@@ -157,10 +136,10 @@ test('staff: edit a template with a live preview, find its mail in the outbox, r
   assert.equal((await api.get(`/v1/outbox/${dana.mailIds[0]}`)).body.subject, 'Keys for Dana Reyes: Photon Studio is ready');
 
   // The operator sets SMTP_URL and restarts: a new app on the same database, at the same address.
-  const { t: first } = server!;
+  const first = j.app;
   const port = Number(new URL(url).port);
   await first.app.close();
-  restarted = await buildApp({ ...first.deps, config: { ...first.deps.config, smtpUrl: smtp!.url } });
+  restarted = await buildApp({ ...first.deps, config: { ...first.deps.config, smtpUrl: smtp.url } });
   await restarted.app.listen({ port, host: '127.0.0.1' });
   const api2 = client(restarted.app);
   const drain = () => restarted!.services.worker.drain();
@@ -170,7 +149,7 @@ test('staff: edit a template with a live preview, find its mail in the outbox, r
   await banner.getByRole('status').getByText('Released 1 held mail to the queue.').waitFor();
   assert.equal((await api2.get(`/v1/outbox/${dana.mailIds[0]}`)).body.status, 'queued');
   await drain();
-  const arrived = smtp!.received.find((mail) => mail.envelopeTo.includes('dana@acme.example'));
+  const arrived = smtp.received.find((mail) => mail.envelopeTo.includes('dana@acme.example'));
   assert.ok(arrived, 'the released mail reached the SMTP server');
   assert.equal(arrived.subject, 'Keys for Dana Reyes: Photon Studio is ready');
   await page.reload();
@@ -194,7 +173,7 @@ test('staff: edit a template with a live preview, find its mail in the outbox, r
   await page.getByTestId('mail-status').filter({ hasText: /^queued$/ }).waitFor();
   assert.equal(await page.getByTestId('mail-status').textContent(), 'queued');
   await drain();
-  assert.ok(smtp!.received.some((mail) => mail.envelopeTo.includes('bounce@acme.example')), 'the retried mail arrived');
+  assert.ok(smtp.received.some((mail) => mail.envelopeTo.includes('bounce@acme.example')), 'the retried mail arrived');
   await page.reload();
   await page.getByTestId('mail-status').getByText('sent').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0, 'nothing to retry on a sent mail');
@@ -235,25 +214,25 @@ test('staff: edit a template with a live preview, find its mail in the outbox, r
 
 test('support (mail:read, no mail:write) reads templates and preferences without the buttons to change them, on a phone', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const app = restarted?.app ?? server!.t.app;
+  const { url } = j;
+  // Signed in on the app that runs now (the restarted one when the first journey got there).
+  const app = restarted?.app ?? j.app.app;
   const support = await factories.signedInUser(client(app), app, 'support');
-  const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
-  const phone = await context.newPage();
-  phone.setDefaultTimeout(10_000);
+  const phone = await j.newPage({ viewport: PHONE });
   try {
-    await signIn(phone, server!.url + '/sign-in', support.email, support.password);
+    await signIn(phone, url + '/sign-in', support.email, support.password);
     await phone.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await phone.goto(server!.url + '/console/mail/templates/license.issued');
+    await phone.goto(url + '/console/mail/templates/license.issued');
     await phone.getByRole('heading', { name: 'license.issued' }).waitFor();
     await phone.getByText('Your role may read templates but not change them.').waitFor();
     assert.equal(await phone.getByRole('form', { name: 'Edit template' }).getByLabel('Subject').getAttribute('readonly'), '');
     // Nothing wider than the phone's screen.
     assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling');
     assert.equal(await phone.getByRole('button', { name: 'Save' }).count(), 0);
-    await phone.goto(server!.url + '/console/mail/preferences?email=dana@acme.example');
+    await phone.goto(url + '/console/mail/preferences?email=dana@acme.example');
     await phone.getByText(/changing them needs mail:write/).waitFor();
     assert.equal(await phone.getByRole('button', { name: 'Save preferences' }).count(), 0);
   } finally {
-    await context.close();
+    await phone.context().close();
   }
 });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { freePort, journey, screenshot, skipUnlessRunnable } from './browser.js';
+import { createOrder } from './fixtures.js';
 
 /**
  * The console's operations pages: a manual order for a new customer (licenses issued and linked), the
@@ -12,50 +11,20 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  * Jobs, retried; and what a read-only role sees of them.
  */
 
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const j = journey({ page: { acceptDownloads: true } });
 
 /** A local calendar day as the date input takes it (yyyy-mm-dd). */
 function localDay(date: Date): string {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 }
 
-/** A port nothing listens on (the probe closes before it is used). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (address && typeof address !== 'string' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 test('staff: a manual order issues linked licenses; renewals report and CSV; a failed job is retried', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, app, page } = j;
   const product = await factories.product(api, { name: 'Orbit Studio', code: 'orbit-studio' });
   await factories.policy(api, product.id, 'timed', { name: 'Studio seat', durationDays: 365, maxMachines: 2 });
   const subscription = await factories.policy(api, product.id, 'subscription', { name: 'Studio monthly', termMonths: 1, price: 9900, currency: 'EUR' });
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  const nav = page.getByRole('navigation', { name: 'Console navigation' });
+  const { nav } = await j.signInStaff('owner');
 
   // —— A manual order for a new customer ——
   await nav.getByRole('link', { name: 'Orders' }).click();
@@ -164,7 +133,7 @@ test('staff: a manual order issues linked licenses; renewals report and CSV; a f
   await page.getByText('No renewals in this period.').waitFor();
 
   // —— A job that fails: an export to a receiver that is down ——
-  const port = await closedPort();
+  const port = await freePort();
   app.services.worker.define<{ orderId: string }>({
     type: 'erp.export',
     run: async (payload) => {
@@ -206,19 +175,13 @@ test('staff: a manual order issues linked licenses; renewals report and CSV; a f
 
 test('read-only staff: no order form, no Jobs entry, and a clear no-access message on the jobs page', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
-  const reader = await factories.signedInUser(api, app.app, 'read-only');
+  const { api, url } = j;
   const product = await factories.product(api, { name: 'Atlas CAD' });
   const policy = await factories.policy(api, product.id, 'perpetual');
-  const order = await api.post('/v1/orders', { externalId: 'SHOP-7', customer: { email: 'ops@atlas.example' }, items: [{ policyId: policy.id }], sendEmail: false });
-  assert.equal(order.status, 201, order.raw);
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  await createOrder(api, { externalId: 'SHOP-7', customer: { email: 'ops@atlas.example' }, items: [{ policyId: policy.id }], sendEmail: false });
+  const readerPage = await j.newPage();
   try {
-    const readerPage = await context.newPage();
-    readerPage.setDefaultTimeout(10_000);
-    await signIn(readerPage, url + '/sign-in', reader.email, reader.password);
-    await readerPage.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    const nav = readerPage.getByRole('navigation', { name: 'Console navigation' });
+    const { nav } = await j.signInStaff('read-only', readerPage);
     await nav.getByRole('link', { name: 'Renewals' }).waitFor();
     assert.equal(await nav.getByRole('link', { name: 'Jobs' }).count(), 0);
     await nav.getByRole('link', { name: 'Orders' }).click();
@@ -230,6 +193,6 @@ test('read-only staff: no order form, no Jobs entry, and a clear no-access messa
     await alert.getByText('No access.').waitFor();
     assert.match((await alert.textContent()) ?? '', /\(FORBIDDEN\)/);
   } finally {
-    await context.close();
+    await readerPage.context().close();
   }
 });

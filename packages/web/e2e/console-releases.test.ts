@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, screenshot, skipUnlessRunnable } from './browser.js';
+import { activateMachine } from './fixtures.js';
 
 /**
  * The vendor console beyond the first screens: a release created with notes, a file uploaded with a
@@ -13,36 +13,17 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  */
 
 const DAY = 86_400_000;
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const j = journey({ page: { acceptDownloads: true } });
 
 test('staff: create a release with notes, upload a file with progress, publish with an announcement, yank; extend a license and reveal its key', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, page } = j;
   const product = await factories.product(api, { name: 'Orbit Studio', code: 'orbit-studio' });
   const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 3 });
   const customer = await factories.customer(api, { name: 'Acme GmbH', email: 'billing@acme.example' });
   const license = await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme design team' });
-  const activation = await api.post('/v1/machines/activate', { key: license.key, fingerprint: 'fp-console-1', name: 'Render box' });
-  assert.equal(activation.status, 201, activation.raw);
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-
-  await signIn(page, url + '/sign-in', owner.email, owner.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  const nav = page.getByRole('navigation', { name: 'Console navigation' });
+  await activateMachine(api, license.key, { fingerprint: 'fp-console-1', name: 'Render box' });
+  const { nav } = await j.signInStaff('owner');
 
   // A release with Markdown notes: rendered by the server, a script in them stays text.
   await nav.getByRole('link', { name: 'Releases' }).click();

@@ -1,41 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, PHONE, screenshot, skipUnlessRunnable } from './browser.js';
 
 /**
  * The console's Settings page: an owner changes the reminder offsets and the alert recipients (stored,
- * as the API shows), sees the public key the API publishes, writes an FAQ entry in Markdown that a
- * customer then reads rendered on the portal; a read-only staff user sees the values without controls.
+ * as the API shows) and sees the public key the API publishes; on the Portal FAQ page it writes an FAQ
+ * entry in Markdown that a customer then reads rendered on the portal; a read-only staff user sees the
+ * values and the FAQ without controls.
  */
 
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer({ config: { alertEmails: ['ops@vendor.example'] } });
-  browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const j = journey({ config: { alertEmails: ['ops@vendor.example'] } });
 
 test('owner: reminder offsets, alert recipients, the public key and an FAQ entry; the customer reads it; read-only staff cannot edit', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
-  const owner = await factories.signedInUser(api, app.app, 'owner');
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+  const { api, url, app, page } = j;
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
 
-  await signIn(page, url + '/', owner.email, owner.password);
-  await page.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Settings' }).click();
+  const { user: owner, nav } = await j.signInStaff('owner');
+  await nav.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   assert.ok(page.url().endsWith('/console/settings'), page.url());
 
@@ -98,7 +81,12 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   // What the services read at their next sweep.
   assert.deepEqual((await app.services.settings.current()).alertEmails, ['night-shift@vendor.example', 'cto@vendor.example']);
 
-  // FAQ: a Markdown entry, shown rendered (bold, link, list), never as raw HTML.
+  await screenshot(page, 'console-settings');
+
+  // FAQ, on its own page: a Markdown entry, shown rendered (bold, link, list), never as raw HTML.
+  await nav.getByRole('link', { name: 'Portal FAQ' }).click();
+  await page.getByRole('heading', { name: 'Portal FAQ', level: 1 }).waitFor();
+  assert.ok(page.url().endsWith('/console/faq'), page.url());
   await page.getByText('No FAQ entries yet.').waitFor();
   await page.getByText('New FAQ entry').click();
   const newEntry = page.getByRole('form', { name: 'New FAQ entry' });
@@ -124,7 +112,7 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
     (await api.get('/v1/faq')).body.data.map((e: any) => e.question),
     ['Where are my invoices?', 'How do I move my license?'],
   );
-  await screenshot(page, 'console-settings');
+  await screenshot(page, 'console-faq');
 
   // Edit, then delete the second one (after confirming).
   await page.getByRole('button', { name: 'Edit "Where are my invoices?"' }).click();
@@ -142,10 +130,8 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
 
   // A customer user reads it, rendered, on the portal's FAQ page.
   const customer = await factories.customer(api, { name: 'Acme GmbH' });
-  const member = await factories.signedInUser(api, app.app, 'customer-member', customer.id);
-  const portal = await browser!.newPage({ viewport: { width: 390, height: 844 } });
-  portal.setDefaultTimeout(10_000);
-  await signIn(portal, url + '/', member.email, member.password);
+  const portal = await j.newPage({ viewport: PHONE });
+  await j.signInCustomer('customer-member', customer.id, portal);
   await portal.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
   await portal.goto(`${url}/portal/faq`);
   await portal.getByRole('heading', { name: 'Frequently asked questions' }).waitFor();
@@ -153,26 +139,30 @@ test('owner: reminder offsets, alert recipients, the public key and an FAQ entry
   await portal.locator('.answer strong', { hasText: 'old machine' }).waitFor();
   await portal.getByRole('link', { name: 'the portal' }).waitFor();
   assert.equal(await portal.getByText('Where are my invoices?').count(), 0);
-  await portal.close();
+  await portal.context().close();
 
   // Read-only staff, on a phone-sized window: the same values, no edit controls.
-  const readOnly = await factories.signedInUser(api, app.app, 'read-only');
-  const other = await browser!.newPage({ viewport: { width: 390, height: 844 } });
-  other.setDefaultTimeout(10_000);
-  await signIn(other, url + '/', readOnly.email, readOnly.password);
-  await other.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const other = await j.newPage({ viewport: PHONE });
+  await j.signInStaff('read-only', other);
   await other.goto(`${url}/console/settings`);
   await other.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await other.getByText('an owner or admin can change them').waitFor();
   await other.getByText('60 days').waitFor();
   await other.getByText('night-shift@vendor.example').waitFor();
   await other.getByText('Alert about licenses expiring within 21 days').waitFor();
-  await other.getByText('How do I move my license?').waitFor();
   const buttons = (await other.getByRole('main').getByRole('button').allInnerTexts()).map((s) => s.trim());
   // Only the copy buttons of the public key remain.
   assert.deepEqual(buttons, ['Copy PEM', 'Copy base64 key']);
   assert.equal(await other.getByRole('main').getByRole('textbox', { name: 'Add a recipient' }).count(), 0);
   assert.equal(await other.getByRole('main').getByRole('spinbutton').count(), 0);
   await screenshot(other, 'console-settings-read-only');
-  await other.close();
+  // The FAQ page is not in its navigation (it cannot edit it); opened by address, it reads the entries without controls.
+  assert.equal(await other.getByRole('navigation', { name: 'Console navigation' }).getByRole('link', { name: 'Portal FAQ' }).count(), 0);
+  await other.goto(`${url}/console/faq`);
+  await other.getByRole('heading', { name: 'Portal FAQ', level: 1 }).waitFor();
+  await other.getByText('an owner or admin can change it').waitFor();
+  await other.getByText('How do I move my license?').waitFor();
+  assert.equal(await other.getByRole('main').getByRole('button').count(), 0);
+  assert.equal(await other.getByRole('main').getByRole('textbox').count(), 0);
+  await other.context().close();
 });

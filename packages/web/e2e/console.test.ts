@@ -1,30 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
 import { factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { journey, screenshot, signIn, skipUnlessRunnable } from './browser.js';
 
 /** The vendor console: a staff member signs in and sets up a product, a policy, a customer and a license, then suspends it. */
 
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const j = journey();
 
 test('staff: sign in, create a product, policy, customer and license, see the license and suspend it', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app, page } = j;
   const owner = await factories.signedInUser(api, app.app, 'owner');
 
   // Not signed in: the app sends the browser to sign-in; a wrong password is a readable message.

@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { client, factories, type Client } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { test } from 'node:test';
+import { client, factories } from '../../server/src/testing/harness.js';
+import { journey, screenshot, skipUnlessRunnable, type TestUser } from './browser.js';
 
 /**
  * Issue 12 items 10 and 11: changing one's own password in the console and in the portal, and the
  * one-time set-password link staff are shown when no SMTP server is configured (this server has none).
  */
 
-let server: WebServer | undefined;
-let api: Client;
-let url: string;
-let browser: Browser | undefined;
-let page: Page;
+const j = journey();
 
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  ({ api, url } = server);
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function changeOwnPassword(who: { email: string; password: string }, face: 'console' | 'portal') {
+async function changeOwnPassword(who: TestUser, face: 'console' | 'portal') {
+  const { page } = j;
   await page.getByRole('link', { name: 'Change password' }).click();
   await page.getByRole('heading', { name: 'Change password' }).waitFor();
   assert.ok(page.url().endsWith(`/${face}/password`), page.url());
@@ -53,25 +36,23 @@ async function changeOwnPassword(who: { email: string; password: string }, face:
   await page.getByText('Your password was changed.').waitFor();
   await screenshot(page, `${face}-change-password`);
 
-  const anon = client(server!.t.app, undefined);
+  const anon = client(j.app.app, undefined);
   assert.equal((await anon.post('/v1/auth/sign-in', { email: who.email, password: who.password })).status, 401, 'the old password is gone');
   assert.equal((await anon.post('/v1/auth/sign-in', { email: who.email, password: 'a fresh passphrase' })).status, 200, 'the new one works');
 }
 
 test('a staff user changes its own password in the console', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const staff = await factories.signedInUser(api, server!.t.app, 'support');
-  await signIn(page, url + '/sign-in', staff.email, staff.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
+  const { user: staff } = await j.signInStaff('support');
   await changeOwnPassword(staff, 'console');
-  await page.evaluate(() => sessionStorage.clear());
+  await j.page.evaluate(() => sessionStorage.clear());
 });
 
 test('a customer user changes its own password in the portal', async (t) => {
   if (skipUnlessRunnable(t)) return;
+  const { api, page } = j;
   const customer = await factories.customer(api, { name: 'Initech' });
-  const member = await factories.signedInUser(api, server!.t.app, 'customer-member', customer.id);
-  await signIn(page, url + '/sign-in', member.email, member.password);
+  const member = await j.signInCustomer('customer-member', customer.id);
   await page.getByRole('heading', { name: 'Initech: licenses' }).waitFor();
   await changeOwnPassword(member, 'portal');
   await page.evaluate(() => sessionStorage.clear());
@@ -79,10 +60,9 @@ test('a customer user changes its own password in the portal', async (t) => {
 
 test('without SMTP, an admin is shown a one-time link for an invited user, once, and the link works', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const admin = await factories.signedInUser(api, server!.t.app, 'admin');
+  const { api, url, app, page } = j;
   const invited = (await api.post('/v1/users', { email: `invited-${Date.now()}@example.com`, role: 'sales' })).body;
-  await signIn(page, url + '/sign-in', admin.email, admin.password);
-  await page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
+  await j.signInStaff('admin');
   await page.goto(url + '/console/users');
   await page.getByRole('button', { name: `Show link for ${invited.email}` }).click();
   const shown = page.getByTestId('secret-once');
@@ -103,5 +83,5 @@ test('without SMTP, an admin is shown a one-time link for an invited user, once,
   await page.getByLabel('Repeat the password').fill('invited and in');
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.getByText('Your password is set; sign in with it.').waitFor();
-  assert.equal((await client(server!.t.app, undefined).post('/v1/auth/sign-in', { email: invited.email, password: 'invited and in' })).status, 200);
+  assert.equal((await client(app.app, undefined).post('/v1/auth/sign-in', { email: invited.email, password: 'invited and in' })).status, 200);
 });

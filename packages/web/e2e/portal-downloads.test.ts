@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { after, test } from 'node:test';
 import { createActivationRequest } from '../../sdk/src/activation-request.js';
 import { verifyLicenseFile } from '../../sdk/src/license-file.js';
-import { client, factories, type Client } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { factories } from '../../server/src/testing/harness.js';
+import { journey, PHONE, screenshot, skipUnlessRunnable } from './browser.js';
+import { activateMachine, createRelease, publishRelease, uploadArtifact, useCredits } from './fixtures.js';
 
 /**
  * The customer portal, second part: an organization admin downloads the current release (the browser gets the
@@ -16,52 +16,20 @@ import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, start
  * in the activations search; the FAQ renders its answers.
  */
 
-let server: WebServer | undefined;
-let api: Client;
-let url: string;
-let browser: Browser | undefined;
-let page: Page;
+// A phone-sized window: the portal must work there.
+const j = journey({ page: { viewport: PHONE, acceptDownloads: true } });
+const downloads = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-portal-'));
+after(() => rmSync(downloads, { recursive: true, force: true }));
+
 /** On a phone the page itself never scrolls sideways (wide tables scroll inside their frame). */
 async function assertFitsWidth(where: string) {
-  const [scrollWidth, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  const [scrollWidth, width] = await j.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   assert.ok(scrollWidth <= width, `${where}: the page is ${scrollWidth}px wide in a ${width}px window`);
-}
-const downloads = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-portal-'));
-
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  ({ api, url } = server);
-  browser = await launchBrowser();
-  // A phone-sized window: the portal must work there.
-  page = await browser.newPage({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(downloads, { recursive: true, force: true });
-});
-
-async function publishedRelease(productId: string, version: string, extra: Record<string, unknown> = {}) {
-  const created = await api.post('/v1/releases', { productId, version, ...extra });
-  assert.equal(created.status, 201, created.raw);
-  return created.body as { id: string; version: string };
-}
-async function upload(releaseId: string, fileName: string, bytes: Buffer) {
-  const answer = await api.call('PUT', `/v1/releases/${releaseId}/artifacts?platform=linux&arch=x64&fileType=zip&fileName=${fileName}`, bytes, {
-    'content-type': 'application/octet-stream',
-  });
-  assert.equal(answer.status, 201, answer.raw);
-}
-async function publish(releaseId: string) {
-  const answer = await api.post(`/v1/releases/${releaseId}/actions/publish`, {});
-  assert.equal(answer.status, 200, answer.raw);
 }
 
 test('customer admin: downloads the current release, is told about a release its licenses lack, deactivates a machine, activates one offline', async (t) => {
   if (skipUnlessRunnable(t)) return;
+  const { api, app, page } = j;
   const product = await factories.product(api, { name: 'Orbit Studio' });
   const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 5 });
   const render = await factories.product(api, { name: 'Orbit Render' });
@@ -70,31 +38,28 @@ test('customer admin: downloads the current release, is told about a release its
   const license = await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme studio', features: ['export-pdf'],
     meters: [{ feature: 'cloud-renders', limit: 100, period: 'monthly' }],
   });
-  const spent = await client(server!.t.app, undefined).post('/v1/usage', { key: license.key, feature: 'cloud-renders', amount: 7 });
-  assert.equal(spent.status, 200, spent.raw);
+  await useCredits(app, license.key, 'cloud-renders', 7);
   await factories.license(api, renderPolicy.id, { customerId: customer.id, name: 'Acme render' });
-  const admin = await factories.signedInUser(api, server!.t.app, 'customer-admin', customer.id);
-  const activated = await api.post('/v1/machines/activate', { key: license.key, fingerprint: 'fp-portal-dl-1', name: 'Design workstation', hostname: 'design-01' });
-  assert.equal(activated.status, 201, activated.raw);
+  await activateMachine(api, license.key, { fingerprint: 'fp-portal-dl-1', name: 'Design workstation', hostname: 'design-01' });
 
   // Two published versions of Orbit Studio (the newer is current), with notes, links and a file each.
-  const previous = await publishedRelease(product.id, '1.0.0', { notes: 'The first release.' });
-  await upload(previous.id, 'orbit-1.0.0.zip', Buffer.from('orbit one point oh'));
-  await publish(previous.id);
-  const current = await publishedRelease(product.id, '1.1.0', {
+  const previous = await createRelease(api, product.id, '1.0.0', { notes: 'The first release.' });
+  await uploadArtifact(api, previous.id, 'orbit-1.0.0.zip', Buffer.from('orbit one point oh'));
+  await publishRelease(api, previous.id);
+  const current = await createRelease(api, product.id, '1.1.0', {
     notes: '## What is new\n\n- **Faster** exports\n\n<script>window.injected = true</script>',
     docLinks: [{ title: 'User guide', url: 'https://docs.example.com/orbit/1.1' }],
     videoUrl: 'https://video.example.com/orbit-1.1',
   });
   const fileBytes = Buffer.from('orbit 1.1.0 installer bytes '.repeat(100));
-  await upload(current.id, 'orbit-1.1.0.zip', fileBytes);
-  await publish(current.id);
+  await uploadArtifact(api, current.id, 'orbit-1.1.0.zip', fileBytes);
+  await publishRelease(api, current.id);
   // Orbit Render 3.0 needs a feature Acme's license lacks: the download is refused with NOT_ENTITLED.
-  const gated = await publishedRelease(render.id, '3.0.0', { requirements: ['gpu-farm'], notes: 'GPU farm support.' });
-  await upload(gated.id, 'render-3.0.0.zip', Buffer.from('render'));
-  await publish(gated.id);
+  const gated = await createRelease(api, render.id, '3.0.0', { requirements: ['gpu-farm'], notes: 'GPU farm support.' });
+  await uploadArtifact(api, gated.id, 'render-3.0.0.zip', Buffer.from('render'));
+  await publishRelease(api, gated.id);
 
-  await signIn(page, url + '/', admin.email, admin.password);
+  await j.signInCustomer('customer-admin', customer.id);
   await page.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
 
   // Downloads: the current version with its sanitized notes, links, and the file.
@@ -189,17 +154,17 @@ test('customer admin: downloads the current release, is told about a release its
 
 test('customer member: the FAQ renders its answers; offline activation is refused with the API\'s message', async (t) => {
   if (skipUnlessRunnable(t)) return;
+  const { api, page } = j;
   const customer = await factories.customer(api, { name: 'Initech' });
   const product = await factories.product(api, { name: 'Orbit Mobile' });
   const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 2 });
   const license = await factories.license(api, policy.id, { customerId: customer.id });
   const faq = await api.post('/v1/faq', { question: 'How do I move a seat?', answer: 'Deactivate the old machine on the **license page**, then activate the new one.' });
   assert.equal(faq.status, 201, faq.raw);
-  const member = await factories.signedInUser(api, server!.t.app, 'customer-member', customer.id);
 
   await page.context().clearCookies();
   await page.evaluate(() => sessionStorage.clear());
-  await signIn(page, url + '/', member.email, member.password);
+  await j.signInCustomer('customer-member', customer.id);
   await page.getByRole('heading', { name: 'Initech: licenses' }).waitFor();
   await page.getByRole('link', { name: 'FAQ' }).click();
   await page.getByText('How do I move a seat?').click();

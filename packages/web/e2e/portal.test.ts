@@ -1,32 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { client, factories } from '../../server/src/testing/harness.js';
-import { cannotRun, launchBrowser, screenshot, signIn, skipUnlessRunnable, startWebServer, type WebServer } from './browser.js';
+import { test } from 'node:test';
+import { factories } from '../../server/src/testing/harness.js';
+import { journey, PHONE, screenshot, skipUnlessRunnable } from './browser.js';
+import { activateMachine, useCredits } from './fixtures.js';
 
 /** The customer portal: a customer user sees its organization's licenses, the expiry banner, and nothing of others. */
 
 const DAY = 86_400_000;
-let server: WebServer | undefined;
-let browser: Browser | undefined;
-let page: Page;
-
-before(async () => {
-  if (cannotRun()) return;
-  server = await startWebServer();
-  browser = await launchBrowser();
-  // A phone-sized window: the portal must work there.
-  page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  page.setDefaultTimeout(10_000);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// A phone-sized window: the portal must work there.
+const j = journey({ page: { viewport: PHONE } });
 
 test('customer: the licenses dashboard warns about a license expiring in 10 days; another organization\'s license is not found', async (t) => {
   if (skipUnlessRunnable(t)) return;
-  const { api, url, t: app } = server!;
+  const { api, url, app, page } = j;
   const now = app.clock.now().getTime();
   const product = await factories.product(api, { name: 'Orbit Studio' });
   const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 5 });
@@ -36,14 +22,11 @@ test('customer: the licenses dashboard warns about a license expiring in 10 days
   const later = await factories.license(api, policy.id, { customerId: mine.id, name: 'Acme studio', expiresAt: new Date(now + 200 * DAY).toISOString(),
     meters: [{ feature: 'cloud-renders', limit: 100, period: 'monthly' }],
   });
-  const spent = await client(app.app, undefined).post('/v1/usage', { key: later.key, feature: 'cloud-renders', amount: 7 });
-  assert.equal(spent.status, 200, spent.raw);
+  await useCredits(app, later.key, 'cloud-renders', 7);
   const other = await factories.license(api, policy.id, { customerId: theirs.id, name: 'Globex secret project' });
-  const activation = await api.post('/v1/machines/activate', { key: later.key, fingerprint: 'fp-portal-1', name: 'Design workstation' });
-  assert.equal(activation.status, 201, activation.raw);
-  const member = await factories.signedInUser(api, app.app, 'customer-member', mine.id);
+  await activateMachine(api, later.key, { fingerprint: 'fp-portal-1', name: 'Design workstation' });
 
-  await signIn(page, url + '/', member.email, member.password);
+  const member = await j.signInCustomer('customer-member', mine.id);
   await page.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
   assert.ok(page.url().endsWith('/portal'), page.url());
   const banner = page.getByTestId('expiry-banner');

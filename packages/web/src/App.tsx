@@ -1,10 +1,10 @@
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { isStaffRole } from './api.js';
-import { ResetPassword, SetPassword } from './Passwords.js';
+import { ResetPassword, SetPassword } from './ui/Passwords.js';
 import { homeOf, SessionProvider, useSession } from './session.js';
-import { SignIn } from './SignIn.js';
-import { Loading, NotFoundPage } from './ui.js';
+import { SignIn } from './ui/SignIn.js';
+import { Loading, NotFoundPage } from './ui/ui.js';
 
 // Each face is its own chunk: a customer never downloads the console, and the other way round.
 const ConsoleApp = lazy(() => import('./console/ConsoleApp.js'));

@@ -1,33 +1,34 @@
 import { Route, Routes } from 'react-router-dom';
-import { ChangePassword } from '../Passwords.js';
+import { ChangePassword } from '../ui/Passwords.js';
 import { useSession } from '../session.js';
-import { NotFoundPage, Shell, type NavItem } from '../ui.js';
-import { CustomerDetail } from './CustomerDetail.js';
-import { Customers } from './Customers.js';
-import { Dashboard } from './Dashboard.js';
-import { Jobs } from './Jobs.js';
-import { Events } from './Events.js';
-import { LicenseDetail } from './LicenseDetail.js';
-import { Licenses } from './Licenses.js';
-import { MailPreferencesLookup } from './MailPreferences.js';
-import { MailTemplateDetail, MailTemplates } from './MailTemplates.js';
-import { Outbox, OutboxMailDetail } from './Outbox.js';
-import { OrderDetail } from './OrderDetail.js';
-import { Orders } from './Orders.js';
+import { NotFoundPage, Shell, type NavItem } from '../ui/ui.js';
+import { CustomerDetail } from '../licensing/CustomerDetail.js';
+import { Customers } from '../licensing/Customers.js';
+import { Dashboard } from '../administration/Dashboard.js';
+import { Jobs } from '../administration/Jobs.js';
+import { Events } from '../administration/Events.js';
+import { FaqEditor } from '../communication/FaqEditor.js';
+import { LicenseDetail } from '../licensing/LicenseDetail.js';
+import { Licenses } from '../licensing/Licenses.js';
+import { MailPreferencesLookup } from '../communication/MailPreferences.js';
+import { MailTemplateDetail, MailTemplates } from '../communication/MailTemplates.js';
+import { Outbox, OutboxMailDetail } from '../communication/Outbox.js';
+import { OrderDetail } from '../integrations/OrderDetail.js';
+import { Orders } from '../integrations/Orders.js';
 import { can, type ConsolePermission } from './permissions.js';
-import { Policies } from './Policies.js';
-import { PolicyDetail } from './PolicyDetail.js';
-import { ProductDetail } from './ProductDetail.js';
-import { Products } from './Products.js';
-import { ReleaseDetail } from './ReleaseDetail.js';
-import { Releases } from './Releases.js';
-import { Trials } from './Trials.js';
-import { RenewalsReport } from './RenewalsReport.js';
-import { StaffUsers } from './StaffUsers.js';
-import { Tokens } from './Tokens.js';
-import { WebhookDeliveryDetail, WebhookDetail } from './WebhookDetail.js';
-import { Webhooks } from './Webhooks.js';
-import { Settings } from './Settings.js';
+import { Policies } from '../catalog/Policies.js';
+import { PolicyDetail } from '../catalog/PolicyDetail.js';
+import { ProductDetail } from '../catalog/ProductDetail.js';
+import { Products } from '../catalog/Products.js';
+import { ReleaseDetail } from '../releases/ReleaseDetail.js';
+import { Releases } from '../releases/Releases.js';
+import { Trials } from '../licensing/Trials.js';
+import { RenewalsReport } from '../licensing/RenewalsReport.js';
+import { StaffUsers } from '../administration/StaffUsers.js';
+import { Tokens } from '../integrations/Tokens.js';
+import { WebhookDeliveryDetail, WebhookDetail } from '../integrations/WebhookDetail.js';
+import { Webhooks } from '../integrations/Webhooks.js';
+import { Settings } from '../administration/Settings.js';
 
 /**
  * The console's navigation, by group. Each page adds its line to the group it belongs to; a line with a
@@ -46,6 +47,7 @@ const NAV: (NavItem & { permission?: ConsolePermission })[] = [
   { group: 'Communication', to: '/console/mail/templates', label: 'Mail templates', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences', permission: 'mail:read' },
+  { group: 'Communication', to: '/console/faq', label: 'Portal FAQ', permission: 'settings:write' },
   { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
   { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
   { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
@@ -84,6 +86,7 @@ export default function ConsoleApp() {
         <Route path="mail/outbox" element={<Outbox />} />
         <Route path="mail/outbox/:id" element={<OutboxMailDetail />} />
         <Route path="mail/preferences" element={<MailPreferencesLookup />} />
+        <Route path="faq" element={<FaqEditor />} />
         <Route path="webhooks" element={<Webhooks />} />
         <Route path="webhooks/:id" element={<WebhookDetail />} />
         <Route path="webhooks/:id/deliveries/:deliveryId" element={<WebhookDeliveryDetail />} />

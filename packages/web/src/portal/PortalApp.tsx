@@ -1,6 +1,6 @@
 import { Route, Routes } from 'react-router-dom';
-import { ChangePassword } from '../Passwords.js';
-import { NotFoundPage, Shell } from '../ui.js';
+import { ChangePassword } from '../ui/Passwords.js';
+import { NotFoundPage, Shell } from '../ui/ui.js';
 import { PortalDownloads } from './PortalDownloads.js';
 import { PortalFaq } from './PortalFaq.js';
 import { PortalLicense } from './PortalLicense.js';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ApiError, type Artifact, type Product, type Release } from '../api.js';
-import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui.js';
+import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
 import { formatSize } from './portal-ui.js';
 
 /** What to tell a customer whose download was refused; the API's own message otherwise. */

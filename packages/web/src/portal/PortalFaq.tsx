@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { Empty, Show, useLoad } from '../ui.js';
+import { Empty, Show, useLoad } from '../ui/ui.js';
 
 /** The vendor's FAQ for customers (`GET /v1/faq`): published entries, general and about the organization's products. */
 export function PortalFaq() {

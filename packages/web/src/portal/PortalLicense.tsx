@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, ApiError, type LicenseDetail, type Machine } from '../api.js';
 import { licensingApi } from '../licensing-api.js';
-import { MachinesTable } from '../MachinesTable.js';
-import { SubscriptionSection } from '../SubscriptionSection.js';
-import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui.js';
-import { UsageTable } from '../UsageTable.js';
+import { MachinesTable } from '../licensing/MachinesTable.js';
+import { SubscriptionSection } from '../licensing/SubscriptionSection.js';
+import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui/ui.js';
+import { UsageTable } from '../licensing/UsageTable.js';
 import { daysLeftText } from './expiry.js';
 import { machineName, useIsOrgAdmin } from './portal-ui.js';
 

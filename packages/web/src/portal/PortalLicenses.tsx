@@ -1,7 +1,7 @@
 import { Link } from 'react-router-dom';
 import { api, type License, type LicenseDetail, type Product, type Usage } from '../api.js';
 import { useSession } from '../session.js';
-import { Empty, formatDate, seats, Show, StatusBadge, TableWrap, useLoad } from '../ui.js';
+import { Empty, formatDate, seats, Show, StatusBadge, TableWrap, useLoad } from '../ui/ui.js';
 import { daysLeftText, expiryAlerts, SOON_DAYS } from './expiry.js';
 
 function ExpiryBanner({ licenses, productName }: { licenses: License[]; productName: (l: License) => string }) {

@@ -1,8 +1,8 @@
 import { type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type License } from '../api.js';
-import { Empty, formatDate, Show, TableWrap, useLoad } from '../ui.js';
-import { leaseText } from '../MachinesTable.js';
+import { Empty, formatDate, Show, TableWrap, useLoad } from '../ui/ui.js';
+import { leaseText } from '../licensing/MachinesTable.js';
 import { machineName } from './portal-ui.js';
 
 /** Every activation of the organization, searchable by friendly name or host name (`GET /v1/machines?q=`). */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { mailApi, type MailPreferences } from '../mail-api.js';
-import { ErrorMessage, messageOf, Show, useLoad } from '../ui.js';
+import { ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 
 /** The optional mail a customer user can turn off (staff alerts are not theirs to receive). */
 const CATEGORIES = [

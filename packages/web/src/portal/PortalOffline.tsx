@@ -1,6 +1,6 @@
 import { useEffect, useState, type ChangeEvent, type FormEvent } from 'react';
 import { api } from '../api.js';
-import { ErrorMessage, messageOf } from '../ui.js';
+import { ErrorMessage, messageOf } from '../ui/ui.js';
 import { useIsOrgAdmin } from './portal-ui.js';
 
 const LABEL = 'KEYHAVEN ACTIVATION REQUEST';

@@ -1,5 +1,5 @@
 import type { License } from '../api.js';
-import { daysLeft } from '../ui.js';
+import { daysLeft } from '../ui/ui.js';
 
 /** Licenses within this many days of their expiry are flagged as expiring soon. */
 export const SOON_DAYS = 30;

@@ -1,6 +1,6 @@
 import { useSession } from '../session.js';
 
-export { machineName } from '../MachinesTable.js';
+export { machineName } from '../licensing/MachinesTable.js';
 
 /**
  * Whether the signed-in user administers its organization (customer-admin): the portal then offers key
