@@ -3021,7 +3021,11 @@ export interface operations {
                     "application/json": {
                         actor: {
                             customerId: string | null;
+                            /** @description The roles this caller may hand out to users and tokens */
+                            grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
                             label: string;
+                            /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write")[];
                             /** @enum {string} */
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
                             type: string;
