@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Product } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui.js';
 import { CopyButton } from './CopyButton.js';
-import { can } from './permissions.js';
 import { settingsApi, type FaqEntryFull, type FaqInput, type Setting, type Settings as SettingsData, type SettingsPatch } from './settings-api.js';
 
 /** The rules the server checks (`updateSettings`), repeated so mistakes show before saving. */
@@ -15,7 +14,7 @@ const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/;
 /** The vendor's settings: the public signing key, expiry reminders, staff alerts and the portal's FAQ. */
 export function Settings() {
   const { me } = useSession();
-  const canWrite = can(me?.actor.role, 'settings:write');
+  const canWrite = can(me, 'settings:write');
   const loaded = useLoad(() => settingsApi.getSettings(), 'settings');
   const [saved, setSaved] = useState<SettingsData | null>(null);
   return (
