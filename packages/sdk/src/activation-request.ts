@@ -1,7 +1,8 @@
 import { hostname as osHostname, platform as osPlatform } from 'node:os';
 import { canonicalLicenseKey } from './crypto.js';
+import { ACTIVATION_REQUEST_LABEL, armor } from './format.js';
 
-export const ACTIVATION_REQUEST_LABEL = 'KEYHAVEN ACTIVATION REQUEST';
+export { ACTIVATION_REQUEST_LABEL };
 
 export interface ActivationRequestInput {
   key: string;
@@ -34,7 +35,5 @@ export function createActivationRequest(input: ActivationRequestInput): string {
     platform: (input.platform ?? osPlatform()).slice(0, 255),
     createdAt: new Date().toISOString(),
   };
-  const body = Buffer.from(JSON.stringify(request)).toString('base64');
-  const lines = body.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${ACTIVATION_REQUEST_LABEL}-----\n${lines.join('\n')}\n-----END ${ACTIVATION_REQUEST_LABEL}-----\n`;
+  return armor(ACTIVATION_REQUEST_LABEL, request);
 }

@@ -1,45 +1,13 @@
-import { createDecipheriv, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalLicenseKey, loadPublicKey, verifyEd25519, type PublicKeyInput } from './crypto.js';
 import { LicenseFileError } from './errors.js';
-import type { ClientLicense } from './types.js';
+import { fileKey, LICENSE_FILE_LABEL, openPayload, readArmor, type LicenseFileEnvelope, type LicenseFilePayload } from './format.js';
 
-export const LICENSE_FILE_LABEL = 'KEYHAVEN LICENSE FILE';
+export { LICENSE_FILE_LABEL, type LicenseFileEnvelope, type LicenseFilePayload };
+
 /** How far the clock may run behind the latest time seen (or a file's issuedAt) before it counts as rolled back. */
 export const DEFAULT_CLOCK_TOLERANCE_MS = 5 * 60_000;
-
-/** The armoured envelope: `sig` is Ed25519 over the `payload` string as written. */
-export interface LicenseFileEnvelope {
-  v: 1;
-  alg: 'ed25519';
-  keyId: string;
-  enc: 'none' | 'aes-256-gcm';
-  payload: string;
-  sig: string;
-}
-
-/** What a license file asserts (server: LicenseFilePayload). */
-export interface LicenseFilePayload {
-  kind: 'keyhaven.license-file';
-  license: ClientLicense;
-  features: string[];
-  maxMachines: number | null;
-  /** The machine the file is bound to, or null for a file any machine may use. */
-  fingerprint: string | null;
-  /**
-   * Signed by the server: the license may use unbound files (it has no seat limit). Absent in files from
-   * older servers, which counts as false.
-   */
-  unboundAllowed?: boolean;
-  issuedAt: string;
-  /** Not to be trusted after this instant. */
-  expiresAt: string;
-  ttlDays: number;
-  licenseExpiresAt: string | null;
-  keyId: string;
-  nonce?: string;
-}
 
 export interface VerifyLicenseFileOptions {
   publicKey: PublicKeyInput;
@@ -69,20 +37,12 @@ function fail(code: ConstructorParameters<typeof LicenseFileError>[0], message: 
 /** Reads the armoured block out of any surrounding text (e-mail, a textbox, CRLF line ends). */
 export function parseLicenseFile(text: string): LicenseFileEnvelope {
   if (typeof text !== 'string') fail('MALFORMED', 'A license file is text');
-  const begin = `-----BEGIN ${LICENSE_FILE_LABEL}-----`;
-  const end = `-----END ${LICENSE_FILE_LABEL}-----`;
-  const from = text.indexOf(begin);
-  const to = from === -1 ? -1 : text.indexOf(end, from + begin.length);
-  if (from === -1 || to === -1) fail('MALFORMED', `No ${LICENSE_FILE_LABEL} block found`);
-  const body = text.slice(from + begin.length, to).replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) fail('MALFORMED', 'The license file block is not base64');
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
-  } catch (error) {
-    fail('MALFORMED', 'The license file block is not JSON', error);
+  const read = readArmor(LICENSE_FILE_LABEL, text);
+  if ('problem' in read) {
+    const problems = { NO_BLOCK: `No ${LICENSE_FILE_LABEL} block found`, NOT_BASE64: 'The license file block is not base64', NOT_JSON: 'The license file block is not JSON' };
+    fail('MALFORMED', problems[read.problem], read.cause);
   }
-  const e = envelope as Partial<LicenseFileEnvelope> | null;
+  const e = read.json as Partial<LicenseFileEnvelope> | null;
   if (
     !e ||
     typeof e !== 'object' ||
@@ -96,18 +56,6 @@ export function parseLicenseFile(text: string): LicenseFileEnvelope {
     fail('MALFORMED', 'Not a Keyhaven license file (unknown version, algorithm or fields)');
   }
   return e as LicenseFileEnvelope;
-}
-
-function fileKey(canonicalKey: string, fingerprint: string): Buffer {
-  return createHash('sha256').update('keyhaven-license-file\0').update(canonicalKey).update('\0').update(fingerprint).digest();
-}
-
-function openPayload(sealed: string, key: Buffer): string {
-  const raw = Buffer.from(sealed, 'base64');
-  if (raw.length < 12 + 16) throw new Error('sealed payload too short');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  decipher.setAuthTag(raw.subarray(raw.length - 16));
-  return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
 }
 
 /**

@@ -4,93 +4,50 @@
  * or a stack). A 401 clears the session and tells the app to go back to sign-in.
  */
 
+import createClient from 'openapi-fetch';
+import type { paths } from './generated/openapi.js';
+
 const TOKEN_KEY = 'keyhaven.session';
 
-export type Role = 'owner' | 'admin' | 'support' | 'sales' | 'read-only' | 'customer-admin' | 'customer-member';
+// —— The wire types, from the server's OpenAPI document (generated/openapi.ts, `npm run contracts`) ——
+
+type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Body : never;
+/** The JSON answer of an operation with status `S` (200 unless given). */
+export type Answer<P extends keyof paths, M extends Method, S extends number = 200> =
+  Operation<P, M> extends { responses: infer Responses } ? (S extends keyof Responses ? JsonOf<Responses[S]> : never) : never;
+/** The JSON body an operation takes. */
+export type RequestBody<P extends keyof paths, M extends Method> = Operation<P, M> extends { requestBody?: infer Body } ? JsonOf<NonNullable<Body>> : never;
+/** The query parameters an operation takes. */
+export type QueryOf<P extends keyof paths, M extends Method = 'get'> = Operation<P, M> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
+/** One item of a list answer (`{ data: [...] }`). */
+export type ItemOf<P extends keyof paths, M extends Method = 'get', S extends number = 200> = Answer<P, M, S> extends { data: (infer Item)[] } ? Item : never;
+
+export type Me = Answer<'/v1/auth/me', 'get'>;
+export type Role = Me['actor']['role'];
+export type Permission = Me['actor']['permissions'][number];
 export const STAFF_ROLES: readonly Role[] = ['owner', 'admin', 'support', 'sales', 'read-only'];
 export const isStaffRole = (role: Role): boolean => STAFF_ROLES.includes(role);
 
-export type LicenseStatus = 'pending' | 'active' | 'grace' | 'expired' | 'suspended' | 'revoked';
+export type License = ItemOf<'/v1/licenses'>;
+export type LicenseStatus = License['status'];
 export const LICENSE_STATUSES: readonly LicenseStatus[] = ['pending', 'active', 'grace', 'expired', 'suspended', 'revoked'];
-export type PolicyKind = 'perpetual' | 'timed' | 'subscription' | 'trial';
+export type Policy = Answer<'/v1/policies/{id}', 'get'>;
+export type PolicyKind = Policy['kind'];
 export const POLICY_KINDS: readonly PolicyKind[] = ['perpetual', 'timed', 'subscription', 'trial'];
 
+/** One page of a list and the cursor of the next (null on the last). */
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
 }
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  kind: 'staff' | 'customer';
-  role: Role;
-  customerId: string | null;
-}
-export interface Me {
-  actor: { type: string; role: Role; label: string; customerId: string | null };
-  user: User | null;
-}
-export interface Product {
-  id: string;
-  code: string;
-  name: string;
-  description: string | null;
-  createdAt: string;
-}
-export interface Policy {
-  id: string;
-  productId: string;
-  name: string;
-  kind: PolicyKind;
-  durationDays: number | null;
-  termMonths: number | null;
-  maxMachines: number | null;
-  /** The longest offline license-file lifetime, in days. */
-  offlineMaxDays?: number;
-  createdAt: string;
-}
-export interface Customer {
-  id: string;
-  name: string;
-  email: string;
-  createdAt: string;
-}
-export interface License {
-  id: string;
-  name: string;
-  product: string;
-  productId: string;
-  policyId: string;
-  customerId: string | null;
-  type: string;
-  status: LicenseStatus;
-  keyHint: string;
-  startsAt: string;
-  expiresAt: string | null;
-  maxMachines: number | null;
-  activeMachines: number;
-  suspendedAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-}
+export type User = NonNullable<Me['user']>;
+export type Product = Answer<'/v1/products/{id}', 'get'>;
+export type Customer = Answer<'/v1/customers/{id}', 'get'>;
+export type Machine = ItemOf<'/v1/machines'>;
 /** How a machine holds its seat when the answer was made: lapsed machines hold none (their lease ran out). */
-export type LeaseState = 'node-locked' | 'active' | 'borrowed' | 'lapsed';
-export interface Machine {
-  id: string;
-  fingerprint: string;
-  name: string | null;
-  hostname: string | null;
-  platform: string | null;
-  ip: string | null;
-  activatedAt: string;
-  lastHeartbeatAt: string | null;
-  /** null: node-locked. */
-  leaseExpiresAt: string | null;
-  /** While an offline license file for this machine is out: its expiry (the seat is held until then). */
-  borrowedUntil?: string | null;
-  leaseState: LeaseState;
-}
+export type LeaseState = Machine['leaseState'];
 
 /** An error answer of the API, or a network failure, with a message meant for people. */
 export class ApiError extends Error {
@@ -118,13 +75,17 @@ export function setUnauthenticatedHandler(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
-type Query = Record<string, string | number | undefined | null>;
+type Query = Record<string, string | number | boolean | undefined | null>;
 
-function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
+/** The query string of `query` without its empty values (undefined, null, ''). */
+function queryString(query: Record<string, unknown>): string {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
-  const text = params.toString();
+  return params.toString();
+}
+
+function withQuery(path: string, query?: Query): string {
+  const text = query ? queryString(query) : '';
   return text ? `${path}?${text}` : path;
 }
 
@@ -141,202 +102,138 @@ export async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message);
 }
 
-export async function request<T>(method: string, path: string, options: { body?: unknown; query?: Query } = {}): Promise<T> {
+/**
+ * Every call's transport: adds the session token, and turns a network failure or an error answer into an
+ * `ApiError` (a 401 other than a failed sign-in ends the session), so callers only ever see answers.
+ */
+async function send(request: Request): Promise<Response> {
   const token = getToken();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (token) request.headers.set('authorization', `Bearer ${token}`);
   let response: Response;
   try {
-    response = await fetch(withQuery(path, options.query), {
-      method,
-      headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    });
+    response = await fetch(request);
   } catch {
     throw new ApiError(0, 'NETWORK', 'The server cannot be reached; check your connection and try again');
   }
   if (!response.ok) {
     const error = await errorOf(response);
-    if (response.status === 401 && path !== '/v1/auth/sign-in') {
+    if (response.status === 401 && new URL(request.url).pathname !== '/v1/auth/sign-in') {
       setToken(null);
       onUnauthenticated();
     }
     throw error;
   }
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  return response;
 }
 
+/**
+ * The typed client over the server's operations (`paths` of generated/openapi.ts): paths, parameters,
+ * bodies and answers are checked against the server's schemas. Errors are thrown by `send`, so use
+ * `answer(client.GET(...))` for the body.
+ */
+export const client = createClient<paths>({ fetch: send, querySerializer: queryString, headers: { accept: 'application/json' } });
+
+/** The body of a call's answer (an error answer was thrown as an `ApiError` already). */
+export async function answer<Result extends { data?: unknown }>(call: Promise<Result>): Promise<Exclude<Result['data'], undefined>> {
+  return (await call).data as Exclude<Result['data'], undefined>;
+}
+
+/** A text answer (the armoured license file); JSON error answers become `ApiError`s as elsewhere. */
+export async function text<Result extends { data?: unknown }>(call: Promise<Result>): Promise<string> {
+  return (await call).data as string;
+}
+/** What a text call sends instead of the JSON defaults. */
+export const asText = { parseAs: 'text', headers: { accept: 'text/plain, application/json' } } as const;
+
 /** Every page of a list, for the small lists a screen shows whole (capped so a huge list cannot hang it). */
-export async function all<T>(path: string, query: Query = {}, maxPages = 10): Promise<T[]> {
+export async function all<T>(page: (cursor: string | undefined) => Promise<{ data?: Page<T> }>, maxPages = 10): Promise<T[]> {
   const items: T[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < maxPages; page++) {
-    const answer: Page<T> = await request<Page<T>>('GET', path, { query: { ...query, limit: 100, cursor } });
-    items.push(...answer.data);
-    cursor = answer.nextCursor;
+  let cursor: string | undefined;
+  for (let count = 0; count < maxPages; count++) {
+    const next = await answer(page(cursor));
+    items.push(...next.data);
+    cursor = next.nextCursor ?? undefined;
     if (!cursor) break;
   }
   return items;
 }
 
+/** The `limit` every `all` page asks for. */
+export const PAGE = 100;
+
+const id = (value: string) => ({ path: { id: value } });
+
 export const api = {
-  signIn: (email: string, password: string) => request<{ token: string; expiresAt: string; user: User }>('POST', '/v1/auth/sign-in', { body: { email, password } }),
-  signOut: () => request<void>('POST', '/v1/auth/sign-out'),
-  me: () => request<Me>('GET', '/v1/auth/me'),
+  signIn: (email: string, password: string) => answer(client.POST('/v1/auth/sign-in', { body: { email, password } })),
+  signOut: () => answer(client.POST('/v1/auth/sign-out')),
+  me: () => answer(client.GET('/v1/auth/me')),
 
-  listProducts: () => all<Product>('/v1/products'),
-  getProduct: (id: string) => request<Product>('GET', `/v1/products/${encodeURIComponent(id)}`),
-  createProduct: (body: { name: string; code?: string; description?: string | null }) => request<Product>('POST', '/v1/products', { body }),
+  listProducts: () => all((cursor) => client.GET('/v1/products', { params: { query: { limit: PAGE, cursor } } })),
+  getProduct: (productId: string) => answer(client.GET('/v1/products/{id}', { params: id(productId) })),
+  createProduct: (body: RequestBody<'/v1/products', 'post'>) => answer(client.POST('/v1/products', { body })),
 
-  listPolicies: (productId?: string) => all<Policy>('/v1/policies', { productId }),
-  createPolicy: (body: { productId: string; name: string; kind: PolicyKind; durationDays?: number | null; maxMachines?: number | null }) =>
-    request<Policy>('POST', '/v1/policies', { body }),
+  listPolicies: (productId?: string) => all((cursor) => client.GET('/v1/policies', { params: { query: { productId, limit: PAGE, cursor } } })),
+  createPolicy: (body: RequestBody<'/v1/policies', 'post'>) => answer(client.POST('/v1/policies', { body })),
 
-  listCustomers: (q?: string) => all<Customer>('/v1/customers', { q }),
-  getCustomer: (id: string) => request<Customer>('GET', `/v1/customers/${encodeURIComponent(id)}`),
-  createCustomer: (body: { name: string; email: string }) => request<Customer>('POST', '/v1/customers', { body }),
+  listCustomers: (q?: string) => all((cursor) => client.GET('/v1/customers', { params: { query: { q, limit: PAGE, cursor } } })),
+  getCustomer: (customerId: string) => answer(client.GET('/v1/customers/{id}', { params: id(customerId) })),
+  createCustomer: (body: RequestBody<'/v1/customers', 'post'>) => answer(client.POST('/v1/customers', { body })),
 
-  listLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string; q?: string; limit?: number; cursor?: string | null }) =>
-    request<Page<License>>('GET', '/v1/licenses', { query }),
-  allLicenses: (query: { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string } = {}) => all<License>('/v1/licenses', query),
-  getLicense: (id: string) => request<License>('GET', `/v1/licenses/${encodeURIComponent(id)}`),
+  listLicenses: ({ cursor, ...query }: LicenseQuery & { q?: string; limit?: number; cursor?: string | null }) =>
+    answer(client.GET('/v1/licenses', { params: { query: { ...query, cursor: cursor ?? undefined } } })),
+  allLicenses: (query: LicenseQuery = {}) => all((cursor) => client.GET('/v1/licenses', { params: { query: { ...query, limit: PAGE, cursor } } })),
+  getLicense: (licenseId: string): Promise<License> => answer(client.GET('/v1/licenses/{id}', { params: id(licenseId) })),
   /** A license by its full key; the key goes in the body (URLs are logged). 404 for a key not in the viewer's reach. */
-  lookupLicense: (key: string) => request<License>('POST', '/v1/licenses/lookup', { body: { key } }),
-  createLicense: (body: { policyId: string; customerId?: string; name?: string }) => request<License & { key: string }>('POST', '/v1/licenses', { body }),
-  licenseAction: (id: string, action: 'suspend' | 'reinstate' | 'revoke') => request<License>('POST', `/v1/licenses/${encodeURIComponent(id)}/actions/${action}`, { body: {} }),
-  listMachines: (licenseId: string) => all<Machine>('/v1/machines', { licenseId }),
-  overview: () => request<Overview>('GET', '/v1/stats/overview'),
+  lookupLicense: (key: string) => answer(client.POST('/v1/licenses/lookup', { body: { key } })),
+  createLicense: (body: RequestBody<'/v1/licenses', 'post'>) => answer(client.POST('/v1/licenses', { body })),
+  licenseAction: (licenseId: string, action: 'suspend' | 'reinstate' | 'revoke') =>
+    answer(client.POST(`/v1/licenses/{id}/actions/${action}`, { params: id(licenseId) })),
+  listMachines: (licenseId: string) => all((cursor) => client.GET('/v1/machines', { params: { query: { licenseId, limit: PAGE, cursor } } })),
+  overview: () => answer(client.GET('/v1/stats/overview')),
 
   // Customer portal (issue 6, second part).
-  getLicenseDetail: (id: string) => request<LicenseDetail>('GET', `/v1/licenses/${encodeURIComponent(id)}`),
-  revealKey: (id: string) => request<{ id: string; key: string }>('GET', `/v1/licenses/${encodeURIComponent(id)}/key`),
-  licenseUsage: (id: string) => request<{ data: Usage[] }>('GET', `/v1/licenses/${encodeURIComponent(id)}/usage`).then((answer) => answer.data),
-  deactivateMachine: (id: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(id)}`),
-  searchMachines: (q: string) => all<MachineRecord>('/v1/machines', { q }, 5),
-  listReleases: (query: { productId?: string } = {}) => all<Release>('/v1/releases', { ...query, status: 'published' }),
-  listArtifacts: (releaseId: string) => all<Artifact>(`/v1/releases/${encodeURIComponent(releaseId)}/artifacts`),
-  downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`),
-  offlineActivation: (activationRequest: string) => requestText('POST', '/v1/machines/offline-activations', { request: activationRequest }),
-  listFaq: () => all<FaqEntry>('/v1/faq'),
-  // 202 with an empty body, which `request` would try to read as JSON.
-  requestPasswordReset: (email: string) => requestText('POST', '/v1/auth/password-reset', { email }).then(() => undefined),
-  completePasswordReset: (token: string, password: string) => request<void>('POST', '/v1/auth/password-reset/complete', { body: { token, password } }),
+  getLicenseDetail: (licenseId: string) => answer(client.GET('/v1/licenses/{id}', { params: id(licenseId) })),
+  revealKey: (licenseId: string) => answer(client.GET('/v1/licenses/{id}/key', { params: id(licenseId) })),
+  licenseUsage: (licenseId: string) => answer(client.GET('/v1/licenses/{id}/usage', { params: id(licenseId) })).then((usage) => usage.data),
+  deactivateMachine: (machineId: string) => answer(client.DELETE('/v1/machines/{id}', { params: id(machineId) })),
+  searchMachines: (q: string) => all((cursor) => client.GET('/v1/machines', { params: { query: { q, limit: PAGE, cursor } } }), 5),
+  listReleases: (query: { productId?: string } = {}) =>
+    all((cursor) => client.GET('/v1/releases', { params: { query: { ...query, status: 'published', limit: PAGE, cursor } } })),
+  listArtifacts: (releaseId: string) => all((cursor) => client.GET('/v1/releases/{id}/artifacts', { params: { ...id(releaseId), query: { limit: PAGE, cursor } } })),
+  downloadLink: (artifactId: string) => answer(client.POST('/v1/artifacts/{id}/download-link', { params: id(artifactId) })),
+  offlineActivation: (activationRequest: string) => text(client.POST('/v1/machines/offline-activations', { body: { request: activationRequest }, ...asText })),
+  listFaq: () => all((cursor) => client.GET('/v1/faq', { params: { query: { limit: PAGE, cursor } } })),
+  // 202 with an empty body.
+  requestPasswordReset: (email: string) => answer(client.POST('/v1/auth/password-reset', { body: { email } })).then(() => undefined),
+  completePasswordReset: (token: string, password: string) => answer(client.POST('/v1/auth/password-reset/complete', { body: { token, password } })),
   /** The signed-in user's own password; the user's other sessions end, this one stays. */
-  changePassword: (currentPassword: string, newPassword: string) => request<void>('POST', '/v1/auth/password', { body: { currentPassword, newPassword } }),
+  changePassword: (currentPassword: string, newPassword: string) => answer(client.POST('/v1/auth/password', { body: { currentPassword, newPassword } })),
 };
 
+/** The filters of the license list. */
+type LicenseQuery = { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string };
+
 /** The dashboard figures (`getOverview`). */
-export interface Overview {
-  at: string;
-  licenses: Record<LicenseStatus, number> & { total: number; expiringIn30Days: number };
-  trials: { active: number; endingIn7Days: number };
-  seats: { inUse: number; limit: number; unlimitedLicenses: number };
-  byProduct: Array<{ productId: string; code: string; name: string; licenses: number }>;
-}
+export type Overview = Answer<'/v1/stats/overview', 'get'>;
 
 // —— Console: license actions, history, offline files; releases and artifacts ——
 
-export type Channel = 'stable' | 'rc' | 'beta' | 'alpha' | 'dev';
+export type Release = Answer<'/v1/releases/{id}', 'get'>;
+export type Channel = Release['channel'];
 export const CHANNELS: readonly Channel[] = ['stable', 'rc', 'beta', 'alpha', 'dev'];
-export type ReleaseStatus = 'draft' | 'published' | 'yanked';
-
+export type ReleaseStatus = Release['status'];
 /** An audit event (`listLicenseEvents`, `listEvents`). */
-export interface AuditEvent {
-  id: string;
-  at: string;
-  /** `name`: the display name the server resolved (null when unknown or not visible to the viewer). */
-  actor: { type: string; id: string | null; name?: string | null };
-  action: string;
-  target: { type: string; id: string; name?: string | null };
-  customerId: string | null;
-  before: unknown;
-  after: unknown;
-  requestId: string | null;
-  ip: string | null;
-}
-export interface Release {
-  id: string;
-  productId: string;
-  version: string;
-  channel: Channel;
-  status: ReleaseStatus;
-  notes: string;
-  /** Rendered and sanitized by the server: the only HTML the app injects. */
-  notesHtml: string;
-  docLinks: { title: string; url: string }[];
-  videoUrl: string | null;
-  requirements: string[];
-  publishedAt: string | null;
-  yankedAt: string | null;
-  yankReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface ReleaseInput {
-  channel?: Channel;
-  notes?: string;
-  docLinks?: { title: string; url: string }[];
-  videoUrl?: string | null;
-  requirements?: string[];
-}
-export interface Artifact {
-  id: string;
-  releaseId: string;
-  platform: string;
-  arch: string;
-  fileType: string;
-  fileName: string;
-  size: number;
-  sha256: string;
-  signature: string;
-  keyId: string;
-  status: 'available' | 'removed';
-  createdAt: string;
-  removedAt: string | null;
-  removedReason: string | null;
-}
-export interface Recipient {
-  email: string;
-  name: string | null;
-  customerId: string | null;
-  optedOut: boolean;
-}
-export interface AnnounceOptions {
-  template?: string;
-  add?: { email: string; name?: string }[];
-  remove?: string[];
-}
-export interface Announcement {
-  id: string;
-  releaseId: string;
-  template: string;
-  recipients: number;
-  skippedOptedOut: number;
-  createdAt: string;
-}
-
-/** A text answer (the armoured license file); errors as `request` makes them. */
-async function requestText(method: string, path: string, body: unknown): Promise<string> {
-  const token = getToken();
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { accept: 'text/plain, application/json', 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'NETWORK', 'The server cannot be reached; check your connection and try again');
-  }
-  if (!response.ok) throw await errorOf(response);
-  return response.text();
-}
+export type AuditEvent = ItemOf<'/v1/events'>;
+/** What the release forms change (`updateRelease` without the version). */
+export type ReleaseInput = Omit<RequestBody<'/v1/releases/{id}', 'patch'>, 'version'>;
+export type Artifact = ItemOf<'/v1/releases/{id}/artifacts'>;
+export type Recipient = ItemOf<'/v1/releases/{id}/announcement/recipients'>;
+export type AnnounceOptions = NonNullable<RequestBody<'/v1/releases/{id}/actions/publish', 'post'>['announce']>;
+export type Announcement = NonNullable<Answer<'/v1/releases/{id}/actions/publish', 'post'>['announcement']>;
 
 /**
  * Uploads a file as the raw request body with XMLHttpRequest, because fetch reports no upload progress.
- * `onProgress` gets the fraction sent (0..1). Errors and a 401 are handled as `request` handles them.
+ * `onProgress` gets the fraction sent (0..1). Errors and a 401 are handled as `send` handles them.
  */
 export function uploadFile<T>(path: string, query: Query, file: Blob, onProgress: (fraction: number) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -374,61 +271,42 @@ export function uploadFile<T>(path: string, query: Query, file: Blob, onProgress
   });
 }
 
-const licensePath = (id: string) => `/v1/licenses/${encodeURIComponent(id)}`;
-const releasePath = (id: string) => `/v1/releases/${encodeURIComponent(id)}`;
-
 /** The console's calls beyond the first screens: license actions and history, releases and artifacts. */
 export const consoleApi = {
-  renewLicense: (id: string) => request<License>('POST', `${licensePath(id)}/actions/renew`, { body: {} }),
-  extendLicense: (id: string, days: number) => request<License>('POST', `${licensePath(id)}/actions/extend`, { body: { days } }),
-  revealKey: (id: string) => request<{ id: string; key: string }>('GET', `${licensePath(id)}/key`),
-  resetMachines: (id: string) => request<{ deactivated: number; borrowed: number }>('POST', `${licensePath(id)}/actions/reset-machines`, { body: {} }),
-  deactivateMachine: (machineId: string) => request<void>('DELETE', `/v1/machines/${encodeURIComponent(machineId)}`),
-  licenseEvents: (id: string, cursor?: string | null) => request<Page<AuditEvent>>('GET', `${licensePath(id)}/events`, { query: { limit: 50, cursor } }),
+  renewLicense: (licenseId: string) => answer(client.POST('/v1/licenses/{id}/actions/renew', { params: id(licenseId) })),
+  extendLicense: (licenseId: string, days: number) => answer(client.POST('/v1/licenses/{id}/actions/extend', { params: id(licenseId), body: { days } })),
+  revealKey: (licenseId: string) => answer(client.GET('/v1/licenses/{id}/key', { params: id(licenseId) })),
+  resetMachines: (licenseId: string) => answer(client.POST('/v1/licenses/{id}/actions/reset-machines', { params: id(licenseId) })),
+  deactivateMachine: (machineId: string) => answer(client.DELETE('/v1/machines/{id}', { params: id(machineId) })),
+  licenseEvents: (licenseId: string, cursor?: string | null) =>
+    answer(client.GET('/v1/licenses/{id}/events', { params: { ...id(licenseId), query: { limit: 50, cursor: cursor ?? undefined } } })),
   /** The armoured license file for offline use, bound to an activated machine's fingerprint. */
-  checkoutLicenseFile: (body: { key: string; fingerprint?: string; ttlDays?: number }) => requestText('POST', '/v1/licenses/checkout', body),
+  checkoutLicenseFile: (body: RequestBody<'/v1/licenses/checkout', 'post'>) => text(client.POST('/v1/licenses/checkout', { body, ...asText })),
 
-  listReleases: (query: { productId?: string; channel?: Channel; status?: ReleaseStatus; limit?: number; cursor?: string | null }) =>
-    request<Page<Release>>('GET', '/v1/releases', { query: { limit: 50, ...query } }),
-  getRelease: (id: string) => request<Release>('GET', releasePath(id)),
-  createRelease: (body: ReleaseInput & { productId: string; version: string }) => request<Release>('POST', '/v1/releases', { body }),
-  updateRelease: (id: string, body: ReleaseInput & { version?: string }) => request<Release>('PATCH', releasePath(id), { body }),
-  publishRelease: (id: string, announce?: AnnounceOptions) =>
-    request<Release & { announcement?: Announcement }>('POST', `${releasePath(id)}/actions/publish`, { body: announce ? { announce } : {} }),
-  yankRelease: (id: string, reason?: string) => request<Release>('POST', `${releasePath(id)}/actions/yank`, { body: reason ? { reason } : {} }),
-  unyankRelease: (id: string) => request<Release>('POST', `${releasePath(id)}/actions/unyank`, { body: {} }),
-  announcementRecipients: (id: string) => request<{ releaseId: string; data: Recipient[]; total: number; optedOut: number }>('GET', `${releasePath(id)}/announcement/recipients`),
-  listArtifacts: (releaseId: string) => all<Artifact>(`${releasePath(releaseId)}/artifacts`),
+  listReleases: ({ cursor, ...query }: { productId?: string; channel?: Channel; status?: ReleaseStatus; limit?: number; cursor?: string | null }) =>
+    answer(client.GET('/v1/releases', { params: { query: { limit: 50, ...query, cursor: cursor ?? undefined } } })),
+  getRelease: (releaseId: string) => answer(client.GET('/v1/releases/{id}', { params: id(releaseId) })),
+  createRelease: (body: RequestBody<'/v1/releases', 'post'>) => answer(client.POST('/v1/releases', { body })),
+  updateRelease: (releaseId: string, body: RequestBody<'/v1/releases/{id}', 'patch'>) => answer(client.PATCH('/v1/releases/{id}', { params: id(releaseId), body })),
+  publishRelease: (releaseId: string, announce?: AnnounceOptions) =>
+    answer(client.POST('/v1/releases/{id}/actions/publish', { params: id(releaseId), body: announce ? { announce } : {} })),
+  yankRelease: (releaseId: string, reason?: string) => answer(client.POST('/v1/releases/{id}/actions/yank', { params: id(releaseId), body: reason ? { reason } : {} })),
+  unyankRelease: (releaseId: string) => answer(client.POST('/v1/releases/{id}/actions/unyank', { params: id(releaseId) })),
+  announcementRecipients: (releaseId: string) => answer(client.GET('/v1/releases/{id}/announcement/recipients', { params: id(releaseId) })),
+  listArtifacts: (releaseId: string) => api.listArtifacts(releaseId),
   uploadArtifact: (releaseId: string, query: { platform: string; arch: string; fileType: string; fileName: string }, file: Blob, onProgress: (fraction: number) => void) =>
-    uploadFile<Artifact>(`${releasePath(releaseId)}/artifacts`, query, file, onProgress),
-  deleteArtifact: (id: string) => request<void>('DELETE', `/v1/artifacts/${encodeURIComponent(id)}`),
+    uploadFile<Artifact>(`/v1/releases/${encodeURIComponent(releaseId)}/artifacts`, query, file, onProgress),
+  deleteArtifact: (artifactId: string) => answer(client.DELETE('/v1/artifacts/{id}', { params: id(artifactId) })),
   /** Drafts only (409 INVALID_TRANSITION otherwise): the release goes with its artifacts and their files. */
-  deleteRelease: (id: string) => request<void>('DELETE', releasePath(id)),
-  downloadLink: (artifactId: string) => request<{ url: string; expiresAt: string; artifact: Artifact }>('POST', `/v1/artifacts/${encodeURIComponent(artifactId)}/download-link`, { body: {} }),
+  deleteRelease: (releaseId: string) => answer(client.DELETE('/v1/releases/{id}', { params: id(releaseId) })),
+  downloadLink: (artifactId: string) => answer(client.POST('/v1/artifacts/{id}/download-link', { params: id(artifactId) })),
 };
 
 // —— Customer portal ——
 
 /** A license as `GET /v1/licenses/:id` answers it, with the parts the portal's license page shows. */
-export interface LicenseDetail extends License {
-  features: string[];
-  meters: Array<{ feature: string; limit: number | null; period: string }>;
-}
+export type LicenseDetail = Answer<'/v1/licenses/{id}', 'get'>;
 /** A metered feature's use in its current period. */
-export interface Usage {
-  feature: string;
-  used: number;
-  limit: number | null;
-  remaining: number | null;
-  period: string;
-  periodStart: string;
-}
-export interface MachineRecord extends Machine {
-  licenseId: string;
-}
-export interface FaqEntry {
-  id: string;
-  productId: string | null;
-  question: string;
-  answerHtml: string;
-}
+export type Usage = ItemOf<'/v1/licenses/{id}/usage'>;
+export type MachineRecord = Machine;
+export type FaqEntry = ItemOf<'/v1/faq'>;

@@ -3,134 +3,58 @@
  * reminders a license was sent and the named users of per-user licenses. Shared by the console and the
  * portal (the portal uses the subscription calls; the API decides what each role may do).
  */
-import { request, type License, type Page, type Product, type Usage } from './api.js';
-
-const licensePath = (id: string) => `/v1/licenses/${encodeURIComponent(id)}`;
-
-/** A subscription's terms and state as the API derives them (`renewsAt`, `cancellationDeadline`). */
-export interface Subscription {
-  termMonths: number | null;
-  termDays: number | null;
-  cancellationNoticeDays: number;
-  price: number | null;
-  currency: string | null;
-  autoRenew: boolean;
-  renewedBy: 'keyhaven' | 'billing';
-  cancelledAt: string | null;
-  termStartsAt: string | null;
-  /** When it renews next; null when it will not. */
-  renewsAt: string | null;
-  /** Cancellations of the current term are accepted until then (null: until term end). */
-  cancellationDeadline: string | null;
-}
+import { all, answer, client, PAGE, type Answer, type ItemOf, type Product, type RequestBody } from './api.js';
 
 /** A license with the parts the license pages act on. */
-export interface FullLicense extends License {
-  features: string[];
-  maxUsers: number | null;
-  notes: string | null;
-  metadata: Record<string, unknown>;
-  meters: Array<{ feature: string; limit: number | null; period: string }>;
-  subscription: Subscription | null;
-}
-
+export type FullLicense = Answer<'/v1/licenses/{id}', 'get'>;
+/** A subscription's terms and state as the API derives them (`renewsAt`, `cancellationDeadline`). */
+export type Subscription = NonNullable<FullLicense['subscription']>;
 /** A product with its trial lengths: `trialDurations` are the preset buttons, `trialPreset` the default. */
-export interface TrialProduct extends Product {
-  trialDurations: number[];
-  trialPreset: number;
-  trialPolicyId: string | null;
-}
-
-export interface Trial {
-  id: string;
-  productId: string;
-  licenseId: string;
-  customerId: string | null;
-  email: string | null;
-  source: 'signup' | 'staff';
-  /** Days granted so far (first term plus extensions). */
-  days: number;
-  machineBound: boolean;
-  convertedAt: string | null;
-  convertedPolicyId: string | null;
-  createdAt: string;
-}
-
-export interface CreateTrialInput {
-  productId: string;
-  customerId?: string;
-  email?: string;
-  name?: string;
-  days?: number;
-  sendEmail?: boolean;
-}
-
+export type TrialProduct = Product;
+export type Trial = ItemOf<'/v1/trials'>;
+export type CreateTrialInput = RequestBody<'/v1/licenses/trials', 'post'>;
 /** An expiry reminder (offset days before expiry; 0: the expired notice) that was sent. */
-export interface Reminder {
-  expiresAt: string;
-  offset: number;
-  mailId: string | null;
-  sentAt: string;
-}
-
-export interface LicenseUser {
-  id: string;
-  licenseId: string;
-  identifier: string;
-  name: string | null;
-  createdAt: string;
-}
-
+export type Reminder = ItemOf<'/v1/licenses/{id}/reminders'>;
+export type LicenseUser = ItemOf<'/v1/licenses/{id}/users'>;
 /** The fields the console's edit form changes (`updateLicense`); null clears expiry, seats or notes. */
-export interface LicenseEdit {
-  name?: string;
-  notes?: string | null;
-  expiresAt?: string | null;
-  maxMachines?: number | null;
-  metadata?: Record<string, unknown>;
-}
+export type LicenseEdit = RequestBody<'/v1/licenses/{id}', 'patch'>;
+
+const id = (value: string) => ({ path: { id: value } });
 
 /** The server's limit for staff notes on a license (the API refuses longer notes with a 400 naming it). */
 export const NOTES_MAX_LENGTH = 10_000;
 
 export const licensingApi = {
-  getLicense: (id: string) => request<FullLicense>('GET', licensePath(id)),
-  updateLicense: (id: string, body: LicenseEdit) => request<FullLicense>('PATCH', licensePath(id), { body }),
+  getLicense: (licenseId: string) => answer(client.GET('/v1/licenses/{id}', { params: id(licenseId) })),
+  updateLicense: (licenseId: string, body: LicenseEdit) => answer(client.PATCH('/v1/licenses/{id}', { params: id(licenseId), body })),
   /** Mails the key to the license's customer (422 NO_RECIPIENT without one). */
-  sendKey: (id: string) => request<{ mailId: string; to: string }>('POST', `${licensePath(id)}/actions/send-key`),
-  listTrialProducts: async () => {
-    const products: TrialProduct[] = [];
-    let cursor: string | null = null;
-    do {
-      const answer: Page<TrialProduct> = await request<Page<TrialProduct>>('GET', '/v1/products', { query: { limit: 100, cursor } });
-      products.push(...answer.data);
-      cursor = answer.nextCursor;
-    } while (cursor && products.length < 1000);
-    return products;
-  },
-  getTrialProduct: (id: string) => request<TrialProduct>('GET', `/v1/products/${encodeURIComponent(id)}`),
+  sendKey: (licenseId: string) => answer(client.POST('/v1/licenses/{id}/actions/send-key', { params: id(licenseId) })),
+  listTrialProducts: () => all((cursor) => client.GET('/v1/products', { params: { query: { limit: PAGE, cursor } } })),
+  getTrialProduct: (productId: string) => answer(client.GET('/v1/products/{id}', { params: id(productId) })),
 
-  listTrials: (query: { productId?: string; converted?: 'true' | 'false'; limit?: number; cursor?: string | null }) =>
-    request<Page<Trial>>('GET', '/v1/trials', { query: { limit: 25, ...query } }),
-  createTrial: (body: CreateTrialInput) => request<FullLicense & { key: string; trial: Trial }>('POST', '/v1/licenses/trials', { body }),
-  extendTrial: (id: string, days: number) => request<FullLicense>('POST', `${licensePath(id)}/actions/extend-trial`, { body: { days } }),
-  convertTrial: (id: string, policyId: string, keepExpiry: boolean) =>
-    request<FullLicense>('POST', `${licensePath(id)}/actions/convert-trial`, { body: { policyId, keepExpiry } }),
+  listTrials: ({ cursor, converted, ...query }: { productId?: string; converted?: 'true' | 'false'; limit?: number; cursor?: string | null }) =>
+    answer(client.GET('/v1/trials', { params: { query: { limit: 25, ...query, converted: converted && converted === 'true', cursor: cursor ?? undefined } } })),
+  createTrial: (body: CreateTrialInput) => answer(client.POST('/v1/licenses/trials', { body })),
+  extendTrial: (licenseId: string, days: number) => answer(client.POST('/v1/licenses/{id}/actions/extend-trial', { params: id(licenseId), body: { days } })),
+  convertTrial: (licenseId: string, policyId: string, keepExpiry: boolean) =>
+    answer(client.POST('/v1/licenses/{id}/actions/convert-trial', { params: id(licenseId), body: { policyId, keepExpiry } })),
 
-  addFeatures: (id: string, features: string[]) => request<FullLicense>('POST', `${licensePath(id)}/actions/add-features`, { body: { features } }),
-  removeFeatures: (id: string, features: string[]) => request<FullLicense>('POST', `${licensePath(id)}/actions/remove-features`, { body: { features } }),
-  addSeats: (id: string, seats: number) => request<FullLicense>('POST', `${licensePath(id)}/actions/add-seats`, { body: { seats } }),
-  changePolicy: (id: string, policyId: string, keepExpiry: boolean) =>
-    request<FullLicense>('POST', `${licensePath(id)}/actions/change-policy`, { body: { policyId, keepExpiry } }),
+  addFeatures: (licenseId: string, features: string[]) => answer(client.POST('/v1/licenses/{id}/actions/add-features', { params: id(licenseId), body: { features } })),
+  removeFeatures: (licenseId: string, features: string[]) =>
+    answer(client.POST('/v1/licenses/{id}/actions/remove-features', { params: id(licenseId), body: { features } })),
+  addSeats: (licenseId: string, seats: number) => answer(client.POST('/v1/licenses/{id}/actions/add-seats', { params: id(licenseId), body: { seats } })),
+  changePolicy: (licenseId: string, policyId: string, keepExpiry: boolean) =>
+    answer(client.POST('/v1/licenses/{id}/actions/change-policy', { params: id(licenseId), body: { policyId, keepExpiry } })),
 
-  cancelSubscription: (id: string, override = false) =>
-    request<FullLicense>('POST', `${licensePath(id)}/actions/cancel-subscription`, { body: override ? { override: true } : {} }),
-  resumeSubscription: (id: string) => request<FullLicense>('POST', `${licensePath(id)}/actions/resume-subscription`),
-  renewSubscription: (id: string) => request<{ license: FullLicense; created: boolean }>('POST', `${licensePath(id)}/actions/renew-subscription`, { body: {} }),
+  cancelSubscription: (licenseId: string, override = false) =>
+    answer(client.POST('/v1/licenses/{id}/actions/cancel-subscription', { params: id(licenseId), body: override ? { override: true } : {} })),
+  resumeSubscription: (licenseId: string) => answer(client.POST('/v1/licenses/{id}/actions/resume-subscription', { params: id(licenseId) })),
+  renewSubscription: (licenseId: string) => answer(client.POST('/v1/licenses/{id}/actions/renew-subscription', { params: id(licenseId), body: {} })),
 
-  listReminders: (id: string) => request<{ data: Reminder[] }>('GET', `${licensePath(id)}/reminders`).then((answer) => answer.data),
-  listUsage: (id: string) => request<{ data: Usage[] }>('GET', `${licensePath(id)}/usage`).then((answer) => answer.data),
-  listUsers: (id: string) => request<{ data: LicenseUser[] }>('GET', `${licensePath(id)}/users`).then((answer) => answer.data),
-  addUser: (id: string, body: { identifier: string; name?: string }) => request<LicenseUser>('POST', `${licensePath(id)}/users`, { body }),
-  removeUser: (id: string, userId: string) => request<void>('DELETE', `${licensePath(id)}/users/${encodeURIComponent(userId)}`),
+  listReminders: (licenseId: string) => answer(client.GET('/v1/licenses/{id}/reminders', { params: id(licenseId) })).then((reminders) => reminders.data),
+  listUsage: (licenseId: string) => answer(client.GET('/v1/licenses/{id}/usage', { params: id(licenseId) })).then((usage) => usage.data),
+  listUsers: (licenseId: string) => answer(client.GET('/v1/licenses/{id}/users', { params: id(licenseId) })).then((users) => users.data),
+  addUser: (licenseId: string, body: RequestBody<'/v1/licenses/{id}/users', 'post'>) => answer(client.POST('/v1/licenses/{id}/users', { params: id(licenseId), body })),
+  removeUser: (licenseId: string, userId: string) =>
+    answer(client.DELETE('/v1/licenses/{id}/users/{userId}', { params: { path: { id: licenseId, userId } } })),
 };

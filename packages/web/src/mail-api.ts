@@ -1,13 +1,15 @@
-import { request, type Page } from './api.js';
+import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
 
 /**
  * The mail API as the web app uses it: templates, the outbox and preferences (console), and the signed-in
- * user's own preferences (portal). Shapes mirror `packages/server/src/modules/mail/mail.schemas.ts`.
+ * user's own preferences (portal). Shapes come from the server's schemas (generated/openapi.ts).
  */
 
-export type MailCategory = 'essential' | 'reminders' | 'announcements' | 'alerts';
+export type MailTemplate = ItemOf<'/v1/mail-templates'>;
+export type MailCategory = MailTemplate['category'];
 export type OptionalCategory = Exclude<MailCategory, 'essential'>;
-export type MailStatus = 'held' | 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed';
+export type OutboxMail = Answer<'/v1/outbox/{id}', 'get'>;
+export type MailStatus = OutboxMail['status'];
 export const MAIL_STATUSES: readonly MailStatus[] = ['held', 'queued', 'sending', 'sent', 'failed', 'suppressed'];
 
 /** What each status means, in the words the API's documentation uses. */
@@ -26,40 +28,8 @@ export const STATUS_HELP: Record<MailStatus, string> = {
  */
 export const GLOBAL_VARIABLES = ['publicUrl', 'signInUrl', 'recipient', 'category', 'unsubscribeUrl'] as const;
 
-export interface TemplateSource {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export interface MailTemplate extends TemplateSource {
-  key: string;
-  description: string;
-  category: MailCategory;
-  customized: boolean;
-  updatedBy: string | null;
-  updatedAt: string | null;
-  sampleData: Record<string, unknown>;
-}
-
-export interface OutboxMail {
-  id: string;
-  template: string;
-  to: string[];
-  suppressedTo: string[];
-  subject: string;
-  text: string;
-  html: string;
-  category: MailCategory;
-  status: MailStatus;
-  attempts: number;
-  lastError: string | null;
-  messageId: string;
-  customerId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  sentAt: string | null;
-}
+/** The parts of a template staff edit (`updateTemplate`). */
+export type TemplateSource = RequestBody<'/v1/mail-templates/{key}', 'put'>;
 
 export interface OutboxQuery {
   status?: MailStatus | undefined;
@@ -68,36 +38,33 @@ export interface OutboxQuery {
   cursor?: string | null;
 }
 
-export interface MailPreferences {
-  email: string;
-  reminders: boolean;
-  announcements: boolean;
-  alerts: boolean;
-  updatedAt: string | null;
-}
-export type PreferencesPatch = Partial<Record<OptionalCategory, boolean>>;
+export type MailPreferences = Answer<'/v1/mail-preferences', 'get'>;
+export type PreferencesPatch = RequestBody<'/v1/mail-preferences', 'patch'>;
 
-const templatePath = (key: string) => `/v1/mail-templates/${encodeURIComponent(key)}`;
+const key = (value: string) => ({ path: { key: value } });
+const id = (value: string) => ({ path: { id: value } });
+const email = (value: string) => ({ path: { email: value } });
 
 export const mailApi = {
-  listTemplates: () => request<{ data: MailTemplate[] }>('GET', '/v1/mail-templates').then((answer) => answer.data),
-  getTemplate: (key: string) => request<MailTemplate>('GET', templatePath(key)),
-  updateTemplate: (key: string, body: TemplateSource) => request<MailTemplate>('PUT', templatePath(key), { body }),
-  resetTemplate: (key: string) => request<MailTemplate>('POST', `${templatePath(key)}/actions/reset`),
+  listTemplates: () => answer(client.GET('/v1/mail-templates')).then((templates) => templates.data),
+  getTemplate: (name: string) => answer(client.GET('/v1/mail-templates/{key}', { params: key(name) })),
+  updateTemplate: (name: string, body: TemplateSource) => answer(client.PUT('/v1/mail-templates/{key}', { params: key(name), body })),
+  resetTemplate: (name: string) => answer(client.POST('/v1/mail-templates/{key}/actions/reset', { params: key(name) })),
   /** Renders unsaved parts with the template's sample data; sends nothing. */
-  previewTemplate: (key: string, body: Partial<TemplateSource>) => request<TemplateSource>('POST', `${templatePath(key)}/preview`, { body }),
+  previewTemplate: (name: string, body: RequestBody<'/v1/mail-templates/{key}/preview', 'post'>) =>
+    answer(client.POST('/v1/mail-templates/{key}/preview', { params: key(name), body })),
 
-  listOutbox: (query: OutboxQuery) => request<Page<OutboxMail>>('GET', '/v1/outbox', { query: { ...query, limit: 25 } }),
-  getMail: (id: string) => request<OutboxMail>('GET', `/v1/outbox/${encodeURIComponent(id)}`),
-  retryMail: (id: string) => request<OutboxMail>('POST', `/v1/outbox/${encodeURIComponent(id)}/actions/retry`),
+  listOutbox: ({ cursor, ...query }: OutboxQuery) => answer(client.GET('/v1/outbox', { params: { query: { ...query, cursor: cursor ?? undefined, limit: 25 } } })),
+  getMail: (mailId: string) => answer(client.GET('/v1/outbox/{id}', { params: id(mailId) })),
+  retryMail: (mailId: string) => answer(client.POST('/v1/outbox/{id}/actions/retry', { params: id(mailId) })),
   /** Releases held mail (all, or `ids`); 409 SMTP_NOT_CONFIGURED while the server still has no SMTP_URL. */
-  sendHeld: (ids?: string[]) => request<{ released: number }>('POST', '/v1/outbox/actions/send-held', { body: ids ? { ids } : {} }),
+  sendHeld: (ids?: string[]) => answer(client.POST('/v1/outbox/actions/send-held', { body: ids ? { ids } : {} })),
 
-  getAddressPreferences: (email: string) => request<MailPreferences>('GET', `/v1/mail-preferences/${encodeURIComponent(email)}`),
-  updateAddressPreferences: (email: string, patch: PreferencesPatch) =>
-    request<MailPreferences>('PATCH', `/v1/mail-preferences/${encodeURIComponent(email)}`, { body: patch }),
+  getAddressPreferences: (address: string) => answer(client.GET('/v1/mail-preferences/{email}', { params: email(address) })),
+  updateAddressPreferences: (address: string, patch: PreferencesPatch) =>
+    answer(client.PATCH('/v1/mail-preferences/{email}', { params: email(address), body: patch })),
 
   /** The signed-in user's own preferences. */
-  getOwnPreferences: () => request<MailPreferences>('GET', '/v1/mail-preferences'),
-  updateOwnPreferences: (patch: PreferencesPatch) => request<MailPreferences>('PATCH', '/v1/mail-preferences', { body: patch }),
+  getOwnPreferences: () => answer(client.GET('/v1/mail-preferences')),
+  updateOwnPreferences: (patch: PreferencesPatch) => answer(client.PATCH('/v1/mail-preferences', { body: patch })),
 };

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api, getToken, isStaffRole, setToken, setUnauthenticatedHandler, type Me } from './api.js';
+import { api, getToken, isStaffRole, setToken, setUnauthenticatedHandler, type Me, type Permission, type Role } from './api.js';
 
 interface Session {
   /** undefined while the stored token is being checked; null when signed out. */
@@ -16,6 +16,23 @@ const SessionContext = createContext<Session | null>(null);
 /** Where a signed-in actor belongs: staff to the vendor console, customer users to the portal. */
 export function homeOf(me: Me): string {
   return isStaffRole(me.actor.role) ? '/console' : '/portal';
+}
+
+/**
+ * Whether the signed-in actor may do `permission`, as `GET /v1/auth/me` tells (the server's role table, a
+ * token's limits included). It only hides buttons and links: the API decides, and its 403 message shows.
+ */
+export function can(me: Me | null | undefined, permission: Permission): boolean {
+  return me?.actor.permissions.includes(permission) ?? false;
+}
+
+/** The roles the signed-in actor may hand out to users and tokens, in the order the API lists roles. */
+export function grantableRoles(me: Me | null | undefined): Role[] {
+  return me?.actor.grantableRoles ?? [];
+}
+
+export function mayGrant(me: Me | null | undefined, role: Role): boolean {
+  return grantableRoles(me).includes(role);
 }
 
 /**

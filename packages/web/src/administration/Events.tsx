@@ -1,11 +1,10 @@
 import { Fragment, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { AuditEvent } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { catalogApi, type UserRecord } from '../console/catalog-api.js';
 import { changesOf, formatCompactTime, formatDateTime, readableValue } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 
 /**
  * The audit log (`GET /v1/events`): every change anyone made, newest first, filtered by action (exact or
@@ -151,10 +150,10 @@ export function Events() {
   const [params, setParams] = useSearchParams();
   const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filter;
   const key = FILTERS.map((name) => filter[name]).join('|');
-  const mayReadUsers = can(me?.actor.role, 'users:read');
+  const mayReadUsers = can(me, 'users:read');
   const users = useLoad(() => (mayReadUsers ? catalogApi.listUsers({}).then((page) => page.data) : Promise.resolve([])), `users:${mayReadUsers}`);
   const actions = useLoad(
-    () => (can(me?.actor.role, 'webhooks:read') ? catalogApi.eventTypes().then((types) => types.map((t) => t.type)) : Promise.resolve([])),
+    () => (can(me, 'webhooks:read') ? catalogApi.eventTypes().then((types) => types.map((t) => t.type)) : Promise.resolve([])),
     'event-types',
   );
   const list = usePagedList(

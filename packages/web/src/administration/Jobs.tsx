@@ -1,11 +1,10 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, PagedTable, Show, TableWrap, useLoad, usePagedList } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
 import { JOB_STATUSES, opsApi, type Job, type JobStatus } from '../console/ops-api.js';
-import { can } from '../console/permissions.js';
 
 /** The 403 of a role without jobs:read, said plainly (with the API's own reason). */
 function NoAccess({ error }: { error: ApiError }) {
@@ -21,7 +20,7 @@ function NoAccess({ error }: { error: ApiError }) {
 
 export function Jobs() {
   const { me } = useSession();
-  const mayRetry = can(me?.actor.role, 'jobs:write');
+  const mayRetry = can(me, 'jobs:write');
   const [params, setParams] = useSearchParams();
   // Failed jobs are what needs attention: they are shown unless another status is chosen.
   const status = params.get('status') ?? 'failed';

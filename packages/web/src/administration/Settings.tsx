@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
-import { can } from '../console/permissions.js';
-import { settingsApi, type Setting, type Settings as SettingsData, type SettingsPatch } from '../console/settings-api.js';
+import { settingsApi, type FaqEntryFull, type FaqInput, type Setting, type Settings as SettingsData, type SettingsPatch } from '../console/settings-api.js';
 
 /** The rules the server checks (`updateSettings`), repeated so mistakes show before saving. */
 const MAX_DAYS = 365;
@@ -14,7 +13,7 @@ const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/;
 /** The vendor's settings: the public signing key, expiry reminders and staff alerts (the portal's FAQ has its own page). */
 export function Settings() {
   const { me } = useSession();
-  const canWrite = can(me?.actor.role, 'settings:write');
+  const canWrite = can(me, 'settings:write');
   const loaded = useLoad(() => settingsApi.getSettings(), 'settings');
   const [saved, setSaved] = useState<SettingsData | null>(null);
   return (

@@ -1,10 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import type { Role } from '../api.js';
-import { useSession } from '../session.js';
+import { isStaffRole, type Role } from '../api.js';
+import { can, grantableRoles, mayGrant, useSession } from '../session.js';
 import { ErrorMessage, messageOf, PagedTable, usePagedList } from '../ui/ui.js';
 import { adminApi, type ManagedUser } from '../console/admin-api.js';
 import { formatDateTime } from '../ui/format.js';
-import { can, canGrantRole, grantableStaffRoles } from '../console/permissions.js';
 import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';
 
 /** A set-password link the API returned once (deliver: show), for the staff member to hand over. */
@@ -16,9 +15,8 @@ const label = (user: ManagedUser) => user.name ?? user.email;
  */
 export function StaffUsers() {
   const { me } = useSession();
-  const role = me?.actor.role;
-  const mayWrite = can(role, 'users:write');
-  const grantable = grantableStaffRoles(role);
+  const mayWrite = can(me, 'users:write');
+  const grantable = grantableRoles(me).filter(isStaffRole);
   const [round, setRound] = useState(0);
   const list = usePagedList((cursor) => adminApi.listStaffUsers(cursor), `staff|${round}`);
   const [error, setError] = useState<string | null>(null);
@@ -132,7 +130,7 @@ export function StaffUsers() {
             <td>{formatDateTime(user.lastSignInAt, 'never')}</td>
             {mayWrite ? (
               <td>
-                {canGrantRole(role, user.role) ? (
+                {mayGrant(me, user.role) ? (
                   <UserActions user={user} self={me?.user?.id === user.id} grantable={grantable} busy={busy} run={run} onLink={setShownLink} />
                 ) : (
                   <span className="hint">Only an owner can change an owner.</span>

@@ -1,9 +1,8 @@
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Policy, type Product } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, formatDate, Show, useLoad } from '../ui/ui.js';
 import { catalogApi } from '../console/catalog-api.js';
-import { can } from '../console/permissions.js';
 import { PolicyFields, policyInput } from './PolicyFields.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
 
@@ -56,7 +55,7 @@ export function Policies() {
               <Empty>Create a product first: a policy belongs to a product.</Empty>
             ) : (
               <>
-                {can(me?.actor.role, 'policies:write') ? (
+                {can(me, 'policies:write') ? (
                   <ActionForm title="New policy" submitLabel="Create policy" onSubmit={create} reset className="card stack-form policy-form">
                     <PolicyFields lead={productChoice(productList)} folded />
                   </ActionForm>

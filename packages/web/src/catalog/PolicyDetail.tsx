@@ -1,9 +1,8 @@
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { formatDate, NotFoundPage, Show, useLoad } from '../ui/ui.js';
 import { catalogApi, type PolicyRecord } from '../console/catalog-api.js';
-import { can } from '../console/permissions.js';
 import { termOf } from './Policies.js';
 import { PolicyFields, policyInput } from './PolicyFields.js';
 import { ActionForm, DeleteButton } from '../ui/resource.js';
@@ -70,7 +69,7 @@ export function PolicyDetail() {
           <p className="actions">
             <Link to={`/console/events?targetType=policy&targetId=${policy.id}`}>History</Link>
           </p>
-          {can(me?.actor.role, 'policies:write') ? (
+          {can(me, 'policies:write') ? (
             <>
               <ActionForm
                 title="Edit policy"

@@ -1,10 +1,9 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, type Customer } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, formatDate, NotFoundPage, Show, useLoad } from '../ui/ui.js';
 import { catalogApi, type ProductRecord } from '../console/catalog-api.js';
-import { can } from '../console/permissions.js';
 import { termOf } from './Policies.js';
 import { ActionForm, checked, DeleteButton, list, ResourceTable, text } from '../ui/resource.js';
 
@@ -175,7 +174,7 @@ export function ProductDetail() {
                 ]}
               />
             )}
-            {can(me?.actor.role, 'products:write') ? (
+            {can(me, 'products:write') ? (
               <>
                 <ProductEditor
                   product={product}

@@ -1,8 +1,7 @@
 import { Link } from 'react-router-dom';
 import { api, type Product } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { formatDate, useLoad } from '../ui/ui.js';
-import { can } from '../console/permissions.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
 
 export function Products() {
@@ -22,7 +21,7 @@ export function Products() {
       loaded={products}
       empty="No products yet: create the first one above."
       create={
-        can(me?.actor.role, 'products:write') ? (
+        can(me, 'products:write') ? (
           <ActionForm title="New product" submitLabel="Create product" onSubmit={create} reset>
             <label>
               Name

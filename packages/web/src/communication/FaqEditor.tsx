@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Product } from '../api.js';
-import { can } from '../console/permissions.js';
 import { settingsApi, type FaqEntryFull, type FaqInput } from '../console/settings-api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 
 /** Question, Markdown answer, product and published: the fields of the new-entry and edit forms. */
@@ -49,7 +48,7 @@ function faqInput(form: FormData): FaqInput {
  */
 export function FaqEditor() {
   const { me } = useSession();
-  const canWrite = can(me?.actor.role, 'settings:write');
+  const canWrite = can(me, 'settings:write');
   const [round, setRound] = useState(0);
   const loaded = useLoad(() => settingsApi.listFaq(), `faq-${round}`);
   const products = useLoad(() => api.listProducts(), 'products');

@@ -1,10 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { mailApi, type MailPreferences, type OptionalCategory } from '../mail-api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 
 const CATEGORIES: { name: OptionalCategory; label: string }[] = [
   { name: 'reminders', label: 'Reminders (expiry, trial ending)' },
@@ -51,7 +50,7 @@ function AddressPreferences({ email }: { email: string }) {
 function PreferencesForm({ preferences: loaded }: { preferences: MailPreferences }) {
   const { me } = useSession();
   const [preferences, setPreferences] = useState(loaded);
-  const mayWrite = can(me?.actor.role, 'mail:write');
+  const mayWrite = can(me, 'mail:write');
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -2,10 +2,9 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { GLOBAL_VARIABLES, mailApi, type MailTemplate, type TemplateSource } from '../mail-api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, NotFoundPage, Show, TableWrap, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 
 /** The mail templates: one per kind of mail, as shipped or as edited by staff. */
 export function MailTemplates() {
@@ -121,7 +120,7 @@ export function MailTemplateDetail() {
 
 function TemplateEditor({ template, onSaved, onEdit }: { template: MailTemplate; onSaved: (message: string) => void; onEdit: () => void }) {
   const { me } = useSession();
-  const mayWrite = can(me?.actor.role, 'mail:write');
+  const mayWrite = can(me, 'mail:write');
   const [source, setSource] = useState<TemplateSource>({ subject: template.subject, text: template.text, html: template.html });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);

@@ -2,10 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
 import { MAIL_STATUSES, mailApi, STATUS_HELP, type MailStatus } from '../mail-api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, useAction, useLoad, usePagedList } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 
 const FILTERS = ['status', 'template', 'to'] as const;
 
@@ -62,7 +61,7 @@ function HeldBanner({ onReleased }: { onReleased: () => void }) {
             </strong>
           </p>
           <p>Set SMTP_URL (and MAIL_FROM) and restart the server, look through the held mail, then send it.</p>
-          {can(me?.actor.role, 'mail:write') ? (
+          {can(me, 'mail:write') ? (
             <p>
               <button type="button" className="primary" disabled={busy} onClick={() => void release()}>
                 Send held mail
@@ -171,7 +170,7 @@ export function Outbox() {
 export function OutboxMailDetail() {
   const { id = '' } = useParams();
   const { me } = useSession();
-  const mayWrite = can(me?.actor.role, 'mail:write');
+  const mayWrite = can(me, 'mail:write');
   const loaded = useLoad(() => mailApi.getMail(id), id);
   const { busy, setBusy, error, setError, notice, setNotice, run } = useAction(() => loaded.reload());
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="mail" back="/console/mail/outbox" />;

@@ -1,6 +1,7 @@
 import { Route, Routes } from 'react-router-dom';
+import type { Permission } from '../api.js';
 import { ChangePassword } from '../ui/Passwords.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { NotFoundPage, Shell, type NavItem } from '../ui/ui.js';
 import { CustomerDetail } from '../licensing/CustomerDetail.js';
 import { Customers } from '../licensing/Customers.js';
@@ -15,7 +16,6 @@ import { MailTemplateDetail, MailTemplates } from '../communication/MailTemplate
 import { Outbox, OutboxMailDetail } from '../communication/Outbox.js';
 import { OrderDetail } from '../integrations/OrderDetail.js';
 import { Orders } from '../integrations/Orders.js';
-import { can, type ConsolePermission } from './permissions.js';
 import { Policies } from '../catalog/Policies.js';
 import { PolicyDetail } from '../catalog/PolicyDetail.js';
 import { ProductDetail } from '../catalog/ProductDetail.js';
@@ -34,7 +34,7 @@ import { Settings } from '../administration/Settings.js';
  * The console's navigation, by group. Each page adds its line to the group it belongs to; a line with a
  * permission is left out for roles without it (the page itself still explains a 403).
  */
-const NAV: (NavItem & { permission?: ConsolePermission })[] = [
+const NAV: (NavItem & { permission?: Permission })[] = [
   { group: 'Overview', to: '/console', label: 'Dashboard', end: true },
   { group: 'Overview', to: '/console/events', label: 'Events', permission: 'events:read' },
   { group: 'Licensing', to: '/console/licenses', label: 'Licenses' },
@@ -60,7 +60,7 @@ const NAV: (NavItem & { permission?: ConsolePermission })[] = [
 /** The vendor console, for staff roles. */
 export default function ConsoleApp() {
   const { me } = useSession();
-  const nav = NAV.filter((item) => item.permission === undefined || can(me?.actor.role, item.permission));
+  const nav = NAV.filter((item) => item.permission === undefined || can(me, item.permission));
   return (
     <Shell title="Console" nav={nav}>
       <Routes>

@@ -1,122 +1,51 @@
-import { request, type Page, type Role } from '../api.js';
+import { answer, client, type Answer, type ItemOf, type RequestBody } from '../api.js';
 
 /** The console's integration and administration calls: webhooks, API tokens and staff users. */
 
-export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed';
+export type WebhookEndpoint = Answer<'/v1/webhook-endpoints/{id}', 'get'>;
+export type WebhookEndpointWithSecret = Answer<'/v1/webhook-endpoints', 'post', 201>;
+export type WebhookEndpointInput = RequestBody<'/v1/webhook-endpoints/{id}', 'patch'>;
+export type WebhookEventType = ItemOf<'/v1/webhook-event-types'>;
+export type WebhookDelivery = ItemOf<'/v1/webhook-endpoints/{id}/deliveries'>;
+export type DeliveryStatus = WebhookDelivery['status'];
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'delivered', 'failed'];
+export type WebhookDeliveryDetail = Answer<'/v1/webhook-deliveries/{id}', 'get'>;
+export type WebhookAttempt = WebhookDeliveryDetail['attempts'][number];
 
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  description: string | null;
-  events: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: string | null;
-  consecutiveFailures: number;
-  failingSince: string | null;
-  lastSuccessAt: string | null;
-  secretHint: string;
-  previousSecretExpiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export type WebhookEndpointWithSecret = WebhookEndpoint & { secret: string };
-export interface WebhookEndpointInput {
-  url?: string;
-  description?: string | null;
-  events?: string[];
-  enabled?: boolean;
-}
-export interface WebhookEventType {
-  type: string;
-  description: string;
-}
-export interface WebhookDelivery {
-  id: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  kind: 'event' | 'test' | 'redelivery';
-  redeliveryOf: string | null;
-  status: DeliveryStatus;
-  attemptCount: number;
-  maxAttempts: number;
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface WebhookAttempt {
-  attempt: number;
-  at: string;
-  statusCode: number | null;
-  responseBody: string | null;
-  durationMs: number;
-  error: string | null;
-  success: boolean;
-}
-export interface WebhookDeliveryDetail extends WebhookDelivery {
-  payload: unknown;
-  attempts: WebhookAttempt[];
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  hint: string;
-  role: Role;
-  customerId: string | null;
-  createdBy: string | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-}
+export type ApiToken = ItemOf<'/v1/tokens'>;
 
 /** A user as the users API answers it (more than the session's `User`). */
-export interface ManagedUser {
-  id: string;
-  email: string;
-  name: string | null;
-  kind: 'staff' | 'customer';
-  role: Role;
-  customerId: string | null;
-  disabled: boolean;
-  hasPassword: boolean;
-  lastSignInAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ManagedUser = ItemOf<'/v1/users'>;
 
-const endpointPath = (id: string) => `/v1/webhook-endpoints/${encodeURIComponent(id)}`;
-const deliveryPath = (id: string) => `/v1/webhook-deliveries/${encodeURIComponent(id)}`;
-const userPath = (id: string) => `/v1/users/${encodeURIComponent(id)}`;
+const id = (value: string) => ({ path: { id: value } });
 
 export const adminApi = {
-  webhookEventTypes: () => request<{ data: WebhookEventType[] }>('GET', '/v1/webhook-event-types').then((answer) => answer.data),
-  listWebhookEndpoints: (cursor?: string | null) => request<Page<WebhookEndpoint>>('GET', '/v1/webhook-endpoints', { query: { limit: 50, cursor } }),
-  getWebhookEndpoint: (id: string) => request<WebhookEndpoint>('GET', endpointPath(id)),
-  createWebhookEndpoint: (body: WebhookEndpointInput & { url: string }) => request<WebhookEndpointWithSecret>('POST', '/v1/webhook-endpoints', { body }),
-  updateWebhookEndpoint: (id: string, body: WebhookEndpointInput) => request<WebhookEndpoint>('PATCH', endpointPath(id), { body }),
-  deleteWebhookEndpoint: (id: string) => request<void>('DELETE', endpointPath(id)),
-  rotateWebhookSecret: (id: string, overlapHours: number) => request<WebhookEndpointWithSecret>('POST', `${endpointPath(id)}/actions/rotate-secret`, { body: { overlapHours } }),
-  sendTestWebhook: (id: string) => request<WebhookDelivery>('POST', `${endpointPath(id)}/actions/test`, { body: {} }),
-  listWebhookDeliveries: (id: string, query: { status?: DeliveryStatus; eventType?: string; limit?: number; cursor?: string | null }) =>
-    request<Page<WebhookDelivery>>('GET', `${endpointPath(id)}/deliveries`, { query: { limit: 25, ...query } }),
-  getWebhookDelivery: (id: string) => request<WebhookDeliveryDetail>('GET', deliveryPath(id)),
-  redeliverWebhook: (id: string) => request<WebhookDelivery>('POST', `${deliveryPath(id)}/actions/redeliver`, { body: {} }),
+  webhookEventTypes: () => answer(client.GET('/v1/webhook-event-types')).then((types) => types.data),
+  listWebhookEndpoints: (cursor?: string | null) => answer(client.GET('/v1/webhook-endpoints', { params: { query: { limit: 50, cursor: cursor ?? undefined } } })),
+  getWebhookEndpoint: (endpointId: string) => answer(client.GET('/v1/webhook-endpoints/{id}', { params: id(endpointId) })),
+  createWebhookEndpoint: (body: RequestBody<'/v1/webhook-endpoints', 'post'>) => answer(client.POST('/v1/webhook-endpoints', { body })),
+  updateWebhookEndpoint: (endpointId: string, body: WebhookEndpointInput) => answer(client.PATCH('/v1/webhook-endpoints/{id}', { params: id(endpointId), body })),
+  deleteWebhookEndpoint: (endpointId: string) => answer(client.DELETE('/v1/webhook-endpoints/{id}', { params: id(endpointId) })),
+  rotateWebhookSecret: (endpointId: string, overlapHours: number) =>
+    answer(client.POST('/v1/webhook-endpoints/{id}/actions/rotate-secret', { params: id(endpointId), body: { overlapHours } })),
+  sendTestWebhook: (endpointId: string) => answer(client.POST('/v1/webhook-endpoints/{id}/actions/test', { params: id(endpointId) })),
+  listWebhookDeliveries: (endpointId: string, { cursor, ...query }: { status?: DeliveryStatus; eventType?: string; limit?: number; cursor?: string | null }) =>
+    answer(client.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { ...id(endpointId), query: { limit: 25, ...query, cursor: cursor ?? undefined } } })),
+  getWebhookDelivery: (deliveryId: string) => answer(client.GET('/v1/webhook-deliveries/{id}', { params: id(deliveryId) })),
+  redeliverWebhook: (deliveryId: string) => answer(client.POST('/v1/webhook-deliveries/{id}/actions/redeliver', { params: id(deliveryId) })),
 
-  listTokens: (cursor?: string | null) => request<Page<ApiToken>>('GET', '/v1/tokens', { query: { limit: 50, cursor } }),
-  createToken: (body: { name: string; role: Role; customerId?: string; expiresInDays?: number }) => request<ApiToken & { token: string }>('POST', '/v1/tokens', { body }),
-  revokeToken: (id: string) => request<void>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`),
+  listTokens: (cursor?: string | null) => answer(client.GET('/v1/tokens', { params: { query: { limit: 50, cursor: cursor ?? undefined } } })),
+  createToken: (body: RequestBody<'/v1/tokens', 'post'>) => answer(client.POST('/v1/tokens', { body })),
+  revokeToken: (tokenId: string) => answer(client.DELETE('/v1/tokens/{id}', { params: id(tokenId) })),
 
-  listStaffUsers: (cursor?: string | null) => request<Page<ManagedUser>>('GET', '/v1/users', { query: { kind: 'staff', limit: 50, cursor } }),
-  createUser: (body: { email: string; name?: string | null; role: Role }) => request<ManagedUser>('POST', '/v1/users', { body }),
-  updateUser: (id: string, body: { name?: string | null; role?: Role; disabled?: boolean }) => request<ManagedUser>('PATCH', userPath(id), { body }),
-  sendPasswordLink: (id: string) => request<{ expiresAt: string }>('POST', `${userPath(id)}/actions/send-password-link`, { body: {} }),
+  listStaffUsers: (cursor?: string | null) => answer(client.GET('/v1/users', { params: { query: { kind: 'staff', limit: 50, cursor: cursor ?? undefined } } })),
+  createUser: (body: RequestBody<'/v1/users', 'post'>) => answer(client.POST('/v1/users', { body })),
+  updateUser: (userId: string, body: RequestBody<'/v1/users/{id}', 'patch'>) => answer(client.PATCH('/v1/users/{id}', { params: id(userId), body })),
+  sendPasswordLink: (userId: string) => answer(client.POST('/v1/users/{id}/actions/send-password-link', { params: id(userId), body: {} })),
   /** A set-password link returned once to the caller instead of mailed (no SMTP, or a lost mail); audited. */
-  showPasswordLink: (id: string) => request<{ expiresAt: string; url: string }>('POST', `${userPath(id)}/actions/send-password-link`, { body: { deliver: 'show' } }),
+  showPasswordLink: (userId: string) =>
+    answer(client.POST('/v1/users/{id}/actions/send-password-link', { params: id(userId), body: { deliver: 'show' } })).then(
+      // Asked to show it, the server answers the link (the schema allows the mailed answer too).
+      (link) => link as Extract<typeof link, { url: string }>,
+    ),
 };

@@ -1,10 +1,9 @@
 import { Link, useParams } from 'react-router-dom';
 import { api, ApiError, type AuditEvent, type License } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, formatDate, messageOf, NotFoundPage, Show, StatusBadge, TableWrap, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
 import { formatMoney, opsApi, SOURCE_LABELS, type OutboxMail } from '../console/ops-api.js';
-import { can } from '../console/permissions.js';
 
 /** A part of the page that may be refused (a role without events:read or mail:read) without failing the page. */
 type Part<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -19,7 +18,7 @@ async function part<T>(load: () => Promise<T>): Promise<Part<T>> {
 export function OrderDetail() {
   const { id = '' } = useParams();
   const { me } = useSession();
-  const mayReadMail = can(me?.actor.role, 'mail:read');
+  const mayReadMail = can(me, 'mail:read');
   const loaded = useLoad(async () => {
     const order = await opsApi.getOrder(id);
     const [licenses, customer, products, events, mails] = await Promise.all([

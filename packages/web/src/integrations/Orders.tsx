@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Customer, type Policy, type Product } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
 import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from '../console/ops-api.js';
-import { can } from '../console/permissions.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
 
 const FILTERS = ['source', 'customerId', 'email'] as const;
@@ -35,7 +34,7 @@ function toMinor(text: string): number | null {
 
 export function Orders() {
   const { me } = useSession();
-  const mayWrite = can(me?.actor.role, 'orders:write');
+  const mayWrite = can(me, 'orders:write');
   const [params, setParams] = useSearchParams();
   const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filter;
   const choices = useLoad(async () => {

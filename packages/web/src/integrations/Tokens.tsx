@@ -1,22 +1,18 @@
 import { useState, type FormEvent } from 'react';
-import { api, isStaffRole, STAFF_ROLES, type Role } from '../api.js';
-import { useSession } from '../session.js';
+import { api, isStaffRole, type Role } from '../api.js';
+import { can, grantableRoles, mayGrant, useSession } from '../session.js';
 import { ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { adminApi, type ApiToken } from '../console/admin-api.js';
 import { formatDateTime } from '../ui/format.js';
-import { can, canGrantRole } from '../console/permissions.js';
 import { SecretOnce } from '../ui/SecretOnce.js';
-
-const ROLES: readonly Role[] = [...STAFF_ROLES, 'customer-admin', 'customer-member'];
 
 /** API tokens for integrations: the list, a new token (its secret shown once) and revoke. */
 export function Tokens() {
   const { me } = useSession();
-  const role = me?.actor.role;
-  const mayWrite = can(role, 'tokens:write');
+  const mayWrite = can(me, 'tokens:write');
   const list = usePagedList((cursor) => adminApi.listTokens(cursor), 'tokens');
   const customers = useLoad(() => api.listCustomers(), 'customers');
-  const grantable = ROLES.filter((candidate) => canGrantRole(role, candidate));
+  const grantable = grantableRoles(me);
   const [newRole, setNewRole] = useState<Role>('read-only');
   const [created, setCreated] = useState<(ApiToken & { token: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -154,7 +150,7 @@ export function Tokens() {
             <td>{token.revokedAt ? <span className="badge badge-revoked">revoked {formatDate(token.revokedAt)}</span> : formatDate(token.expiresAt, 'never')}</td>
             {mayWrite ? (
               <td>
-                {token.revokedAt || !canGrantRole(role, token.role) ? null : confirm === token.id ? (
+                {token.revokedAt || !mayGrant(me, token.role) ? null : confirm === token.id ? (
                   <span className="inline-actions">
                     <span>Revoke for good? </span>
                     <button type="button" className="danger" disabled={busy} onClick={() => void revoke(token)}>

@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, TableWrap, useAction, useLoad, usePagedList } from '../ui/ui.js';
 import { adminApi, DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from '../console/admin-api.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 import { DeliveryBadge, EventPicker, eventsText, HealthBadge, SecretOnceFor } from './Webhooks.js';
 
 /** One endpoint: its settings and health, the actions on it, and its delivery log. */
@@ -13,7 +12,7 @@ export function WebhookDetail() {
   const { id = '' } = useParams();
   const { me } = useSession();
   const navigate = useNavigate();
-  const mayWrite = can(me?.actor.role, 'webhooks:write');
+  const mayWrite = can(me, 'webhooks:write');
   const loaded = useLoad(() => adminApi.getWebhookEndpoint(id), id);
   /** A change, then reloads the endpoint and its delivery log. */
   const { busy, setBusy, error, setError, notice, run } = useAction(() => {
@@ -270,7 +269,7 @@ export function WebhookDeliveryDetail() {
   const { id = '', deliveryId = '' } = useParams();
   const { me } = useSession();
   const navigate = useNavigate();
-  const mayWrite = can(me?.actor.role, 'webhooks:write');
+  const mayWrite = can(me, 'webhooks:write');
   const loaded = useLoad(() => adminApi.getWebhookDelivery(deliveryId), deliveryId);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

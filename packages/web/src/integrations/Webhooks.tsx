@@ -1,10 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { ErrorMessage, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { adminApi, type DeliveryStatus, type WebhookEndpoint, type WebhookEndpointWithSecret, type WebhookEventType } from '../console/admin-api.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 import { SecretOnce } from '../ui/SecretOnce.js';
 
 /** Event types grouped by the part before the first dot (`license.revoked` → `license`). */
@@ -127,7 +126,7 @@ export function DeliveryBadge({ status }: { status: DeliveryStatus }) {
 
 export function Webhooks() {
   const { me } = useSession();
-  const mayWrite = can(me?.actor.role, 'webhooks:write');
+  const mayWrite = can(me, 'webhooks:write');
   const list = usePagedList((cursor) => adminApi.listWebhookEndpoints(cursor), 'endpoints');
   const types = useLoad(() => adminApi.webhookEventTypes(), 'types');
   const [events, setEvents] = useState<string[]>(['*']);

@@ -1,11 +1,10 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, type Role } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui/ui.js';
 import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from '../console/catalog-api.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 import { ActionForm, DeleteButton, ResourceTable, StaffNotes, text } from '../ui/resource.js';
 import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';
 
@@ -90,7 +89,7 @@ function userState(user: UserRecord): string {
 /** The organization's portal users: invite (a set-password link goes out by mail), change role, disable, send a new link. */
 function CustomerUsers({ customerId }: { customerId: string }) {
   const { me } = useSession();
-  const mayWrite = can(me?.actor.role, 'users:write');
+  const mayWrite = can(me, 'users:write');
   const users = useLoad(() => catalogApi.listUsers({ customerId }), `users:${customerId}`);
   const { busy, error, notice, run } = useAction(() => users.reload());
   const [shownLink, setShownLink] = useState<ShownLink | null>(null);
@@ -292,7 +291,6 @@ export function CustomerDetail() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const { me } = useSession();
-  const role = me?.actor.role;
   const loaded = useLoad(() => catalogApi.getCustomer(id), id);
 
   if (loaded.error instanceof ApiError && loaded.error.status === 404) return <NotFoundPage what="customer" back="/console/customers" />;
@@ -322,10 +320,10 @@ export function CustomerDetail() {
           <p className="actions">
             <Link to={`/console/events?customerId=${customer.id}`}>History</Link>
           </p>
-          {can(role, 'users:read') ? <CustomerUsers customerId={customer.id} /> : null}
+          {can(me, 'users:read') ? <CustomerUsers customerId={customer.id} /> : null}
           <CustomerLicenses customerId={customer.id} />
           <CustomerOrders customerId={customer.id} />
-          {can(role, 'customers:write') ? (
+          {can(me, 'customers:write') ? (
             <>
               <CustomerEditor customer={customer} onSaved={loaded.reload} />
               <div className="actions">

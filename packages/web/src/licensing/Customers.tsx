@@ -1,8 +1,7 @@
 import { Link } from 'react-router-dom';
 import { api, type Customer } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { formatDate, useLoad } from '../ui/ui.js';
-import { can } from '../console/permissions.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
 
 export function Customers() {
@@ -21,7 +20,7 @@ export function Customers() {
       loaded={customers}
       empty="No customers yet."
       create={
-        can(me?.actor.role, 'customers:write') ? (
+        can(me, 'customers:write') ? (
           <ActionForm title="New customer" submitLabel="Create customer" onSubmit={create} reset>
             <label>
               Organization name

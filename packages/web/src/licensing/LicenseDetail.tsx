@@ -3,7 +3,7 @@ import { Link, useLocation, useParams } from 'react-router-dom';
 import { api, ApiError, consoleApi, type License, type Machine } from '../api.js';
 import { licensingApi } from '../licensing-api.js';
 import { holdingSeats, machineName, MachinesTable } from './MachinesTable.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { SubscriptionSection } from './SubscriptionSection.js';
 import { ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui/ui.js';
 import { UsageTable } from './UsageTable.js';
@@ -12,7 +12,6 @@ import { formatDateTime } from '../ui/format.js';
 import { LicenseEditForm } from './LicenseEdit.js';
 import { LicenseHistory } from './LicenseHistory.js';
 import { LicenseUsers, RemindersList, TrialPanel, UpgradePanel } from './LicenseSections.js';
-import { can } from '../console/permissions.js';
 
 type Action = 'suspend' | 'reinstate' | 'revoke' | 'renew';
 
@@ -32,7 +31,6 @@ export function LicenseDetail() {
   const { id = '' } = useParams();
   const location = useLocation();
   const { me } = useSession();
-  const role = me?.actor.role;
   const created = location.state as { key?: string; mailedTo?: string; mailError?: string } | null;
   const createdKey = created?.key;
   const loaded = useLoad(async () => {
@@ -118,10 +116,10 @@ export function LicenseDetail() {
   return (
     <Show loaded={loaded}>
       {({ license, machines, customer, policies, product, reminders, usage, users }) => {
-        const mayChange = can(role, 'licenses:lifecycle');
-        const mayWrite = can(role, 'licenses:write');
+        const mayChange = can(me, 'licenses:lifecycle');
+        const mayWrite = can(me, 'licenses:write');
         const offlineMax = policies.find((p) => p.id === license.policyId)?.offlineMaxDays ?? 365;
-        const mayWriteMachines = can(role, 'machines:write');
+        const mayWriteMachines = can(me, 'machines:write');
         const live = license.status !== 'revoked';
         return (
           <section aria-labelledby="license-title">
@@ -162,7 +160,7 @@ export function LicenseDetail() {
                 ) : (
                   <>
                     …{license.keyHint}{' '}
-                    {can(role, 'licenses:reveal') ? (
+                    {can(me, 'licenses:reveal') ? (
                       <button type="button" disabled={busy} onClick={() => void reveal()}>
                         Reveal key
                       </button>
@@ -224,7 +222,7 @@ export function LicenseDetail() {
                       Edit license…
                     </button>
                   ) : null}
-                  {!can(role, 'licenses:revoke') ? null : confirm === 'revoke' ? (
+                  {!can(me, 'licenses:revoke') ? null : confirm === 'revoke' ? (
                     <>
                       <span>Revoke for good? This cannot be undone.</span>
                       <button type="button" className="danger" disabled={busy} onClick={() => void act('revoke')}>
@@ -267,7 +265,7 @@ export function LicenseDetail() {
             {license.subscription ? (
               <SubscriptionSection
                 license={license}
-                mayCancel={can(role, 'subscriptions:cancel')}
+                mayCancel={can(me, 'subscriptions:cancel')}
                 mayOverride
                 onChanged={() => {
                   loaded.reload();
@@ -332,7 +330,7 @@ export function LicenseDetail() {
                     )}
                   </div>
                 ) : null}
-                {can(role, 'licenses:reveal') && license.status !== 'revoked' ? (
+                {can(me, 'licenses:reveal') && license.status !== 'revoked' ? (
                   <details className="card">
                     <summary>Offline license file</summary>
                     <form className="inline-form" onSubmit={(event) => offlineFile(event, license)} aria-label="Offline license file">

@@ -2,10 +2,9 @@ import { Fragment, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Customer, type Page, type Policy } from '../api.js';
 import { licensingApi, type FullLicense, type Trial, type TrialProduct } from '../licensing-api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, Show, StatusBadge, useAction, useLoad, usePagedList } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
-import { can } from '../console/permissions.js';
 import { ConvertTrialForm, TrialDayButtons } from './TrialActions.js';
 
 /** A trial with its license (end date, status) and its customer (name), which the trials list does not carry. */
@@ -146,7 +145,6 @@ function NewTrial({ products, customers, onCreated }: { products: TrialProduct[]
 /** Trials: the list with each trial's end and status, one-click create, extend by a preset, convert to paid. */
 export function Trials() {
   const { me } = useSession();
-  const role = me?.actor.role;
   const [params, setParams] = useSearchParams();
   const filter = { productId: params.get('productId') ?? '', converted: params.get('converted') ?? '' };
   const choices = useLoad(async () => {
@@ -183,8 +181,8 @@ export function Trials() {
       return `${license.name} is now a paid license (${policy?.name ?? 'paid policy'}), with the same key; it ${license.expiresAt ? `expires ${formatDate(license.expiresAt)}` : 'does not expire'}.`;
     });
 
-  const mayCreate = can(role, 'licenses:write');
-  const mayExtend = can(role, 'licenses:lifecycle');
+  const mayCreate = can(me, 'licenses:write');
+  const mayExtend = can(me, 'licenses:lifecycle');
 
   return (
     <section aria-labelledby="trials-title">

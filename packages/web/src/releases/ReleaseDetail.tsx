@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, consoleApi, type Announcement, type Artifact, type Release } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { ErrorMessage, formatDate, messageOf, NotFoundPage, Show, useAction, useLoad } from '../ui/ui.js';
 import { ArtifactList, ArtifactUpload } from './Artifacts.js';
 import { formatDateTime } from '../ui/format.js';
-import { can } from '../console/permissions.js';
 import { PublishPanel } from './PublishPanel.js';
 import { DeleteButton } from '../ui/resource.js';
 import { ReleaseBadge, ReleaseFields, releaseInput } from './Releases.js';
@@ -14,7 +13,7 @@ export function ReleaseDetail() {
   const { id = '' } = useParams();
   const { me } = useSession();
   const navigate = useNavigate();
-  const mayWrite = can(me?.actor.role, 'releases:write');
+  const mayWrite = can(me, 'releases:write');
   const loaded = useLoad(async () => {
     const release = await consoleApi.getRelease(id);
     const [product, artifacts] = await Promise.all([api.getProduct(release.productId), consoleApi.listArtifacts(id)]);

@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api.js';
-import { useSession } from '../session.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, LimitedTextArea, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
-import { can } from '../console/permissions.js';
 
 const FILTERS = ['productId', 'channel', 'status'] as const;
 const STATUSES = ['draft', 'published', 'yanked'] as const;
@@ -92,7 +91,7 @@ export function Releases() {
       <Show loaded={products}>
         {(list) => (
           <>
-            {can(me?.actor.role, 'releases:write') ? (
+            {can(me, 'releases:write') ? (
               <details className="card">
                 <summary>New release</summary>
                 {list.length === 0 ? (

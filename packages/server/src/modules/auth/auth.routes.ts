@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { commonErrors, ErrorBody, Id, IdParams, ListQuery, Nullable, NullableTimestamp, Page, Timestamp, NoContent } from '../../http/schemas.js';
+import { PERMISSIONS } from '../../http/access.js';
+import { commonErrors, ErrorBody, Id, IdParams, ListQuery, Nullable, NullableTimestamp, Page, StringEnum, Timestamp, NoContent } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { Email } from '../customers/customers.schemas.js';
@@ -58,7 +59,14 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
         tags: ['auth'],
         response: {
           200: Type.Object({
-            actor: Type.Object({ type: Type.String(), role: RoleSchema, label: Type.String(), customerId: Nullable(Type.String()) }),
+            actor: Type.Object({
+              type: Type.String(),
+              role: RoleSchema,
+              label: Type.String(),
+              customerId: Nullable(Type.String()),
+              permissions: Type.Array(StringEnum(PERMISSIONS), { description: "What this caller may do: its role's permissions (for a token, also within its creator's role)" }),
+              grantableRoles: Type.Array(RoleSchema, { description: 'The roles this caller may hand out to users and tokens' }),
+            }),
             user: Nullable(UserSchema),
           }),
           ...commonErrors,

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { actorCanGrant, isCustomerRole, type Actor, type Role } from '../../http/access.js';
+import { actorCanGrant, can, isCustomerRole, PERMISSIONS, ROLES, type Actor, type Permission, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -48,6 +48,12 @@ export interface SignInResult {
 
 function secret(prefix: string): string {
   return prefix + randomBytes(32).toString('base64url');
+}
+
+/** The signed-in actor as `getMe` answers it. */
+export interface Me {
+  actor: { type: string; role: Role; label: string; customerId: string | null; permissions: Permission[]; grantableRoles: Role[] };
+  user: User | null;
 }
 
 /**
@@ -202,10 +208,22 @@ export class AuthService {
     });
   }
 
-  async me(ctx: RequestContext): Promise<{ actor: { type: string; role: Role; label: string; customerId: string | null }; user: User | null }> {
+  /**
+   * Who is calling, and what it may do: `permissions` and `grantableRoles` come from the one role table
+   * (http/access.ts) and respect a token's `limitedBy`, so clients show only what the API would allow
+   * without keeping a copy of the table.
+   */
+  async me(ctx: RequestContext): Promise<Me> {
     const user = ctx.actor.type === 'user' && ctx.actor.id ? await findUserRow(this.db, ctx.actor, ctx.actor.id) : undefined;
     return {
-      actor: { type: ctx.actor.type, role: ctx.actor.role, label: ctx.actor.label, customerId: ctx.actor.scope.customerId ?? null },
+      actor: {
+        type: ctx.actor.type,
+        role: ctx.actor.role,
+        label: ctx.actor.label,
+        customerId: ctx.actor.scope.customerId ?? null,
+        permissions: PERMISSIONS.filter((permission) => can(ctx.actor, permission)),
+        grantableRoles: ROLES.filter((role) => actorCanGrant(ctx.actor, role)),
+      },
       user: user ? toUser(user) : null,
     };
   }

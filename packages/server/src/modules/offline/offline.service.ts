@@ -8,7 +8,7 @@ import type { ClientLicense, LicensesService } from '../licenses/licenses.servic
 import type { MachinesService } from '../machines/machines.service.js';
 import { MAX_OFFLINE_DAYS, type PoliciesService } from '../policies/policies.service.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
-import { ACTIVATION_REQUEST_LABEL, armor, dearmor, fileKey, LICENSE_FILE_LABEL, sealPayload, type LicenseFileEnvelope } from './license-file.js';
+import { ACTIVATION_REQUEST_LABEL, armor, dearmor, fileKey, LICENSE_FILE_LABEL, sealPayload, type LicenseFileEnvelope, type LicenseFilePayload } from './license-file.js';
 
 /** A file's lifetime when the request names none (clamped to the policy's offlineMaxDays). */
 export const DEFAULT_TTL_DAYS = 30;
@@ -21,29 +21,6 @@ export interface CheckoutInput {
   ttlDays?: number;
   /** Encrypt the terms to the key and fingerprint (needs a fingerprint). */
   encrypt?: boolean;
-  nonce?: string;
-}
-
-/** What a license file asserts; the SDK reads these fields after checking the signature. */
-export interface LicenseFilePayload {
-  kind: 'keyhaven.license-file';
-  license: ClientLicense;
-  features: string[];
-  maxMachines: number | null;
-  /** The machine the file is bound to, or null for a file any machine may use. */
-  fingerprint: string | null;
-  /**
-   * Whether this license may use unbound files at all: true only when it has no seat limit (no
-   * maxMachines, no maxUsers). An SDK told its own fingerprint refuses an unbound file that lacks it.
-   */
-  unboundAllowed: boolean;
-  issuedAt: string;
-  /** The file is not to be trusted after this instant: the earlier of the license's end and issuedAt + ttl. */
-  expiresAt: string;
-  /** The lifetime granted: the days asked for (default 30), clamped to the policy's offlineMaxDays. */
-  ttlDays: number;
-  licenseExpiresAt: string | null;
-  keyId: string;
   nonce?: string;
 }
 
@@ -102,7 +79,7 @@ export class OfflineService {
     const borrowed = input.fingerprint === undefined ? undefined : await this.machines.borrowSeat(license.id, input.fingerprint, fileEnd);
     const now = borrowed?.now ?? this.clock.now();
     const expiresAt = (borrowed?.expiresAt ?? fileEnd(now)).toISOString();
-    const payload: LicenseFilePayload = {
+    const payload: LicenseFilePayload<ClientLicense> = {
       kind: 'keyhaven.license-file',
       license,
       features: license.features,
