@@ -1978,6 +1978,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
         };
     };
     checkForUpdate: {
