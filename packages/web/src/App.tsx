@@ -1,6 +1,6 @@
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
-import { isStaffRole } from './api.js';
+import { isStaffRole } from './api/api.js';
 import { ResetPassword, SetPassword } from './ui/Passwords.js';
 import { homeOf, SessionProvider, useSession } from './session.js';
 import { SignIn } from './ui/SignIn.js';

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api, getToken, isStaffRole, setToken, setUnauthenticatedHandler, type Me, type Permission, type Role } from './api.js';
+import { api, getToken, isStaffRole, setToken, setUnauthenticatedHandler, type Me, type Permission, type Role } from './api/api.js';
 
 interface Session {
   /** undefined while the stored token is being checked; null when signed out. */

@@ -1,5 +1,5 @@
 import { Link } from 'react-router-dom';
-import { api, LICENSE_STATUSES } from '../api.js';
+import { api, LICENSE_STATUSES } from '../api/api.js';
 import { Show, useLoad } from '../ui/ui.js';
 import { RecentEvents } from './Events.js';
 

@@ -1,9 +1,9 @@
 import { Fragment, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import type { AuditEvent } from '../api.js';
+import type { AuditEvent } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
-import { catalogApi, type UserRecord } from '../console/catalog-api.js';
+import { catalogApi, type UserRecord } from '../api/catalog.js';
 import { changesOf, formatCompactTime, formatDateTime, readableValue } from '../ui/format.js';
 
 /**

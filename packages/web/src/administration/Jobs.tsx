@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { ApiError } from '../api.js';
+import { ApiError } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, PagedTable, Show, TableWrap, useLoad, usePagedList } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
-import { JOB_STATUSES, opsApi, type Job, type JobStatus } from '../console/ops-api.js';
+import { JOB_STATUSES, opsApi, type Job, type JobStatus } from '../api/ops.js';
 
 /** The 403 of a role without jobs:read, said plainly (with the API's own reason). */
 function NoAccess({ error }: { error: ApiError }) {

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
-import { settingsApi, type FaqEntryFull, type FaqInput, type Setting, type Settings as SettingsData, type SettingsPatch } from '../console/settings-api.js';
+import { settingsApi, type FaqEntryFull, type FaqInput, type Setting, type Settings as SettingsData, type SettingsPatch } from '../api/settings.js';
 
 /** The rules the server checks (`updateSettings`), repeated so mistakes show before saving. */
 const MAX_DAYS = 365;

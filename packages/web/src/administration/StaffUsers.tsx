@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { isStaffRole, type Role } from '../api.js';
+import { isStaffRole, type Role } from '../api/api.js';
 import { can, grantableRoles, mayGrant, useSession } from '../session.js';
 import { ErrorMessage, messageOf, PagedTable, usePagedList } from '../ui/ui.js';
-import { adminApi, type ManagedUser } from '../console/admin-api.js';
+import { adminApi, type ManagedUser } from '../api/admin.js';
 import { formatDateTime } from '../ui/format.js';
 import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';
 

@@ -1,8 +1,8 @@
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, type Policy, type Product } from '../api.js';
+import { api, type Policy, type Product } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, formatDate, Show, useLoad } from '../ui/ui.js';
-import { catalogApi } from '../console/catalog-api.js';
+import { catalogApi } from '../api/catalog.js';
 import { PolicyFields, policyInput } from './PolicyFields.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
 

@@ -1,8 +1,8 @@
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { ApiError } from '../api.js';
+import { ApiError } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { formatDate, NotFoundPage, Show, useLoad } from '../ui/ui.js';
-import { catalogApi, type PolicyRecord } from '../console/catalog-api.js';
+import { catalogApi, type PolicyRecord } from '../api/catalog.js';
 import { termOf } from './Policies.js';
 import { PolicyFields, policyInput } from './PolicyFields.js';
 import { ActionForm, DeleteButton } from '../ui/resource.js';

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
-import { ApiError, POLICY_KINDS, type PolicyKind } from '../api.js';
-import { ALIGNMENTS, EXPIRY_ENDS, FIRST_TERMS, METER_PERIODS, RENEWERS, type Meter, type PolicyInput, type PolicyRecord } from '../console/catalog-api.js';
+import { ApiError, POLICY_KINDS, type PolicyKind } from '../api/api.js';
+import { ALIGNMENTS, EXPIRY_ENDS, FIRST_TERMS, METER_PERIODS, RENEWERS, type Meter, type PolicyInput, type PolicyRecord } from '../api/catalog.js';
 import { checked, list, optionalNumber, text } from '../ui/resource.js';
 
 /**

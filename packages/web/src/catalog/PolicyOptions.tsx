@@ -1,4 +1,4 @@
-import type { Policy, Product } from '../api.js';
+import type { Policy, Product } from '../api/api.js';
 
 /** The `<option>`s of a policy `<select>`: a disabled prompt, then each product's policies in a group. */
 export function PolicyOptions({ products, policies }: { products: readonly Product[]; policies: readonly Policy[] }) {

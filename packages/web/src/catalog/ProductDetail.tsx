@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { api, ApiError, type Customer } from '../api.js';
+import { api, ApiError, type Customer } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, formatDate, NotFoundPage, Show, useLoad } from '../ui/ui.js';
-import { catalogApi, type ProductRecord } from '../console/catalog-api.js';
+import { catalogApi, type ProductRecord } from '../api/catalog.js';
 import { termOf } from './Policies.js';
 import { ActionForm, checked, DeleteButton, list, ResourceTable, text } from '../ui/resource.js';
 

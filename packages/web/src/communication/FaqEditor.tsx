@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Product } from '../api.js';
-import { settingsApi, type FaqEntryFull, type FaqInput } from '../console/settings-api.js';
+import { api, type Product } from '../api/api.js';
+import { settingsApi, type FaqEntryFull, type FaqInput } from '../api/settings.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 

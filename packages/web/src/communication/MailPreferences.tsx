@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { mailApi, type MailPreferences, type OptionalCategory } from '../mail-api.js';
+import { mailApi, type MailPreferences, type OptionalCategory } from '../api/mail.js';
 import { can, useSession } from '../session.js';
 import { ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { ApiError } from '../api.js';
-import { GLOBAL_VARIABLES, mailApi, type MailTemplate, type TemplateSource } from '../mail-api.js';
+import { ApiError } from '../api/api.js';
+import { GLOBAL_VARIABLES, mailApi, type MailTemplate, type TemplateSource } from '../api/mail.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, NotFoundPage, Show, TableWrap, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import { ApiError } from '../api.js';
-import { MAIL_STATUSES, mailApi, STATUS_HELP, type MailStatus } from '../mail-api.js';
+import { ApiError } from '../api/api.js';
+import { MAIL_STATUSES, mailApi, STATUS_HELP, type MailStatus } from '../api/mail.js';
 import { can, useSession } from '../session.js';
 import { ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, useAction, useLoad, usePagedList } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';

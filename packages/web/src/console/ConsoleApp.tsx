@@ -1,5 +1,5 @@
 import { Route, Routes } from 'react-router-dom';
-import type { Permission } from '../api.js';
+import type { Permission } from '../api/api.js';
 import { ChangePassword } from '../ui/Passwords.js';
 import { can, useSession } from '../session.js';
 import { NotFoundPage, Shell, type NavItem } from '../ui/ui.js';

@@ -1,9 +1,9 @@
 import { Link, useParams } from 'react-router-dom';
-import { api, ApiError, type AuditEvent, type License } from '../api.js';
+import { api, ApiError, type AuditEvent, type License } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, formatDate, messageOf, NotFoundPage, Show, StatusBadge, TableWrap, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
-import { formatMoney, opsApi, SOURCE_LABELS, type OutboxMail } from '../console/ops-api.js';
+import { formatMoney, opsApi, SOURCE_LABELS, type OutboxMail } from '../api/ops.js';
 
 /** A part of the page that may be refused (a role without events:read or mail:read) without failing the page. */
 type Part<T> = { ok: true; value: T } | { ok: false; message: string };

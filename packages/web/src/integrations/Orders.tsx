@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, type Customer, type Policy, type Product } from '../api.js';
+import { api, type Customer, type Policy, type Product } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
-import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from '../console/ops-api.js';
+import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from '../api/ops.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
 
 const FILTERS = ['source', 'customerId', 'email'] as const;

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { api, isStaffRole, type Role } from '../api.js';
+import { api, isStaffRole, type Role } from '../api/api.js';
 import { can, grantableRoles, mayGrant, useSession } from '../session.js';
 import { ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
-import { adminApi, type ApiToken } from '../console/admin-api.js';
+import { adminApi, type ApiToken } from '../api/admin.js';
 import { formatDateTime } from '../ui/format.js';
 import { SecretOnce } from '../ui/SecretOnce.js';
 

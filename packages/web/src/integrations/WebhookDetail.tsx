@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { ApiError } from '../api.js';
+import { ApiError } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, NotFoundPage, PagedTable, Show, TableWrap, useAction, useLoad, usePagedList } from '../ui/ui.js';
-import { adminApi, DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from '../console/admin-api.js';
+import { adminApi, DELIVERY_STATUSES, type DeliveryStatus, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointWithSecret } from '../api/admin.js';
 import { formatDateTime } from '../ui/format.js';
 import { DeliveryBadge, EventPicker, eventsText, HealthBadge, SecretOnceFor } from './Webhooks.js';
 

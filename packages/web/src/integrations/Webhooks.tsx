@@ -2,7 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { can, useSession } from '../session.js';
 import { ErrorMessage, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
-import { adminApi, type DeliveryStatus, type WebhookEndpoint, type WebhookEndpointWithSecret, type WebhookEventType } from '../console/admin-api.js';
+import { adminApi, type DeliveryStatus, type WebhookEndpoint, type WebhookEndpointWithSecret, type WebhookEventType } from '../api/admin.js';
 import { formatDateTime } from '../ui/format.js';
 import { SecretOnce } from '../ui/SecretOnce.js';
 

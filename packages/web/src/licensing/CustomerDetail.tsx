@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { api, ApiError, type Role } from '../api.js';
+import { api, ApiError, type Role } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui/ui.js';
-import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from '../console/catalog-api.js';
+import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from '../api/catalog.js';
 import { formatDateTime } from '../ui/format.js';
 import { ActionForm, DeleteButton, ResourceTable, StaffNotes, text } from '../ui/resource.js';
 import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';

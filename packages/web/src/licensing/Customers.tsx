@@ -1,5 +1,5 @@
 import { Link } from 'react-router-dom';
-import { api, type Customer } from '../api.js';
+import { api, type Customer } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { formatDate, useLoad } from '../ui/ui.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';

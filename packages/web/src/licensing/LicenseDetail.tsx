@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
-import { api, ApiError, consoleApi, type License, type Machine } from '../api.js';
-import { licensingApi } from '../licensing-api.js';
+import { api, ApiError, consoleApi, type License, type Machine } from '../api/api.js';
+import { licensingApi } from '../api/licensing.js';
 import { holdingSeats, machineName, MachinesTable } from './MachinesTable.js';
 import { can, useSession } from '../session.js';
 import { SubscriptionSection } from './SubscriptionSection.js';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { licensingApi, NOTES_MAX_LENGTH, type FullLicense, type LicenseEdit } from '../licensing-api.js';
+import { licensingApi, NOTES_MAX_LENGTH, type FullLicense, type LicenseEdit } from '../api/licensing.js';
 import { StaffNotes } from '../ui/resource.js';
 import type { RunChange } from './LicenseSections.js';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { consoleApi, type AuditEvent } from '../api.js';
+import { consoleApi, type AuditEvent } from '../api/api.js';
 import { Empty, ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 import { actorLabel } from '../administration/Events.js';
 import { changesOf, formatDateTime } from '../ui/format.js';

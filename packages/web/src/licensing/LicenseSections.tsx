@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { Policy } from '../api.js';
-import { licensingApi, type FullLicense, type LicenseUser, type Reminder, type TrialProduct } from '../licensing-api.js';
+import type { Policy } from '../api/api.js';
+import { licensingApi, type FullLicense, type LicenseUser, type Reminder, type TrialProduct } from '../api/licensing.js';
 import { Empty, formatDate, TableWrap } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
 import { ConvertTrialForm, TrialDayButtons } from './TrialActions.js';

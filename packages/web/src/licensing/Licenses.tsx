@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api, ApiError, LICENSE_STATUSES, type License, type LicenseStatus } from '../api.js';
-import { licensingApi } from '../licensing-api.js';
+import { api, ApiError, LICENSE_STATUSES, type License, type LicenseStatus } from '../api/api.js';
+import { licensingApi } from '../api/licensing.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui/ui.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
 

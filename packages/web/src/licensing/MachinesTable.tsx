@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import type { Machine } from '../api.js';
+import type { Machine } from '../api/api.js';
 import { Empty, formatDate, TableWrap } from '../ui/ui.js';
 
 /** A machine as people know it: its friendly name, else its host name, else its fingerprint. */

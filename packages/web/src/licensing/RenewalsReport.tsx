@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api } from '../api.js';
+import { api } from '../api/api.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, TableWrap, useLoad } from '../ui/ui.js';
-import { formatMoney, opsApi, RENEWAL_SOURCES, saveFile, type Renewal, type RenewalFilter, type RenewalSource } from '../console/ops-api.js';
+import { formatMoney, opsApi, RENEWAL_SOURCES, saveFile, type Renewal, type RenewalFilter, type RenewalSource } from '../api/ops.js';
 
 const FILTERS = ['from', 'to', 'productId', 'customerId', 'source'] as const;
 /** The report reads at most this many renewals into the page; the CSV has them all. */

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { licensingApi, type FullLicense, type Subscription } from '../licensing-api.js';
+import { licensingApi, type FullLicense, type Subscription } from '../api/licensing.js';
 import { ErrorMessage, formatDate, messageOf } from '../ui/ui.js';
 
 /** What a subscription's facts mean for the buttons: ended, cancelled, or past its notice deadline. */

@@ -1,5 +1,5 @@
 import type { FormEvent } from 'react';
-import type { Policy } from '../api.js';
+import type { Policy } from '../api/api.js';
 
 /** The product's trial lengths as buttons; the preset is marked as the default. */
 export function TrialDayButtons({

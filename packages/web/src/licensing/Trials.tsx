@@ -1,7 +1,7 @@
 import { Fragment, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, type Customer, type Page, type Policy } from '../api.js';
-import { licensingApi, type FullLicense, type Trial, type TrialProduct } from '../licensing-api.js';
+import { api, type Customer, type Page, type Policy } from '../api/api.js';
+import { licensingApi, type FullLicense, type Trial, type TrialProduct } from '../api/licensing.js';
 import { can, useSession } from '../session.js';
 import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, Show, StatusBadge, useAction, useLoad, usePagedList } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';

@@ -1,4 +1,4 @@
-import type { Usage } from '../api.js';
+import type { Usage } from '../api/api.js';
 import { formatDate, TableWrap } from '../ui/ui.js';
 
 /** Metered features with their use in the current period (`listLicenseUsage`), for both faces. */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError, type Artifact, type Product, type Release } from '../api.js';
+import { api, ApiError, type Artifact, type Product, type Release } from '../api/api.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
 import { formatSize } from './portal-ui.js';
 

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api } from '../api/api.js';
 import { Empty, Show, useLoad } from '../ui/ui.js';
 
 /** The vendor's FAQ for customers (`GET /v1/faq`): published entries, general and about the organization's products. */

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, ApiError, type LicenseDetail, type Machine } from '../api.js';
-import { licensingApi } from '../licensing-api.js';
+import { api, ApiError, type LicenseDetail, type Machine } from '../api/api.js';
+import { licensingApi } from '../api/licensing.js';
 import { MachinesTable } from '../licensing/MachinesTable.js';
 import { SubscriptionSection } from '../licensing/SubscriptionSection.js';
 import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui/ui.js';

@@ -1,5 +1,5 @@
 import { Link } from 'react-router-dom';
-import { api, type License, type LicenseDetail, type Product, type Usage } from '../api.js';
+import { api, type License, type LicenseDetail, type Product, type Usage } from '../api/api.js';
 import { useSession } from '../session.js';
 import { Empty, formatDate, seats, Show, StatusBadge, TableWrap, useLoad } from '../ui/ui.js';
 import { daysLeftText, expiryAlerts, SOON_DAYS } from './expiry.js';

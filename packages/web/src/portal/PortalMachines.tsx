@@ -1,6 +1,6 @@
 import { type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, type License } from '../api.js';
+import { api, type License } from '../api/api.js';
 import { Empty, formatDate, Show, TableWrap, useLoad } from '../ui/ui.js';
 import { leaseText } from '../licensing/MachinesTable.js';
 import { machineName } from './portal-ui.js';

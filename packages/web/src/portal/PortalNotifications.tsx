@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { mailApi, type MailPreferences } from '../mail-api.js';
+import { mailApi, type MailPreferences } from '../api/mail.js';
 import { ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 
 /** The optional mail a customer user can turn off (staff alerts are not theirs to receive). */

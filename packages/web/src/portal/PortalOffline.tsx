@@ -1,5 +1,5 @@
 import { useEffect, useState, type ChangeEvent, type FormEvent } from 'react';
-import { api } from '../api.js';
+import { api } from '../api/api.js';
 import { ErrorMessage, messageOf } from '../ui/ui.js';
 import { useIsOrgAdmin } from './portal-ui.js';
 

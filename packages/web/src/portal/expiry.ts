@@ -1,4 +1,4 @@
-import type { License } from '../api.js';
+import type { License } from '../api/api.js';
 import { daysLeft } from '../ui/ui.js';
 
 /** Licenses within this many days of their expiry are flagged as expiring soon. */

@@ -1,5 +1,5 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { consoleApi, type Artifact } from '../api.js';
+import { consoleApi, type Artifact } from '../api/api.js';
 import { Empty, ErrorMessage, messageOf, TableWrap } from '../ui/ui.js';
 import { formatBytes, formatDateTime } from '../ui/format.js';
 import { DeleteButton } from '../ui/resource.js';

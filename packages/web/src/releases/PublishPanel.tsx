@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { consoleApi, type Announcement, type Release } from '../api.js';
+import { consoleApi, type Announcement, type Release } from '../api/api.js';
 import { Empty, ErrorMessage, messageOf, Show, useLoad } from '../ui/ui.js';
 
 /** The recipients preview: the default list from the server, with addresses taken off and added by hand. */

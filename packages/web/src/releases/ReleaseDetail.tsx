@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { api, ApiError, consoleApi, type Announcement, type Artifact, type Release } from '../api.js';
+import { api, ApiError, consoleApi, type Announcement, type Artifact, type Release } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { ErrorMessage, formatDate, messageOf, NotFoundPage, Show, useAction, useLoad } from '../ui/ui.js';
 import { ArtifactList, ArtifactUpload } from './Artifacts.js';

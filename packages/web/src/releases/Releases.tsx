@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
-import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api.js';
+import { api, CHANNELS, consoleApi, type Channel, type Release, type ReleaseInput } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, LimitedTextArea, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 

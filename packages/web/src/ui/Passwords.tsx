@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api } from '../api.js';
+import { api } from '../api/api.js';
 import { ErrorMessage, messageOf } from './ui.js';
 
 /** The server's minimum (users' Password schema): checked here too so the form says it before sending. */

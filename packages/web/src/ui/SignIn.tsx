@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
-import { isStaffRole } from '../api.js';
+import { isStaffRole } from '../api/api.js';
 import { homeOf, useSession } from '../session.js';
 import { ErrorMessage, messageOf } from './ui.js';
 

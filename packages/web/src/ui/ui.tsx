@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
 import { Link, NavLink } from 'react-router-dom';
-import { ApiError, type License, type LicenseStatus, type Page } from '../api.js';
+import { ApiError, type License, type LicenseStatus, type Page } from '../api/api.js';
 import { useSession } from '../session.js';
 
 /** The message to show for anything a call threw: the API's own message with its code, never a raw body. */

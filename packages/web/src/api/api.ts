@@ -5,7 +5,7 @@
  */
 
 import createClient from 'openapi-fetch';
-import type { paths } from './generated/openapi.js';
+import type { paths } from '../generated/openapi.js';
 
 const TOKEN_KEY = 'keyhaven.session';
 

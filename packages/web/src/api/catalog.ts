@@ -1,5 +1,5 @@
-import { answer, client, type Answer, type ItemOf, type QueryOf, type RequestBody } from '../api.js';
-import { adminApi } from './admin-api.js';
+import { answer, client, type Answer, type ItemOf, type QueryOf, type RequestBody } from './api.js';
+import { adminApi } from './admin.js';
 
 /**
  * The console's calls for editing the catalog and customers, the customer's users and orders, and the

@@ -1,4 +1,4 @@
-import { all, answer, client, PAGE, type Answer, type ItemOf, type RequestBody } from '../api.js';
+import { all, answer, client, PAGE, type Answer, type ItemOf, type RequestBody } from './api.js';
 
 /** The run-time settings (`getSettings`): each the value in force, the environment's default, and who set it. */
 export type Settings = Answer<'/v1/settings', 'get'>;

@@ -1,4 +1,4 @@
-import { answer, client, type Answer, type ItemOf, type RequestBody } from '../api.js';
+import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
 
 /** Client calls and types of the console's operations pages: orders, the renewals report, jobs. */
 

@@ -1,4 +1,4 @@
-import { answer, client, type Answer, type ItemOf, type RequestBody } from '../api.js';
+import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
 
 /** The console's integration and administration calls: webhooks, API tokens and staff users. */
 
