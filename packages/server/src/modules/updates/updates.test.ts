@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { ADMIN_TOKEN, client, factories, forEachDialect, useTestApp, type Client } from '../../testing/harness.js';
 import { renderMarkdown } from '../../lib/markdown.js';
-import { entitles, updatesUntil } from './entitlement.js';
+import { entitles, updatesUntil } from '../releases/entitlement.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
