@@ -34,6 +34,7 @@ import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
+import { updateRoutes } from './modules/updates/updates.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
 import { faqRoutes } from './modules/faq/faq.routes.js';
 import { settingsRoutes } from './modules/settings/settings.routes.js';
@@ -199,7 +200,8 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   machineRoutes(app, services, { rateLimit: config.clientRateLimit });
   offlineRoutes(app, services, { rateLimit: config.clientRateLimit });
   usageRoutes(app, services, { rateLimit: config.clientRateLimit });
-  releaseRoutes(app, services, { rateLimit: config.clientRateLimit });
+  releaseRoutes(app, services);
+  updateRoutes(app, services, { rateLimit: config.clientRateLimit });
   statsRoutes(app, services);
   faqRoutes(app, services);
   settingsRoutes(app, services);

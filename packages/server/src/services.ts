@@ -16,8 +16,9 @@ import { ReleasesService } from './modules/releases/releases.service.js';
 import { AnnouncementsService } from './modules/announcements/announcements.service.js';
 import { RetentionService } from './modules/releases/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
+import { DownloadsService } from './modules/artifacts/downloads.service.js';
 import { LicenseKeyMailService } from './modules/licenses/key-mail.service.js';
-import { UpdatesService } from './modules/releases/updates.service.js';
+import { UpdatesService } from './modules/updates/updates.service.js';
 import { StatsService } from './modules/stats/stats.service.js';
 import { FaqService } from './modules/faq/faq.service.js';
 import { SettingsService } from './modules/settings/settings.service.js';
@@ -66,11 +67,12 @@ export function createServices(
   logError: (error: unknown, message: string) => void = () => {},
 ) {
   const { db } = deps.database;
-  const { clock, keyring } = deps;
+  const { clock, keyring, signer } = deps;
+  const { publicUrl } = deps.config;
   const events = new EventsService(db, clock);
-  const products = new ProductsService(db, clock, events);
-  const policies = new PoliciesService(db, clock, events, products);
   const customers = new CustomersService(db, clock, events);
+  const products = new ProductsService({ db, clock, events, customers });
+  const policies = new PoliciesService({ db, clock, events, products });
   const users = new UsersService(db, clock, events, customers);
   const auth = new AuthService(db, clock, keyring, events, customers, {
     adminToken: deps.config.adminToken,
@@ -81,18 +83,15 @@ export function createServices(
   const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
   const usage = new UsageService(db, clock, events, licenses, machines);
   const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
-  const releases = new ReleasesService(db, clock, events, products);
-  const artifacts = new ArtifactsService(db, clock, keyring, deps.signer, events, releases, products, licenses, validation, artifactStorage(deps.config), {
-    maxBytes: deps.config.artifactMaxBytes,
-    publicUrl: deps.config.publicUrl,
-    linkTtlSeconds: 600,
-    onError: logError,
-  });
+  const releases = new ReleasesService({ db, clock, events, products });
+  const storage = artifactStorage(deps.config);
+  const artifacts = new ArtifactsService({ db, clock, signer, events, releases, storage, maxBytes: deps.config.artifactMaxBytes, onError: logError });
+  const downloads = new DownloadsService({ db, clock, keyring, signer, releases, products, licenses, validation, storage, publicUrl, linkTtlSeconds: 600 });
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines, policies);
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   const worker = new Worker(db, jobs, clock, workerOptions);
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
-  const retention = new RetentionService(db, clock, events, products, artifacts);
+  const retention = new RetentionService({ db, clock, events, products, artifacts });
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
   const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
     allowPrivate: deps.config.webhookAllowPrivate,
@@ -121,16 +120,16 @@ export function createServices(
   const alerts = new AlertsService(db, clock, mail, settings, { publicUrl: deps.config.publicUrl });
   const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
   const notices = new NoticesService(clock, licenses, settings, { publicUrl: deps.config.publicUrl });
-  const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
+  const updates = new UpdatesService({ clock, licenses, validation, releases, artifacts, downloads });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   // Release announcements: mail about a published release to the customers entitled to it.
-  const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
+  const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService(db, clock);
-  const faq = new FaqService(db, clock, events, products);
+  const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, machines, notices }, [
+  installWiring({ worker, events, machines, notices, products, releases }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
@@ -140,6 +139,7 @@ export function createServices(
     licenses.wiring(),
     machines.wiring(),
     releases.wiring(),
+    artifacts.wiring(),
     retention.wiring(),
     webhooks.wiring(),
     mail.wiring(),
@@ -150,5 +150,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

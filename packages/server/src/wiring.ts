@@ -3,6 +3,8 @@ import { Value } from 'typebox/value';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
 import type { NoticeSource, NoticesService } from './modules/licenses/notices.service.js';
+import type { ProductGuard, ProductsService } from './modules/products/products.service.js';
+import type { ReleaseDeleteStep, ReleasesService } from './modules/releases/releases.service.js';
 import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';
 
 /**
@@ -33,6 +35,10 @@ export interface ModuleWiring {
   activationChecks?: ActivationCheck[];
   /** Extra notices for the in-app notices feed. */
   noticeSources?: NoticeSource[];
+  /** Rules of another module a product change or deletion must pass (see ProductsService.addGuard). */
+  productGuards?: ProductGuard[];
+  /** What goes with a deleted draft release (see ReleasesService.onDelete). */
+  releaseDeleteSteps?: ReleaseDeleteStep[];
 }
 
 export interface WiringTargets {
@@ -40,6 +46,8 @@ export interface WiringTargets {
   events: EventsService;
   machines: MachinesService;
   notices: NoticesService;
+  products: ProductsService;
+  releases: ReleasesService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -50,6 +58,8 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const [type, namer] of Object.entries(module.namers ?? {})) targets.events.addNamer(type, namer);
     for (const check of module.activationChecks ?? []) targets.machines.addActivationCheck(check);
     for (const source of module.noticeSources ?? []) targets.notices.addSource(source);
+    for (const guard of module.productGuards ?? []) targets.products.addGuard(guard);
+    for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
   }
 }
 

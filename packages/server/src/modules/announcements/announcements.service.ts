@@ -81,6 +81,20 @@ async function everyPage<T>(fetch: (cursor: string | undefined) => Promise<Page<
 
 const alreadyAnnounced = (release: Release) => new AppError('ALREADY_ANNOUNCED', `Release ${release.version} was announced already; an announcement is sent once`);
 
+export interface AnnouncementsDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  releases: ReleasesService;
+  products: ProductsService;
+  licenses: LicensesService;
+  customers: CustomersService;
+  users: UsersService;
+  mail: MailService;
+  /** The server's public base URL: the mail links to the portal's sign-in. */
+  publicUrl: string;
+}
+
 /**
  * Release announcements: mail about a published release to the customers entitled to it.
  *
@@ -96,22 +110,11 @@ const alreadyAnnounced = (release: Release) => new AppError('ALREADY_ANNOUNCED',
  * `release.announced` audit event. Delivery happens after commit, by the mail job.
  */
 export class AnnouncementsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly releases: ReleasesService,
-    private readonly products: ProductsService,
-    private readonly licenses: LicensesService,
-    private readonly customers: CustomersService,
-    private readonly users: UsersService,
-    private readonly mail: MailService,
-    private readonly options: { publicUrl: string },
-  ) {}
+  constructor(private readonly deps: AnnouncementsDeps) {}
 
   /** The default recipient list of a release (any status, so staff can look before publishing). */
   async recipients(ctx: RequestContext, releaseId: string): Promise<RecipientList> {
-    const release = await this.releases.get(ctx, releaseId);
+    const release = await this.deps.releases.get(ctx, releaseId);
     const list = await this.withPreferences(await this.defaultCandidates(ctx, release));
     const data = list.map(({ email, name, customer, optedOut }) => ({ email, name, customerId: customer?.id ?? null, optedOut }));
     return { releaseId: release.id, data, total: data.length, optedOut: data.filter((r) => r.optedOut).length };
@@ -125,7 +128,7 @@ export class AnnouncementsService {
    */
   async publish(ctx: RequestContext, releaseId: string, announce?: AnnounceInput): Promise<Release & { announcement?: AnnouncementResult }> {
     if (announce) this.templateOf(announce);
-    const release = await this.releases.publish(ctx, releaseId);
+    const release = await this.deps.releases.publish(ctx, releaseId);
     if (!announce) return release;
     return { ...release, announcement: await this.announce(ctx, release.id, announce) };
   }
@@ -133,11 +136,11 @@ export class AnnouncementsService {
   /** Mails the announcement: default recipients − `remove` + `add`, minus those who opted out. Once per release. */
   async announce(ctx: RequestContext, releaseId: string, input: AnnounceInput): Promise<AnnouncementResult> {
     const template = this.templateOf(input);
-    const release = await this.releases.get(ctx, releaseId);
+    const release = await this.deps.releases.get(ctx, releaseId);
     if (release.status !== 'published') throw new AppError('INVALID_TRANSITION', `Only a published release can be announced; this release is ${release.status}`);
     // The common case answered early; the unique index decides between concurrent calls.
-    if (await findAnnouncementOfRelease(this.db, release.id)) throw alreadyAnnounced(release);
-    const product = await this.products.get(ctx, release.productId);
+    if (await findAnnouncementOfRelease(this.deps.db, release.id)) throw alreadyAnnounced(release);
+    const product = await this.deps.products.get(ctx, release.productId);
     const list = await this.withPreferences(applyChanges(await this.defaultCandidates(ctx, release), input));
     const sendable = list.filter((r) => !r.optedOut);
     const announcement: Announcement = {
@@ -146,16 +149,16 @@ export class AnnouncementsService {
       template,
       recipients: sendable.length,
       createdBy: ctx.actor.label,
-      createdAt: this.clock.now().toISOString(),
+      createdAt: this.deps.clock.now().toISOString(),
     };
     let queued = 0;
-    await this.db
+    await this.deps.db
       .transaction()
       .execute(async (trx) => {
         // First, so that a concurrent second announcement stops here (PostgreSQL: waits, then fails) before rendering anything.
         await insertAnnouncement(trx, announcement);
         for (const recipient of sendable) {
-          const sent = await this.mail.send(trx, {
+          const sent = await this.deps.mail.send(trx, {
             template,
             to: recipient.email,
             category: 'announcements',
@@ -167,7 +170,7 @@ export class AnnouncementsService {
           if (sent.created && !sent.suppressed) queued++;
         }
         if (queued !== announcement.recipients) await setRecipientCount(trx, announcement.id, queued);
-        await this.events.record(trx, ctx, {
+        await this.deps.events.record(trx, ctx, {
           action: 'release.announced',
           targetType: 'release',
           targetId: release.id,
@@ -190,7 +193,7 @@ export class AnnouncementsService {
   /** The template key to use; 400 TEMPLATE_UNKNOWN when no template has it. */
   private templateOf(input: AnnounceInput): string {
     const template = input.template ?? DEFAULT_ANNOUNCEMENT_TEMPLATE;
-    if (!this.mail.hasTemplate(template)) {
+    if (!this.deps.mail.hasTemplate(template)) {
       throw new AppError('TEMPLATE_UNKNOWN', `There is no mail template ${template} (GET /v1/mail-templates lists them)`, { fields: { template: 'is unknown' } });
     }
     return template;
@@ -200,7 +203,7 @@ export class AnnouncementsService {
   private async defaultCandidates(ctx: RequestContext, release: Release): Promise<Candidate[]> {
     const holders = new Set<string>();
     for (const status of ENTITLED_STATUSES) {
-      const licenses = await everyPage((cursor) => this.licenses.list(ctx, { productId: release.productId, status, limit: PAGE, ...(cursor ? { cursor } : {}) }));
+      const licenses = await everyPage((cursor) => this.deps.licenses.list(ctx, { productId: release.productId, status, limit: PAGE, ...(cursor ? { cursor } : {}) }));
       for (const license of licenses) {
         if (license.customerId !== null && covers(license.features, release.requirements)) holders.add(license.customerId);
       }
@@ -211,10 +214,10 @@ export class AnnouncementsService {
       if (!byEmail.has(address)) byEmail.set(address, { email: address, name, customer });
     };
     for (const customerId of holders) {
-      const customer = await this.customers.get(ctx, customerId);
+      const customer = await this.deps.customers.get(ctx, customerId);
       const organization = { id: customer.id, name: customer.name, email: customer.email };
       add(customer.email, customer.name, organization);
-      const users = await everyPage((cursor) => this.users.list(ctx, { customerId, kind: 'customer', limit: PAGE, ...(cursor ? { cursor } : {}) }));
+      const users = await everyPage((cursor) => this.deps.users.list(ctx, { customerId, kind: 'customer', limit: PAGE, ...(cursor ? { cursor } : {}) }));
       for (const user of users) {
         if (user.role === 'customer-admin' && !user.disabled) add(user.email, user.name ?? customer.name, organization);
       }
@@ -223,8 +226,8 @@ export class AnnouncementsService {
   }
 
   private async withPreferences(list: Candidate[]): Promise<Array<Candidate & { optedOut: boolean }>> {
-    const optedOut = await this.mail.optedOut(
-      this.db,
+    const optedOut = await this.deps.mail.optedOut(
+      this.deps.db,
       list.map((r) => r.email),
       'announcements',
     );
@@ -252,7 +255,7 @@ export class AnnouncementsService {
         videoUrl: release.videoUrl,
         publishedAt: release.publishedAt,
         // The portal, where signed-in customers download (the mail itself carries no download link).
-        url: `${this.options.publicUrl}/sign-in`,
+        url: `${this.deps.publicUrl}/sign-in`,
       },
     };
   }

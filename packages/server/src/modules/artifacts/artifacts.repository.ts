@@ -88,6 +88,18 @@ export async function artifactsOf(db: Executor, releaseId: string): Promise<Arti
 }
 
 /**
+ * The available artifacts of the releases, oldest first; with `platform` (lower case), those for it or for `any`;
+ * with `arch`, those for it or for `any`/`universal`.
+ */
+export async function availableArtifactsOf(db: Executor, releaseIds: string[], platform?: string, arch?: string): Promise<ArtifactRecord[]> {
+  if (releaseIds.length === 0) return [];
+  let q = db.selectFrom('artifacts').selectAll().where('release_id', 'in', releaseIds).where('status', '=', 'available');
+  if (platform !== undefined) q = q.where((eb) => eb.or([eb(eb.fn<string>('lower', ['platform']), '=', platform), eb('platform', '=', 'any')]));
+  if (arch !== undefined) q = q.where((eb) => eb.or([eb(eb.fn<string>('lower', ['arch']), '=', arch), eb('arch', 'in', ['any', 'universal'])]));
+  return (await q.orderBy('id', 'asc').execute()).map(toArtifact);
+}
+
+/**
  * available → removed, only while still available: true when this call did it (a concurrent removal, or a
  * second run, finds nothing to do). The file is the caller's to delete, after this commits.
  */

@@ -8,7 +8,7 @@ import { ArtifactList, ArtifactSchema, DownloadLinkSchema, DownloadList, Downloa
 const uploadErrors = { ...commonErrors, 413: ErrorBody, 415: ErrorBody };
 
 /** Artifact upload (streamed), listing and deletion; entitled download links and the public download. */
-export function artifactRoutes(app: App, { artifacts }: Services, options: { maxBytes: number; rateLimit: number }): void {
+export function artifactRoutes(app: App, { artifacts, downloads }: Services, options: { maxBytes: number; rateLimit: number }): void {
   app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
     // The raw request stream goes to the service untouched: the file is never buffered whole in memory.
@@ -70,7 +70,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
       },
       config: { access: { permission: 'releases:write' } },
     },
-    async (request) => artifacts.downloads(ctx(request), request.params.id, { limit: request.query.limit ?? 25, cursor: request.query.cursor }),
+    async (request) => downloads.list(ctx(request), request.params.id, { limit: request.query.limit ?? 25, cursor: request.query.cursor }),
   );
 
   app.post(
@@ -87,7 +87,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
       },
       config: { access: { permission: 'releases:read' } },
     },
-    async (request) => artifacts.createLink(ctx(request), request.params.id),
+    async (request) => downloads.createLink(ctx(request), request.params.id),
   );
 
   app.post(
@@ -105,7 +105,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
       },
       config: { access: { public: true }, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
-    async (request) => artifacts.createLinkForKey(request.params.id, request.body.key, { ip: request.ip, userAgent: request.headers['user-agent'] }),
+    async (request) => downloads.createLinkForKey(request.params.id, request.body.key, { ip: request.ip, userAgent: request.headers['user-agent'] }),
   );
 
   app.get(
@@ -129,7 +129,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
       const meta = { ip: request.ip, userAgent: request.headers['user-agent'] };
       const head = request.method === 'HEAD';
       if (format === 'bundle') {
-        const bundle = await artifacts.openBundle({ artifactId: request.params.id, ...link }, meta, { head });
+        const bundle = await downloads.openBundle({ artifactId: request.params.id, ...link }, meta, { head });
         return reply
           .header('content-type', 'application/x-tar')
           .header('content-length', String(bundle.size))
@@ -137,7 +137,7 @@ export function artifactRoutes(app: App, { artifacts }: Services, options: { max
           .header('cache-control', 'private, no-store')
           .send(bundle.stream);
       }
-      const { artifact, stream, size } = await artifacts.open({ artifactId: request.params.id, ...link }, meta, { head });
+      const { artifact, stream, size } = await downloads.open({ artifactId: request.params.id, ...link }, meta, { head });
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', String(size))

@@ -88,6 +88,14 @@ export async function listCustomers(
   return (await query.execute()).map(toCustomer);
 }
 
+/** The ids among `customerIds` that name no customer. */
+export async function missingCustomerIds(db: Executor, customerIds: string[]): Promise<string[]> {
+  if (customerIds.length === 0) return [];
+  const found = await db.selectFrom('customers').select('id').where('id', 'in', customerIds).execute();
+  const known = new Set(found.map((row) => row.id));
+  return customerIds.filter((id) => !known.has(id));
+}
+
 export async function customerInUse(db: Executor, id: string): Promise<boolean> {
   const license = await db.selectFrom('licenses').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
   const user = await db.selectFrom('users').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();

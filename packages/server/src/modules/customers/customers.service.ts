@@ -12,6 +12,7 @@ import {
   findCustomerByEmail,
   insertCustomer,
   listCustomers,
+  missingCustomerIds,
   updateCustomerRow,
   type Contact,
   type Customer,
@@ -96,6 +97,11 @@ export class CustomersService {
     const customer = await findCustomer(executor, ctx.actor, id);
     if (!customer) throw notFound('Customer', id);
     return forViewer(ctx, customer);
+  }
+
+  /** The ids among `customerIds` that name no customer, on the caller's executor (a custom product names its customers). */
+  async missingIds(executor: Executor, customerIds: string[]): Promise<string[]> {
+    return missingCustomerIds(executor, customerIds);
   }
 
   async list(ctx: RequestContext, filter: { email?: string; q?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {

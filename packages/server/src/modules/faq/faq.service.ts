@@ -18,26 +18,28 @@ export interface FaqInput {
   published?: boolean;
 }
 
+export interface FaqDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  products: ProductsService;
+}
+
 /** The customer portal's FAQ: staff write entries (Markdown answers), customers read the published ones. */
 export class FaqService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-  ) {}
+  constructor(private readonly deps: FaqDeps) {}
 
   async list(ctx: RequestContext, filter: { productId?: string | undefined } & PageOptions): Promise<Page<FaqEntry>> {
-    const rows = await listEntries(this.db, ctx.actor, filter);
+    const rows = await listEntries(this.deps.db, ctx.actor, filter);
     if (rows.length <= filter.limit) return { data: rows, nextCursor: null };
     const data = rows.slice(0, filter.limit);
     return { data, nextCursor: faqCursor(data[data.length - 1]!) };
   }
 
   async create(ctx: RequestContext, input: FaqInput): Promise<FaqEntry> {
-    const productId = input.productId ? (await this.products.get(ctx, input.productId)).id : null;
-    const now = this.clock.now().toISOString();
-    return this.db.transaction().execute(async (trx) => {
+    const productId = input.productId ? (await this.deps.products.get(ctx, input.productId)).id : null;
+    const now = this.deps.clock.now().toISOString();
+    return this.deps.db.transaction().execute(async (trx) => {
       const entry: FaqEntry = {
         id: newId('faq'),
         productId,
@@ -50,14 +52,14 @@ export class FaqService {
         updatedAt: now,
       };
       await insertEntry(trx, entry);
-      await this.events.record(trx, ctx, { action: 'faq.created', targetType: 'faq', targetId: entry.id, after: entry });
+      await this.deps.events.record(trx, ctx, { action: 'faq.created', targetType: 'faq', targetId: entry.id, after: entry });
       return entry;
     });
   }
 
   async update(ctx: RequestContext, id: string, input: Partial<FaqInput>): Promise<FaqEntry> {
-    const productId = input.productId ? (await this.products.get(ctx, input.productId)).id : input.productId;
-    return this.db.transaction().execute(async (trx) => {
+    const productId = input.productId ? (await this.deps.products.get(ctx, input.productId)).id : input.productId;
+    return this.deps.db.transaction().execute(async (trx) => {
       const before = await findEntry(trx, ctx.actor, id);
       if (!before) throw notFound('FAQ entry', id);
       const answer = input.answer ?? before.answer;
@@ -69,19 +71,19 @@ export class FaqService {
         productId: productId === undefined ? before.productId : productId,
         position: input.position ?? before.position,
         published: input.published ?? before.published,
-        updatedAt: this.clock.now().toISOString(),
+        updatedAt: this.deps.clock.now().toISOString(),
       };
       await updateEntry(trx, after);
-      await this.events.record(trx, ctx, { action: 'faq.updated', targetType: 'faq', targetId: id, before, after });
+      await this.deps.events.record(trx, ctx, { action: 'faq.updated', targetType: 'faq', targetId: id, before, after });
       return after;
     });
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       const before = await findEntry(trx, ctx.actor, id);
       if (!before || !(await deleteEntry(trx, id))) throw notFound('FAQ entry', id);
-      await this.events.record(trx, ctx, { action: 'faq.deleted', targetType: 'faq', targetId: id, before });
+      await this.deps.events.record(trx, ctx, { action: 'faq.deleted', targetType: 'faq', targetId: id, before });
     });
   }
 }

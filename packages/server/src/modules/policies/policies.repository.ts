@@ -191,3 +191,15 @@ export async function policyInUse(db: Executor, id: string): Promise<boolean> {
 export async function deletePolicyRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('policies').where('id', '=', id).execute();
 }
+
+/** Whether the product has any policy (a product is deleted only without them). */
+export async function productHasPolicies(db: Executor, productId: string): Promise<boolean> {
+  const policy = await db.selectFrom('policies').select('id').where('product_id', '=', productId).limit(1).executeTakeFirst();
+  return policy !== undefined;
+}
+
+/** Whether `policyId` is a trial policy of the product (the product's trial settings may name it). */
+export async function isTrialPolicyOf(db: Executor, policyId: string, productId: string): Promise<boolean> {
+  const policy = await db.selectFrom('policies').select('id').where('id', '=', policyId).where('product_id', '=', productId).where('kind', '=', 'trial').executeTakeFirst();
+  return policy !== undefined;
+}

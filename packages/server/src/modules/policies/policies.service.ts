@@ -13,8 +13,10 @@ import {
   deletePolicyRow,
   findPolicy,
   insertPolicy,
+  isTrialPolicyOf,
   listPolicies,
   policyInUse,
+  productHasPolicies,
   updatePolicyRow,
   type Policy,
   type ActivationLimits,
@@ -101,21 +103,34 @@ export function checkPolicy(policy: Policy): void {
   }
 }
 
-export class PoliciesService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-  ) {
-  }
+export interface PoliciesDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  products: ProductsService;
+}
 
-  /** How event lists name policies. */
+export class PoliciesService {
+  constructor(private readonly deps: PoliciesDeps) {}
+
+  /** How event lists name policies; what products must respect of their policies. */
   wiring(): ModuleWiring {
     return {
+      productGuards: [
+        {
+          beforeUpdate: async (trx, product, change) => {
+            if (change.trialPolicyId && !(await isTrialPolicyOf(trx, change.trialPolicyId, product.id))) {
+              throw new AppError('VALIDATION_FAILED', 'trialPolicyId must name a trial policy of this product', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
+            }
+          },
+          beforeDelete: async (trx, product) => {
+            if (await productHasPolicies(trx, product.id)) throw new AppError('CONFLICT', 'The product still has policies; delete them first');
+          },
+        },
+      ],
       namers: {
         policy: async (ctx, ids) => {
-          let q = this.db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids);
+          let q = this.deps.db.selectFrom('policies').select(['id', 'name']).where('id', 'in', ids);
           if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
           return new Map((await q.execute()).map((r) => [r.id, r.name]));
         },
@@ -124,8 +139,8 @@ export class PoliciesService {
   }
 
   async create(ctx: RequestContext, input: CreatePolicyInput): Promise<Policy> {
-    const product = await this.products.get(ctx, input.productId);
-    const now = this.clock.now().toISOString();
+    const product = await this.deps.products.get(ctx, input.productId);
+    const now = this.deps.clock.now().toISOString();
     const floating = input.floating ?? false;
     const policy: Policy = {
       id: newId('pol'),
@@ -160,29 +175,29 @@ export class PoliciesService {
       updatedAt: now,
     };
     checkPolicy(policy);
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       await insertPolicy(trx, policy);
-      await this.events.record(trx, ctx, { action: 'policy.created', targetType: 'policy', targetId: policy.id, after: policy });
+      await this.deps.events.record(trx, ctx, { action: 'policy.created', targetType: 'policy', targetId: policy.id, after: policy });
     });
     return policy;
   }
 
   async get(ctx: RequestContext, id: string): Promise<Policy> {
-    const policy = await findPolicy(this.db, ctx.actor, id);
+    const policy = await findPolicy(this.deps.db, ctx.actor, id);
     if (!policy) throw notFound('Policy', id);
     return policy;
   }
 
   async list(ctx: RequestContext, filter: { productId?: string; limit: number; cursor?: string }): Promise<Page<Policy>> {
-    return page(await listPolicies(this.db, ctx.actor, filter), filter.limit);
+    return page(await listPolicies(this.deps.db, ctx.actor, filter), filter.limit);
   }
 
   /** Changes apply to licenses issued afterwards; existing licenses keep the terms they were issued with. */
   async update(ctx: RequestContext, id: string, input: UpdatePolicyInput): Promise<Policy> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       const before = await findPolicy(trx, ctx.actor, id);
       if (!before) throw notFound('Policy', id);
-      const after: Policy = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
+      const after: Policy = { ...before, ...stripUndefined(input), updatedAt: this.deps.clock.now().toISOString() };
       // A term given one way replaces the other way.
       if (input.durationDays != null && input.termMonths === undefined) after.termMonths = null;
       if (input.termMonths != null && input.durationDays === undefined) after.durationDays = null;
@@ -192,18 +207,18 @@ export class PoliciesService {
       if (input.countries) after.countries = normalizeCountries(input.countries);
       checkPolicy(after);
       await updatePolicyRow(trx, after);
-      await this.events.record(trx, ctx, { action: 'policy.updated', targetType: 'policy', targetId: id, before, after });
+      await this.deps.events.record(trx, ctx, { action: 'policy.updated', targetType: 'policy', targetId: id, before, after });
       return after;
     });
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       const before = await findPolicy(trx, ctx.actor, id);
       if (!before) throw notFound('Policy', id);
       if (await policyInUse(trx, id)) throw new AppError('CONFLICT', 'Licenses were issued from this policy; it cannot be deleted');
       await deletePolicyRow(trx, id);
-      await this.events.record(trx, ctx, { action: 'policy.deleted', targetType: 'policy', targetId: id, before });
+      await this.deps.events.record(trx, ctx, { action: 'policy.deleted', targetType: 'policy', targetId: id, before });
     });
   }
 }

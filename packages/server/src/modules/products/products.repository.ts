@@ -101,25 +101,6 @@ export async function listProducts(db: Executor, actor: Actor, limit: number, cu
   return (await query.execute()).map(toProduct);
 }
 
-/** The ids among `customerIds` that name no customer. */
-export async function missingCustomers(db: Executor, customerIds: string[]): Promise<string[]> {
-  if (customerIds.length === 0) return [];
-  const found = await db.selectFrom('customers').select('id').where('id', 'in', customerIds).execute();
-  const known = new Set(found.map((row) => row.id));
-  return customerIds.filter((id) => !known.has(id));
-}
-
 export async function deleteProductRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('products').where('id', '=', id).execute();
-}
-
-export async function productInUse(db: Executor, id: string): Promise<boolean> {
-  const policy = await db.selectFrom('policies').select('id').where('product_id', '=', id).limit(1).executeTakeFirst();
-  return policy !== undefined;
-}
-
-/** Whether `policyId` is a trial policy of the product (the product's trial settings may name it). */
-export async function isTrialPolicyOf(db: Executor, policyId: string, productId: string): Promise<boolean> {
-  const policy = await db.selectFrom('policies').select('id').where('id', '=', policyId).where('product_id', '=', productId).where('kind', '=', 'trial').executeTakeFirst();
-  return policy !== undefined;
 }

@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, Executor } from '../../db/database.js';
+import type { Db, Executor, Trx } from '../../db/database.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
+import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import {
-  deleteProductRow,
-  findProduct,
-  insertProduct,
-  isTrialPolicyOf,
-  listProducts,
-  missingCustomers,
-  productInUse,
-  updateProductRow,
-  type Product,
-} from './products.repository.js';
+import { deleteProductRow, findProduct, insertProduct, listProducts, updateProductRow, type Product } from './products.repository.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Product } from './products.repository.js';
@@ -91,24 +82,34 @@ async function freeCode(db: Executor, base: string): Promise<string> {
   }
 }
 
-/** Every customer a custom product names must exist. */
-async function checkCustomers(db: Executor, customerIds: string[]): Promise<void> {
-  const missing = await missingCustomers(db, customerIds);
-  if (missing.length > 0) {
-    throw new AppError('REFERENCE_NOT_FOUND', `No customer has the id ${missing.join(', ')}`, { fields: { customerIds: 'must name existing customers' } });
-  }
-}
-
 function normalizeDurations(days: number[]): number[] {
   return [...new Set(days)].sort((a, b) => a - b);
 }
 
+/**
+ * A rule another module holds over products, run inside the changing transaction; it throws to refuse.
+ * (The policies module: a product names only its own trial policy, and keeps existing while it has policies.)
+ */
+export interface ProductGuard {
+  beforeUpdate?: (trx: Trx, product: Product, change: UpdateProductInput) => Promise<void>;
+  beforeDelete?: (trx: Trx, product: Product) => Promise<void>;
+}
+
+export interface ProductsDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  customers: CustomersService;
+}
+
 export class ProductsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-  ) {
+  constructor(private readonly deps: ProductsDeps) {}
+
+  private readonly guards: ProductGuard[] = [];
+
+  /** Adds a rule of another module (installed from its wiring: that module depends on products). */
+  addGuard(guard: ProductGuard): void {
+    this.guards.push(guard);
   }
 
   /** A partner scope names only its own products (as with every read). */
@@ -118,14 +119,14 @@ export class ProductsService {
         product: async (ctx, ids) => {
           const visible = ctx.actor.scope.productIds ? ids.filter((id) => ctx.actor.scope.productIds!.includes(id)) : ids;
           if (visible.length === 0) return new Map();
-          return new Map((await this.db.selectFrom('products').select(['id', 'name']).where('id', 'in', visible).execute()).map((r) => [r.id, r.name]));
+          return new Map((await this.deps.db.selectFrom('products').select(['id', 'name']).where('id', 'in', visible).execute()).map((r) => [r.id, r.name]));
         },
       },
     };
   }
 
   async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {
-    const now = this.clock.now().toISOString();
+    const now = this.deps.clock.now().toISOString();
     const product: Product = {
       id: newId('prod'),
       code: input.code ?? codeFromName(input.name) ?? `product-${codeSuffix()}`,
@@ -146,34 +147,34 @@ export class ProductsService {
     }
     checkTrialSettings(product);
     if (product.trialPolicyId !== null) throw new AppError('VALIDATION_FAILED', 'A new product has no policies yet: set trialPolicyId later', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
-    await this.db.transaction().execute(async (trx) => {
-      await checkCustomers(trx, product.customerIds);
+    await this.deps.db.transaction().execute(async (trx) => {
+      await this.checkCustomers(trx, product.customerIds);
       if (await codeTaken(trx, product.code)) {
         // A code the caller chose stays theirs to change; a generated one gets a suffix instead.
         if (input.code !== undefined) throw new AppError('CONFLICT', `A product with code "${product.code}" already exists`, { fields: { code: 'is taken' } });
         product.code = await freeCode(trx, product.code);
       }
       await insertProduct(trx, product);
-      await this.events.record(trx, ctx, { action: 'product.created', targetType: 'product', targetId: product.id, after: product });
+      await this.deps.events.record(trx, ctx, { action: 'product.created', targetType: 'product', targetId: product.id, after: product });
     });
     return product;
   }
 
   async get(ctx: RequestContext, idOrCode: string): Promise<Product> {
-    const product = await findProduct(this.db, ctx.actor, idOrCode);
+    const product = await findProduct(this.deps.db, ctx.actor, idOrCode);
     if (!product) throw notFound('Product', idOrCode);
     return product;
   }
 
   async list(ctx: RequestContext, limit: number, cursor?: string): Promise<Page<Product>> {
-    return page(await listProducts(this.db, ctx.actor, limit, cursor), limit);
+    return page(await listProducts(this.deps.db, ctx.actor, limit, cursor), limit);
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateProductInput): Promise<Product> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       const before = await findProduct(trx, ctx.actor, id);
       if (!before || before.id !== id) throw notFound('Product', id);
-      const after: Product = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
+      const after: Product = { ...before, ...stripUndefined(input), updatedAt: this.deps.clock.now().toISOString() };
       if (input.trialDurations) {
         after.trialDurations = normalizeDurations(input.trialDurations);
         if (input.trialPreset === undefined && !after.trialDurations.includes(after.trialPreset)) after.trialPreset = after.trialDurations[0]!;
@@ -181,32 +182,34 @@ export class ProductsService {
       checkTrialSettings(after);
       if (input.customerIds) {
         after.customerIds = [...new Set(input.customerIds)];
-        await checkCustomers(trx, after.customerIds);
+        await this.checkCustomers(trx, after.customerIds);
       }
-      if (input.trialPolicyId) {
-        if (!(await isTrialPolicyOf(trx, input.trialPolicyId, id))) {
-          throw new AppError('VALIDATION_FAILED', 'trialPolicyId must name a trial policy of this product', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
-        }
-      }
+      for (const guard of this.guards) await guard.beforeUpdate?.(trx, after, input);
       if (after.code !== before.code) {
         const clash = await findProduct(trx, ctx.actor, after.code);
         if (clash && clash.id !== id) throw new AppError('CONFLICT', `A product with code "${after.code}" already exists`);
       }
       await updateProductRow(trx, after);
-      await this.events.record(trx, ctx, { action: 'product.updated', targetType: 'product', targetId: id, before, after });
+      await this.deps.events.record(trx, ctx, { action: 'product.updated', targetType: 'product', targetId: id, before, after });
       return after;
     });
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       const before = await findProduct(trx, ctx.actor, id);
       if (!before || before.id !== id) throw notFound('Product', id);
-      if (await productInUse(trx, id)) {
-        throw new AppError('CONFLICT', 'The product still has policies; delete them first');
-      }
+      for (const guard of this.guards) await guard.beforeDelete?.(trx, before);
       await deleteProductRow(trx, id);
-      await this.events.record(trx, ctx, { action: 'product.deleted', targetType: 'product', targetId: id, before });
+      await this.deps.events.record(trx, ctx, { action: 'product.deleted', targetType: 'product', targetId: id, before });
     });
+  }
+
+  /** Every customer a custom product names must exist. */
+  private async checkCustomers(trx: Trx, customerIds: string[]): Promise<void> {
+    const missing = await this.deps.customers.missingIds(trx, customerIds);
+    if (missing.length > 0) {
+      throw new AppError('REFERENCE_NOT_FOUND', `No customer has the id ${missing.join(', ')}`, { fields: { customerIds: 'must name existing customers' } });
+    }
   }
 }

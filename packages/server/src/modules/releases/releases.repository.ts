@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { createQueryId, type CompiledQuery, type Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { ReleasesTable } from './releases.tables.js';
@@ -133,4 +133,50 @@ export async function listReleases(db: Executor, actor: Actor, filter: ReleaseFi
   if (filter.status) q = q.where('releases.status', '=', filter.status);
   if (cursor) q = q.where('releases.id', '<', cursor);
   return (await q.execute()).map(toRelease);
+}
+
+/** A published release as the update check chooses among them: what choosing reads, without the notes. */
+export interface ReleaseCandidate {
+  id: string;
+  version: string;
+  channel: Channel;
+  requirements: string[];
+  publishedAt: string | null;
+}
+
+type CandidateRow = Pick<Selectable<ReleasesTable>, 'id' | 'version' | 'channel' | 'requirements' | 'published_at'>;
+
+/**
+ * The candidate query runs on every update check, so it is built and compiled once per database handle
+ * (building costs more than running it) with a placeholder for the product.
+ */
+const PRODUCT = '\u0000product';
+const compiledCandidates = new WeakMap<Executor, CompiledQuery<CandidateRow>>();
+
+function candidateQuery(db: Executor): CompiledQuery<CandidateRow> {
+  let query = compiledCandidates.get(db);
+  if (query === undefined) {
+    query = db
+      .selectFrom('releases')
+      .select(['releases.id', 'releases.version', 'releases.channel', 'releases.requirements', 'releases.published_at'])
+      .where('releases.product_id', '=', PRODUCT)
+      .where('releases.status', '=', 'published')
+      .compile();
+    compiledCandidates.set(db, query);
+  }
+  return query;
+}
+
+/** The product's published releases, read lean (reading whole rows costs more than the rest of the update check). */
+export async function publishedCandidates(db: Executor, productId: string): Promise<ReleaseCandidate[]> {
+  const query = candidateQuery(db);
+  const parameters = query.parameters.map((p) => (p === PRODUCT ? productId : p));
+  const { rows } = await db.executeQuery<CandidateRow>({ query: query.query, sql: query.sql, parameters, queryId: createQueryId() });
+  return rows.map((row) => ({
+    id: row.id,
+    version: row.version,
+    channel: row.channel as Channel,
+    requirements: parseJson<string[]>(row.requirements, []),
+    publishedAt: toIso(row.published_at),
+  }));
 }

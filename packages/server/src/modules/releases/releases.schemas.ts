@@ -1,12 +1,10 @@
 import Type from 'typebox';
-import { HttpUrl, Id, Nonce, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
-import { VALIDATION_CODES } from '../licenses/validation.js';
+import { HttpUrl, Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
 import { RELEASE_STATUSES } from './releases.repository.js';
 import { CHANNELS } from './semver.js';
-import { ArtifactSchema } from '../artifacts/artifacts.schemas.js';
 
-const Version = Type.String({ minLength: 1, maxLength: 128, description: 'A semantic version (semver.org 2.0.0), e.g. 1.4.0 or 2.0.0-rc.1' });
-const Channel = StringEnum(CHANNELS, { description: 'stable, rc, beta, alpha or dev; asking for one also returns the more stable ones' });
+export const Version = Type.String({ minLength: 1, maxLength: 128, description: 'A semantic version (semver.org 2.0.0), e.g. 1.4.0 or 2.0.0-rc.1' });
+export const Channel = StringEnum(CHANNELS, { description: 'stable, rc, beta, alpha or dev; asking for one also returns the more stable ones' });
 const Url = HttpUrl();
 const DocLink = Type.Object({ title: Type.String({ minLength: 1, maxLength: 200 }), url: Url }, { additionalProperties: false });
 const Feature = Type.String({ minLength: 1, maxLength: 100 });
@@ -56,35 +54,3 @@ export const ListReleasesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const UpdateCheckBody = Type.Object(
-  {
-    key: Type.String({ minLength: 1, maxLength: 100 }),
-    product: Type.String({ minLength: 1, maxLength: 100, description: 'Product id or code' }),
-    version: Version,
-    channel: Type.Optional(Channel),
-    platform: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    arch: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    nonce: Type.Optional(Nonce),
-  },
-  { additionalProperties: false },
-);
-
-const OfferedArtifactSchema = Type.Object({
-  ...ArtifactSchema.properties,
-  url: Type.String({ description: 'A signed download link for this license (GET; add &format=bundle for the offline update bundle)' }),
-  expiresAt: Timestamp,
-});
-
-const OfferedReleaseSchema = Type.Object({
-  ...ReleaseSchema.properties,
-  artifacts: Type.Array(OfferedArtifactSchema, { description: 'The files for the asked platform and arch (all files when neither is named)' }),
-});
-
-export const UpdateCheckResponse = Type.Object({
-  updateAvailable: Type.Boolean(),
-  code: StringEnum(VALIDATION_CODES, { description: "The license's validation code; no update is offered unless it is valid" }),
-  ts: Timestamp,
-  release: Type.Optional(OfferedReleaseSchema),
-  nonce: Type.Optional(Type.String()),
-});

@@ -11,17 +11,18 @@ import {
   findRelease,
   insertRelease,
   listReleases,
+  publishedCandidates,
   updateReleaseRow,
   versionTaken,
   type DocLink,
   type Release,
+  type ReleaseCandidate,
   type ReleaseStatus,
 } from './releases.repository.js';
-import { channelsFor, type Channel } from './semver.js';
-import { parseVersion } from './updates.service.js';
+import { channelsFor, parseVersion, type Channel } from './semver.js';
 import type { ModuleWiring } from '../../wiring.js';
 
-export type { Release } from './releases.repository.js';
+export type { Release, ReleaseCandidate } from './releases.repository.js';
 
 export interface CreateReleaseInput {
   productId: string;
@@ -49,24 +50,25 @@ export interface ListReleasesInput {
 export type ReleaseDeleteStep = (trx: Trx, ctx: RequestContext, release: Release) => Promise<(() => Promise<void>) | void>;
 
 /**
- * Releases of a product (the update check is `UpdatesService`). Every change is one transaction with its audit event;
+ * Releases of a product (the update check is the updates module). Every change is one transaction with its audit event;
  * status transitions are conditional UPDATEs (draft → published ⇄ yanked), so two racing calls cannot both win.
  */
+export interface ReleasesDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  products: ProductsService;
+}
+
 export class ReleasesService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-  ) {
-  }
+  constructor(private readonly deps: ReleasesDeps) {}
 
   /** How event lists name releases. */
   wiring(): ModuleWiring {
     return {
       namers: {
         release: async (ctx, ids) => {
-          let q = this.db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids);
+          let q = this.deps.db.selectFrom('releases').select(['id', 'version']).where('id', 'in', ids);
           if (ctx.actor.scope.productIds) q = q.where('product_id', 'in', ctx.actor.scope.productIds.length > 0 ? [...ctx.actor.scope.productIds] : ['']);
           return new Map((await q.execute()).map((r) => [r.id, r.version]));
         },
@@ -76,7 +78,7 @@ export class ReleasesService {
 
   private readonly deleteSteps: ReleaseDeleteStep[] = [];
 
-  /** Registers what must go with a deleted release (the artifacts module: its rows, then its files). */
+  /** Registers what must go with a deleted release (the artifacts module's wiring: its rows, then its files). */
   onDelete(step: ReleaseDeleteStep): void {
     this.deleteSteps.push(step);
   }
@@ -87,7 +89,7 @@ export class ReleasesService {
    * yank it to stop offering it, or delete its artifacts to remove the files.
    */
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    const afterCommit = await this.db.transaction().execute(async (trx) => {
+    const afterCommit = await this.deps.db.transaction().execute(async (trx) => {
       const release = await findRelease(trx, ctx.actor, id);
       if (!release) throw notFound('Release', id);
       if (release.status !== 'draft') {
@@ -99,7 +101,7 @@ export class ReleasesService {
         if (next) after.push(next);
       }
       if (!(await deleteDraftRow(trx, id))) throw new AppError('INVALID_TRANSITION', 'The release changed meanwhile; read it again');
-      await this.events.record(trx, ctx, { action: 'release.deleted', targetType: 'release', targetId: id, before: release });
+      await this.deps.events.record(trx, ctx, { action: 'release.deleted', targetType: 'release', targetId: id, before: release });
       return after;
     });
     for (const next of afterCommit) await next();
@@ -107,8 +109,8 @@ export class ReleasesService {
 
   async create(ctx: RequestContext, input: CreateReleaseInput): Promise<Release> {
     parseVersion(input.version);
-    const product = await this.products.get(ctx, input.productId);
-    const now = this.clock.now().toISOString();
+    const product = await this.deps.products.get(ctx, input.productId);
+    const now = this.deps.clock.now().toISOString();
     const release: Release = {
       id: newId('rel'),
       productId: product.id,
@@ -127,26 +129,36 @@ export class ReleasesService {
       updatedAt: now,
     };
     // The check answers the usual case; the unique index settles two concurrent creates of one version.
-    await this.db
+    await this.deps.db
       .transaction()
       .execute(async (trx) => {
         if (await versionTaken(trx, release.productId, release.version)) throw versionExists(release.version);
         await insertRelease(trx, release);
-        await this.events.record(trx, ctx, { action: 'release.created', targetType: 'release', targetId: release.id, after: release });
+        await this.deps.events.record(trx, ctx, { action: 'release.created', targetType: 'release', targetId: release.id, after: release });
       })
       .catch(rethrowVersionClash(release.version));
     return release;
   }
 
   async get(ctx: RequestContext, id: string): Promise<Release> {
-    const release = await findRelease(this.db, ctx.actor, id);
+    const release = await this.find(ctx, id);
     if (!release) throw notFound('Release', id);
     return release;
   }
 
+  /** The release, or undefined when there is none the actor may see. */
+  async find(ctx: RequestContext, id: string): Promise<Release | undefined> {
+    return findRelease(this.deps.db, ctx.actor, id);
+  }
+
+  /** The product's published releases, without their notes: what the update check chooses among. */
+  async publishedCandidates(productId: string): Promise<ReleaseCandidate[]> {
+    return publishedCandidates(this.deps.db, productId);
+  }
+
   async list(ctx: RequestContext, input: ListReleasesInput): Promise<Page<Release>> {
     const rows = await listReleases(
-      this.db,
+      this.deps.db,
       ctx.actor,
       {
         ...(input.productId !== undefined ? { productId: input.productId } : {}),
@@ -201,10 +213,10 @@ export class ReleasesService {
 
   private async change(ctx: RequestContext, id: string, action: string, apply: (before: Release, now: string) => Release): Promise<Release> {
     let version = '';
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       const before = await findRelease(trx, ctx.actor, id);
       if (!before) throw notFound('Release', id);
-      const now = this.clock.now().toISOString();
+      const now = this.deps.clock.now().toISOString();
       const after = { ...apply(before, now), updatedAt: now };
       version = after.version;
       parseVersion(after.version);
@@ -212,7 +224,7 @@ export class ReleasesService {
       if (!(await updateReleaseRow(trx, after, before.status))) {
         throw new AppError('INVALID_TRANSITION', 'The release changed meanwhile; read it again');
       }
-      await this.events.record(trx, ctx, { action, targetType: 'release', targetId: id, before, after });
+      await this.deps.events.record(trx, ctx, { action, targetType: 'release', targetId: id, before, after });
       return after;
     }).catch((error: unknown) => rethrowVersionClash(version)(error));
   }

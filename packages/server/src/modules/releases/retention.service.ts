@@ -72,6 +72,14 @@ function reasonFor({ keepVersions, keepDays }: RetentionLimits): string {
   return `retention: ${why.join(' and ')}`;
 }
 
+export interface RetentionDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  products: ProductsService;
+  artifacts: ArtifactsService;
+}
+
 /**
  * Release retention per product: the settings (staff) and the run that removes the files of releases the
  * rule no longer keeps, on demand for one product or daily for every product with settings (job
@@ -79,38 +87,32 @@ function reasonFor({ keepVersions, keepDays }: RetentionLimits): string {
  * (ArtifactsService.removeFiles), so a second run, or two workers at once, remove nothing twice.
  */
 export class RetentionService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-    private readonly artifacts: ArtifactsService,
-  ) {}
+  constructor(private readonly deps: RetentionDeps) {}
 
   async get(ctx: RequestContext, productId: string): Promise<RetentionSettings> {
-    const product = await this.products.get(ctx, productId);
-    return (await findRetention(this.db, product.id)) ?? { productId: product.id, keepVersions: null, keepDays: null, updatedAt: null };
+    const product = await this.deps.products.get(ctx, productId);
+    return (await findRetention(this.deps.db, product.id)) ?? { productId: product.id, keepVersions: null, keepDays: null, updatedAt: null };
   }
 
   async set(ctx: RequestContext, productId: string, limits: RetentionLimits): Promise<RetentionSettings> {
-    const product = await this.products.get(ctx, productId);
-    const after = { productId: product.id, keepVersions: limits.keepVersions, keepDays: limits.keepDays, updatedAt: this.clock.now().toISOString() };
-    await this.db.transaction().execute(async (trx) => {
+    const product = await this.deps.products.get(ctx, productId);
+    const after = { productId: product.id, keepVersions: limits.keepVersions, keepDays: limits.keepDays, updatedAt: this.deps.clock.now().toISOString() };
+    await this.deps.db.transaction().execute(async (trx) => {
       const before = (await findRetention(trx, product.id)) ?? null;
       await saveRetention(trx, after);
-      await this.events.record(trx, ctx, { action: 'release.retention_changed', targetType: 'product', targetId: product.id, before, after });
+      await this.deps.events.record(trx, ctx, { action: 'release.retention_changed', targetType: 'product', targetId: product.id, before, after });
     });
     return after;
   }
 
   /** Applies the product's settings now; the artifacts this run removed (none when it has no settings). */
   async apply(ctx: RequestContext, productId: string): Promise<Artifact[]> {
-    const product = await this.products.get(ctx, productId);
-    const settings = await findRetention(this.db, product.id);
+    const product = await this.deps.products.get(ctx, productId);
+    const settings = await findRetention(this.deps.db, product.id);
     if (!settings) return [];
     const removed: Artifact[] = [];
-    for (const { release, reason } of expiredReleases(await retainableReleases(this.db, product.id), settings, this.clock.now())) {
-      removed.push(...(await this.artifacts.removeFiles(ctx, release.id, reason)));
+    for (const { release, reason } of expiredReleases(await retainableReleases(this.deps.db, product.id), settings, this.deps.clock.now())) {
+      removed.push(...(await this.deps.artifacts.removeFiles(ctx, release.id, reason)));
     }
     return removed;
   }
@@ -118,7 +120,7 @@ export class RetentionService {
   /** Job `releases.retention`: every product with a limit set, as the system. */
   async sweep(): Promise<number> {
     let removed = 0;
-    for (const productId of await productsWithRetention(this.db)) removed += (await this.apply({ actor: SYSTEM_ACTOR }, productId)).length;
+    for (const productId of await productsWithRetention(this.deps.db)) removed += (await this.apply({ actor: SYSTEM_ACTOR }, productId)).length;
     return removed;
   }
 

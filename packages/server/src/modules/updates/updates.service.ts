@@ -1,16 +1,14 @@
-import { parseJson, toIso, type Db } from '../../db/database.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
-import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import type { ArtifactsService, ArtifactWithLink } from '../artifacts/artifacts.service.js';
+import type { ArtifactsService } from '../artifacts/artifacts.service.js';
+import type { ArtifactWithLink, DownloadsService } from '../artifacts/downloads.service.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
 import type { NoticeSource } from '../licenses/notices.service.js';
 import type { ValidationCode } from '../licenses/validation.js';
 import type { ValidationService } from '../licenses/validation.service.js';
-import { entitles } from './entitlement.js';
-import { findRelease, type Release } from './releases.repository.js';
-import { releaseCandidates } from './updates.repository.js';
-import { channelsFor, compareSemver, parseSemver, type Channel, type SemVer } from './semver.js';
+import { entitles } from '../releases/entitlement.js';
+import type { Release, ReleaseCandidate, ReleasesService } from '../releases/releases.service.js';
+import { channelsFor, compareSemver, parseSemver, parseVersion, type Channel, type SemVer } from '../releases/semver.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export interface UpdateCheckInput {
@@ -33,17 +31,13 @@ export interface UpdateCheckAnswer {
   release?: OfferedRelease;
 }
 
-/** Artifacts marked `any` serve every platform; `any` or `universal` every architecture. */
-function matches(artifact: { platform: string; arch: string }, platform: string | undefined, arch: string | undefined): boolean {
-  const p = artifact.platform.toLowerCase();
-  const a = artifact.arch.toLowerCase();
-  return (platform === undefined || p === 'any' || p === platform.toLowerCase()) && (arch === undefined || a === 'any' || a === 'universal' || a === arch.toLowerCase());
-}
-
-export function parseVersion(version: string, field = 'version'): SemVer {
-  const parsed = parseSemver(version);
-  if (!parsed) throw new AppError('INVALID_VERSION', `"${version}" is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)`, { fields: { [field]: 'must be a semantic version' } });
-  return parsed;
+export interface UpdatesDeps {
+  clock: Clock;
+  licenses: LicensesService;
+  validation: ValidationService;
+  releases: ReleasesService;
+  artifacts: ArtifactsService;
+  downloads: DownloadsService;
 }
 
 /**
@@ -52,17 +46,11 @@ export function parseVersion(version: string, field = 'version'): SemVer {
  * maintenance cut-off) and that has a file for its platform and architecture when it names them.
  */
 export class UpdatesService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly licenses: LicensesService,
-    private readonly validation: ValidationService,
-    private readonly artifacts: ArtifactsService,
-  ) {}
+  constructor(private readonly deps: UpdatesDeps) {}
 
   async check(input: UpdateCheckInput, meta: { ip: string; userAgent: string | undefined }): Promise<UpdateCheckAnswer> {
     const current = parseVersion(input.version);
-    const validation = await this.validation.validate({ key: input.key, product: input.product }, meta);
+    const validation = await this.deps.validation.validate({ key: input.key, product: input.product }, meta);
     const base = { code: validation.code, ts: validation.ts };
     if (!validation.valid || !validation.license) return { updateAvailable: false, ...base };
     const release = await this.newestFor(validation.license, current, input);
@@ -79,7 +67,7 @@ export class UpdatesService {
     return async (license, { version }) => {
       const current = version !== undefined ? parseSemver(version) : null;
       if (!current) return [];
-      const { license: client } = await this.licenses.resolveId({ actor: SYSTEM_ACTOR }, license.id);
+      const { license: client } = await this.deps.licenses.resolveId({ actor: SYSTEM_ACTOR }, license.id);
       const release = await this.newestFor(client, current, {});
       if (!release) return [];
       return [
@@ -98,22 +86,24 @@ export class UpdatesService {
   }
 
   private async newestFor(license: ClientLicense, current: SemVer, want: { channel?: Channel; platform?: string; arch?: string }): Promise<OfferedRelease | undefined> {
-    const now = this.clock.now();
+    const { clock, releases, artifacts, downloads } = this.deps;
+    const now = clock.now();
     const channels = new Set<string>(channelsFor(want.channel ?? 'stable'));
+    const candidates: { release: ReleaseCandidate; semver: SemVer }[] = [];
+    for (const release of await releases.publishedCandidates(license.productId)) {
+      const semver = parseSemver(release.version);
+      if (channels.has(release.channel) && semver && compareSemver(semver, current) > 0 && entitles(license, release, now)) candidates.push({ release, semver });
+    }
+    // Newest first; the sort is stable, so of versions equal in precedence (build metadata) the first read wins.
+    const newer = candidates.sort((a, b) => compareSemver(b.semver, a.semver)).map((c) => c.release);
+    if (newer.length === 0) return undefined;
     // A release without a file for the asked platform is not an update for it; without a platform, any release is.
     const narrowed = want.platform !== undefined || want.arch !== undefined;
-    let best: { id: string; semver: SemVer } | undefined;
-    for (const row of await releaseCandidates(this.db, license.productId, want.platform?.toLowerCase() ?? '', want.arch?.toLowerCase() ?? '')) {
-      if (!channels.has(row.channel) || (narrowed && !row.has_file)) continue;
-      const semver = parseSemver(row.version);
-      if (!semver || compareSemver(semver, current) <= 0 || (best && compareSemver(semver, best.semver) <= 0)) continue;
-      const entitlement = { requirements: parseJson<string[]>(row.requirements, []), publishedAt: toIso(row.published_at) };
-      if (entitles(license, entitlement, now)) best = { id: row.id, semver };
-    }
-    if (!best) return undefined;
-    const release = await findRelease(this.db, SYSTEM_ACTOR, best.id);
+    const files = await artifacts.availableFiles(narrowed ? newer.map((release) => release.id) : [newer[0]!.id], want);
+    const best = narrowed ? newer.find((release) => files.some((file) => file.releaseId === release.id)) : newer[0];
+    const release = best && (await releases.find({ actor: SYSTEM_ACTOR }, best.id));
     if (!release) return undefined;
-    const artifacts = (await this.artifacts.filesOf(release.id)).filter((a) => a.status === 'available' && matches(a, want.platform, want.arch));
-    return { ...release, artifacts: artifacts.map((artifact) => this.artifacts.linkForLicense(artifact, license.id)) };
+    const offered = files.filter((file) => file.releaseId === release.id);
+    return { ...release, artifacts: offered.map((artifact) => downloads.linkForLicense(artifact, license.id)) };
   }
 }
