@@ -1,4 +1,8 @@
+<<<<<<< HEAD:packages/web/src/api/admin.ts
 import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
+=======
+import { answer, client, everyOf, type Answer, type ItemOf, type RequestBody } from './api.js';
+>>>>>>> h13-contracts:packages/web/src/console/admin-api.ts
 
 /** The console's integration and administration calls: webhooks, API tokens and staff users. */
 
@@ -8,7 +12,7 @@ export type WebhookEndpointInput = RequestBody<'/v1/webhook-endpoints/{id}', 'pa
 export type WebhookEventType = ItemOf<'/v1/webhook-event-types'>;
 export type WebhookDelivery = ItemOf<'/v1/webhook-endpoints/{id}/deliveries'>;
 export type DeliveryStatus = WebhookDelivery['status'];
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'delivered', 'failed'];
+export const DELIVERY_STATUSES = everyOf<DeliveryStatus>()(['pending', 'sending', 'delivered', 'failed']);
 export type WebhookDeliveryDetail = Answer<'/v1/webhook-deliveries/{id}', 'get'>;
 export type WebhookAttempt = WebhookDeliveryDetail['attempts'][number];
 

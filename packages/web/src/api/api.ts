@@ -1,7 +1,10 @@
 /**
- * The typed API client: every call sends the session token as a bearer credential and turns an error
- * answer into an `ApiError` whose message is fit to show (the API's `error.message`, never a raw body
- * or a stack). A 401 clears the session and tells the app to go back to sign-in.
+ * The typed API client over the server's OpenAPI document: `generated/openapi.ts` (written by
+ * `npm run contracts` from the built server, checked by scripts/contracts.test.ts) gives the paths,
+ * parameters, bodies and answers, and every wire type below is an alias of it. Every call sends the
+ * session token as a bearer credential and turns an error answer into an `ApiError` whose message is fit
+ * to show (the API's `error.message`, never a raw body or a stack). A 401 clears the session and tells the
+ * app to go back to sign-in.
  */
 
 import createClient from 'openapi-fetch';
@@ -24,6 +27,15 @@ export type QueryOf<P extends keyof paths, M extends Method = 'get'> = Operation
 /** One item of a list answer (`{ data: [...] }`). */
 export type ItemOf<P extends keyof paths, M extends Method = 'get', S extends number = 200> = Answer<P, M, S> extends { data: (infer Item)[] } ? Item : never;
 
+/**
+ * A list of every value of a generated union, in the order given: the compiler refuses a list that
+ * misses one, so a value the server adds cannot be left out of a filter or a form.
+ */
+export const everyOf =
+  <T extends string>() =>
+  <const List extends readonly T[]>(list: List & ([T] extends [List[number]] ? unknown : never)): readonly T[] =>
+    list;
+
 export type Me = Answer<'/v1/auth/me', 'get'>;
 export type Role = Me['actor']['role'];
 export type Permission = Me['actor']['permissions'][number];
@@ -32,10 +44,10 @@ export const isStaffRole = (role: Role): boolean => STAFF_ROLES.includes(role);
 
 export type License = ItemOf<'/v1/licenses'>;
 export type LicenseStatus = License['status'];
-export const LICENSE_STATUSES: readonly LicenseStatus[] = ['pending', 'active', 'grace', 'expired', 'suspended', 'revoked'];
+export const LICENSE_STATUSES = everyOf<LicenseStatus>()(['pending', 'active', 'grace', 'expired', 'suspended', 'revoked']);
 export type Policy = Answer<'/v1/policies/{id}', 'get'>;
 export type PolicyKind = Policy['kind'];
-export const POLICY_KINDS: readonly PolicyKind[] = ['perpetual', 'timed', 'subscription', 'trial'];
+export const POLICY_KINDS = everyOf<PolicyKind>()(['perpetual', 'timed', 'subscription', 'trial']);
 
 /** One page of a list and the cursor of the next (null on the last). */
 export interface Page<T> {
@@ -220,7 +232,7 @@ export type Overview = Answer<'/v1/stats/overview', 'get'>;
 
 export type Release = Answer<'/v1/releases/{id}', 'get'>;
 export type Channel = Release['channel'];
-export const CHANNELS: readonly Channel[] = ['stable', 'rc', 'beta', 'alpha', 'dev'];
+export const CHANNELS = everyOf<Channel>()(['stable', 'rc', 'beta', 'alpha', 'dev']);
 export type ReleaseStatus = Release['status'];
 /** An audit event (`listLicenseEvents`, `listEvents`). */
 export type AuditEvent = ItemOf<'/v1/events'>;

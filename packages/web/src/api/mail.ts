@@ -1,4 +1,4 @@
-import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
+import { answer, client, everyOf, type Answer, type ItemOf, type RequestBody } from './api.js';
 
 /**
  * The mail API as the web app uses it: templates, the outbox and preferences (console), and the signed-in
@@ -10,7 +10,7 @@ export type MailCategory = MailTemplate['category'];
 export type OptionalCategory = Exclude<MailCategory, 'essential'>;
 export type OutboxMail = Answer<'/v1/outbox/{id}', 'get'>;
 export type MailStatus = OutboxMail['status'];
-export const MAIL_STATUSES: readonly MailStatus[] = ['held', 'queued', 'sending', 'sent', 'failed', 'suppressed'];
+export const MAIL_STATUSES = everyOf<MailStatus>()(['held', 'queued', 'sending', 'sent', 'failed', 'suppressed']);
 
 /** What each status means, in the words the API's documentation uses. */
 export const STATUS_HELP: Record<MailStatus, string> = {

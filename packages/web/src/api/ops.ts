@@ -1,10 +1,10 @@
-import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
+import { answer, client, everyOf, type Answer, type ItemOf, type RequestBody } from './api.js';
 
 /** Client calls and types of the console's operations pages: orders, the renewals report, jobs. */
 
 export type Order = Answer<'/v1/orders/{id}', 'get'>;
 export type OrderSource = Order['source'];
-export const ORDER_SOURCES: readonly OrderSource[] = ['api', 'manual', 'stripe'];
+export const ORDER_SOURCES = everyOf<OrderSource>()(['api', 'manual', 'stripe']);
 /** How people name where an order came from ("api" is a shop or ERP calling the API). */
 export const SOURCE_LABELS: Record<OrderSource, string> = { api: 'Shop / API', manual: 'Manual', stripe: 'Stripe' };
 
@@ -24,7 +24,7 @@ export type OutboxMail = Answer<'/v1/outbox/{id}', 'get'>;
 
 export type Renewal = ItemOf<'/v1/renewals'>;
 export type RenewalSource = Renewal['source'];
-export const RENEWAL_SOURCES: readonly RenewalSource[] = ['auto', 'manual', 'billing'];
+export const RENEWAL_SOURCES = everyOf<RenewalSource>()(['auto', 'manual', 'billing']);
 export interface RenewalFilter {
   from?: string;
   to?: string;
@@ -35,7 +35,7 @@ export interface RenewalFilter {
 
 export type Job = ItemOf<'/v1/jobs'>;
 export type JobStatus = Job['status'];
-export const JOB_STATUSES: readonly JobStatus[] = ['failed', 'queued', 'running', 'done'];
+export const JOB_STATUSES = everyOf<JobStatus>()(['failed', 'queued', 'running', 'done']);
 export type JobSchedule = ItemOf<'/v1/job-schedules'>;
 
 /** Saves text as a file through a temporary object URL. */
