@@ -1,8 +1,4 @@
-<<<<<<< HEAD:packages/web/src/api/admin.ts
-import { answer, client, type Answer, type ItemOf, type RequestBody } from './api.js';
-=======
 import { answer, client, everyOf, type Answer, type ItemOf, type RequestBody } from './api.js';
->>>>>>> h13-contracts:packages/web/src/console/admin-api.ts
 
 /** The console's integration and administration calls: webhooks, API tokens and staff users. */
 
