@@ -7,8 +7,8 @@ import type { Actor } from '../../http/access.js';
 import { holdsSeat } from '../machines/seats.js';
 import type { LicenseStatus } from './license-status.js';
 import type { Meter } from '../usage/meters.js';
-import type { Subscription, SubscriptionTerms } from './subscription.js';
-import type { Renewer } from './subscription-terms.js';
+import type { Subscription, SubscriptionTerms } from '../subscriptions/subscription.js';
+import type { Renewer } from '../subscriptions/subscription-terms.js';
 
 export const LICENSE_TYPES = ['commercial', 'trial', 'subscription', 'custom', 'educational', 'nfr', 'internal'] as const;
 export type LicenseType = (typeof LICENSE_TYPES)[number];

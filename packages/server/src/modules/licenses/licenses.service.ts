@@ -32,9 +32,9 @@ import {
 } from './licenses.repository.js';
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
-import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from './subscription.js';
+import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
 import { stripUndefined } from '../../lib/objects.js';
-import { addTerm, termOf, type Renewer } from './subscription-terms.js';
+import { addTerm, termOf, type Renewer } from '../subscriptions/subscription-terms.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';

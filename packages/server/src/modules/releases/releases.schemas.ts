@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { HttpUrl, Id, Nonce, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
-import { VALIDATION_CODES } from '../licenses/validation.js';
+import { VALIDATION_CODES } from '../validation/validation.js';
 import { RELEASE_STATUSES } from './releases.repository.js';
 import { CHANNELS } from './semver.js';
 import { ArtifactSchema } from '../artifacts/artifacts.schemas.js';

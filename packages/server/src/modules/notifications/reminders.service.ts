@@ -11,8 +11,8 @@ import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import { licenseMailData } from './license-mail.js';
-import type { License, LicensesService } from './licenses.service.js';
+import { licenseMailData } from '../licenses/license-mail.js';
+import type { License, LicensesService } from '../licenses/licenses.service.js';
 import { claimReminder, findReminderCandidates, listRemindersSent, setReminderMail, type CandidateWindow, type ReminderCandidate } from './reminders.repository.js';
 
 /** Expired notices go out for licenses that expired within this long (older ones were before this server, or are stale). */

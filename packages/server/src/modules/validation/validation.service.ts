@@ -5,8 +5,8 @@ import { hardSeatLimit, type Overdraft } from '../policies/policies.service.js';
 import type { Meter } from '../usage/meters.js';
 import { parseJson } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { ClientLicense, LicensesService } from './licenses.service.js';
-import { answerKeyDigest, parseLicenseKey } from './license-key.js';
+import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
+import { answerKeyDigest, parseLicenseKey } from '../licenses/license-key.js';
 import { evaluateLicense, type ValidationCode } from './validation.js';
 import type { ValidationLog } from './validation-log.js';
 

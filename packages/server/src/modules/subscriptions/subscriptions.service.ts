@@ -10,10 +10,10 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
-import { formatPrice, licenseMailData } from './license-mail.js';
-import { graceEndsAt, licenseStatus } from './license-status.js';
-import { findLicenseRow, toLicenseRecord } from './licenses.repository.js';
-import type { License, LicensesService } from './licenses.service.js';
+import { formatPrice, licenseMailData } from '../licenses/license-mail.js';
+import { graceEndsAt, licenseStatus } from '../licenses/license-status.js';
+import { findLicenseRow, toLicenseRecord } from '../licenses/licenses.repository.js';
+import type { License, LicensesService } from '../licenses/licenses.service.js';
 import { rulesOf, type Subscription } from './subscription.js';
 import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from './subscription-terms.js';
 import {

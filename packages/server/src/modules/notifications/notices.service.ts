@@ -2,7 +2,7 @@ import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import type { ClientLicense, License, LicensesService } from './licenses.service.js';
+import type { ClientLicense, License, LicensesService } from '../licenses/licenses.service.js';
 
 export const NOTICE_CODES = [
   'EXPIRING_SOON',

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { RenewalsTable } from '../subscriptions/subscriptions.tables.js';
+import type { RenewalsTable } from './subscriptions.tables.js';
 import type { Actor } from '../../http/access.js';
 
 export const RENEWAL_SOURCES = ['auto', 'manual', 'billing'] as const;
