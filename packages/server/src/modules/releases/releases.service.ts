@@ -17,8 +17,7 @@ import {
   type Release,
   type ReleaseStatus,
 } from './releases.repository.js';
-import { channelsFor, type Channel } from './semver.js';
-import { parseVersion } from './updates.service.js';
+import { channelsFor, parseVersion, type Channel } from './semver.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Release } from './releases.repository.js';

@@ -1,3 +1,5 @@
+import { AppError } from '../../http/errors.js';
+
 /**
  * Strict Semantic Versioning 2.0.0: parse and order. No leading "v", no leading zeros in numeric parts,
  * build metadata allowed and ignored for ordering.
@@ -26,6 +28,13 @@ export function parseSemver(version: string): SemVer | undefined {
     prerelease: m[4] ? m[4].split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [],
     build: m[5] ? m[5].split('.') : [],
   };
+}
+
+/** A version given to the API: parsed, or an `INVALID_VERSION` error naming the field. */
+export function parseVersion(version: string, field = 'version'): SemVer {
+  const parsed = parseSemver(version);
+  if (!parsed) throw new AppError('INVALID_VERSION', `"${version}" is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)`, { fields: { [field]: 'must be a semantic version' } });
+  return parsed;
 }
 
 /** Negative when a < b, 0 when equal in precedence, positive when a > b. */

@@ -1,6 +1,5 @@
 import { parseJson, toIso, type Db } from '../../db/database.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
-import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ArtifactsService, ArtifactWithLink } from '../artifacts/artifacts.service.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
@@ -10,7 +9,7 @@ import type { ValidationService } from '../validation/validation.service.js';
 import { entitles } from './entitlement.js';
 import { findRelease, type Release } from './releases.repository.js';
 import { releaseCandidates } from './updates.repository.js';
-import { channelsFor, compareSemver, parseSemver, type Channel, type SemVer } from './semver.js';
+import { channelsFor, compareSemver, parseSemver, parseVersion, type Channel, type SemVer } from './semver.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export interface UpdateCheckInput {
@@ -38,12 +37,6 @@ function matches(artifact: { platform: string; arch: string }, platform: string 
   const p = artifact.platform.toLowerCase();
   const a = artifact.arch.toLowerCase();
   return (platform === undefined || p === 'any' || p === platform.toLowerCase()) && (arch === undefined || a === 'any' || a === 'universal' || a === arch.toLowerCase());
-}
-
-export function parseVersion(version: string, field = 'version'): SemVer {
-  const parsed = parseSemver(version);
-  if (!parsed) throw new AppError('INVALID_VERSION', `"${version}" is not a semantic version (e.g. 1.4.0 or 2.0.0-rc.1)`, { fields: { [field]: 'must be a semantic version' } });
-  return parsed;
 }
 
 /**
