@@ -76,11 +76,11 @@ export function createServices(
     adminToken: deps.config.adminToken,
     sessionTtlHours: deps.config.sessionTtlHours,
   });
-  const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers, deps.database.dialect);
-  const validationLog = new ValidationLog(db, { onError: onLogError });
-  const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
-  const usage = new UsageService(db, clock, events, licenses, machines);
-  const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
+  const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, dialect: deps.database.dialect });
+  const validationLog = new ValidationLog({ db, onError: onLogError });
+  const machines = new MachinesService({ db, dialect: deps.database.dialect, clock, events, licenses, policies });
+  const usage = new UsageService({ db, clock, events, licenses, machines });
+  const validation = new ValidationService({ clock, licenses, machines, usage, log: validationLog });
   const releases = new ReleasesService(db, clock, events, products);
   const artifacts = new ArtifactsService(db, clock, keyring, deps.signer, events, releases, products, licenses, validation, artifactStorage(deps.config), {
     maxBytes: deps.config.artifactMaxBytes,
@@ -88,7 +88,7 @@ export function createServices(
     linkTtlSeconds: 600,
     onError: logError,
   });
-  const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines, policies);
+  const offline = new OfflineService({ db, clock, signer: deps.signer, events, licenses, machines, policies });
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   const worker = new Worker(db, jobs, clock, workerOptions);
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
@@ -108,7 +108,7 @@ export function createServices(
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, jobs, { publicUrl: deps.config.publicUrl });
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
-  const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
+  const subscriptions = new SubscriptionsService({ db, clock, events, licenses, products, customers, mail });
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
   // Reminder offsets and alert recipients: staff-set values (read at each use) over the environment's defaults.
   const settings = new SettingsService(db, clock, events, {
@@ -117,16 +117,16 @@ export function createServices(
     alertEmails: deps.config.alertEmails,
     alertExpiryDays: deps.config.alertExpiryDays,
   });
-  const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, settings);
-  const alerts = new AlertsService(db, clock, mail, settings, { publicUrl: deps.config.publicUrl });
+  const reminders = new RemindersService({ db, clock, events, jobs, licenses, products, customers, mail, settings });
+  const alerts = new AlertsService({ db, clock, mail, settings, publicUrl: deps.config.publicUrl });
   const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
-  const notices = new NoticesService(clock, licenses, settings, { publicUrl: deps.config.publicUrl });
+  const notices = new NoticesService({ clock, licenses, settings, publicUrl: deps.config.publicUrl });
   const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  const stats = new StatsService(db, clock);
+  const stats = new StatsService({ db, clock });
   const faq = new FaqService(db, clock, events, products);
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.

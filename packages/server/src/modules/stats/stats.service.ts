@@ -11,22 +11,24 @@ export interface Overview {
   byProduct: Array<{ productId: string; code: string; name: string; licenses: number }>;
 }
 
+export interface StatsDeps {
+  db: Db;
+  clock: Clock;
+}
+
 /**
  * The dashboard's figures, computed by the database at the moment of asking (status is derived, never
  * stored): licenses by status, expiring in 30 days, trials, seats in use of the seat limit, licenses per
  * product. Customers get the same figures for their own organization.
  */
 export class StatsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: StatsDeps) {}
 
   async overview(ctx: RequestContext): Promise<Overview> {
-    const now = this.clock.now();
-    const counts = await licenseCounts(this.db, ctx.actor, now);
-    const inUse = await seatsInUse(this.db, ctx.actor, now);
-    const byProduct = await licensesByProduct(this.db, ctx.actor, 10);
+    const now = this.deps.clock.now();
+    const counts = await licenseCounts(this.deps.db, ctx.actor, now);
+    const inUse = await seatsInUse(this.deps.db, ctx.actor, now);
+    const byProduct = await licensesByProduct(this.deps.db, ctx.actor, 10);
     const { seatsLimit, unlimitedSeatLicenses, trialsActive, trialsEndingIn7Days, ...licenses } = counts;
     return {
       at: now.toISOString(),
