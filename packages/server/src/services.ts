@@ -126,7 +126,7 @@ export function createServices(
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  const stats = new StatsService({ db, clock });
+  const stats = new StatsService({ clock, licenses, machines, products });
   const faq = new FaqService(db, clock, events, products);
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.

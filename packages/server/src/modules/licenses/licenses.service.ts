@@ -1,5 +1,5 @@
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Db, Dialect, Executor } from '../../db/database.js';
+import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -11,11 +11,13 @@ import type { Product, ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
 import {
+  countLicenses,
+  countLicensesByProduct,
+  findCustomerId,
   findForClientById,
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
-  licenseScopeFilter,
   findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
@@ -28,8 +30,12 @@ import {
   type LicenseRecord,
   type LicenseRowWithProduct,
   type LicenseType,
+  type LicenseCounts,
   type ValidationRow,
 } from './licenses.repository.js';
+import { licenseScopeFilter } from './licenses.access.js';
+
+export type { LicenseCounts };
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
 import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
@@ -339,6 +345,29 @@ export class LicensesService {
       await this.deps.events.record(trx, ctx, { action: 'license.key_revealed', targetType: 'license', targetId: id, customerId: row.customer_id });
       return { id, key };
     });
+  }
+
+  /**
+   * Serializes changes to one license's seats and state: on PostgreSQL the license row is locked until
+   * the transaction ends; SQLite has one writer at a time already.
+   */
+  async lock(trx: Trx, id: string): Promise<void> {
+    if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
+  /** The customer a license belongs to (null: none, or no such license). */
+  async customerIdOf(executor: Executor, id: string): Promise<string | null> {
+    return (await findCustomerId(executor, id)) ?? null;
+  }
+
+  /** Licenses by derived status within the actor's scope, counted by the database (the dashboard's figures). */
+  async countByStatus(ctx: RequestContext, now: Date): Promise<LicenseCounts> {
+    return countLicenses(this.deps.db, ctx.actor, now);
+  }
+
+  /** Licenses per product within the actor's scope, most first. */
+  async countByProduct(ctx: RequestContext, limit: number): Promise<Array<{ productId: string; licenses: number }>> {
+    return countLicensesByProduct(this.deps.db, ctx.actor, limit);
   }
 
   /**

@@ -10,6 +10,7 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
 import { hardSeatLimit, type ActivationLimits, type PoliciesService } from '../policies/policies.service.js';
 import {
+  countSeatsInUse,
   countAliveMachines,
   deleteMachineRow,
   findMachineByFingerprint,
@@ -20,6 +21,7 @@ import {
   isAlive,
   isBorrowed,
   listMachineRows,
+  machineLabels,
   replaceMachine,
   toMachine,
   viewMachine,
@@ -110,9 +112,8 @@ export class MachinesService {
       jobs: [{ type: 'machines.cull', payload: SlotPayload, run: async () => void (await this.cull()), cron: '* * * * *' }],
       namers: {
         machine: async (ctx, ids) => {
-          let q = this.deps.db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']).where('machines.id', 'in', ids);
-          if (ctx.actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', ctx.actor.scope.customerId);
-          return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
+          const rows = await machineLabels(this.deps.db, ctx.actor, ids);
+          return new Map(rows.map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
         },
       },
     };
@@ -137,16 +138,14 @@ export class MachinesService {
     const allowed = limits?.[kind];
     if (!limits || allowed === null || allowed === undefined) return undefined;
     const since = new Date(now.getTime() - limits.periodDays * 86_400_000).toISOString();
-    let query = db
-      .selectFrom('events')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('target_id', '=', licenseId)
-      .where('action', '=', kind === 'activations' ? 'machine.activated' : 'machine.deactivated')
-      .where('at', '>=', since);
-    // Seats freed by staff or a customer admin do not count against the application.
-    if (kind === 'deactivations') query = query.where('actor_type', '=', 'license');
-    const row = await query.executeTakeFirstOrThrow();
-    return { used: Number(row.n), allowed, periodDays: limits.periodDays };
+    const used = await this.deps.events.count(db, {
+      targetId: licenseId,
+      action: kind === 'activations' ? 'machine.activated' : 'machine.deactivated',
+      since,
+      // Seats freed by staff or a customer admin do not count against the application.
+      actorType: kind === 'deactivations' ? 'license' : undefined,
+    });
+    return { used, allowed, periodDays: limits.periodDays };
   }
 
   private leaseFrom(license: ClientLicense, now: Date): string | null {
@@ -199,9 +198,7 @@ export class MachinesService {
     const limits = policy.activationLimits;
     const hardLimit = hardSeatLimit(license.maxMachines, policy.overdraft);
     const outcome = await this.deps.db.transaction().execute(async (trx) => {
-      if (this.deps.dialect === 'postgres') {
-        await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
-      }
+      await this.deps.licenses.lock(trx, license.id);
       const existing = await findMachineByFingerprint(trx, license.id, input.fingerprint);
       const details = {
         name: input.name ?? existing?.name ?? null,
@@ -344,7 +341,7 @@ export class MachinesService {
    */
   async borrowSeat(licenseId: string, fingerprint: string, until: (now: Date) => Date): Promise<{ machine: Machine; now: Date; expiresAt: Date }> {
     return this.deps.db.transaction().execute(async (trx) => {
-      if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).forUpdate().execute();
+      await this.deps.licenses.lock(trx, licenseId);
       const now = this.deps.clock.now();
       const machine = await findMachineByFingerprint(trx, licenseId, fingerprint);
       if (!machine) throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'Activate this machine first (online, or with an offline activation request)');
@@ -374,7 +371,7 @@ export class MachinesService {
     const { license, row } = resolved;
     const ctx = this.clientCtx(license, meta, row.customer_id);
     return this.deps.db.transaction().execute(async (trx) => {
-      if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      await this.deps.licenses.lock(trx, license.id);
       const now = this.deps.clock.now();
       const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
       if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
@@ -469,7 +466,7 @@ export class MachinesService {
       createdAt: this.deps.clock.now().toISOString(),
     };
     await this.deps.db.transaction().execute(async (trx) => {
-      if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      await this.deps.licenses.lock(trx, license.id);
       const users = await listLicenseUsers(trx, license.id);
       if (users.some((u) => u.identifier === user.identifier)) throw new AppError('CONFLICT', `${user.identifier} is already a user of this license`);
       if (license.maxUsers !== null && users.length >= license.maxUsers) {
@@ -512,7 +509,7 @@ export class MachinesService {
   async resetLicense(ctx: RequestContext, licenseId: string): Promise<{ deactivated: number; borrowed: number }> {
     const license = await this.deps.licenses.get(ctx, licenseId);
     return this.deps.db.transaction().execute(async (trx) => {
-      if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+      await this.deps.licenses.lock(trx, license.id);
       const now = this.deps.clock.now();
       const rows = await trx.selectFrom('machines').selectAll().where('license_id', '=', license.id).execute();
       const freed = rows.filter((r) => !isBorrowed(toMachine(r), now));
@@ -529,6 +526,11 @@ export class MachinesService {
     });
   }
 
+  /** Seats held now on the licenses the actor may see (the dashboard's figure). */
+  async seatsInUse(ctx: RequestContext, now: Date): Promise<number> {
+    return countSeatsInUse(this.deps.db, ctx.actor, now);
+  }
+
   /** Staff or a customer admin frees a seat. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.deps.db.transaction().execute(async (trx) => {
@@ -540,7 +542,7 @@ export class MachinesService {
         action: 'machine.deactivated',
         targetType: 'license',
         targetId: row.license_id,
-        customerId: row.customer_id,
+        customerId: await this.deps.licenses.customerIdOf(trx, row.license_id),
         before: toMachine(row),
       });
     });

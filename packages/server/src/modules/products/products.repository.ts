@@ -102,6 +102,10 @@ export async function listProducts(db: Executor, actor: Actor, limit: number, cu
 }
 
 /** The ids among `customerIds` that name no customer. */
+export async function productLabels(db: Executor, ids: string[]): Promise<Array<{ id: string; code: string; name: string }>> {
+  return db.selectFrom('products').select(['id', 'code', 'name']).where('id', 'in', ids).execute();
+}
+
 export async function missingCustomers(db: Executor, customerIds: string[]): Promise<string[]> {
   if (customerIds.length === 0) return [];
   const found = await db.selectFrom('customers').select('id').where('id', 'in', customerIds).execute();

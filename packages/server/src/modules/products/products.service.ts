@@ -15,6 +15,7 @@ import {
   listProducts,
   missingCustomers,
   productInUse,
+  productLabels,
   updateProductRow,
   type Product,
 } from './products.repository.js';
@@ -157,6 +158,13 @@ export class ProductsService {
       await this.events.record(trx, ctx, { action: 'product.created', targetType: 'product', targetId: product.id, after: product });
     });
     return product;
+  }
+
+  /** Codes and names of these products, in one query (for lists that show the product of each row). */
+  async labels(ids: string[]): Promise<Map<string, { code: string; name: string }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await productLabels(this.db, [...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, { code: r.code, name: r.name }]));
   }
 
   async get(ctx: RequestContext, idOrCode: string): Promise<Product> {
