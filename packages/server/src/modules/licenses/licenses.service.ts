@@ -1,5 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -11,8 +12,6 @@ import type { Product, ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
 import {
-  countLicenses,
-  countLicensesByProduct,
   findCustomerId,
   findForClientById,
   findForValidation,
@@ -30,12 +29,13 @@ import {
   type LicenseRecord,
   type LicenseRowWithProduct,
   type LicenseType,
-  type LicenseCounts,
   type ValidationRow,
 } from './licenses.repository.js';
+import { countLicenses, countLicensesByProduct, type LicenseCounts } from './counts.repository.js';
 import { licenseScopeFilter } from './licenses.access.js';
+import { advanceTerm, findDueRenewals, type DueRenewal, type NextTerm } from './terms.repository.js';
 
-export type { LicenseCounts };
+export type { DueRenewal, LicenseCounts };
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
 import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
@@ -358,6 +358,22 @@ export class LicensesService {
   /** The customer a license belongs to (null: none, or no such license). */
   async customerIdOf(executor: Executor, id: string): Promise<string | null> {
     return (await findCustomerId(executor, id)) ?? null;
+  }
+
+  /** The license as staff would see it, read inside the caller's transaction (undefined: no such license). */
+  async getWith(executor: Executor, id: string, now: Date): Promise<License | undefined> {
+    const row = await findLicenseRow(executor, SYSTEM_ACTOR, id, now);
+    return row && this.present(toLicenseRecord(row), row.product_code, Number(row.active_machines));
+  }
+
+  /** Subscriptions Keyhaven renews whose term ends before `until` (the renewal sweep's keyset pages). */
+  async dueRenewals(until: string, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<DueRenewal[]> {
+    return findDueRenewals(this.deps.db, until, after, limit);
+  }
+
+  /** Moves a subscription to its next term if its expiry is still `fromExpiry`: false when another renewal won. */
+  async advanceTerm(executor: Executor, id: string, fromExpiry: string, next: NextTerm): Promise<boolean> {
+    return advanceTerm(executor, id, fromExpiry, next);
   }
 
   /** Licenses by derived status within the actor's scope, counted by the database (the dashboard's figures). */

@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../db/database.js';
-import { isUniqueViolation, toIso } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/database.js';
 import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -12,13 +12,10 @@ import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import { formatPrice, licenseMailData } from '../licenses/license-mail.js';
 import { graceEndsAt, licenseStatus } from '../licenses/license-status.js';
-import { findLicenseRow, toLicenseRecord } from '../licenses/licenses.repository.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
 import { rulesOf, type Subscription } from './subscription.js';
 import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from './subscription-terms.js';
 import {
-  advanceTerm,
-  findDueRenewals,
   findRenewalByReference,
   insertRenewal,
   listRenewalRows,
@@ -262,7 +259,7 @@ export class SubscriptionsService {
     let renewed = 0;
     let after: { expiresAt: string; id: string } | undefined;
     for (;;) {
-      const due = await findDueRenewals(this.deps.db, until, after, 200);
+      const due = await this.deps.licenses.dueRenewals(until, after, 200);
       if (due.length === 0) break;
       for (const item of due) {
         if (await this.renewDue(item, products, now)) renewed++;
@@ -280,15 +277,14 @@ export class SubscriptionsService {
     const customer = item.customerId ? await this.deps.customers.get(ctx, item.customerId) : null;
     try {
       return await this.deps.db.transaction().execute(async (trx) => {
-        const row = await findLicenseRow(trx, SYSTEM_ACTOR, item.id, now);
-        if (!row || toIso(row.expires_at) !== item.expiresAt) return false;
-        const before = this.deps.licenses.present(toLicenseRecord(row), row.product_code, Number(row.active_machines));
+        const before = await this.deps.licenses.getWith(trx, item.id, now);
+        if (!before || before.expiresAt !== item.expiresAt) return false;
         const sub = before.subscription;
         if (!sub || !sub.autoRenew || sub.renewedBy !== 'keyhaven' || before.revokedAt || before.suspendedAt) return false;
         const next = nextTerm(sub, new Date(item.expiresAt), before.graceEndsAt ? new Date(before.graceEndsAt) : null, now, sub.price, false);
         const expiresAt = next.expiresAt.toISOString();
         const grace = graceEndsAt(expiresAt, before.graceDays);
-        const moved = await advanceTerm(trx, item.id, item.expiresAt, { expiresAt, graceEndsAt: grace, termStartsAt: next.termStartsAt.toISOString(), updatedAt: now.toISOString() });
+        const moved = await this.deps.licenses.advanceTerm(trx, item.id, item.expiresAt, { expiresAt, graceEndsAt: grace, termStartsAt: next.termStartsAt.toISOString(), updatedAt: now.toISOString() });
         if (!moved) return false;
         const after: License = {
           ...before,
