@@ -23,7 +23,7 @@ const { loadConfig } = await import(dist('config.js'));
 const { openRuntime } = await import(dist('runtime.js'));
 const { createServices } = await import(dist('services.js'));
 const { ManualClock, DAY_MS } = await import(dist('lib/clock.js'));
-const { EXPIRED_NOTICE_LOOKBACK_MS } = await import(dist('modules/licenses/reminders.service.js'));
+const { EXPIRED_NOTICE_LOOKBACK_MS } = await import(dist('modules/notifications/reminders.service.js'));
 const { sql } = await import(pathToFileURL(path.join(root, 'node_modules/kysely/dist/esm/index.js')).href);
 
 const mode = process.argv[2];

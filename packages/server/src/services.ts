@@ -8,8 +8,8 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { CustomersService } from './modules/customers/customers.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { LicensesService } from './modules/licenses/licenses.service.js';
-import { ValidationLog } from './modules/licenses/validation-log.js';
-import { ValidationService } from './modules/licenses/validation.service.js';
+import { ValidationLog } from './modules/validation/validation-log.js';
+import { ValidationService } from './modules/validation/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
@@ -33,10 +33,10 @@ import { jobsWiring } from './modules/jobs/jobs.wiring.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
 import { WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { MailService } from './modules/mail/mail.service.js';
-import { SubscriptionsService } from './modules/licenses/subscriptions.service.js';
-import { RemindersService } from './modules/licenses/reminders.service.js';
-import { AlertsService } from './modules/licenses/alerts.service.js';
-import { NoticesService } from './modules/licenses/notices.service.js';
+import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
+import { RemindersService } from './modules/notifications/reminders.service.js';
+import { AlertsService } from './modules/notifications/alerts.service.js';
+import { NoticesService } from './modules/notifications/notices.service.js';
 import { TrialsService } from './modules/trials/trials.service.js';
 import { PasswordLinksService } from './modules/passwords/passwords.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
@@ -78,16 +78,16 @@ export function createServices(
     adminToken: deps.config.adminToken,
     sessionTtlHours: deps.config.sessionTtlHours,
   });
-  const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers, deps.database.dialect);
-  const validationLog = new ValidationLog(db, { onError: onLogError });
-  const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
-  const usage = new UsageService(db, clock, events, licenses, machines);
-  const validation = new ValidationService(clock, licenses, machines, usage, validationLog);
+  const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, dialect: deps.database.dialect });
+  const validationLog = new ValidationLog({ db, onError: onLogError });
+  const machines = new MachinesService({ db, dialect: deps.database.dialect, clock, events, licenses, policies });
+  const usage = new UsageService({ db, clock, events, licenses, machines });
+  const validation = new ValidationService({ clock, licenses, machines, usage, log: validationLog });
   const releases = new ReleasesService({ db, clock, events, products });
   const storage = artifactStorage(deps.config);
   const artifacts = new ArtifactsService({ db, clock, signer, events, releases, storage, maxBytes: deps.config.artifactMaxBytes, onError: logError });
   const downloads = new DownloadsService({ db, clock, keyring, signer, releases, products, licenses, validation, storage, publicUrl, linkTtlSeconds: 600 });
-  const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines, policies);
+  const offline = new OfflineService({ db, clock, signer, events, licenses, machines, policies });
   const jobs = new JobQueue(db, deps.database.dialect, clock, events);
   const worker = new Worker(db, jobs, clock, workerOptions);
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
@@ -107,7 +107,7 @@ export function createServices(
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
   const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, jobs, { publicUrl: deps.config.publicUrl });
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
-  const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
+  const subscriptions = new SubscriptionsService({ db, clock, events, licenses, products, customers, mail });
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
   // Reminder offsets and alert recipients: staff-set values (read at each use) over the environment's defaults.
   const settings = new SettingsService(db, clock, events, {
@@ -116,16 +116,16 @@ export function createServices(
     alertEmails: deps.config.alertEmails,
     alertExpiryDays: deps.config.alertExpiryDays,
   });
-  const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, settings);
-  const alerts = new AlertsService(db, clock, mail, settings, { publicUrl: deps.config.publicUrl });
+  const reminders = new RemindersService({ db, clock, events, jobs, licenses, products, customers, mail, settings });
+  const alerts = new AlertsService({ db, clock, mail, settings, publicUrl: deps.config.publicUrl });
   const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
-  const notices = new NoticesService(clock, licenses, settings, { publicUrl: deps.config.publicUrl });
+  const notices = new NoticesService({ clock, licenses, settings, publicUrl: deps.config.publicUrl });
   const updates = new UpdatesService({ clock, licenses, validation, releases, artifacts, downloads });
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
-  const stats = new StatsService(db, clock);
+  const stats = new StatsService({ clock, licenses, machines, products });
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.

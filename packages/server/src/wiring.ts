@@ -2,7 +2,7 @@ import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
-import type { NoticeSource, NoticesService } from './modules/licenses/notices.service.js';
+import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { ProductGuard, ProductsService } from './modules/products/products.service.js';
 import type { ReleaseDeleteStep, ReleasesService } from './modules/releases/releases.service.js';
 import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';

@@ -11,7 +11,7 @@ import { page, type Page, type PageOptions } from '../../lib/pagination.js';
 import type { RequestContext } from '../events/events.service.js';
 import { parseLicenseKey } from '../licenses/license-key.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
-import type { ValidationService } from '../licenses/validation.service.js';
+import type { ValidationService } from '../validation/validation.service.js';
 import type { ProductsService } from '../products/products.service.js';
 import { entitles } from '../releases/entitlement.js';
 import type { Release, ReleasesService } from '../releases/releases.service.js';

@@ -176,6 +176,19 @@ export class EventsService {
     for (const listener of this.listeners) await listener(executor, recorded);
   }
 
+  /** How many events of this action a record had since a time (anti-abuse windows count activations this way). */
+  async count(executor: Executor, filter: { targetId: string; action: string; since: string; actorType?: string }): Promise<number> {
+    let query = executor
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('target_id', '=', filter.targetId)
+      .where('action', '=', filter.action)
+      .where('at', '>=', filter.since);
+    if (filter.actorType !== undefined) query = query.where('actor_type', '=', filter.actorType);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async list(ctx: RequestContext, filter: EventFilter): Promise<Page<NamedEvent>> {
     let query = this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
     query = eventScopeFilter(query, ctx.actor);

@@ -1,14 +1,15 @@
-import { createQueryId, type CompiledQuery, type ExpressionBuilder, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { createQueryId, type CompiledQuery, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { LicensesTable } from './licenses.tables.js';
+import { licenseScopeFilter } from './licenses.access.js';
 import type { Actor } from '../../http/access.js';
 import { holdsSeat } from '../machines/seats.js';
 import type { LicenseStatus } from './license-status.js';
 import type { Meter } from '../usage/meters.js';
-import type { Subscription, SubscriptionTerms } from './subscription.js';
-import type { Renewer } from './subscription-terms.js';
+import type { Subscription, SubscriptionTerms } from '../subscriptions/subscription.js';
+import type { Renewer } from '../subscriptions/subscription-terms.js';
 
 export const LICENSE_TYPES = ['commercial', 'trial', 'subscription', 'custom', 'educational', 'nfr', 'internal'] as const;
 export type LicenseType = (typeof LICENSE_TYPES)[number];
@@ -162,14 +163,6 @@ export async function insertLicense(db: Executor, record: LicenseRecord, key: { 
 
 export async function updateLicenseRow(db: Executor, record: LicenseRecord): Promise<void> {
   await db.updateTable('licenses').set(toRow(record)).where('id', '=', record.id).execute();
-}
-
-/** Customers see their own organization's licenses; a partner scope narrows to its products. */
-export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
-  let q = query;
-  if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
-  if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
-  return q;
 }
 
 export type LicenseRowWithProduct = LicenseRow & { product_code: string; active_machines: number | null };
@@ -355,6 +348,11 @@ export async function findForClientById(db: Executor, actor: Actor, id: string, 
   const parameters = compiled.parameters.map((p) => (p === NOW ? nowIso : p));
   const { rows } = await db.executeQuery<ValidationRow>({ ...compiled, parameters, queryId: createQueryId() });
   return rows[0];
+}
+
+export async function findCustomerId(db: Executor, id: string): Promise<string | null | undefined> {
+  const row = await db.selectFrom('licenses').select('customer_id').where('id', '=', id).executeTakeFirst();
+  return row?.customer_id;
 }
 
 export async function findKeyCiphertext(db: Executor, id: string): Promise<string | undefined> {

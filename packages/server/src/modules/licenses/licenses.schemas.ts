@@ -3,7 +3,7 @@ import { HttpUrl, Id, Metadata, Nonce, Nullable, NullableTimestamp, Timestamp, S
 import { AlignmentSchema, Countries, Currency, Features, FirstTermSchema, NoticeDays, Price, RenewerSchema, TermMonths } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
-import { VALIDATION_CODES } from './validation.js';
+import { VALIDATION_CODES } from '../validation/validation.js';
 import { MetersSchema } from '../usage/meters.js';
 
 const Status = StringEnum(LICENSE_STATUSES);

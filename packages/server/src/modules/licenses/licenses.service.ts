@@ -1,5 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
-import type { Db, Dialect, Executor } from '../../db/database.js';
+import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -11,11 +12,11 @@ import type { Product, ProductsService } from '../products/products.service.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type LicenseStatus } from './license-status.js';
 import {
+  findCustomerId,
   findForClientById,
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
-  licenseScopeFilter,
   findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
@@ -30,11 +31,16 @@ import {
   type LicenseType,
   type ValidationRow,
 } from './licenses.repository.js';
+import { countLicenses, countLicensesByProduct, type LicenseCounts } from './counts.repository.js';
+import { licenseScopeFilter } from './licenses.access.js';
+import { advanceTerm, findDueRenewals, type DueRenewal, type NextTerm } from './terms.repository.js';
+
+export type { DueRenewal, LicenseCounts };
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
-import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from './subscription.js';
+import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
 import { stripUndefined } from '../../lib/objects.js';
-import { addTerm, termOf, type Renewer } from './subscription-terms.js';
+import { addTerm, termOf, type Renewer } from '../subscriptions/subscription-terms.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
@@ -131,25 +137,26 @@ function normalizeDomains(domains: string[]): string[] {
   return [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/\.$/, '')))];
 }
 
+export interface LicensesDeps {
+  db: Db;
+  clock: Clock;
+  keyring: Keyring;
+  events: EventsService;
+  products: ProductsService;
+  policies: PoliciesService;
+  customers: CustomersService;
+  dialect: Dialect;
+}
+
 export class LicensesService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly keyring: Keyring,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-    private readonly policies: PoliciesService,
-    private readonly customers: CustomersService,
-    private readonly dialect: Dialect = 'sqlite',
-  ) {
-  }
+  constructor(private readonly deps: LicensesDeps) {}
 
   /** A license is named by its name, else by its key's last symbols (never the key). */
   wiring(): ModuleWiring {
     return {
       namers: {
         license: async (ctx, ids) => {
-          const rows = await licenseScopeFilter(this.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
+          const rows = await licenseScopeFilter(this.deps.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
           return new Map(rows.map((r) => [r.id, r.name ?? `License …${r.key_hint}`]));
         },
       },
@@ -160,7 +167,7 @@ export class LicensesService {
     return {
       ...record,
       product: productCode,
-      status: licenseStatus(record, this.clock.now()),
+      status: licenseStatus(record, this.deps.clock.now()),
       activeMachines,
       subscription: record.subscription && subscriptionView(record.subscription, record.expiresAt, record.revokedAt),
     };
@@ -173,13 +180,13 @@ export class LicensesService {
   async resolveKey(key: string): Promise<{ license: ClientLicense; row: ValidationRow } | undefined> {
     const parsed = parseLicenseKey(key);
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
-    const row = await findForValidation(this.db, this.keyring.digest('license-key', parsed.canonical), this.clock.now());
+    const row = await findForValidation(this.deps.db, this.deps.keyring.digest('license-key', parsed.canonical), this.deps.clock.now());
     return row ? { license: this.presentForClient(row), row } : undefined;
   }
 
   /** Like `resolveKey`, by license id, for a signed-in customer (or staff) acting on a license it may see. */
   async resolveId(ctx: RequestContext, id: string): Promise<{ license: ClientLicense; row: ValidationRow }> {
-    const row = await findForClientById(this.db, ctx.actor, id, this.clock.now());
+    const row = await findForClientById(this.deps.db, ctx.actor, id, this.deps.clock.now());
     if (!row) throw notFound('License', id);
     return { license: this.presentForClient(row), row };
   }
@@ -199,7 +206,7 @@ export class LicensesService {
       product: row.product_code,
       productId: row.product_id,
       type: row.type as LicenseType,
-      status: licenseStatus(facts, this.clock.now()),
+      status: licenseStatus(facts, this.deps.clock.now()),
       startsAt: facts.startsAt,
       expiresAt: facts.expiresAt,
       graceEndsAt: facts.graceEndsAt,
@@ -220,17 +227,17 @@ export class LicensesService {
 
   /** Issues a license from a policy. The full key is in this answer and never again (except by reveal). */
   async create(ctx: RequestContext, input: CreateLicenseInput): Promise<{ license: License; key: string }> {
-    const policy = await this.policies.get(ctx, input.policyId);
-    const product = await this.products.get(ctx, policy.productId);
-    const customer = input.customerId ? await this.customers.get(ctx, input.customerId) : null;
-    return this.db.transaction().execute((trx) => this.createWith(trx, ctx, input, { policy, product, customer }));
+    const policy = await this.deps.policies.get(ctx, input.policyId);
+    const product = await this.deps.products.get(ctx, policy.productId);
+    const customer = input.customerId ? await this.deps.customers.get(ctx, input.customerId) : null;
+    return this.deps.db.transaction().execute((trx) => this.createWith(trx, ctx, input, { policy, product, customer }));
   }
 
   /**
    * `create` inside the caller's transaction, for use cases that issue licenses along with other changes
    * (orders, trial sign-ups). The caller reads the policy, its product and the customer first (before
    * opening the transaction, or with the same transaction for a customer it just created), so nothing
-   * here touches `this.db`. `input.policyId` and `input.customerId` are ignored in favour of `refs`.
+   * here touches `this.deps.db`. `input.policyId` and `input.customerId` are ignored in favour of `refs`.
    */
   async createWith(
     executor: Executor,
@@ -244,7 +251,7 @@ export class LicensesService {
         fields: { customerId: 'must be one of the product\'s customerIds' },
       });
     }
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const startsAt = input.startsAt ? new Date(input.startsAt).toISOString() : now.toISOString();
     const explicitExpiresAt = input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();
     let expiresAt: string | null;
@@ -295,8 +302,8 @@ export class LicensesService {
       updatedAt: now.toISOString(),
     };
     checkDates(record);
-    await insertLicense(executor, record, { digest: this.keyring.digest('license-key', canonical), ciphertext: this.keyring.encrypt('license-key', key) });
-    await this.events.record(executor, ctx, {
+    await insertLicense(executor, record, { digest: this.deps.keyring.digest('license-key', canonical), ciphertext: this.deps.keyring.encrypt('license-key', key) });
+    await this.deps.events.record(executor, ctx, {
       action: 'license.created',
       targetType: 'license',
       targetId: record.id,
@@ -307,7 +314,7 @@ export class LicensesService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<License> {
-    const row = await findLicenseRow(this.db, ctx.actor, id, this.clock.now());
+    const row = await findLicenseRow(this.deps.db, ctx.actor, id, this.deps.clock.now());
     if (!row) throw notFound('License', id);
     return forViewer(ctx, this.presentRow(row));
   }
@@ -319,25 +326,64 @@ export class LicensesService {
   async getByKey(ctx: RequestContext, key: string): Promise<License> {
     const parsed = parseLicenseKey(key);
     if (!parsed.ok) throw new AppError('VALIDATION_FAILED', `Malformed license key: ${parsed.reason}`, { fields: { key: parsed.reason } });
-    const row = await findLicenseRowByDigest(this.db, ctx.actor, this.keyring.digest('license-key', parsed.canonical), this.clock.now());
+    const row = await findLicenseRowByDigest(this.deps.db, ctx.actor, this.deps.keyring.digest('license-key', parsed.canonical), this.deps.clock.now());
     if (!row) throw notFound('License');
     return forViewer(ctx, this.presentRow(row));
   }
 
   async list(ctx: RequestContext, filter: LicenseFilter): Promise<Page<License>> {
-    const rows = await listLicenseRows(this.db, ctx.actor, filter, this.clock.now());
+    const rows = await listLicenseRows(this.deps.db, ctx.actor, filter, this.deps.clock.now());
     return page(rows.map((r) => forViewer(ctx, this.presentRow(r))), filter.limit);
   }
 
   async revealKey(ctx: RequestContext, id: string): Promise<{ id: string; key: string }> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await findLicenseRow(trx, ctx.actor, id, this.clock.now());
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await findLicenseRow(trx, ctx.actor, id, this.deps.clock.now());
       if (!row) throw notFound('License', id);
       const sealed = await findKeyCiphertext(trx, id);
-      const key = this.keyring.decrypt('license-key', sealed!).toString('utf8');
-      await this.events.record(trx, ctx, { action: 'license.key_revealed', targetType: 'license', targetId: id, customerId: row.customer_id });
+      const key = this.deps.keyring.decrypt('license-key', sealed!).toString('utf8');
+      await this.deps.events.record(trx, ctx, { action: 'license.key_revealed', targetType: 'license', targetId: id, customerId: row.customer_id });
       return { id, key };
     });
+  }
+
+  /**
+   * Serializes changes to one license's seats and state: on PostgreSQL the license row is locked until
+   * the transaction ends; SQLite has one writer at a time already.
+   */
+  async lock(trx: Trx, id: string): Promise<void> {
+    if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
+  /** The customer a license belongs to (null: none, or no such license). */
+  async customerIdOf(executor: Executor, id: string): Promise<string | null> {
+    return (await findCustomerId(executor, id)) ?? null;
+  }
+
+  /** The license as staff would see it, read inside the caller's transaction (undefined: no such license). */
+  async getWith(executor: Executor, id: string, now: Date): Promise<License | undefined> {
+    const row = await findLicenseRow(executor, SYSTEM_ACTOR, id, now);
+    return row && this.present(toLicenseRecord(row), row.product_code, Number(row.active_machines));
+  }
+
+  /** Subscriptions Keyhaven renews whose term ends before `until` (the renewal sweep's keyset pages). */
+  async dueRenewals(until: string, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<DueRenewal[]> {
+    return findDueRenewals(this.deps.db, until, after, limit);
+  }
+
+  /** Moves a subscription to its next term if its expiry is still `fromExpiry`: false when another renewal won. */
+  async advanceTerm(executor: Executor, id: string, fromExpiry: string, next: NextTerm): Promise<boolean> {
+    return advanceTerm(executor, id, fromExpiry, next);
+  }
+
+  /** Licenses by derived status within the actor's scope, counted by the database (the dashboard's figures). */
+  async countByStatus(ctx: RequestContext, now: Date): Promise<LicenseCounts> {
+    return countLicenses(this.deps.db, ctx.actor, now);
+  }
+
+  /** Licenses per product within the actor's scope, most first. */
+  async countByProduct(ctx: RequestContext, limit: number): Promise<Array<{ productId: string; licenses: number }>> {
+    return countLicensesByProduct(this.deps.db, ctx.actor, limit);
   }
 
   /**
@@ -356,22 +402,22 @@ export class LicensesService {
     options: { executor?: Executor; also?: (executor: Executor, after: License, before: License) => Promise<void> } = {},
   ): Promise<License> {
     const run = async (trx: Executor): Promise<License> => {
-      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', id).forUpdate().execute();
-      const row = await findLicenseRow(trx, ctx.actor, id, this.clock.now());
+      if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', id).forUpdate().execute();
+      const row = await findLicenseRow(trx, ctx.actor, id, this.deps.clock.now());
       if (!row) throw notFound('License', id);
       const before = this.presentRow(row);
       const next = change(before);
       if (next === null) return before;
-      const record: LicenseRecord = { ...toLicenseRecord(row), ...pickRecord(next), updatedAt: this.clock.now().toISOString() };
+      const record: LicenseRecord = { ...toLicenseRecord(row), ...pickRecord(next), updatedAt: this.deps.clock.now().toISOString() };
       record.graceEndsAt = graceEndsAt(record.expiresAt, record.graceDays);
       checkDates(record);
       await updateLicenseRow(trx, record);
       const after = this.present(record, row.product_code, Number(row.active_machines));
-      await this.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });
+      await this.deps.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });
       await options.also?.(trx, after, before);
       return after;
     };
-    return options.executor ? run(options.executor) : this.db.transaction().execute(run);
+    return options.executor ? run(options.executor) : this.deps.db.transaction().execute(run);
   }
 
   private change(ctx: RequestContext, id: string, action: string, change: (license: License) => LicenseRecord | null): Promise<License> {
@@ -379,7 +425,7 @@ export class LicensesService {
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateLicenseInput): Promise<License> {
-    const customer = input.customerId ? await this.customers.get(ctx, input.customerId) : undefined;
+    const customer = input.customerId ? await this.deps.customers.get(ctx, input.customerId) : undefined;
     return this.change(ctx, id, 'license.updated', (license) => {
       const next: LicenseRecord = { ...license };
       if (input.name !== undefined) next.name = input.name;
@@ -417,7 +463,7 @@ export class LicensesService {
     return this.change(ctx, id, 'license.suspended', (license) => {
       if (license.revokedAt) throw transition('a revoked license cannot be suspended');
       if (license.suspendedAt) throw transition('the license is already suspended');
-      return { ...license, suspendedAt: this.clock.now().toISOString() };
+      return { ...license, suspendedAt: this.deps.clock.now().toISOString() };
     });
   }
 
@@ -435,14 +481,14 @@ export class LicensesService {
       if (license.revokedAt) throw transition('the license is already revoked');
       // A revoked subscription does not renew either.
       const subscription = license.subscription && { ...license.subscription, autoRenew: false };
-      return { ...license, revokedAt: this.clock.now().toISOString(), subscription };
+      return { ...license, revokedAt: this.deps.clock.now().toISOString(), subscription };
     });
   }
 
   /** Adds one term of the policy's duration, from the current expiry or from now if that has passed. */
   async renew(ctx: RequestContext, id: string): Promise<License> {
     // Read the policy before the transaction: on SQLite a query outside the open transaction would wait for it.
-    const policy = await this.policies.get(ctx, (await this.get(ctx, id)).policyId);
+    const policy = await this.deps.policies.get(ctx, (await this.get(ctx, id)).policyId);
     const term = termOf(policy.termMonths, policy.durationDays);
     return this.change(ctx, id, 'license.renewed', (license) => {
       if (license.revokedAt) throw transition('a revoked license cannot be renewed');
@@ -470,7 +516,7 @@ export class LicensesService {
 
   /** Renewals and extensions count from the current expiry, or from now if that has passed. */
   private extendBase(expiresAt: string): Date {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     return Date.parse(expiresAt) > now.getTime() ? new Date(expiresAt) : now;
   }
 
@@ -514,7 +560,7 @@ export class LicensesService {
    * starts a new term now (subscriptions: by the new policy's alignment).
    */
   async changePolicy(ctx: RequestContext, id: string, input: ChangePolicyInput): Promise<License> {
-    const policy = await this.policies.get(ctx, input.policyId);
+    const policy = await this.deps.policies.get(ctx, input.policyId);
     return this.changePolicyWith(undefined, ctx, id, input, { policy });
   }
 
@@ -528,7 +574,7 @@ export class LicensesService {
     also?: (executor: Executor, after: License, before: License) => Promise<void>,
   ): Promise<License> {
     const { policy } = refs;
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     return this.applyChange(
       ctx,
       id,
@@ -592,7 +638,7 @@ export class LicensesService {
     if (!row) return undefined;
     const subscription = toSubscription(row);
     if (!subscription || subscription.alignment !== 'activation') return undefined;
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const started = startTermAt(subscription, now);
     const grace = graceEndsAt(started.expiresAt, row.grace_days);
     const result = await executor
@@ -603,7 +649,7 @@ export class LicensesService {
       .where('expires_at', 'is', null)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return undefined;
-    await this.events.record(executor, ctx, {
+    await this.deps.events.record(executor, ctx, {
       action: 'subscription.term_started',
       targetType: 'license',
       targetId: licenseId,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus, type StatusFacts } from './license-status.js';
-import { domainAllowed, evaluateLicense, normalizeDomain, VALIDATION_CODES, type ValidationFacts } from './validation.js';
+import { domainAllowed, evaluateLicense, normalizeDomain, VALIDATION_CODES, type ValidationFacts } from '../validation/validation.js';
 
 const DAY = 86_400_000;
 const t0 = new Date('2026-05-01T00:00:00.000Z');

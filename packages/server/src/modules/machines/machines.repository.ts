@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import type { MachinesTable } from './machines.tables.js';
 import type { Actor } from '../../http/access.js';
 import { holdsSeat, isBorrowed } from './seats.js';
+import { licenseIdsInScope } from '../licenses/licenses.access.js';
 
 export { holdsSeat, isAlive, isBorrowed } from './seats.js';
 
@@ -119,18 +120,21 @@ export async function deleteMachineRow(db: Executor, id: string): Promise<void> 
   await db.deleteFrom('machines').where('id', '=', id).execute();
 }
 
-/** Machines of licenses the actor may see: a customer only its organization's. */
-function scoped<O>(query: SelectQueryBuilder<Database, 'machines' | 'licenses', O>, actor: Actor) {
-  let q = query;
-  if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
-  if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
-  return q;
+/** Machines of licenses the actor may see: a customer only its organization's, a partner only its products'. */
+function scoped<O>(query: SelectQueryBuilder<Database, 'machines', O>, actor: Actor) {
+  if (actor.scope.customerId === undefined && actor.scope.productIds === undefined) return query;
+  return query.where('machines.license_id', 'in', (eb) => licenseIdsInScope(eb, actor));
 }
 
-export async function findMachineRow(db: Executor, actor: Actor, id: string): Promise<(MachineRow & { customer_id: string | null }) | undefined> {
-  return scoped(db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').selectAll('machines').select('licenses.customer_id'), actor)
-    .where('machines.id', '=', id)
-    .executeTakeFirst();
+export async function findMachineRow(db: Executor, actor: Actor, id: string): Promise<MachineRow | undefined> {
+  return scoped(db.selectFrom('machines').selectAll('machines'), actor).where('machines.id', '=', id).executeTakeFirst();
+}
+
+/** What event lists name machines by: a customer gets the names of its own organization's machines only. */
+export async function machineLabels(db: Executor, actor: Actor, ids: string[]) {
+  const { customerId } = actor.scope;
+  const byCustomer: Actor = { ...actor, scope: customerId !== undefined ? { customerId } : {} };
+  return scoped(db.selectFrom('machines').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']), byCustomer).where('machines.id', 'in', ids).execute();
 }
 
 export interface MachineFilter {
@@ -142,7 +146,7 @@ export interface MachineFilter {
 }
 
 export async function listMachineRows(db: Executor, actor: Actor, filter: MachineFilter): Promise<MachineRow[]> {
-  let query = scoped(db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').selectAll('machines'), actor)
+  let query = scoped(db.selectFrom('machines').selectAll('machines'), actor)
     .orderBy('machines.id', 'desc')
     .limit(filter.limit + 1);
   if (filter.licenseId) query = query.where('machines.license_id', '=', filter.licenseId);
@@ -169,4 +173,15 @@ export interface LicenseUser {
 export async function listLicenseUsers(db: Executor, licenseId: string): Promise<LicenseUser[]> {
   const rows = await db.selectFrom('license_users').selectAll().where('license_id', '=', licenseId).orderBy('id').execute();
   return rows.map((r) => ({ id: r.id, licenseId: r.license_id, identifier: r.identifier, name: r.name, createdAt: toIso(r.created_at) }));
+}
+
+/** Seats held now (node-locked machines, floating ones with a live lease, borrowed ones) on the actor's licenses. */
+export async function countSeatsInUse(db: Executor, actor: Actor, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom('machines')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('machines.license_id', 'in', (eb) => licenseIdsInScope(eb, actor))
+    .where(holdsSeat(now))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

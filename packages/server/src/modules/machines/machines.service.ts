@@ -10,6 +10,7 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
 import { hardSeatLimit, type ActivationLimits, type PoliciesService } from '../policies/policies.service.js';
 import {
+  countSeatsInUse,
   countAliveMachines,
   deleteMachineRow,
   findMachineByFingerprint,
@@ -20,6 +21,7 @@ import {
   isAlive,
   isBorrowed,
   listMachineRows,
+  machineLabels,
   replaceMachine,
   toMachine,
   viewMachine,
@@ -82,6 +84,15 @@ function refuseBorrowed(machine: Machine, now: Date): void {
   );
 }
 
+export interface MachinesDeps {
+  db: Db;
+  dialect: Dialect;
+  clock: Clock;
+  events: EventsService;
+  licenses: LicensesService;
+  policies: PoliciesService;
+}
+
 /**
  * Activations. Seat limits hold under concurrency: an activation counts the live seats and inserts its
  * machine inside one transaction that holds the license row (FOR UPDATE on PostgreSQL, so several
@@ -90,15 +101,7 @@ function refuseBorrowed(machine: Machine, now: Date): void {
 export class MachinesService {
   private readonly activationChecks: ActivationCheck[] = [];
 
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: Dialect,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly licenses: LicensesService,
-    private readonly policies: PoliciesService,
-  ) {
-  }
+  constructor(private readonly deps: MachinesDeps) {}
 
   /**
    * Lapsed floating leases are culled every minute. Event lists name machines; a customer viewer gets
@@ -109,9 +112,8 @@ export class MachinesService {
       jobs: [{ type: 'machines.cull', payload: SlotPayload, run: async () => void (await this.cull()), cron: '* * * * *' }],
       namers: {
         machine: async (ctx, ids) => {
-          let q = this.db.selectFrom('machines').innerJoin('licenses', 'licenses.id', 'machines.license_id').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']).where('machines.id', 'in', ids);
-          if (ctx.actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', ctx.actor.scope.customerId);
-          return new Map((await q.execute()).map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
+          const rows = await machineLabels(this.deps.db, ctx.actor, ids);
+          return new Map(rows.map((r) => [r.id, r.name ?? r.hostname ?? r.fingerprint]));
         },
       },
     };
@@ -136,16 +138,14 @@ export class MachinesService {
     const allowed = limits?.[kind];
     if (!limits || allowed === null || allowed === undefined) return undefined;
     const since = new Date(now.getTime() - limits.periodDays * 86_400_000).toISOString();
-    let query = db
-      .selectFrom('events')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('target_id', '=', licenseId)
-      .where('action', '=', kind === 'activations' ? 'machine.activated' : 'machine.deactivated')
-      .where('at', '>=', since);
-    // Seats freed by staff or a customer admin do not count against the application.
-    if (kind === 'deactivations') query = query.where('actor_type', '=', 'license');
-    const row = await query.executeTakeFirstOrThrow();
-    return { used: Number(row.n), allowed, periodDays: limits.periodDays };
+    const used = await this.deps.events.count(db, {
+      targetId: licenseId,
+      action: kind === 'activations' ? 'machine.activated' : 'machine.deactivated',
+      since,
+      // Seats freed by staff or a customer admin do not count against the application.
+      actorType: kind === 'deactivations' ? 'license' : undefined,
+    });
+    return { used, allowed, periodDays: limits.periodDays };
   }
 
   private leaseFrom(license: ClientLicense, now: Date): string | null {
@@ -155,7 +155,7 @@ export class MachinesService {
 
   /** A usable license for a client operation, or the error the app should act on. */
   private async usableLicense(key: string): Promise<{ license: ClientLicense; customerId: string | null; policyId: string }> {
-    const resolved = await this.licenses.resolveKey(key);
+    const resolved = await this.deps.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     return usable(resolved);
   }
@@ -165,7 +165,7 @@ export class MachinesService {
    * on one of its organization's licenses.
    */
   async activateSignedIn(ctx: RequestContext, licenseId: string, input: Omit<ActivateInput, 'key'>) {
-    const resolved = usable(await this.licenses.resolveId(ctx, licenseId));
+    const resolved = usable(await this.deps.licenses.resolveId(ctx, licenseId));
     return this.activateResolved(resolved, input, { ip: ctx.ip ?? 'unknown', ...(ctx.requestId ? { requestId: ctx.requestId } : {}) }, ctx);
   }
 
@@ -191,16 +191,14 @@ export class MachinesService {
     actorCtx?: RequestContext,
   ): Promise<{ machine: MachineView; license: ClientLicense; created: boolean; overdraft: boolean }> {
     const { license, customerId, policyId } = resolved;
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const ctx = actorCtx ? { ...actorCtx, actor: { ...actorCtx.actor, scope: customerId ? { customerId } : {} } } : this.clientCtx(license, meta, customerId);
     // Read before the transaction: on SQLite a query outside an open transaction would wait for it.
-    const policy = await this.policies.get({ actor: SYSTEM_ACTOR }, policyId);
+    const policy = await this.deps.policies.get({ actor: SYSTEM_ACTOR }, policyId);
     const limits = policy.activationLimits;
     const hardLimit = hardSeatLimit(license.maxMachines, policy.overdraft);
-    const outcome = await this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') {
-        await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
-      }
+    const outcome = await this.deps.db.transaction().execute(async (trx) => {
+      await this.deps.licenses.lock(trx, license.id);
       const existing = await findMachineByFingerprint(trx, license.id, input.fingerprint);
       const details = {
         name: input.name ?? existing?.name ?? null,
@@ -235,12 +233,12 @@ export class MachinesService {
         : { id: newId('mach'), licenseId: license.id, fingerprint: input.fingerprint, activatedAt: now.toISOString(), ...details, userId: userId ?? null, borrowedUntil: null };
       if (existing) await replaceMachine(trx, machine);
       else await insertMachine(trx, machine);
-      await this.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
+      await this.deps.events.record(trx, ctx, { action: 'machine.activated', targetType: 'license', targetId: license.id, customerId, after: machine });
       // An activation-aligned subscription's term starts at the first activation (no expiry until then).
-      const termStarted = license.expiresAt === null ? await this.licenses.startTermOnActivation(trx, ctx, license.id) : undefined;
+      const termStarted = license.expiresAt === null ? await this.deps.licenses.startTermOnActivation(trx, ctx, license.id) : undefined;
       const overdraft = license.maxMachines !== null && alive + 1 > license.maxMachines;
       if (overdraft) {
-        await this.events.record(trx, ctx, {
+        await this.deps.events.record(trx, ctx, {
           action: 'machine.overdraft_used',
           targetType: 'license',
           targetId: license.id,
@@ -261,7 +259,7 @@ export class MachinesService {
     }
     if ('limited' in outcome && outcome.limited) {
       const { used, allowed, periodDays } = outcome.limited;
-      await this.events.record(this.db, ctx, {
+      await this.deps.events.record(this.deps.db, ctx, {
         action: 'machine.activation_limit_reached',
         targetType: 'license',
         targetId: license.id,
@@ -275,7 +273,7 @@ export class MachinesService {
       });
     }
     if ('refused' in outcome) {
-      await this.events.record(this.db, ctx, {
+      await this.deps.events.record(this.deps.db, ctx, {
         action: 'machine.activation_refused',
         targetType: 'license',
         targetId: license.id,
@@ -297,20 +295,20 @@ export class MachinesService {
   }
 
   async deactivate(key: string, fingerprint: string, meta: ClientMeta): Promise<void> {
-    const resolved = await this.licenses.resolveKey(key);
+    const resolved = await this.deps.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const { license, row } = resolved;
     const ctx = this.clientCtx(license, meta, row.customer_id);
-    const limits = (await this.policies.get({ actor: SYSTEM_ACTOR }, row.policy_id)).activationLimits;
-    const now = this.clock.now();
-    const limited = await this.db.transaction().execute(async (trx) => {
+    const limits = (await this.deps.policies.get({ actor: SYSTEM_ACTOR }, row.policy_id)).activationLimits;
+    const now = this.deps.clock.now();
+    const limited = await this.deps.db.transaction().execute(async (trx) => {
       const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
       if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
       refuseBorrowed(machine, now);
       const window = await this.windowUse(trx, limits, license.id, 'deactivations', now);
       if (window && window.used >= window.allowed) return window;
       await deleteMachineRow(trx, machine.id);
-      await this.events.record(trx, ctx, {
+      await this.deps.events.record(trx, ctx, {
         action: 'machine.deactivated',
         targetType: 'license',
         targetId: license.id,
@@ -320,7 +318,7 @@ export class MachinesService {
       return undefined;
     });
     if (limited) {
-      await this.events.record(this.db, ctx, {
+      await this.deps.events.record(this.deps.db, ctx, {
         action: 'machine.deactivation_limit_reached',
         targetType: 'license',
         targetId: license.id,
@@ -342,9 +340,9 @@ export class MachinesService {
    * clock, so a lease lapsing meanwhile cannot be revived after an activation took its seat.
    */
   async borrowSeat(licenseId: string, fingerprint: string, until: (now: Date) => Date): Promise<{ machine: Machine; now: Date; expiresAt: Date }> {
-    return this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).forUpdate().execute();
-      const now = this.clock.now();
+    return this.deps.db.transaction().execute(async (trx) => {
+      await this.deps.licenses.lock(trx, licenseId);
+      const now = this.deps.clock.now();
       const machine = await findMachineByFingerprint(trx, licenseId, fingerprint);
       if (!machine) throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'Activate this machine first (online, or with an offline activation request)');
       if (!isAlive(machine, now)) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
@@ -368,19 +366,19 @@ export class MachinesService {
    * that are not out is a no-op, so a retry is harmless.
    */
   async returnSeat(key: string, fingerprint: string, meta: ClientMeta): Promise<MachineView> {
-    const resolved = await this.licenses.resolveKey(key);
+    const resolved = await this.deps.licenses.resolveKey(key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const { license, row } = resolved;
     const ctx = this.clientCtx(license, meta, row.customer_id);
-    return this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
-      const now = this.clock.now();
+    return this.deps.db.transaction().execute(async (trx) => {
+      await this.deps.licenses.lock(trx, license.id);
+      const now = this.deps.clock.now();
       const machine = await findMachineByFingerprint(trx, license.id, fingerprint);
       if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
       if (machine.borrowedUntil === null) return viewMachine(machine, now);
       await trx.updateTable('machines').set({ borrowed_until: null }).where('id', '=', machine.id).execute();
       if (isBorrowed(machine, now)) {
-        await this.events.record(trx, ctx, {
+        await this.deps.events.record(trx, ctx, {
           action: 'license.checked_in',
           targetType: 'license',
           targetId: license.id,
@@ -395,15 +393,15 @@ export class MachinesService {
   /** Renews a floating lease (and records liveness for node-locked machines). */
   async heartbeat(key: string, fingerprint: string, meta: ClientMeta): Promise<MachineView> {
     const { license } = await this.usableLicense(key);
-    const now = this.clock.now();
-    const machine = await findMachineByFingerprint(this.db, license.id, fingerprint);
+    const now = this.deps.clock.now();
+    const machine = await findMachineByFingerprint(this.deps.db, license.id, fingerprint);
     if (!machine) throw new AppError('NOT_FOUND', 'This fingerprint is not activated on the license');
     if (!isAlive(machine, now)) {
       throw new AppError('HEARTBEAT_DEAD', 'The lease lapsed and the seat was freed; activate again', { leaseExpiredAt: machine.leaseExpiresAt });
     }
     const next: Machine = { ...machine, ip: meta.ip, lastHeartbeatAt: now.toISOString(), leaseExpiresAt: this.leaseFrom(license, now) };
     // A conditional write: if the lease lapsed between the read and now, the seat is not silently revived.
-    const result = await this.db
+    const result = await this.deps.db
       .updateTable('machines')
       .set({ ip: next.ip, last_heartbeat_at: next.lastHeartbeatAt, lease_expires_at: next.leaseExpiresAt })
       .where('id', '=', machine.id)
@@ -420,14 +418,14 @@ export class MachinesService {
    * touched: the condition is re-checked by the DELETE itself.
    */
   async cull(batchSize = 5000, keepMs = LAPSED_LEASE_KEEP_MS): Promise<number> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const lapsedBefore = new Date(now.getTime() - keepMs).toISOString();
     // A borrowed seat (an offline file is out) is never culled, whatever its lease did.
     const culled = (eb: ExpressionBuilder<Database, 'machines'>) =>
       eb.and([eb('lease_expires_at', '<=', lapsedBefore), eb.or([eb('borrowed_until', 'is', null), eb('borrowed_until', '<=', now.toISOString())])]);
     let total = 0;
     for (;;) {
-      const result = await this.db
+      const result = await this.deps.db
         .deleteFrom('machines')
         .where('id', 'in', (eb) => eb.selectFrom('machines').select('id').where(culled).limit(batchSize))
         .where(culled)
@@ -440,35 +438,35 @@ export class MachinesService {
 
   /** The machine facts validation needs for one fingerprint. */
   async facts(licenseId: string, fingerprint: string): Promise<{ machine: { alive: boolean } | null; aliveMachines: number }> {
-    const now = this.clock.now();
-    const machine = await findMachineByFingerprint(this.db, licenseId, fingerprint);
-    const aliveMachines = await countAliveMachines(this.db, licenseId, now);
+    const now = this.deps.clock.now();
+    const machine = await findMachineByFingerprint(this.deps.db, licenseId, fingerprint);
+    const aliveMachines = await countAliveMachines(this.deps.db, licenseId, now);
     return { machine: machine ? { alive: isAlive(machine, now) } : null, aliveMachines };
   }
 
   async list(ctx: RequestContext, filter: MachineFilter): Promise<Page<MachineView>> {
-    const now = this.clock.now();
-    return page((await listMachineRows(this.db, ctx.actor, filter)).map((row) => viewMachine(toMachine(row), now)), filter.limit);
+    const now = this.deps.clock.now();
+    return page((await listMachineRows(this.deps.db, ctx.actor, filter)).map((row) => viewMachine(toMachine(row), now)), filter.limit);
   }
 
   /** Named users of a per-user license. */
   async listUsers(ctx: RequestContext, licenseId: string): Promise<LicenseUser[]> {
-    const license = await this.licenses.get(ctx, licenseId);
-    return listLicenseUsers(this.db, license.id);
+    const license = await this.deps.licenses.get(ctx, licenseId);
+    return listLicenseUsers(this.deps.db, license.id);
   }
 
   /** Names a user on the license (a seat of a per-user license), up to the license's maxUsers. */
   async addUser(ctx: RequestContext, licenseId: string, input: { identifier: string; name?: string | null }): Promise<LicenseUser> {
-    const license = await this.licenses.get(ctx, licenseId);
+    const license = await this.deps.licenses.get(ctx, licenseId);
     const user: LicenseUser = {
       id: newId('lusr'),
       licenseId: license.id,
       identifier: input.identifier.trim().toLowerCase(),
       name: input.name ?? null,
-      createdAt: this.clock.now().toISOString(),
+      createdAt: this.deps.clock.now().toISOString(),
     };
-    await this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await this.deps.licenses.lock(trx, license.id);
       const users = await listLicenseUsers(trx, license.id);
       if (users.some((u) => u.identifier === user.identifier)) throw new AppError('CONFLICT', `${user.identifier} is already a user of this license`);
       if (license.maxUsers !== null && users.length >= license.maxUsers) {
@@ -478,23 +476,23 @@ export class MachinesService {
         .insertInto('license_users')
         .values({ id: user.id, license_id: user.licenseId, identifier: user.identifier, name: user.name, created_at: user.createdAt })
         .execute();
-      await this.events.record(trx, ctx, { action: 'license.user_added', targetType: 'license', targetId: license.id, customerId: license.customerId, after: user });
+      await this.deps.events.record(trx, ctx, { action: 'license.user_added', targetType: 'license', targetId: license.id, customerId: license.customerId, after: user });
     });
     return user;
   }
 
   /** Removes a named user and deactivates its machines, freeing the seat. */
   async removeUser(ctx: RequestContext, licenseId: string, userId: string): Promise<void> {
-    const license = await this.licenses.get(ctx, licenseId);
-    await this.db.transaction().execute(async (trx) => {
+    const license = await this.deps.licenses.get(ctx, licenseId);
+    await this.deps.db.transaction().execute(async (trx) => {
       const user = (await listLicenseUsers(trx, license.id)).find((u) => u.id === userId);
       if (!user) throw notFound('License user', userId);
-      const now = this.clock.now();
+      const now = this.deps.clock.now();
       const machines = await trx.selectFrom('machines').selectAll().where('license_user_id', '=', user.id).execute();
       for (const machine of machines.map(toMachine)) refuseBorrowed(machine, now);
       const freed = await trx.deleteFrom('machines').where('license_user_id', '=', user.id).executeTakeFirst();
       await trx.deleteFrom('license_users').where('id', '=', user.id).execute();
-      await this.events.record(trx, ctx, {
+      await this.deps.events.record(trx, ctx, {
         action: 'license.user_removed',
         targetType: 'license',
         targetId: license.id,
@@ -509,15 +507,15 @@ export class MachinesService {
    * stay: their offline files are out and keep working until they expire or are checked in.
    */
   async resetLicense(ctx: RequestContext, licenseId: string): Promise<{ deactivated: number; borrowed: number }> {
-    const license = await this.licenses.get(ctx, licenseId);
-    return this.db.transaction().execute(async (trx) => {
-      if (this.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', license.id).forUpdate().execute();
-      const now = this.clock.now();
+    const license = await this.deps.licenses.get(ctx, licenseId);
+    return this.deps.db.transaction().execute(async (trx) => {
+      await this.deps.licenses.lock(trx, license.id);
+      const now = this.deps.clock.now();
       const rows = await trx.selectFrom('machines').selectAll().where('license_id', '=', license.id).execute();
       const freed = rows.filter((r) => !isBorrowed(toMachine(r), now));
       const kept = rows.length - freed.length;
       if (freed.length > 0) await trx.deleteFrom('machines').where('id', 'in', freed.map((r) => r.id)).execute();
-      await this.events.record(trx, ctx, {
+      await this.deps.events.record(trx, ctx, {
         action: 'license.machines_reset',
         targetType: 'license',
         targetId: license.id,
@@ -528,18 +526,23 @@ export class MachinesService {
     });
   }
 
+  /** Seats held now on the licenses the actor may see (the dashboard's figure). */
+  async seatsInUse(ctx: RequestContext, now: Date): Promise<number> {
+    return countSeatsInUse(this.deps.db, ctx.actor, now);
+  }
+
   /** Staff or a customer admin frees a seat. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       const row = await findMachineRow(trx, ctx.actor, id);
       if (!row) throw notFound('Machine', id);
-      refuseBorrowed(toMachine(row), this.clock.now());
+      refuseBorrowed(toMachine(row), this.deps.clock.now());
       await deleteMachineRow(trx, id);
-      await this.events.record(trx, ctx, {
+      await this.deps.events.record(trx, ctx, {
         action: 'machine.deactivated',
         targetType: 'license',
         targetId: row.license_id,
-        customerId: row.customer_id,
+        customerId: await this.deps.licenses.customerIdOf(trx, row.license_id),
         before: toMachine(row),
       });
     });

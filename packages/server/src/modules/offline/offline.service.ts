@@ -33,20 +33,22 @@ interface ActivationRequest {
   platform?: string;
 }
 
+export interface OfflineDeps {
+  db: Db;
+  clock: Clock;
+  signer: Signer;
+  events: EventsService;
+  licenses: LicensesService;
+  machines: MachinesService;
+  policies: PoliciesService;
+}
+
 /**
  * Offline licensing: signed license files (checkout), and offline activation, where an operator brings an
  * activation request file from the offline machine and takes back a license file bound to it.
  */
 export class OfflineService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly signer: Signer,
-    private readonly events: EventsService,
-    private readonly licenses: LicensesService,
-    private readonly machines: MachinesService,
-    private readonly policies: PoliciesService,
-  ) {}
+  constructor(private readonly deps: OfflineDeps) {}
 
   async checkout(input: CheckoutInput, meta: { ip: string; requestId?: string }): Promise<string> {
     const parsed = parseLicenseKey(input.key);
@@ -54,7 +56,7 @@ export class OfflineService {
     if (input.encrypt && input.fingerprint === undefined) {
       throw new AppError('VALIDATION_FAILED', 'An encrypted file is bound to a machine: send its fingerprint', { fields: { fingerprint: 'is required to encrypt' } });
     }
-    const resolved = await this.licenses.resolveKey(input.key);
+    const resolved = await this.deps.licenses.resolveKey(input.key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const { license, row } = resolved;
     const unusable = { revoked: 'REVOKED', suspended: 'SUSPENDED', pending: 'NOT_STARTED', expired: 'EXPIRED' } as const;
@@ -68,7 +70,7 @@ export class OfflineService {
         fields: { fingerprint: 'is required on a license with a seat limit' },
       });
     }
-    const policy = await this.policies.get({ actor: SYSTEM_ACTOR }, row.policy_id);
+    const policy = await this.deps.policies.get({ actor: SYSTEM_ACTOR }, row.policy_id);
     const ttlDays = Math.min(input.ttlDays ?? DEFAULT_TTL_DAYS, policy.offlineMaxDays);
     const licenseEnd = license.graceEndsAt ?? license.expiresAt;
     const fileEnd = (from: Date) => {
@@ -76,8 +78,8 @@ export class OfflineService {
       return new Date(licenseEnd === null ? ttlEnd : Math.min(ttlEnd, Date.parse(licenseEnd)));
     };
     // A bound file is issued at the instant its seat was borrowed (read inside the seat's transaction).
-    const borrowed = input.fingerprint === undefined ? undefined : await this.machines.borrowSeat(license.id, input.fingerprint, fileEnd);
-    const now = borrowed?.now ?? this.clock.now();
+    const borrowed = input.fingerprint === undefined ? undefined : await this.deps.machines.borrowSeat(license.id, input.fingerprint, fileEnd);
+    const now = borrowed?.now ?? this.deps.clock.now();
     const expiresAt = (borrowed?.expiresAt ?? fileEnd(now)).toISOString();
     const payload: LicenseFilePayload<ClientLicense> = {
       kind: 'keyhaven.license-file',
@@ -90,7 +92,7 @@ export class OfflineService {
       expiresAt,
       ttlDays,
       licenseExpiresAt: license.expiresAt,
-      keyId: this.signer.keyId,
+      keyId: this.deps.signer.keyId,
       ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
     };
     const json = JSON.stringify(payload);
@@ -101,13 +103,13 @@ export class OfflineService {
     const envelope: LicenseFileEnvelope = {
       v: 1,
       alg: 'ed25519',
-      keyId: this.signer.keyId,
+      keyId: this.deps.signer.keyId,
       enc: input.encrypt ? 'aes-256-gcm' : 'none',
       payload: body,
-      sig: this.signer.sign(body),
+      sig: this.deps.signer.sign(body),
     };
-    await this.events.record(
-      this.db,
+    await this.deps.events.record(
+      this.deps.db,
       { actor: { type: 'license', id: license.id, role: 'customer-member', scope: {}, label: `license ${license.id}` }, requestId: meta.requestId, ip: meta.ip },
       {
         action: 'license.checked_out',
@@ -141,11 +143,11 @@ export class OfflineService {
         throw new AppError('VALIDATION_FAILED', `The activation request has an invalid ${field}`, { fields: { [`request.${field}`]: 'is invalid' } });
       }
     }
-    const resolved = await this.licenses.resolveKey(request.key!);
+    const resolved = await this.deps.licenses.resolveKey(request.key!);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has the key in this activation request');
     // The operator must be allowed to see the license (a customer admin: its own organization's).
-    await this.licenses.get(ctx, resolved.license.id);
-    await this.machines.activate(
+    await this.deps.licenses.get(ctx, resolved.license.id);
+    await this.deps.machines.activate(
       {
         key: request.key!,
         fingerprint: request.fingerprint!,

@@ -3,7 +3,7 @@ import type { Actor } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RequestContext } from '../events/events.service.js';
-import type { SubscriptionsService } from '../licenses/subscriptions.service.js';
+import type { SubscriptionsService } from '../subscriptions/subscriptions.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
 import { findInboundEvent, insertInboundEvent } from './orders.repository.js';
 import type { OrdersService } from './orders.service.js';

@@ -7,8 +7,8 @@ import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ProductsService } from '../products/products.service.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
-import type { Alignment, FirstTerm, Renewer } from '../licenses/subscription-terms.js';
-import { subscriptionTermProblems } from '../licenses/subscription.js';
+import type { Alignment, FirstTerm, Renewer } from '../subscriptions/subscription-terms.js';
+import { subscriptionTermProblems } from '../subscriptions/subscription.js';
 import {
   deletePolicyRow,
   findPolicy,

@@ -101,6 +101,10 @@ export async function listProducts(db: Executor, actor: Actor, limit: number, cu
   return (await query.execute()).map(toProduct);
 }
 
+export async function productLabels(db: Executor, ids: string[]): Promise<Array<{ id: string; code: string; name: string }>> {
+  return db.selectFrom('products').select(['id', 'code', 'name']).where('id', 'in', ids).execute();
+}
+
 export async function deleteProductRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('products').where('id', '=', id).execute();
 }

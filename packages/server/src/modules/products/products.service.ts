@@ -8,7 +8,7 @@ import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import { deleteProductRow, findProduct, insertProduct, listProducts, updateProductRow, type Product } from './products.repository.js';
+import { deleteProductRow, findProduct, insertProduct, listProducts, productLabels, updateProductRow, type Product } from './products.repository.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Product } from './products.repository.js';
@@ -158,6 +158,13 @@ export class ProductsService {
       await this.deps.events.record(trx, ctx, { action: 'product.created', targetType: 'product', targetId: product.id, after: product });
     });
     return product;
+  }
+
+  /** Codes and names of these products, in one query (for lists that show the product of each row). */
+  async labels(ids: string[]): Promise<Map<string, { code: string; name: string }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await productLabels(this.deps.db, [...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, { code: r.code, name: r.name }]));
   }
 
   async get(ctx: RequestContext, idOrCode: string): Promise<Product> {

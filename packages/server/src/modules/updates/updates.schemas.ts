@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Nonce, StringEnum, Timestamp } from '../../http/schemas.js';
 import { ArtifactSchema } from '../artifacts/artifacts.schemas.js';
-import { VALIDATION_CODES } from '../licenses/validation.js';
+import { VALIDATION_CODES } from '../validation/validation.js';
 import { Channel, ReleaseSchema, Version } from '../releases/releases.schemas.js';
 
 export const UpdateCheckBody = Type.Object(

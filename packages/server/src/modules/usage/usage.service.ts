@@ -29,23 +29,25 @@ const THRESHOLDS = [0.8, 1];
 
 const UNUSABLE = { revoked: 'REVOKED', suspended: 'SUSPENDED', pending: 'NOT_STARTED', expired: 'EXPIRED' } as const;
 
+export interface UsageDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  licenses: LicensesService;
+  machines: MachinesService;
+}
+
 /**
  * Metered features. A use is one conditional UPDATE (`used + amount <= limit`), so concurrent uses never
  * spend more than the limit on either dialect; a counter from an earlier period is reset first by another
  * conditional UPDATE, so the reset happens once.
  */
 export class UsageService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly licenses: LicensesService,
-    private readonly machines: MachinesService,
-  ) {}
+  constructor(private readonly deps: UsageDeps) {}
 
   async record(input: UsageInput, meta: { ip: string; requestId?: string }): Promise<UsageAnswer> {
     const amount = input.amount ?? 1;
-    const resolved = await this.licenses.resolveKey(input.key);
+    const resolved = await this.deps.licenses.resolveKey(input.key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
     const { license, row } = resolved;
     const code = UNUSABLE[license.status as keyof typeof UNUSABLE];
@@ -53,18 +55,18 @@ export class UsageService {
     const meter = parseJson<Meter[]>(row.meters, []).find((m) => m.feature === input.feature);
     if (!meter) throw new AppError('FEATURE_NOT_METERED', `The license does not meter the feature ${input.feature}`);
     if (input.fingerprint !== undefined) {
-      const facts = await this.machines.facts(license.id, input.fingerprint);
+      const facts = await this.deps.machines.facts(license.id, input.fingerprint);
       if (!facts.machine) throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'This machine is not activated on the license');
       if (!facts.machine.alive) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
     }
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const start = periodStart(meter.period, now).toISOString();
     const ctx: RequestContext = {
       actor: { type: 'license', id: license.id, role: 'customer-member', scope: {}, label: `license ${license.id}` },
       requestId: meta.requestId,
       ip: meta.ip,
     };
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await this.deps.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('usage_counters')
         .values({ license_id: license.id, feature: meter.feature, used: 0, period_start: start, updated_at: now.toISOString() })
@@ -90,7 +92,7 @@ export class UsageService {
         for (const t of THRESHOLDS) {
           const mark = t * meter.limit;
           if (used - amount < mark && used >= mark) {
-            await this.events.record(trx, ctx, {
+            await this.deps.events.record(trx, ctx, {
               action: t >= 1 ? 'usage.exhausted' : 'usage.threshold_reached',
               targetType: 'license',
               targetId: license.id,
@@ -130,8 +132,8 @@ export class UsageService {
   async exhausted(licenseId: string, meters: Meter[], features: string[]): Promise<string[]> {
     const limited = meters.filter((m) => m.limit !== null && features.includes(m.feature));
     if (limited.length === 0) return [];
-    const now = this.clock.now();
-    const rows = await this.db
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db
       .selectFrom('usage_counters')
       .select(['feature', 'used', 'period_start'])
       .where('license_id', '=', licenseId)
@@ -149,9 +151,9 @@ export class UsageService {
 
   /** Counters of a license as staff or its customer see them. */
   async list(ctx: RequestContext, licenseId: string): Promise<UsageAnswer[]> {
-    const license = await this.licenses.get(ctx, licenseId);
-    const now = this.clock.now();
-    const rows = await this.db.selectFrom('usage_counters').selectAll().where('license_id', '=', license.id).execute();
+    const license = await this.deps.licenses.get(ctx, licenseId);
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db.selectFrom('usage_counters').selectAll().where('license_id', '=', license.id).execute();
     return license.meters.map((m) => {
       const start = periodStart(m.period, now).toISOString();
       const counter = rows.find((r) => r.feature === m.feature);

@@ -1,4 +1,4 @@
-import { licenseStatus, type StatusFacts } from './license-status.js';
+import { licenseStatus, type StatusFacts } from '../licenses/license-status.js';
 
 /**
  * Every outcome of a validation, in the order the checks run. The first failing check decides the

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { Actor } from '../../http/access.js';
-import { holdsSeat } from '../machines/seats.js';
-import { licenseScopeFilter } from '../licenses/licenses.repository.js';
+import { licenseScopeFilter } from './licenses.access.js';
 
 export interface LicenseCounts {
   total: number;
@@ -25,7 +24,7 @@ const DAY_MS = 86_400_000;
  * One pass over the actor's licenses counting each derived status the way `licenseStatus` derives it
  * (revoked > suspended > pending > expired > grace > active), plus what the dashboard shows next to it.
  */
-export async function licenseCounts(db: Executor, actor: Actor, now: Date): Promise<LicenseCounts> {
+export async function countLicenses(db: Executor, actor: Actor, now: Date): Promise<LicenseCounts> {
   const t = now.toISOString();
   const in30 = new Date(now.getTime() + 30 * DAY_MS).toISOString();
   const in7 = new Date(now.getTime() + 7 * DAY_MS).toISOString();
@@ -66,27 +65,14 @@ export async function licenseCounts(db: Executor, actor: Actor, now: Date): Prom
   };
 }
 
-/** Seats held now (node-locked machines, floating ones with a live lease, borrowed ones) on the actor's licenses. */
-export async function seatsInUse(db: Executor, actor: Actor, now: Date): Promise<number> {
-  const t = now.toISOString();
-  const row = await db
-    .selectFrom('machines')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('machines.license_id', 'in', (eb) => licenseScopeFilter(eb.selectFrom('licenses'), actor).select('licenses.id'))
-    .where(holdsSeat(now))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-/** Licenses per product (the actor's), most first. */
-export async function licensesByProduct(db: Executor, actor: Actor, limit: number): Promise<Array<{ productId: string; code: string; name: string; licenses: number }>> {
+/** Licenses per product within the actor's scope, most first (ties by product id). */
+export async function countLicensesByProduct(db: Executor, actor: Actor, limit: number): Promise<Array<{ productId: string; licenses: number }>> {
   const rows = await licenseScopeFilter(db.selectFrom('licenses'), actor)
-    .innerJoin('products', 'products.id', 'licenses.product_id')
-    .select((eb) => ['products.id as product_id', 'products.code', 'products.name', eb.fn.countAll<number>().as('n')])
-    .groupBy(['products.id', 'products.code', 'products.name'])
+    .select((eb) => ['licenses.product_id', eb.fn.countAll<number>().as('n')])
+    .groupBy('licenses.product_id')
     .orderBy('n', 'desc')
-    .orderBy('products.id')
+    .orderBy('licenses.product_id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ productId: r.product_id, code: r.code, name: r.name, licenses: Number(r.n) }));
+  return rows.map((r) => ({ productId: r.product_id, licenses: Number(r.n) }));
 }

@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../db/database.js';
-import { isUniqueViolation, toIso } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/database.js';
 import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -10,15 +10,12 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
-import { formatPrice, licenseMailData } from './license-mail.js';
-import { graceEndsAt, licenseStatus } from './license-status.js';
-import { findLicenseRow, toLicenseRecord } from './licenses.repository.js';
-import type { License, LicensesService } from './licenses.service.js';
+import { formatPrice, licenseMailData } from '../licenses/license-mail.js';
+import { graceEndsAt, licenseStatus } from '../licenses/license-status.js';
+import type { License, LicensesService } from '../licenses/licenses.service.js';
 import { rulesOf, type Subscription } from './subscription.js';
 import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from './subscription-terms.js';
 import {
-  advanceTerm,
-  findDueRenewals,
   findRenewalByReference,
   insertRenewal,
   listRenewalRows,
@@ -76,6 +73,16 @@ function nextTerm(subscription: Subscription, from: Date, graceEnd: Date | null,
   return { expiresAt: end, termStartsAt: now, anchorAt: now.toISOString(), price: firstTermPrice(rules, price, now, end) };
 }
 
+export interface SubscriptionsDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  licenses: LicensesService;
+  products: ProductsService;
+  customers: CustomersService;
+  mail: MailService;
+}
+
 /**
  * Subscription operations on licenses: cancel (auto-renewal off, access until the term ends; inside the
  * cancellation notice period only with a staff override), resume, renew (manual, from billing, or by the
@@ -83,15 +90,7 @@ function nextTerm(subscription: Subscription, from: Date, graceEnd: Date | null,
  * and term, written in the transaction that moves the expiry.
  */
 export class SubscriptionsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly licenses: LicensesService,
-    private readonly products: ProductsService,
-    private readonly customers: CustomersService,
-    private readonly mail: MailService,
-  ) {}
+  constructor(private readonly deps: SubscriptionsDeps) {}
 
   /** The renewal sweep job, on its schedule. */
   wiring(): ModuleWiring {
@@ -101,14 +100,14 @@ export class SubscriptionsService {
   /** The product and customer a license mail names, read before a transaction opens. */
   private async mailRefs(license: License): Promise<{ product: Product; customer: Customer | null }> {
     const system = { actor: SYSTEM_ACTOR };
-    const product = await this.products.get(system, license.productId);
-    const customer = license.customerId ? await this.customers.get(system, license.customerId) : null;
+    const product = await this.deps.products.get(system, license.productId);
+    const customer = license.customerId ? await this.deps.customers.get(system, license.customerId) : null;
     return { product, customer };
   }
 
   private async sendLicenseMail(executor: Executor, template: string, license: License, refs: { product: Product; customer: Customer | null }, dedupeKey: string, extra: Record<string, unknown> = {}) {
     if (!refs.customer) return;
-    await this.mail.send(executor, {
+    await this.deps.mail.send(executor, {
       template,
       to: refs.customer.email,
       data: { ...licenseMailData(license, refs.product, refs.customer), ...extra },
@@ -119,7 +118,7 @@ export class SubscriptionsService {
   }
 
   private async subscriptionLicense(ctx: RequestContext, id: string): Promise<License & { subscription: NonNullable<License['subscription']> }> {
-    const license = await this.licenses.get(ctx, id);
+    const license = await this.deps.licenses.get(ctx, id);
     if (!license.subscription) throw new AppError('NOT_A_SUBSCRIPTION', 'The license is not a subscription');
     return license as License & { subscription: NonNullable<License['subscription']> };
   }
@@ -135,8 +134,8 @@ export class SubscriptionsService {
     }
     const current = await this.subscriptionLicense(ctx, id);
     const refs = await this.mailRefs(current);
-    const now = this.clock.now();
-    return this.licenses.applyChange(
+    const now = this.deps.clock.now();
+    return this.deps.licenses.applyChange(
       ctx,
       id,
       'subscription.cancelled',
@@ -164,7 +163,7 @@ export class SubscriptionsService {
   /** Turns auto-renewal back on (undoes a cancellation) while the subscription has not ended. */
   async resume(ctx: RequestContext, id: string): Promise<License> {
     await this.subscriptionLicense(ctx, id);
-    return this.licenses.applyChange(ctx, id, 'subscription.resumed', (license) => {
+    return this.deps.licenses.applyChange(ctx, id, 'subscription.resumed', (license) => {
       const sub = license.subscription!;
       if (license.revokedAt) throw new AppError('INVALID_TRANSITION', 'Not possible: the license is revoked');
       if (sub.autoRenew && sub.cancelledAt === null) return null;
@@ -182,14 +181,14 @@ export class SubscriptionsService {
     if (input.source === 'billing' && !isStaff(ctx.actor)) throw new AppError('FORBIDDEN', 'Only staff and integrations renew from billing');
     const current = await this.subscriptionLicense(ctx, id);
     if (input.reference) {
-      const existing = await findRenewalByReference(this.db, id, input.reference);
+      const existing = await findRenewalByReference(this.deps.db, id, input.reference);
       if (existing) return { license: current, renewal: existing, created: false };
     }
     const refs = await this.mailRefs(current);
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     let renewal: Renewal | undefined;
     try {
-      const license = await this.licenses.applyChange(
+      const license = await this.deps.licenses.applyChange(
         ctx,
         id,
         'subscription.renewed',
@@ -233,8 +232,8 @@ export class SubscriptionsService {
     } catch (error) {
       // The same billing reference arriving twice at once: the second insert loses; answer with the first.
       if (input.reference && isUniqueViolation(error)) {
-        const existing = await findRenewalByReference(this.db, id, input.reference);
-        if (existing) return { license: await this.licenses.get(ctx, id), renewal: existing, created: false };
+        const existing = await findRenewalByReference(this.deps.db, id, input.reference);
+        if (existing) return { license: await this.deps.licenses.get(ctx, id), renewal: existing, created: false };
       }
       throw error;
     }
@@ -242,9 +241,9 @@ export class SubscriptionsService {
 
   /** `renewLicense` for any license: subscriptions renew here (recorded), others add a policy term. */
   async renewLicense(ctx: RequestContext, id: string): Promise<License> {
-    const license = await this.licenses.get(ctx, id);
+    const license = await this.deps.licenses.get(ctx, id);
     if (license.subscription) return (await this.renew(ctx, id)).license;
-    return this.licenses.renew(ctx, id);
+    return this.deps.licenses.renew(ctx, id);
   }
 
   /**
@@ -254,13 +253,13 @@ export class SubscriptionsService {
    * the customer's mail. Two workers sweeping at once renew each term once. Returns how many it renewed.
    */
   async sweep(): Promise<number> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const until = new Date(now.getTime() + RENEWAL_LEAD_MS).toISOString();
     const products = new Map<string, Product>();
     let renewed = 0;
     let after: { expiresAt: string; id: string } | undefined;
     for (;;) {
-      const due = await findDueRenewals(this.db, until, after, 200);
+      const due = await this.deps.licenses.dueRenewals(until, after, 200);
       if (due.length === 0) break;
       for (const item of due) {
         if (await this.renewDue(item, products, now)) renewed++;
@@ -274,19 +273,18 @@ export class SubscriptionsService {
   private async renewDue(item: { id: string; expiresAt: string; customerId: string | null; productId: string }, products: Map<string, Product>, now: Date): Promise<boolean> {
     const ctx: RequestContext = { actor: SYSTEM_ACTOR };
     let product = products.get(item.productId);
-    if (!product) products.set(item.productId, (product = await this.products.get(ctx, item.productId)));
-    const customer = item.customerId ? await this.customers.get(ctx, item.customerId) : null;
+    if (!product) products.set(item.productId, (product = await this.deps.products.get(ctx, item.productId)));
+    const customer = item.customerId ? await this.deps.customers.get(ctx, item.customerId) : null;
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        const row = await findLicenseRow(trx, SYSTEM_ACTOR, item.id, now);
-        if (!row || toIso(row.expires_at) !== item.expiresAt) return false;
-        const before = this.licenses.present(toLicenseRecord(row), row.product_code, Number(row.active_machines));
+      return await this.deps.db.transaction().execute(async (trx) => {
+        const before = await this.deps.licenses.getWith(trx, item.id, now);
+        if (!before || before.expiresAt !== item.expiresAt) return false;
         const sub = before.subscription;
         if (!sub || !sub.autoRenew || sub.renewedBy !== 'keyhaven' || before.revokedAt || before.suspendedAt) return false;
         const next = nextTerm(sub, new Date(item.expiresAt), before.graceEndsAt ? new Date(before.graceEndsAt) : null, now, sub.price, false);
         const expiresAt = next.expiresAt.toISOString();
         const grace = graceEndsAt(expiresAt, before.graceDays);
-        const moved = await advanceTerm(trx, item.id, item.expiresAt, { expiresAt, graceEndsAt: grace, termStartsAt: next.termStartsAt.toISOString(), updatedAt: now.toISOString() });
+        const moved = await this.deps.licenses.advanceTerm(trx, item.id, item.expiresAt, { expiresAt, graceEndsAt: grace, termStartsAt: next.termStartsAt.toISOString(), updatedAt: now.toISOString() });
         if (!moved) return false;
         const after: License = {
           ...before,
@@ -311,7 +309,7 @@ export class SubscriptionsService {
           at: now.toISOString(),
         };
         await insertRenewal(trx, renewal);
-        await this.events.record(trx, ctx, { action: 'subscription.renewed', targetType: 'license', targetId: item.id, customerId: before.customerId, before, after });
+        await this.deps.events.record(trx, ctx, { action: 'subscription.renewed', targetType: 'license', targetId: item.id, customerId: before.customerId, before, after });
         await this.sendLicenseMail(trx, 'license.renewed', after, { product: product!, customer }, `renewed:${item.id}:${expiresAt}`, {
           renewal: { price: formatPrice(renewal.price, renewal.currency), currency: renewal.currency },
         });
@@ -325,7 +323,7 @@ export class SubscriptionsService {
   }
 
   async listRenewals(ctx: RequestContext, filter: RenewalFilter): Promise<Page<Renewal>> {
-    return page(await listRenewalRows(this.db, ctx.actor, filter), filter.limit);
+    return page(await listRenewalRows(this.deps.db, ctx.actor, filter), filter.limit);
   }
 
   /**
@@ -337,7 +335,7 @@ export class SubscriptionsService {
     let cursor: string | undefined;
     let truncated = false;
     for (;;) {
-      const batch = await listRenewalRows(this.db, ctx.actor, { ...filter, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const batch = await listRenewalRows(this.deps.db, ctx.actor, { ...filter, limit: 1000, ...(cursor ? { cursor } : {}) });
       const pageRows = batch.slice(0, 1000);
       rows.push(...pageRows);
       if (batch.length <= 1000) break;

@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { commonErrors, IdParams, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { LicenseSchema } from './licenses.schemas.js';
+import { LicenseSchema } from '../licenses/licenses.schemas.js';
 import {
   CancelSubscriptionBody,
   ExportRenewalsQuery,

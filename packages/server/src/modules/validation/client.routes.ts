@@ -1,7 +1,7 @@
 import { ErrorBody } from '../../http/schemas.js';
 import type { App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { PublicKeyResponse, ValidateBody, ValidateResponse } from './licenses.schemas.js';
+import { PublicKeyResponse, ValidateBody, ValidateResponse } from '../licenses/licenses.schemas.js';
 
 const clientErrors = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody };
 

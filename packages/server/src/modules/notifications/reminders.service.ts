@@ -11,8 +11,8 @@ import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import { licenseMailData } from './license-mail.js';
-import type { License, LicensesService } from './licenses.service.js';
+import { licenseMailData } from '../licenses/license-mail.js';
+import type { License, LicensesService } from '../licenses/licenses.service.js';
 import { claimReminder, findReminderCandidates, listRemindersSent, setReminderMail, type CandidateWindow, type ReminderCandidate } from './reminders.repository.js';
 
 /** Expired notices go out for licenses that expired within this long (older ones were before this server, or are stale). */
@@ -40,6 +40,18 @@ export interface SweepResult {
   jobs: number;
 }
 
+export interface RemindersDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  jobs: JobQueue;
+  licenses: LicensesService;
+  products: ProductsService;
+  customers: CustomersService;
+  mail: MailService;
+  settings: SettingsService;
+}
+
 /**
  * Customer reminders before expiry and the expired notice, each exactly once per license, term and offset.
  *
@@ -57,17 +69,7 @@ export interface SweepResult {
  * job, so a change staff make applies at the next one, in every process.
  */
 export class RemindersService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly jobs: JobQueue,
-    private readonly licenses: LicensesService,
-    private readonly products: ProductsService,
-    private readonly customers: CustomersService,
-    private readonly mail: MailService,
-    private readonly settings: SettingsService,
-  ) {}
+  constructor(private readonly deps: RemindersDeps) {}
 
   /** The hourly sweep and the send jobs it enqueues. */
   wiring(): ModuleWiring {
@@ -85,9 +87,9 @@ export class RemindersService {
 
   /** Finds due reminders and expired notices and enqueues one job for each. */
   async sweep(): Promise<SweepResult> {
-    const { reminderDays, remindAutoRenewing } = await this.settings.current();
+    const { reminderDays, remindAutoRenewing } = await this.deps.settings.current();
     const offsets = [...new Set(reminderDays)].filter((d) => d > 0).sort((a, b) => a - b);
-    const now = this.clock.now().getTime();
+    const now = this.deps.clock.now().getTime();
     const iso = (ms: number) => new Date(ms).toISOString();
     let reminders = 0;
     let jobs = 0;
@@ -118,13 +120,13 @@ export class RemindersService {
     let jobs = 0;
     let from: { expiresAt: string; id: string } | undefined;
     for (;;) {
-      const page = await findReminderCandidates(this.db, window, from, PAGE);
+      const page = await findReminderCandidates(this.deps.db, window, from, PAGE);
       if (page.length === 0) break;
       const items = page.filter(due).map((c): ReminderJob => ({ licenseId: c.id, expiresAt: c.expiresAt, offset: window.offset }));
       if (items.length > 0) {
-        await this.db.transaction().execute(async (trx) => {
+        await this.deps.db.transaction().execute(async (trx) => {
           for (let i = 0; i < items.length; i += REMINDER_BATCH) {
-            await this.jobs.enqueue(trx, { type: 'reminders.send', payload: { reminders: items.slice(i, i + REMINDER_BATCH) }, maxAttempts: 10 });
+            await this.deps.jobs.enqueue(trx, { type: 'reminders.send', payload: { reminders: items.slice(i, i + REMINDER_BATCH) }, maxAttempts: 10 });
             jobs++;
           }
         });
@@ -145,8 +147,8 @@ export class RemindersService {
    */
   async send(batch: ReminderJob[], context: JobContext): Promise<void> {
     const system: RequestContext = { actor: SYSTEM_ACTOR };
-    const { remindAutoRenewing } = await this.settings.current();
-    const now = this.clock.now();
+    const { remindAutoRenewing } = await this.deps.settings.current();
+    const now = this.deps.clock.now();
     const products = new Map<string, Product>();
     const customers = new Map<string, Customer>();
     // Everything the mails need is read first: inside the transaction only `trx` may be used.
@@ -154,7 +156,7 @@ export class RemindersService {
     for (const job of batch) {
       let license: License;
       try {
-        license = await this.licenses.get(system, job.licenseId);
+        license = await this.deps.licenses.get(system, job.licenseId);
       } catch (error) {
         if (error instanceof AppError && error.code === 'NOT_FOUND') continue;
         throw error;
@@ -167,21 +169,21 @@ export class RemindersService {
       if (!expiredNotice && license.subscription?.autoRenew === true && !remindAutoRenewing) continue;
       if (!expiredNotice && !license.customerId) continue;
       let product = products.get(license.productId);
-      if (!product) products.set(license.productId, (product = await this.products.get(system, license.productId)));
+      if (!product) products.set(license.productId, (product = await this.deps.products.get(system, license.productId)));
       let customer: Customer | null = null;
       if (license.customerId) {
-        customer = customers.get(license.customerId) ?? (await this.customers.get(system, license.customerId));
+        customer = customers.get(license.customerId) ?? (await this.deps.customers.get(system, license.customerId));
         customers.set(customer.id, customer);
       }
       due.push({ job, license, product, customer });
     }
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       for (const { job, license, product, customer } of due) {
         const claimed = await claimReminder(trx, { licenseId: license.id, expiresAt: job.expiresAt, offset: job.offset, at: now.toISOString() });
         if (!claimed) continue;
         const expiredNotice = job.offset === 0;
         const daysLeft = Math.max(1, Math.ceil((Date.parse(job.expiresAt) - now.getTime()) / DAY_MS));
-        await this.events.record(trx, system, {
+        await this.deps.events.record(trx, system, {
           action: expiredNotice ? 'license.expired' : 'license.expiring',
           targetType: 'license',
           targetId: license.id,
@@ -193,7 +195,7 @@ export class RemindersService {
         if (!customer) continue;
         const data = licenseMailData(license, product, customer);
         const trial = license.type === 'trial';
-        const sent = await this.mail.send(trx, {
+        const sent = await this.deps.mail.send(trx, {
           template: expiredNotice ? 'license.expired' : trial ? 'trial.ending' : 'license.expiring',
           to: customer.email,
           data: expiredNotice
@@ -212,7 +214,7 @@ export class RemindersService {
 
   /** The reminders a license was sent (staff tools, tests). */
   async sent(ctx: RequestContext, licenseId: string) {
-    await this.licenses.get(ctx, licenseId);
-    return listRemindersSent(this.db, licenseId);
+    await this.deps.licenses.get(ctx, licenseId);
+    return listRemindersSent(this.deps.db, licenseId);
   }
 }

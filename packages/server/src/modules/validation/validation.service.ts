@@ -5,8 +5,8 @@ import { hardSeatLimit, type Overdraft } from '../policies/policies.service.js';
 import type { Meter } from '../usage/meters.js';
 import { parseJson } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import type { ClientLicense, LicensesService } from './licenses.service.js';
-import { answerKeyDigest, parseLicenseKey } from './license-key.js';
+import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
+import { answerKeyDigest, parseLicenseKey } from '../licenses/license-key.js';
 import { evaluateLicense, type ValidationCode } from './validation.js';
 import type { ValidationLog } from './validation-log.js';
 
@@ -50,30 +50,32 @@ export interface ClientMeta {
   country?: string;
 }
 
+export interface ValidationDeps {
+  clock: Clock;
+  licenses: LicensesService;
+  machines: MachinesService;
+  usage: UsageService;
+  log: ValidationLog;
+}
+
 /**
  * The client-facing `validateLicense`: one indexed lookup (two more when a fingerprint is named), the pure
  * rules, a buffered log entry.
  */
 export class ValidationService {
-  constructor(
-    private readonly clock: Clock,
-    private readonly licenses: LicensesService,
-    private readonly machines: MachinesService,
-    private readonly usage: UsageService,
-    private readonly log: ValidationLog,
-  ) {}
+  constructor(private readonly deps: ValidationDeps) {}
 
   async validate(input: ValidateInput, meta: ClientMeta): Promise<ValidateResult> {
-    const resolved = await this.licenses.resolveKey(input.key);
-    const now = this.clock.now();
+    const resolved = await this.deps.licenses.resolveKey(input.key);
+    const now = this.deps.clock.now();
     const at = now.toISOString();
     const license = resolved?.license;
     const row = resolved?.row;
     // Machine facts cost two indexed reads, so they are read only when the app names its machine.
-    const machine = row && input.fingerprint !== undefined ? await this.machines.facts(row.id, input.fingerprint) : undefined;
+    const machine = row && input.fingerprint !== undefined ? await this.deps.machines.facts(row.id, input.fingerprint) : undefined;
     // Credits are read only when the app asks for features that are metered.
     const meters = row && input.features?.length ? parseJson<Meter[]>(row.meters, []) : [];
-    const exhausted = row && meters.length > 0 ? await this.usage.exhausted(row.id, meters, input.features!) : [];
+    const exhausted = row && meters.length > 0 ? await this.deps.usage.exhausted(row.id, meters, input.features!) : [];
     const outcome = evaluateLicense(
       license && row
         ? {
@@ -99,7 +101,7 @@ export class ValidationService {
       meta.country !== undefined ? { ...input, country: meta.country } : input,
       now,
     );
-    this.log.record({
+    this.deps.log.record({
       at,
       licenseId: license?.id ?? null,
       code: outcome.code,

@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { commonErrors, ErrorBody, IdParams, Nonce, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { ClientLicenseSchema } from './licenses.schemas.js';
+import { ClientLicenseSchema } from '../licenses/licenses.schemas.js';
 import { NOTICE_CODES } from './notices.service.js';
 
 const clientErrors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody };

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Id, Nullable, StringEnum, Timestamp } from '../../http/schemas.js';
 import { Currency, Price } from '../policies/policies.schemas.js';
-import { LicenseSchema } from './licenses.schemas.js';
+import { LicenseSchema } from '../licenses/licenses.schemas.js';
 import { RENEWAL_SOURCES } from './subscriptions.repository.js';
 
 export const CancelSubscriptionBody = Type.Object(

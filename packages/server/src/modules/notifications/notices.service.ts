@@ -2,7 +2,7 @@ import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import type { ClientLicense, License, LicensesService } from './licenses.service.js';
+import type { ClientLicense, License, LicensesService } from '../licenses/licenses.service.js';
 
 export const NOTICE_CODES = [
   'EXPIRING_SOON',
@@ -54,6 +54,14 @@ function day(iso: string): string {
   return iso.slice(0, 10);
 }
 
+export interface NoticesDeps {
+  clock: Clock;
+  licenses: LicensesService;
+  settings: SettingsService;
+  /** Where the portal lives: the notices link to its sign-in page. */
+  publicUrl: string;
+}
+
 /**
  * The in-app notices feed (`listNotices`): what an application should tell its user, derived from the
  * license at the moment of asking (expiring soon, trial ending, grace period, expired, cancelled,
@@ -62,12 +70,7 @@ function day(iso: string): string {
 export class NoticesService {
   private readonly sources: NoticeSource[] = [];
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly licenses: LicensesService,
-    private readonly settings: SettingsService,
-    private readonly options: { publicUrl: string },
-  ) {}
+  constructor(private readonly deps: NoticesDeps) {}
 
   /** Adds a source of notices (e.g. new releases); its notices are merged into every answer. */
   addSource(source: NoticeSource): void {
@@ -75,11 +78,11 @@ export class NoticesService {
   }
 
   async list(request: NoticesRequest): Promise<{ license: ClientLicense; notices: Notice[]; ts: string }> {
-    const resolved = await this.licenses.resolveKey(request.key);
+    const resolved = await this.deps.licenses.resolveKey(request.key);
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has this key');
-    const license = await this.licenses.get({ actor: SYSTEM_ACTOR }, resolved.license.id);
-    const now = this.clock.now();
-    const withinDays = request.withinDays ?? Math.max(...(await this.settings.current()).reminderDays, 1);
+    const license = await this.deps.licenses.get({ actor: SYSTEM_ACTOR }, resolved.license.id);
+    const now = this.deps.clock.now();
+    const withinDays = request.withinDays ?? Math.max(...(await this.deps.settings.current()).reminderDays, 1);
     const notices = this.fromDates(license, now, withinDays);
     for (const source of this.sources) notices.push(...(await source(license, { now, ...(request.version ? { version: request.version } : {}) })));
     notices.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
@@ -88,7 +91,7 @@ export class NoticesService {
 
   /** The notices a license's own facts call for at `now`. */
   fromDates(license: License, now: Date, withinDays: number): Notice[] {
-    const portal = `${this.options.publicUrl}/sign-in`;
+    const portal = `${this.deps.publicUrl}/sign-in`;
     const notice = (code: NoticeCode, severity: NoticeSeverity, title: string, message: string, at: string | null): Notice => ({
       id: `${code.toLowerCase()}:${license.id}:${at ?? '-'}`,
       code,

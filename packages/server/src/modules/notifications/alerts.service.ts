@@ -31,6 +31,13 @@ const TITLES: Record<EventAlertKind, string> = {
   'overdraft-used': 'Seat overdraft in use',
 };
 
+export interface AlertsDeps extends AlertOptions {
+  db: Db;
+  clock: Clock;
+  mail: MailService;
+  settings: SettingsService;
+}
+
 /**
  * Internal alerts for staff, mailed to the alert recipients (setting `alertEmails`, read at each alert
  * and sweep; default KEYHAVEN_ALERT_EMAILS): a license's seat limit refusing an
@@ -40,13 +47,7 @@ const TITLES: Record<EventAlertKind, string> = {
  * dedupe hold across processes; the mail is queued in the same transaction.
  */
 export class AlertsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly mail: MailService,
-    private readonly settings: SettingsService,
-    private readonly options: AlertOptions,
-  ) {}
+  constructor(private readonly deps: AlertsDeps) {}
 
   /** Alerts raised from events, and the hourly sweep for licenses about to expire. */
   wiring(): ModuleWiring {
@@ -62,7 +63,7 @@ export class AlertsService {
     if (kind === undefined || event.target.type !== 'license') return;
     // A refusal is recorded outside any transaction: give the alert and its mail one of their own.
     if (!executor.isTransaction) {
-      await this.db.transaction().execute((trx) => this.raise(trx, kind, event));
+      await this.deps.db.transaction().execute((trx) => this.raise(trx, kind, event));
       return;
     }
     await this.raise(executor, kind, event);
@@ -78,8 +79,8 @@ export class AlertsService {
       .onConflict((oc) => oc.columns(['license_id', 'kind', 'dedupe_key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
-    // The caller's transaction: `executor`, never this.db.
-    const { alertEmails } = await this.settings.current(executor);
+    // The caller's transaction: `executor`, never this.deps.db.
+    const { alertEmails } = await this.deps.settings.current(executor);
     if (alertEmails.length === 0) return;
     const license = await executor
       .selectFrom('licenses')
@@ -103,10 +104,10 @@ export class AlertsService {
     } else {
       message = `The license uses ${String(after.activeMachines ?? '')} machines, more than its ${String(after.maxMachines ?? '')} seats (overdraft).`;
     }
-    const sent = await this.mail.send(executor, {
+    const sent = await this.deps.mail.send(executor, {
       template: 'staff.alert',
       to: [...alertEmails],
-      data: { title: `${TITLES[kind]}: ${license?.name ?? licenseId}`, message, url: `${this.options.publicUrl}/console/licenses/${licenseId}`, details },
+      data: { title: `${TITLES[kind]}: ${license?.name ?? licenseId}`, message, url: `${this.deps.publicUrl}/console/licenses/${licenseId}`, details },
       category: 'alerts',
       dedupeKey: `alert:${kind}:${licenseId}:${day}`,
     });
@@ -119,11 +120,11 @@ export class AlertsService {
    * licenses the digest names. Without alert recipients nothing is recorded.
    */
   async sweepExpiring(): Promise<number> {
-    const { alertEmails, alertExpiryDays } = await this.settings.current();
+    const { alertEmails, alertExpiryDays } = await this.deps.settings.current();
     if (alertEmails.length === 0) return 0;
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const until = new Date(now.getTime() + alertExpiryDays * DAY_MS).toISOString();
-    const candidates = await this.db
+    const candidates = await this.deps.db
       .selectFrom('licenses')
       .innerJoin('products', 'products.id', 'licenses.product_id')
       .leftJoin('customers', 'customers.id', 'licenses.customer_id')
@@ -137,7 +138,7 @@ export class AlertsService {
       .orderBy('licenses.id')
       .execute();
     if (candidates.length === 0) return 0;
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       const fresh: typeof candidates = [];
       for (const c of candidates) {
         const expiresAt = toIso(c.expires_at!);
@@ -166,13 +167,13 @@ export class AlertsService {
         details[`${c.name} (${c.id})`] = `${c.type === 'trial' ? 'trial, ' : ''}expires ${toIso(c.expires_at!).slice(0, 10)}; ${c.product_name}; ${c.customer_name ?? 'no customer'}`;
       }
       if (fresh.length > DIGEST_LINES) details['…'] = `and ${fresh.length - DIGEST_LINES} more`;
-      await this.mail.send(trx, {
+      await this.deps.mail.send(trx, {
         template: 'staff.alert',
         to: [...alertEmails],
         data: {
           title: `${parts.join(' and ')} expire within ${alertExpiryDays} days`,
           message: 'These trials and licenses expire soon and will not renew by themselves.',
-          url: `${this.options.publicUrl}/console/licenses?expiresBefore=${encodeURIComponent(until)}`,
+          url: `${this.deps.publicUrl}/console/licenses?expiresBefore=${encodeURIComponent(until)}`,
           details,
         },
         category: 'alerts',
@@ -184,7 +185,7 @@ export class AlertsService {
 
   /** Alerts recorded for a license (newest first), for staff tools and tests. */
   async forLicense(licenseId: string): Promise<Array<{ kind: AlertKind; dedupeKey: string; at: string; mailId: string | null }>> {
-    const rows = await this.db.selectFrom('staff_alerts').selectAll().where('license_id', '=', licenseId).orderBy('id', 'desc').execute();
+    const rows = await this.deps.db.selectFrom('staff_alerts').selectAll().where('license_id', '=', licenseId).orderBy('id', 'desc').execute();
     return rows.map((r) => ({ kind: r.kind as AlertKind, dedupeKey: r.dedupe_key, at: toIso(r.at), mailId: r.mail_id }));
   }
 }

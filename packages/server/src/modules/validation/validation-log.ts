@@ -13,6 +13,17 @@ export interface ValidationLogEntry {
   userAgent: string | null;
 }
 
+export interface ValidationLogDeps {
+  db: Db;
+  /** How long an entry may wait before a write (default 1 s). */
+  flushMs?: number;
+  /** Entries that trigger a write at once (default 1000). */
+  batchSize?: number;
+  /** Entries kept while writes fail; the oldest are dropped beyond it (default 100,000). */
+  maxBuffered?: number;
+  onError?: (error: unknown) => void;
+}
+
 /**
  * Records every validation without a write on the hot path: entries are buffered and written in one
  * multi-row insert every `flushMs` or when `batchSize` are waiting. `close()` writes what is left, so a
@@ -24,15 +35,12 @@ export class ValidationLog {
   private flushing: Promise<void> | undefined;
   private readonly inserts = new Map<number, CompiledQuery>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly options: { flushMs?: number; batchSize?: number; maxBuffered?: number; onError?: (error: unknown) => void } = {},
-  ) {}
+  constructor(private readonly deps: ValidationLogDeps) {}
 
   record(entry: ValidationLogEntry): void {
     this.buffer.push(entry);
-    if (this.buffer.length >= (this.options.batchSize ?? 1000)) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 1000);
+    if (this.buffer.length >= (this.deps.batchSize ?? 1000)) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.deps.flushMs ?? 1000);
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */
@@ -59,11 +67,11 @@ export class ValidationLog {
         const parameters: unknown[] = [];
         for (const e of rows) parameters.push(e.at, e.licenseId, e.code, e.fingerprint, e.ip, e.userAgent);
         const compiled = this.insertFor(rows.length);
-        await this.db.executeQuery({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
+        await this.deps.db.executeQuery({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
       }
     } catch (error) {
-      this.options.onError?.(error);
-      const max = this.options.maxBuffered ?? 100_000;
+      this.deps.onError?.(error);
+      const max = this.deps.maxBuffered ?? 100_000;
       this.buffer = [...batch, ...this.buffer].slice(-max);
       this.timer ??= setTimeout(() => void this.flush(), 1000);
     }
@@ -77,7 +85,7 @@ export class ValidationLog {
     let compiled = this.inserts.get(rows);
     if (compiled === undefined) {
       const blank = { at: '', license_id: '', code: '', fingerprint: '', ip: '', user_agent: '' };
-      compiled = this.db.insertInto('validations').values(Array.from({ length: rows }, () => blank)).compile();
+      compiled = this.deps.db.insertInto('validations').values(Array.from({ length: rows }, () => blank)).compile();
       if (compiled.parameters.length !== rows * INSERT_COLUMNS) throw new Error('unexpected validation log insert shape');
       if (this.inserts.size >= 16) this.inserts.delete(this.inserts.keys().next().value!);
       this.inserts.set(rows, compiled);

@@ -1,0 +1,20 @@
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Actor } from '../../http/access.js';
+
+/** Customers see their own organization's licenses; a partner scope narrows to its products. */
+export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
+  let q = query;
+  if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
+  if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
+  return q;
+}
+
+/**
+ * The ids of the licenses the actor may see, as a subquery: how another module's query (machines, seats)
+ * narrows to the actor's licenses without naming the licenses table itself.
+ */
+export function licenseIdsInScope<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, actor: Actor) {
+  const e = eb as unknown as ExpressionBuilder<Database, never>;
+  return licenseScopeFilter(e.selectFrom('licenses'), actor).select('licenses.id');
+}

@@ -1,0 +1,61 @@
+import { toIso, type Executor } from '../../db/database.js';
+
+/** A due auto-renewal the sweep found: the license and the expiry it read (the renewal is conditional on it). */
+export interface DueRenewal {
+  id: string;
+  expiresAt: string;
+  customerId: string | null;
+  productId: string;
+}
+
+/**
+ * Subscriptions Keyhaven renews whose term ends before `until`, oldest expiry first, after the keyset
+ * position `after` (expiry, id). Uses `licenses_renewal_idx` (auto_renew, expires_at).
+ */
+export async function findDueRenewals(db: Executor, until: string, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<DueRenewal[]> {
+  let query = db
+    .selectFrom('licenses')
+    .select(['id', 'expires_at', 'customer_id', 'product_id'])
+    .where('auto_renew', '=', 1)
+    .where('expires_at', '<=', until)
+    .where('renewed_by', '=', 'keyhaven')
+    .where('revoked_at', 'is', null)
+    .where('suspended_at', 'is', null)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .limit(limit);
+  if (after) {
+    query = query.where((eb) => eb.or([eb('expires_at', '>', after.expiresAt), eb.and([eb('expires_at', '=', after.expiresAt), eb('id', '>', after.id)])]));
+  }
+  const rows = await query.execute();
+  return rows.map((r) => ({ id: r.id, expiresAt: toIso(r.expires_at!), customerId: r.customer_id, productId: r.product_id }));
+}
+
+/** The columns a renewal moves. */
+export interface NextTerm {
+  expiresAt: string;
+  graceEndsAt: string | null;
+  termStartsAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Moves a subscription to its next term, conditionally on the expiry the caller read: of several workers
+ * (or a retry) renewing the same term, exactly one updates the row; the others get false.
+ */
+export async function advanceTerm(
+  db: Executor,
+  licenseId: string,
+  fromExpiry: string,
+  next: NextTerm,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('licenses')
+    .set({ expires_at: next.expiresAt, grace_ends_at: next.graceEndsAt, term_starts_at: next.termStartsAt, updated_at: next.updatedAt })
+    .where('id', '=', licenseId)
+    .where('expires_at', '=', fromExpiry)
+    .where('auto_renew', '=', 1)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
