@@ -37,7 +37,9 @@ import { RemindersService } from './modules/licenses/reminders.service.js';
 import { AlertsService } from './modules/licenses/alerts.service.js';
 import { NoticesService } from './modules/licenses/notices.service.js';
 import { TrialsService } from './modules/trials/trials.service.js';
-import { PasswordLinksService } from './modules/passwords/passwords.service.js';
+import { PasswordLinksService } from './modules/passwords/password-links.service.js';
+import { PasswordsService } from './modules/passwords/passwords.service.js';
+import { SessionsService } from './modules/auth/sessions.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
 import { installWiring } from './wiring.js';
@@ -70,12 +72,11 @@ export function createServices(
   const events = new EventsService(db, clock);
   const products = new ProductsService(db, clock, events);
   const policies = new PoliciesService(db, clock, events, products);
-  const customers = new CustomersService(db, clock, events);
-  const users = new UsersService(db, clock, events, customers);
-  const auth = new AuthService(db, clock, keyring, events, customers, {
-    adminToken: deps.config.adminToken,
-    sessionTtlHours: deps.config.sessionTtlHours,
-  });
+  const customers = new CustomersService({ db, clock, events });
+  const passwords = new PasswordsService({ db, clock });
+  const sessions = new SessionsService({ db, clock, keyring, sessionTtlHours: deps.config.sessionTtlHours });
+  const users = new UsersService({ db, clock, events, customers, passwords, sessions });
+  const auth = new AuthService({ db, clock, keyring, events, customers, users, passwords, sessions, adminToken: deps.config.adminToken });
   const licenses = new LicensesService(db, clock, keyring, events, products, policies, customers, deps.database.dialect);
   const validationLog = new ValidationLog(db, { onError: onLogError });
   const machines = new MachinesService(db, deps.database.dialect, clock, events, licenses, policies);
@@ -106,7 +107,7 @@ export function createServices(
     mailFrom: deps.config.mailFrom,
   });
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
-  const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, jobs, { publicUrl: deps.config.publicUrl });
+  const passwordLinks = new PasswordLinksService({ db, clock, keyring, events, mail, jobs, users, passwords, sessions, publicUrl: deps.config.publicUrl });
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
   const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
@@ -130,7 +131,7 @@ export function createServices(
   const faq = new FaqService(db, clock, events, products);
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, machines, notices }, [
+  installWiring({ worker, events, machines, notices, customers }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
@@ -150,5 +151,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwords, passwordLinks, sessions, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
 import type { NoticeSource, NoticesService } from './modules/licenses/notices.service.js';
@@ -33,6 +34,8 @@ export interface ModuleWiring {
   activationChecks?: ActivationCheck[];
   /** Extra notices for the in-app notices feed. */
   noticeSources?: NoticeSource[];
+  /** Records that keep a customer from being deleted (see CustomersService.addUseCheck). */
+  customerUses?: CustomerUseCheck[];
 }
 
 export interface WiringTargets {
@@ -40,6 +43,7 @@ export interface WiringTargets {
   events: EventsService;
   machines: MachinesService;
   notices: NoticesService;
+  customers: CustomersService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -50,6 +54,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const [type, namer] of Object.entries(module.namers ?? {})) targets.events.addNamer(type, namer);
     for (const check of module.activationChecks ?? []) targets.machines.addActivationCheck(check);
     for (const source of module.noticeSources ?? []) targets.notices.addSource(source);
+    for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
   }
 }
 

@@ -11,7 +11,7 @@ import type { RequestContext } from '../events/events.service.js';
 import type { ActivationCheck } from '../machines/machines.service.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { PasswordLinksService } from '../passwords/passwords.service.js';
+import type { PasswordLinksService } from '../passwords/password-links.service.js';
 import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { User, UsersService } from '../users/users.service.js';
