@@ -32,6 +32,9 @@ import { jobsWiring } from './modules/jobs/jobs.wiring.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
 import { WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { MailService } from './modules/mail/mail.service.js';
+import { MailDelivery } from './modules/mail/mail-delivery.js';
+import { MailPreferencesService } from './modules/mail/mail-preferences.service.js';
+import { MailTemplatesService } from './modules/mail/mail-templates.service.js';
 import { SubscriptionsService } from './modules/licenses/subscriptions.service.js';
 import { RemindersService } from './modules/licenses/reminders.service.js';
 import { AlertsService } from './modules/licenses/alerts.service.js';
@@ -100,12 +103,12 @@ export function createServices(
     timeoutMs: deps.config.webhookTimeoutMs,
     poke: () => worker.poke(),
   });
-  const mail = new MailService(db, clock, keyring, events, jobs, {
-    dialect: deps.database.dialect,
-    publicUrl: deps.config.publicUrl,
-    smtpUrl: deps.config.smtpUrl,
-    mailFrom: deps.config.mailFrom,
-  });
+  // Mail: templates, per-address preferences, the outbox (send) and its delivery job.
+  const { publicUrl, smtpUrl, mailFrom } = deps.config;
+  const mailPreferences = new MailPreferencesService({ db, clock, keyring, events, publicUrl });
+  const mailTemplates = new MailTemplatesService({ db, clock, events, preferences: mailPreferences, publicUrl });
+  const mailDelivery = new MailDelivery({ db, dialect: deps.database.dialect, clock, keyring, jobs, smtpUrl, mailFrom });
+  const mail = new MailService({ db, clock, keyring, events, templates: mailTemplates, preferences: mailPreferences, delivery: mailDelivery, publicUrl, mailFrom });
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
   const passwordLinks = new PasswordLinksService({ db, clock, keyring, events, mail, jobs, users, passwords, sessions, publicUrl: deps.config.publicUrl });
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
@@ -125,7 +128,7 @@ export function createServices(
   const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
   const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
   // Release announcements: mail about a published release to the customers entitled to it.
-  const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, { publicUrl: deps.config.publicUrl });
+  const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, mailTemplates, mailPreferences, { publicUrl: deps.config.publicUrl });
   const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService(db, clock);
   const faq = new FaqService(db, clock, events, products);
@@ -143,7 +146,7 @@ export function createServices(
     releases.wiring(),
     retention.wiring(),
     webhooks.wiring(),
-    mail.wiring(),
+    mailDelivery.wiring(),
     passwordLinks.wiring(),
     subscriptions.wiring(),
     reminders.wiring(),
@@ -151,5 +154,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, passwords, passwordLinks, sessions, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

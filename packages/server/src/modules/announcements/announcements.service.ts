@@ -7,6 +7,8 @@ import type { Customer, CustomersService } from '../customers/customers.service.
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
+import type { MailPreferencesService } from '../mail/mail-preferences.service.js';
+import type { MailTemplatesService } from '../mail/mail-templates.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { Release, ReleasesService } from '../releases/releases.service.js';
 import type { UsersService } from '../users/users.service.js';
@@ -106,6 +108,8 @@ export class AnnouncementsService {
     private readonly customers: CustomersService,
     private readonly users: UsersService,
     private readonly mail: MailService,
+    private readonly mailTemplates: MailTemplatesService,
+    private readonly mailPreferences: MailPreferencesService,
     private readonly options: { publicUrl: string },
   ) {}
 
@@ -190,7 +194,7 @@ export class AnnouncementsService {
   /** The template key to use; 400 TEMPLATE_UNKNOWN when no template has it. */
   private templateOf(input: AnnounceInput): string {
     const template = input.template ?? DEFAULT_ANNOUNCEMENT_TEMPLATE;
-    if (!this.mail.hasTemplate(template)) {
+    if (!this.mailTemplates.hasTemplate(template)) {
       throw new AppError('TEMPLATE_UNKNOWN', `There is no mail template ${template} (GET /v1/mail-templates lists them)`, { fields: { template: 'is unknown' } });
     }
     return template;
@@ -223,7 +227,7 @@ export class AnnouncementsService {
   }
 
   private async withPreferences(list: Candidate[]): Promise<Array<Candidate & { optedOut: boolean }>> {
-    const optedOut = await this.mail.optedOut(
+    const optedOut = await this.mailPreferences.optedOut(
       this.db,
       list.map((r) => r.email),
       'announcements',
