@@ -30,7 +30,8 @@ import { UsersService } from './modules/users/users.service.js';
 import { JobQueue } from './modules/jobs/jobs.service.js';
 import { jobsWiring } from './modules/jobs/jobs.wiring.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
-import { WebhooksService } from './modules/webhooks/webhooks.service.js';
+import { WebhookDeliveriesService } from './modules/webhooks/webhook-deliveries.service.js';
+import { WebhookEndpointsService } from './modules/webhooks/webhook-endpoints.service.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { MailDelivery } from './modules/mail/mail-delivery.js';
 import { MailPreferencesService } from './modules/mail/mail-preferences.service.js';
@@ -98,10 +99,10 @@ export function createServices(
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
   const retention = new RetentionService(db, clock, events, products, artifacts);
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
-  const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
-    allowPrivate: deps.config.webhookAllowPrivate,
-    timeoutMs: deps.config.webhookTimeoutMs,
-    poke: () => worker.poke(),
+  const allowPrivate = deps.config.webhookAllowPrivate;
+  const webhookEndpoints = new WebhookEndpointsService({ db, clock, keyring, events, allowPrivate });
+  const webhookDeliveries = new WebhookDeliveriesService({
+    db, clock, keyring, events, jobs, endpoints: webhookEndpoints, allowPrivate, timeoutMs: deps.config.webhookTimeoutMs, poke: () => worker.poke(),
   });
   // Mail: templates, per-address preferences, the outbox (send) and its delivery job.
   const { publicUrl, smtpUrl, mailFrom } = deps.config;
@@ -145,7 +146,7 @@ export function createServices(
     machines.wiring(),
     releases.wiring(),
     retention.wiring(),
-    webhooks.wiring(),
+    webhookDeliveries.wiring(),
     mailDelivery.wiring(),
     passwordLinks.wiring(),
     subscriptions.wiring(),
@@ -154,5 +155,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhooks, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }
