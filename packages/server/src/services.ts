@@ -44,6 +44,7 @@ import { TrialsService } from './modules/trials/trials.service.js';
 import { PasswordLinksService } from './modules/passwords/password-links.service.js';
 import { PasswordsService } from './modules/passwords/passwords.service.js';
 import { SessionsService } from './modules/auth/sessions.service.js';
+import { OnboardingService } from './modules/onboarding/onboarding.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
 import { installWiring } from './wiring.js';
@@ -73,7 +74,7 @@ export function createServices(
 ) {
   const { db } = deps.database;
   const { clock, keyring } = deps;
-  const events = new EventsService(db, clock);
+  const events = new EventsService({ db, clock });
   const products = new ProductsService(db, clock, events);
   const policies = new PoliciesService(db, clock, events, products);
   const customers = new CustomersService({ db, clock, events });
@@ -94,8 +95,8 @@ export function createServices(
     onError: logError,
   });
   const offline = new OfflineService(db, clock, deps.signer, events, licenses, machines, policies);
-  const jobs = new JobQueue(db, deps.database.dialect, clock, events);
-  const worker = new Worker(db, jobs, clock, workerOptions);
+  const jobs = new JobQueue({ db, dialect: deps.database.dialect, clock, events });
+  const worker = new Worker({ db, queue: jobs, clock, ...workerOptions });
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
   const retention = new RetentionService(db, clock, events, products, artifacts);
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
@@ -116,21 +117,27 @@ export function createServices(
   const subscriptions = new SubscriptionsService(db, clock, events, licenses, products, customers, mail);
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
   // Reminder offsets and alert recipients: staff-set values (read at each use) over the environment's defaults.
-  const settings = new SettingsService(db, clock, events, {
-    reminderDays: deps.config.reminderDays,
-    remindAutoRenewing: deps.config.remindAutoRenewing,
-    alertEmails: deps.config.alertEmails,
-    alertExpiryDays: deps.config.alertExpiryDays,
+  const settings = new SettingsService({
+    db,
+    clock,
+    events,
+    defaults: {
+      reminderDays: deps.config.reminderDays,
+      remindAutoRenewing: deps.config.remindAutoRenewing,
+      alertEmails: deps.config.alertEmails,
+      alertExpiryDays: deps.config.alertExpiryDays,
+    },
   });
   const reminders = new RemindersService(db, clock, events, jobs, licenses, products, customers, mail, settings);
   const alerts = new AlertsService(db, clock, mail, settings, { publicUrl: deps.config.publicUrl });
-  const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
+  const onboarding = new OnboardingService({ customers, users, passwordLinks });
+  const trials = new TrialsService({ db, clock, keyring, products, policies, customers, licenses, mail, onboarding });
   const notices = new NoticesService(clock, licenses, settings, { publicUrl: deps.config.publicUrl });
   const updates = new UpdatesService(db, clock, licenses, validation, artifacts);
-  const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
+  const orders = new OrdersService({ db, dialect: deps.database.dialect, clock, events, products, policies, licenses, mail, onboarding });
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService(db, clock, events, releases, products, licenses, customers, users, mail, mailTemplates, mailPreferences, { publicUrl: deps.config.publicUrl });
-  const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
+  const stripe = new StripeService({ db, clock, orders, licenses, subscriptions, webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService(db, clock);
   const faq = new FaqService(db, clock, events, products);
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
@@ -155,5 +162,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

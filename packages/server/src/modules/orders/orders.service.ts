@@ -7,14 +7,14 @@ import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
-import type { Customer, CustomersService } from '../customers/customers.service.js';
+import type { Customer } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { PasswordLinksService } from '../passwords/password-links.service.js';
+import type { OnboardingService } from '../onboarding/onboarding.service.js';
 import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
-import type { User, UsersService } from '../users/users.service.js';
+import type { User } from '../users/users.service.js';
 import {
   findLicenseIdsBySubscription,
   findOrder,
@@ -110,6 +110,19 @@ function publicOrder(order: StoredOrder): Order {
   return rest;
 }
 
+export interface OrdersDeps {
+  db: Db;
+  dialect: Dialect;
+  clock: Clock;
+  events: EventsService;
+  products: ProductsService;
+  policies: PoliciesService;
+  licenses: LicensesService;
+  mail: MailService;
+  /** The buyer's customer, portal user and set-password link. */
+  onboarding: OnboardingService;
+}
+
 /**
  * Purchases: an order turns into a customer (found by e-mail or created), a portal user, one license per
  * line and a confirmation mail, all in one transaction. Orders are idempotent by `(source, externalId)`:
@@ -117,22 +130,10 @@ function publicOrder(order: StoredOrder): Order {
  * 409 ORDER_CONFLICT (an id reused for another purchase is a bug in the caller, not a replay).
  */
 export class OrdersService {
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: Dialect,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-    private readonly policies: PoliciesService,
-    private readonly customers: CustomersService,
-    private readonly users: UsersService,
-    private readonly licenses: LicensesService,
-    private readonly mail: MailService,
-    private readonly passwordLinks: PasswordLinksService,
-  ) {}
+  constructor(private readonly deps: OrdersDeps) {}
 
   async create(ctx: RequestContext, input: CreateOrderInput): Promise<OrderResult> {
-    const existing = await findOrderByExternalId(this.db, input.source ?? 'api', input.externalId);
+    const existing = await findOrderByExternalId(this.deps.db, input.source ?? 'api', input.externalId);
     if (existing) return this.replay(ctx, existing, hashOf(normalize(input)));
     const prepared = await this.prepare(ctx, input);
     const outcome = await this.inTransaction((trx) => this.createWith(trx, ctx, prepared));
@@ -150,7 +151,7 @@ export class OrdersService {
     for (const [i, item] of normalized.items.entries()) {
       let policy: Policy;
       try {
-        policy = await this.policies.get(ctx, item.policyId);
+        policy = await this.deps.policies.get(ctx, item.policyId);
       } catch (error) {
         if (error instanceof AppError && error.code === 'NOT_FOUND') {
           fields[`items.${i}.policyId`] = `no policy ${item.policyId}`;
@@ -158,7 +159,7 @@ export class OrdersService {
         }
         throw error;
       }
-      const product = await this.products.get(ctx, policy.productId);
+      const product = await this.deps.products.get(ctx, policy.productId);
       const seats = seatsFor(policy, item.quantity);
       if (seats.maxMachines !== undefined && seats.maxMachines !== null && seats.maxMachines > MAX_SEATS) fields[`items.${i}.quantity`] = `gives more than ${MAX_SEATS} seats`;
       if (seats.maxUsers !== undefined && seats.maxUsers !== null && seats.maxUsers > MAX_SEATS) fields[`items.${i}.quantity`] = `gives more than ${MAX_SEATS} users`;
@@ -196,19 +197,28 @@ export class OrdersService {
    * `(source, external_id)` and is retried by `inTransaction`.
    */
   async createWith(trx: Trx, ctx: RequestContext, prepared: PreparedOrder): Promise<OrderOutcome> {
-    if (this.dialect === 'postgres') {
+    if (this.deps.dialect === 'postgres') {
       await sql`select pg_advisory_xact_lock(${EMAIL_LOCK_CLASS}, hashtext(${prepared.email}))`.execute(trx);
     }
     const existing = await findOrderByExternalId(trx, prepared.source, prepared.externalId);
     if (existing) return { created: false, order: existing };
 
-    const { customer, user } = await this.buyer(trx, ctx, prepared);
+    const { customer, user } = await this.deps.onboarding.newcomer(trx, ctx, {
+      email: prepared.email,
+      name: prepared.name,
+      newCustomer: {
+        name: prepared.company ?? prepared.name ?? prepared.email,
+        email: prepared.email,
+        contacts: prepared.name ? [{ name: prepared.name, email: prepared.email, role: 'buyer' }] : [],
+      },
+      viaUserOrganization: true,
+    });
     const orderId = newId('ord');
     const issued: { license: License; key: string }[] = [];
     for (const item of prepared.items) {
       const { policy, product } = item;
       issued.push(
-        await this.licenses.createWith(
+        await this.deps.licenses.createWith(
           trx,
           ctx,
           {
@@ -258,10 +268,10 @@ export class OrdersService {
       subscriptionRef: prepared.subscriptionRef,
       mailIds,
       metadata: prepared.metadata,
-      createdAt: this.clock.now().toISOString(),
+      createdAt: this.deps.clock.now().toISOString(),
     };
     await insertOrder(trx, order);
-    await this.events.record(trx, ctx, { action: 'order.created', targetType: 'order', targetId: order.id, customerId: customer.id, after: publicOrder(order) });
+    await this.deps.events.record(trx, ctx, { action: 'order.created', targetType: 'order', targetId: order.id, customerId: customer.id, after: publicOrder(order) });
     return { created: true, order, issued };
   }
 
@@ -290,25 +300,25 @@ export class OrdersService {
     const reveal = can(ctx.actor, 'licenses:reveal');
     const licenses: OrderLicense[] = [];
     for (const item of order.items) {
-      const license = await this.licenses.get(ctx, item.licenseId);
-      licenses.push(reveal ? { ...license, key: (await this.licenses.revealKey(ctx, item.licenseId)).key } : license);
+      const license = await this.deps.licenses.get(ctx, item.licenseId);
+      licenses.push(reveal ? { ...license, key: (await this.deps.licenses.revealKey(ctx, item.licenseId)).key } : license);
     }
     return { order: publicOrder(order), licenses, created: false };
   }
 
   async get(ctx: RequestContext, id: string): Promise<Order> {
-    const order = await findOrder(this.db, ctx.actor, id);
+    const order = await findOrder(this.deps.db, ctx.actor, id);
     if (!order) throw notFound('Order', id);
     return publicOrder(order);
   }
 
   async list(ctx: RequestContext, filter: OrderFilter): Promise<Page<Order>> {
-    return page((await listOrders(this.db, ctx.actor, filter)).map(publicOrder), filter.limit);
+    return page((await listOrders(this.deps.db, ctx.actor, filter)).map(publicOrder), filter.limit);
   }
 
   /** The licenses bought with a shop subscription (Stripe `sub_…`), for billing events about it. */
   async licenseIdsForSubscription(source: OrderSource, subscriptionRef: string): Promise<string[]> {
-    return findLicenseIdsBySubscription(this.db, source, subscriptionRef);
+    return findLicenseIdsBySubscription(this.deps.db, source, subscriptionRef);
   }
 
   /**
@@ -318,10 +328,10 @@ export class OrdersService {
    */
   async inTransaction<T>(body: (trx: Trx) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute(body);
+      return await this.deps.db.transaction().execute(body);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      return this.db.transaction().execute(body);
+      return this.deps.db.transaction().execute(body);
     }
   }
 
@@ -338,52 +348,29 @@ export class OrdersService {
     user: User | null,
     issued: { license: License; key: string }[],
   ): Promise<string[]> {
-    const link = user && !user.hasPassword && !user.disabled ? await this.passwordLinks.create(trx, user.id, 'set') : null;
+    const welcome = this.deps.onboarding.welcome(await this.deps.onboarding.setPasswordLink(trx, user));
     const ids: string[] = [];
     for (const [i, { license, key }] of issued.entries()) {
       const product = prepared.items[i]!.product;
-      const sent = await this.mail.send(trx, {
+      const sent = await this.deps.mail.send(trx, {
         template: 'license.issued',
         to: prepared.email,
         category: 'essential',
         customerId: customer.id,
         userId: user?.id ?? null,
         dedupeKey: `order:${orderId}:${i}`,
-        secrets: link ? [link.token] : [],
+        secrets: welcome.secrets,
         data: {
           customer: { name: prepared.name ?? customer.name, email: prepared.email, company: prepared.company },
           product: { name: product.name, code: product.code },
           license: { id: license.id, name: license.name, key, expiresAt: license.expiresAt, maxMachines: license.maxMachines, maxUsers: license.maxUsers },
           order: { id: orderId, externalId: prepared.externalId, quantity: prepared.items[i]!.quantity },
-          ...(link ? { setPasswordUrl: link.url } : {}),
+          ...welcome.data,
         },
       });
       ids.push(sent.id);
     }
     return ids;
-  }
-
-  /**
-   * The customer and portal user an order goes to: the organization of the customer user who has this
-   * e-mail, else the oldest customer with this billing e-mail, else a new customer. A customer-admin
-   * portal user without a password is created when nobody has the e-mail; when it belongs to staff (or to
-   * another organization), the order gets no portal user.
-   */
-  private async buyer(trx: Trx, ctx: RequestContext, prepared: PreparedOrder): Promise<{ customer: Customer; user: User | null }> {
-    const existingUser = await this.users.findByEmail(trx, prepared.email);
-    let customer: Customer | undefined;
-    if (existingUser?.kind === 'customer' && existingUser.customerId) customer = await this.customers.getWith(trx, ctx, existingUser.customerId);
-    customer ??= await this.customers.findByEmail(trx, ctx, prepared.email);
-    customer ??= await this.customers.createWith(trx, ctx, {
-      name: prepared.company ?? prepared.name ?? prepared.email,
-      email: prepared.email,
-      contacts: prepared.name ? [{ name: prepared.name, email: prepared.email, role: 'buyer' }] : [],
-    });
-    if (!existingUser) {
-      const user = await this.users.createPortalUserWith(trx, ctx, { email: prepared.email, name: prepared.name, customerId: customer.id, role: 'customer-admin' });
-      return { customer, user };
-    }
-    return { customer, user: existingUser.customerId === customer.id ? existingUser : null };
   }
 }
 

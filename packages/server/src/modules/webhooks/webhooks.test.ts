@@ -371,7 +371,7 @@ forEachDialect('webhooks', (dialect) => {
     // Duplicate jobs for the same attempt (a duplicate enqueue, a job run twice), taken by two workers at
     // once (on PostgreSQL truly in parallel, on separate connections).
     for (let i = 0; i < 5; i++) await t.services.jobs.enqueue(t.deps.database.db, { type: 'webhook.deliver', payload: { deliveryId: delivery.id, attempt: 1 } });
-    const second = new Worker(t.deps.database.db, t.services.jobs, t.clock, { concurrency: 3 });
+    const second = new Worker({ db: t.deps.database.db, queue: t.services.jobs, clock: t.clock, concurrency: 3 });
     installJobs(second, t.services.webhookDeliveries.wiring());
     const start = receiver.received.length;
     await Promise.all([drain(), second.drain()]);
