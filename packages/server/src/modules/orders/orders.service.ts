@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
@@ -15,6 +14,7 @@ import type { OnboardingService } from '../onboarding/onboarding.service.js';
 import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { User } from '../users/users.service.js';
+import { hashOf, normalize, seatsFor, type CreateOrderInput, type OrderItemInput } from './order-input.js';
 import {
   findLicenseIdsBySubscription,
   findOrder,
@@ -24,34 +24,12 @@ import {
   type Order,
   type OrderBilling,
   type OrderFilter,
-  type OrderItem,
   type OrderSource,
   type StoredOrder,
 } from './orders.repository.js';
 
 export type { Order, OrderBilling, OrderFilter, OrderItem, OrderSource } from './orders.repository.js';
-
-export interface OrderItemInput {
-  policyId: string;
-  /** Seats: the license gets the policy's seats times this (default 1). */
-  quantity?: number;
-  /** The line's name; also the license's name. */
-  name?: string | null;
-  /** Line total in minor units (cents). */
-  price?: number | null;
-  currency?: string | null;
-}
-
-export interface CreateOrderInput {
-  externalId: string;
-  source?: OrderSource;
-  customer: { email: string; name?: string | null; company?: string | null };
-  items: OrderItemInput[];
-  billing?: Partial<OrderBilling>;
-  /** Send the confirmation mail (license keys and a portal link); default true. */
-  sendEmail?: boolean;
-  metadata?: Record<string, unknown>;
-}
+export { seatsFor, type CreateOrderInput, type OrderItemInput } from './order-input.js';
 
 /** What integrations add to an order: the shop's own totals and subscription id. */
 export interface IntegrationOrderInput extends CreateOrderInput {
@@ -97,8 +75,6 @@ const MAX_SEATS = 1_000_000;
 
 /** PostgreSQL advisory-lock class for "an order is being written for this e-mail" (the object is the e-mail's hash). */
 const EMAIL_LOCK_CLASS = 0x4b48_0012;
-
-const DEFAULT_METHOD: Record<OrderSource, string | null> = { api: null, manual: 'manual', stripe: 'stripe' };
 
 function keyOf(order: Order): string {
   return `${order.source}:${order.externalId}`;
@@ -372,53 +348,4 @@ export class OrdersService {
     }
     return ids;
   }
-}
-
-/** Seats for a line: a per-user policy multiplies its users, any other its machines (unlimited stays unlimited). */
-export function seatsFor(policy: Pick<Policy, 'maxMachines' | 'maxUsers'>, quantity: number): { maxMachines?: number | null; maxUsers?: number | null } {
-  if (policy.maxUsers !== null) return { maxUsers: policy.maxUsers * quantity };
-  if (policy.maxMachines !== null) return { maxMachines: policy.maxMachines * quantity };
-  return {};
-}
-
-interface NormalizedOrder {
-  source: OrderSource;
-  externalId: string;
-  customer: { email: string; name: string | null; company: string | null };
-  items: Required<OrderItemInput>[];
-  billing: OrderBilling;
-  metadata: Record<string, unknown>;
-}
-
-function clean(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function normalize(input: CreateOrderInput): NormalizedOrder {
-  const source = input.source ?? 'api';
-  return {
-    source,
-    externalId: input.externalId,
-    customer: { email: input.customer.email.trim().toLowerCase(), name: clean(input.customer.name), company: clean(input.customer.company) },
-    items: input.items.map((item) => ({
-      policyId: item.policyId,
-      quantity: item.quantity ?? 1,
-      name: clean(item.name),
-      price: item.price ?? null,
-      currency: item.currency ? item.currency.toUpperCase() : null,
-    })),
-    billing: {
-      invoiceUrl: input.billing?.invoiceUrl ?? null,
-      paymentStatus: clean(input.billing?.paymentStatus),
-      purchaseMethod: clean(input.billing?.purchaseMethod) ?? DEFAULT_METHOD[source],
-      reference: clean(input.billing?.reference),
-    },
-    metadata: input.metadata ?? {},
-  };
-}
-
-/** SHA-256 of the normalized order (without `sendEmail`): what makes a repeat "the same order". */
-function hashOf(order: NormalizedOrder): string {
-  return createHash('sha256').update(JSON.stringify(order)).digest('hex');
 }
