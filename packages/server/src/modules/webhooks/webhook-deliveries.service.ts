@@ -51,7 +51,6 @@ export const DISABLE_AFTER_FAILING_MS = 24 * 3_600_000;
 export const DELIVERY_RETENTION_DAYS = 30;
 export const USER_AGENT = 'Keyhaven-Webhooks/1';
 
-
 export interface WebhookDeliveriesDeps {
   db: Db;
   clock: Clock;
@@ -128,7 +127,6 @@ export class WebhookDeliveriesService {
     for (const delivery of deliveries) await this.enqueueAttempt(executor, delivery.id, 1);
   };
 
-
   private async enqueueAttempt(executor: Executor, deliveryId: string, attempt: number, runAt?: Date): Promise<void> {
     await this.deps.jobs.enqueue(executor, {
       type: WEBHOOK_DELIVER_JOB,
@@ -139,7 +137,8 @@ export class WebhookDeliveriesService {
     });
   }
 
-  // Deliveries
+  // ---------------------------------------------------------------------------------------------
+  // The delivery log, tests and redeliveries
 
   async listDeliveries(endpointId: string, filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
     if (!(await findEndpointRow(this.deps.db, endpointId))) throw notFound('Webhook endpoint', endpointId);

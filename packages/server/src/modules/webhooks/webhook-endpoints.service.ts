@@ -18,7 +18,6 @@ export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
 
 export type { WebhookEndpoint } from './webhooks.repository.js';
 
-
 export interface CreateEndpointInput {
   url: string;
   description?: string | null;
@@ -81,7 +80,6 @@ export class WebhookEndpointsService {
     this.generation++;
     this.cache = undefined;
   }
-
 
   eventTypes(): { data: WebhookEventType[] } {
     return { data: [...WEBHOOK_EVENT_TYPES] };
