@@ -31,14 +31,21 @@ import { UsersService } from './modules/users/users.service.js';
 import { JobQueue } from './modules/jobs/jobs.service.js';
 import { jobsWiring } from './modules/jobs/jobs.wiring.js';
 import { Worker, type WorkerOptions } from './modules/jobs/worker.js';
-import { WebhooksService } from './modules/webhooks/webhooks.service.js';
+import { WebhookDeliveriesService } from './modules/webhooks/webhook-deliveries.service.js';
+import { WebhookEndpointsService } from './modules/webhooks/webhook-endpoints.service.js';
 import { MailService } from './modules/mail/mail.service.js';
+import { MailDelivery } from './modules/mail/mail-delivery.js';
+import { MailPreferencesService } from './modules/mail/mail-preferences.service.js';
+import { MailTemplatesService } from './modules/mail/mail-templates.service.js';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.js';
 import { RemindersService } from './modules/notifications/reminders.service.js';
 import { AlertsService } from './modules/notifications/alerts.service.js';
 import { NoticesService } from './modules/notifications/notices.service.js';
 import { TrialsService } from './modules/trials/trials.service.js';
-import { PasswordLinksService } from './modules/passwords/passwords.service.js';
+import { PasswordLinksService } from './modules/passwords/password-links.service.js';
+import { PasswordsService } from './modules/passwords/passwords.service.js';
+import { SessionsService } from './modules/auth/sessions.service.js';
+import { OnboardingService } from './modules/onboarding/onboarding.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
 import { installWiring } from './wiring.js';
@@ -69,15 +76,14 @@ export function createServices(
   const { db } = deps.database;
   const { clock, keyring, signer } = deps;
   const { publicUrl } = deps.config;
-  const events = new EventsService(db, clock);
-  const customers = new CustomersService(db, clock, events);
+  const events = new EventsService({ db, clock });
+  const customers = new CustomersService({ db, clock, events });
   const products = new ProductsService({ db, clock, events, customers });
   const policies = new PoliciesService({ db, clock, events, products });
-  const users = new UsersService(db, clock, events, customers);
-  const auth = new AuthService(db, clock, keyring, events, customers, {
-    adminToken: deps.config.adminToken,
-    sessionTtlHours: deps.config.sessionTtlHours,
-  });
+  const passwords = new PasswordsService({ db, clock });
+  const sessions = new SessionsService({ db, clock, keyring, sessionTtlHours: deps.config.sessionTtlHours });
+  const users = new UsersService({ db, clock, events, customers, passwords, sessions });
+  const auth = new AuthService({ db, clock, keyring, events, customers, users, passwords, sessions, adminToken: deps.config.adminToken });
   const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, dialect: deps.database.dialect });
   const validationLog = new ValidationLog({ db, onError: onLogError });
   const machines = new MachinesService({ db, dialect: deps.database.dialect, clock, events, licenses, policies });
@@ -88,48 +94,54 @@ export function createServices(
   const artifacts = new ArtifactsService({ db, clock, signer, events, releases, storage, maxBytes: deps.config.artifactMaxBytes, onError: logError });
   const downloads = new DownloadsService({ db, clock, keyring, signer, releases, products, licenses, validation, storage, publicUrl, linkTtlSeconds: 600 });
   const offline = new OfflineService({ db, clock, signer, events, licenses, machines, policies });
-  const jobs = new JobQueue(db, deps.database.dialect, clock, events);
-  const worker = new Worker(db, jobs, clock, workerOptions);
+  const jobs = new JobQueue({ db, dialect: deps.database.dialect, clock, events });
+  const worker = new Worker({ db, queue: jobs, clock, ...workerOptions });
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
   const retention = new RetentionService({ db, clock, events, products, artifacts });
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
-  const webhooks = new WebhooksService(db, clock, keyring, events, jobs, {
-    allowPrivate: deps.config.webhookAllowPrivate,
-    timeoutMs: deps.config.webhookTimeoutMs,
-    poke: () => worker.poke(),
+  const allowPrivate = deps.config.webhookAllowPrivate;
+  const webhookEndpoints = new WebhookEndpointsService({ db, clock, keyring, events, allowPrivate });
+  const webhookDeliveries = new WebhookDeliveriesService({
+    db, clock, keyring, events, jobs, endpoints: webhookEndpoints, allowPrivate, timeoutMs: deps.config.webhookTimeoutMs, poke: () => worker.poke(),
   });
-  const mail = new MailService(db, clock, keyring, events, jobs, {
-    dialect: deps.database.dialect,
-    publicUrl: deps.config.publicUrl,
-    smtpUrl: deps.config.smtpUrl,
-    mailFrom: deps.config.mailFrom,
-  });
+  // Mail: templates, per-address preferences, the outbox (send) and its delivery job.
+  const { smtpUrl, mailFrom } = deps.config;
+  const mailPreferences = new MailPreferencesService({ db, clock, keyring, events, publicUrl });
+  const mailTemplates = new MailTemplatesService({ db, clock, events, preferences: mailPreferences, publicUrl });
+  const mailDelivery = new MailDelivery({ db, dialect: deps.database.dialect, clock, keyring, jobs, smtpUrl, mailFrom });
+  const mail = new MailService({ db, clock, keyring, events, templates: mailTemplates, preferences: mailPreferences, delivery: mailDelivery, publicUrl, mailFrom });
   const licenseKeyMail = new LicenseKeyMailService({ db, keyring, events, licenses, customers, products, mail });
-  const passwordLinks = new PasswordLinksService(db, clock, keyring, events, mail, jobs, { publicUrl: deps.config.publicUrl });
+  const passwordLinks = new PasswordLinksService({ db, clock, keyring, events, mail, jobs, users, passwords, sessions, publicUrl });
   // Subscriptions: cancel/resume/renew and the renewal sweep (orders call renew and cancel for billing events).
   const subscriptions = new SubscriptionsService({ db, clock, events, licenses, products, customers, mail });
   // Expiry reminders and expired notices (hourly sweep + one job per mail), staff alerts, the notices feed.
   // Reminder offsets and alert recipients: staff-set values (read at each use) over the environment's defaults.
-  const settings = new SettingsService(db, clock, events, {
-    reminderDays: deps.config.reminderDays,
-    remindAutoRenewing: deps.config.remindAutoRenewing,
-    alertEmails: deps.config.alertEmails,
-    alertExpiryDays: deps.config.alertExpiryDays,
+  const settings = new SettingsService({
+    db,
+    clock,
+    events,
+    defaults: {
+      reminderDays: deps.config.reminderDays,
+      remindAutoRenewing: deps.config.remindAutoRenewing,
+      alertEmails: deps.config.alertEmails,
+      alertExpiryDays: deps.config.alertExpiryDays,
+    },
   });
   const reminders = new RemindersService({ db, clock, events, jobs, licenses, products, customers, mail, settings });
-  const alerts = new AlertsService({ db, clock, mail, settings, publicUrl: deps.config.publicUrl });
-  const trials = new TrialsService(db, clock, keyring, products, policies, customers, users, licenses, mail, passwordLinks);
-  const notices = new NoticesService({ clock, licenses, settings, publicUrl: deps.config.publicUrl });
+  const alerts = new AlertsService({ db, clock, mail, settings, publicUrl });
+  const onboarding = new OnboardingService({ customers, users, passwordLinks });
+  const trials = new TrialsService({ db, clock, keyring, products, policies, customers, licenses, mail, onboarding });
+  const notices = new NoticesService({ clock, licenses, settings, publicUrl });
   const updates = new UpdatesService({ clock, licenses, validation, releases, artifacts, downloads });
-  const orders = new OrdersService(db, deps.database.dialect, clock, events, products, policies, customers, users, licenses, mail, passwordLinks);
+  const orders = new OrdersService({ db, dialect: deps.database.dialect, clock, events, products, policies, licenses, mail, onboarding });
   // Release announcements: mail about a published release to the customers entitled to it.
-  const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, publicUrl });
-  const stripe = new StripeService(db, clock, orders, licenses, subscriptions, { webhookSecret: deps.config.stripeWebhookSecret });
+  const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, mailTemplates, mailPreferences, publicUrl });
+  const stripe = new StripeService({ db, clock, orders, licenses, subscriptions, webhookSecret: deps.config.stripeWebhookSecret });
   const stats = new StatsService({ clock, licenses, machines, products });
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, machines, notices, products, releases }, [
+  installWiring({ worker, events, machines, notices, products, releases, customers }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
@@ -141,8 +153,8 @@ export function createServices(
     releases.wiring(),
     artifacts.wiring(),
     retention.wiring(),
-    webhooks.wiring(),
-    mail.wiring(),
+    webhookDeliveries.wiring(),
+    mailDelivery.wiring(),
     passwordLinks.wiring(),
     subscriptions.wiring(),
     reminders.wiring(),
@@ -150,5 +162,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhooks, mail, passwordLinks, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
@@ -39,6 +40,8 @@ export interface ModuleWiring {
   productGuards?: ProductGuard[];
   /** What goes with a deleted draft release (see ReleasesService.onDelete). */
   releaseDeleteSteps?: ReleaseDeleteStep[];
+  /** Records that keep a customer from being deleted (see CustomersService.addUseCheck). */
+  customerUses?: CustomerUseCheck[];
 }
 
 export interface WiringTargets {
@@ -48,6 +51,7 @@ export interface WiringTargets {
   notices: NoticesService;
   products: ProductsService;
   releases: ReleasesService;
+  customers: CustomersService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -60,6 +64,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const source of module.noticeSources ?? []) targets.notices.addSource(source);
     for (const guard of module.productGuards ?? []) targets.products.addGuard(guard);
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
+    for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
   }
 }
 

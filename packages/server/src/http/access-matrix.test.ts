@@ -351,7 +351,7 @@ forEachDialect('access matrix', (dialect) => {
     return sent;
   };
   let sharedMail: ReturnType<typeof outboxMail> | undefined;
-  const unsubscribePath = () => t.services.mail.unsubscribeUrl(`${unique('matrix-unsub')}@example.com`, 'announcements').replace(t.deps.config.publicUrl, '');
+  const unsubscribePath = () => t.services.mailPreferences.unsubscribeUrl(`${unique('matrix-unsub')}@example.com`, 'announcements').replace(t.deps.config.publicUrl, '');
   /** A set-password token of a fresh user without a password. */
   const passwordToken = async () => {
     const user = await api.post('/v1/users', { email: `${unique('matrix-pw')}@example.com`, role: 'read-only' });

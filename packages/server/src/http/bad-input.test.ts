@@ -547,7 +547,7 @@ forEachDialect('bad input', (dialect) => {
         'mail-templates': 'license.issued',
         outbox: (await t.services.mail.send(t.deps.database.db, { template: 'staff.alert', to: 'fuzz-outbox@example.com', data: {}, category: 'essential' })).id,
         'mail-preferences': 'fuzz-preferences@example.com',
-        mail: t.services.mail.unsubscribeUrl('fuzz-unsubscribe@example.com', 'reminders').split('/').pop()!,
+        mail: t.services.mailPreferences.unsubscribeUrl('fuzz-unsubscribe@example.com', 'reminders').split('/').pop()!,
         releases: (await api.post('/v1/releases', { productId: product.id, version: '0.9.0' })).body.id,
         ...(await (async () => {
           const release = (await api.post('/v1/releases', { productId: product.id, version: '0.9.1' })).body.id;

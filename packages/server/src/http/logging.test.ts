@@ -49,7 +49,7 @@ forEachDialect('no secret from a URL reaches the log', (dialect) => {
     assert.equal(art.statusCode, 201, art.body);
     const link = new URL((await client(t.app, undefined).post(`/v1/artifacts/${JSON.parse(art.body).id}/download-link/by-key`, { key: license.key })).body.url);
     const hmac = link.searchParams.get('s')!;
-    const unsubscribe = new URL(t.services.mail.unsubscribeUrl('buyer@example.com', 'reminders'));
+    const unsubscribe = new URL(t.services.mailPreferences.unsubscribeUrl('buyer@example.com', 'reminders'));
     const unsubscribeToken = unsubscribe.pathname.split('/').pop()!;
     const passwordToken = 'khpw_SeCrEtPaSsWoRdToKeN0123456789';
 

@@ -7,6 +7,8 @@ import type { Customer, CustomersService } from '../customers/customers.service.
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
+import type { MailPreferencesService } from '../mail/mail-preferences.service.js';
+import type { MailTemplatesService } from '../mail/mail-templates.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { Release, ReleasesService } from '../releases/releases.service.js';
 import type { UsersService } from '../users/users.service.js';
@@ -91,6 +93,8 @@ export interface AnnouncementsDeps {
   customers: CustomersService;
   users: UsersService;
   mail: MailService;
+  mailTemplates: MailTemplatesService;
+  mailPreferences: MailPreferencesService;
   /** The server's public base URL: the mail links to the portal's sign-in. */
   publicUrl: string;
 }
@@ -193,7 +197,7 @@ export class AnnouncementsService {
   /** The template key to use; 400 TEMPLATE_UNKNOWN when no template has it. */
   private templateOf(input: AnnounceInput): string {
     const template = input.template ?? DEFAULT_ANNOUNCEMENT_TEMPLATE;
-    if (!this.deps.mail.hasTemplate(template)) {
+    if (!this.deps.mailTemplates.hasTemplate(template)) {
       throw new AppError('TEMPLATE_UNKNOWN', `There is no mail template ${template} (GET /v1/mail-templates lists them)`, { fields: { template: 'is unknown' } });
     }
     return template;
@@ -226,7 +230,7 @@ export class AnnouncementsService {
   }
 
   private async withPreferences(list: Candidate[]): Promise<Array<Candidate & { optedOut: boolean }>> {
-    const optedOut = await this.deps.mail.optedOut(
+    const optedOut = await this.deps.mailPreferences.optedOut(
       this.deps.db,
       list.map((r) => r.email),
       'announcements',

@@ -203,7 +203,7 @@ forEachDialect('release announcements', (dialect) => {
       assert.equal((await announcementMails(rel.id)).length, 0);
 
       // A template another module registered.
-      t.services.mail.registerTemplate(`release.spotlight-${dialect}`, {
+      t.services.mailTemplates.registerTemplate(`release.spotlight-${dialect}`, {
         description: 'A spotlight on one release',
         category: 'announcements',
         sample: {},

@@ -96,10 +96,10 @@ export async function missingCustomerIds(db: Executor, customerIds: string[]): P
   return customerIds.filter((id) => !known.has(id));
 }
 
+/** Whether a license belongs to the customer (users: see CustomersService.addUseCheck). */
 export async function customerInUse(db: Executor, id: string): Promise<boolean> {
   const license = await db.selectFrom('licenses').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
-  const user = await db.selectFrom('users').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
-  return license !== undefined || user !== undefined;
+  return license !== undefined;
 }
 
 export async function deleteCustomerRow(db: Executor, id: string): Promise<void> {

@@ -30,12 +30,33 @@ export interface CreateCustomerInput {
 }
 export type UpdateCustomerInput = Partial<CreateCustomerInput>;
 
+/**
+ * Whether another module's records still point at the customer (so it cannot be deleted): a word naming
+ * them (`users`), or undefined. Registered through the module's wiring (`customerUses`), because those
+ * modules depend on customers and not the other way round.
+ */
+export type CustomerUseCheck = (executor: Executor, customerId: string) => Promise<string | undefined>;
+
+export interface CustomersDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+}
+
 export class CustomersService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-  ) {
+  private readonly useChecks: CustomerUseCheck[] = [];
+
+  constructor(private readonly deps: CustomersDeps) {}
+
+  /** Adds a rule that keeps a customer from being deleted while other records point at it. */
+  addUseCheck(check: CustomerUseCheck): void {
+    this.useChecks.push(check);
+  }
+
+  private async inUse(executor: Executor, id: string): Promise<boolean> {
+    if (await customerInUse(executor, id)) return true;
+    for (const check of this.useChecks) if ((await check(executor, id)) !== undefined) return true;
+    return false;
   }
 
   /** How event lists name customers. */
@@ -43,7 +64,7 @@ export class CustomersService {
     return {
       namers: {
         customer: async (ctx, ids) => {
-          let q = this.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);
+          let q = this.deps.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);
           if (ctx.actor.scope.customerId !== undefined) q = q.where('id', '=', ctx.actor.scope.customerId);
           return new Map((await q.execute()).map((r) => [r.id, r.name]));
         },
@@ -52,12 +73,12 @@ export class CustomersService {
   }
 
   async create(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
-    return this.db.transaction().execute((trx) => this.createWith(trx, ctx, input));
+    return this.deps.db.transaction().execute((trx) => this.createWith(trx, ctx, input));
   }
 
   /** `create` inside the caller's transaction (an order creates its customer along with the licenses). */
   async createWith(executor: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
-    const now = this.clock.now().toISOString();
+    const now = this.deps.clock.now().toISOString();
     const customer: Customer = {
       id: newId('cus'),
       name: input.name,
@@ -69,7 +90,7 @@ export class CustomersService {
       updatedAt: now,
     };
     await insertCustomer(executor, customer);
-    await this.events.record(executor, ctx, {
+    await this.deps.events.record(executor, ctx, {
       action: 'customer.created',
       targetType: 'customer',
       targetId: customer.id,
@@ -89,7 +110,7 @@ export class CustomersService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<Customer> {
-    return this.getWith(this.db, ctx, id);
+    return this.getWith(this.deps.db, ctx, id);
   }
 
   /** `get` on the caller's executor (inside its transaction). */
@@ -105,29 +126,29 @@ export class CustomersService {
   }
 
   async list(ctx: RequestContext, filter: { email?: string; q?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {
-    const found = page(await listCustomers(this.db, ctx.actor, filter), filter.limit);
+    const found = page(await listCustomers(this.deps.db, ctx.actor, filter), filter.limit);
     return { ...found, data: found.data.map((customer) => forViewer(ctx, customer)) };
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateCustomerInput): Promise<Customer> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.deps.db.transaction().execute(async (trx) => {
       const before = await findCustomer(trx, ctx.actor, id);
       if (!before) throw notFound('Customer', id);
-      const after: Customer = { ...before, ...stripUndefined(input), updatedAt: this.clock.now().toISOString() };
+      const after: Customer = { ...before, ...stripUndefined(input), updatedAt: this.deps.clock.now().toISOString() };
       after.email = after.email.toLowerCase();
       await updateCustomerRow(trx, after);
-      await this.events.record(trx, ctx, { action: 'customer.updated', targetType: 'customer', targetId: id, customerId: id, before, after });
+      await this.deps.events.record(trx, ctx, { action: 'customer.updated', targetType: 'customer', targetId: id, customerId: id, before, after });
       return forViewer(ctx, after);
     });
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       const before = await findCustomer(trx, ctx.actor, id);
       if (!before) throw notFound('Customer', id);
-      if (await customerInUse(trx, id)) throw new AppError('CONFLICT', 'The customer still has licenses or users');
+      if (await this.inUse(trx, id)) throw new AppError('CONFLICT', 'The customer still has licenses or users');
       await deleteCustomerRow(trx, id);
-      await this.events.record(trx, ctx, { action: 'customer.deleted', targetType: 'customer', targetId: id, customerId: id, before });
+      await this.deps.events.record(trx, ctx, { action: 'customer.deleted', targetType: 'customer', targetId: id, customerId: id, before });
     });
   }
 }

@@ -95,6 +95,11 @@ const FIXED_ACTOR_NAMES: Record<string, string> = { 'admin-token': 'Admin token'
  */
 export type EventListener = (executor: Executor, event: AuditEvent) => Promise<void>;
 
+export interface EventsDeps {
+  db: Db;
+  clock: Clock;
+}
+
 /**
  * The audit log. Every change to any record calls `record` inside the same transaction as the change,
  * so an event exists exactly when the change does.
@@ -102,10 +107,7 @@ export type EventListener = (executor: Executor, event: AuditEvent) => Promise<v
 export class EventsService {
   private readonly listeners: EventListener[] = [];
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly deps: EventsDeps) {}
 
   private readonly namers = new Map<string, EventNamer>();
 
@@ -141,7 +143,7 @@ export class EventsService {
   }
 
   async record(executor: Executor, ctx: RequestContext, event: RecordEvent): Promise<void> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const id = newId('evt');
     await executor
       .insertInto('events')
@@ -190,7 +192,7 @@ export class EventsService {
   }
 
   async list(ctx: RequestContext, filter: EventFilter): Promise<Page<NamedEvent>> {
-    let query = this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
+    let query = this.deps.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
     query = eventScopeFilter(query, ctx.actor);
     if (filter.targetType) query = query.where('target_type', '=', filter.targetType);
     if (filter.targetId) query = query.where('target_id', '=', filter.targetId);

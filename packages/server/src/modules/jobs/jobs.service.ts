@@ -71,6 +71,13 @@ function toJob(row: JobsTable): Job {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
+export interface JobQueueDeps {
+  db: Db;
+  dialect: Dialect;
+  clock: Clock;
+  events: EventsService;
+}
+
 /**
  * The database-backed job queue. Jobs are rows; enqueueing inside a caller's transaction makes "the change
  * and its follow-up work" one commit (an order and its confirmation mail, an event and its webhook
@@ -79,23 +86,18 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
  * becomes claimable again, counting the attempt.
  */
 export class JobQueue {
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: Dialect,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-  ) {}
+  constructor(private readonly deps: JobQueueDeps) {}
 
   /** Adds a job (inside the caller's transaction when `executor` is one). Idempotent per `uniqueKey`. */
   async enqueue<P>(executor: Executor, spec: EnqueueJob<P>): Promise<{ id: string; created: boolean }> {
-    const now = this.clock.now().toISOString();
+    const now = this.deps.clock.now().toISOString();
     const id = newId('job');
     const row = {
       id,
       type: spec.type,
       payload: JSON.stringify(spec.payload ?? null),
       status: 'queued',
-      run_at: (spec.runAt ?? this.clock.now()).toISOString(),
+      run_at: (spec.runAt ?? this.deps.clock.now()).toISOString(),
       attempts: 0,
       max_attempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       last_error: null,
@@ -136,11 +138,11 @@ export class JobQueue {
   }
 
   private async claimWhere(workerId: string, limit: number, leaseMs: number, types: readonly string[] | undefined, status: 'queued' | 'running'): Promise<Job[]> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const nowIso = now.toISOString();
     const until = new Date(now.getTime() + leaseMs).toISOString();
     const typeFilter = types && types.length > 0 ? sql`and type in (${sql.join(types)})` : sql``;
-    const lock = this.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const lock = this.deps.dialect === 'postgres' ? sql`for update skip locked` : sql``;
     // A queued job is due by run_at; a running one is an orphan once its lease ran out.
     const due = status === 'queued' ? sql`status = 'queued' and run_at <= ${nowIso}` : sql`status = 'running' and locked_until <= ${nowIso}`;
     const order = status === 'queued' ? sql`run_at` : sql`locked_until`;
@@ -150,14 +152,14 @@ export class JobQueue {
              attempts = attempts + 1, updated_at = ${nowIso}
        where id in (select id from jobs where ${due} ${typeFilter} order by ${order} limit ${limit} ${lock})
          and ${due}
-      returning *`.execute(this.db);
+      returning *`.execute(this.deps.db);
     return result.rows.map(toJob).sort((a, b) => (a.runAt < b.runAt ? -1 : a.runAt > b.runAt ? 1 : a.id < b.id ? -1 : 1));
   }
 
   /** Extends a running job's lease; false when the job is no longer this worker's. */
   async extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean> {
-    const until = new Date(this.clock.now().getTime() + leaseMs).toISOString();
-    const result = await this.db
+    const until = new Date(this.deps.clock.now().getTime() + leaseMs).toISOString();
+    const result = await this.deps.db
       .updateTable('jobs')
       .set({ locked_until: until })
       .where('id', '=', job.id)
@@ -172,8 +174,8 @@ export class JobQueue {
    * effect durable, so "effect recorded" and "job done" commit together. False when this worker had lost
    * the job (lease ran out and another worker took it).
    */
-  async complete(job: Job, workerId: string, executor: Executor = this.db): Promise<boolean> {
-    const now = this.clock.now().toISOString();
+  async complete(job: Job, workerId: string, executor: Executor = this.deps.db): Promise<boolean> {
+    const now = this.deps.clock.now().toISOString();
     const result = await executor
       .updateTable('jobs')
       .set({ status: 'done', locked_by: null, locked_until: null, finished_at: now, updated_at: now, last_error: null })
@@ -186,9 +188,9 @@ export class JobQueue {
 
   /** A failed run: queued again at `retryAt`, or `failed` for good when attempts are used up (or retryAt is null). */
   async fail(job: Job, workerId: string, error: string, retryAt: Date | null): Promise<'queued' | 'failed'> {
-    const now = this.clock.now().toISOString();
+    const now = this.deps.clock.now().toISOString();
     const final = retryAt === null || job.attempts >= job.maxAttempts;
-    await this.db
+    await this.deps.db
       .updateTable('jobs')
       .set({
         status: final ? 'failed' : 'queued',
@@ -207,14 +209,14 @@ export class JobQueue {
   }
 
   async get(id: string): Promise<Job> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.deps.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new AppError('NOT_FOUND', 'No such job');
     return toJob(row);
   }
 
   /** Newest first. */
   async list(filter: JobFilter): Promise<Page<Job>> {
-    let query = this.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
+    let query = this.deps.db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.type) query = query.where('type', '=', filter.type);
     if (filter.cursor) query = query.where('id', '<', filter.cursor);
@@ -225,8 +227,8 @@ export class JobQueue {
   async retry(ctx: RequestContext, id: string): Promise<Job> {
     const before = await this.get(id);
     if (before.status !== 'failed') throw new AppError('CONFLICT', `Only a failed job can be retried; this one is ${before.status}`);
-    const now = this.clock.now().toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    const now = this.deps.clock.now().toISOString();
+    await this.deps.db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('jobs')
         .set({ status: 'queued', run_at: now, attempts: 0, finished_at: null, updated_at: now })
@@ -234,14 +236,14 @@ export class JobQueue {
         .where('status', '=', 'failed')
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new AppError('CONFLICT', 'The job changed meanwhile; reload it');
-      await this.events.record(trx, ctx, { action: 'job.retried', targetType: 'job', targetId: id, before: { status: before.status, lastError: before.lastError } });
+      await this.deps.events.record(trx, ctx, { action: 'job.retried', targetType: 'job', targetId: id, before: { status: before.status, lastError: before.lastError } });
     });
     return this.get(id);
   }
 
   /** Counts by status, for /health-style overviews and the console. */
   async counts(): Promise<Record<JobStatus, number>> {
-    const rows = await this.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const rows = await this.deps.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
     const counts = { queued: 0, running: 0, done: 0, failed: 0 } as Record<JobStatus, number>;
     for (const row of rows) counts[row.status as JobStatus] = Number(row.n);
     return counts;
@@ -249,7 +251,7 @@ export class JobQueue {
 
   /** Deletes finished (done) jobs older than `olderThan`; failed ones stay until retried or cleared by hand. */
   async prune(olderThan: Date): Promise<number> {
-    const result = await this.db.deleteFrom('jobs').where('status', '=', 'done').where('finished_at', '<', olderThan.toISOString()).executeTakeFirst();
+    const result = await this.deps.db.deleteFrom('jobs').where('status', '=', 'done').where('finished_at', '<', olderThan.toISOString()).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

@@ -16,8 +16,8 @@ forEachDialect('job queue and scheduler', (dialect) => {
   /** A worker of its own on the test database (the app's worker has the housekeeping jobs). */
   function newWorker(options: { concurrency?: number } = {}) {
     const { db } = ctx.t.deps.database;
-    const queue = new JobQueue(db, dialect, ctx.t.clock, new EventsService(db, ctx.t.clock));
-    return { queue, worker: new Worker(db, queue, ctx.t.clock, options) };
+    const queue = new JobQueue({ db, dialect, clock: ctx.t.clock, events: new EventsService({ db, clock: ctx.t.clock }) });
+    return { queue, worker: new Worker({ db, queue, clock: ctx.t.clock, ...options }) };
   }
 
   test('a job runs once; an enqueue with the same unique key is a no-op', async () => {
@@ -221,8 +221,8 @@ forEachDialect('job queue and scheduler', (dialect) => {
     try {
       const runs = new Map<number, number>();
       const workers = handles.map((handle) => {
-        const queue = new JobQueue(handle.db, dialect, ctx.t.clock, new EventsService(handle.db, ctx.t.clock));
-        const worker = new Worker(handle.db, queue, ctx.t.clock, { concurrency: 8 });
+        const queue = new JobQueue({ db: handle.db, dialect, clock: ctx.t.clock, events: new EventsService({ db: handle.db, clock: ctx.t.clock }) });
+        const worker = new Worker({ db: handle.db, queue, clock: ctx.t.clock, concurrency: 8 });
         worker.define<{ n: number }>({
           type: 'test.count',
           run: async (payload) => {

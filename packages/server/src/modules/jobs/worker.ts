@@ -59,6 +59,12 @@ export interface WorkerOptions {
   onJobDone?(job: Job, outcome: 'done' | 'queued' | 'failed', error?: unknown): void;
 }
 
+export interface WorkerDeps extends WorkerOptions {
+  db: Db;
+  queue: JobQueue;
+  clock: Clock;
+}
+
 export function defaultBackoffMs(attempt: number): number {
   const base = Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
@@ -88,14 +94,9 @@ export class Worker {
   private readonly concurrency: number;
   private readonly pollMs: number;
 
-  constructor(
-    private readonly db: Db,
-    private readonly queue: JobQueue,
-    private readonly clock: Clock,
-    private readonly options: WorkerOptions = {},
-  ) {
-    this.concurrency = options.concurrency ?? 4;
-    this.pollMs = options.pollMs ?? 1000;
+  constructor(private readonly deps: WorkerDeps) {
+    this.concurrency = deps.concurrency ?? 4;
+    this.pollMs = deps.pollMs ?? 1000;
   }
 
   define<P>(definition: JobDefinition<P>): void {
@@ -148,7 +149,7 @@ export class Worker {
         await this.fireSchedules();
         claimed = await this.claimAndStart();
       } catch (error) {
-        this.options.onError?.(error);
+        this.deps.onError?.(error);
       }
       if (this.stopping) break;
       if (claimed === 0 || this.running.size >= this.concurrency) {
@@ -175,7 +176,7 @@ export class Worker {
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
       await this.fireSchedules();
-      const jobs = await this.queue.claim(this.id, this.concurrency, 60_000, this.types);
+      const jobs = await this.deps.queue.claim(this.id, this.concurrency, 60_000, this.types);
       if (jobs.length === 0) return total;
       total += jobs.length;
       await Promise.all(jobs.map((job) => this.execute(job)));
@@ -186,7 +187,7 @@ export class Worker {
   private async claimAndStart(): Promise<number> {
     const free = this.concurrency - this.running.size;
     if (free <= 0) return 0;
-    const jobs = await this.queue.claim(this.id, free, 60_000, this.types);
+    const jobs = await this.deps.queue.claim(this.id, free, 60_000, this.types);
     for (const job of jobs) {
       const run = this.execute(job).finally(() => this.running.delete(run));
       this.running.add(run);
@@ -202,7 +203,7 @@ export class Worker {
     this.controller.signal.addEventListener('abort', abort, { once: true });
     // Keep the lease while the handler works; losing it aborts the handler.
     const renew = setInterval(() => {
-      this.queue.extendLease(job, this.id, leaseMs).then(
+      this.deps.queue.extendLease(job, this.id, leaseMs).then(
         (held) => held || jobController.abort(),
         () => {},
       );
@@ -213,26 +214,26 @@ export class Worker {
       job,
       signal: jobController.signal,
       complete: async (executor) => {
-        const ok = await this.queue.complete(job, this.id, executor);
+        const ok = await this.deps.queue.complete(job, this.id, executor);
         if (!ok) throw new Error(`Job ${job.id} is no longer held by this worker`);
         completed = true;
       },
     };
     try {
       await definition.run(job.payload, context);
-      if (!completed) await this.queue.complete(job, this.id);
-      this.options.onJobDone?.(job, 'done');
+      if (!completed) await this.deps.queue.complete(job, this.id);
+      this.deps.onJobDone?.(job, 'done');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       let retryAt: Date | null;
       if (error instanceof PermanentFailure) retryAt = null;
-      else if (error instanceof RetryLater) retryAt = new Date(this.clock.now().getTime() + error.delayMs);
-      else retryAt = new Date(this.clock.now().getTime() + (definition.backoffMs ?? defaultBackoffMs)(job.attempts));
+      else if (error instanceof RetryLater) retryAt = new Date(this.deps.clock.now().getTime() + error.delayMs);
+      else retryAt = new Date(this.deps.clock.now().getTime() + (definition.backoffMs ?? defaultBackoffMs)(job.attempts));
       try {
-        const outcome = await this.queue.fail(job, this.id, message, retryAt);
-        this.options.onJobDone?.(job, outcome, error);
+        const outcome = await this.deps.queue.fail(job, this.id, message, retryAt);
+        this.deps.onJobDone?.(job, outcome, error);
       } catch (failError) {
-        this.options.onError?.(failError, job);
+        this.deps.onError?.(failError, job);
       }
     } finally {
       clearInterval(renew);
@@ -242,11 +243,11 @@ export class Worker {
 
   /** Records the schedules in the database (first start, or a changed cron), once per worker. */
   private async syncSchedules(): Promise<void> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     for (const schedule of this.schedules) {
-      const row = await this.db.selectFrom('job_schedules').selectAll().where('name', '=', schedule.name).executeTakeFirst();
+      const row = await this.deps.db.selectFrom('job_schedules').selectAll().where('name', '=', schedule.name).executeTakeFirst();
       if (!row) {
-        await this.db
+        await this.deps.db
           .insertInto('job_schedules')
           .values({
             name: schedule.name,
@@ -259,7 +260,7 @@ export class Worker {
           .onConflict((oc) => oc.column('name').doNothing())
           .execute();
       } else if (row.cron !== schedule.cron || row.job_type !== schedule.jobType) {
-        await this.db
+        await this.deps.db
           .updateTable('job_schedules')
           .set({ cron: schedule.cron, job_type: schedule.jobType, next_run_at: nextCronRun(schedule.cron, now).toISOString(), updated_at: now.toISOString() })
           .where('name', '=', schedule.name)
@@ -277,9 +278,9 @@ export class Worker {
   private async fireSchedules(): Promise<void> {
     if (this.schedules.length === 0) return;
     if (!this.schedulesSynced) await this.syncSchedules();
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const names = this.schedules.map((s) => s.name);
-    const due = await this.db
+    const due = await this.deps.db
       .selectFrom('job_schedules')
       .selectAll()
       .where('name', 'in', names)
@@ -288,7 +289,7 @@ export class Worker {
     for (const row of due) {
       const slot = toIso(row.next_run_at);
       const next = nextCronRun(row.cron, now).toISOString();
-      await this.db.transaction().execute(async (trx) => {
+      await this.deps.db.transaction().execute(async (trx) => {
         const taken = await trx
           .updateTable('job_schedules')
           .set({ next_run_at: next, last_run_at: slot, updated_at: now.toISOString() })
@@ -296,7 +297,7 @@ export class Worker {
           .where('next_run_at', '=', slot)
           .executeTakeFirst();
         if (Number(taken.numUpdatedRows) === 0) return; // another worker took this slot
-        await this.queue.enqueue(trx, { type: row.job_type, payload: { slot }, uniqueKey: `schedule:${row.name}:${slot}`, maxAttempts: 3 });
+        await this.deps.queue.enqueue(trx, { type: row.job_type, payload: { slot }, uniqueKey: `schedule:${row.name}:${slot}`, maxAttempts: 3 });
       });
     }
   }
@@ -304,7 +305,7 @@ export class Worker {
   /** The schedules as stored (next and last run). */
   async listSchedules(): Promise<Array<{ name: string; cron: string; jobType: string; nextRunAt: string; lastRunAt: string | null }>> {
     if (!this.schedulesSynced) await this.syncSchedules();
-    const rows = await this.db.selectFrom('job_schedules').selectAll().orderBy('name').execute();
+    const rows = await this.deps.db.selectFrom('job_schedules').selectAll().orderBy('name').execute();
     return rows.map((r) => ({ name: r.name, cron: r.cron, jobType: r.job_type, nextRunAt: toIso(r.next_run_at), lastRunAt: toIso(r.last_run_at) }));
   }
 }

@@ -30,8 +30,11 @@ function unsubscribedPage(email: string, category: string): string {
 </body></html>`;
 }
 
-export function mailRoutes(app: App, { mail }: Services): void {
-  app.addHook('onClose', async () => mail.close());
+export function mailRoutes(app: App, { mail, mailTemplates, mailPreferences, mailDelivery }: Services): void {
+  app.addHook('onClose', async () => {
+    mailTemplates.close();
+    mailDelivery.close();
+  });
 
   // Templates ------------------------------------------------------------------------------------------
 
@@ -47,7 +50,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { permission: 'mail:read' } },
     },
-    async () => ({ data: await mail.listTemplates() }),
+    async () => ({ data: await mailTemplates.listTemplates() }),
   );
 
   app.get(
@@ -56,7 +59,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       schema: { operationId: 'getMailTemplate', summary: 'Get a mail template', tags: ['mail'], params: TemplateKeyParams, response: { 200: MailTemplateSchema, ...commonErrors } },
       config: { access: { permission: 'mail:read' } },
     },
-    async (request) => mail.getTemplate(request.params.key),
+    async (request) => mailTemplates.getTemplate(request.params.key),
   );
 
   app.put(
@@ -74,7 +77,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { permission: 'mail:write' } },
     },
-    async (request) => mail.updateTemplate(ctx(request), request.params.key, request.body),
+    async (request) => mailTemplates.updateTemplate(ctx(request), request.params.key, request.body),
   );
 
   app.post(
@@ -90,7 +93,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { permission: 'mail:write' } },
     },
-    async (request) => mail.resetTemplate(ctx(request), request.params.key),
+    async (request) => mailTemplates.resetTemplate(ctx(request), request.params.key),
   );
 
   app.post(
@@ -107,7 +110,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { permission: 'mail:write' } },
     },
-    async (request) => mail.previewTemplate(request.params.key, request.body),
+    async (request) => mailTemplates.previewTemplate(request.params.key, request.body),
   );
 
   // Outbox ---------------------------------------------------------------------------------------------
@@ -184,7 +187,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { authenticated: true } },
     },
-    async (request) => mail.getOwnPreferences(ctx(request)),
+    async (request) => mailPreferences.getOwnPreferences(ctx(request)),
   );
 
   app.patch(
@@ -200,7 +203,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { authenticated: true } },
     },
-    async (request) => mail.updateOwnPreferences(ctx(request), request.body),
+    async (request) => mailPreferences.updateOwnPreferences(ctx(request), request.body),
   );
 
   app.get(
@@ -216,7 +219,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { permission: 'mail:read' } },
     },
-    async (request) => mail.getPreferences(request.params.email),
+    async (request) => mailPreferences.getPreferences(request.params.email),
   );
 
   app.patch(
@@ -233,7 +236,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       },
       config: { access: { permission: 'mail:write' } },
     },
-    async (request) => mail.updatePreferences(ctx(request), request.params.email, request.body),
+    async (request) => mailPreferences.updatePreferences(ctx(request), request.params.email, request.body),
   );
 
   const linkActor: Actor = { type: 'system', id: null, role: 'owner', scope: {}, label: 'unsubscribe link' };
@@ -254,7 +257,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
       config: { access: { public: true } },
     },
     async (request, reply) => {
-      const result = await mail.unsubscribe({ actor: linkActor, requestId: request.id, ip: request.ip }, request.params.token);
+      const result = await mailPreferences.unsubscribe({ actor: linkActor, requestId: request.id, ip: request.ip }, request.params.token);
       return reply.type('text/html; charset=utf-8').send(unsubscribedPage(result.email, result.category));
     },
   );
@@ -278,7 +281,7 @@ export function mailRoutes(app: App, { mail }: Services): void {
         config: { access: { public: true } },
       },
       async (request, reply) => {
-        await mail.unsubscribe({ actor: linkActor, requestId: request.id, ip: request.ip }, request.params.token);
+        await mailPreferences.unsubscribe({ actor: linkActor, requestId: request.id, ip: request.ip }, request.params.token);
         return reply.status(204).send(null);
       },
     );

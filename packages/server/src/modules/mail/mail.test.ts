@@ -425,7 +425,7 @@ forEachDialect('mail', (dialect) => {
       assert.deepEqual(actions.sort(), ['mail_template.reset', 'mail_template.updated']);
 
       // Other modules add templates of their own; unknown keys are 404 and cannot be sent.
-      t.services.mail.registerTemplate('test.invoice_paid', {
+      t.services.mailTemplates.registerTemplate('test.invoice_paid', {
         description: 'Test: an invoice was paid',
         category: 'essential',
         sample: { number: 'INV-1' },
@@ -433,8 +433,8 @@ forEachDialect('mail', (dialect) => {
         text: 'Paid: {{ number }}',
         html: '<p>Paid: {{ number }}</p>',
       });
-      assert.throws(() => t.services.mail.registerTemplate('test.invoice_paid', { description: '', category: 'essential', sample: {}, subject: 'x', text: 'x', html: 'x' }), /twice/);
-      assert.throws(() => t.services.mail.registerTemplate('test.broken', { description: '', category: 'essential', sample: {}, subject: '{% if %}', text: 'x', html: 'x' }), /invalid/);
+      assert.throws(() => t.services.mailTemplates.registerTemplate('test.invoice_paid', { description: '', category: 'essential', sample: {}, subject: 'x', text: 'x', html: 'x' }), /twice/);
+      assert.throws(() => t.services.mailTemplates.registerTemplate('test.broken', { description: '', category: 'essential', sample: {}, subject: '{% if %}', text: 'x', html: 'x' }), /invalid/);
       const own = await api.get('/v1/mail-templates/test.invoice_paid');
       assert.equal(own.status, 200, own.raw);
       assert.equal(own.body.sampleData.number, 'INV-1');

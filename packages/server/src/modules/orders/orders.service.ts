@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Dialect, Trx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
@@ -7,14 +6,15 @@ import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
-import type { Customer, CustomersService } from '../customers/customers.service.js';
+import type { Customer } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { PasswordLinksService } from '../passwords/passwords.service.js';
+import type { OnboardingService } from '../onboarding/onboarding.service.js';
 import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
-import type { User, UsersService } from '../users/users.service.js';
+import type { User } from '../users/users.service.js';
+import { hashOf, normalize, seatsFor, type CreateOrderInput, type OrderItemInput } from './order-input.js';
 import {
   findLicenseIdsBySubscription,
   findOrder,
@@ -24,34 +24,12 @@ import {
   type Order,
   type OrderBilling,
   type OrderFilter,
-  type OrderItem,
   type OrderSource,
   type StoredOrder,
 } from './orders.repository.js';
 
 export type { Order, OrderBilling, OrderFilter, OrderItem, OrderSource } from './orders.repository.js';
-
-export interface OrderItemInput {
-  policyId: string;
-  /** Seats: the license gets the policy's seats times this (default 1). */
-  quantity?: number;
-  /** The line's name; also the license's name. */
-  name?: string | null;
-  /** Line total in minor units (cents). */
-  price?: number | null;
-  currency?: string | null;
-}
-
-export interface CreateOrderInput {
-  externalId: string;
-  source?: OrderSource;
-  customer: { email: string; name?: string | null; company?: string | null };
-  items: OrderItemInput[];
-  billing?: Partial<OrderBilling>;
-  /** Send the confirmation mail (license keys and a portal link); default true. */
-  sendEmail?: boolean;
-  metadata?: Record<string, unknown>;
-}
+export { seatsFor, type CreateOrderInput, type OrderItemInput } from './order-input.js';
 
 /** What integrations add to an order: the shop's own totals and subscription id. */
 export interface IntegrationOrderInput extends CreateOrderInput {
@@ -98,8 +76,6 @@ const MAX_SEATS = 1_000_000;
 /** PostgreSQL advisory-lock class for "an order is being written for this e-mail" (the object is the e-mail's hash). */
 const EMAIL_LOCK_CLASS = 0x4b48_0012;
 
-const DEFAULT_METHOD: Record<OrderSource, string | null> = { api: null, manual: 'manual', stripe: 'stripe' };
-
 function keyOf(order: Order): string {
   return `${order.source}:${order.externalId}`;
 }
@@ -110,6 +86,19 @@ function publicOrder(order: StoredOrder): Order {
   return rest;
 }
 
+export interface OrdersDeps {
+  db: Db;
+  dialect: Dialect;
+  clock: Clock;
+  events: EventsService;
+  products: ProductsService;
+  policies: PoliciesService;
+  licenses: LicensesService;
+  mail: MailService;
+  /** The buyer's customer, portal user and set-password link. */
+  onboarding: OnboardingService;
+}
+
 /**
  * Purchases: an order turns into a customer (found by e-mail or created), a portal user, one license per
  * line and a confirmation mail, all in one transaction. Orders are idempotent by `(source, externalId)`:
@@ -117,22 +106,10 @@ function publicOrder(order: StoredOrder): Order {
  * 409 ORDER_CONFLICT (an id reused for another purchase is a bug in the caller, not a replay).
  */
 export class OrdersService {
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: Dialect,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly products: ProductsService,
-    private readonly policies: PoliciesService,
-    private readonly customers: CustomersService,
-    private readonly users: UsersService,
-    private readonly licenses: LicensesService,
-    private readonly mail: MailService,
-    private readonly passwordLinks: PasswordLinksService,
-  ) {}
+  constructor(private readonly deps: OrdersDeps) {}
 
   async create(ctx: RequestContext, input: CreateOrderInput): Promise<OrderResult> {
-    const existing = await findOrderByExternalId(this.db, input.source ?? 'api', input.externalId);
+    const existing = await findOrderByExternalId(this.deps.db, input.source ?? 'api', input.externalId);
     if (existing) return this.replay(ctx, existing, hashOf(normalize(input)));
     const prepared = await this.prepare(ctx, input);
     const outcome = await this.inTransaction((trx) => this.createWith(trx, ctx, prepared));
@@ -150,7 +127,7 @@ export class OrdersService {
     for (const [i, item] of normalized.items.entries()) {
       let policy: Policy;
       try {
-        policy = await this.policies.get(ctx, item.policyId);
+        policy = await this.deps.policies.get(ctx, item.policyId);
       } catch (error) {
         if (error instanceof AppError && error.code === 'NOT_FOUND') {
           fields[`items.${i}.policyId`] = `no policy ${item.policyId}`;
@@ -158,7 +135,7 @@ export class OrdersService {
         }
         throw error;
       }
-      const product = await this.products.get(ctx, policy.productId);
+      const product = await this.deps.products.get(ctx, policy.productId);
       const seats = seatsFor(policy, item.quantity);
       if (seats.maxMachines !== undefined && seats.maxMachines !== null && seats.maxMachines > MAX_SEATS) fields[`items.${i}.quantity`] = `gives more than ${MAX_SEATS} seats`;
       if (seats.maxUsers !== undefined && seats.maxUsers !== null && seats.maxUsers > MAX_SEATS) fields[`items.${i}.quantity`] = `gives more than ${MAX_SEATS} users`;
@@ -196,19 +173,28 @@ export class OrdersService {
    * `(source, external_id)` and is retried by `inTransaction`.
    */
   async createWith(trx: Trx, ctx: RequestContext, prepared: PreparedOrder): Promise<OrderOutcome> {
-    if (this.dialect === 'postgres') {
+    if (this.deps.dialect === 'postgres') {
       await sql`select pg_advisory_xact_lock(${EMAIL_LOCK_CLASS}, hashtext(${prepared.email}))`.execute(trx);
     }
     const existing = await findOrderByExternalId(trx, prepared.source, prepared.externalId);
     if (existing) return { created: false, order: existing };
 
-    const { customer, user } = await this.buyer(trx, ctx, prepared);
+    const { customer, user } = await this.deps.onboarding.newcomer(trx, ctx, {
+      email: prepared.email,
+      name: prepared.name,
+      newCustomer: {
+        name: prepared.company ?? prepared.name ?? prepared.email,
+        email: prepared.email,
+        contacts: prepared.name ? [{ name: prepared.name, email: prepared.email, role: 'buyer' }] : [],
+      },
+      viaUserOrganization: true,
+    });
     const orderId = newId('ord');
     const issued: { license: License; key: string }[] = [];
     for (const item of prepared.items) {
       const { policy, product } = item;
       issued.push(
-        await this.licenses.createWith(
+        await this.deps.licenses.createWith(
           trx,
           ctx,
           {
@@ -258,10 +244,10 @@ export class OrdersService {
       subscriptionRef: prepared.subscriptionRef,
       mailIds,
       metadata: prepared.metadata,
-      createdAt: this.clock.now().toISOString(),
+      createdAt: this.deps.clock.now().toISOString(),
     };
     await insertOrder(trx, order);
-    await this.events.record(trx, ctx, { action: 'order.created', targetType: 'order', targetId: order.id, customerId: customer.id, after: publicOrder(order) });
+    await this.deps.events.record(trx, ctx, { action: 'order.created', targetType: 'order', targetId: order.id, customerId: customer.id, after: publicOrder(order) });
     return { created: true, order, issued };
   }
 
@@ -290,25 +276,25 @@ export class OrdersService {
     const reveal = can(ctx.actor, 'licenses:reveal');
     const licenses: OrderLicense[] = [];
     for (const item of order.items) {
-      const license = await this.licenses.get(ctx, item.licenseId);
-      licenses.push(reveal ? { ...license, key: (await this.licenses.revealKey(ctx, item.licenseId)).key } : license);
+      const license = await this.deps.licenses.get(ctx, item.licenseId);
+      licenses.push(reveal ? { ...license, key: (await this.deps.licenses.revealKey(ctx, item.licenseId)).key } : license);
     }
     return { order: publicOrder(order), licenses, created: false };
   }
 
   async get(ctx: RequestContext, id: string): Promise<Order> {
-    const order = await findOrder(this.db, ctx.actor, id);
+    const order = await findOrder(this.deps.db, ctx.actor, id);
     if (!order) throw notFound('Order', id);
     return publicOrder(order);
   }
 
   async list(ctx: RequestContext, filter: OrderFilter): Promise<Page<Order>> {
-    return page((await listOrders(this.db, ctx.actor, filter)).map(publicOrder), filter.limit);
+    return page((await listOrders(this.deps.db, ctx.actor, filter)).map(publicOrder), filter.limit);
   }
 
   /** The licenses bought with a shop subscription (Stripe `sub_…`), for billing events about it. */
   async licenseIdsForSubscription(source: OrderSource, subscriptionRef: string): Promise<string[]> {
-    return findLicenseIdsBySubscription(this.db, source, subscriptionRef);
+    return findLicenseIdsBySubscription(this.deps.db, source, subscriptionRef);
   }
 
   /**
@@ -318,10 +304,10 @@ export class OrdersService {
    */
   async inTransaction<T>(body: (trx: Trx) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute(body);
+      return await this.deps.db.transaction().execute(body);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      return this.db.transaction().execute(body);
+      return this.deps.db.transaction().execute(body);
     }
   }
 
@@ -338,100 +324,28 @@ export class OrdersService {
     user: User | null,
     issued: { license: License; key: string }[],
   ): Promise<string[]> {
-    const link = user && !user.hasPassword && !user.disabled ? await this.passwordLinks.create(trx, user.id, 'set') : null;
+    const welcome = this.deps.onboarding.welcome(await this.deps.onboarding.setPasswordLink(trx, user));
     const ids: string[] = [];
     for (const [i, { license, key }] of issued.entries()) {
       const product = prepared.items[i]!.product;
-      const sent = await this.mail.send(trx, {
+      const sent = await this.deps.mail.send(trx, {
         template: 'license.issued',
         to: prepared.email,
         category: 'essential',
         customerId: customer.id,
         userId: user?.id ?? null,
         dedupeKey: `order:${orderId}:${i}`,
-        secrets: link ? [link.token] : [],
+        secrets: welcome.secrets,
         data: {
           customer: { name: prepared.name ?? customer.name, email: prepared.email, company: prepared.company },
           product: { name: product.name, code: product.code },
           license: { id: license.id, name: license.name, key, expiresAt: license.expiresAt, maxMachines: license.maxMachines, maxUsers: license.maxUsers },
           order: { id: orderId, externalId: prepared.externalId, quantity: prepared.items[i]!.quantity },
-          ...(link ? { setPasswordUrl: link.url } : {}),
+          ...welcome.data,
         },
       });
       ids.push(sent.id);
     }
     return ids;
   }
-
-  /**
-   * The customer and portal user an order goes to: the organization of the customer user who has this
-   * e-mail, else the oldest customer with this billing e-mail, else a new customer. A customer-admin
-   * portal user without a password is created when nobody has the e-mail; when it belongs to staff (or to
-   * another organization), the order gets no portal user.
-   */
-  private async buyer(trx: Trx, ctx: RequestContext, prepared: PreparedOrder): Promise<{ customer: Customer; user: User | null }> {
-    const existingUser = await this.users.findByEmail(trx, prepared.email);
-    let customer: Customer | undefined;
-    if (existingUser?.kind === 'customer' && existingUser.customerId) customer = await this.customers.getWith(trx, ctx, existingUser.customerId);
-    customer ??= await this.customers.findByEmail(trx, ctx, prepared.email);
-    customer ??= await this.customers.createWith(trx, ctx, {
-      name: prepared.company ?? prepared.name ?? prepared.email,
-      email: prepared.email,
-      contacts: prepared.name ? [{ name: prepared.name, email: prepared.email, role: 'buyer' }] : [],
-    });
-    if (!existingUser) {
-      const user = await this.users.createPortalUserWith(trx, ctx, { email: prepared.email, name: prepared.name, customerId: customer.id, role: 'customer-admin' });
-      return { customer, user };
-    }
-    return { customer, user: existingUser.customerId === customer.id ? existingUser : null };
-  }
-}
-
-/** Seats for a line: a per-user policy multiplies its users, any other its machines (unlimited stays unlimited). */
-export function seatsFor(policy: Pick<Policy, 'maxMachines' | 'maxUsers'>, quantity: number): { maxMachines?: number | null; maxUsers?: number | null } {
-  if (policy.maxUsers !== null) return { maxUsers: policy.maxUsers * quantity };
-  if (policy.maxMachines !== null) return { maxMachines: policy.maxMachines * quantity };
-  return {};
-}
-
-interface NormalizedOrder {
-  source: OrderSource;
-  externalId: string;
-  customer: { email: string; name: string | null; company: string | null };
-  items: Required<OrderItemInput>[];
-  billing: OrderBilling;
-  metadata: Record<string, unknown>;
-}
-
-function clean(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function normalize(input: CreateOrderInput): NormalizedOrder {
-  const source = input.source ?? 'api';
-  return {
-    source,
-    externalId: input.externalId,
-    customer: { email: input.customer.email.trim().toLowerCase(), name: clean(input.customer.name), company: clean(input.customer.company) },
-    items: input.items.map((item) => ({
-      policyId: item.policyId,
-      quantity: item.quantity ?? 1,
-      name: clean(item.name),
-      price: item.price ?? null,
-      currency: item.currency ? item.currency.toUpperCase() : null,
-    })),
-    billing: {
-      invoiceUrl: input.billing?.invoiceUrl ?? null,
-      paymentStatus: clean(input.billing?.paymentStatus),
-      purchaseMethod: clean(input.billing?.purchaseMethod) ?? DEFAULT_METHOD[source],
-      reference: clean(input.billing?.reference),
-    },
-    metadata: input.metadata ?? {},
-  };
-}
-
-/** SHA-256 of the normalized order (without `sendEmail`): what makes a repeat "the same order". */
-function hashOf(order: NormalizedOrder): string {
-  return createHash('sha256').update(JSON.stringify(order)).digest('hex');
 }

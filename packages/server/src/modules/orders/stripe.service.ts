@@ -39,6 +39,16 @@ type Handling =
   | { outcome: 'processed'; detail?: string; apply: (trx: Trx) => Promise<{ orderId?: string; detail?: string }> }
   | { outcome: 'processed'; run: () => Promise<{ detail: string }> };
 
+export interface StripeDeps {
+  db: Db;
+  clock: Clock;
+  orders: OrdersService;
+  licenses: LicensesService;
+  subscriptions: SubscriptionsService;
+  /** STRIPE_WEBHOOK_SECRET: the endpoint's signing secret; unset, the integration answers 503-style INTEGRATION_NOT_CONFIGURED. */
+  webhookSecret: string | undefined;
+}
+
 /**
  * The inbound Stripe adapter. Every event is checked against the endpoint's signing secret first. An
  * event's effects and the row recording its id commit in one transaction, so a redelivered event (Stripe
@@ -48,28 +58,21 @@ type Handling =
  * shows it as failed in its dashboard and retries, and nothing is recorded, so a later delivery can succeed.
  */
 export class StripeService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly orders: OrdersService,
-    private readonly licenses: LicensesService,
-    private readonly subscriptions: SubscriptionsService,
-    private readonly options: { webhookSecret: string | undefined },
-  ) {}
+  constructor(private readonly deps: StripeDeps) {}
 
   async handleWebhook(rawBody: Buffer | undefined, body: unknown, signature: string | undefined, meta: { requestId?: string; ip?: string }): Promise<StripeAnswer> {
-    const secret = this.options.webhookSecret;
+    const secret = this.deps.webhookSecret;
     if (!secret) throw new AppError('INTEGRATION_NOT_CONFIGURED', 'The Stripe integration is not configured: set STRIPE_WEBHOOK_SECRET to the endpoint\'s signing secret');
-    verifyStripeSignature(rawBody ?? Buffer.alloc(0), signature, secret, this.clock.now());
+    verifyStripeSignature(rawBody ?? Buffer.alloc(0), signature, secret, this.deps.clock.now());
     const event = parseStripeEvent(body);
     const ctx: RequestContext = { actor: STRIPE_ACTOR, requestId: meta.requestId, ip: meta.ip };
 
-    const seen = await findInboundEvent(this.db, 'stripe', event.id);
+    const seen = await findInboundEvent(this.deps.db, 'stripe', event.id);
     if (seen) return { received: true, outcome: 'duplicate', ...(seen.orderId ? { orderId: seen.orderId } : {}) };
 
     const handling = await this.decide(ctx, event);
     const ran = 'run' in handling ? await handling.run() : undefined;
-    return this.orders.inTransaction(async (trx) => {
+    return this.deps.orders.inTransaction(async (trx) => {
       // A concurrent delivery of the same event may have committed since the check above.
       const again = await findInboundEvent(trx, 'stripe', event.id);
       if (again) return { received: true as const, outcome: 'duplicate' as const, ...(again.orderId ? { orderId: again.orderId } : {}) };
@@ -82,13 +85,13 @@ export class StripeService {
         outcome: handling.outcome,
         detail: detail ?? null,
         orderId: applied.orderId ?? null,
-        receivedAt: this.clock.now().toISOString(),
+        receivedAt: this.deps.clock.now().toISOString(),
       });
       return { received: true as const, outcome: handling.outcome, ...(detail ? { detail } : {}), ...(applied.orderId ? { orderId: applied.orderId } : {}) };
     });
   }
 
-  /** Reads and checks what an event needs before its transaction opens (nothing inside may use `this.db`). */
+  /** Reads and checks what an event needs before its transaction opens (nothing inside may use `this.deps.db`). */
   private async decide(ctx: RequestContext, event: StripeEvent): Promise<Handling> {
     switch (event.type) {
       case 'checkout.session.completed':
@@ -98,11 +101,11 @@ export class StripeService {
         if (!sessionIsPaid(session)) {
           return { outcome: 'ignored', detail: `payment_status is ${String(session.payment_status)}: the order is created on checkout.session.async_payment_succeeded` };
         }
-        const prepared = await this.orders.prepare(ctx, checkoutSessionToOrder(session));
+        const prepared = await this.deps.orders.prepare(ctx, checkoutSessionToOrder(session));
         return {
           outcome: 'processed',
           apply: async (trx) => {
-            const outcome = await this.orders.createWith(trx, ctx, prepared);
+            const outcome = await this.deps.orders.createWith(trx, ctx, prepared);
             return { orderId: outcome.order.id, ...(outcome.created ? {} : { detail: `order ${outcome.order.id} already existed` }) };
           },
         };
@@ -112,31 +115,31 @@ export class StripeService {
         const subscriptionId = subscriptionIdOf(event.object);
         const change = subscriptionChange(event.type, event.object, event.previous);
         if (!subscriptionId || change.action === 'none') return { outcome: 'ignored', detail: change.reason };
-        const licenseIds = await this.orders.licenseIdsForSubscription('stripe', subscriptionId);
+        const licenseIds = await this.deps.orders.licenseIdsForSubscription('stripe', subscriptionId);
         if (licenseIds.length === 0) return { outcome: 'ignored', detail: `no order started subscription ${subscriptionId}` };
         return {
           outcome: 'processed',
           run: () =>
             this.eachLicense(licenseIds, change.action === 'cancel' ? 'cancelled' : 'resumed', (id) =>
-              change.action === 'cancel' ? this.subscriptions.cancel(ctx, id, { source: 'billing' }) : this.subscriptions.resume(ctx, id),
+              change.action === 'cancel' ? this.deps.subscriptions.cancel(ctx, id, { source: 'billing' }) : this.deps.subscriptions.resume(ctx, id),
             ).then((detail) => ({ detail: `${change.reason}: ${detail}` })),
         };
       }
       case 'invoice.paid': {
         const renewal = invoiceRenewal(event.object);
         if ('ignore' in renewal) return { outcome: 'ignored', detail: renewal.ignore };
-        const licenseIds = await this.orders.licenseIdsForSubscription('stripe', renewal.subscriptionId);
+        const licenseIds = await this.deps.orders.licenseIdsForSubscription('stripe', renewal.subscriptionId);
         if (licenseIds.length === 0) return { outcome: 'ignored', detail: `no order started subscription ${renewal.subscriptionId}` };
         return {
           outcome: 'processed',
           run: async () => ({
             detail: await this.eachLicense(licenseIds, 'renewed', async (id) => {
-              const license = await this.licenses.get(ctx, id);
+              const license = await this.deps.licenses.get(ctx, id);
               // Stripe's period end when it moves the expiry on; otherwise one term of the license's own.
               const expiresAt = renewal.periodEnd && license.expiresAt && renewal.periodEnd > license.expiresAt ? renewal.periodEnd : undefined;
               // The amount is one license's when the subscription bought one; with several, per-license prices are unknown.
               const priced = licenseIds.length === 1 && renewal.amount !== null;
-              return this.subscriptions.renew(ctx, id, {
+              return this.deps.subscriptions.renew(ctx, id, {
                 source: 'billing',
                 reference: renewal.invoiceId,
                 ...(priced ? { price: renewal.amount, currency: renewal.currency } : {}),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
-import { CHANGE_PASSWORD_MAX_FAILURES } from '../auth/auth.service.js';
-import { RESET_REQUEST_JOB } from './passwords.service.js';
+import { CHANGE_PASSWORD_MAX_FAILURES } from './passwords.service.js';
+import { RESET_REQUEST_JOB } from './password-links.service.js';
 
 /** Issue 12 items 5, 9 and 10: who may act on a user's password, and how guessing and probing are held off. */
 forEachDialect('password access', (dialect) => {

@@ -1,212 +1,80 @@
-import Type from 'typebox';
-import { randomBytes } from 'node:crypto';
-import type { Db, Executor, Trx } from '../../db/database.js';
-import type { Keyring } from '../../crypto/keyring.js';
-import { SYSTEM_ACTOR, type Actor, type Role } from '../../http/access.js';
-import { AppError, notFound } from '../../http/errors.js';
+import type { Db, Executor } from '../../db/database.js';
+import { toIso } from '../../db/database.js';
+import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { newId } from '../../lib/ids.js';
-import type { EventsService, RequestContext } from '../events/events.service.js';
-import type { JobQueue } from '../jobs/jobs.service.js';
-import type { ModuleWiring } from '../../wiring.js';
-import type { MailService } from '../mail/mail.service.js';
-import { hashPassword } from '../users/passwords.js';
-import { assertMayManageUser } from '../users/users.access.js';
-import { findUserRow, findUserRowByEmail, updateUserRow } from '../users/users.repository.js';
+import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from './hashing.js';
 
-export type PasswordLinkPurpose = 'set' | 'reset';
+export { PASSWORD_MIN_LENGTH } from './hashing.js';
 
-/** How long a link works: a welcome link a week, a reset link an hour. */
-export const PASSWORD_LINK_TTL_MS: Record<PasswordLinkPurpose, number> = { set: 7 * 86_400_000, reset: 3_600_000 };
-/** A second reset request for the same account within this window sends no second mail. */
-export const RESET_THROTTLE_MS = 60_000;
+/** Wrong current passwords an account may send to `POST /v1/auth/password` before it is locked... */
+export const CHANGE_PASSWORD_MAX_FAILURES = 5;
+/** ...for this long (429 RATE_LIMITED with Retry-After). */
+export const CHANGE_PASSWORD_LOCK_MS = 15 * 60_000;
 
-const TOKEN_PREFIX = 'khpw_';
-/** The job that turns a reset request into a mail (or into nothing, for an address without an account). */
-export const RESET_REQUEST_JOB = 'password.reset_request';
-
-/** How staff hand a set-password link over: mailed to the user, or shown once to the staff member. */
-export type LinkDelivery = 'mail' | 'show';
-
-export interface PasswordLink {
-  /** The one-time token (only here; stored as a digest). */
-  token: string;
-  /** `${publicUrl}/set-password?token=...` */
-  url: string;
-  expiresAt: string;
-  purpose: PasswordLinkPurpose;
+export interface PasswordsDeps {
+  db: Db;
+  clock: Clock;
 }
 
 /**
- * One-time links to set or reset a password. The token is 32 random bytes, stored only as a keyed digest
- * with its purpose and expiry; completing consumes it with a conditional UPDATE (unused and unexpired), so
- * it works once, and also voids the account's other outstanding links and ends its sessions.
+ * Passwords: hashing (argon2id) and verification, and the per-account limit on wrong current passwords.
+ * Users (who store the hashes), auth (sign-in, change password) and password links all come here; it
+ * depends on none of them. Set and reset links are `PasswordLinksService` (password-links.service.ts).
  */
-export class PasswordLinksService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly keyring: Keyring,
-    private readonly events: EventsService,
-    private readonly mail: MailService,
-    private readonly jobs: JobQueue,
-    private readonly options: { publicUrl: string },
-  ) {}
+export class PasswordsService {
+  constructor(private readonly deps: PasswordsDeps) {}
 
-  /** The reset-request job (the address travels sealed). */
-  wiring(): ModuleWiring {
-    return {
-      jobs: [
-        {
-          type: RESET_REQUEST_JOB,
-          payload: Type.Object({ sealed: Type.String(), ip: Type.Optional(Type.String()), requestId: Type.Optional(Type.String()) }),
-          run: (payload: { sealed: string; ip?: string; requestId?: string }) =>
-            this.mailReset(this.keyring.decrypt('password-reset-request', payload.sealed).toString('utf8'), { ip: payload.ip, requestId: payload.requestId }),
-        },
-      ],
-    };
+  /** The stored form of a new password. Takes tens of milliseconds: call it before opening a transaction. */
+  hash(password: string): Promise<string> {
+    return hashPassword(password);
   }
 
-  /**
-   * A new link for a user, inside the caller's transaction (e.g. the order that created the user), so the
-   * link exists exactly when the change does. Earlier unused links of the same purpose stop working.
-   */
-  async create(executor: Executor, userId: string, purpose: PasswordLinkPurpose): Promise<PasswordLink> {
-    const now = this.clock.now();
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now.getTime() + PASSWORD_LINK_TTL_MS[purpose]).toISOString();
-    await executor
-      .updateTable('password_tokens')
-      .set({ used_at: now.toISOString() })
-      .where('user_id', '=', userId)
-      .where('purpose', '=', purpose)
-      .where('used_at', 'is', null)
-      .execute();
-    await executor
-      .insertInto('password_tokens')
-      .values({
-        id: newId('pwt'),
-        user_id: userId,
-        purpose,
-        token_digest: this.keyring.digest('password-token', token),
-        expires_at: expiresAt,
-        used_at: null,
-        created_at: now.toISOString(),
-      })
-      .execute();
-    return { token, url: `${this.options.publicUrl}/set-password?token=${token}`, expiresAt, purpose };
+  /** Whether `password` matches `storedHash`; with no hash (no account, no password) it takes as long and answers false. */
+  verify(storedHash: string | null, password: string): Promise<boolean> {
+    return verifyPassword(storedHash, password);
   }
 
-  /**
-   * A reset request. It does the same work whether or not the address has an account: one sealed job,
-   * keyed by the address's digest and the minute (so repeats within a minute are one job either way), and
-   * nothing else. Neither the answer (always 202) nor its time tells whether the address has an account;
-   * the job looks the account up later and mails `password.reset` to an existing, enabled one.
-   */
-  async requestReset(email: string, meta: { ip?: string; requestId?: string } = {}): Promise<void> {
-    const address = email.trim().toLowerCase();
-    const minute = Math.floor(this.clock.now().getTime() / 60_000);
-    await this.jobs.enqueue(this.db, {
-      type: RESET_REQUEST_JOB,
-      payload: { sealed: this.keyring.encrypt('password-reset-request', address), ...meta },
-      uniqueKey: `password-reset:${this.keyring.digest('password-reset-request', address)}:${minute}`,
-    });
-  }
-
-  /** The reset-request job: for an existing, enabled account, a reset link by mail, at most once a minute per account. */
-  private async mailReset(email: string, meta: { ip?: string; requestId?: string }): Promise<void> {
-    const row = await findUserRowByEmail(this.db, email);
-    if (!row || row.disabled_at !== null) return;
-    const recent = await this.db
-      .selectFrom('password_tokens')
-      .select('id')
-      .where('user_id', '=', row.id)
-      .where('purpose', '=', 'reset')
-      .where('created_at', '>', new Date(this.clock.now().getTime() - RESET_THROTTLE_MS).toISOString())
-      .executeTakeFirst();
-    if (recent) return;
-    const ctx: RequestContext = { actor: SYSTEM_ACTOR, ...meta };
-    await this.db.transaction().execute((trx) => this.mailLink(trx, ctx, row, 'reset', 'user.password_reset_requested'));
-  }
-
-  /**
-   * Staff hand a user a fresh set-password link (a new user, one who lost the first mail, or an instance
-   * without SMTP): `mail` sends it to the user's address; `show` returns it, once, to the staff member
-   * instead (nothing is mailed, so nothing lands in the outbox), audited as `user.password_link_shown`
-   * without the secret. Either way the actor must be allowed to manage the user (`assertMayManageUser`):
-   * whoever can set someone's password can become them.
-   */
-  async sendSetLink(ctx: RequestContext, userId: string, deliver: LinkDelivery = 'mail'): Promise<{ expiresAt: string; url?: string }> {
-    const row = await findUserRow(this.db, ctx.actor, userId);
-    if (!row) throw notFound('User', userId);
-    assertMayManageUser(ctx.actor, row);
-    if (row.disabled_at !== null) throw new AppError('CONFLICT', 'The user is disabled; enable it first');
-    if (deliver === 'show') {
-      const link = await this.db.transaction().execute(async (trx) => {
-        const created = await this.create(trx, row.id, 'set');
-        await this.events.record(trx, ctx, { action: 'user.password_link_shown', targetType: 'user', targetId: row.id, customerId: row.customer_id, after: { expiresAt: created.expiresAt } });
-        return created;
-      });
-      return { expiresAt: link.expiresAt, url: link.url };
+  /** 400 VALIDATION_FAILED on `field` when `password` is shorter than the minimum (routes check it too). */
+  assertLongEnough(password: string, field: string): void {
+    if (password.length < PASSWORD_MIN_LENGTH) {
+      throw new AppError('VALIDATION_FAILED', `The new password needs at least ${PASSWORD_MIN_LENGTH} characters`, { fields: { [field]: 'is too short' } });
     }
-    const link = await this.db.transaction().execute((trx) => this.mailLink(trx, ctx, row, 'set', 'user.password_link_sent'));
-    return { expiresAt: link.expiresAt };
-  }
-
-  /** A new link of `purpose`, its mail (template `password.<purpose>`) and the audit event, in one transaction. */
-  private async mailLink(
-    trx: Trx,
-    ctx: RequestContext,
-    row: { id: string; email: string; name: string | null; customer_id: string | null },
-    purpose: 'set' | 'reset',
-    action: string,
-  ) {
-    const link = await this.create(trx, row.id, purpose);
-    await this.mail.send(trx, {
-      template: `password.${purpose}`,
-      to: row.email,
-      data: { user: { name: row.name, email: row.email }, url: link.url, expiresAt: link.expiresAt },
-      secrets: [link.token],
-      category: 'essential',
-      userId: row.id,
-      customerId: row.customer_id,
-    });
-    await this.events.record(trx, ctx, { action, targetType: 'user', targetId: row.id, customerId: row.customer_id });
-    return link;
   }
 
   /**
-   * Sets the password with a set or reset token: 400 TOKEN_INVALID for an unknown, expired or used token
-   * (or a disabled account). Ends the user's sessions and voids its other links.
+   * Counts one current-password check of `userId`, or throws 429 RATE_LIMITED while the account is locked.
+   * Each attempt is counted before the password is checked, so parallel guesses cannot all slip in; past
+   * CHANGE_PASSWORD_MAX_FAILURES the account is locked for CHANGE_PASSWORD_LOCK_MS.
    */
-  async complete(token: string, password: string, meta: { ip?: string; requestId?: string } = {}): Promise<{ userId: string; email: string }> {
-    const digest = this.keyring.digest('password-token', token);
-    // Hash first: argon2 takes tens of milliseconds and must not hold the transaction open.
-    const passwordHash = await hashPassword(password);
-    const now = this.clock.now().toISOString();
-    return this.db.transaction().execute(async (trx) => {
-      const consumed = await trx
-        .updateTable('password_tokens')
-        .set({ used_at: now })
-        .where('token_digest', '=', digest)
-        .where('used_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returning(['user_id', 'purpose'])
-        .executeTakeFirst();
-      if (!consumed) throw new AppError('TOKEN_INVALID', 'This link is not valid: it is unknown, expired or was used already. Ask for a new one.');
-      const user = await trx.selectFrom('users').select(['id', 'email', 'role', 'customer_id', 'disabled_at']).where('id', '=', consumed.user_id).executeTakeFirst();
-      if (!user || user.disabled_at !== null) throw new AppError('TOKEN_INVALID', 'This link is not valid: the account is disabled.');
-      await updateUserRow(trx, user.id, { password_hash: passwordHash, updated_at: now });
-      await trx.updateTable('password_tokens').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
-      await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
-      const actor: Actor = { type: 'user', id: user.id, role: user.role as Role, scope: user.customer_id ? { customerId: user.customer_id } : {}, label: user.email };
-      await this.events.record(trx, { actor, ...meta }, {
-        action: consumed.purpose === 'set' ? 'user.password_set' : 'user.password_reset',
-        targetType: 'user',
-        targetId: user.id,
-        customerId: user.customer_id,
-      });
-      return { userId: user.id, email: user.email };
-    });
+  async countAttempt(userId: string): Promise<void> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const locked = (until: Date) => {
+      const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+      return new AppError('RATE_LIMITED', `Too many wrong current passwords; try again in ${Math.ceil(seconds / 60)} min`, { retryAfterSeconds: seconds });
+    };
+    const current = await db.selectFrom('password_attempts').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (current?.locked_until) {
+      const until = new Date(toIso(current.locked_until));
+      if (until > now) throw locked(until);
+      // The lock has run out: counting starts again.
+      await db.deleteFrom('password_attempts').where('user_id', '=', userId).where('locked_until', '=', current.locked_until).execute();
+    }
+    const counted = await db
+      .insertInto('password_attempts')
+      .values({ user_id: userId, failures: 1, locked_until: null, updated_at: now.toISOString() })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({ failures: eb('password_attempts.failures', '+', 1), updated_at: now.toISOString() })))
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    if (counted.failures > CHANGE_PASSWORD_MAX_FAILURES) {
+      const until = new Date(now.getTime() + CHANGE_PASSWORD_LOCK_MS);
+      await db.updateTable('password_attempts').set({ locked_until: until.toISOString() }).where('user_id', '=', userId).where('locked_until', 'is', null).execute();
+      throw locked(until);
+    }
+  }
+
+  /** A right password clears the count, inside the caller's transaction. */
+  async clearAttempts(executor: Executor, userId: string): Promise<void> {
+    await executor.deleteFrom('password_attempts').where('user_id', '=', userId).execute();
   }
 }

@@ -104,29 +104,32 @@ function validStored(rows: StoredSetting[]): Map<SettingKey, StoredSetting> {
   return out;
 }
 
+export interface SettingsDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  /** The environment's values, in force where staff set none. */
+  defaults: SettingsValues;
+}
+
 /**
  * Settings staff change at run time (`settings` table) over the environment's defaults. Nothing is cached:
  * several processes share one database, so every reader asks for `current()` when it needs the values
  * (once per sweep, alert or request: one small query), and a change applies at the next use everywhere.
  */
 export class SettingsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly defaults: SettingsValues,
-  ) {}
+  constructor(private readonly deps: SettingsDeps) {}
 
-  /** The values in force. Inside a transaction pass its `trx` (never `this.db` there). */
-  async current(executor: Executor = this.db): Promise<SettingsValues> {
+  /** The values in force. Inside a transaction pass its `trx` (never `this.deps.db` there). */
+  async current(executor: Executor = this.deps.db): Promise<SettingsValues> {
     const stored = validStored(await listStored(executor));
-    const values = { ...this.defaults } as Record<SettingKey, unknown>;
+    const values = { ...this.deps.defaults } as Record<SettingKey, unknown>;
     for (const [key, row] of stored) values[key] = row.value;
     return values as unknown as SettingsValues;
   }
 
   /** Every setting with its value, default and source (`getSettings`). */
-  async get(executor: Executor = this.db): Promise<SettingsView> {
+  async get(executor: Executor = this.deps.db): Promise<SettingsView> {
     return this.view(validStored(await listStored(executor)));
   }
 
@@ -141,8 +144,8 @@ export class SettingsService {
       if (value === undefined) continue;
       changes.set(key, value === null ? null : checkSetting(key, value));
     }
-    const now = this.clock.now().toISOString();
-    return this.db.transaction().execute(async (trx) => {
+    const now = this.deps.clock.now().toISOString();
+    return this.deps.db.transaction().execute(async (trx) => {
       const beforeView = this.view(validStored(await listStored(trx)));
       for (const [key, value] of changes) {
         if (value === null) await deleteSetting(trx, key);
@@ -150,7 +153,7 @@ export class SettingsService {
       }
       const afterView = this.view(validStored(await listStored(trx)));
       const pick = (view: SettingsView) => Object.fromEntries([...changes.keys()].map((key) => [key, { value: view[key].value, source: view[key].source }]));
-      await this.events.record(trx, ctx, { action: 'settings.updated', targetType: 'settings', targetId: 'settings', before: pick(beforeView), after: pick(afterView) });
+      await this.deps.events.record(trx, ctx, { action: 'settings.updated', targetType: 'settings', targetId: 'settings', before: pick(beforeView), after: pick(afterView) });
       return afterView;
     });
   }
@@ -159,8 +162,8 @@ export class SettingsService {
     const entry = <K extends SettingKey>(key: K): SettingView<SettingsValues[K]> => {
       const row = stored.get(key);
       return {
-        value: (row ? row.value : this.defaults[key]) as Plain<SettingsValues[K]>,
-        default: this.defaults[key] as Plain<SettingsValues[K]>,
+        value: (row ? row.value : this.deps.defaults[key]) as Plain<SettingsValues[K]>,
+        default: this.deps.defaults[key] as Plain<SettingsValues[K]>,
         source: row ? 'set' : 'default',
         updatedAt: row?.updatedAt ?? null,
         updatedBy: row?.updatedBy ?? null,

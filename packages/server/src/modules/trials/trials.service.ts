@@ -11,10 +11,11 @@ import type { RequestContext } from '../events/events.service.js';
 import type { ActivationCheck } from '../machines/machines.service.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { PasswordLinksService } from '../passwords/passwords.service.js';
+import type { OnboardingService } from '../onboarding/onboarding.service.js';
 import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
-import type { User, UsersService } from '../users/users.service.js';
+import type { User } from '../users/users.service.js';
+import type { PasswordLink } from '../passwords/password-links.service.js';
 import {
   addTrialDays,
   bindTrialToMachine,
@@ -65,6 +66,19 @@ export interface ConvertTrialInput {
 /** Who acts in a public sign-up: the system, on behalf of an anonymous visitor. */
 const SIGNUP_ACTOR: Actor = { type: 'system', id: null, role: 'owner', scope: {}, label: 'public trial sign-up' };
 
+export interface TrialsDeps {
+  db: Db;
+  clock: Clock;
+  keyring: Keyring;
+  products: ProductsService;
+  policies: PoliciesService;
+  customers: CustomersService;
+  licenses: LicensesService;
+  mail: MailService;
+  /** A sign-up's customer, portal user and set-password link. */
+  onboarding: OnboardingService;
+}
+
 /**
  * Trials: per product a set of allowed lengths and a preset; staff issue (one click) and extend them,
  * visitors sign up by e-mail (the key is e-mailed with a link to set a portal password), and a trial
@@ -73,34 +87,23 @@ const SIGNUP_ACTOR: Actor = { type: 'system', id: null, role: 'owner', scope: {}
  * sign-ups), and a signed-up trial key activates on a machine that had no other trial of the product.
  */
 export class TrialsService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly keyring: Keyring,
-    private readonly products: ProductsService,
-    private readonly policies: PoliciesService,
-    private readonly customers: CustomersService,
-    private readonly users: UsersService,
-    private readonly licenses: LicensesService,
-    private readonly mail: MailService,
-    private readonly passwordLinks: PasswordLinksService,
-  ) {}
+  constructor(private readonly deps: TrialsDeps) {}
 
   private fingerprintDigest(productId: string, fingerprint: string): string {
-    return this.keyring.digest('trial-fingerprint', `${productId}\u0000${fingerprint}`);
+    return this.deps.keyring.digest('trial-fingerprint', `${productId}\u0000${fingerprint}`);
   }
 
   /** The trial policy of a product: the one named, the product's trialPolicyId, or its only trial policy. */
   private async trialPolicy(ctx: RequestContext, product: Product, policyId?: string): Promise<Policy> {
     const id = policyId ?? product.trialPolicyId;
     if (id) {
-      const policy = await this.policies.get(ctx, id);
+      const policy = await this.deps.policies.get(ctx, id);
       if (policy.productId !== product.id || policy.kind !== 'trial') {
         throw new AppError('TRIAL_NOT_CONFIGURED', `Policy ${id} is not a trial policy of ${product.code}`, { fields: { policyId: 'must be a trial policy of the product' } });
       }
       return policy;
     }
-    const trialPolicies = (await this.policies.list(ctx, { productId: product.id, limit: 100 })).data.filter((p) => p.kind === 'trial');
+    const trialPolicies = (await this.deps.policies.list(ctx, { productId: product.id, limit: 100 })).data.filter((p) => p.kind === 'trial');
     if (trialPolicies.length !== 1) {
       throw new AppError(
         'TRIAL_NOT_CONFIGURED',
@@ -125,25 +128,25 @@ export class TrialsService {
 
   private async sendStarted(
     executor: Executor,
-    refs: { product: Product; customer: Customer; email: string; user: User | null; setPassword: boolean },
+    refs: { product: Product; customer: Customer; email: string; user: User | null; link: PasswordLink | null },
     issued: { license: License; key: string },
     days: number,
   ): Promise<void> {
-    const link = refs.setPassword && refs.user ? await this.passwordLinks.create(executor, refs.user.id, 'set') : null;
-    await this.mail.send(executor, {
+    const welcome = this.deps.onboarding.welcome(refs.link);
+    await this.deps.mail.send(executor, {
       template: 'trial.started',
       to: refs.email,
       category: 'essential',
       customerId: refs.customer.id,
       userId: refs.user?.id ?? null,
       dedupeKey: `trial:${issued.license.id}`,
-      secrets: link ? [link.token] : [],
+      secrets: welcome.secrets,
       data: {
         customer: { name: refs.customer.name, email: refs.customer.email },
         product: { name: refs.product.name, code: refs.product.code },
         license: { id: issued.license.id, name: issued.license.name, key: issued.key, expiresAt: issued.license.expiresAt },
         trialDays: days,
-        ...(link ? { setPasswordUrl: link.url } : {}),
+        ...welcome.data,
       },
     });
   }
@@ -156,20 +159,20 @@ export class TrialsService {
     if (input.customerId !== undefined && input.email !== undefined) {
       throw new AppError('VALIDATION_FAILED', 'Name the customer by customerId or by email, not both', { fields: { email: 'must be absent when customerId is given' } });
     }
-    const product = await this.products.get(ctx, input.productId);
+    const product = await this.deps.products.get(ctx, input.productId);
     const policy = await this.trialPolicy(ctx, product, input.policyId);
     const days = this.trialDays(product, input.days);
     const email = input.email?.trim().toLowerCase();
     let customer: Customer | null | undefined = input.customerId
-      ? await this.customers.get(ctx, input.customerId)
+      ? await this.deps.customers.get(ctx, input.customerId)
       : email
-        ? await this.customers.findByEmail(this.db, ctx, email)
+        ? await this.deps.customers.findByEmail(this.deps.db, ctx, email)
         : null;
-    const now = this.clock.now();
-    return this.db.transaction().execute(async (trx) => {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (trx) => {
       // An address nobody has yet becomes a customer; without customerId or email the trial has no customer.
-      if (customer === undefined) customer = await this.customers.createWith(trx, ctx, { name: input.name ?? email!, email: email! });
-      const issued = await this.licenses.createWith(
+      if (customer === undefined) customer = await this.deps.customers.createWith(trx, ctx, { name: input.name ?? email!, email: email! });
+      const issued = await this.deps.licenses.createWith(
         trx,
         ctx,
         { policyId: policy.id, customerId: customer?.id ?? null, type: 'trial', startsAt: now.toISOString(), expiresAt: new Date(now.getTime() + days * DAY_MS).toISOString() },
@@ -190,7 +193,7 @@ export class TrialsService {
         created_at: now.toISOString(),
       };
       await insertTrial(trx, row);
-      if (customer && input.sendEmail !== false) await this.sendStarted(trx, { product, customer, email: customer.email, user: null, setPassword: false }, issued, days);
+      if (customer && input.sendEmail !== false) await this.sendStarted(trx, { product, customer, email: customer.email, user: null, link: null }, issued, days);
       return { ...issued, trial: toTrial(row) };
     });
   }
@@ -203,25 +206,26 @@ export class TrialsService {
    */
   async signUp(input: SignUpInput, meta: { ip?: string; requestId?: string }): Promise<{ product: string; days: number; email: string }> {
     const ctx: RequestContext = { actor: SIGNUP_ACTOR, ...(meta.ip ? { ip: meta.ip } : {}), ...(meta.requestId ? { requestId: meta.requestId } : {}) };
-    const product = await this.products.get(ctx, input.product);
+    const product = await this.deps.products.get(ctx, input.product);
     if (!product.publicTrials) throw new AppError('TRIALS_NOT_OFFERED', `${product.name} has no public trial sign-up`);
     const policy = await this.trialPolicy(ctx, product);
     const days = this.trialDays(product, undefined);
     const email = input.email.trim().toLowerCase();
     const fingerprintDigest = input.fingerprint ? this.fingerprintDigest(product.id, input.fingerprint) : null;
-    const used = await trialUsed(this.db, product.id, { email, fingerprintDigest });
+    const used = await trialUsed(this.deps.db, product.id, { email, fingerprintDigest });
     if (used) throw trialAlreadyUsed(product, used);
-    const known = await this.customers.findByEmail(this.db, ctx, email);
-    const existingUser = await this.users.findByEmail(this.db, email);
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     try {
-      await this.db.transaction().execute(async (trx) => {
-        const customer = known ?? (await this.customers.createWith(trx, ctx, { name: input.name?.trim() || email, email }));
+      await this.deps.db.transaction().execute(async (trx) => {
+        const { customer, user } = await this.deps.onboarding.newcomer(trx, ctx, {
+          email,
+          name: input.name ?? null,
+          newCustomer: { name: input.name?.trim() || email, email },
+          viaUserOrganization: false,
+        });
         // A portal login for the address: a new customer admin, or the address's own user if it has no password yet.
-        let user: User | null = null;
-        if (!existingUser) user = await this.users.createPortalUserWith(trx, ctx, { email, name: input.name ?? null, customerId: customer.id, role: 'customer-admin' });
-        else if (existingUser.customerId === customer.id && !existingUser.hasPassword && !existingUser.disabled) user = existingUser;
-        const issued = await this.licenses.createWith(
+        const link = await this.deps.onboarding.setPasswordLink(trx, user);
+        const issued = await this.deps.licenses.createWith(
           trx,
           ctx,
           { policyId: policy.id, customerId: customer.id, type: 'trial', startsAt: now.toISOString(), expiresAt: new Date(now.getTime() + days * DAY_MS).toISOString() },
@@ -241,7 +245,7 @@ export class TrialsService {
           converted_policy_id: null,
           created_at: now.toISOString(),
         });
-        await this.sendStarted(trx, { product, customer, email, user, setPassword: user !== null }, issued, days);
+        await this.sendStarted(trx, { product, customer, email, user: link ? user : null, link }, issued, days);
       });
     } catch (error) {
       // A concurrent sign-up for the same address or machine won the unique index.
@@ -252,16 +256,16 @@ export class TrialsService {
   }
 
   private async trialOf(ctx: RequestContext, licenseId: string): Promise<{ license: License; product: Product }> {
-    const license = await this.licenses.get(ctx, licenseId);
+    const license = await this.deps.licenses.get(ctx, licenseId);
     if (license.type !== 'trial') throw new AppError('NOT_A_TRIAL', 'The license is not a trial');
-    return { license, product: await this.products.get(ctx, license.productId) };
+    return { license, product: await this.deps.products.get(ctx, license.productId) };
   }
 
   /** Staff one-click extension by one of the product's trial lengths (default its preset). */
   async extend(ctx: RequestContext, licenseId: string, days?: number): Promise<License> {
     const { product } = await this.trialOf(ctx, licenseId);
     const chosen = this.trialDays(product, days);
-    return this.licenses.extend(ctx, licenseId, chosen, { action: 'trial.extended', also: (trx) => addTrialDays(trx, licenseId, chosen) });
+    return this.deps.licenses.extend(ctx, licenseId, chosen, { action: 'trial.extended', also: (trx) => addTrialDays(trx, licenseId, chosen) });
   }
 
   /**
@@ -270,16 +274,16 @@ export class TrialsService {
    */
   async convert(ctx: RequestContext, licenseId: string, input: ConvertTrialInput): Promise<License> {
     await this.trialOf(ctx, licenseId);
-    const policy = await this.policies.get(ctx, input.policyId);
+    const policy = await this.deps.policies.get(ctx, input.policyId);
     if (policy.kind === 'trial') throw new AppError('VALIDATION_FAILED', 'Convert to a paid policy, not another trial policy', { fields: { policyId: 'must not be a trial policy' } });
-    const now = this.clock.now().toISOString();
-    return this.licenses.changePolicyWith(undefined, ctx, licenseId, { policyId: policy.id, keepExpiry: input.keepExpiry ?? false, action: 'trial.converted' }, { policy }, (trx) =>
+    const now = this.deps.clock.now().toISOString();
+    return this.deps.licenses.changePolicyWith(undefined, ctx, licenseId, { policyId: policy.id, keepExpiry: input.keepExpiry ?? false, action: 'trial.converted' }, { policy }, (trx) =>
       markConverted(trx, licenseId, policy.id, now),
     );
   }
 
   async list(ctx: RequestContext, filter: TrialFilter): Promise<Page<Trial>> {
-    return page(await listTrialRows(this.db, ctx.actor, filter), filter.limit);
+    return page(await listTrialRows(this.deps.db, ctx.actor, filter), filter.limit);
   }
 
   /** Trial keys add a rule to every activation. */

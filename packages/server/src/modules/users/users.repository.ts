@@ -56,6 +56,16 @@ export async function findUserRow(db: Executor, actor: Actor, id: string): Promi
   return scoped(db.selectFrom('users').selectAll(), actor).where('id', '=', id).executeTakeFirst();
 }
 
+/** Unscoped lookup by id (authentication, links). */
+export async function findUserRowById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Whether any user belongs to the customer (a customer with users cannot be deleted). */
+export async function customerHasUsers(db: Executor, customerId: string): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('customer_id', '=', customerId).limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Unscoped lookup for sign-in. */
 export async function findUserRowByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();

@@ -6,12 +6,15 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import { hashPassword } from './passwords.js';
+import type { PasswordsService } from '../passwords/passwords.service.js';
+import type { SessionsService } from '../auth/sessions.service.js';
 import { assertMayManageUser } from './users.access.js';
 import {
   countActiveOwners,
+  customerHasUsers,
   findUserRow,
   findUserRowByEmail,
+  findUserRowById,
   insertUser,
   listUserRows,
   toUser,
@@ -38,21 +41,30 @@ export interface UpdateUserInput {
   password?: string;
 }
 
-export class UsersService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly events: EventsService,
-    private readonly customers: CustomersService,
-  ) {
-  }
+export interface UsersDeps {
+  db: Db;
+  clock: Clock;
+  events: EventsService;
+  customers: CustomersService;
+  passwords: PasswordsService;
+  /** Disabling a user or setting its password ends its sessions. */
+  sessions: SessionsService;
+}
 
-  /** Event lists name users by name and e-mail (the e-mail is what the console identifies users by); a customer viewer gets names of its own organization's users only. */
+/** The users table: staff and portal users, their roles, and the stored password hash (hashed by PasswordsService). */
+export class UsersService {
+  constructor(private readonly deps: UsersDeps) {}
+
+  /**
+   * Event lists name users by name and e-mail (the e-mail is what the console identifies users by); a
+   * customer viewer gets names of its own organization's users only. A customer with users cannot be deleted.
+   */
   wiring(): ModuleWiring {
     return {
+      customerUses: [async (executor, customerId) => ((await customerHasUsers(executor, customerId)) ? 'users' : undefined)],
       namers: {
         user: async (ctx, ids) => {
-          let q = this.db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
+          let q = this.deps.db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
           if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
           return new Map((await q.execute()).map((r) => [r.id, r.name ? `${r.name} (${r.email})` : r.email]));
         },
@@ -68,16 +80,16 @@ export class UsersService {
     let customerId: string | null = null;
     if (isCustomerRole(input.role)) {
       if (!input.customerId) throw new AppError('VALIDATION_FAILED', 'A customer user needs a customerId', { fields: { customerId: 'is required for a customer role' } });
-      customerId = (await this.customers.get(ctx, input.customerId)).id;
+      customerId = (await this.deps.customers.get(ctx, input.customerId)).id;
     } else if (input.customerId) {
       throw new AppError('VALIDATION_FAILED', 'Staff users do not belong to a customer', { fields: { customerId: 'must be absent for a staff role' } });
     }
-    const now = this.clock.now().toISOString();
+    const now = this.deps.clock.now().toISOString();
     const row: UserRow = {
       id: newId('usr'),
       email: input.email.toLowerCase(),
       name: input.name ?? null,
-      password_hash: input.password ? await hashPassword(input.password) : null,
+      password_hash: input.password ? await this.deps.passwords.hash(input.password) : null,
       kind: isStaffRole(input.role) ? 'staff' : 'customer',
       role: input.role,
       customer_id: customerId,
@@ -86,12 +98,12 @@ export class UsersService {
       created_at: now,
       updated_at: now,
     };
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       if (await findUserRowByEmail(trx, row.email)) {
         throw new AppError('CONFLICT', `A user with e-mail ${row.email} already exists`, { fields: { email: 'is taken' } });
       }
       await insertUser(trx, row);
-      await this.events.record(trx, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId, after: toUser(row) });
+      await this.deps.events.record(trx, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId, after: toUser(row) });
     });
     return toUser(row);
   }
@@ -107,7 +119,7 @@ export class UsersService {
     ctx: RequestContext,
     input: { email: string; name?: string | null; customerId: string; role: CustomerRole },
   ): Promise<User> {
-    const now = this.clock.now().toISOString();
+    const now = this.deps.clock.now().toISOString();
     const row: UserRow = {
       id: newId('usr'),
       email: input.email.toLowerCase(),
@@ -122,7 +134,7 @@ export class UsersService {
       updated_at: now,
     };
     await insertUser(executor, row);
-    await this.events.record(executor, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId: input.customerId, after: toUser(row) });
+    await this.deps.events.record(executor, ctx, { action: 'user.created', targetType: 'user', targetId: row.id, customerId: input.customerId, after: toUser(row) });
     return toUser(row);
   }
 
@@ -132,25 +144,52 @@ export class UsersService {
     return row && toUser(row);
   }
 
+  /** The user with this id, unscoped, on the caller's executor (authentication, links). */
+  async findById(executor: Executor, id: string): Promise<User | undefined> {
+    const row = await findUserRowById(executor, id);
+    return row && toUser(row);
+  }
+
+  /** The user with this id if the actor may see it. */
+  async find(ctx: RequestContext, id: string): Promise<User | undefined> {
+    const row = await findUserRow(this.deps.db, ctx.actor, id);
+    return row && toUser(row);
+  }
+
+  /** A user and its stored password hash (null: no password yet), by e-mail or id, unscoped: for sign-in and password changes only. */
+  async credentials(executor: Executor, by: { email: string } | { id: string }): Promise<{ user: User; passwordHash: string | null } | undefined> {
+    const row = 'email' in by ? await findUserRowByEmail(executor, by.email) : await findUserRowById(executor, by.id);
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+
+  /** Stores a new password hash (from PasswordsService.hash) inside the caller's transaction. */
+  async setPasswordHash(executor: Executor, id: string, passwordHash: string): Promise<void> {
+    await updateUserRow(executor, id, { password_hash: passwordHash, updated_at: this.deps.clock.now().toISOString() });
+  }
+
+  async recordSignIn(executor: Executor, id: string, at: string): Promise<void> {
+    await updateUserRow(executor, id, { last_sign_in_at: at });
+  }
+
   async get(ctx: RequestContext, id: string): Promise<User> {
-    const row = await findUserRow(this.db, ctx.actor, id);
+    const row = await findUserRow(this.deps.db, ctx.actor, id);
     if (!row) throw notFound('User', id);
     return toUser(row);
   }
 
   async list(ctx: RequestContext, filter: { customerId?: string; kind?: string; limit: number; cursor?: string }): Promise<Page<User>> {
-    const rows = await listUserRows(this.db, ctx.actor, filter);
+    const rows = await listUserRows(this.deps.db, ctx.actor, filter);
     return page(rows.map(toUser), filter.limit);
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateUserInput): Promise<User> {
-    const passwordHash = input.password ? await hashPassword(input.password) : undefined;
-    return this.db.transaction().execute(async (trx) => {
+    const passwordHash = input.password ? await this.deps.passwords.hash(input.password) : undefined;
+    return this.deps.db.transaction().execute(async (trx) => {
       const row = await findUserRow(trx, ctx.actor, id);
       if (!row) throw notFound('User', id);
       const before = toUser(row);
       assertMayManageUser(ctx.actor, row);
-      const changes: Partial<UserRow> = { updated_at: this.clock.now().toISOString() };
+      const changes: Partial<UserRow> = { updated_at: this.deps.clock.now().toISOString() };
       if (input.name !== undefined) changes.name = input.name;
       if (input.role !== undefined && input.role !== before.role) {
         if (!actorCanGrant(ctx.actor, input.role)) throw new AppError('ROLE_NOT_GRANTABLE', `Your role cannot grant ${input.role}`);
@@ -159,7 +198,7 @@ export class UsersService {
         }
         changes.role = input.role;
       }
-      if (input.disabled !== undefined) changes.disabled_at = input.disabled ? (row.disabled_at ?? this.clock.now().toISOString()) : null;
+      if (input.disabled !== undefined) changes.disabled_at = input.disabled ? (row.disabled_at ?? this.deps.clock.now().toISOString()) : null;
       if (passwordHash) changes.password_hash = passwordHash;
       const losesOwner = before.role === 'owner' && !before.disabled && (changes.role !== undefined || input.disabled === true);
       if (losesOwner && (await countActiveOwners(trx)) <= 1) {
@@ -168,10 +207,10 @@ export class UsersService {
       await updateUserRow(trx, id, changes);
       if (changes.disabled_at || passwordHash) {
         // Disabling a user or resetting a password ends its sessions.
-        await trx.updateTable('sessions').set({ revoked_at: this.clock.now().toISOString() }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        await this.deps.sessions.endAllOf(trx, id);
       }
       const after = toUser({ ...row, ...changes });
-      await this.events.record(trx, ctx, {
+      await this.deps.events.record(trx, ctx, {
         action: passwordHash ? 'user.password_set' : 'user.updated',
         targetType: 'user',
         targetId: id,

@@ -16,7 +16,7 @@ import {
 
 const tags = ['webhooks'];
 
-export function webhookRoutes(app: App, { webhooks }: Services): void {
+export function webhookRoutes(app: App, { webhookEndpoints, webhookDeliveries }: Services): void {
   app.get(
     '/v1/webhook-event-types',
     {
@@ -29,7 +29,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:read' } },
     },
-    async () => webhooks.eventTypes(),
+    async () => webhookEndpoints.eventTypes(),
   );
 
   app.post(
@@ -45,7 +45,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:write' } },
     },
-    async (request, reply) => reply.status(201).send(await webhooks.create(ctx(request), request.body)),
+    async (request, reply) => reply.status(201).send(await webhookEndpoints.create(ctx(request), request.body)),
   );
 
   app.get(
@@ -54,7 +54,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       schema: { operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', tags, querystring: ListQuery, response: { 200: Page(WebhookEndpointSchema), ...commonErrors } },
       config: { access: { permission: 'webhooks:read' } },
     },
-    async (request) => webhooks.list(request.query.limit ?? 25, request.query.cursor),
+    async (request) => webhookEndpoints.list(request.query.limit ?? 25, request.query.cursor),
   );
 
   app.get(
@@ -63,7 +63,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       schema: { operationId: 'getWebhookEndpoint', summary: 'Get a webhook endpoint', tags, params: IdParams, response: { 200: WebhookEndpointSchema, ...commonErrors } },
       config: { access: { permission: 'webhooks:read' } },
     },
-    async (request) => webhooks.get(request.params.id),
+    async (request) => webhookEndpoints.get(request.params.id),
   );
 
   app.patch(
@@ -80,7 +80,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:write' } },
     },
-    async (request) => webhooks.update(ctx(request), request.params.id, request.body),
+    async (request) => webhookEndpoints.update(ctx(request), request.params.id, request.body),
   );
 
   app.delete(
@@ -90,7 +90,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       config: { access: { permission: 'webhooks:write' } },
     },
     async (request, reply) => {
-      await webhooks.delete(ctx(request), request.params.id);
+      await webhookEndpoints.delete(ctx(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -109,7 +109,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:write' } },
     },
-    async (request) => webhooks.rotateSecret(ctx(request), request.params.id, request.body.overlapHours),
+    async (request) => webhookEndpoints.rotateSecret(ctx(request), request.params.id, request.body.overlapHours),
   );
 
   app.post(
@@ -125,7 +125,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:write' } },
     },
-    async (request, reply) => reply.status(202).send(await webhooks.sendTest(ctx(request), request.params.id)),
+    async (request, reply) => reply.status(202).send(await webhookDeliveries.sendTest(ctx(request), request.params.id)),
   );
 
   app.get(
@@ -142,7 +142,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:read' } },
     },
-    async (request) => webhooks.listDeliveries(request.params.id, { ...request.query, limit: request.query.limit ?? 25 }),
+    async (request) => webhookDeliveries.listDeliveries(request.params.id, { ...request.query, limit: request.query.limit ?? 25 }),
   );
 
   app.get(
@@ -158,7 +158,7 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:read' } },
     },
-    async (request) => webhooks.getDelivery(request.params.id),
+    async (request) => webhookDeliveries.getDelivery(request.params.id),
   );
 
   app.post(
@@ -174,6 +174,6 @@ export function webhookRoutes(app: App, { webhooks }: Services): void {
       },
       config: { access: { permission: 'webhooks:write' } },
     },
-    async (request, reply) => reply.status(202).send(await webhooks.redeliver(ctx(request), request.params.id)),
+    async (request, reply) => reply.status(202).send(await webhookDeliveries.redeliver(ctx(request), request.params.id)),
   );
 }

@@ -9,7 +9,7 @@ import { client, factories, forEachDialect, useTestApp, type Client, type TestAp
 import { postWebhook } from './sender.js';
 import { verifyWebhookSignature } from './signature.js';
 import { Worker } from '../jobs/worker.js';
-import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS } from './webhooks.service.js';
+import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS } from './webhook-deliveries.service.js';
 import { installJobs } from '../../wiring.js';
 
 /**
@@ -371,8 +371,8 @@ forEachDialect('webhooks', (dialect) => {
     // Duplicate jobs for the same attempt (a duplicate enqueue, a job run twice), taken by two workers at
     // once (on PostgreSQL truly in parallel, on separate connections).
     for (let i = 0; i < 5; i++) await t.services.jobs.enqueue(t.deps.database.db, { type: 'webhook.deliver', payload: { deliveryId: delivery.id, attempt: 1 } });
-    const second = new Worker(t.deps.database.db, t.services.jobs, t.clock, { concurrency: 3 });
-    installJobs(second, t.services.webhooks.wiring());
+    const second = new Worker({ db: t.deps.database.db, queue: t.services.jobs, clock: t.clock, concurrency: 3 });
+    installJobs(second, t.services.webhookDeliveries.wiring());
     const start = receiver.received.length;
     await Promise.all([drain(), second.drain()]);
     assert.equal(receiver.received.filter((r) => r.headers['keyhaven-webhook-id'] === delivery.id).length, 1);

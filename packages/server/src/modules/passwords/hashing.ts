@@ -1,5 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 
+// Password hashing for the whole server. Other modules reach it through PasswordsService (passwords.service.ts).
+
 /** argon2id with the library's defaults (19 MiB, t=2), the OWASP baseline. */
 export async function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: 2 });

@@ -1,11 +1,10 @@
 import Type from 'typebox';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
-import { AppError, notFound } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
@@ -14,18 +13,17 @@ import type { JobQueue } from '../jobs/jobs.service.js';
 import type { JobContext } from '../jobs/worker.js';
 import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import { RetryLater } from '../jobs/worker.js';
-import { checkWebhookUrl } from './address-policy.js';
-import { PING_EVENT, subscribes, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './catalogue.js';
+import { PING_EVENT, subscribes } from './catalogue.js';
+import { payloadOf, type WebhookPayload } from './payload.js';
+import { WEBHOOK_SECRET_PURPOSE, type Subscription, type WebhookEndpointsService } from './webhook-endpoints.service.js';
 import { postWebhook, type SendResult } from './sender.js';
 import { SIGNATURE_HEADER, webhookSignatureHeader } from './signature.js';
 import {
-  enabledSubscriptions,
   findDeliveryRow,
   findEndpointRow,
   insertDeliveries,
   listAttempts,
   listDeliveryRows,
-  listEndpointRows,
   toDelivery,
   toEndpoint,
   type DeliveryFilter,
@@ -33,10 +31,10 @@ import {
   type NewDelivery,
   type WebhookDelivery,
   type WebhookDeliveryDetail,
-  type WebhookEndpoint,
 } from './webhooks.repository.js';
 
-export type { WebhookEndpoint, WebhookDelivery, WebhookDeliveryDetail } from './webhooks.repository.js';
+export type { WebhookDelivery, WebhookDeliveryDetail } from './webhooks.repository.js';
+export { payloadOf, type WebhookPayload } from './payload.js';
 
 export const WEBHOOK_DELIVER_JOB = 'webhook.deliver';
 export const WEBHOOK_PRUNE_JOB = 'webhooks.prune';
@@ -51,123 +49,32 @@ export const MAX_EVENT_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
 export const DISABLE_AFTER_FAILING_MS = 24 * 3_600_000;
 /** Finished deliveries (and their attempts) are deleted after this many days. */
 export const DELIVERY_RETENTION_DAYS = 30;
-/** How long the in-memory list of subscriptions is trusted before it is read again (changes made by other processes). */
-export const SUBSCRIPTIONS_TTL_MS = 5_000;
 export const USER_AGENT = 'Keyhaven-Webhooks/1';
-const SECRET_PURPOSE = 'webhook-secret';
 
-/**
- * Field names whose values never leave in a payload, wherever they appear (audit events hold none today:
- * license keys, tokens and passwords are stored only as digests or ciphertext and kept out of events;
- * this is the second line). Vendor `metadata` is passed on as stored.
- */
-const SECRET_FIELDS = new Set([
-  'key',
-  'licenseKey',
-  'token',
-  'secret',
-  'password',
-  'passwordHash',
-  'password_hash',
-  'keyDigest',
-  'key_digest',
-  'keyCiphertext',
-  'key_ciphertext',
-  'tokenDigest',
-  'token_digest',
-  'secretCiphertext',
-  'secret_ciphertext',
-]);
-
-function withoutSecrets(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const json = (value as { toJSON?: () => unknown }).toJSON;
-  if (typeof json === 'function') return withoutSecrets(json.call(value), depth);
-  if (depth > 32) return null;
-  if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [name, child] of Object.entries(value)) {
-    if (SECRET_FIELDS.has(name)) continue;
-    out[name] = name === 'metadata' ? child : withoutSecrets(child, depth + 1);
-  }
-  return out;
-}
-
-/** The request body of a webhook. `id` is the event id: the same in every delivery of the event. */
-export interface WebhookPayload {
-  id: string;
-  type: string;
-  createdAt: string;
-  data: {
-    target: { type: string; id: string };
-    customerId: string | null;
-    actor: { type: string; id: string | null };
-    before: unknown;
-    after: unknown;
-  };
-}
-
-export function payloadOf(event: AuditEvent): WebhookPayload {
-  return {
-    id: event.id,
-    type: event.action,
-    createdAt: event.at,
-    data: {
-      target: event.target,
-      customerId: event.customerId,
-      actor: event.actor,
-      before: withoutSecrets(event.before),
-      after: withoutSecrets(event.after),
-    },
-  };
-}
-
-export interface CreateEndpointInput {
-  url: string;
-  description?: string | null;
-  events?: string[];
-  enabled?: boolean;
-}
-
-export interface UpdateEndpointInput {
-  url?: string;
-  description?: string | null;
-  events?: string[];
-  enabled?: boolean;
-}
-
-export interface WebhooksOptions {
+export interface WebhookDeliveriesDeps {
+  db: Db;
+  clock: Clock;
+  keyring: Keyring;
+  events: EventsService;
+  jobs: JobQueue;
+  endpoints: WebhookEndpointsService;
+  /** KEYHAVEN_WEBHOOK_ALLOW_PRIVATE: requests may go to private addresses. */
   allowPrivate: boolean;
   timeoutMs: number;
   /** Wakes the local worker after staff queue a delivery (a test or a redelivery), so it goes at once. */
   poke?: () => void;
 }
 
-interface Subscription {
-  id: string;
-  events: string[];
-}
-
 /**
- * Webhook endpoints and deliveries.
+ * Webhook deliveries: the fan-out of audit events, the attempts, the delivery log and its pruning.
  *
  * Events come from the audit log: `EventsService.record` calls `fanOut` inside the transaction of the
  * change, which inserts one delivery per subscribed endpoint and enqueues its job with that same
  * transaction (the outbox: a change and its notifications commit together; a rolled-back change sends
  * nothing). Only the worker makes HTTP requests; the API never waits for a receiver.
  */
-export class WebhooksService {
-  private subscriptions: { loadedAt: number; list: Subscription[] } | undefined;
-  private generation = 0;
-
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly keyring: Keyring,
-    private readonly events: EventsService,
-    private readonly jobs: JobQueue,
-    private readonly options: WebhooksOptions,
-  ) {}
+export class WebhookDeliveriesService {
+  constructor(private readonly deps: WebhookDeliveriesDeps) {}
 
   // ---------------------------------------------------------------------------------------------
   // Fan-out (runs inside other modules' transactions: only `executor`, and cheap)
@@ -194,7 +101,7 @@ export class WebhooksService {
 
   /** The audit-log listener. */
   readonly fanOut = async (executor: Executor, event: AuditEvent): Promise<void> => {
-    const subscriptions = this.cachedSubscriptions() ?? (await this.loadSubscriptions(executor));
+    const subscriptions = await this.deps.endpoints.subscriptions(executor);
     if (subscriptions.length === 0) return;
     let targets: Subscription[] | undefined;
     for (const subscription of subscriptions) {
@@ -204,7 +111,7 @@ export class WebhooksService {
     }
     if (!targets) return;
     const body = JSON.stringify(payloadOf(event));
-    const at = this.clock.now().toISOString();
+    const at = this.deps.clock.now().toISOString();
     const deliveries: NewDelivery[] = targets.map((endpoint) => ({
       id: newId('whd'),
       endpointId: endpoint.id,
@@ -220,27 +127,8 @@ export class WebhooksService {
     for (const delivery of deliveries) await this.enqueueAttempt(executor, delivery.id, 1);
   };
 
-  private cachedSubscriptions(): Subscription[] | undefined {
-    const cached = this.subscriptions;
-    return cached && performance.now() - cached.loadedAt < SUBSCRIPTIONS_TTL_MS ? cached.list : undefined;
-  }
-
-  private async loadSubscriptions(executor: Executor): Promise<Subscription[]> {
-    const generation = this.generation;
-    const list = await enabledSubscriptions(executor);
-    // An endpoint change committed while this read ran makes the read stale: use it once, do not keep it.
-    if (generation === this.generation) this.subscriptions = { loadedAt: performance.now(), list };
-    return list;
-  }
-
-  /** Forgets the cached subscriptions; called after every committed (or rolled back) endpoint change. */
-  private invalidate(): void {
-    this.generation++;
-    this.subscriptions = undefined;
-  }
-
   private async enqueueAttempt(executor: Executor, deliveryId: string, attempt: number, runAt?: Date): Promise<void> {
-    await this.jobs.enqueue(executor, {
+    await this.deps.jobs.enqueue(executor, {
       type: WEBHOOK_DELIVER_JOB,
       payload: { deliveryId, attempt },
       uniqueKey: `webhook:${deliveryId}:${attempt}`,
@@ -250,156 +138,23 @@ export class WebhooksService {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Endpoints
-
-  eventTypes(): { data: WebhookEventType[] } {
-    return { data: [...WEBHOOK_EVENT_TYPES] };
-  }
-
-  async create(ctx: RequestContext, input: CreateEndpointInput): Promise<WebhookEndpoint & { secret: string }> {
-    const url = this.checkUrl(input.url);
-    const now = this.clock.now().toISOString();
-    const secret = newSecret();
-    const enabled = input.enabled ?? true;
-    const row = {
-      id: newId('whe'),
-      url,
-      description: input.description ?? null,
-      events: JSON.stringify(normalizeEvents(input.events ?? ['*'])),
-      secret_ciphertext: this.keyring.encrypt(SECRET_PURPOSE, secret),
-      secret_hint: secret.slice(-4),
-      previous_secret_ciphertext: null,
-      previous_secret_expires_at: null,
-      enabled: enabled ? 1 : 0,
-      disabled_reason: enabled ? null : `Disabled by ${ctx.actor.label}`,
-      disabled_at: enabled ? null : now,
-      consecutive_failures: 0,
-      failing_since: null,
-      last_success_at: null,
-      created_at: now,
-      updated_at: now,
-    };
-    const endpoint = toEndpoint(row);
-    await this.changeEndpoints(async (trx) => {
-      await trx.insertInto('webhook_endpoints').values(row).execute();
-      await this.events.record(trx, ctx, { action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: row.id, after: endpoint });
-    });
-    return { ...endpoint, secret };
-  }
-
-  async list(limit: number, cursor?: string): Promise<Page<WebhookEndpoint>> {
-    return page((await listEndpointRows(this.db, limit, cursor)).map(toEndpoint), limit);
-  }
-
-  async get(id: string): Promise<WebhookEndpoint> {
-    const row = await findEndpointRow(this.db, id);
-    if (!row) throw notFound('Webhook endpoint', id);
-    return toEndpoint(row);
-  }
-
-  /** Edits an endpoint. Enabling it again clears the failure streak and the reason it was disabled. */
-  async update(ctx: RequestContext, id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
-    const url = input.url === undefined ? undefined : this.checkUrl(input.url);
-    return this.changeEndpoints(async (trx) => {
-      const row = await findEndpointRow(trx, id);
-      if (!row) throw notFound('Webhook endpoint', id);
-      const now = this.clock.now().toISOString();
-      const next = { ...row, updated_at: now };
-      if (url !== undefined) next.url = url;
-      if (input.description !== undefined) next.description = input.description;
-      if (input.events !== undefined) next.events = JSON.stringify(normalizeEvents(input.events));
-      if (input.enabled === true && !row.enabled) {
-        Object.assign(next, { enabled: 1, disabled_reason: null, disabled_at: null, consecutive_failures: 0, failing_since: null });
-      } else if (input.enabled === false && row.enabled) {
-        Object.assign(next, { enabled: 0, disabled_reason: `Disabled by ${ctx.actor.label}`, disabled_at: now });
-      }
-      const { id: _id, ...values } = next;
-      await trx.updateTable('webhook_endpoints').set(values).where('id', '=', id).execute();
-      const before = toEndpoint(row);
-      const after = toEndpoint(next);
-      await this.events.record(trx, ctx, { action: 'webhook_endpoint.updated', targetType: 'webhook_endpoint', targetId: id, before, after });
-      return after;
-    });
-  }
-
-  /** Deletes an endpoint with its delivery log; queued attempts find nothing to send. */
-  async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.changeEndpoints(async (trx) => {
-      const row = await findEndpointRow(trx, id);
-      if (!row) throw notFound('Webhook endpoint', id);
-      await trx.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', trx.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', id)).execute();
-      await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
-      await trx.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
-      await this.events.record(trx, ctx, { action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, before: toEndpoint(row) });
-    });
-  }
-
-  /**
-   * Replaces the signing secret and returns the new one (shown only now). With `overlapHours`, the
-   * previous secret keeps signing too (a second `v1` in the header) until then, so receivers can switch
-   * without losing a delivery; without it the old secret stops at once (a leaked secret).
-   */
-  async rotateSecret(ctx: RequestContext, id: string, overlapHours = 0): Promise<WebhookEndpoint & { secret: string }> {
-    const secret = newSecret();
-    return this.changeEndpoints(async (trx) => {
-      const row = await findEndpointRow(trx, id);
-      if (!row) throw notFound('Webhook endpoint', id);
-      const now = this.clock.now();
-      const next = {
-        ...row,
-        secret_ciphertext: this.keyring.encrypt(SECRET_PURPOSE, secret),
-        secret_hint: secret.slice(-4),
-        previous_secret_ciphertext: overlapHours > 0 ? row.secret_ciphertext : null,
-        previous_secret_expires_at: overlapHours > 0 ? new Date(now.getTime() + overlapHours * 3_600_000).toISOString() : null,
-        updated_at: now.toISOString(),
-      };
-      const { id: _id, ...values } = next;
-      await trx.updateTable('webhook_endpoints').set(values).where('id', '=', id).execute();
-      const after = toEndpoint(next);
-      await this.events.record(trx, ctx, {
-        action: 'webhook_endpoint.secret_rotated',
-        targetType: 'webhook_endpoint',
-        targetId: id,
-        before: { secretHint: row.secret_hint },
-        after: { secretHint: after.secretHint, previousSecretExpiresAt: after.previousSecretExpiresAt },
-      });
-      return { ...after, secret };
-    });
-  }
-
-  /** Runs an endpoint change in a transaction and drops the cached subscriptions once it is over. */
-  private async changeEndpoints<T>(change: (trx: Executor) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction().execute(change);
-    } finally {
-      this.invalidate();
-    }
-  }
-
-  private checkUrl(raw: string): string {
-    const checked = checkWebhookUrl(raw, this.options.allowPrivate);
-    if (!checked.ok) throw new AppError('VALIDATION_FAILED', `The URL ${checked.reason}`, { fields: { url: checked.reason } });
-    return checked.url;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Deliveries
+  // The delivery log, tests and redeliveries
 
   async listDeliveries(endpointId: string, filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
-    if (!(await findEndpointRow(this.db, endpointId))) throw notFound('Webhook endpoint', endpointId);
-    return page((await listDeliveryRows(this.db, endpointId, filter)).map(toDelivery), filter.limit);
+    if (!(await findEndpointRow(this.deps.db, endpointId))) throw notFound('Webhook endpoint', endpointId);
+    return page((await listDeliveryRows(this.deps.db, endpointId, filter)).map(toDelivery), filter.limit);
   }
 
   async getDelivery(id: string): Promise<WebhookDeliveryDetail> {
-    const row = await findDeliveryRow(this.db, id);
+    const row = await findDeliveryRow(this.deps.db, id);
     if (!row) throw notFound('Webhook delivery', id);
-    return { ...toDelivery(row), payload: JSON.parse(row.payload), attempts: await listAttempts(this.db, id) };
+    return { ...toDelivery(row), payload: JSON.parse(row.payload), attempts: await listAttempts(this.deps.db, id) };
   }
 
   /** Queues a `ping` to the endpoint (one attempt, whatever its subscriptions, even while disabled). */
   async sendTest(ctx: RequestContext, endpointId: string): Promise<WebhookDelivery> {
-    const endpoint = await this.get(endpointId);
-    const now = this.clock.now().toISOString();
+    const endpoint = await this.deps.endpoints.get(endpointId);
+    const now = this.deps.clock.now().toISOString();
     const payload: WebhookPayload = {
       id: newId('evt'),
       type: PING_EVENT,
@@ -424,9 +179,9 @@ export class WebhooksService {
    * `Keyhaven-Event-Id`), one attempt, even while the endpoint is disabled. The original stays as it was.
    */
   async redeliver(ctx: RequestContext, deliveryId: string): Promise<WebhookDelivery> {
-    const original = await findDeliveryRow(this.db, deliveryId);
+    const original = await findDeliveryRow(this.deps.db, deliveryId);
     if (!original) throw notFound('Webhook delivery', deliveryId);
-    if (!(await findEndpointRow(this.db, original.endpoint_id))) throw notFound('Webhook endpoint', original.endpoint_id);
+    if (!(await findEndpointRow(this.deps.db, original.endpoint_id))) throw notFound('Webhook endpoint', original.endpoint_id);
     const id = newId('whd');
     return this.queueManual(ctx, 'webhook_delivery.redelivered', { type: 'webhook_delivery', id }, {
       id,
@@ -437,23 +192,23 @@ export class WebhooksService {
       kind: 'redelivery',
       redeliveryOf: original.id,
       maxAttempts: 1,
-      at: this.clock.now().toISOString(),
+      at: this.deps.clock.now().toISOString(),
     });
   }
 
   private async queueManual(ctx: RequestContext, action: string, target: { type: string; id: string }, delivery: NewDelivery): Promise<WebhookDelivery> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       await insertDeliveries(trx, [delivery]);
       await this.enqueueAttempt(trx, delivery.id, 1);
-      await this.events.record(trx, ctx, {
+      await this.deps.events.record(trx, ctx, {
         action,
         targetType: target.type,
         targetId: target.id,
         after: { deliveryId: delivery.id, endpointId: delivery.endpointId, eventId: delivery.eventId, eventType: delivery.eventType, redeliveryOf: delivery.redeliveryOf },
       });
     });
-    this.options.poke?.();
-    const row = await findDeliveryRow(this.db, delivery.id);
+    this.deps.poke?.();
+    const row = await findDeliveryRow(this.deps.db, delivery.id);
     return toDelivery(row!);
   }
 
@@ -469,20 +224,20 @@ export class WebhooksService {
    */
   async deliver(job: { deliveryId: string; attempt: number }, context: JobContext): Promise<void> {
     const { deliveryId, attempt } = job;
-    const row = await findDeliveryRow(this.db, deliveryId);
+    const row = await findDeliveryRow(this.deps.db, deliveryId);
     if (!row) return; // deleted with its endpoint, or pruned
     if (row.status === 'delivered' || row.status === 'failed' || row.attempts > attempt) return;
     if (row.status === 'pending' && row.attempts >= attempt) return; // this attempt was made; a later job carries on
-    const endpoint = await findEndpointRow(this.db, row.endpoint_id);
+    const endpoint = await findEndpointRow(this.deps.db, row.endpoint_id);
     if (!endpoint) {
       // Inserted from a stale subscription list after its endpoint was deleted.
-      await this.db.deleteFrom('webhook_deliveries').where('id', '=', deliveryId).execute();
+      await this.deps.db.deleteFrom('webhook_deliveries').where('id', '=', deliveryId).execute();
       return;
     }
     if (!endpoint.enabled && row.kind === 'event') {
       // Fails without a request: waiting, or taken by a worker that died before it recorded anything.
-      const now = this.clock.now().toISOString();
-      await this.db
+      const now = this.deps.clock.now().toISOString();
+      await this.deps.db
         .updateTable('webhook_deliveries')
         .set({ status: 'failed', last_error: 'The endpoint is disabled', next_attempt_at: null, claim_token: null, claimed_until: null, updated_at: now })
         .where('id', '=', deliveryId)
@@ -491,12 +246,12 @@ export class WebhooksService {
       return;
     }
 
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const nowIso = now.toISOString();
     const token = randomUUID();
-    const claimed = await this.db
+    const claimed = await this.deps.db
       .updateTable('webhook_deliveries')
-      .set({ status: 'sending', attempts: attempt, claim_token: token, claimed_until: new Date(now.getTime() + this.options.timeoutMs + 60_000).toISOString(), updated_at: nowIso })
+      .set({ status: 'sending', attempts: attempt, claim_token: token, claimed_until: new Date(now.getTime() + this.deps.timeoutMs + 60_000).toISOString(), updated_at: nowIso })
       .where('id', '=', deliveryId)
       .where((eb) =>
         eb.or([
@@ -506,7 +261,7 @@ export class WebhooksService {
       )
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) {
-      const current = await findDeliveryRow(this.db, deliveryId);
+      const current = await findDeliveryRow(this.deps.db, deliveryId);
       if (current?.status === 'sending' && current.attempts === attempt && current.claimed_until) {
         throw new RetryLater('Another worker is making this attempt', Math.max(1000, Date.parse(toIso(current.claimed_until)) - now.getTime()));
       }
@@ -516,9 +271,9 @@ export class WebhooksService {
       return;
     }
 
-    const secrets = [this.keyring.decrypt(SECRET_PURPOSE, endpoint.secret_ciphertext).toString('utf8')];
+    const secrets = [this.deps.keyring.decrypt(WEBHOOK_SECRET_PURPOSE, endpoint.secret_ciphertext).toString('utf8')];
     if (endpoint.previous_secret_ciphertext && endpoint.previous_secret_expires_at && Date.parse(toIso(endpoint.previous_secret_expires_at)) > now.getTime()) {
-      secrets.push(this.keyring.decrypt(SECRET_PURPOSE, endpoint.previous_secret_ciphertext).toString('utf8'));
+      secrets.push(this.deps.keyring.decrypt(WEBHOOK_SECRET_PURPOSE, endpoint.previous_secret_ciphertext).toString('utf8'));
     }
     const timestamp = Math.floor(now.getTime() / 1000);
     const result = await postWebhook(
@@ -533,11 +288,11 @@ export class WebhooksService {
         'keyhaven-delivery-attempt': String(attempt),
         [SIGNATURE_HEADER.toLowerCase()]: webhookSignatureHeader(secrets, timestamp, row.payload),
       },
-      { timeoutMs: this.options.timeoutMs, allowPrivate: this.options.allowPrivate, signal: context.signal },
+      { timeoutMs: this.deps.timeoutMs, allowPrivate: this.deps.allowPrivate, signal: context.signal },
     );
     let disabled = false;
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.deps.db.transaction().execute(async (trx) => {
         disabled = await this.recordAttempt(trx, row, attempt, token, result);
         try {
           await context.complete(trx);
@@ -549,13 +304,13 @@ export class WebhooksService {
       if (error instanceof LostClaim) return;
       throw error;
     } finally {
-      if (disabled) this.invalidate();
+      if (disabled) this.deps.endpoints.invalidate();
     }
   }
 
   /** Writes one attempt's outcome; returns whether the endpoint was disabled by it. */
   private async recordAttempt(trx: Executor, row: DeliveryRow, attempt: number, token: string, result: SendResult): Promise<boolean> {
-    const at = this.clock.now();
+    const at = this.deps.clock.now();
     const atIso = at.toISOString();
     const counts = row.kind === 'event';
     await trx
@@ -610,7 +365,7 @@ export class WebhooksService {
       const before = await findEndpointRow(trx, row.endpoint_id);
       await trx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: reason, disabled_at: atIso, updated_at: atIso }).where('id', '=', row.endpoint_id).execute();
       const after = await findEndpointRow(trx, row.endpoint_id);
-      await this.events.record(trx, { actor: { ...SYSTEM_ACTOR, label: 'webhooks' } }, {
+      await this.deps.events.record(trx, { actor: { ...SYSTEM_ACTOR, label: 'webhooks' } }, {
         action: 'webhook_endpoint.disabled',
         targetType: 'webhook_endpoint',
         targetId: row.endpoint_id,
@@ -623,10 +378,10 @@ export class WebhooksService {
 
   /** Job `webhooks.prune` (daily): deletes finished deliveries older than the retention, in batches. */
   async prune(): Promise<number> {
-    const cutoff = new Date(this.clock.now().getTime() - DELIVERY_RETENTION_DAYS * 86_400_000).toISOString();
+    const cutoff = new Date(this.deps.clock.now().getTime() - DELIVERY_RETENTION_DAYS * 86_400_000).toISOString();
     let total = 0;
     for (;;) {
-      const batch = await this.db
+      const batch = await this.deps.db
         .selectFrom('webhook_deliveries')
         .select('id')
         .where('status', 'in', ['delivered', 'failed'])
@@ -635,7 +390,7 @@ export class WebhooksService {
         .execute();
       if (batch.length === 0) return total;
       const ids = batch.map((b) => b.id);
-      await this.db.transaction().execute(async (trx) => {
+      await this.deps.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', ids).execute();
         await trx.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
       });
@@ -647,14 +402,3 @@ export class WebhooksService {
 
 /** The attempt's claim went to another worker meanwhile (this one was too slow): record nothing. */
 class LostClaim extends Error {}
-
-function newSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
-}
-
-function normalizeEvents(events: readonly string[]): string[] {
-  const unique = [...new Set(events)];
-  return unique.includes('*') ? ['*'] : unique;
-}
-
-
