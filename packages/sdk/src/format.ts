@@ -101,3 +101,17 @@ export function openPayload(sealed: string, key: Buffer): string {
   decipher.setAuthTag(raw.subarray(raw.length - 16));
   return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
 }
+
+/** The format name in `manifest.json` of an offline update bundle. */
+export const BUNDLE_FORMAT = 'keyhaven-update-bundle/1';
+
+/** `manifest.json` of an offline update bundle: what the server signs into `manifest.sig`. */
+export interface UpdateBundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  createdAt: string;
+  /** The instance key that signed `manifest.sig` and `artifact.signature`. */
+  keyId: string;
+  product: { id: string; code: string; name: string };
+  release: { id: string; version: string; channel: string; publishedAt: string | null; notes: string };
+  artifact: { id: string; fileName: string; platform: string; arch: string; fileType: string; size: number; sha256: string; signature: string };
+}

@@ -89,15 +89,9 @@ export interface DownloadedUpdate {
   sha256: string;
 }
 
-/** `manifest.json` of an offline update bundle (`keyhaven-update-bundle/1`). */
-export interface UpdateBundleManifest {
-  format: 'keyhaven-update-bundle/1';
-  createdAt: string;
-  keyId: string;
-  product: { id: string; code: string; name: string };
-  release: { id: string; version: string; channel: string; publishedAt: string | null; notes: string };
-  artifact: { id: string; fileName: string; platform: string; arch: string; fileType: string; size: number; sha256: string; signature: string };
-}
+
+import type { UpdateBundleManifest } from './format.js';
+export type { UpdateBundleManifest };
 
 export interface VerifyUpdateBundleOptions {
   /** The server's public key embedded in the application (base64 raw, PEM or KeyObject). */

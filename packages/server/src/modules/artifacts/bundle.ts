@@ -7,18 +7,8 @@ import { Readable } from 'node:stream';
  * known before the first byte is written (`tarLength`), which gives the download its Content-Length.
  */
 
-/** `manifest.json` of an offline update bundle (`?format=bundle` on a download link). */
-export const BUNDLE_FORMAT = 'keyhaven-update-bundle/1';
-
-export interface UpdateBundleManifest {
-  format: typeof BUNDLE_FORMAT;
-  createdAt: string;
-  /** The instance key that signed `manifest.sig` and `artifact.signature`. */
-  keyId: string;
-  product: { id: string; code: string; name: string };
-  release: { id: string; version: string; channel: string; publishedAt: string | null; notes: string };
-  artifact: { id: string; fileName: string; platform: string; arch: string; fileType: string; size: number; sha256: string; signature: string };
-}
+/** `manifest.json` of an offline update bundle (`?format=bundle` on a download link): defined once, in the SDK's format. */
+export { BUNDLE_FORMAT, type UpdateBundleManifest } from '@keyhaven/sdk/format';
 
 export interface TarEntry {
   /** Path inside the archive, `/`-separated, relative. */
