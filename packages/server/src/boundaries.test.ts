@@ -19,9 +19,27 @@ const modulesDir = path.join(src, 'modules');
 
 /**
  * Queries that knowingly cross a boundary, as `module: table`, each with its reason. Keep this short:
- * the fix is a call to the owning module's service.
+ * the fix is a call to the owning module's service, or a hook the owner installs through its wiring.
+ * The entries below are the ones issue 13 has not removed yet (see its note); none may be added.
  */
-const CROSSINGS: Record<string, string> = {};
+const CROSSINGS: Record<string, string> = {
+  // The validation lookup is one indexed query joining license, product and policy on the hot path; the
+  // admin list joins the same plus customers and live seats. To become batched lookups through the services.
+  'licenses: products': 'validation lookup and admin list join the product (one query on the hot path)',
+  'licenses: policies': 'validation lookup and admin list join the policy (one query on the hot path)',
+  'licenses: customers': 'admin list filters and shows the customer name in the same query',
+  'licenses: machines': 'live seat counts per license in the list and lookup (seats.ts rule in SQL)',
+  // Deletion guards: licenses depends on customers and policies, so these must become use-check hooks
+  // declared by licenses' wiring (customers already has `customerUses`).
+  'customers: licenses': 'a customer with licenses cannot be deleted (to move to a customerUses hook)',
+  'policies: licenses': 'a policy with licenses cannot be deleted (to move to a policy use-check hook)',
+  // A customer's visible products are a SQL subquery composed into every scoped product read.
+  'products: licenses': 'customerProductIds: products a customer licenses, as a subquery of the scope filter',
+  // Sweeps that walk licenses by expiry with an anti-join on their own tables, inside one transaction.
+  'notifications: licenses': 'reminder sweep and expiry alerts walk licenses by expiry (keyset + anti-join)',
+  'notifications: products': 'alert mail names the product, read inside the event’s transaction',
+  'notifications: customers': 'alert mail names the customer, read inside the event’s transaction',
+};
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -81,15 +99,22 @@ describe('module boundaries', () => {
     const owner = owners();
     assert.ok(owner.size > 30, 'the table owners were read from db/schema.ts and the <module>.tables.ts files');
     const found: string[] = [];
+    const used = new Set<string>();
     for (const file of sources(modulesDir)) {
       const module = path.relative(modulesDir, file).split(path.sep)[0]!;
       for (const table of tablesQueried(readFileSync(file, 'utf8'))) {
         const tableOwner = owner.get(table);
-        if (tableOwner === undefined || tableOwner === module || CROSSINGS[`${module}: ${table}`]) continue;
+        if (tableOwner === undefined || tableOwner === module) continue;
+        if (CROSSINGS[`${module}: ${table}`]) {
+          used.add(`${module}: ${table}`);
+          continue;
+        }
         found.push(`${path.relative(src, file)} queries ${table} (owned by ${tableOwner})`);
       }
     }
     assert.deepEqual(found, [], `modules query other modules' tables; call the owner's service instead:\n${found.join('\n')}`);
+    const stale = Object.keys(CROSSINGS).filter((crossing) => !used.has(crossing));
+    assert.deepEqual(stale, [], 'CROSSINGS lists crossings that no longer happen: remove them');
   });
 
   test('the table scan sees Kysely calls and raw SQL', () => {
