@@ -29,10 +29,6 @@ const CROSSINGS: Record<string, string> = {
   'licenses: policies': 'validation lookup and admin list join the policy (one query on the hot path)',
   'licenses: customers': 'admin list filters and shows the customer name in the same query',
   'licenses: machines': 'live seat counts per license in the list and lookup (seats.ts rule in SQL)',
-  // Deletion guards: licenses depends on customers and policies, so these must become use-check hooks
-  // declared by licenses' wiring (customers already has `customerUses`).
-  'customers: licenses': 'a customer with licenses cannot be deleted (to move to a customerUses hook)',
-  'policies: licenses': 'a policy with licenses cannot be deleted (to move to a policy use-check hook)',
   // A customer's visible products are a SQL subquery composed into every scoped product read.
   'products: licenses': 'customerProductIds: products a customer licenses, as a subquery of the scope filter',
   // Sweeps that walk licenses by expiry with an anti-join on their own tables, inside one transaction.

@@ -4,6 +4,7 @@ import type { CustomersService, CustomerUseCheck } from './modules/customers/cus
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
+import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
 import type { ProductGuard, ProductsService } from './modules/products/products.service.js';
 import type { ReleaseDeleteStep, ReleasesService } from './modules/releases/releases.service.js';
 import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';
@@ -42,6 +43,8 @@ export interface ModuleWiring {
   releaseDeleteSteps?: ReleaseDeleteStep[];
   /** Records that keep a customer from being deleted (see CustomersService.addUseCheck). */
   customerUses?: CustomerUseCheck[];
+  /** Records that keep a policy from being deleted (see PoliciesService.addUseCheck). */
+  policyUses?: PolicyUseCheck[];
 }
 
 export interface WiringTargets {
@@ -52,6 +55,7 @@ export interface WiringTargets {
   products: ProductsService;
   releases: ReleasesService;
   customers: CustomersService;
+  policies: PoliciesService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -65,6 +69,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const guard of module.productGuards ?? []) targets.products.addGuard(guard);
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
     for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
+    for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
   }
 }
 

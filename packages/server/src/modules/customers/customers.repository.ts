@@ -96,12 +96,6 @@ export async function missingCustomerIds(db: Executor, customerIds: string[]): P
   return customerIds.filter((id) => !known.has(id));
 }
 
-/** Whether a license belongs to the customer (users: see CustomersService.addUseCheck). */
-export async function customerInUse(db: Executor, id: string): Promise<boolean> {
-  const license = await db.selectFrom('licenses').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst();
-  return license !== undefined;
-}
-
 export async function deleteCustomerRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('customers').where('id', '=', id).execute();
 }

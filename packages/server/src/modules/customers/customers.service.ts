@@ -6,7 +6,6 @@ import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import {
-  customerInUse,
   deleteCustomerRow,
   findCustomer,
   findCustomerByEmail,
@@ -32,7 +31,7 @@ export type UpdateCustomerInput = Partial<CreateCustomerInput>;
 
 /**
  * Whether another module's records still point at the customer (so it cannot be deleted): a word naming
- * them (`users`), or undefined. Registered through the module's wiring (`customerUses`), because those
+ * them (`licenses`, `users`), or undefined. Registered through the module's wiring (`customerUses`), because those
  * modules depend on customers and not the other way round.
  */
 export type CustomerUseCheck = (executor: Executor, customerId: string) => Promise<string | undefined>;
@@ -54,7 +53,6 @@ export class CustomersService {
   }
 
   private async inUse(executor: Executor, id: string): Promise<boolean> {
-    if (await customerInUse(executor, id)) return true;
     for (const check of this.useChecks) if ((await check(executor, id)) !== undefined) return true;
     return false;
   }

@@ -154,6 +154,11 @@ function toRow(r: LicenseRecord) {
   };
 }
 
+/** Whether any license belongs to the customer, or was issued from the policy (deletion guards). */
+export async function anyLicenseOf(db: Executor, column: 'customer_id' | 'policy_id', id: string): Promise<boolean> {
+  return (await db.selectFrom('licenses').select('id').where(column, '=', id).limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function insertLicense(db: Executor, record: LicenseRecord, key: { digest: string; ciphertext: string }): Promise<void> {
   await db
     .insertInto('licenses')

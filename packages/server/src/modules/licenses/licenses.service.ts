@@ -17,6 +17,7 @@ import {
   findForValidation,
   findKeyCiphertext,
   findLicenseRow,
+  anyLicenseOf,
   findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
@@ -154,6 +155,9 @@ export class LicensesService {
   /** A license is named by its name, else by its key's last symbols (never the key). */
   wiring(): ModuleWiring {
     return {
+      // Customers and policies with licenses cannot be deleted (they do not know licenses: licenses knows them).
+      customerUses: [async (executor, customerId) => ((await anyLicenseOf(executor, 'customer_id', customerId)) ? 'licenses' : undefined)],
+      policyUses: [async (executor, policyId) => ((await anyLicenseOf(executor, 'policy_id', policyId)) ? 'Licenses' : undefined)],
       namers: {
         license: async (ctx, ids) => {
           const rows = await licenseScopeFilter(this.deps.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();

@@ -184,10 +184,6 @@ export async function listPolicies(db: Executor, actor: Actor, filter: { product
   return (await query.execute()).map(toPolicy);
 }
 
-export async function policyInUse(db: Executor, id: string): Promise<boolean> {
-  return (await db.selectFrom('licenses').select('id').where('policy_id', '=', id).limit(1).executeTakeFirst()) !== undefined;
-}
-
 export async function deletePolicyRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('policies').where('id', '=', id).execute();
 }

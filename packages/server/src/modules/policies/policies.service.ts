@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -15,7 +15,6 @@ import {
   insertPolicy,
   isTrialPolicyOf,
   listPolicies,
-  policyInUse,
   productHasPolicies,
   updatePolicyRow,
   type Policy,
@@ -110,8 +109,21 @@ export interface PoliciesDeps {
   products: ProductsService;
 }
 
+/**
+ * Whether another module's records were made from the policy (so it cannot be deleted): a word naming them
+ * (`Licenses`), or undefined. Registered through that module's wiring (`policyUses`): it depends on policies.
+ */
+export type PolicyUseCheck = (executor: Executor, policyId: string) => Promise<string | undefined>;
+
 export class PoliciesService {
+  private readonly useChecks: PolicyUseCheck[] = [];
+
   constructor(private readonly deps: PoliciesDeps) {}
+
+  /** Adds a rule that keeps a policy from being deleted while records made from it exist. */
+  addUseCheck(check: PolicyUseCheck): void {
+    this.useChecks.push(check);
+  }
 
   /** How event lists name policies; what products must respect of their policies. */
   wiring(): ModuleWiring {
@@ -216,7 +228,10 @@ export class PoliciesService {
     await this.deps.db.transaction().execute(async (trx) => {
       const before = await findPolicy(trx, ctx.actor, id);
       if (!before) throw notFound('Policy', id);
-      if (await policyInUse(trx, id)) throw new AppError('CONFLICT', 'Licenses were issued from this policy; it cannot be deleted');
+      for (const check of this.useChecks) {
+        const use = await check(trx, id);
+        if (use) throw new AppError('CONFLICT', `${use} were issued from this policy; it cannot be deleted`);
+      }
       await deletePolicyRow(trx, id);
       await this.deps.events.record(trx, ctx, { action: 'policy.deleted', targetType: 'policy', targetId: id, before });
     });
