@@ -23,7 +23,7 @@ function Guard({ face, children }: { face: 'console' | 'portal'; children: React
   const location = useLocation();
   if (me === undefined) return <Loading />;
   if (me === null) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search, expired }} />;
-  const staff = isStaffRole(me.actor.role);
+  const staff = isStaffRole(me, me.actor.role);
   if ((face === 'console') !== staff) return <Navigate to={homeOf(me)} replace />;
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }

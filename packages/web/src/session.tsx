@@ -15,7 +15,7 @@ const SessionContext = createContext<Session | null>(null);
 
 /** Where a signed-in actor belongs: staff to the vendor console, customer users to the portal. */
 export function homeOf(me: Me): string {
-  return isStaffRole(me.actor.role) ? '/console' : '/portal';
+  return isStaffRole(me, me.actor.role) ? '/console' : '/portal';
 }
 
 /**

@@ -16,7 +16,7 @@ const label = (user: ManagedUser) => user.name ?? user.email;
 export function StaffUsers() {
   const { me } = useSession();
   const mayWrite = can(me, 'users:write');
-  const grantable = grantableRoles(me).filter(isStaffRole);
+  const grantable = grantableRoles(me).filter((role) => me != null && isStaffRole(me, role));
   const [round, setRound] = useState(0);
   const list = usePagedList((cursor) => adminApi.listStaffUsers(cursor), `staff|${round}`);
   const [error, setError] = useState<string | null>(null);

@@ -39,8 +39,8 @@ export const everyOf =
 export type Me = Answer<'/v1/auth/me', 'get'>;
 export type Role = Me['actor']['role'];
 export type Permission = Me['actor']['permissions'][number];
-export const STAFF_ROLES: readonly Role[] = ['owner', 'admin', 'support', 'sales', 'read-only'];
-export const isStaffRole = (role: Role): boolean => STAFF_ROLES.includes(role);
+/** Whether a role is vendor staff (the console) rather than a customer's (the portal): the server says which in `getMe`. */
+export const isStaffRole = (me: Pick<Me, 'staffRoles'>, role: Role): boolean => me.staffRoles.includes(role);
 
 export type License = ItemOf<'/v1/licenses'>;
 export type LicenseStatus = License['status'];

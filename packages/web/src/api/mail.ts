@@ -22,12 +22,6 @@ export const STATUS_HELP: Record<MailStatus, string> = {
   suppressed: 'every recipient opted out of this category',
 };
 
-/**
- * Variables every template gets besides its own data (the server's GLOBAL_VARIABLES in
- * `modules/mail/templates.ts`; `unsubscribeUrl` is empty in essential mail).
- */
-export const GLOBAL_VARIABLES = ['publicUrl', 'signInUrl', 'recipient', 'category', 'unsubscribeUrl'] as const;
-
 /** The parts of a template staff edit (`updateTemplate`). */
 export type TemplateSource = RequestBody<'/v1/mail-templates/{key}', 'put'>;
 

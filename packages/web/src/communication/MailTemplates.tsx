@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../api/api.js';
-import { GLOBAL_VARIABLES, mailApi, type MailTemplate, type TemplateSource } from '../api/mail.js';
+import { mailApi, type MailTemplate, type TemplateSource } from '../api/mail.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, messageOf, NotFoundPage, Show, TableWrap, useLoad } from '../ui/ui.js';
 import { formatDateTime } from '../ui/format.js';
@@ -249,7 +249,7 @@ function Variables({ template }: { template: MailTemplate }) {
   const own = variablePaths(template.sampleData);
   return (
     <details className="variables">
-      <summary>Variables ({own.length + GLOBAL_VARIABLES.length})</summary>
+      <summary>Variables ({own.length + template.globalVariables.length})</summary>
       <p className="hint">
         Liquid: <code>{'{{ license.key }}'}</code>, <code>{'{% if setPasswordUrl %}…{% endif %}'}</code>, <code>{'{{ license.expiresAt | date: "%B %-d, %Y" }}'}</code>. In the HTML
         body every output is escaped.
@@ -262,7 +262,7 @@ function Variables({ template }: { template: MailTemplate }) {
         ))}
       </ul>
       <ul className="chips" aria-label="Variables of every mail">
-        {GLOBAL_VARIABLES.map((name) => (
+        {template.globalVariables.map((name) => (
           <li key={name}>
             <code>{name}</code>
           </li>

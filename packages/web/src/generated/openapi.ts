@@ -3030,6 +3030,8 @@ export interface operations {
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
                             type: string;
                         };
+                        /** @description Vendor staff roles (they sign in to the console); every other role belongs to a customer organization (the portal) */
+                        staffRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
                         user: {
                             /** Format: date-time */
                             createdAt: string;
@@ -16667,6 +16669,8 @@ export interface operations {
                             /** @description Staff changed it; reset brings the default back */
                             customized: boolean;
                             description: string;
+                            /** @description Variables every mail gets besides its own data (`unsubscribeUrl` is empty in essential mail) */
+                            globalVariables: ("publicUrl" | "signInUrl" | "recipient" | "unsubscribeUrl" | "category")[];
                             html: string;
                             key: string;
                             /** @description Variables the sample preview uses; also what senders pass */
@@ -16851,6 +16855,8 @@ export interface operations {
                         /** @description Staff changed it; reset brings the default back */
                         customized: boolean;
                         description: string;
+                        /** @description Variables every mail gets besides its own data (`unsubscribeUrl` is empty in essential mail) */
+                        globalVariables: ("publicUrl" | "signInUrl" | "recipient" | "unsubscribeUrl" | "category")[];
                         html: string;
                         key: string;
                         /** @description Variables the sample preview uses; also what senders pass */
@@ -17045,6 +17051,8 @@ export interface operations {
                         /** @description Staff changed it; reset brings the default back */
                         customized: boolean;
                         description: string;
+                        /** @description Variables every mail gets besides its own data (`unsubscribeUrl` is empty in essential mail) */
+                        globalVariables: ("publicUrl" | "signInUrl" | "recipient" | "unsubscribeUrl" | "category")[];
                         html: string;
                         key: string;
                         /** @description Variables the sample preview uses; also what senders pass */
@@ -17228,6 +17236,8 @@ export interface operations {
                         /** @description Staff changed it; reset brings the default back */
                         customized: boolean;
                         description: string;
+                        /** @description Variables every mail gets besides its own data (`unsubscribeUrl` is empty in essential mail) */
+                        globalVariables: ("publicUrl" | "signInUrl" | "recipient" | "unsubscribeUrl" | "category")[];
                         html: string;
                         key: string;
                         /** @description Variables the sample preview uses; also what senders pass */

@@ -13,6 +13,7 @@ export function Tokens() {
   const list = usePagedList((cursor) => adminApi.listTokens(cursor), 'tokens');
   const customers = useLoad(() => api.listCustomers(), 'customers');
   const grantable = grantableRoles(me);
+  const staff = (role: Role) => me != null && isStaffRole(me, role);
   const [newRole, setNewRole] = useState<Role>('read-only');
   const [created, setCreated] = useState<(ApiToken & { token: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -35,7 +36,7 @@ export function Tokens() {
       const token = await adminApi.createToken({
         name: String(form.get('name')).trim(),
         role: newRole,
-        ...(!isStaffRole(newRole) && customerId ? { customerId } : {}),
+        ...(!staff(newRole) && customerId ? { customerId } : {}),
         ...(days ? { expiresInDays: Number(days) } : {}),
       });
       setCreated(token);
@@ -97,7 +98,7 @@ export function Tokens() {
                 <input name="expiresInDays" type="number" min={1} max={3650} step={1} />
               </label>
             </div>
-            {isStaffRole(newRole) ? (
+            {staff(newRole) ? (
               <p className="hint">A staff role sees every customer&apos;s data that role may see.</p>
             ) : (
               <Show loaded={customers}>

@@ -22,7 +22,7 @@ export function SignIn() {
     try {
       const who = await signIn(String(form.get('email')), String(form.get('password')));
       // Back to the page that asked for sign-in, when it belongs to this actor's face.
-      const face = isStaffRole(who.actor.role) ? '/console' : '/portal';
+      const face = isStaffRole(who, who.actor.role) ? '/console' : '/portal';
       navigate(state.from?.startsWith(face) ? state.from : homeOf(who), { replace: true });
     } catch (caught) {
       setError(messageOf(caught));

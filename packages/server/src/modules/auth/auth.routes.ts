@@ -68,6 +68,7 @@ export function authRoutes(app: App, { auth }: Services, options: { signInRateLi
               grantableRoles: Type.Array(RoleSchema, { description: 'The roles this caller may hand out to users and tokens' }),
             }),
             user: Nullable(UserSchema),
+            staffRoles: Type.Array(RoleSchema, { description: 'Vendor staff roles (they sign in to the console); every other role belongs to a customer organization (the portal)' }),
           }),
           ...commonErrors,
         },

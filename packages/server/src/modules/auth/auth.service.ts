@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { actorCanGrant, can, isCustomerRole, PERMISSIONS, ROLES, type Actor, type Permission, type Role } from '../../http/access.js';
+import { actorCanGrant, can, isCustomerRole, PERMISSIONS, ROLES, STAFF_ROLES, type Actor, type Permission, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -63,6 +63,8 @@ function userActor(user: User): Actor {
 export interface Me {
   actor: { type: string; role: Role; label: string; customerId: string | null; permissions: Permission[]; grantableRoles: Role[] };
   user: User | null;
+  /** Vendor staff roles; the other roles belong to customer organizations. */
+  staffRoles: Role[];
 }
 
 /**
@@ -206,6 +208,7 @@ export class AuthService {
         grantableRoles: ROLES.filter((role) => actorCanGrant(ctx.actor, role)),
       },
       user: user ?? null,
+      staffRoles: [...STAFF_ROLES],
     };
   }
 

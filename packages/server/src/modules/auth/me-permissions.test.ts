@@ -29,6 +29,9 @@ forEachDialect('getMe: the caller\'s permissions', (dialect) => {
       assert.deepEqual([me.actor.role, me.actor.customerId], [role, customer.id]);
       assert.deepEqual(me.actor.permissions, rightsOf(role), `${role}: permissions`);
       assert.deepEqual(me.actor.grantableRoles, []);
+      // Which roles are staff comes from the server too (the web app picks console or portal by it).
+      assert.deepEqual(me.staffRoles, [...STAFF_ROLES]);
+      assert.ok(!me.staffRoles.includes(role));
     }
   });
 

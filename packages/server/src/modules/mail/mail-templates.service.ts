@@ -8,7 +8,9 @@ import type { MailPreferencesService } from './mail-preferences.service.js';
 import { TemplateRenderPool, type RenderLimits } from './render-pool.js';
 import {
   DEFAULT_TEMPLATES,
+  GLOBAL_VARIABLES,
   TEMPLATE_KEY_PATTERN,
+  type GlobalVariable,
   type DefaultTemplate,
   parseTemplate,
   renderTemplate,
@@ -29,6 +31,8 @@ export interface MailTemplate extends TemplateBody {
   updatedAt: string | null;
   /** Variables used by the sample preview. */
   sampleData: Record<string, unknown>;
+  /** Variables every mail gets besides its own data. */
+  globalVariables: GlobalVariable[];
 }
 
 /** A template as `send` uses it: the built-in one and the staff edit overriding it, if any. */
@@ -150,6 +154,7 @@ export class MailTemplatesService {
       updatedBy: row?.updated_by ?? null,
       updatedAt: row ? toIso(row.updated_at) : null,
       sampleData: builtIn.sample,
+      globalVariables: [...GLOBAL_VARIABLES],
     };
   }
 

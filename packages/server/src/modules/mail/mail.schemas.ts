@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { Id, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
 import { Email } from '../customers/customers.schemas.js';
 import { MAIL_STATUSES } from './mail.repository.js';
-import { MAIL_CATEGORIES } from './templates.js';
+import { GLOBAL_VARIABLES, MAIL_CATEGORIES } from './templates.js';
 
 export const TemplateKey = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$', description: 'e.g. `license.issued`' });
 export const TemplateKeyParams = Type.Object({ key: TemplateKey }, { additionalProperties: false });
@@ -24,6 +24,7 @@ export const MailTemplateSchema = Type.Object({
   updatedBy: Nullable(Type.String()),
   updatedAt: NullableTimestamp,
   sampleData: Type.Record(Type.String(), Type.Unknown(), { description: 'Variables the sample preview uses; also what senders pass' }),
+  globalVariables: Type.Array(StringEnum(GLOBAL_VARIABLES), { description: 'Variables every mail gets besides its own data (`unsubscribeUrl` is empty in essential mail)' }),
 });
 
 export const UpdateTemplateBody = Type.Object(TemplateSource, { additionalProperties: false });

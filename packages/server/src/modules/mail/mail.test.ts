@@ -438,6 +438,8 @@ forEachDialect('mail', (dialect) => {
       const own = await api.get('/v1/mail-templates/test.invoice_paid');
       assert.equal(own.status, 200, own.raw);
       assert.equal(own.body.sampleData.number, 'INV-1');
+      // The variables every mail gets come with each template (the editor lists them; no copy in the web app).
+      assert.deepEqual([...own.body.globalVariables].sort(), ['category', 'publicUrl', 'recipient', 'signInUrl', 'unsubscribeUrl']);
       const ownMail = address('invoice');
       await send({ template: 'test.invoice_paid', to: ownMail, data: { number: 'INV-7' }, category: 'essential' });
       await drain();

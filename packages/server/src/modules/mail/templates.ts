@@ -27,6 +27,7 @@ export interface DefaultTemplate extends TemplateBody {
  * (non-essential mail to one address only, else empty) and `category`.
  */
 export const GLOBAL_VARIABLES = ['publicUrl', 'signInUrl', 'recipient', 'unsubscribeUrl', 'category'] as const;
+export type GlobalVariable = (typeof GLOBAL_VARIABLES)[number];
 
 const FOOTER_TEXT = `{% if unsubscribeUrl != blank %}
 --
