@@ -33,7 +33,7 @@ import {
   type ValidationRow,
 } from './licenses.repository.js';
 import { countLicenses, countLicensesByProduct, type LicenseCounts } from './counts.repository.js';
-import { licenseScopeFilter } from './licenses.access.js';
+import { licensedProductIds, licenseScopeFilter } from './licenses.access.js';
 import { advanceTerm, findDueRenewals, type DueRenewal, type NextTerm } from './terms.repository.js';
 
 export type { DueRenewal, LicenseCounts };
@@ -158,6 +158,8 @@ export class LicensesService {
       // Customers and policies with licenses cannot be deleted (they do not know licenses: licenses knows them).
       customerUses: [async (executor, customerId) => ((await anyLicenseOf(executor, 'customer_id', customerId)) ? 'licenses' : undefined)],
       policyUses: [async (executor, policyId) => ((await anyLicenseOf(executor, 'policy_id', policyId)) ? 'Licenses' : undefined)],
+      // A customer sees the products it licenses (products cannot ask: licenses knows products).
+      licensedProducts: licensedProductIds,
       namers: {
         license: async (ctx, ids) => {
           const rows = await licenseScopeFilter(this.deps.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
