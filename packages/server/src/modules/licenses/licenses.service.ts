@@ -34,9 +34,9 @@ import {
 } from './licenses.repository.js';
 import { countLicenses, countLicensesByProduct, type LicenseCounts } from './counts.repository.js';
 import { licensedProductIds, licenseScopeFilter } from './licenses.access.js';
-import { advanceTerm, findDueRenewals, type DueRenewal, type NextTerm } from './terms.repository.js';
+import { advanceTerm, findDueRenewals, findExpiring, type DueRenewal, type ExpiringLicense, type ExpiryWindow, type NextTerm } from './terms.repository.js';
 
-export type { DueRenewal, LicenseCounts };
+export type { DueRenewal, ExpiringLicense, ExpiryWindow, LicenseCounts };
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
 import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
@@ -375,6 +375,11 @@ export class LicensesService {
   /** Subscriptions Keyhaven renews whose term ends before `until` (the renewal sweep's keyset pages). */
   async dueRenewals(until: string, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<DueRenewal[]> {
     return findDueRenewals(this.deps.db, until, after, limit);
+  }
+
+  /** Licenses expiring inside `window`, as keyset pages like `dueRenewals` (the reminder and alert sweeps). */
+  async expiring(window: ExpiryWindow, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<ExpiringLicense[]> {
+    return findExpiring(this.deps.db, window, after, limit);
   }
 
   /** Moves a subscription to its next term if its expiry is still `fromExpiry`: false when another renewal won. */
