@@ -29,12 +29,6 @@ const CROSSINGS: Record<string, string> = {
   'licenses: policies': 'validation lookup and admin list join the policy (one query on the hot path)',
   'licenses: customers': 'admin list filters and shows the customer name in the same query',
   'licenses: machines': 'live seat counts per license in the list and lookup (seats.ts rule in SQL)',
-  // A customer's visible products are a SQL subquery composed into every scoped product read.
-  'products: licenses': 'customerProductIds: products a customer licenses, as a subquery of the scope filter',
-  // Sweeps that walk licenses by expiry with an anti-join on their own tables, inside one transaction.
-  'notifications: licenses': 'reminder sweep and expiry alerts walk licenses by expiry (keyset + anti-join)',
-  'notifications: products': 'alert mail names the product, read inside the event’s transaction',
-  'notifications: customers': 'alert mail names the customer, read inside the event’s transaction',
 };
 
 function sources(dir: string): string[] {

@@ -128,7 +128,7 @@ export function createServices(
     },
   });
   const reminders = new RemindersService({ db, clock, events, jobs, licenses, products, customers, mail, settings });
-  const alerts = new AlertsService({ db, clock, mail, settings, publicUrl });
+  const alerts = new AlertsService({ db, clock, licenses, products, customers, mail, settings, publicUrl });
   const onboarding = new OnboardingService({ customers, users, passwordLinks });
   const trials = new TrialsService({ db, clock, keyring, products, policies, customers, licenses, mail, onboarding });
   const notices = new NoticesService({ clock, licenses, settings, publicUrl });

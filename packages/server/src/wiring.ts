@@ -5,7 +5,7 @@ import type { EventListener, EventNamer, EventsService } from './modules/events/
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
-import type { ProductGuard, ProductsService } from './modules/products/products.service.js';
+import type { LicensedProducts, ProductGuard, ProductsService } from './modules/products/products.service.js';
 import type { ReleaseDeleteStep, ReleasesService } from './modules/releases/releases.service.js';
 import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';
 
@@ -45,6 +45,8 @@ export interface ModuleWiring {
   customerUses?: CustomerUseCheck[];
   /** Records that keep a policy from being deleted (see PoliciesService.addUseCheck). */
   policyUses?: PolicyUseCheck[];
+  /** The products a customer licenses, which its product scope composes (see ProductsService.setLicensedProducts). */
+  licensedProducts?: LicensedProducts;
 }
 
 export interface WiringTargets {
@@ -70,6 +72,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
     for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
+    if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
   }
 }
 

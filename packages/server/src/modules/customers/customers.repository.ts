@@ -96,6 +96,10 @@ export async function missingCustomerIds(db: Executor, customerIds: string[]): P
   return customerIds.filter((id) => !known.has(id));
 }
 
+export async function customerNames(db: Executor, ids: string[]): Promise<Array<{ id: string; name: string }>> {
+  return db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids).execute();
+}
+
 export async function deleteCustomerRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('customers').where('id', '=', id).execute();
 }

@@ -6,6 +6,7 @@ import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import {
+  customerNames,
   deleteCustomerRow,
   findCustomer,
   findCustomerByEmail,
@@ -116,6 +117,12 @@ export class CustomersService {
     const customer = await findCustomer(executor, ctx.actor, id);
     if (!customer) throw notFound('Customer', id);
     return forViewer(ctx, customer);
+  }
+
+  /** The names of these customers, in one query on the caller's executor (mails that list licenses). */
+  async namesWith(executor: Executor, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await customerNames(executor, [...new Set(ids)])).map((r) => [r.id, r.name]));
   }
 
   /** The ids among `customerIds` that name no customer, on the caller's executor (a custom product names its customers). */

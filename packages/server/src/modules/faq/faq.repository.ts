@@ -3,7 +3,7 @@ import { toIso, type Executor } from '../../db/database.js';
 import type { FaqEntriesTable } from './faq.tables.js';
 import { isStaff, type Actor } from '../../http/access.js';
 import { renderMarkdown } from '../../lib/markdown.js';
-import { customerProductIds } from '../products/products.access.js';
+import type { CustomerProducts } from '../products/products.service.js';
 
 export interface FaqEntry {
   id: string;
@@ -51,13 +51,13 @@ function toRow(entry: FaqEntry): Selectable<FaqEntriesTable> {
  * Staff see every entry. Customers see published entries that are general or about a product they may
  * see (the same rule as products: licensed public products and custom products made for them).
  */
-function scoped(db: Executor, actor: Actor) {
+function scoped(db: Executor, actor: Actor, visible: CustomerProducts) {
   let q = db.selectFrom('faq_entries').selectAll();
   if (!isStaff(actor)) {
     q = q.where('published', '=', 1);
     const { customerId } = actor.scope;
     q = q.where((eb) =>
-      eb.or([eb('product_id', 'is', null), ...(customerId !== undefined ? [eb('product_id', 'in', (sub) => customerProductIds(sub, customerId))] : [])]),
+      eb.or([eb('product_id', 'is', null), ...(customerId !== undefined ? [eb('product_id', 'in', visible(customerId))] : [])]),
     );
   }
   return q;
@@ -74,8 +74,8 @@ export function faqCursor(entry: FaqEntry): string {
 const CURSOR = /^(\d{1,7})-([A-Za-z0-9_]+)$/;
 
 /** One page of entries (limit + 1 rows) after `cursor`; a cursor this list did not give matches nothing. */
-export async function listEntries(db: Executor, actor: Actor, filter: { productId?: string | undefined; limit: number; cursor?: string | undefined }): Promise<FaqEntry[]> {
-  let q = scoped(db, actor).orderBy('position').orderBy('id').limit(filter.limit + 1);
+export async function listEntries(db: Executor, actor: Actor, visible: CustomerProducts, filter: { productId?: string | undefined; limit: number; cursor?: string | undefined }): Promise<FaqEntry[]> {
+  let q = scoped(db, actor, visible).orderBy('position').orderBy('id').limit(filter.limit + 1);
   const { productId } = filter;
   if (productId !== undefined) q = q.where((eb) => eb.or([eb('product_id', '=', productId), eb('product_id', 'is', null)]));
   if (filter.cursor !== undefined) {
@@ -88,8 +88,8 @@ export async function listEntries(db: Executor, actor: Actor, filter: { productI
   return (await q.execute()).map(toEntry);
 }
 
-export async function findEntry(db: Executor, actor: Actor, id: string): Promise<FaqEntry | undefined> {
-  const row = await scoped(db, actor).where('id', '=', id).executeTakeFirst();
+export async function findEntry(db: Executor, actor: Actor, visible: CustomerProducts, id: string): Promise<FaqEntry | undefined> {
+  const row = await scoped(db, actor, visible).where('id', '=', id).executeTakeFirst();
   return row && toEntry(row);
 }
 

@@ -30,7 +30,7 @@ export class FaqService {
   constructor(private readonly deps: FaqDeps) {}
 
   async list(ctx: RequestContext, filter: { productId?: string | undefined } & PageOptions): Promise<Page<FaqEntry>> {
-    const rows = await listEntries(this.deps.db, ctx.actor, filter);
+    const rows = await listEntries(this.deps.db, ctx.actor, this.deps.products.customerProducts, filter);
     if (rows.length <= filter.limit) return { data: rows, nextCursor: null };
     const data = rows.slice(0, filter.limit);
     return { data, nextCursor: faqCursor(data[data.length - 1]!) };
@@ -60,7 +60,7 @@ export class FaqService {
   async update(ctx: RequestContext, id: string, input: Partial<FaqInput>): Promise<FaqEntry> {
     const productId = input.productId ? (await this.deps.products.get(ctx, input.productId)).id : input.productId;
     return this.deps.db.transaction().execute(async (trx) => {
-      const before = await findEntry(trx, ctx.actor, id);
+      const before = await findEntry(trx, ctx.actor, this.deps.products.customerProducts, id);
       if (!before) throw notFound('FAQ entry', id);
       const answer = input.answer ?? before.answer;
       const after: FaqEntry = {
@@ -81,7 +81,7 @@ export class FaqService {
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.deps.db.transaction().execute(async (trx) => {
-      const before = await findEntry(trx, ctx.actor, id);
+      const before = await findEntry(trx, ctx.actor, this.deps.products.customerProducts, id);
       if (!before || !(await deleteEntry(trx, id))) throw notFound('FAQ entry', id);
       await this.deps.events.record(trx, ctx, { action: 'faq.deleted', targetType: 'faq', targetId: id, before });
     });

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
+import type { LicensedProducts } from '../products/products.service.js';
 
 /** Customers see their own organization's licenses; a partner scope narrows to its products. */
 export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
@@ -18,3 +19,10 @@ export function licenseIdsInScope<DB, TB extends keyof DB>(eb: ExpressionBuilder
   const e = eb as unknown as ExpressionBuilder<Database, never>;
   return licenseScopeFilter(e.selectFrom('licenses'), actor).select('licenses.id');
 }
+
+/**
+ * The ids of the products a customer holds a license for, as a subquery: what a customer's product scope
+ * composes (declared to the products module as `licensedProducts`, since products cannot know licenses).
+ */
+export const licensedProductIds: LicensedProducts = (eb, customerId) =>
+  eb.selectFrom('licenses').select('licenses.product_id').where('licenses.customer_id', '=', customerId);

@@ -33,10 +33,10 @@ import {
   type ValidationRow,
 } from './licenses.repository.js';
 import { countLicenses, countLicensesByProduct, type LicenseCounts } from './counts.repository.js';
-import { licenseScopeFilter } from './licenses.access.js';
-import { advanceTerm, findDueRenewals, type DueRenewal, type NextTerm } from './terms.repository.js';
+import { licensedProductIds, licenseScopeFilter } from './licenses.access.js';
+import { advanceTerm, findDueRenewals, findExpiring, type DueRenewal, type ExpiringLicense, type ExpiryWindow, type NextTerm } from './terms.repository.js';
 
-export type { DueRenewal, LicenseCounts };
+export type { DueRenewal, ExpiringLicense, ExpiryWindow, LicenseCounts };
 import { parseJson, toIso } from '../../db/database.js';
 import { normalizeMeters, type Meter } from '../usage/meters.js';
 import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
@@ -158,6 +158,8 @@ export class LicensesService {
       // Customers and policies with licenses cannot be deleted (they do not know licenses: licenses knows them).
       customerUses: [async (executor, customerId) => ((await anyLicenseOf(executor, 'customer_id', customerId)) ? 'licenses' : undefined)],
       policyUses: [async (executor, policyId) => ((await anyLicenseOf(executor, 'policy_id', policyId)) ? 'Licenses' : undefined)],
+      // A customer sees the products it licenses (products cannot ask: licenses knows products).
+      licensedProducts: licensedProductIds,
       namers: {
         license: async (ctx, ids) => {
           const rows = await licenseScopeFilter(this.deps.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
@@ -373,6 +375,11 @@ export class LicensesService {
   /** Subscriptions Keyhaven renews whose term ends before `until` (the renewal sweep's keyset pages). */
   async dueRenewals(until: string, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<DueRenewal[]> {
     return findDueRenewals(this.deps.db, until, after, limit);
+  }
+
+  /** Licenses expiring inside `window`, as keyset pages like `dueRenewals` (the reminder and alert sweeps). */
+  async expiring(window: ExpiryWindow, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<ExpiringLicense[]> {
+    return findExpiring(this.deps.db, window, after, limit);
   }
 
   /** Moves a subscription to its next term if its expiry is still `fromExpiry`: false when another renewal won. */

@@ -31,6 +31,61 @@ export async function findDueRenewals(db: Executor, until: string, after: { expi
   return rows.map((r) => ({ id: r.id, expiresAt: toIso(r.expires_at!), customerId: r.customer_id, productId: r.product_id }));
 }
 
+/** A license an expiry sweep found, with the expiry it read (the keyset position of its page). */
+export interface ExpiringLicense {
+  id: string;
+  name: string;
+  type: string;
+  startsAt: string;
+  expiresAt: string;
+  customerId: string | null;
+  productId: string;
+}
+
+/** Which licenses an expiry sweep walks; revoked and suspended licenses are never in it. */
+export interface ExpiryWindow {
+  /** Expiries strictly after this instant ... */
+  after: string;
+  /** ... and at or before this one. */
+  until: string;
+  /** Only licenses that belong to a customer. */
+  withCustomer: boolean;
+  /** Auto-renewing subscriptions too (they do not lapse). */
+  autoRenewing: boolean;
+}
+
+/**
+ * Licenses expiring inside `window`, in (expires_at, id) order after the keyset position `after`. Walks
+ * `licenses_expires_id_idx`.
+ */
+export async function findExpiring(db: Executor, window: ExpiryWindow, after: { expiresAt: string; id: string } | undefined, limit: number): Promise<ExpiringLicense[]> {
+  let query = db
+    .selectFrom('licenses')
+    .select(['id', 'name', 'type', 'starts_at', 'expires_at', 'customer_id', 'product_id'])
+    .where('expires_at', '>', window.after)
+    .where('expires_at', '<=', window.until)
+    .where('revoked_at', 'is', null)
+    .where('suspended_at', 'is', null)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .limit(limit);
+  if (window.withCustomer) query = query.where('customer_id', 'is not', null);
+  if (!window.autoRenewing) query = query.where((eb) => eb.or([eb('auto_renew', 'is', null), eb('auto_renew', '=', 0)]));
+  if (after) {
+    query = query.where((eb) => eb.or([eb('expires_at', '>', after.expiresAt), eb.and([eb('expires_at', '=', after.expiresAt), eb('id', '>', after.id)])]));
+  }
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    startsAt: toIso(r.starts_at),
+    expiresAt: toIso(r.expires_at!),
+    customerId: r.customer_id,
+    productId: r.product_id,
+  }));
+}
+
 /** The columns a renewal moves. */
 export interface NextTerm {
   expiresAt: string;

@@ -2,8 +2,12 @@ import type { Db, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import type { AuditEvent } from '../events/events.service.js';
+import { SYSTEM_ACTOR } from '../../http/access.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import type { AuditEvent, RequestContext } from '../events/events.service.js';
+import type { ExpiringLicense, LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
+import type { ProductsService } from '../products/products.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 
@@ -20,6 +24,8 @@ export type AlertKind = EventAlertKind | 'expiring';
 export const EXPIRING_ALERT_CRON = '10 * * * *';
 /** How many licenses a nearing-expiry digest lists by name (the rest are counted). */
 const DIGEST_LINES = 50;
+/** Licenses read per page by the nearing-expiry sweep. */
+const PAGE = 1000;
 
 export interface AlertOptions {
   publicUrl: string;
@@ -34,6 +40,9 @@ const TITLES: Record<EventAlertKind, string> = {
 export interface AlertsDeps extends AlertOptions {
   db: Db;
   clock: Clock;
+  licenses: LicensesService;
+  products: ProductsService;
+  customers: CustomersService;
   mail: MailService;
   settings: SettingsService;
 }
@@ -82,22 +91,19 @@ export class AlertsService {
     // The caller's transaction: `executor`, never this.deps.db.
     const { alertEmails } = await this.deps.settings.current(executor);
     if (alertEmails.length === 0) return;
-    const license = await executor
-      .selectFrom('licenses')
-      .innerJoin('products', 'products.id', 'licenses.product_id')
-      .leftJoin('customers', 'customers.id', 'licenses.customer_id')
-      .select(['licenses.name', 'licenses.max_machines', 'products.name as product_name', 'customers.name as customer_name'])
-      .where('licenses.id', '=', licenseId)
-      .executeTakeFirst();
+    const system: RequestContext = { actor: SYSTEM_ACTOR };
+    const license = await this.deps.licenses.getWith(executor, licenseId, this.deps.clock.now());
+    const product = license && (await this.deps.products.getWith(executor, system, license.productId));
+    const customer = license?.customerId ? await this.deps.customers.getWith(executor, system, license.customerId) : undefined;
     const after = (event.after ?? {}) as Record<string, unknown>;
     const details: Record<string, string> = {
       License: `${license?.name ?? licenseId} (${licenseId})`,
-      Product: license?.product_name ?? '',
-      Customer: license?.customer_name ?? '(none)',
+      Product: product?.name ?? '',
+      Customer: customer?.name ?? '(none)',
     };
     let message: string;
     if (kind === 'seat-limit') {
-      message = `An activation was refused: all ${String(after.maxMachines ?? license?.max_machines ?? '')} seats are in use.`;
+      message = `An activation was refused: all ${String(after.maxMachines ?? license?.maxMachines ?? '')} seats are in use.`;
       if (after.fingerprint) details.Machine = String(after.fingerprint);
     } else if (kind === 'credits-exhausted') {
       message = `The usage credits for "${String(after.feature ?? '')}" are used up (${String(after.used ?? '')} of ${String(after.limit ?? '')}).`;
@@ -124,30 +130,25 @@ export class AlertsService {
     if (alertEmails.length === 0) return 0;
     const now = this.deps.clock.now();
     const until = new Date(now.getTime() + alertExpiryDays * DAY_MS).toISOString();
-    const candidates = await this.deps.db
-      .selectFrom('licenses')
-      .innerJoin('products', 'products.id', 'licenses.product_id')
-      .leftJoin('customers', 'customers.id', 'licenses.customer_id')
-      .select(['licenses.id', 'licenses.name', 'licenses.type', 'licenses.expires_at', 'licenses.customer_id', 'products.name as product_name', 'customers.name as customer_name'])
-      .where('licenses.expires_at', '>', now.toISOString())
-      .where('licenses.expires_at', '<=', until)
-      .where('licenses.revoked_at', 'is', null)
-      .where('licenses.suspended_at', 'is', null)
-      .where((eb) => eb.or([eb('licenses.auto_renew', 'is', null), eb('licenses.auto_renew', '=', 0)]))
-      .orderBy('licenses.expires_at')
-      .orderBy('licenses.id')
-      .execute();
+    const window = { after: now.toISOString(), until, withCustomer: false, autoRenewing: false };
+    const candidates: ExpiringLicense[] = [];
+    for (let from: { expiresAt: string; id: string } | undefined; ; ) {
+      const page = await this.deps.licenses.expiring(window, from, PAGE);
+      candidates.push(...page);
+      if (page.length < PAGE) break;
+      from = page[page.length - 1]!;
+    }
     if (candidates.length === 0) return 0;
     return this.deps.db.transaction().execute(async (trx) => {
       const fresh: typeof candidates = [];
       for (const c of candidates) {
-        const expiresAt = toIso(c.expires_at!);
+        const { expiresAt } = c;
         const inserted = await trx
           .insertInto('staff_alerts')
           .values({
             id: newId('alrt'),
             license_id: c.id,
-            customer_id: c.customer_id,
+            customer_id: c.customerId,
             kind: 'expiring',
             dedupe_key: expiresAt,
             detail: JSON.stringify({ expiresAt, type: c.type }),
@@ -162,9 +163,13 @@ export class AlertsService {
       const trials = fresh.filter((c) => c.type === 'trial').length;
       const others = fresh.length - trials;
       const parts = [trials > 0 ? `${trials} trial${trials === 1 ? '' : 's'}` : '', others > 0 ? `${others} license${others === 1 ? '' : 's'}` : ''].filter(Boolean);
+      const listed = fresh.slice(0, DIGEST_LINES);
+      const products = await this.deps.products.labelsWith(trx, listed.map((c) => c.productId));
+      const customers = await this.deps.customers.namesWith(trx, listed.flatMap((c) => (c.customerId ? [c.customerId] : [])));
       const details: Record<string, string> = {};
-      for (const c of fresh.slice(0, DIGEST_LINES)) {
-        details[`${c.name} (${c.id})`] = `${c.type === 'trial' ? 'trial, ' : ''}expires ${toIso(c.expires_at!).slice(0, 10)}; ${c.product_name}; ${c.customer_name ?? 'no customer'}`;
+      for (const c of listed) {
+        const customer = (c.customerId && customers.get(c.customerId)) ?? 'no customer';
+        details[`${c.name} (${c.id})`] = `${c.type === 'trial' ? 'trial, ' : ''}expires ${c.expiresAt.slice(0, 10)}; ${products.get(c.productId)?.name}; ${customer}`;
       }
       if (fresh.length > DIGEST_LINES) details['…'] = `and ${fresh.length - DIGEST_LINES} more`;
       await this.deps.mail.send(trx, {

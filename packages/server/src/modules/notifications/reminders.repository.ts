@@ -1,69 +1,24 @@
-import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 
-/** A license whose reminder for one offset may be due: it expires inside that offset's window. */
-export interface ReminderCandidate {
-  id: string;
-  expiresAt: string;
-  startsAt: string;
-}
-
-export interface CandidateWindow {
-  /** Expiries strictly after this instant ... */
-  after: string;
-  /** ... and at or before this one. */
-  until: string;
-  /** The offset (days before expiry; 0: the expired notice) whose sent rows exclude a license. */
-  offset: number;
-  /** Reminders (not the expired notice) go to customers only, and skip auto-renewing subscriptions unless told. */
-  reminder: boolean;
-  includeAutoRenewing: boolean;
+/** How a reminder's (license, term) pair is keyed in the sets below: the term is its expiry. */
+export function reminderKey(licenseId: string, expiresAt: string): string {
+  return `${licenseId} ${expiresAt}`;
 }
 
 /**
- * One page of licenses expiring inside `window` that have no `reminders_sent` row for this term and offset,
- * in (expires_at, id) order after the keyset position `from`. Walks `licenses_expires_id_idx`; the
- * anti-join is a primary-key probe per row.
+ * The reminders of `offset` already sent (or claimed) for these licenses, as `reminderKey`s of license and
+ * term: a license in a later term is not in it. One query on the primary key, for one page of a sweep.
  */
-export async function findReminderCandidates(
-  db: Executor,
-  window: CandidateWindow,
-  from: { expiresAt: string; id: string } | undefined,
-  limit: number,
-): Promise<ReminderCandidate[]> {
-  let query = db
-    .selectFrom('licenses')
-    .select(['licenses.id', 'licenses.expires_at', 'licenses.starts_at'])
-    .where('licenses.expires_at', '>', window.after)
-    .where('licenses.expires_at', '<=', window.until)
-    .where('licenses.revoked_at', 'is', null)
-    .where('licenses.suspended_at', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('reminders_sent')
-            .select(sql.lit(1).as('one'))
-            .whereRef('reminders_sent.license_id', '=', 'licenses.id')
-            .whereRef('reminders_sent.expires_at', '=', 'licenses.expires_at')
-            .where('reminders_sent.offset_days', '=', window.offset),
-        ),
-      ),
-    )
-    .orderBy('licenses.expires_at')
-    .orderBy('licenses.id')
-    .limit(limit);
-  if (window.reminder) {
-    query = query.where('licenses.customer_id', 'is not', null);
-    if (!window.includeAutoRenewing) query = query.where((eb) => eb.or([eb('licenses.auto_renew', 'is', null), eb('licenses.auto_renew', '=', 0)]));
-  }
-  if (from) {
-    query = query.where((eb) =>
-      eb.or([eb('licenses.expires_at', '>', from.expiresAt), eb.and([eb('licenses.expires_at', '=', from.expiresAt), eb('licenses.id', '>', from.id)])]),
-    );
-  }
-  const rows = await query.execute();
-  return rows.map((r) => ({ id: r.id, expiresAt: toIso(r.expires_at!), startsAt: toIso(r.starts_at) }));
+export async function remindersSentFor(db: Executor, licenseIds: string[], offset: number): Promise<Set<string>> {
+  if (licenseIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('reminders_sent')
+    .select(['license_id', 'expires_at'])
+    .where('license_id', 'in', licenseIds)
+    .where('offset_days', '=', offset)
+    .execute();
+  return new Set(rows.map((r) => reminderKey(r.license_id, toIso(r.expires_at))));
 }
 
 /** Claims a reminder: true when this call inserted the row (and so owns sending it), false when it existed. */

@@ -12,8 +12,8 @@ import type { MailService } from '../mail/mail.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import { licenseMailData } from '../licenses/license-mail.js';
-import type { License, LicensesService } from '../licenses/licenses.service.js';
-import { claimReminder, findReminderCandidates, listRemindersSent, setReminderMail, type CandidateWindow, type ReminderCandidate } from './reminders.repository.js';
+import type { ExpiringLicense, ExpiryWindow, License, LicensesService } from '../licenses/licenses.service.js';
+import { claimReminder, listRemindersSent, reminderKey, remindersSentFor, setReminderMail } from './reminders.repository.js';
 
 /** Expired notices go out for licenses that expired within this long (older ones were before this server, or are stale). */
 export const EXPIRED_NOTICE_LOOKBACK_MS = 7 * DAY_MS;
@@ -95,34 +95,38 @@ export class RemindersService {
     let jobs = 0;
     let lower = 0;
     for (const offset of offsets) {
-      const window: CandidateWindow = {
-        after: iso(now + lower * DAY_MS),
-        until: iso(now + offset * DAY_MS),
-        offset,
-        reminder: true,
-        includeAutoRenewing: remindAutoRenewing,
-      };
+      // Reminders go to customers only, and skip auto-renewing subscriptions unless told.
+      const window: ExpiryWindow = { after: iso(now + lower * DAY_MS), until: iso(now + offset * DAY_MS), withCustomer: true, autoRenewing: remindAutoRenewing };
       // Due only if the term had started when the reminder's time came.
-      const found = await this.enqueueWindow(window, (c) => Date.parse(c.expiresAt) - offset * DAY_MS > Date.parse(c.startsAt));
+      const found = await this.enqueueWindow(window, offset, (c) => Date.parse(c.expiresAt) - offset * DAY_MS > Date.parse(c.startsAt));
       reminders += found.reminders;
       jobs += found.jobs;
       lower = offset;
     }
     const expired = await this.enqueueWindow(
-      { after: iso(now - EXPIRED_NOTICE_LOOKBACK_MS), until: iso(now), offset: 0, reminder: false, includeAutoRenewing: true },
+      { after: iso(now - EXPIRED_NOTICE_LOOKBACK_MS), until: iso(now), withCustomer: false, autoRenewing: true },
+      0,
       () => true,
     );
     return { reminders, expired: expired.reminders, jobs: jobs + expired.jobs };
   }
 
-  private async enqueueWindow(window: CandidateWindow, due: (c: ReminderCandidate) => boolean): Promise<{ reminders: number; jobs: number }> {
+  /**
+   * Enqueues the reminders of `offset` (0: the expired notice) for the licenses expiring inside `window`
+   * that are `due` and not already sent for their term. Pages are keyset pages of PAGE licenses each;
+   * the sent ones are left out of a page by one query on `reminders_sent` for its ids.
+   */
+  private async enqueueWindow(window: ExpiryWindow, offset: number, due: (c: ExpiringLicense) => boolean): Promise<{ reminders: number; jobs: number }> {
     let reminders = 0;
     let jobs = 0;
     let from: { expiresAt: string; id: string } | undefined;
     for (;;) {
-      const page = await findReminderCandidates(this.deps.db, window, from, PAGE);
+      const page = await this.deps.licenses.expiring(window, from, PAGE);
       if (page.length === 0) break;
-      const items = page.filter(due).map((c): ReminderJob => ({ licenseId: c.id, expiresAt: c.expiresAt, offset: window.offset }));
+      const sent = await remindersSentFor(this.deps.db, page.map((c) => c.id), offset);
+      const items = page
+        .filter((c) => !sent.has(reminderKey(c.id, c.expiresAt)) && due(c))
+        .map((c): ReminderJob => ({ licenseId: c.id, expiresAt: c.expiresAt, offset }));
       if (items.length > 0) {
         await this.deps.db.transaction().execute(async (trx) => {
           for (let i = 0; i < items.length; i += REMINDER_BATCH) {

@@ -3,7 +3,7 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { ProductsTable } from './products.tables.js';
 import type { Actor } from '../../http/access.js';
-import { productScopeFilter } from './products.access.js';
+import { productScopeFilter, type CustomerProducts } from './products.access.js';
 
 export interface Product {
   id: string;
@@ -88,15 +88,25 @@ export async function updateProductRow(db: Executor, product: Product): Promise<
 }
 
 /** Finds a product by id or code, within what the actor may see. */
-export async function findProduct(db: Executor, actor: Actor, idOrCode: string): Promise<Product | undefined> {
-  const row = await productScopeFilter(db.selectFrom('products').selectAll(), actor)
+export async function findProduct(db: Executor, actor: Actor, visible: CustomerProducts, idOrCode: string): Promise<Product | undefined> {
+  const row = await productScopeFilter(db.selectFrom('products').selectAll(), actor, visible)
     .where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)]))
     .executeTakeFirst();
   return row && toProduct(row);
 }
 
-export async function listProducts(db: Executor, actor: Actor, limit: number, cursor?: string): Promise<Product[]> {
-  let query = productScopeFilter(db.selectFrom('products').selectAll(), actor).orderBy('id', 'desc').limit(limit + 1);
+/** Whether any product, whoever may see it, has this id or code (codes are unique across the instance). */
+export async function productKeyTaken(db: Executor, idOrCode: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('products')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)]))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function listProducts(db: Executor, actor: Actor, visible: CustomerProducts, limit: number, cursor?: string): Promise<Product[]> {
+  let query = productScopeFilter(db.selectFrom('products').selectAll(), actor, visible).orderBy('id', 'desc').limit(limit + 1);
   if (cursor) query = query.where('id', '<', cursor);
   return (await query.execute()).map(toProduct);
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Executor, Trx } from '../../db/database.js';
-import { SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -8,10 +7,12 @@ import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import { deleteProductRow, findProduct, insertProduct, listProducts, productLabels, updateProductRow, type Product } from './products.repository.js';
+import { customerProductIds, type CustomerProducts, type LicensedProducts } from './products.access.js';
+import { deleteProductRow, findProduct, insertProduct, listProducts, productKeyTaken, productLabels, updateProductRow, type Product } from './products.repository.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Product } from './products.repository.js';
+export type { CustomerProducts, LicensedProducts } from './products.access.js';
 
 export interface CreateProductInput {
   name: string;
@@ -65,20 +66,15 @@ function codeSuffix(): string {
   return randomBytes(4).readUInt32BE(0).toString(36).padStart(7, '0').slice(-6);
 }
 
-/** Any product, whoever may see it, holds the code (codes are unique across the instance). */
-async function codeTaken(db: Executor, code: string): Promise<boolean> {
-  return (await findProduct(db, SYSTEM_ACTOR, code)) !== undefined;
-}
-
 /** `base-2`, `base-3`, … the first that is free; after a few, a random suffix. */
 async function freeCode(db: Executor, base: string): Promise<string> {
   for (let n = 2; n <= 5; n++) {
     const candidate = `${base}-${n}`;
-    if (!(await codeTaken(db, candidate))) return candidate;
+    if (!(await productKeyTaken(db, candidate))) return candidate;
   }
   for (;;) {
     const candidate = `${base}-${codeSuffix()}`;
-    if (!(await codeTaken(db, candidate))) return candidate;
+    if (!(await productKeyTaken(db, candidate))) return candidate;
   }
 }
 
@@ -106,11 +102,27 @@ export class ProductsService {
   constructor(private readonly deps: ProductsDeps) {}
 
   private readonly guards: ProductGuard[] = [];
+  private licensed: LicensedProducts | undefined;
 
   /** Adds a rule of another module (installed from its wiring: that module depends on products). */
   addGuard(guard: ProductGuard): void {
     this.guards.push(guard);
   }
+
+  /** Installs how a customer's licensed products are found (the licenses module's wiring declares it). */
+  setLicensedProducts(licensed: LicensedProducts): void {
+    if (this.licensed) throw new Error('The licensed products are declared twice: one module owns licenses');
+    this.licensed = licensed;
+  }
+
+  /**
+   * The products a customer may see (licensed public products and custom products made for it), to
+   * compose into every read scoped to a customer: products here, and releases and FAQ entries.
+   */
+  readonly customerProducts: CustomerProducts = customerProductIds((eb, customerId) => {
+    if (!this.licensed) throw new Error('No module declared licensedProducts: customer scopes need the licenses module’s wiring');
+    return this.licensed(eb, customerId);
+  });
 
   /** A partner scope names only its own products (as with every read). */
   wiring(): ModuleWiring {
@@ -149,7 +161,7 @@ export class ProductsService {
     if (product.trialPolicyId !== null) throw new AppError('VALIDATION_FAILED', 'A new product has no policies yet: set trialPolicyId later', { fields: { trialPolicyId: 'must be a trial policy of this product' } });
     await this.deps.db.transaction().execute(async (trx) => {
       await this.checkCustomers(trx, product.customerIds);
-      if (await codeTaken(trx, product.code)) {
+      if (await productKeyTaken(trx, product.code)) {
         // A code the caller chose stays theirs to change; a generated one gets a suffix instead.
         if (input.code !== undefined) throw new AppError('CONFLICT', `A product with code "${product.code}" already exists`, { fields: { code: 'is taken' } });
         product.code = await freeCode(trx, product.code);
@@ -162,24 +174,34 @@ export class ProductsService {
 
   /** Codes and names of these products, in one query (for lists that show the product of each row). */
   async labels(ids: string[]): Promise<Map<string, { code: string; name: string }>> {
+    return this.labelsWith(this.deps.db, ids);
+  }
+
+  /** `labels` on the caller's executor (inside its transaction). */
+  async labelsWith(executor: Executor, ids: string[]): Promise<Map<string, { code: string; name: string }>> {
     if (ids.length === 0) return new Map();
-    const rows = await productLabels(this.deps.db, [...new Set(ids)]);
+    const rows = await productLabels(executor, [...new Set(ids)]);
     return new Map(rows.map((r) => [r.id, { code: r.code, name: r.name }]));
   }
 
   async get(ctx: RequestContext, idOrCode: string): Promise<Product> {
-    const product = await findProduct(this.deps.db, ctx.actor, idOrCode);
+    return this.getWith(this.deps.db, ctx, idOrCode);
+  }
+
+  /** `get` on the caller's executor (inside its transaction). */
+  async getWith(executor: Executor, ctx: RequestContext, idOrCode: string): Promise<Product> {
+    const product = await findProduct(executor, ctx.actor, this.customerProducts, idOrCode);
     if (!product) throw notFound('Product', idOrCode);
     return product;
   }
 
   async list(ctx: RequestContext, limit: number, cursor?: string): Promise<Page<Product>> {
-    return page(await listProducts(this.deps.db, ctx.actor, limit, cursor), limit);
+    return page(await listProducts(this.deps.db, ctx.actor, this.customerProducts, limit, cursor), limit);
   }
 
   async update(ctx: RequestContext, id: string, input: UpdateProductInput): Promise<Product> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const before = await findProduct(trx, ctx.actor, id);
+      const before = await findProduct(trx, ctx.actor, this.customerProducts, id);
       if (!before || before.id !== id) throw notFound('Product', id);
       const after: Product = { ...before, ...stripUndefined(input), updatedAt: this.deps.clock.now().toISOString() };
       if (input.trialDurations) {
@@ -193,7 +215,7 @@ export class ProductsService {
       }
       for (const guard of this.guards) await guard.beforeUpdate?.(trx, after, input);
       if (after.code !== before.code) {
-        const clash = await findProduct(trx, ctx.actor, after.code);
+        const clash = await findProduct(trx, ctx.actor, this.customerProducts, after.code);
         if (clash && clash.id !== id) throw new AppError('CONFLICT', `A product with code "${after.code}" already exists`);
       }
       await updateProductRow(trx, after);
@@ -204,7 +226,7 @@ export class ProductsService {
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.deps.db.transaction().execute(async (trx) => {
-      const before = await findProduct(trx, ctx.actor, id);
+      const before = await findProduct(trx, ctx.actor, this.customerProducts, id);
       if (!before || before.id !== id) throw notFound('Product', id);
       for (const guard of this.guards) await guard.beforeDelete?.(trx, before);
       await deleteProductRow(trx, id);

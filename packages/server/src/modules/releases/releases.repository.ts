@@ -4,7 +4,7 @@ import { parseJson, toIso } from '../../db/database.js';
 import type { ReleasesTable } from './releases.tables.js';
 import type { Actor } from '../../http/access.js';
 import { renderMarkdown } from '../../lib/markdown.js';
-import { customerProductIds } from '../products/products.access.js';
+import type { CustomerProducts } from '../products/products.service.js';
 import type { Channel } from './semver.js';
 
 export const RELEASE_STATUSES = ['draft', 'published', 'yanked'] as const;
@@ -80,13 +80,13 @@ function toRow(r: Release): Selectable<ReleasesTable> {
  * Staff see every release. A customer sees only published releases of the products it may see (those
  * its organization holds a license for, and custom products made for it); a partner scope narrows to its products.
  */
-function scoped(db: Executor, actor: Actor) {
+function scoped(db: Executor, actor: Actor, visible: CustomerProducts) {
   let q = db.selectFrom('releases').selectAll();
   const { customerId, productIds } = actor.scope;
   if (customerId !== undefined) {
     q = q
       .where('releases.status', '=', 'published')
-      .where('releases.product_id', 'in', (eb) => customerProductIds(eb, customerId));
+      .where('releases.product_id', 'in', visible(customerId));
   }
   if (productIds !== undefined) q = q.where('releases.product_id', 'in', productIds.length > 0 ? [...productIds] : ['']);
   return q;
@@ -103,8 +103,8 @@ export async function updateReleaseRow(db: Executor, release: Release, expected:
   return Number(res.numUpdatedRows) === 1;
 }
 
-export async function findRelease(db: Executor, actor: Actor, id: string): Promise<Release | undefined> {
-  const row = await scoped(db, actor).where('releases.id', '=', id).executeTakeFirst();
+export async function findRelease(db: Executor, actor: Actor, visible: CustomerProducts, id: string): Promise<Release | undefined> {
+  const row = await scoped(db, actor, visible).where('releases.id', '=', id).executeTakeFirst();
   return row && toRelease(row);
 }
 
@@ -126,8 +126,8 @@ export interface ReleaseFilter {
   status?: ReleaseStatus;
 }
 
-export async function listReleases(db: Executor, actor: Actor, filter: ReleaseFilter, limit: number, cursor?: string): Promise<Release[]> {
-  let q = scoped(db, actor).orderBy('releases.id', 'desc').limit(limit + 1);
+export async function listReleases(db: Executor, actor: Actor, visible: CustomerProducts, filter: ReleaseFilter, limit: number, cursor?: string): Promise<Release[]> {
+  let q = scoped(db, actor, visible).orderBy('releases.id', 'desc').limit(limit + 1);
   if (filter.productId) q = q.where('releases.product_id', '=', filter.productId);
   if (filter.channels) q = q.where('releases.channel', 'in', filter.channels);
   if (filter.status) q = q.where('releases.status', '=', filter.status);

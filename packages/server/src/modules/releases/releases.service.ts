@@ -90,7 +90,7 @@ export class ReleasesService {
    */
   async delete(ctx: RequestContext, id: string): Promise<void> {
     const afterCommit = await this.deps.db.transaction().execute(async (trx) => {
-      const release = await findRelease(trx, ctx.actor, id);
+      const release = await findRelease(trx, ctx.actor, this.deps.products.customerProducts, id);
       if (!release) throw notFound('Release', id);
       if (release.status !== 'draft') {
         throw new AppError('INVALID_TRANSITION', `Only a draft can be deleted; this release is ${release.status} (yank it, or delete its artifacts)`);
@@ -148,7 +148,7 @@ export class ReleasesService {
 
   /** The release, or undefined when there is none the actor may see. */
   async find(ctx: RequestContext, id: string): Promise<Release | undefined> {
-    return findRelease(this.deps.db, ctx.actor, id);
+    return findRelease(this.deps.db, ctx.actor, this.deps.products.customerProducts, id);
   }
 
   /** The product's published releases, without their notes: what the update check chooses among. */
@@ -160,6 +160,7 @@ export class ReleasesService {
     const rows = await listReleases(
       this.deps.db,
       ctx.actor,
+      this.deps.products.customerProducts,
       {
         ...(input.productId !== undefined ? { productId: input.productId } : {}),
         ...(input.channel !== undefined ? { channels: channelsFor(input.channel) } : {}),
@@ -214,7 +215,7 @@ export class ReleasesService {
   private async change(ctx: RequestContext, id: string, action: string, apply: (before: Release, now: string) => Release): Promise<Release> {
     let version = '';
     return this.deps.db.transaction().execute(async (trx) => {
-      const before = await findRelease(trx, ctx.actor, id);
+      const before = await findRelease(trx, ctx.actor, this.deps.products.customerProducts, id);
       if (!before) throw notFound('Release', id);
       const now = this.deps.clock.now().toISOString();
       const after = { ...apply(before, now), updatedAt: now };
