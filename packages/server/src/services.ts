@@ -24,7 +24,9 @@ import { FaqService } from './modules/faq/faq.service.js';
 import { SettingsService } from './modules/settings/settings.service.js';
 import { LocalStorage, type ArtifactStorage } from './modules/artifacts/storage.js';
 import { S3Storage } from './modules/artifacts/s3-storage.js';
+import { LicenseUsersService } from './modules/machines/license-users.service.js';
 import { MachinesService } from './modules/machines/machines.service.js';
+import { SeatsService } from './modules/machines/seats.service.js';
 import { OfflineService } from './modules/offline/offline.service.js';
 import { UsageService } from './modules/usage/usage.service.js';
 import { UsersService } from './modules/users/users.service.js';
@@ -86,14 +88,17 @@ export function createServices(
   const auth = new AuthService({ db, clock, keyring, events, customers, users, passwords, sessions, adminToken: deps.config.adminToken });
   const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, dialect: deps.database.dialect });
   const validationLog = new ValidationLog({ db, onError: onLogError });
-  const machines = new MachinesService({ db, dialect: deps.database.dialect, clock, events, licenses, policies });
-  const usage = new UsageService({ db, clock, events, licenses, machines });
-  const validation = new ValidationService({ clock, licenses, machines, usage, log: validationLog });
+  // Machines: the client seat protocol, the staff side (lists, resets, the cull) and named license users.
+  const seats = new SeatsService({ db, clock, events, licenses, policies });
+  const machines = new MachinesService({ db, dialect: deps.database.dialect, clock, events, licenses });
+  const licenseUsers = new LicenseUsersService({ db, clock, events, licenses });
+  const usage = new UsageService({ db, clock, events, licenses, seats });
+  const validation = new ValidationService({ clock, licenses, seats, usage, log: validationLog });
   const releases = new ReleasesService({ db, clock, events, products });
   const storage = artifactStorage(deps.config);
   const artifacts = new ArtifactsService({ db, clock, signer, events, releases, storage, maxBytes: deps.config.artifactMaxBytes, onError: logError });
   const downloads = new DownloadsService({ db, clock, keyring, signer, releases, products, licenses, validation, storage, publicUrl, linkTtlSeconds: 600 });
-  const offline = new OfflineService({ db, clock, signer, events, licenses, machines, policies });
+  const offline = new OfflineService({ db, clock, signer, events, licenses, seats, policies });
   const jobs = new JobQueue({ db, dialect: deps.database.dialect, clock, events });
   const worker = new Worker({ db, queue: jobs, clock, ...workerOptions });
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
@@ -141,7 +146,7 @@ export function createServices(
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, machines, notices, products, releases, customers, policies }, [
+  installWiring({ worker, events, seats, notices, products, releases, customers, policies }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
@@ -162,5 +167,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -2,7 +2,7 @@ import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
-import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
+import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
 import type { LicensedProducts, ProductGuard, ProductsService } from './modules/products/products.service.js';
@@ -33,7 +33,7 @@ export interface ModuleWiring {
   listeners?: EventListener[];
   /** How the module's records are named in event lists: record type → namer. */
   namers?: Record<string, EventNamer>;
-  /** Extra rules an activation must pass (see MachinesService.addActivationCheck). */
+  /** Extra rules an activation must pass (see SeatsService.addActivationCheck). */
   activationChecks?: ActivationCheck[];
   /** Extra notices for the in-app notices feed. */
   noticeSources?: NoticeSource[];
@@ -52,7 +52,7 @@ export interface ModuleWiring {
 export interface WiringTargets {
   worker: Worker;
   events: EventsService;
-  machines: MachinesService;
+  seats: SeatsService;
   notices: NoticesService;
   products: ProductsService;
   releases: ReleasesService;
@@ -66,7 +66,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     installJobs(targets.worker, module);
     for (const listener of module.listeners ?? []) targets.events.onRecord(listener);
     for (const [type, namer] of Object.entries(module.namers ?? {})) targets.events.addNamer(type, namer);
-    for (const check of module.activationChecks ?? []) targets.machines.addActivationCheck(check);
+    for (const check of module.activationChecks ?? []) targets.seats.addActivationCheck(check);
     for (const source of module.noticeSources ?? []) targets.notices.addSource(source);
     for (const guard of module.productGuards ?? []) targets.products.addGuard(guard);
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);

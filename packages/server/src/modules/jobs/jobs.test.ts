@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDatabase } from '../../db/database.js';
 import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
-import { LAPSED_LEASE_KEEP_MS, LEASE_TOLERANCE_SECONDS } from '../machines/machines.service.js';
+import { LAPSED_LEASE_KEEP_MS } from '../machines/machines.service.js';
+import { LEASE_TOLERANCE_SECONDS } from '../machines/seats.service.js';
 import { EventsService } from '../events/events.service.js';
 import { JobQueue } from './jobs.service.js';
-import { PermanentFailure, RetryLater, Worker } from './worker.js';
+import { PermanentFailure, RetryLater, Worker, type WorkerOptions } from './worker.js';
 import Type from 'typebox';
 import { installJobs } from '../../wiring.js';
 
@@ -14,7 +15,7 @@ forEachDialect('job queue and scheduler', (dialect) => {
   const ctx = useTestApp(dialect);
 
   /** A worker of its own on the test database (the app's worker has the housekeeping jobs). */
-  function newWorker(options: { concurrency?: number } = {}) {
+  function newWorker(options: WorkerOptions = {}) {
     const { db } = ctx.t.deps.database;
     const queue = new JobQueue({ db, dialect, clock: ctx.t.clock, events: new EventsService({ db, clock: ctx.t.clock }) });
     return { queue, worker: new Worker({ db, queue, clock: ctx.t.clock, ...options }) };
@@ -240,5 +241,48 @@ forEachDialect('job queue and scheduler', (dialect) => {
     } finally {
       await Promise.all(handles.map((h) => h.close()));
     }
+  });
+
+  test('many jobs at once on one worker leave no abort listeners behind (no MaxListenersExceededWarning)', async () => {
+    // Each running job once added a listener to the worker's shared AbortSignal: past ten at once, Node warned.
+    const { queue, worker } = newWorker({ concurrency: 16 });
+    let ran = 0;
+    worker.define({ type: 'test.many', run: async () => void (await new Promise((resolve) => setTimeout(resolve, 5)), ran++) });
+    const { db } = ctx.t.deps.database;
+    for (let n = 0; n < 64; n++) await queue.enqueue(db, { type: 'test.many', payload: { n } });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await Promise.all([worker.drain(), worker.drain()]);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.equal(ran, 64);
+    assert.deepEqual(
+      warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+      [],
+    );
+  });
+
+  test('stop() aborts the jobs still running after its grace period', async () => {
+    const { queue, worker } = newWorker({ pollMs: 10 });
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let aborted = false;
+    worker.define({
+      type: 'test.hang',
+      run: (_payload, { signal }) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => ((aborted = true), resolve()), { once: true });
+          started();
+        }),
+    });
+    await queue.enqueue(ctx.t.deps.database.db, { type: 'test.hang', payload: {} });
+    worker.start();
+    await running;
+    await worker.stop(20);
+    assert.equal(aborted, true);
   });
 });

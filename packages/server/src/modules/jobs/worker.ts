@@ -87,7 +87,12 @@ export class Worker {
   private readonly definitions = new Map<string, JobDefinition>();
   private readonly schedules: ScheduleDefinition[] = [];
   private readonly running = new Set<Promise<void>>();
-  private readonly controller = new AbortController();
+  /**
+   * One controller per job under way (in the loop or a drain): stop() aborts them after its grace period.
+   * The worker holds them itself rather than each job listening on one shared signal, which would gather
+   * a listener per concurrent job (and Node's MaxListenersExceededWarning past ten).
+   */
+  private readonly jobControllers = new Set<AbortController>();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private schedulesSynced = false;
@@ -131,7 +136,9 @@ export class Worker {
     this.stopping = true;
     this.wake?.();
     await loop;
-    const timer = setTimeout(() => this.controller.abort(), graceMs);
+    const timer = setTimeout(() => {
+      for (const controller of this.jobControllers) controller.abort();
+    }, graceMs);
     await Promise.allSettled([...this.running]);
     clearTimeout(timer);
   }
@@ -199,8 +206,7 @@ export class Worker {
     const definition = this.definitions.get(job.type)!;
     const leaseMs = definition.leaseMs ?? 60_000;
     const jobController = new AbortController();
-    const abort = () => jobController.abort();
-    this.controller.signal.addEventListener('abort', abort, { once: true });
+    this.jobControllers.add(jobController);
     // Keep the lease while the handler works; losing it aborts the handler.
     const renew = setInterval(() => {
       this.deps.queue.extendLease(job, this.id, leaseMs).then(
@@ -237,7 +243,7 @@ export class Worker {
       }
     } finally {
       clearInterval(renew);
-      this.controller.signal.removeEventListener('abort', abort);
+      this.jobControllers.delete(jobController);
     }
   }
 

@@ -7,7 +7,7 @@ import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, M
 const clientErrors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody };
 
 /** Client operations on seats (signed answers, key as credential) and the staff/customer views of machines. */
-export function machineRoutes(app: App, { machines }: Services, options: { rateLimit: number }): void {
+export function machineRoutes(app: App, { machines, seats, licenseUsers }: Services, options: { rateLimit: number }): void {
   const client = { access: { public: true } as const, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } };
 
   app.post(
@@ -26,7 +26,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     },
     async (request, reply) => {
       const { nonce: _nonce, ...input } = request.body;
-      const { machine, license, created, overdraft } = await machines.activate(input, { ip: request.ip, requestId: request.id });
+      const { machine, license, created, overdraft } = await seats.activate(input, { ip: request.ip, requestId: request.id });
       return reply.status(created ? 201 : 200).send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}) });
     },
   );
@@ -48,7 +48,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
     },
     async (request, reply) => {
       const { nonce: _nonce, ...input } = request.body;
-      const { machine, license, created, overdraft } = await machines.activateSignedIn(ctx(request), request.params.id, input);
+      const { machine, license, created, overdraft } = await seats.activateSignedIn(ctx(request), request.params.id, input);
       return reply.status(created ? 201 : 200).send({ machine, license, ...(overdraft ? { warning: 'OVERDRAFT' as const } : {}) });
     },
   );
@@ -68,7 +68,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: client,
     },
     async (request, reply) => {
-      await machines.deactivate(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
+      await seats.deactivate(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
       return reply.status(204).send(null);
     },
   );
@@ -88,7 +88,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: client,
     },
     async (request) => {
-      const machine = await machines.heartbeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
+      const machine = await seats.heartbeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
       return { machine };
     },
   );
@@ -115,7 +115,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       },
       config: { access: { permission: 'machines:read' } },
     },
-    async (request) => ({ data: await machines.listUsers(ctx(request), request.params.id) }),
+    async (request) => ({ data: await licenseUsers.list(ctx(request), request.params.id) }),
   );
 
   app.post(
@@ -136,7 +136,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       },
       config: { access: { permission: 'machines:write' } },
     },
-    async (request, reply) => reply.status(201).send(await machines.addUser(ctx(request), request.params.id, request.body)),
+    async (request, reply) => reply.status(201).send(await licenseUsers.add(ctx(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -153,7 +153,7 @@ export function machineRoutes(app: App, { machines }: Services, options: { rateL
       config: { access: { permission: 'machines:write' } },
     },
     async (request, reply) => {
-      await machines.removeUser(ctx(request), request.params.id, request.params.userId);
+      await licenseUsers.remove(ctx(request), request.params.id, request.params.userId);
       return reply.status(204).send(null);
     },
   );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { client, factories, forEachDialect, useTestApp, type Answer } from '../../testing/harness.js';
 import { verifySignature } from '../../testing/signatures.js';
-import { LEASE_TOLERANCE_SECONDS } from './machines.service.js';
+import { LEASE_TOLERANCE_SECONDS } from './seats.service.js';
 
 let counter = 0;
 const fp = (prefix = 'fp') => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;

@@ -1,5 +1,6 @@
 import { expressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { AppError } from '../../http/errors.js';
 
 /**
  * The seat rule, in one place for every count (activations, license views, dashboards): a machine holds a
@@ -21,4 +22,17 @@ export function holdsSeat(now: Date | string): Expression<SqlBool> {
   const t = typeof now === 'string' ? now : now.toISOString();
   const eb = expressionBuilder<Database, 'machines'>();
   return eb.or([eb('machines.lease_expires_at', 'is', null), eb('machines.lease_expires_at', '>', t), eb('machines.borrowed_until', '>', t)]);
+}
+
+/**
+ * A machine whose offline license file is out keeps its seat: the file cannot be called back, so freeing
+ * the seat would let another machine take it while the file still works (seats × 2).
+ */
+export function refuseBorrowed(machine: { fingerprint: string; borrowedUntil: string | null }, now: Date): void {
+  if (!isBorrowed(machine, now)) return;
+  throw new AppError(
+    'SEAT_BORROWED',
+    `An offline license file for this machine is out until ${machine.borrowedUntil}: check it in from the machine (POST /v1/licenses/checkin) or wait until it expires`,
+    { fingerprint: machine.fingerprint, borrowedUntil: machine.borrowedUntil },
+  );
 }

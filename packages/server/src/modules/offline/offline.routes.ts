@@ -13,7 +13,7 @@ const TtlDays = Type.Integer({
   description: "How long the file may be used offline (default 30 days); clamped to the policy's offlineMaxDays and never past the license",
 });
 
-export function offlineRoutes(app: App, { offline, machines }: Services, options: { rateLimit: number }): void {
+export function offlineRoutes(app: App, { offline, seats }: Services, options: { rateLimit: number }): void {
   app.post(
     '/v1/licenses/checkout',
     {
@@ -64,7 +64,7 @@ export function offlineRoutes(app: App, { offline, machines }: Services, options
       config: { access: { public: true }, signed: true, rateLimit: { max: options.rateLimit, timeWindow: 60_000 } },
     },
     async (request) => {
-      const machine = await machines.returnSeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
+      const machine = await seats.returnSeat(request.body.key, request.body.fingerprint, { ip: request.ip, requestId: request.id });
       return { machine };
     },
   );

@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import { parseLicenseKey } from '../licenses/license-key.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';
-import type { MachinesService } from '../machines/machines.service.js';
+import type { SeatsService } from '../machines/seats.service.js';
 import { MAX_OFFLINE_DAYS, type PoliciesService } from '../policies/policies.service.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { ACTIVATION_REQUEST_LABEL, armor, dearmor, fileKey, LICENSE_FILE_LABEL, sealPayload, type LicenseFileEnvelope, type LicenseFilePayload } from './license-file.js';
@@ -39,7 +39,7 @@ export interface OfflineDeps {
   signer: Signer;
   events: EventsService;
   licenses: LicensesService;
-  machines: MachinesService;
+  seats: SeatsService;
   policies: PoliciesService;
 }
 
@@ -78,7 +78,7 @@ export class OfflineService {
       return new Date(licenseEnd === null ? ttlEnd : Math.min(ttlEnd, Date.parse(licenseEnd)));
     };
     // A bound file is issued at the instant its seat was borrowed (read inside the seat's transaction).
-    const borrowed = input.fingerprint === undefined ? undefined : await this.deps.machines.borrowSeat(license.id, input.fingerprint, fileEnd);
+    const borrowed = input.fingerprint === undefined ? undefined : await this.deps.seats.borrowSeat(license.id, input.fingerprint, fileEnd);
     const now = borrowed?.now ?? this.deps.clock.now();
     const expiresAt = (borrowed?.expiresAt ?? fileEnd(now)).toISOString();
     const payload: LicenseFilePayload<ClientLicense> = {
@@ -147,7 +147,7 @@ export class OfflineService {
     if (!resolved) throw new AppError('NOT_FOUND', 'No license has the key in this activation request');
     // The operator must be allowed to see the license (a customer admin: its own organization's).
     await this.deps.licenses.get(ctx, resolved.license.id);
-    await this.deps.machines.activate(
+    await this.deps.seats.activate(
       {
         key: request.key!,
         fingerprint: request.fingerprint!,

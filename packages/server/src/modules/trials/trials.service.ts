@@ -8,7 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { RequestContext } from '../events/events.service.js';
-import type { ActivationCheck } from '../machines/machines.service.js';
+import type { ActivationCheck } from '../machines/seats.service.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { OnboardingService } from '../onboarding/onboarding.service.js';
@@ -292,7 +292,7 @@ export class TrialsService {
   }
 
   /**
-   * For MachinesService.addActivationCheck: a signed-up trial key activates only on a machine that had no
+   * For SeatsService.addActivationCheck: a signed-up trial key activates only on a machine that had no
    * other trial of the product, and binds itself to the first machine it activates.
    */
   readonly activationCheck: ActivationCheck = async (executor, { license, fingerprint }) => {

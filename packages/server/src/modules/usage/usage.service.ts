@@ -5,7 +5,7 @@ import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
-import type { MachinesService } from '../machines/machines.service.js';
+import type { SeatsService } from '../machines/seats.service.js';
 import { periodStart, type Meter } from './meters.js';
 
 export interface UsageInput {
@@ -34,7 +34,7 @@ export interface UsageDeps {
   clock: Clock;
   events: EventsService;
   licenses: LicensesService;
-  machines: MachinesService;
+  seats: SeatsService;
 }
 
 /**
@@ -55,7 +55,7 @@ export class UsageService {
     const meter = parseJson<Meter[]>(row.meters, []).find((m) => m.feature === input.feature);
     if (!meter) throw new AppError('FEATURE_NOT_METERED', `The license does not meter the feature ${input.feature}`);
     if (input.fingerprint !== undefined) {
-      const facts = await this.deps.machines.facts(license.id, input.fingerprint);
+      const facts = await this.deps.seats.facts(license.id, input.fingerprint);
       if (!facts.machine) throw new AppError('FINGERPRINT_NOT_ACTIVATED', 'This machine is not activated on the license');
       if (!facts.machine.alive) throw new AppError('HEARTBEAT_DEAD', 'The machine lease lapsed; activate again');
     }

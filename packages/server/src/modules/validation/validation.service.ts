@@ -1,5 +1,5 @@
 import type { Clock } from '../../lib/clock.js';
-import type { MachinesService } from '../machines/machines.service.js';
+import type { SeatsService } from '../machines/seats.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import { hardSeatLimit, type Overdraft } from '../policies/policies.service.js';
 import type { Meter } from '../usage/meters.js';
@@ -53,7 +53,7 @@ export interface ClientMeta {
 export interface ValidationDeps {
   clock: Clock;
   licenses: LicensesService;
-  machines: MachinesService;
+  seats: SeatsService;
   usage: UsageService;
   log: ValidationLog;
 }
@@ -72,7 +72,7 @@ export class ValidationService {
     const license = resolved?.license;
     const row = resolved?.row;
     // Machine facts cost two indexed reads, so they are read only when the app names its machine.
-    const machine = row && input.fingerprint !== undefined ? await this.deps.machines.facts(row.id, input.fingerprint) : undefined;
+    const machine = row && input.fingerprint !== undefined ? await this.deps.seats.facts(row.id, input.fingerprint) : undefined;
     // Credits are read only when the app asks for features that are metered.
     const meters = row && input.features?.length ? parseJson<Meter[]>(row.meters, []) : [];
     const exhausted = row && meters.length > 0 ? await this.deps.usage.exhausted(row.id, meters, input.features!) : [];

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import { SYSTEM_ACTOR } from '../../http/access.js';
 import { notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -15,9 +14,8 @@ import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import { RetryLater } from '../jobs/worker.js';
 import { PING_EVENT, subscribes } from './catalogue.js';
 import { payloadOf, type WebhookPayload } from './payload.js';
-import { WEBHOOK_SECRET_PURPOSE, type Subscription, type WebhookEndpointsService } from './webhook-endpoints.service.js';
-import { postWebhook, type SendResult } from './sender.js';
-import { SIGNATURE_HEADER, webhookSignatureHeader } from './signature.js';
+import { type Subscription, type WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { LostClaim, MAX_EVENT_ATTEMPTS, recordAttempt, sendAttempt } from './delivery-attempt.js';
 import {
   findDeliveryRow,
   findEndpointRow,
@@ -25,9 +23,7 @@ import {
   listAttempts,
   listDeliveryRows,
   toDelivery,
-  toEndpoint,
   type DeliveryFilter,
-  type DeliveryRow,
   type NewDelivery,
   type WebhookDelivery,
   type WebhookDeliveryDetail,
@@ -39,17 +35,8 @@ export { payloadOf, type WebhookPayload } from './payload.js';
 export const WEBHOOK_DELIVER_JOB = 'webhook.deliver';
 export const WEBHOOK_PRUNE_JOB = 'webhooks.prune';
 
-/**
- * Waits before the 2nd, 3rd, ... attempt of an event's delivery: 1 min, 5 min, 30 min, 2 h, 5 h, 10 h,
- * 10 h. Eight attempts in all, the last one about 27.6 hours after the first.
- */
-export const RETRY_SCHEDULE_MS: readonly number[] = [60_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
-export const MAX_EVENT_ATTEMPTS = RETRY_SCHEDULE_MS.length + 1;
-/** An endpoint none of whose attempts got through for this long is disabled (at its next failure). */
-export const DISABLE_AFTER_FAILING_MS = 24 * 3_600_000;
 /** Finished deliveries (and their attempts) are deleted after this many days. */
 export const DELIVERY_RETENTION_DAYS = 30;
-export const USER_AGENT = 'Keyhaven-Webhooks/1';
 
 export interface WebhookDeliveriesDeps {
   db: Db;
@@ -127,7 +114,8 @@ export class WebhookDeliveriesService {
     for (const delivery of deliveries) await this.enqueueAttempt(executor, delivery.id, 1);
   };
 
-  private async enqueueAttempt(executor: Executor, deliveryId: string, attempt: number, runAt?: Date): Promise<void> {
+  /** Enqueues attempt number `attempt` of a delivery (due at `runAt`, or now) with the caller's executor. */
+  private readonly enqueueAttempt = async (executor: Executor, deliveryId: string, attempt: number, runAt?: Date): Promise<void> => {
     await this.deps.jobs.enqueue(executor, {
       type: WEBHOOK_DELIVER_JOB,
       payload: { deliveryId, attempt },
@@ -135,7 +123,7 @@ export class WebhookDeliveriesService {
       maxAttempts: 5,
       ...(runAt ? { runAt } : {}),
     });
-  }
+  };
 
   // ---------------------------------------------------------------------------------------------
   // The delivery log, tests and redeliveries
@@ -271,29 +259,17 @@ export class WebhookDeliveriesService {
       return;
     }
 
-    const secrets = [this.deps.keyring.decrypt(WEBHOOK_SECRET_PURPOSE, endpoint.secret_ciphertext).toString('utf8')];
-    if (endpoint.previous_secret_ciphertext && endpoint.previous_secret_expires_at && Date.parse(toIso(endpoint.previous_secret_expires_at)) > now.getTime()) {
-      secrets.push(this.deps.keyring.decrypt(WEBHOOK_SECRET_PURPOSE, endpoint.previous_secret_ciphertext).toString('utf8'));
-    }
-    const timestamp = Math.floor(now.getTime() / 1000);
-    const result = await postWebhook(
-      endpoint.url,
-      row.payload,
-      {
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        'keyhaven-webhook-id': row.id,
-        'keyhaven-event-id': row.event_id,
-        'keyhaven-event-type': row.event_type,
-        'keyhaven-delivery-attempt': String(attempt),
-        [SIGNATURE_HEADER.toLowerCase()]: webhookSignatureHeader(secrets, timestamp, row.payload),
-      },
-      { timeoutMs: this.deps.timeoutMs, allowPrivate: this.deps.allowPrivate, signal: context.signal },
-    );
+    const result = await sendAttempt(endpoint, row, attempt, now, {
+      keyring: this.deps.keyring,
+      timeoutMs: this.deps.timeoutMs,
+      allowPrivate: this.deps.allowPrivate,
+      signal: context.signal,
+    });
     let disabled = false;
     try {
       await this.deps.db.transaction().execute(async (trx) => {
-        disabled = await this.recordAttempt(trx, row, attempt, token, result);
+        const outcome = { row, attempt, token, result, at: this.deps.clock.now() };
+        disabled = await recordAttempt(trx, { events: this.deps.events, enqueueAttempt: this.enqueueAttempt }, outcome);
         try {
           await context.complete(trx);
         } catch {
@@ -306,74 +282,6 @@ export class WebhookDeliveriesService {
     } finally {
       if (disabled) this.deps.endpoints.invalidate();
     }
-  }
-
-  /** Writes one attempt's outcome; returns whether the endpoint was disabled by it. */
-  private async recordAttempt(trx: Executor, row: DeliveryRow, attempt: number, token: string, result: SendResult): Promise<boolean> {
-    const at = this.deps.clock.now();
-    const atIso = at.toISOString();
-    const counts = row.kind === 'event';
-    await trx
-      .insertInto('webhook_delivery_attempts')
-      .values({
-        id: newId('wha'),
-        delivery_id: row.id,
-        attempt,
-        at: atIso,
-        status_code: result.statusCode,
-        response_body: result.responseBody,
-        duration_ms: result.durationMs,
-        error: result.error === null ? null : result.error.slice(0, 1000),
-        success: result.success ? 1 : 0,
-      })
-      .execute();
-    const delivery = trx.updateTable('webhook_deliveries').where('id', '=', row.id).where('status', '=', 'sending').where('claim_token', '=', token);
-    const common = { claim_token: null, claimed_until: null, last_status_code: result.statusCode, updated_at: atIso };
-
-    if (result.success) {
-      const done = await delivery.set({ ...common, status: 'delivered', last_error: null, next_attempt_at: null, delivered_at: atIso }).executeTakeFirst();
-      if (Number(done.numUpdatedRows) === 0) throw new LostClaim();
-      if (counts) {
-        await trx.updateTable('webhook_endpoints').set({ consecutive_failures: 0, failing_since: null, last_success_at: atIso }).where('id', '=', row.endpoint_id).execute();
-      }
-      return false;
-    }
-
-    let disable = false;
-    let failingSince: string | null = null;
-    if (counts) {
-      const endpoint = await trx
-        .updateTable('webhook_endpoints')
-        .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), failing_since: eb.fn.coalesce('failing_since', eb.val(atIso)) }))
-        .where('id', '=', row.endpoint_id)
-        .returning(['enabled', 'failing_since'])
-        .executeTakeFirst();
-      failingSince = endpoint?.failing_since ? toIso(endpoint.failing_since) : null;
-      disable = Boolean(endpoint?.enabled) && failingSince !== null && at.getTime() - Date.parse(failingSince) >= DISABLE_AFTER_FAILING_MS;
-    }
-    const final = !counts || disable || attempt >= row.max_attempts;
-    const next = final ? null : new Date(at.getTime() + RETRY_SCHEDULE_MS[Math.min(attempt - 1, RETRY_SCHEDULE_MS.length - 1)]!);
-    const error = disable ? `${result.error}; the endpoint was disabled` : result.error;
-    const updated = await delivery
-      .set({ ...common, status: final ? 'failed' : 'pending', last_error: error, next_attempt_at: next ? next.toISOString() : null })
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new LostClaim();
-    if (next) await this.enqueueAttempt(trx, row.id, attempt + 1, next);
-
-    if (disable) {
-      const reason = `Every delivery attempt failed for more than ${DISABLE_AFTER_FAILING_MS / 3_600_000} hours (since ${failingSince}); last error: ${result.error}`;
-      const before = await findEndpointRow(trx, row.endpoint_id);
-      await trx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: reason, disabled_at: atIso, updated_at: atIso }).where('id', '=', row.endpoint_id).execute();
-      const after = await findEndpointRow(trx, row.endpoint_id);
-      await this.deps.events.record(trx, { actor: { ...SYSTEM_ACTOR, label: 'webhooks' } }, {
-        action: 'webhook_endpoint.disabled',
-        targetType: 'webhook_endpoint',
-        targetId: row.endpoint_id,
-        before: before && toEndpoint(before),
-        after: after && toEndpoint(after),
-      });
-    }
-    return disable;
   }
 
   /** Job `webhooks.prune` (daily): deletes finished deliveries older than the retention, in batches. */
@@ -399,6 +307,3 @@ export class WebhookDeliveriesService {
     }
   }
 }
-
-/** The attempt's claim went to another worker meanwhile (this one was too slow): record nothing. */
-class LostClaim extends Error {}

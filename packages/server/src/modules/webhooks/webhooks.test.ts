@@ -9,7 +9,7 @@ import { client, factories, forEachDialect, useTestApp, type Client, type TestAp
 import { postWebhook } from './sender.js';
 import { verifyWebhookSignature } from './signature.js';
 import { Worker } from '../jobs/worker.js';
-import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS } from './webhook-deliveries.service.js';
+import { DISABLE_AFTER_FAILING_MS, MAX_EVENT_ATTEMPTS, RETRY_SCHEDULE_MS } from './delivery-attempt.js';
 import { installJobs } from '../../wiring.js';
 
 /**
