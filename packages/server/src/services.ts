@@ -44,7 +44,7 @@ import { NoticesService } from './modules/notifications/notices.service.js';
 import { TrialsService } from './modules/trials/trials.service.js';
 import { PasswordLinksService } from './modules/passwords/password-links.service.js';
 import { PasswordsService } from './modules/passwords/passwords.service.js';
-import { SessionsService } from './modules/auth/sessions.service.js';
+import { SessionsService } from './modules/sessions/sessions.service.js';
 import { OnboardingService } from './modules/onboarding/onboarding.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
