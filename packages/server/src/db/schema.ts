@@ -14,7 +14,8 @@ import type { OrdersTable, OrderItemsTable, InboundEventsTable } from '../module
 import type { PasswordAttemptsTable, PasswordTokensTable } from '../modules/passwords/passwords.tables.js';
 import type { PoliciesTable } from '../modules/policies/policies.tables.js';
 import type { ProductsTable } from '../modules/products/products.tables.js';
-import type { ReleasesTable, ReleaseRetentionTable } from '../modules/releases/releases.tables.js';
+import type { ReleasesTable } from '../modules/releases/releases.tables.js';
+import type { ReleaseRetentionTable } from '../modules/retention/retention.tables.js';
 import type { SessionsTable } from '../modules/sessions/sessions.tables.js';
 import type { SettingsTable } from '../modules/settings/settings.tables.js';
 import type { RenewalsTable } from '../modules/subscriptions/subscriptions.tables.js';
