@@ -38,7 +38,7 @@ import { updateRoutes } from './modules/updates/updates.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
 import { faqRoutes } from './modules/faq/faq.routes.js';
 import { settingsRoutes } from './modules/settings/settings.routes.js';
-import { retentionRoutes } from './modules/releases/retention.routes.js';
+import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { artifactRoutes } from './modules/artifacts/artifacts.routes.js';
 import { announcementRoutes } from './modules/announcements/announcements.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';

@@ -14,7 +14,7 @@ import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
 import { AnnouncementsService } from './modules/announcements/announcements.service.js';
-import { RetentionService } from './modules/releases/retention.service.js';
+import { RetentionService } from './modules/retention/retention.service.js';
 import { ArtifactsService } from './modules/artifacts/artifacts.service.js';
 import { DownloadsService } from './modules/artifacts/downloads.service.js';
 import { LicenseKeyMailService } from './modules/licenses/key-mail.service.js';
@@ -46,7 +46,7 @@ import { NoticesService } from './modules/notifications/notices.service.js';
 import { TrialsService } from './modules/trials/trials.service.js';
 import { PasswordLinksService } from './modules/passwords/password-links.service.js';
 import { PasswordsService } from './modules/passwords/passwords.service.js';
-import { SessionsService } from './modules/auth/sessions.service.js';
+import { SessionsService } from './modules/sessions/sessions.service.js';
 import { OnboardingService } from './modules/onboarding/onboarding.service.js';
 import { OrdersService } from './modules/orders/orders.service.js';
 import { StripeService } from './modules/orders/stripe.service.js';
@@ -102,7 +102,7 @@ export function createServices(
   const jobs = new JobQueue({ db, dialect: deps.database.dialect, clock, events });
   const worker = new Worker({ db, queue: jobs, clock, ...workerOptions });
   // Release retention: per-product settings, a daily run that removes the files of releases no longer kept.
-  const retention = new RetentionService({ db, clock, events, products, artifacts });
+  const retention = new RetentionService({ db, clock, events, products, releases, artifacts });
   // Every audit event fans out to the subscribed webhook endpoints inside the change's own transaction.
   const allowPrivate = deps.config.webhookAllowPrivate;
   const webhookEndpoints = new WebhookEndpointsService({ db, clock, keyring, events, allowPrivate });

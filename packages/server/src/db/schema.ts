@@ -1,7 +1,7 @@
 import type { Timestamp } from './columns.js';
 import type { ReleaseAnnouncementsTable } from '../modules/announcements/announcements.tables.js';
 import type { ArtifactsTable, DownloadsTable } from '../modules/artifacts/artifacts.tables.js';
-import type { SessionsTable, ApiTokensTable } from '../modules/auth/auth.tables.js';
+import type { ApiTokensTable } from '../modules/auth/auth.tables.js';
 import type { CustomersTable } from '../modules/customers/customers.tables.js';
 import type { EventsTable } from '../modules/events/events.tables.js';
 import type { FaqEntriesTable } from '../modules/faq/faq.tables.js';
@@ -14,7 +14,9 @@ import type { OrdersTable, OrderItemsTable, InboundEventsTable } from '../module
 import type { PasswordAttemptsTable, PasswordTokensTable } from '../modules/passwords/passwords.tables.js';
 import type { PoliciesTable } from '../modules/policies/policies.tables.js';
 import type { ProductsTable } from '../modules/products/products.tables.js';
-import type { ReleasesTable, ReleaseRetentionTable } from '../modules/releases/releases.tables.js';
+import type { ReleasesTable } from '../modules/releases/releases.tables.js';
+import type { ReleaseRetentionTable } from '../modules/retention/retention.tables.js';
+import type { SessionsTable } from '../modules/sessions/sessions.tables.js';
 import type { SettingsTable } from '../modules/settings/settings.tables.js';
 import type { RenewalsTable } from '../modules/subscriptions/subscriptions.tables.js';
 import type { TrialsTable } from '../modules/trials/trials.tables.js';

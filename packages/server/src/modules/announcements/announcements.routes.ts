@@ -1,10 +1,31 @@
 import { commonErrors, IdParams } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { AnnounceBody, AnnouncementSchema, RecipientListSchema } from './announcements.schemas.js';
+import { AnnounceBody, AnnouncementSchema, emptyBodyIfNone, PublishedReleaseSchema, PublishReleaseBody, RecipientListSchema } from './announcements.schemas.js';
 
-/** Release announcements by mail (staff). Publishing with an announcement in one call is on the publish route. */
+/**
+ * Release announcements by mail (staff), and the publish action of releases: it may announce in the same call,
+ * so it is registered here, above releases.
+ */
 export function announcementRoutes(app: App, { announcements }: Services): void {
+  app.post(
+    '/v1/releases/:id/actions/publish',
+    {
+      schema: {
+        operationId: 'publishRelease',
+        summary: 'Publish a release',
+        tags: ['releases'],
+        description: 'draft → published: update checks offer it from now on. The body is optional; with `announce` the release is then announced by mail (as announceRelease) and the answer carries `announcement`.',
+        params: IdParams,
+        body: PublishReleaseBody,
+        response: { 200: PublishedReleaseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'releases:write' } },
+      preValidation: emptyBodyIfNone,
+    },
+    async (request) => announcements.publish(ctx(request), request.params.id, request.body?.announce),
+  );
+
   app.get(
     '/v1/releases/:id/announcement/recipients',
     {

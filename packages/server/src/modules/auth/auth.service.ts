@@ -12,7 +12,7 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import type { PasswordsService } from '../passwords/passwords.service.js';
 import type { User, UsersService } from '../users/users.service.js';
 import type { ModuleWiring } from '../../wiring.js';
-import { SESSION_PREFIX, type SessionsService } from './sessions.service.js';
+import { SESSION_PREFIX, type SessionsService } from '../sessions/sessions.service.js';
 
 const TOKEN_PREFIX = 'khat_';
 

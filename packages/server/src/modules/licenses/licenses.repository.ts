@@ -7,9 +7,9 @@ import { licenseScopeFilter } from './licenses.access.js';
 import type { Actor } from '../../http/access.js';
 import { holdsSeat } from '../machines/seats.js';
 import type { LicenseStatus } from './license-status.js';
-import type { Meter } from '../usage/meters.js';
-import type { Subscription, SubscriptionTerms } from '../subscriptions/subscription.js';
-import type { Renewer } from '../subscriptions/subscription-terms.js';
+import type { Meter } from '../policies/meters.js';
+import type { Subscription, SubscriptionTerms } from '../policies/subscription.js';
+import type { Renewer } from '../policies/subscription-terms.js';
 
 export const LICENSE_TYPES = ['commercial', 'trial', 'subscription', 'custom', 'educational', 'nfr', 'internal'] as const;
 export type LicenseType = (typeof LICENSE_TYPES)[number];

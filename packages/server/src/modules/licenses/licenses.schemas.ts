@@ -3,8 +3,8 @@ import { HttpUrl, Id, Metadata, Nonce, Nullable, NullableTimestamp, Timestamp, S
 import { AlignmentSchema, Countries, Currency, Features, FirstTermSchema, NoticeDays, Price, RenewerSchema, TermMonths } from '../policies/policies.schemas.js';
 import { LICENSE_STATUSES } from './license-status.js';
 import { LICENSE_TYPES } from './licenses.repository.js';
-import { VALIDATION_CODES } from '../validation/validation.js';
-import { MetersSchema } from '../usage/meters.js';
+import { VALIDATION_CODES } from './validation-codes.js';
+import { MetersSchema } from '../policies/meters.js';
 
 const Status = StringEnum(LICENSE_STATUSES);
 const LicenseTypeSchema = StringEnum(LICENSE_TYPES);

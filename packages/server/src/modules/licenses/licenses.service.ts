@@ -38,10 +38,10 @@ import { advanceTerm, findDueRenewals, findExpiring, type DueRenewal, type Expir
 
 export type { DueRenewal, ExpiringLicense, ExpiryWindow, LicenseCounts };
 import { parseJson, toIso } from '../../db/database.js';
-import { normalizeMeters, type Meter } from '../usage/meters.js';
-import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../subscriptions/subscription.js';
+import { normalizeMeters, type Meter } from '../policies/meters.js';
+import { startSubscription, startTermAt, subscriptionTermProblems, subscriptionView, type Subscription, type SubscriptionOverrides } from '../policies/subscription.js';
 import { stripUndefined } from '../../lib/objects.js';
-import { addTerm, termOf, type Renewer } from '../subscriptions/subscription-terms.js';
+import { addTerm, termOf, type Renewer } from '../policies/subscription-terms.js';
 import type { ModuleWiring } from '../../wiring.js';
 
 export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';

@@ -18,5 +18,3 @@ export async function verifyPassword(storedHash: string | null, password: string
   }
   return verify(storedHash, password).catch(() => false);
 }
-
-export const PASSWORD_MIN_LENGTH = 10;

@@ -10,7 +10,7 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import type { JobQueue } from '../jobs/jobs.service.js';
 import type { ModuleWiring } from '../../wiring.js';
 import type { MailService } from '../mail/mail.service.js';
-import type { SessionsService } from '../auth/sessions.service.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertMayManageUser } from '../users/users.access.js';
 import type { User, UsersService } from '../users/users.service.js';
 import type { PasswordsService } from './passwords.service.js';

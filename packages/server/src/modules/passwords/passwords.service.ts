@@ -2,9 +2,9 @@ import type { Db, Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import { AppError } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from './hashing.js';
-
-export { PASSWORD_MIN_LENGTH } from './hashing.js';
+import { PASSWORD_MIN_LENGTH } from '../users/users.schemas.js';
+import type { PasswordHasher } from '../users/users.service.js';
+import { hashPassword, verifyPassword } from './hashing.js';
 
 /** Wrong current passwords an account may send to `POST /v1/auth/password` before it is locked... */
 export const CHANGE_PASSWORD_MAX_FAILURES = 5;
@@ -18,10 +18,11 @@ export interface PasswordsDeps {
 
 /**
  * Passwords: hashing (argon2id) and verification, and the per-account limit on wrong current passwords.
- * Users (who store the hashes), auth (sign-in, change password) and password links all come here; it
- * depends on none of them. Set and reset links are `PasswordLinksService` (password-links.service.ts).
+ * Auth (sign-in, change password) and password links come here; users (who store the hashes) receive it as
+ * their `PasswordHasher`, so passwords sits above users and users imports none of it. Set and reset links are
+ * `PasswordLinksService` (password-links.service.ts).
  */
-export class PasswordsService {
+export class PasswordsService implements PasswordHasher {
   constructor(private readonly deps: PasswordsDeps) {}
 
   /** The stored form of a new password. Takes tens of milliseconds: call it before opening a transaction. */

@@ -3,8 +3,8 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { PoliciesTable } from './policies.tables.js';
 import type { Actor } from '../../http/access.js';
-import type { Meter } from '../usage/meters.js';
-import type { Alignment, FirstTerm, Renewer } from '../subscriptions/subscription-terms.js';
+import type { Meter } from './meters.js';
+import type { Alignment, FirstTerm, Renewer } from './subscription-terms.js';
 
 export interface ActivationLimits {
   /** Activations (new seats taken) per window; null: unlimited. */

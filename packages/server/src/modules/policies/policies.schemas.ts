@@ -1,9 +1,9 @@
 import Type from 'typebox';
 import { Id, Metadata, Nullable, Timestamp, StringEnum } from '../../http/schemas.js';
-import { MetersSchema } from '../usage/meters.js';
+import { MetersSchema } from './meters.js';
 import { EXPIRY_ENDS, POLICY_KINDS } from './policies.repository.js';
 import { MAX_OFFLINE_DAYS } from './policies.service.js';
-import { ALIGNMENTS, FIRST_TERMS, RENEWERS } from '../subscriptions/subscription-terms.js';
+import { ALIGNMENTS, FIRST_TERMS, RENEWERS } from './subscription-terms.js';
 
 export const Feature = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
 export const Features = Type.Array(Feature, { maxItems: 200 });

@@ -6,9 +6,9 @@ import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { ProductsService } from '../products/products.service.js';
-import { normalizeMeters, type Meter } from '../usage/meters.js';
-import type { Alignment, FirstTerm, Renewer } from '../subscriptions/subscription-terms.js';
-import { subscriptionTermProblems } from '../subscriptions/subscription.js';
+import { normalizeMeters, type Meter } from './meters.js';
+import type { Alignment, FirstTerm, Renewer } from './subscription-terms.js';
+import { subscriptionTermProblems } from './subscription.js';
 import {
   deletePolicyRow,
   findPolicy,

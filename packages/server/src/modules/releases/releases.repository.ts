@@ -180,3 +180,9 @@ export async function publishedCandidates(db: Executor, productId: string): Prom
     publishedAt: toIso(row.published_at),
   }));
 }
+
+/** A product's published and yanked releases: the ones retention weighs (drafts are never touched). */
+export async function retainableReleases(db: Executor, productId: string): Promise<Release[]> {
+  const rows = await db.selectFrom('releases').selectAll().where('product_id', '=', productId).where('status', 'in', ['published', 'yanked']).execute();
+  return rows.map(toRelease);
+}

@@ -1,11 +1,13 @@
 import { commonErrors, IdParams, NoContent, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { emptyBodyIfNone, PublishedReleaseSchema, PublishReleaseBody } from '../announcements/announcements.schemas.js';
 import { CreateReleaseBody, ListReleasesQuery, ReleaseSchema, UpdateReleaseBody, YankReleaseBody } from './releases.schemas.js';
 
-/** Staff release management and the customer view of published releases. */
-export function releaseRoutes(app: App, { releases, announcements }: Services): void {
+/**
+ * Staff release management and the customer view of published releases. Publishing (which may announce in
+ * the same call) is registered by the announcements module, which sits above releases.
+ */
+export function releaseRoutes(app: App, { releases }: Services): void {
   app.post(
     '/v1/releases',
     {
@@ -81,24 +83,6 @@ export function releaseRoutes(app: App, { releases, announcements }: Services): 
       await releases.delete(ctx(request), request.params.id);
       return reply.status(204).send(null);
     },
-  );
-
-  app.post(
-    '/v1/releases/:id/actions/publish',
-    {
-      schema: {
-        operationId: 'publishRelease',
-        summary: 'Publish a release',
-        tags: ['releases'],
-        description: 'draft → published: update checks offer it from now on. The body is optional; with `announce` the release is then announced by mail (as announceRelease) and the answer carries `announcement`.',
-        params: IdParams,
-        body: PublishReleaseBody,
-        response: { 200: PublishedReleaseSchema, ...commonErrors },
-      },
-      config: { access: { permission: 'releases:write' } },
-      preValidation: emptyBodyIfNone,
-    },
-    async (request) => announcements.publish(ctx(request), request.params.id, request.body?.announce),
   );
 
   app.post(

@@ -12,6 +12,7 @@ import {
   insertRelease,
   listReleases,
   publishedCandidates,
+  retainableReleases,
   updateReleaseRow,
   versionTaken,
   type DocLink,
@@ -154,6 +155,11 @@ export class ReleasesService {
   /** The product's published releases, without their notes: what the update check chooses among. */
   async publishedCandidates(productId: string): Promise<ReleaseCandidate[]> {
     return publishedCandidates(this.deps.db, productId);
+  }
+
+  /** A product's published and yanked releases, unscoped (retention weighs them; drafts are never touched). */
+  async retainable(productId: string): Promise<Release[]> {
+    return retainableReleases(this.deps.db, productId);
   }
 
   async list(ctx: RequestContext, input: ListReleasesInput): Promise<Page<Release>> {

@@ -24,11 +24,3 @@ export interface ReleasesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
 }
-
-/** Per-product release retention (0017); null means no limit of that kind. */
-export interface ReleaseRetentionTable {
-  product_id: string;
-  keep_versions: number | null;
-  keep_days: number | null;
-  updated_at: Timestamp;
-}

@@ -13,8 +13,8 @@ import type { Product, ProductsService } from '../products/products.service.js';
 import { formatPrice, licenseMailData } from '../licenses/license-mail.js';
 import { graceEndsAt, licenseStatus } from '../licenses/license-status.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
-import { rulesOf, type Subscription } from './subscription.js';
-import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from './subscription-terms.js';
+import { rulesOf, type Subscription } from '../policies/subscription.js';
+import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from '../policies/subscription-terms.js';
 import {
   findRenewalByReference,
   insertRenewal,

@@ -3,7 +3,7 @@ import { commonErrors, ErrorBody, IdParams, Nonce, Nullable, StringEnum, Timesta
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { Fingerprint } from '../machines/machines.schemas.js';
-import { METER_PERIODS } from './meters.js';
+import { METER_PERIODS } from '../policies/meters.js';
 
 const UsageSchema = Type.Object({
   feature: Type.String(),

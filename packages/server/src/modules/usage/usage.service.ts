@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
 import type { SeatsService } from '../machines/seats.service.js';
-import { periodStart, type Meter } from './meters.js';
+import { periodStart, type Meter } from '../policies/meters.js';
 
 export interface UsageInput {
   key: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
-import { periodStart } from './meters.js';
+import { periodStart } from '../policies/meters.js';
 
 forEachDialect('usage metering', (dialect) => {
   const ctx = useTestApp(dialect);

@@ -2,7 +2,9 @@ import Type from 'typebox';
 import { ROLES } from '../../http/access.js';
 import { Id, Nullable, NullableTimestamp, Timestamp, StringEnum } from '../../http/schemas.js';
 import { Email } from '../customers/customers.schemas.js';
-import { PASSWORD_MIN_LENGTH } from '../passwords/passwords.service.js';
+
+/** The shortest password a user may have: the body schemas check it, and the passwords module applies it too. */
+export const PASSWORD_MIN_LENGTH = 10;
 
 export const RoleSchema = StringEnum(ROLES);
 export const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: 200 });

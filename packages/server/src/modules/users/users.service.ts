@@ -6,8 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
-import type { PasswordsService } from '../passwords/passwords.service.js';
-import type { SessionsService } from '../auth/sessions.service.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertMayManageUser } from './users.access.js';
 import {
   countActiveOwners,
@@ -41,17 +40,27 @@ export interface UpdateUserInput {
   password?: string;
 }
 
+/**
+ * What users need of password hashing: the passwords module implements it (PasswordsService) and sits above
+ * users, so users never imports it.
+ */
+export interface PasswordHasher {
+  /** The stored form of a new password (slow: called before the transaction opens). */
+  hash(password: string): Promise<string>;
+}
+
 export interface UsersDeps {
   db: Db;
   clock: Clock;
   events: EventsService;
   customers: CustomersService;
-  passwords: PasswordsService;
+  /** Hashes the passwords users store (the passwords module's PasswordsService). */
+  passwords: PasswordHasher;
   /** Disabling a user or setting its password ends its sessions. */
   sessions: SessionsService;
 }
 
-/** The users table: staff and portal users, their roles, and the stored password hash (hashed by PasswordsService). */
+/** The users table: staff and portal users, their roles, and the stored password hash (hashed by the PasswordHasher it is given). */
 export class UsersService {
   constructor(private readonly deps: UsersDeps) {}
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { SeatsService } from '../machines/seats.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import { hardSeatLimit, type Overdraft } from '../policies/policies.service.js';
-import type { Meter } from '../usage/meters.js';
+import type { Meter } from '../policies/meters.js';
 import { parseJson } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { ClientLicense, LicensesService } from '../licenses/licenses.service.js';

@@ -1,6 +1,5 @@
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
-import { toRelease, type Release } from './releases.repository.js';
 
 /** A product's retention settings; null means no limit of that kind (both null: keep everything). */
 export interface RetentionSettings {
@@ -34,10 +33,4 @@ export async function productsWithRetention(db: Executor): Promise<string[]> {
     .orderBy('product_id')
     .execute();
   return rows.map((r) => r.product_id);
-}
-
-/** The releases retention weighs: published and yanked ones (drafts are never touched). */
-export async function retainableReleases(db: Executor, productId: string): Promise<Release[]> {
-  const rows = await db.selectFrom('releases').selectAll().where('product_id', '=', productId).where('status', 'in', ['published', 'yanked']).execute();
-  return rows.map(toRelease);
 }

@@ -5,9 +5,9 @@ import type { Artifact, ArtifactsService } from '../artifacts/artifacts.service.
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import { SlotPayload, type ModuleWiring } from '../../wiring.js';
 import type { ProductsService } from '../products/products.service.js';
-import type { Release } from './releases.repository.js';
-import { findRetention, productsWithRetention, retainableReleases, saveRetention, type RetentionSettings } from './retention.repository.js';
-import { compareSemver, parseSemver } from './semver.js';
+import type { Release, ReleasesService } from '../releases/releases.service.js';
+import { compareSemver, parseSemver } from '../releases/semver.js';
+import { findRetention, productsWithRetention, saveRetention, type RetentionSettings } from './retention.repository.js';
 
 export type { RetentionSettings } from './retention.repository.js';
 
@@ -77,11 +77,12 @@ export interface RetentionDeps {
   clock: Clock;
   events: EventsService;
   products: ProductsService;
+  releases: ReleasesService;
   artifacts: ArtifactsService;
 }
 
 /**
- * Release retention per product: the settings (staff) and the run that removes the files of releases the
+ * Release retention per product (its own module, above releases and artifacts, which know nothing of it): the settings (staff) and the run that removes the files of releases the
  * rule no longer keeps, on demand for one product or daily for every product with settings (job
  * `releases.retention`). A run only ever moves artifacts available → removed, one conditional UPDATE each
  * (ArtifactsService.removeFiles), so a second run, or two workers at once, remove nothing twice.
@@ -111,7 +112,7 @@ export class RetentionService {
     const settings = await findRetention(this.deps.db, product.id);
     if (!settings) return [];
     const removed: Artifact[] = [];
-    for (const { release, reason } of expiredReleases(await retainableReleases(this.deps.db, product.id), settings, this.deps.clock.now())) {
+    for (const { release, reason } of expiredReleases(await this.deps.releases.retainable(product.id), settings, this.deps.clock.now())) {
       removed.push(...(await this.deps.artifacts.removeFiles(ctx, release.id, reason)));
     }
     return removed;

@@ -24,7 +24,7 @@ export interface Session {
 
 /**
  * Sign-in sessions (the `sessions` table): started by sign-in, ended by sign-out, and ended for a user
- * whose password changes or who is disabled. It depends on no other module, so users and password links
+ * whose password changes or who is disabled. It is its own module and depends on no other, so users and password links
  * can end sessions without depending on authentication.
  */
 export class SessionsService {

@@ -7,7 +7,7 @@ import { buildApp } from '../../app.js';
 import { SYSTEM_ACTOR } from '../../http/access.js';
 import { DAY_MS } from '../../lib/clock.js';
 import { client, factories, forEachDialect, useTestApp } from '../../testing/harness.js';
-import type { Release } from './releases.repository.js';
+import type { Release } from '../releases/releases.service.js';
 import { expiredReleases, RETENTION_JOB } from './retention.service.js';
 
 const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
