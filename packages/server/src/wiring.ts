@@ -2,6 +2,7 @@ import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
+import type { LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, MachinesService } from './modules/machines/machines.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
@@ -45,6 +46,8 @@ export interface ModuleWiring {
   customerUses?: CustomerUseCheck[];
   /** Records that keep a policy from being deleted (see PoliciesService.addUseCheck). */
   policyUses?: PolicyUseCheck[];
+  /** Live seats per license, for the licenses module's reads (see LicensesService.useSeatCounter). */
+  seatCounts?: SeatCounter;
 }
 
 export interface WiringTargets {
@@ -56,6 +59,7 @@ export interface WiringTargets {
   releases: ReleasesService;
   customers: CustomersService;
   policies: PoliciesService;
+  licenses: LicensesService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -70,6 +74,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
     for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
+    if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
   }
 }
 

@@ -185,3 +185,19 @@ export async function countSeatsInUse(db: Executor, actor: Actor, now: Date): Pr
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Live seats per license for these licenses, in one grouped query (the licenses module's lists and
+ * reads, through its `seatCounts` hook). Licenses without a live seat are absent from the map.
+ */
+export async function countSeatsByLicense(db: Executor, licenseIds: string[], now: Date): Promise<Map<string, number>> {
+  if (licenseIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('machines')
+    .select((eb) => ['machines.license_id', eb.fn.countAll<number>().as('n')])
+    .where('machines.license_id', 'in', [...new Set(licenseIds)])
+    .where(holdsSeat(now))
+    .groupBy('machines.license_id')
+    .execute();
+  return new Map(rows.map((r) => [r.license_id, Number(r.n)]));
+}

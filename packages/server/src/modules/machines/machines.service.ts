@@ -11,6 +11,7 @@ import type { ClientLicense, LicensesService } from '../licenses/licenses.servic
 import { hardSeatLimit, type ActivationLimits, type PoliciesService } from '../policies/policies.service.js';
 import {
   countSeatsInUse,
+  countSeatsByLicense,
   countAliveMachines,
   deleteMachineRow,
   findMachineByFingerprint,
@@ -105,10 +106,12 @@ export class MachinesService {
 
   /**
    * Lapsed floating leases are culled every minute. Event lists name machines; a customer viewer gets
-   * names of machines on its own organization's licenses only.
+   * names of machines on its own organization's licenses only. Licenses show their live seats, counted
+   * here (licenses does not know machines: machines depends on it).
    */
   wiring(): ModuleWiring {
     return {
+      seatCounts: (executor, licenseIds, now) => countSeatsByLicense(executor, licenseIds, now),
       jobs: [{ type: 'machines.cull', payload: SlotPayload, run: async () => void (await this.cull()), cron: '* * * * *' }],
       namers: {
         machine: async (ctx, ids) => {
