@@ -13,7 +13,6 @@ import { startTermAt, subscriptionView, type SubscriptionOverrides } from '../su
 import type { ModuleWiring } from '../../wiring.js';
 import type { ChangePolicyInput, ClientLicense, CreateLicenseInput, License, UpdateLicenseInput } from './license.js';
 import * as changes from './license-changes.js';
-import { checkDates, issued, pickRecord } from './license-changes.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus } from './license-status.js';
 import { licenseScopeFilter } from './licenses.access.js';
@@ -157,8 +156,7 @@ export class LicensesService {
   ): Promise<{ license: License; key: string }> {
     const key = generateLicenseKey();
     const canonical = key.replace(/-/g, '');
-    const record = issued(input, refs, this.deps.clock.now(), { id: newId('lic'), keyHint: keyHint(canonical) });
-    checkDates(record);
+    const record = changes.issued(input, refs, this.deps.clock.now(), { id: newId('lic'), keyHint: keyHint(canonical) });
     await insertLicense(executor, record, { digest: this.deps.keyring.digest('license-key', canonical), ciphertext: this.deps.keyring.encrypt('license-key', key) });
     await this.deps.events.record(executor, ctx, {
       action: 'license.created',
@@ -271,9 +269,9 @@ export class LicensesService {
       const before = await this.presentRow(trx, row, this.deps.clock.now());
       const next = change(before);
       if (next === null) return before;
-      const record: LicenseRecord = { ...toLicenseRecord(row), ...pickRecord(next), updatedAt: this.deps.clock.now().toISOString() };
+      const record: LicenseRecord = { ...toLicenseRecord(row), ...changes.pickRecord(next), updatedAt: this.deps.clock.now().toISOString() };
       record.graceEndsAt = graceEndsAt(record.expiresAt, record.graceDays);
-      checkDates(record);
+      changes.checkDates(record);
       await updateLicenseRow(trx, record);
       const after = this.present(record, before.product, before.activeMachines);
       await this.deps.events.record(trx, ctx, { action, targetType: 'license', targetId: id, customerId: record.customerId, before, after });
