@@ -128,8 +128,8 @@ export class CustomersService {
   }
 
   /**
-   * Ids of the customers whose name or e-mail contains `q`, case-insensitively, whoever may see them (the
-   * caller's own scope narrows its results): how the license search finds licenses by who holds them.
+   * Ids of the customers whose name or e-mail contains `q`, case-insensitively, in every organization (the
+   * caller applies the viewer's scope to what it finds): how the license search finds licenses by holder.
    * Capped at `MATCHING_IDS_CAP` (newest customers first) so a short query cannot return every customer:
    * a search that matches more customers than that finds the licenses of the newest ones only.
    */
