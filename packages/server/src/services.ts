@@ -146,7 +146,7 @@ export function createServices(
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, seats, notices, products, releases, customers, policies }, [
+  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),

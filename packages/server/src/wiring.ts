@@ -2,6 +2,7 @@ import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
+import type { LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
@@ -47,6 +48,8 @@ export interface ModuleWiring {
   policyUses?: PolicyUseCheck[];
   /** The products a customer licenses, which its product scope composes (see ProductsService.setLicensedProducts). */
   licensedProducts?: LicensedProducts;
+  /** Live seats per license, for the licenses module's reads (see LicensesService.useSeatCounter). */
+  seatCounts?: SeatCounter;
 }
 
 export interface WiringTargets {
@@ -58,6 +61,7 @@ export interface WiringTargets {
   releases: ReleasesService;
   customers: CustomersService;
   policies: PoliciesService;
+  licenses: LicensesService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -73,6 +77,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
     if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
+    if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
   }
 }
 

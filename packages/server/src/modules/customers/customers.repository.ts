@@ -88,6 +88,19 @@ export async function listCustomers(
   return (await query.execute()).map(toCustomer);
 }
 
+/** Ids of customers whose name or e-mail contains `q` (case-insensitive), at most `limit` of them, newest first. */
+export async function customerIdsMatching(db: Executor, q: string, limit: number): Promise<string[]> {
+  const like = `%${q.toLowerCase()}%`;
+  const rows = await db
+    .selectFrom('customers')
+    .select('id')
+    .where((eb) => eb.or([eb(eb.fn('lower', ['email']), 'like', like), eb(eb.fn('lower', ['name']), 'like', like)]))
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** The ids among `customerIds` that name no customer. */
 export async function missingCustomerIds(db: Executor, customerIds: string[]): Promise<string[]> {
   if (customerIds.length === 0) return [];

@@ -12,6 +12,7 @@ import {
   findCustomerByEmail,
   insertCustomer,
   listCustomers,
+  customerIdsMatching,
   missingCustomerIds,
   updateCustomerRow,
   type Contact,
@@ -36,6 +37,9 @@ export type UpdateCustomerInput = Partial<CreateCustomerInput>;
  * modules depend on customers and not the other way round.
  */
 export type CustomerUseCheck = (executor: Executor, customerId: string) => Promise<string | undefined>;
+
+/** At most this many ids from `idsMatching`: enough for a search, small enough for an `in (…)` list. */
+export const MATCHING_IDS_CAP = 1000;
 
 export interface CustomersDeps {
   db: Db;
@@ -128,6 +132,16 @@ export class CustomersService {
   /** The ids among `customerIds` that name no customer, on the caller's executor (a custom product names its customers). */
   async missingIds(executor: Executor, customerIds: string[]): Promise<string[]> {
     return missingCustomerIds(executor, customerIds);
+  }
+
+  /**
+   * Ids of the customers whose name or e-mail contains `q`, case-insensitively, in every organization (the
+   * caller applies the viewer's scope to what it finds): how the license search finds licenses by holder.
+   * Capped at `MATCHING_IDS_CAP` (newest customers first) so a short query cannot return every customer:
+   * a search that matches more customers than that finds the licenses of the newest ones only.
+   */
+  async idsMatching(executor: Executor, q: string): Promise<string[]> {
+    return customerIdsMatching(executor, q, MATCHING_IDS_CAP);
   }
 
   async list(ctx: RequestContext, filter: { email?: string; q?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {

@@ -1,11 +1,9 @@
-import { createQueryId, type CompiledQuery, type ExpressionBuilder, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
-import type { Database } from '../../db/schema.js';
 import type { LicensesTable } from './licenses.tables.js';
 import { licenseScopeFilter } from './licenses.access.js';
 import type { Actor } from '../../http/access.js';
-import { holdsSeat } from '../machines/seats.js';
 import type { LicenseStatus } from './license-status.js';
 import type { Meter } from '../policies/meters.js';
 import type { Subscription, SubscriptionTerms } from '../policies/subscription.js';
@@ -170,34 +168,14 @@ export async function updateLicenseRow(db: Executor, record: LicenseRecord): Pro
   await db.updateTable('licenses').set(toRow(record)).where('id', '=', record.id).execute();
 }
 
-export type LicenseRowWithProduct = LicenseRow & { product_code: string; active_machines: number | null };
-
-/** Seats held at `nowIso`: node-locked machines, floating ones whose lease has not lapsed, borrowed ones. */
-function activeMachines(eb: ExpressionBuilder<Database, 'licenses'>, nowIso: string) {
-  return eb
-    .selectFrom('machines')
-    .select((m) => m.fn.countAll<number>().as('n'))
-    .whereRef('machines.license_id', '=', 'licenses.id')
-    .where(holdsSeat(nowIso))
-    .as('active_machines');
-}
-
-function selectWithProduct(db: Executor, now: Date) {
-  const nowIso = now.toISOString();
-  return db
-    .selectFrom('licenses')
-    .innerJoin('products', 'products.id', 'licenses.product_id')
-    .selectAll('licenses')
-    .select((eb) => ['products.code as product_code', activeMachines(eb, nowIso)]);
-}
-
-export async function findLicenseRow(db: Executor, actor: Actor, id: string, now: Date): Promise<LicenseRowWithProduct | undefined> {
-  return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.id', '=', id).executeTakeFirst();
+/** The license with this id, within the actor's scope (another organization's license is simply not found). */
+export async function findLicenseRow(db: Executor, actor: Actor, id: string): Promise<LicenseRow | undefined> {
+  return licenseScopeFilter(db.selectFrom('licenses').selectAll('licenses'), actor).where('licenses.id', '=', id).executeTakeFirst();
 }
 
 /** The license with this key digest, within the actor's scope: another organization's key is simply not found. */
-export async function findLicenseRowByDigest(db: Executor, actor: Actor, digest: string, now: Date): Promise<LicenseRowWithProduct | undefined> {
-  return licenseScopeFilter(selectWithProduct(db, now), actor).where('licenses.key_digest', '=', digest).executeTakeFirst();
+export async function findLicenseRowByDigest(db: Executor, actor: Actor, digest: string): Promise<LicenseRow | undefined> {
+  return licenseScopeFilter(db.selectFrom('licenses').selectAll('licenses'), actor).where('licenses.key_digest', '=', digest).executeTakeFirst();
 }
 
 export interface LicenseFilter {
@@ -212,8 +190,12 @@ export interface LicenseFilter {
   cursor?: string;
 }
 
-export async function listLicenseRows(db: Executor, actor: Actor, filter: LicenseFilter, now: Date): Promise<LicenseRowWithProduct[]> {
-  let query = licenseScopeFilter(selectWithProduct(db, now), actor).orderBy('licenses.id', 'desc').limit(filter.limit + 1);
+/**
+ * A page of licenses (one more than `filter.limit`, for the cursor). `qCustomerIds`: the customers whose
+ * name or e-mail matches `filter.q`, found by the customers module; the search also finds their licenses.
+ */
+export async function listLicenseRows(db: Executor, actor: Actor, filter: LicenseFilter, now: Date, qCustomerIds: string[] = []): Promise<LicenseRow[]> {
+  let query = licenseScopeFilter(db.selectFrom('licenses').selectAll('licenses'), actor).orderBy('licenses.id', 'desc').limit(filter.limit + 1);
   if (filter.productId) query = query.where('licenses.product_id', '=', filter.productId);
   if (filter.policyId) query = query.where('licenses.policy_id', '=', filter.policyId);
   if (filter.customerId) query = query.where('licenses.customer_id', '=', filter.customerId);
@@ -228,11 +210,7 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
       eb.or([
         eb(eb.fn('lower', ['licenses.name']), 'like', like),
         eb('licenses.key_hint', '=', hint),
-        eb(
-          'licenses.customer_id',
-          'in',
-          eb.selectFrom('customers').select('customers.id').where((c) => c.or([c(c.fn('lower', ['customers.email']), 'like', like), c(c.fn('lower', ['customers.name']), 'like', like)])),
-        ),
+        ...(qCustomerIds.length > 0 ? [eb('licenses.customer_id', 'in', qCustomerIds)] : []),
       ]),
     );
   }
@@ -262,97 +240,6 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
       break;
   }
   return query.execute();
-}
-
-const NOW = '\u0000now';
-const DIGEST = '\u0000digest';
-
-function validationQuery(db: Executor) {
-  return db
-    .selectFrom('licenses')
-    .innerJoin('products', 'products.id', 'licenses.product_id')
-    .innerJoin('policies', 'policies.id', 'licenses.policy_id')
-    // Only what the rules and the client's view of the license read: no key material, billing or notes.
-    .select([
-      'licenses.id',
-      'licenses.name',
-      'licenses.product_id',
-      'licenses.type',
-      'licenses.starts_at',
-      'licenses.expires_at',
-      'licenses.grace_ends_at',
-      'licenses.suspended_at',
-      'licenses.revoked_at',
-      'licenses.max_machines',
-      'licenses.max_users',
-      'licenses.floating',
-      'licenses.heartbeat_seconds',
-      'licenses.features',
-      'licenses.domains',
-      'licenses.meters',
-      'licenses.countries',
-      'licenses.customer_id',
-      'licenses.policy_id',
-      'products.code as product_code',
-      'policies.enforce_domains',
-      'policies.overdraft',
-      'policies.expiry_ends',
-    ])
-    .select((eb) => activeMachines(eb, NOW));
-}
-
-export type ValidationRow = Pick<
-  LicenseRow,
-  | 'id'
-  | 'name'
-  | 'product_id'
-  | 'type'
-  | 'starts_at'
-  | 'expires_at'
-  | 'grace_ends_at'
-  | 'suspended_at'
-  | 'revoked_at'
-  | 'max_machines'
-  | 'max_users'
-  | 'floating'
-  | 'heartbeat_seconds'
-  | 'features'
-  | 'domains'
-  | 'meters'
-  | 'countries'
-  | 'customer_id'
-  | 'policy_id'
-> & { product_code: string; enforce_domains: number; overdraft: string; expiry_ends: string; active_machines: number | null };
-
-/** The lookup compiled once per database handle: only the digest parameter changes between calls. */
-const compiledValidationQueries = new WeakMap<Executor, CompiledQuery<ValidationRow>>();
-
-/**
- * The hot-path lookup for validation: the license with its product code and the policy's domain rule.
- * Building and compiling the query costs more than running it, so it is compiled once (with a
- * placeholder digest) and executed with each request's digest as its one parameter.
- */
-export async function findForValidation(db: Executor, keyDigest: string, now: Date): Promise<ValidationRow | undefined> {
-  let compiled = compiledValidationQueries.get(db);
-  if (compiled === undefined) {
-    compiled = validationQuery(db).where('licenses.key_digest', '=', DIGEST).compile() as CompiledQuery<ValidationRow>;
-    // The digest once, the time twice (the seat rule compares it with the lease and with a borrowed seat's end).
-    if (compiled.parameters.length !== 3) throw new Error('the validation query must take exactly three parameters');
-    compiledValidationQueries.set(db, compiled);
-  }
-  const nowIso = now.toISOString();
-  const parameters = compiled.parameters.map((p) => (p === NOW ? nowIso : p === DIGEST ? keyDigest : p));
-  const { rows } = await db.executeQuery<ValidationRow>({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
-  return rows[0];
-}
-
-/** The same row as `findForValidation`, by license id and within the actor's scope (signed-in activation). */
-export async function findForClientById(db: Executor, actor: Actor, id: string, now: Date): Promise<ValidationRow | undefined> {
-  const compiled = licenseScopeFilter(validationQuery(db), actor).where('licenses.id', '=', id).compile();
-  const nowIso = now.toISOString();
-  const parameters = compiled.parameters.map((p) => (p === NOW ? nowIso : p));
-  const { rows } = await db.executeQuery<ValidationRow>({ ...compiled, parameters, queryId: createQueryId() });
-  return rows[0];
 }
 
 export async function findCustomerId(db: Executor, id: string): Promise<string | null | undefined> {

@@ -1,4 +1,6 @@
 import { toIso, type Executor } from '../../db/database.js';
+import type { Subscription } from '../policies/subscription.js';
+import { subscriptionColumns, toSubscription } from './licenses.repository.js';
 
 /** A due auto-renewal the sweep found: the license and the expiry it read (the renewal is conditional on it). */
 export interface DueRenewal {
@@ -111,6 +113,38 @@ export async function advanceTerm(
     .where('expires_at', '=', fromExpiry)
     .where('auto_renew', '=', 1)
     .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** A subscription license whose first term waits for its first activation (no term start, no expiry yet). */
+export async function findWaitingTerm(db: Executor, licenseId: string): Promise<{ subscription: Subscription | null; graceDays: number; customerId: string | null } | undefined> {
+  const row = await db
+    .selectFrom('licenses')
+    .select(['subscription', 'auto_renew', 'renewed_by', 'cancelled_at', 'term_starts_at', 'expires_at', 'grace_days', 'customer_id'])
+    .where('id', '=', licenseId)
+    .where('term_starts_at', 'is', null)
+    .where('subscription', 'is not', null)
+    .where('expires_at', 'is', null)
+    .executeTakeFirst();
+  return row && { subscription: toSubscription(row), graceDays: row.grace_days, customerId: row.customer_id };
+}
+
+/**
+ * Starts the waiting first term, conditionally on it still waiting: of two concurrent first activations,
+ * exactly one updates the row; the other gets false.
+ */
+export async function startWaitingTerm(
+  db: Executor,
+  licenseId: string,
+  started: { subscription: Subscription; expiresAt: string; graceEndsAt: string | null; updatedAt: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('licenses')
+    .set({ ...subscriptionColumns(started.subscription), expires_at: started.expiresAt, grace_ends_at: started.graceEndsAt, updated_at: started.updatedAt })
+    .where('id', '=', licenseId)
+    .where('term_starts_at', 'is', null)
+    .where('expires_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

@@ -1,4 +1,4 @@
-import type { Selectable, SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
@@ -184,4 +184,31 @@ export async function countSeatsInUse(db: Executor, actor: Actor, now: Date): Pr
     .where(holdsSeat(now))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Live seats per license for these licenses, in one grouped query (the licenses module's lists and
+ * reads, through its `seatCounts` hook). Licenses without a live seat are absent from the map.
+ */
+/** The seat rule as a correlated subquery over `licenses.id` (the licenses module's one-query client lookup). */
+export function liveSeatsOfLicense(eb: ExpressionBuilder<Database, 'licenses'>, now: string) {
+  return eb
+    .selectFrom('machines')
+    .select((m) => m.fn.countAll<number>().as('n'))
+    .whereRef('machines.license_id', '=', 'licenses.id')
+    .where(holdsSeat(now))
+    .$castTo<number | null>()
+    .as('active_machines');
+}
+
+export async function countSeatsByLicense(db: Executor, licenseIds: string[], now: Date): Promise<Map<string, number>> {
+  if (licenseIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('machines')
+    .select((eb) => ['machines.license_id', eb.fn.countAll<number>().as('n')])
+    .where('machines.license_id', 'in', [...new Set(licenseIds)])
+    .where(holdsSeat(now))
+    .groupBy('machines.license_id')
+    .execute();
+  return new Map(rows.map((r) => [r.license_id, Number(r.n)]));
 }

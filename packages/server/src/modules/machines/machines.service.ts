@@ -8,6 +8,8 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import type { LicensesService } from '../licenses/licenses.service.js';
 import {
   countSeatsInUse,
+  countSeatsByLicense,
+  liveSeatsOfLicense,
   deleteMachineRow,
   findMachineRow,
   isBorrowed,
@@ -44,10 +46,12 @@ export class MachinesService {
 
   /**
    * Lapsed floating leases are culled every minute. Event lists name machines; a customer viewer gets
-   * names of machines on its own organization's licenses only.
+   * names of machines on its own organization's licenses only. Licenses show their live seats, counted
+   * here (licenses does not know machines: machines depends on it).
    */
   wiring(): ModuleWiring {
     return {
+      seatCounts: { count: countSeatsByLicense, liveSeats: liveSeatsOfLicense },
       jobs: [{ type: 'machines.cull', payload: SlotPayload, run: async () => void (await this.cull()), cron: '* * * * *' }],
       namers: {
         machine: async (ctx, ids) => {

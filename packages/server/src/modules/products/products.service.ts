@@ -184,6 +184,13 @@ export class ProductsService {
     return new Map(rows.map((r) => [r.id, { code: r.code, name: r.name }]));
   }
 
+  /** The codes of these products, in one query on the caller's executor (inside its transaction, if any). */
+  async codesByIds(executor: Executor, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await productLabels(executor, [...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, r.code]));
+  }
+
   async get(ctx: RequestContext, idOrCode: string): Promise<Product> {
     return this.getWith(this.deps.db, ctx, idOrCode);
   }
