@@ -173,7 +173,7 @@ forEachDialect('reminders', (dialect) => {
       const api = ctx.api;
       const anon = client(t.app, undefined);
       t.clock.set('2031-05-05T10:00:00.000Z');
-      const { license } = await factories.world(api, { maxMachines: 1, meters: [{ feature: 'exports', limit: 2, period: 'never' }] });
+      const { license, product, customer } = await factories.world(api, { maxMachines: 1, meters: [{ feature: 'exports', limit: 2, period: 'never' }] });
       const over = await factories.world(api, { maxMachines: 1, overdraft: { seats: 2 } });
       assert.equal((await anon.post('/v1/machines/activate', { key: license.key, fingerprint: 'a' })).status, 201);
       for (const fp of ['b', 'c', 'd']) assert.equal((await anon.post('/v1/machines/activate', { key: license.key, fingerprint: fp })).status, 422);
@@ -188,7 +188,10 @@ forEachDialect('reminders', (dialect) => {
         const sent = alerts.filter((m) => m.subject.includes(title));
         assert.deepEqual(sent.flatMap((m) => m.to).sort(), ['ops@vendor.example', 'sales@vendor.example'], title);
       }
-      assert.match(alerts.find((m) => m.subject.includes('Seat limit'))!.text, new RegExp(license.id));
+      const seatAlert = alerts.find((m) => m.subject.includes('Seat limit'))!.text;
+      assert.match(seatAlert, new RegExp(license.id));
+      // The mail names the product and the customer (read through their modules, inside the event's transaction).
+      assert.ok(seatAlert.includes(product.name) && seatAlert.includes(customer.name), seatAlert);
       // The next day the same refusal alerts again, once.
       t.clock.advanceDays(1);
       for (const fp of ['e', 'f']) assert.equal((await anon.post('/v1/machines/activate', { key: license.key, fingerprint: fp })).status, 422);
@@ -206,14 +209,19 @@ forEachDialect('reminders', (dialect) => {
       const customer = await factories.customer(api);
       const trial = await factories.license(api, trialPolicy.id, { customerId: customer.id });
       const soon = await factories.license(api, timed.id, { customerId: customer.id });
+      const alone = await factories.license(api, timed.id);
       const notYet = await factories.license(api, later.id, { customerId: customer.id });
       const before = (await outbox(api, 'template=staff.alert')).length;
-      assert.equal(await t.services.alerts.sweepExpiring(), 2);
+      assert.equal(await t.services.alerts.sweepExpiring(), 3);
       assert.equal(await t.services.alerts.sweepExpiring(), 0);
       const digests = (await outbox(api, 'template=staff.alert')).slice(0, 1);
       assert.equal((await outbox(api, 'template=staff.alert')).length, before + 2, 'one digest per recipient');
-      assert.match(digests[0].subject, /1 trial and 1 license expire within 7 days/);
+      assert.match(digests[0].subject, /1 trial and 2 licenses expire within 7 days/);
       assert.ok(digests[0].text.includes(trial.id) && digests[0].text.includes(soon.id) && !digests[0].text.includes(notYet.id));
+      // Each line names the product and the customer, or says there is none.
+      const lineOf = (id: string) => digests[0].text.split('\n').find((line: string) => line.includes(id)) ?? '';
+      assert.ok(lineOf(soon.id).includes(product.name) && lineOf(soon.id).includes(customer.name), lineOf(soon.id));
+      assert.ok(lineOf(alone.id).includes(product.name) && lineOf(alone.id).includes('no customer'), lineOf(alone.id));
       // Extended: a new term, a new alert when it nears its end.
       assert.equal((await api.post(`/v1/licenses/${soon.id}/actions/extend`, { days: 1 })).status, 200);
       assert.equal(await t.services.alerts.sweepExpiring(), 1);
