@@ -17,6 +17,7 @@ import { registerSchemaValidation } from './http/validation.js';
 import { registerWebApp } from './http/web.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { customerRoutes } from './modules/customers/customers.routes.js';
+import { customerGroupRoutes } from './modules/customer-groups/customer-groups.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
 import { jobRoutes } from './modules/jobs/jobs.routes.js';
 import { mailRoutes } from './modules/mail/mail.routes.js';
@@ -70,6 +71,7 @@ const OPENAPI_TAGS = [
   { name: 'products', description: 'Products' },
   { name: 'policies', description: 'Policies: the templates licenses are issued from' },
   { name: 'customers', description: 'Customers' },
+  { name: 'customer groups', description: "Groups of a customer organization's people (departments), which tickets are allocated to" },
   { name: 'orders', description: 'Orders that issue licenses' },
   { name: 'integrations', description: 'Inbound webhooks from payment providers' },
   { name: 'releases', description: 'Releases, artifacts, downloads, announcements and retention' },
@@ -190,6 +192,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   productRoutes(app, services);
   policyRoutes(app, services);
   customerRoutes(app, services);
+  customerGroupRoutes(app, services);
   userRoutes(app, services);
   authRoutes(app, services, { signInRateLimit: config.signInRateLimit });
   licenseRoutes(app, services);

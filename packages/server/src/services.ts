@@ -6,6 +6,7 @@ import type { DatabaseHandle } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { CustomersService } from './modules/customers/customers.service.js';
+import { CustomerGroupsService } from './modules/customer-groups/customer-groups.service.js';
 import { EventsService } from './modules/events/events.service.js';
 import { LicensesService } from './modules/licenses/licenses.service.js';
 import { ValidationLog } from './modules/validation/validation-log.js';
@@ -86,7 +87,9 @@ export function createServices(
   const sessions = new SessionsService({ db, clock, keyring, sessionTtlHours: deps.config.sessionTtlHours });
   const users = new UsersService({ db, clock, events, customers, passwords, sessions });
   const auth = new AuthService({ db, clock, keyring, events, customers, users, passwords, sessions, adminToken: deps.config.adminToken });
-  const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, dialect: deps.database.dialect });
+  // Groups of a customer organization's people; licenses allocate tickets to them.
+  const customerGroups = new CustomerGroupsService({ db, clock, events, customers, users });
+  const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, customerGroups, dialect: deps.database.dialect });
   const validationLog = new ValidationLog({ db, onError: onLogError });
   // Machines: the client seat protocol, the staff side (lists, resets, the cull) and named license users.
   const seats = new SeatsService({ db, clock, events, licenses, policies });
@@ -146,11 +149,12 @@ export function createServices(
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses }, [
+  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses, customerGroups }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
     customers.wiring(),
+    customerGroups.wiring(),
     users.wiring(),
     auth.wiring(),
     licenses.wiring(),
@@ -167,5 +171,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

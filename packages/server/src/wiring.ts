@@ -1,6 +1,7 @@
 import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
+import type { CustomerGroupsService, GroupDeleteStep } from './modules/customer-groups/customer-groups.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
 import type { LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
@@ -50,6 +51,8 @@ export interface ModuleWiring {
   licensedProducts?: LicensedProducts;
   /** Live seats per license, for the licenses module's reads (see LicensesService.useSeatCounter). */
   seatCounts?: SeatCounter;
+  /** What goes with a deleted customer group, e.g. its tickets back to the organization (see CustomerGroupsService.onDelete). */
+  customerGroupDeleteSteps?: GroupDeleteStep[];
 }
 
 export interface WiringTargets {
@@ -62,6 +65,7 @@ export interface WiringTargets {
   customers: CustomersService;
   policies: PoliciesService;
   licenses: LicensesService;
+  customerGroups: CustomerGroupsService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -78,6 +82,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
     if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
     if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
+    for (const step of module.customerGroupDeleteSteps ?? []) targets.customerGroups.onDelete(step);
   }
 }
 

@@ -3,6 +3,7 @@ import type { ReleaseAnnouncementsTable } from '../modules/announcements/announc
 import type { ArtifactsTable, DownloadsTable } from '../modules/artifacts/artifacts.tables.js';
 import type { ApiTokensTable } from '../modules/auth/auth.tables.js';
 import type { CustomersTable } from '../modules/customers/customers.tables.js';
+import type { CustomerGroupsTable, CustomerGroupMembersTable } from '../modules/customer-groups/customer-groups.tables.js';
 import type { EventsTable } from '../modules/events/events.tables.js';
 import type { FaqEntriesTable } from '../modules/faq/faq.tables.js';
 import type { JobsTable, JobSchedulesTable } from '../modules/jobs/jobs.tables.js';
@@ -52,6 +53,8 @@ export interface Database {
   release_retention: ReleaseRetentionTable;
   policies: PoliciesTable;
   customers: CustomersTable;
+  customer_groups: CustomerGroupsTable;
+  customer_group_members: CustomerGroupMembersTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

@@ -8,6 +8,7 @@ export const PERMISSIONS = [
   'policies:write',
   'customers:read',
   'customers:write',
+  'customer-groups:write',
   'users:read',
   'users:write',
   'tokens:read',
@@ -17,6 +18,7 @@ export const PERMISSIONS = [
   'licenses:lifecycle',
   'licenses:revoke',
   'licenses:reveal',
+  'licenses:allocate',
   'machines:read',
   'machines:write',
   'machines:activate',
@@ -55,12 +57,14 @@ const ALL = new Set<Permission>(PERMISSIONS);
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
-  support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
+  support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
   'read-only': new Set<Permission>(READS),
   // A customer admin may cancel and resume its own organization's subscriptions (within the notice period).
-  'customer-admin': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
-  'customer-member': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
+  // Groups and tickets: a customer admin manages its organization's groups and allocates any of its tickets;
+  // a member holds licenses:allocate for the groups it administers only (the licenses service checks that).
+  'customer-admin': new Set<Permission>(['customer-groups:write', 'licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
+  'customer-member': new Set<Permission>(['licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 
 /** Which roles a role may hand out (to users or tokens): never more than it has. */

@@ -8,7 +8,7 @@ import type { ChangePolicyInput, CreateLicenseInput, License, UpdateLicenseInput
 import { graceEndsAt } from './license-status.js';
 import type { Product } from '../products/products.service.js';
 import type { Customer } from '../customers/customers.service.js';
-import type { Billing, LicenseRecord, LicenseType } from './licenses.repository.js';
+import { ORGANIZATION_ALLOCATION, type Billing, type LicenseRecord, type LicenseType } from './licenses.repository.js';
 
 /**
  * What issuing and each change do to a license, as pure functions of the license as it is, the request
@@ -121,6 +121,7 @@ export function issued(
     notes: input.notes ?? null,
     metadata: input.metadata ?? {},
     subscription,
+    allocation: ORGANIZATION_ALLOCATION,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
@@ -133,6 +134,8 @@ export function updated(license: License, input: UpdateLicenseInput, customer: C
   const next: LicenseRecord = { ...license };
   if (input.name !== undefined) next.name = input.name;
   if (input.customerId !== undefined) next.customerId = customer?.id ?? null;
+  // Another organization's groups and people cannot hold the ticket: it starts over with the organization.
+  if (next.customerId !== license.customerId) next.allocation = ORGANIZATION_ALLOCATION;
   if (input.type !== undefined) next.type = input.type;
   if (input.startsAt !== undefined) next.startsAt = new Date(input.startsAt).toISOString();
   if (input.expiresAt !== undefined) next.expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt).toISOString();

@@ -2,13 +2,38 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { LicensedProducts } from '../products/products.service.js';
+import { groupIdsOfMember } from '../customer-groups/customer-groups.access.js';
 
-/** Customers see their own organization's licenses; a partner scope narrows to its products. */
+/**
+ * Customers see their own organization's licenses; a partner scope narrows to its products. A customer
+ * member sees only the tickets it may (see `ticketVisible`); customer admins see all of their organization's.
+ */
 export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
   let q = query;
   if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
   if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
+  // A client application (type `license`) acts on its own license with a member's role: not a person.
+  if (actor.role === 'customer-member' && (actor.type === 'user' || actor.type === 'token')) {
+    const person = actor.type === 'user' ? actor.id : null;
+    q = q.where((eb) => ticketVisible(eb, person));
+  }
   return q;
+}
+
+/**
+ * The tickets a customer member sees (`person`: its user id; null for a member API token, which is no
+ * person): those allocated to the organization; to itself; to a group it is in whose visibility is
+ * `members`, as long as no person holds them; and every ticket of a group it administers.
+ */
+function ticketVisible(eb: ExpressionBuilder<Database, 'licenses'>, person: string | null) {
+  const organization = eb.and([eb('licenses.allocated_group_id', 'is', null), eb('licenses.allocated_user_id', 'is', null)]);
+  if (person === null) return organization;
+  return eb.or([
+    organization,
+    eb('licenses.allocated_user_id', '=', person),
+    eb.and([eb('licenses.allocated_user_id', 'is', null), eb('licenses.allocated_group_id', 'in', groupIdsOfMember(eb, person, 'shared'))]),
+    eb('licenses.allocated_group_id', 'in', groupIdsOfMember(eb, person, 'administered')),
+  ]);
 }
 
 /**

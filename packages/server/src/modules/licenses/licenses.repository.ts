@@ -19,6 +19,23 @@ export interface Billing {
   reference: string | null;
 }
 
+/**
+ * Who in the customer organization a license is for (its "ticket"): the organization as a whole, a group
+ * of its people, or a named user (`groupId`: the group they hold it through, whose admins still see it).
+ */
+export interface Allocation {
+  kind: 'organization' | 'group' | 'user';
+  groupId: string | null;
+  userId: string | null;
+}
+
+export const ORGANIZATION_ALLOCATION: Allocation = { kind: 'organization', groupId: null, userId: null };
+
+/** The allocation of a group and a user (either may be null). */
+export function allocationOf(groupId: string | null, userId: string | null): Allocation {
+  return { kind: userId !== null ? 'user' : groupId !== null ? 'group' : 'organization', groupId, userId };
+}
+
 /** A license as stored, without derived facts (status) and without the key. */
 export interface LicenseRecord {
   id: string;
@@ -47,6 +64,8 @@ export interface LicenseRecord {
   metadata: Record<string, unknown>;
   /** Licenses issued from subscription policies: terms and renewal state; else null. */
   subscription: Subscription | null;
+  /** The ticket: organization, group or named user. */
+  allocation: Allocation;
   createdAt: string;
   updatedAt: string;
 }
@@ -80,6 +99,7 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     notes: row.notes,
     metadata: parseJson(row.metadata, {}),
     subscription: toSubscription(row),
+    allocation: allocationOf(row.allocated_group_id ?? null, row.allocated_user_id ?? null),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -148,6 +168,8 @@ function toRow(r: LicenseRecord) {
     notes: r.notes,
     metadata: JSON.stringify(r.metadata),
     ...subscriptionColumns(r.subscription),
+    allocated_group_id: r.allocation.groupId,
+    allocated_user_id: r.allocation.userId,
     updated_at: r.updatedAt,
   };
 }
@@ -186,6 +208,8 @@ export interface LicenseFilter {
   type?: LicenseType;
   expiresBefore?: string;
   q?: string;
+  /** `me`: the tickets allocated to the signed-in user by name ("my tickets"). */
+  allocatedTo?: 'me';
   limit: number;
   cursor?: string;
 }
@@ -200,6 +224,8 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   if (filter.policyId) query = query.where('licenses.policy_id', '=', filter.policyId);
   if (filter.customerId) query = query.where('licenses.customer_id', '=', filter.customerId);
   if (filter.type) query = query.where('licenses.type', '=', filter.type);
+  // Only a signed-in user is someone a ticket can name; any other credential holds no ticket by name.
+  if (filter.allocatedTo === 'me') query = query.where('licenses.allocated_user_id', '=', actor.type === 'user' && actor.id ? actor.id : '');
   // Stored timestamps are ISO-8601 UTC (text on SQLite): compare with the same form, whatever offset was sent.
   if (filter.expiresBefore) query = query.where('licenses.expires_at', '<', new Date(filter.expiresBefore).toISOString());
   if (filter.q) {
@@ -240,6 +266,11 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
       break;
   }
   return query.execute();
+}
+
+/** The licenses allocated to a group (or held by a person through it), oldest first: what a deleted group gives back. */
+export async function licenseIdsAllocatedToGroup(db: Executor, groupId: string): Promise<string[]> {
+  return (await db.selectFrom('licenses').select('id').where('allocated_group_id', '=', groupId).orderBy('id', 'asc').execute()).map((r) => r.id);
 }
 
 export async function findCustomerId(db: Executor, id: string): Promise<string | null | undefined> {

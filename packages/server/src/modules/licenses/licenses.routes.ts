@@ -5,6 +5,7 @@ import type { Services } from '../../services.js';
 import { EventSchema } from '../events/events.schemas.js';
 import {
   AddSeatsBody,
+  AllocateLicenseBody,
   ChangePolicyBody,
   FeaturesBody,
   CreatedLicenseSchema,
@@ -106,6 +107,24 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
       const license = await licenses.get(ctx(request), request.params.id);
       return events.list(ctx(request), { targetType: 'license', targetId: license.id, limit: request.query.limit ?? 25, cursor: request.query.cursor });
     },
+  );
+
+  app.post(
+    '/v1/licenses/:id/allocation',
+    {
+      schema: {
+        operationId: 'allocateLicense',
+        summary: 'Allocate a license (ticket) to the organization, a group or a person',
+        tags: ['licenses'],
+        description:
+          "Staff and the organization's customer admins allocate any of its tickets; an admin of the group a ticket is allocated to allocates it within the group (to a member, or back to the group): else 403. A group or user outside the license's organization: 422. Recorded as license.allocated.",
+        params: IdParams,
+        body: AllocateLicenseBody,
+        response: { 200: LicenseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:allocate' } },
+    },
+    async (request) => licenses.allocate(ctx(request), request.params.id, request.body),
   );
 
   const actions = [

@@ -89,6 +89,16 @@ const SubscriptionUpdateSchema = Type.Object(
   { additionalProperties: false, minProperties: 1, description: 'Price and renewal terms for the following terms (term and alignment: change the policy)' },
 );
 
+/** Who in the customer organization the license (the ticket) is for. */
+export const AllocationSchema = Type.Object(
+  {
+    kind: StringEnum(['organization', 'group', 'user'] as const, { description: 'organization: anyone of it; group: a group of its people; user: one named person' }),
+    groupId: Nullable(Type.String({ description: 'The group (for a named user: the group they hold it through, whose admins see it too)' })),
+    userId: Nullable(Type.String()),
+  },
+  { description: "The license's ticket: who of the customer organization sees and uses it" },
+);
+
 /** The full license as staff see it. */
 export const LicenseSchema = Type.Object({
   ...ClientLicenseSchema.properties,
@@ -104,6 +114,7 @@ export const LicenseSchema = Type.Object({
   notes: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   subscription: Nullable(SubscriptionSchema),
+  allocation: AllocationSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -151,10 +162,19 @@ export const ListLicensesQuery = Type.Object(
     type: Type.Optional(LicenseTypeSchema),
     expiresBefore: Type.Optional(Timestamp),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Search the name, the last group of the key, or the customer's name or e-mail" })),
+    allocatedTo: Type.Optional(StringEnum(['me'] as const, { description: 'me: only the tickets allocated to the signed-in user by name ("my tickets")' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },
   { additionalProperties: false },
+);
+
+export const AllocateLicenseBody = Type.Object(
+  {
+    groupId: Type.Optional(Id),
+    userId: Type.Optional(Id),
+  },
+  { additionalProperties: false, description: '{} → the organization; {groupId} → a group; {userId} → a person; {groupId, userId} → a member of that group' },
 );
 
 export const LookupLicenseBody = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });

@@ -1,11 +1,12 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
-import { SYSTEM_ACTOR } from '../../http/access.js';
+import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
+import type { CustomerGroupsService } from '../customer-groups/customer-groups.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { Product, ProductsService } from '../products/products.service.js';
@@ -17,8 +18,10 @@ import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus } from './license-status.js';
 import { licensedProductIds, licenseScopeFilter } from './licenses.access.js';
 import {
+  allocationOf,
   anyLicenseOf,
   findCustomerId,
+  licenseIdsAllocatedToGroup,
   findKeyCiphertext,
   findLicenseRow,
   findLicenseRowByDigest,
@@ -26,6 +29,7 @@ import {
   listLicenseRows,
   toLicenseRecord,
   updateLicenseRow,
+  type Allocation,
   type LicenseFilter,
   type LicenseRecord,
   type LicenseRow,
@@ -45,7 +49,7 @@ import {
 } from './terms.repository.js';
 
 export type { DueRenewal, ExpiringLicense, ExpiryWindow, LicenseCounts };
-export type { Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
+export type { Allocation, Billing, LicenseFilter, LicenseRecord, LicenseType } from './licenses.repository.js';
 export type { ChangePolicyInput, ClientLicense, CreateLicenseInput, License, SubscriptionUpdate, UpdateLicenseInput } from './license.js';
 
 /**
@@ -68,6 +72,7 @@ export interface LicensesDeps {
   products: ProductsService;
   policies: PoliciesService;
   customers: CustomersService;
+  customerGroups: CustomerGroupsService;
   dialect: Dialect;
 }
 
@@ -88,6 +93,14 @@ export class LicensesService {
       policyUses: [async (executor, policyId) => ((await anyLicenseOf(executor, 'policy_id', policyId)) ? 'Licenses' : undefined)],
       // A customer sees the products it licenses (products cannot ask: licenses knows products).
       licensedProducts: licensedProductIds,
+      // A deleted group's tickets go back to the organization, each one audited (customer groups cannot know licenses).
+      customerGroupDeleteSteps: [
+        async (executor, ctx, group) => {
+          for (const id of await licenseIdsAllocatedToGroup(executor, group.id)) {
+            await this.applyChange(ctx, id, 'license.allocated', (license) => ({ ...license, allocation: allocationOf(null, null) }), { executor });
+          }
+        },
+      ],
       namers: {
         license: async (ctx, ids) => {
           const rows = await licenseScopeFilter(this.deps.db.selectFrom('licenses').select(['licenses.id', 'licenses.name', 'licenses.key_hint']), ctx.actor).where('licenses.id', 'in', ids).execute();
@@ -307,6 +320,56 @@ export class LicensesService {
       return after;
     };
     return options.executor ? run(options.executor) : this.deps.db.transaction().execute(run);
+  }
+
+  /**
+   * Allocates the license (the ticket) to its organization (`{}`), a group of it (`{groupId}`) or one of its
+   * users (`{userId}`, or `{groupId, userId}` for a member of that group). Staff with licenses:allocate and
+   * the organization's customer admins allocate any ticket of the organization; an admin of the group the
+   * ticket is allocated to allocates it within the group only: to a member of it, or back to the group.
+   * Recorded as `license.allocated` with before and after; allocating a ticket where it is is no change.
+   */
+  async allocate(ctx: RequestContext, id: string, target: { groupId?: string; userId?: string }): Promise<License> {
+    const { customerGroups } = this.deps;
+    const executor = this.deps.db;
+    // Read before the transaction (SQLite: one connection); the change re-checks what the decision rested on.
+    const current = await this.get(ctx, id);
+    const customerId = current.customerId;
+    if (customerId === null && (target.groupId !== undefined || target.userId !== undefined)) {
+      throw new AppError('ALLOCATION_INVALID', 'The license belongs to no customer organization: it can only stay with no one', { fields: { [target.groupId !== undefined ? 'groupId' : 'userId']: 'the license has no customer' } });
+    }
+    let groupId: string | null = target.groupId ?? null;
+    const userId: string | null = target.userId ?? null;
+    const actor = ctx.actor;
+    const organizationWide = isStaff(actor) || actor.role === 'customer-admin';
+    if (!organizationWide) {
+      // A member: only as an admin of the group the ticket is allocated to, within that group.
+      const heldBy = current.allocation.groupId;
+      const person = actor.type === 'user' ? actor.id : null;
+      const role = heldBy !== null && person !== null ? await customerGroups.membership(executor, heldBy, person) : undefined;
+      if (!role?.admin) throw new AppError('FORBIDDEN', 'Only an admin of the group this license is allocated to may allocate it (or an admin of the organization)');
+      if (groupId !== null && groupId !== heldBy) throw new AppError('FORBIDDEN', 'A group admin allocates within its group: to a member of it, or back to the group');
+      if (groupId === null && userId === null) throw new AppError('FORBIDDEN', 'A group admin cannot return a ticket to the organization; an admin of the organization can');
+      groupId = heldBy;
+    }
+    if (groupId !== null && !(await customerGroups.groupOf(executor, customerId!, groupId))) {
+      throw new AppError('ALLOCATION_INVALID', `No group ${groupId} in the license's organization`, { fields: { groupId: "must be a group of the license's organization" } });
+    }
+    if (userId !== null) {
+      await customerGroups.assertPersonOf(executor, customerId!, userId);
+      if (groupId !== null && !(await customerGroups.membership(executor, groupId, userId))) {
+        throw new AppError('ALLOCATION_INVALID', `User ${userId} is not a member of group ${groupId}`, { fields: { userId: 'must be a member of the group' } });
+      }
+    }
+    const next: Allocation = allocationOf(groupId, userId);
+    return this.applyChange(ctx, id, 'license.allocated', (license) => {
+      // What the decision rested on must still hold (a concurrent allocation or a customer change wins).
+      if (license.customerId !== customerId || (!organizationWide && license.allocation.groupId !== current.allocation.groupId)) {
+        throw new AppError('CONFLICT', 'The license was changed meanwhile; read it again and retry');
+      }
+      if (license.allocation.groupId === next.groupId && license.allocation.userId === next.userId) return null;
+      return { ...license, allocation: next };
+    });
   }
 
   private change(ctx: RequestContext, id: string, action: string, change: (license: License) => LicenseRecord | null): Promise<License> {

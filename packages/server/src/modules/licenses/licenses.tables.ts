@@ -39,6 +39,10 @@ export interface LicensesTable {
   cancelled_at: Timestamp | null;
   /** Start of the current term; null while an activation-aligned term waits for the first activation. */
   term_starts_at: Timestamp | null;
+  /** The ticket: the group it is allocated to (or the group a named holder holds it through); null: none. */
+  allocated_group_id: string | null;
+  /** The ticket's named holder; both null: allocated to the organization. */
+  allocated_user_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

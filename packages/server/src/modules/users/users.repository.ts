@@ -61,6 +61,12 @@ export async function findUserRowById(db: Executor, id: string): Promise<UserRow
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The users with these ids, unscoped (a group lists its members). */
+export async function findUserRowsByIds(db: Executor, ids: string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+}
+
 /** Whether any user belongs to the customer (a customer with users cannot be deleted). */
 export async function customerHasUsers(db: Executor, customerId: string): Promise<boolean> {
   return (await db.selectFrom('users').select('id').where('customer_id', '=', customerId).limit(1).executeTakeFirst()) !== undefined;

@@ -14,6 +14,7 @@ import {
   findUserRow,
   findUserRowByEmail,
   findUserRowById,
+  findUserRowsByIds,
   insertUser,
   listUserRows,
   toUser,
@@ -157,6 +158,11 @@ export class UsersService {
   async findById(executor: Executor, id: string): Promise<User | undefined> {
     const row = await findUserRowById(executor, id);
     return row && toUser(row);
+  }
+
+  /** The users with these ids, unscoped, on the caller's executor (a customer group names its members). */
+  async byIdsWith(executor: Executor, ids: string[]): Promise<User[]> {
+    return (await findUserRowsByIds(executor, [...new Set(ids)])).map(toUser);
   }
 
   /** The user with this id if the actor may see it. */
