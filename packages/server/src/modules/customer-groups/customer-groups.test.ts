@@ -61,7 +61,8 @@ forEachDialect('customer groups and tickets', (dialect) => {
     await join(eng.id, bob.user.id);
     assert.deepEqual(withAlice.members.map((m: any) => [m.userId, m.admin, m.email]), [[alice.user.id, true, alice.email]]);
     // Changing the admin flag is the same call; no duplicate membership.
-    assert.equal((await join(eng.id, bob.user.id, false)).members.length, 2);
+    assert.equal((await join(eng.id, bob.user.id, true)).members.length, 2);
+    assert.equal((await join(eng.id, bob.user.id, false)).members.filter((m: any) => m.admin).length, 1);
 
     // Only users of the organization: another organization's user, a staff user or an unknown id are the same 422.
     const staff = await person('support');
