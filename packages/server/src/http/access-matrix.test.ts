@@ -158,6 +158,14 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   extendTrial: 'licenses:lifecycle',
   convertTrial: 'licenses:write',
   listTrials: 'licenses:read',
+  createCustomerGroup: 'customer-groups:write',
+  listCustomerGroups: 'customers:read',
+  getCustomerGroup: 'customers:read',
+  updateCustomerGroup: 'customer-groups:write',
+  deleteCustomerGroup: 'customer-groups:write',
+  addCustomerGroupMember: 'customer-groups:write',
+  removeCustomerGroupMember: 'customer-groups:write',
+  allocateLicense: 'licenses:allocate',
 };
 
 /** Operations declared `staffOnly`: a customer role is refused even when it holds the permission. */
@@ -165,6 +173,13 @@ const STAFF_ONLY = new Set(['getReleaseRetention']);
 
 /** Operations only a signed-in user can use, whatever the route allows (a token has no password). */
 const USER_ONLY = new Set(['changePassword', 'getMailPreferences', 'updateMailPreferences']);
+
+/**
+ * Operations whose answer for a customer member depends on the person: the member user is in the group
+ * (an admin of it) the request names, but a member API token is no person, in no group, so the group and
+ * the group's ticket are not found for it.
+ */
+const PERSONAL: Record<string, 404> = { getCustomerGroup: 404, allocateLicense: 404 };
 
 /** A credential the matrix tries. */
 interface Caller {
@@ -189,13 +204,15 @@ interface Req {
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
-function expectation(caller: Caller, operationId: string): 'allowed' | 401 | 403 {
+function expectation(caller: Caller, operationId: string): 'allowed' | 401 | 403 | 404 {
   const access = ACCESS[operationId]!;
   if (access === 'public') return 'allowed';
   if (caller.kind === 'none') return 401;
   if (access === 'authenticated') return USER_ONLY.has(operationId) && caller.kind !== 'user' ? 403 : 'allowed';
   if (STAFF_ONLY.has(operationId) && !isStaffRole(caller.role!)) return 403;
-  return ROLE_PERMISSIONS[caller.role!].has(access) ? 'allowed' : 403;
+  if (!ROLE_PERMISSIONS[caller.role!].has(access)) return 403;
+  if (PERSONAL[operationId] !== undefined && caller.role === 'customer-member' && caller.kind !== 'user') return PERSONAL[operationId];
+  return 'allowed';
 }
 
 forEachDialect('access matrix', (dialect) => {
@@ -210,6 +227,9 @@ forEachDialect('access matrix', (dialect) => {
   let B: { customer: any; product: any; policy: any; license: any; user: any; token: string; machine: any };
   let shared: { product: any; licenseA: any; licenseB: any; machineB: any };
   let victim: any;
+  // A group of A with A's member user as its admin (the group tickets the member allocates), and one of B.
+  let groupA: any;
+  let groupB: any;
   let signInTarget: { email: string; password: string };
 
   before(async () => {
@@ -246,6 +266,11 @@ forEachDialect('access matrix', (dialect) => {
     // Org B's history: events the customer callers of A must never see.
     await api.post(`/v1/licenses/${B.license.id}/actions/suspend`);
     await api.patch(`/v1/customers/${B.customer.id}`, { notes: 'org B only' });
+
+    groupA = (await api.post(`/v1/customers/${A.customer.id}/groups`, { name: 'Matrix team', visibility: 'admins' })).body;
+    assert.equal((await api.post(`/v1/customer-groups/${groupA.id}/members`, { userId: A.member.user.id, admin: true })).status, 200);
+    groupB = (await api.post(`/v1/customers/${B.customer.id}/groups`, { name: 'Org B team' })).body;
+    assert.ok(groupA.id && groupB.id);
 
     victim = (await api.post('/v1/users', { email: `${unique('victim')}@example.com`, role: 'support' })).body;
     const target = await api.post('/v1/users', { email: `${unique('target')}@example.com`, role: 'read-only', password: 'correct horse battery' });
@@ -611,6 +636,28 @@ forEachDialect('access matrix', (dialect) => {
       body: { policyId: (await trialSetup()).paid.id },
     }),
     listTrials: async () => ({ method: 'GET', url: '/v1/trials' }),
+    createCustomerGroup: async () => ({ method: 'POST', url: `/v1/customers/${A.customer.id}/groups`, body: { name: unique('Group') } }),
+    listCustomerGroups: async () => ({ method: 'GET', url: `/v1/customers/${A.customer.id}/groups` }),
+    getCustomerGroup: async () => ({ method: 'GET', url: `/v1/customer-groups/${groupA.id}` }),
+    updateCustomerGroup: async () => ({ method: 'PATCH', url: `/v1/customer-groups/${groupA.id}`, body: { name: unique('Matrix team') } }),
+    deleteCustomerGroup: async (_c, allowed) => ({
+      method: 'DELETE',
+      url: `/v1/customer-groups/${allowed ? (await api.post(`/v1/customers/${A.customer.id}/groups`, { name: unique('Doomed') })).body.id : groupA.id}`,
+    }),
+    addCustomerGroupMember: async () => ({ method: 'POST', url: `/v1/customer-groups/${groupA.id}/members`, body: { userId: A.member.user.id, admin: true } }),
+    removeCustomerGroupMember: async (_c, allowed) => {
+      if (!allowed) return { method: 'DELETE', url: `/v1/customer-groups/${groupA.id}/members/${A.member.user.id}` };
+      const group = (await api.post(`/v1/customers/${A.customer.id}/groups`, { name: unique('Leaving') })).body;
+      assert.equal((await api.post(`/v1/customer-groups/${group.id}/members`, { userId: A.admin.user.id, admin: false })).status, 200);
+      return { method: 'DELETE', url: `/v1/customer-groups/${group.id}/members/${A.admin.user.id}` };
+    },
+    // A ticket of A's group: the member user allocates it within the group, as its admin; others anywhere in A.
+    allocateLicense: async (caller, allowed) => {
+      if (!allowed && caller.role !== 'customer-member') return { method: 'POST', url: `/v1/licenses/${A.license.id}/allocation`, body: {} };
+      const license = await freshLicense();
+      assert.equal((await api.post(`/v1/licenses/${license.id}/allocation`, { groupId: groupA.id })).status, 200);
+      return { method: 'POST', url: `/v1/licenses/${license.id}/allocation`, body: caller.role === 'customer-member' ? { userId: A.member.user.id } : { groupId: groupA.id, userId: A.member.user.id } };
+    },
   };
 
   async function call(caller: Caller, req: Req): Promise<Answer> {
@@ -647,7 +694,7 @@ forEachDialect('access matrix', (dialect) => {
           if (res.status < 200 || res.status > 299) failures.push(`${where}: expected 2xx, got ${res.status} ${res.raw.slice(0, 200)}`);
           else if (op.operationId === 'changePassword') caller.password = (req.body as { newPassword: string }).newPassword;
         } else {
-          const code = expected === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+          const code = expected === 401 ? 'UNAUTHENTICATED' : expected === 404 ? 'NOT_FOUND' : 'FORBIDDEN';
           if (res.status !== expected || res.body?.error?.code !== code) failures.push(`${where}: expected ${expected} ${code}, got ${res.status} ${res.raw.slice(0, 200)}`);
         }
       }
@@ -670,6 +717,7 @@ forEachDialect('access matrix', (dialect) => {
       B.policy.id,
       B.license.id,
       B.user.user.id,
+      groupB.id,
       shared.licenseB.id,
       B.machine.id,
       B.machine.fingerprint,
@@ -731,6 +779,8 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/products/${B.product.code}`, 'products:read'],
         [`/v1/policies/${B.policy.id}`, 'policies:read'],
         [`/v1/orders/${orderB.id}`, 'orders:read'],
+        [`/v1/customers/${B.customer.id}/groups`, 'customers:read'],
+        [`/v1/customer-groups/${groupB.id}`, 'customers:read'],
       ];
       for (const [url, permission] of hidden) {
         const res = await get(url);

@@ -530,6 +530,8 @@ forEachDialect('bad input', (dialect) => {
         // A real set-password link of a user without a password (completePasswordReset's base request uses it).
         token: (await t.services.passwordLinks.create(t.deps.database.db, (await api.post('/v1/users', { email: 'fuzz-password-link@example.com', role: 'read-only' })).body.id, 'set')).token,
         role: 'read-only',
+        // A user of the fixture customer (group members, ticket holders).
+        userId: member.user.id,
         version: '1.0.0',
         product: product.id,
         // downloadArtifact's HMAC: well-formed, but no valid link (403 DOWNLOAD_LINK_INVALID).
@@ -560,6 +562,7 @@ forEachDialect('bad input', (dialect) => {
         'webhook-endpoints': webhookEndpoint.body.id,
         'webhook-deliveries': (await api.post(`/v1/webhook-endpoints/${webhookEndpoint.body.id}/actions/test`)).body.id,
         faq: (await api.post('/v1/faq', { question: 'Fuzz?', answer: 'Fuzz.' })).body.id,
+        'customer-groups': (await api.post(`/v1/customers/${customer.id}/groups`, { name: 'Fuzz group' })).body.id,
         orders: (await api.post('/v1/orders', { externalId: 'fuzz-order', customer: { email: customer.email }, items: [{ policyId: policy.id }], sendEmail: false })).body.id,
       },
       future: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
@@ -598,6 +601,14 @@ forEachDialect('bad input', (dialect) => {
       deleteProduct: async () => ({ url: `/v1/products/${(await factories.product(api)).id}` }),
       deletePolicy: async () => ({ url: `/v1/policies/${(await factories.policy(api, fx.values.productId!)).id}` }),
       deleteCustomer: async () => ({ url: `/v1/customers/${(await factories.customer(api)).id}` }),
+      deleteCustomerGroup: async () => ({ url: `/v1/customer-groups/${(await api.post(`/v1/customers/${fx.values.customerId}/groups`, { name: 'Fuzz doomed' })).body.id}` }),
+      // createCustomerGroup made a group of the generated name in the same organization: a name of its own.
+      updateCustomerGroup: async () => ({ body: { name: 'Fuzz renamed' } }),
+      removeCustomerGroupMember: async () => {
+        const group = (await api.post(`/v1/customers/${fx.values.customerId}/groups`, { name: 'Fuzz leaving' })).body.id;
+        assert.equal((await api.post(`/v1/customer-groups/${group}/members`, { userId: member.user.id })).status, 200);
+        return { url: `/v1/customer-groups/${group}/members/${member.user.id}` };
+      },
       signIn: async () => ({ body: { email: member.email, password: member.password } }),
       changePassword: async () => {
         const user = await factories.signedInUser(api, t.app, 'support');
