@@ -242,7 +242,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add a user to a customer group (or change whether they are its admin)
+         * Add a user to a customer group, or set its admin flag
          * @description The user must be an active user of the group's organization: else 422 NOT_IN_ORGANIZATION.
          */
         post: operations["addCustomerGroupMember"];
@@ -875,7 +875,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Allocate a license (ticket) to the organization, a group or a person
+         * Allocate a license to the organization, a group or a user
          * @description Staff and the organization's customer admins allocate any of its tickets; an admin of the group a ticket is allocated to allocates it within the group (to a member, or back to the group): else 403. A group or user outside the license's organization: 422. Recorded as license.allocated.
          */
         post: operations["allocateLicense"];

@@ -82,7 +82,7 @@ export function customerGroupRoutes(app: App, { customerGroups }: Services): voi
     {
       schema: {
         operationId: 'addCustomerGroupMember',
-        summary: 'Add a user to a customer group (or change whether they are its admin)',
+        summary: 'Add a user to a customer group, or set its admin flag',
         tags,
         description: "The user must be an active user of the group's organization: else 422 NOT_IN_ORGANIZATION.",
         params: IdParams,

@@ -114,7 +114,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
     {
       schema: {
         operationId: 'allocateLicense',
-        summary: 'Allocate a license (ticket) to the organization, a group or a person',
+        summary: 'Allocate a license to the organization, a group or a user',
         tags: ['licenses'],
         description:
           "Staff and the organization's customer admins allocate any of its tickets; an admin of the group a ticket is allocated to allocates it within the group (to a member, or back to the group): else 403. A group or user outside the license's organization: 422. Recorded as license.allocated.",
