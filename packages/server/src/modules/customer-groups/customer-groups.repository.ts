@@ -76,6 +76,13 @@ export async function findGroup(db: Executor, actor: Actor, id: string): Promise
   return row && toGroup(row);
 }
 
+/** The names of the groups among `ids` the actor may see (event lists), in one query. */
+export async function groupNames(db: Executor, actor: Actor, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await scoped(db.selectFrom('customer_groups').select(['customer_groups.id', 'customer_groups.name']), actor).where('customer_groups.id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
 /** The group with this id in this organization, whoever asks (a license's allocation checks its target). */
 export async function findGroupOf(db: Executor, customerId: string, id: string): Promise<GroupRecord | undefined> {
   const row = await db.selectFrom('customer_groups').selectAll().where('id', '=', id).where('customer_id', '=', customerId).executeTakeFirst();

@@ -13,6 +13,7 @@ import {
   findGroup,
   findGroupOf,
   findMembership,
+  groupNames,
   insertGroup,
   listGroups,
   membersOf,
@@ -68,17 +69,11 @@ export class CustomerGroupsService {
     this.deleteSteps.push(step);
   }
 
+  /** How event lists name groups. */
   wiring(): ModuleWiring {
     return {
       namers: {
-        customer_group: async (ctx, ids) => {
-          const names = new Map<string, string>();
-          for (const id of ids) {
-            const group = await findGroup(this.deps.db, ctx.actor, id);
-            if (group) names.set(id, group.name);
-          }
-          return names;
-        },
+        customer_group: async (ctx, ids) => groupNames(this.deps.db, ctx.actor, ids),
       },
     };
   }
