@@ -2,7 +2,8 @@ import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
-import type { LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
+import type { ContractsService, PartnerContracts, ProductGroupContracts } from './modules/contracts/contracts.service.js';
+import type { ContractDrawer, LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
@@ -50,6 +51,12 @@ export interface ModuleWiring {
   licensedProducts?: LicensedProducts;
   /** Live seats per license, for the licenses module's reads (see LicensesService.useSeatCounter). */
   seatCounts?: SeatCounter;
+  /** Draws licenses from contracts as they are issued (see LicensesService.useContractDrawer). */
+  contractDrawer?: ContractDrawer;
+  /** Partners as contract holders: the partners module installs it (see ContractsService.usePartners). */
+  contractPartners?: PartnerContracts;
+  /** Product groups as what a contract covers: installed by their module (see ContractsService.useProductGroups). */
+  contractProductGroups?: ProductGroupContracts;
 }
 
 export interface WiringTargets {
@@ -62,6 +69,7 @@ export interface WiringTargets {
   customers: CustomersService;
   policies: PoliciesService;
   licenses: LicensesService;
+  contracts: ContractsService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -78,6 +86,9 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
     if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
     if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
+    if (module.contractDrawer) targets.licenses.useContractDrawer(module.contractDrawer);
+    if (module.contractPartners) targets.contracts.usePartners(module.contractPartners);
+    if (module.contractProductGroups) targets.contracts.useProductGroups(module.contractProductGroups);
   }
 }
 

@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'tokens:write',
   'licenses:read',
   'licenses:write',
+  // Issue a license (createLicense). Customer admins hold it for delegated creation: only from a contract of their organization.
+  'licenses:create',
   'licenses:lifecycle',
   'licenses:revoke',
   'licenses:reveal',
@@ -34,6 +36,9 @@ export const PERMISSIONS = [
   'releases:write',
   'settings:read',
   'settings:write',
+  // Contracts (license packs, volume contracts): read by staff and the holder's admins, written by owner/admin/sales.
+  'contracts:read',
+  'contracts:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -44,7 +49,7 @@ export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 export type Role = StaffRole | CustomerRole;
 export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
 
-const READS: Permission[] = ['settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 
 /**
@@ -56,10 +61,11 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
   support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'licenses:write', 'licenses:create', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel', 'contracts:write']),
   'read-only': new Set<Permission>(READS),
-  // A customer admin may cancel and resume its own organization's subscriptions (within the notice period).
-  'customer-admin': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
+  // A customer admin may cancel and resume its own organization's subscriptions (within the notice period),
+  // read its organization's contracts and create licenses from them (licenses:create: only that way).
+  'customer-admin': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel', 'contracts:read', 'licenses:create']),
   'customer-member': new Set<Permission>(['releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 

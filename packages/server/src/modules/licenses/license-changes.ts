@@ -121,6 +121,7 @@ export function issued(
     notes: input.notes ?? null,
     metadata: input.metadata ?? {},
     subscription,
+    contractId: input.contractId ?? null,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };

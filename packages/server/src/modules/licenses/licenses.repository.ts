@@ -47,6 +47,8 @@ export interface LicenseRecord {
   metadata: Record<string, unknown>;
   /** Licenses issued from subscription policies: terms and renewal state; else null. */
   subscription: Subscription | null;
+  /** The contract the license was drawn from (null: none). */
+  contractId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -80,6 +82,7 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     notes: row.notes,
     metadata: parseJson(row.metadata, {}),
     subscription: toSubscription(row),
+    contractId: row.contract_id ?? null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -148,6 +151,7 @@ function toRow(r: LicenseRecord) {
     notes: r.notes,
     metadata: JSON.stringify(r.metadata),
     ...subscriptionColumns(r.subscription),
+    contract_id: r.contractId,
     updated_at: r.updatedAt,
   };
 }

@@ -39,6 +39,8 @@ export interface LicensesTable {
   cancelled_at: Timestamp | null;
   /** Start of the current term; null while an activation-aligned term waits for the first activation. */
   term_starts_at: Timestamp | null;
+  /** The contract (license pack, volume contract) the license was drawn from; null: none. */
+  contract_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -10,6 +10,7 @@ import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertMayManageUser } from './users.access.js';
 import {
   countActiveOwners,
+  customerAdminEmails,
   customerHasUsers,
   findUserRow,
   findUserRowByEmail,
@@ -157,6 +158,11 @@ export class UsersService {
   async findById(executor: Executor, id: string): Promise<User | undefined> {
     const row = await findUserRowById(executor, id);
     return row && toUser(row);
+  }
+
+  /** The addresses of a customer organization's enabled admins, on the caller's executor (mail to the holder of a contract). */
+  async customerAdminEmails(executor: Executor, customerId: string): Promise<string[]> {
+    return customerAdminEmails(executor, customerId);
   }
 
   /** The user with this id if the actor may see it. */
