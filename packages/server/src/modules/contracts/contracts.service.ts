@@ -281,7 +281,11 @@ export class ContractsService {
     }
   }
 
-  /** One quota alert: its audit event, a mail to the staff alert recipients and one to the holder's admins. */
+  /**
+   * One quota alert: its audit event, a mail to the staff alert recipients and one to the holder's admins,
+   * queued in the draw's transaction. The claim of the alert column (same transaction) makes it once: no
+   * dedupe key, so an alert re-armed by a raised quantity mails again.
+   */
   private async alert(executor: Executor, ctx: RequestContext, row: ContractRow, level: (typeof ALERT_LEVELS)[number]): Promise<void> {
     const now = this.deps.clock.now();
     const contract = toContract(row, now);
@@ -302,7 +306,6 @@ export class ContractsService {
         data: { ...data, url: `${this.deps.publicUrl}/console/contracts/${row.id}` },
         category: 'alerts',
         customerId: row.customer_id,
-        dedupeKey: `contract:${row.id}:${level.percent}:${now.toISOString()}:staff`,
       });
     }
     const admins = row.customer_id !== null ? await this.deps.users.customerAdminEmails(executor, row.customer_id) : await this.partnerSide().adminEmails(executor, row.partner_id!);
@@ -313,7 +316,6 @@ export class ContractsService {
         data: { ...data, url: `${this.deps.publicUrl}/portal` },
         category: 'alerts',
         customerId: row.customer_id,
-        dedupeKey: `contract:${row.id}:${level.percent}:${now.toISOString()}:holder`,
       });
     }
   }
