@@ -85,6 +85,12 @@ export interface ContractFilter {
   cursor?: string | undefined;
 }
 
+/** Names for the event lists: "Contract: 20 licenses" (only the contracts the actor sees). */
+export async function contractNames(db: Executor, actor: Actor, ids: string[]): Promise<Map<string, string>> {
+  const rows = await contractScopeFilter(db.selectFrom('contracts').select(['contracts.id', 'contracts.quantity', 'contracts.unit']), actor).where('contracts.id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, `Contract: ${r.quantity ?? 'unlimited'} ${r.unit}`]));
+}
+
 export async function listContractRows(db: Executor, actor: Actor, filter: ContractFilter): Promise<ContractRow[]> {
   let query = contractScopeFilter(db.selectFrom('contracts').selectAll('contracts'), actor).orderBy('contracts.id', 'desc').limit(filter.limit + 1);
   if (filter.customerId) query = query.where('contracts.customer_id', '=', filter.customerId);

@@ -18,6 +18,7 @@ import {
   anyContractOf,
   cancelContractRow,
   claimAlert,
+  contractNames,
   contractStatus,
   drawQuota,
   findContractRow,
@@ -106,6 +107,7 @@ export class ContractsService {
 
   wiring(): ModuleWiring {
     return {
+      namers: { contract: (ctx, ids) => contractNames(this.deps.db, ctx.actor, ids) },
       contractDrawer: { draw: (executor, ctx, contractId, license) => this.draw(executor, ctx, contractId, license) },
       // Customers and policies with contracts cannot be deleted.
       customerUses: [async (executor, customerId) => ((await anyContractOf(executor, 'customer_id', customerId)) ? 'contracts' : undefined)],
