@@ -210,6 +210,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List contracts
+         * @description Newest first. Customer admins: their organization's contracts, with what remains.
+         */
+        get: operations["listContracts"];
+        put?: never;
+        /**
+         * Create a contract
+         * @description A license pack or volume contract: held by a customer or a partner (exactly one), for a policy or a product group (exactly one), of a number of licenses or seats (null: unlimited), until endsAt.
+         */
+        post: operations["createContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a contract */
+        get: operations["getContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a contract
+         * @description Change the quantity (never below what is drawn: 422 QUOTA_BELOW_USED) or the end date. 409 INVALID_TRANSITION for a cancelled contract.
+         */
+        patch: operations["updateContract"];
+        trace?: never;
+    };
+    "/v1/contracts/{id}/actions/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a contract
+         * @description No more licenses can be drawn from it; those drawn stay. 409 INVALID_TRANSITION when it is cancelled already.
+         */
+        post: operations["cancelContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -433,7 +498,10 @@ export interface paths {
         /** List licenses */
         get: operations["listLicenses"];
         put?: never;
-        /** Create a license */
+        /**
+         * Create a license
+         * @description Issue a license from a policy, optionally drawn from a contract (contractId). Customer admins: only from their organization's contract, for their organization, on the policy's terms (else 403 FORBIDDEN).
+         */
         post: operations["createLicense"];
         delete?: never;
         options?: never;
@@ -3025,7 +3093,7 @@ export interface operations {
                             grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
                             label: string;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write")[];
                             /** @enum {string} */
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
                             type: string;
@@ -3693,6 +3761,1030 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    listContracts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                customerId?: string;
+                limit?: number;
+                partnerId?: string;
+                policyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            alerted80At: string | null;
+                            /** Format: date-time */
+                            alerted100At: string | null;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The customer organization that holds it (or null: a partner does) */
+                            customerId: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            id: string;
+                            /** @description The partner that holds it (or null: a customer does) */
+                            partnerId: string | null;
+                            /** @description The policy it covers (or null: a product group) */
+                            policyId: string | null;
+                            /** @description The product group it covers (or null: a policy) */
+                            productGroupId: string | null;
+                            quantity: number | null;
+                            /** @description quantity − used; null: unlimited */
+                            remaining: number | null;
+                            /**
+                             * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                             * @enum {string}
+                             */
+                            status: "active" | "exhausted" | "ended" | "cancelled";
+                            /**
+                             * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                             * @enum {string}
+                             */
+                            unit: "licenses" | "seats";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description Drawn so far (revoked licenses still count) */
+                            used: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId?: string | null;
+                    /** Format: date-time */
+                    endsAt?: string | null;
+                    partnerId?: string | null;
+                    policyId?: string | null;
+                    productGroupId?: string | null;
+                    /** @description Licenses or seats the contract allows; null: unlimited */
+                    quantity: number | null;
+                    /** @enum {string} */
+                    unit: "licenses" | "seats";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        alerted80At: string | null;
+                        /** Format: date-time */
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
+                        /**
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                         * @enum {string}
+                         */
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        alerted80At: string | null;
+                        /** Format: date-time */
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
+                        /**
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                         * @enum {string}
+                         */
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    updateContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    endsAt?: string | null;
+                    /** @description Licenses or seats the contract allows; null: unlimited */
+                    quantity?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        alerted80At: string | null;
+                        /** Format: date-time */
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
+                        /**
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                         * @enum {string}
+                         */
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    cancelContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        alerted80At: string | null;
+                        /** Format: date-time */
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
+                        /**
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                         * @enum {string}
+                         */
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
+                    };
+                };
             };
             /** @description Every error has this shape */
             400: {
@@ -6707,6 +7799,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
@@ -6973,6 +8067,8 @@ export interface operations {
                         /** @description order or invoice number */
                         reference?: string | null;
                     };
+                    /** @description Draw the license from this contract (license pack, volume contract): 422 QUOTA_EXHAUSTED when it is used up, CONTRACT_ENDED when it ended or was cancelled. Customer admins create licenses only this way, for their own organization and on the policy's terms. */
+                    contractId?: string;
                     /** @description Allowed countries; empty: all */
                     countries?: string[];
                     customerId?: string | null;
@@ -7054,6 +8150,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -7329,6 +8427,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -7660,6 +8760,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -7939,6 +9041,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -8219,6 +9323,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -8504,6 +9610,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -8785,6 +9893,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9066,6 +10176,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9345,6 +10457,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9625,6 +10739,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9898,6 +11014,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -10177,6 +11295,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -10450,6 +11570,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -10744,6 +11866,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
@@ -11206,6 +12330,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -11479,6 +12605,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -11917,6 +13045,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -14063,6 +15193,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -14350,6 +15482,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -18246,6 +19380,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
@@ -18414,6 +19550,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
