@@ -16,6 +16,7 @@ import type { App } from './http/types.js';
 import { registerSchemaValidation } from './http/validation.js';
 import { registerWebApp } from './http/web.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { contractRoutes } from './modules/contracts/contracts.routes.js';
 import { customerRoutes } from './modules/customers/customers.routes.js';
 import { customerGroupRoutes } from './modules/customer-groups/customer-groups.routes.js';
 import { eventRoutes } from './modules/events/events.routes.js';
@@ -73,6 +74,7 @@ const OPENAPI_TAGS = [
   { name: 'customers', description: 'Customers' },
   { name: 'customer groups', description: "Groups of a customer organization's people (departments), which tickets are allocated to" },
   { name: 'orders', description: 'Orders that issue licenses' },
+  { name: 'contracts', description: 'License packs and volume contracts: quotas licenses draw from' },
   { name: 'integrations', description: 'Inbound webhooks from payment providers' },
   { name: 'releases', description: 'Releases, artifacts, downloads, announcements and retention' },
   { name: 'mail', description: 'Mail templates, outbox and mail preferences' },
@@ -217,6 +219,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   mailRoutes(app, services);
   passwordRoutes(app, services, { rateLimit: config.passwordResetRateLimit });
   orderRoutes(app, services);
+  contractRoutes(app, services);
   stripeRoutes(app, services);
   await registerWebApp(app, options.webDir);
 

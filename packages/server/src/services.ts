@@ -5,6 +5,7 @@ import type { Signer } from './crypto/signing.js';
 import type { DatabaseHandle } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { ContractsService } from './modules/contracts/contracts.service.js';
 import { CustomersService } from './modules/customers/customers.service.js';
 import { CustomerGroupsService } from './modules/customer-groups/customer-groups.service.js';
 import { EventsService } from './modules/events/events.service.js';
@@ -145,11 +146,13 @@ export function createServices(
   // Release announcements: mail about a published release to the customers entitled to it.
   const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, mailTemplates, mailPreferences, publicUrl });
   const stripe = new StripeService({ db, clock, orders, licenses, subscriptions, webhookSecret: deps.config.stripeWebhookSecret });
+  // Contracts: quotas that licenses draw from as they are issued (the drawer is installed into licenses).
+  const contracts = new ContractsService({ db, clock, events, customers, policies, users, mail, mailTemplates, settings, publicUrl });
   const stats = new StatsService({ clock, licenses, machines, products });
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses, customerGroups }, [
+  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses, customerGroups, contracts }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
@@ -170,6 +173,7 @@ export function createServices(
     alerts.wiring(),
     trials.wiring(),
     updates.wiring(),
+    contracts.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { contracts, licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -3,7 +3,8 @@ import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { CustomerGroupsService, GroupDeleteStep } from './modules/customer-groups/customer-groups.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
-import type { LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
+import type { ContractsService, PartnerContracts, ProductGroupContracts } from './modules/contracts/contracts.service.js';
+import type { ContractDrawer, LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
@@ -53,6 +54,12 @@ export interface ModuleWiring {
   seatCounts?: SeatCounter;
   /** What goes with a deleted customer group, e.g. its tickets back to the organization (see CustomerGroupsService.onDelete). */
   customerGroupDeleteSteps?: GroupDeleteStep[];
+  /** Draws licenses from contracts as they are issued (see LicensesService.useContractDrawer). */
+  contractDrawer?: ContractDrawer;
+  /** Partners as contract holders: the partners module installs it (see ContractsService.usePartners). */
+  contractPartners?: PartnerContracts;
+  /** Product groups as what a contract covers: installed by their module (see ContractsService.useProductGroups). */
+  contractProductGroups?: ProductGroupContracts;
 }
 
 export interface WiringTargets {
@@ -66,6 +73,7 @@ export interface WiringTargets {
   policies: PoliciesService;
   licenses: LicensesService;
   customerGroups: CustomerGroupsService;
+  contracts: ContractsService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -83,6 +91,9 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
     if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
     for (const step of module.customerGroupDeleteSteps ?? []) targets.customerGroups.onDelete(step);
+    if (module.contractDrawer) targets.licenses.useContractDrawer(module.contractDrawer);
+    if (module.contractPartners) targets.contracts.usePartners(module.contractPartners);
+    if (module.contractProductGroups) targets.contracts.useProductGroups(module.contractProductGroups);
   }
 }
 

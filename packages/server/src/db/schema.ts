@@ -2,6 +2,7 @@ import type { Timestamp } from './columns.js';
 import type { ReleaseAnnouncementsTable } from '../modules/announcements/announcements.tables.js';
 import type { ArtifactsTable, DownloadsTable } from '../modules/artifacts/artifacts.tables.js';
 import type { ApiTokensTable } from '../modules/auth/auth.tables.js';
+import type { ContractsTable } from '../modules/contracts/contracts.tables.js';
 import type { CustomersTable } from '../modules/customers/customers.tables.js';
 import type { CustomerGroupsTable, CustomerGroupMembersTable } from '../modules/customer-groups/customer-groups.tables.js';
 import type { EventsTable } from '../modules/events/events.tables.js';
@@ -83,4 +84,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  contracts: ContractsTable;
 }

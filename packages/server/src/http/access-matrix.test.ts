@@ -48,7 +48,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   createToken: 'tokens:write',
   listTokens: 'tokens:read',
   revokeToken: 'tokens:write',
-  createLicense: 'licenses:write',
+  createLicense: 'licenses:create',
   listLicenses: 'licenses:read',
   lookupLicense: 'licenses:read',
   sendLicenseKey: 'licenses:lifecycle',
@@ -138,6 +138,11 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   listWebhookDeliveries: 'webhooks:read',
   getWebhookDelivery: 'webhooks:read',
   redeliverWebhook: 'webhooks:write',
+  createContract: 'contracts:write',
+  listContracts: 'contracts:read',
+  getContract: 'contracts:read',
+  updateContract: 'contracts:write',
+  cancelContract: 'contracts:write',
   createOrder: 'orders:write',
   listOrders: 'orders:read',
   getOrder: 'orders:read',
@@ -346,6 +351,18 @@ forEachDialect('access matrix', (dialect) => {
     return orders.get(org.customer.id)!;
   };
 
+  /** A contract of an organization's policy (unlimited: the matrix draws from A's as often as it likes). */
+  const freshContract = async (org: { customer: any; policy: any }) => {
+    const res = await api.post('/v1/contracts', { customerId: org.customer.id, policyId: org.policy.id, unit: 'licenses', quantity: null });
+    assert.equal(res.status, 201, res.raw);
+    return res.body;
+  };
+  const contracts = new Map<string, Promise<any>>();
+  const contractOf = (org: { customer: any; policy: any }) => {
+    if (!contracts.has(org.customer.id)) contracts.set(org.customer.id, freshContract(org));
+    return contracts.get(org.customer.id)!;
+  };
+
   /** A Stripe event signed with the test app's endpoint secret (a type the adapter ignores: no effects). */
   const stripeEvent = (): Req => {
     const body = { id: unique('evt_matrix'), object: 'event', type: 'matrix.ping', data: { object: { id: unique('obj') } } };
@@ -473,7 +490,12 @@ forEachDialect('access matrix', (dialect) => {
     createToken: async () => ({ method: 'POST', url: '/v1/tokens', body: { name: 'matrix', role: 'read-only' } }),
     listTokens: async () => ({ method: 'GET', url: '/v1/tokens' }),
     revokeToken: async () => ({ method: 'DELETE', url: `/v1/tokens/${(await api.post('/v1/tokens', { name: 'to revoke', role: 'read-only' })).body.id}` }),
-    createLicense: async () => ({ method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, customerId: A.customer.id } }),
+    // Customer admins create licenses only from their organization's contract (delegated creation).
+    createLicense: async (caller) => ({
+      method: 'POST',
+      url: '/v1/licenses',
+      body: { policyId: A.policy.id, customerId: A.customer.id, ...(caller.role?.startsWith('customer') ? { contractId: (await contractOf(A)).id } : {}) },
+    }),
     listLicenses: async () => ({ method: 'GET', url: '/v1/licenses' }),
     lookupLicense: async () => ({ method: 'POST', url: '/v1/licenses/lookup', body: { key: A.license.key } }),
     getLicense: async () => ({ method: 'GET', url: `/v1/licenses/${A.license.id}` }),
@@ -595,6 +617,11 @@ forEachDialect('access matrix', (dialect) => {
     listWebhookDeliveries: async () => ({ method: 'GET', url: `/v1/webhook-endpoints/${(await webhook()).endpoint.id}/deliveries?status=pending` }),
     getWebhookDelivery: async () => ({ method: 'GET', url: `/v1/webhook-deliveries/${(await webhook()).delivery.id}` }),
     redeliverWebhook: async () => ({ method: 'POST', url: `/v1/webhook-deliveries/${(await webhook()).delivery.id}/actions/redeliver` }),
+    createContract: async () => ({ method: 'POST', url: '/v1/contracts', body: { customerId: A.customer.id, policyId: A.policy.id, unit: 'licenses', quantity: 5 } }),
+    listContracts: async () => ({ method: 'GET', url: '/v1/contracts' }),
+    getContract: async () => ({ method: 'GET', url: `/v1/contracts/${(await contractOf(A)).id}` }),
+    updateContract: async (_c, allowed) => ({ method: 'PATCH', url: `/v1/contracts/${(allowed ? await freshContract(A) : await contractOf(A)).id}`, body: { quantity: 7 } }),
+    cancelContract: async (_c, allowed) => ({ method: 'POST', url: `/v1/contracts/${(allowed ? await freshContract(A) : await contractOf(A)).id}/actions/cancel` }),
     createOrder: async () => ({ method: 'POST', url: '/v1/orders', body: { externalId: unique('matrix'), customer: { email: `${unique('buyer')}@example.com` }, items: [{ policyId: A.policy.id }], sendEmail: false } }),
     listOrders: async () => ({ method: 'GET', url: '/v1/orders' }),
     getOrder: async () => ({ method: 'GET', url: `/v1/orders/${(await orderOf(A)).id}` }),
@@ -710,8 +737,11 @@ forEachDialect('access matrix', (dialect) => {
     assert.equal(customerCallers.length, 4);
     const orderA = await orderOf(A);
     const orderB = await orderOf(B);
+    const contractA = await contractOf(A);
+    const contractB = await contractOf(B);
     const bIds = new Set<string>([
       orderB.id,
+      contractB.id,
       B.customer.id,
       B.product.id,
       B.policy.id,
@@ -781,6 +811,7 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/orders/${orderB.id}`, 'orders:read'],
         [`/v1/customers/${B.customer.id}/groups`, 'customers:read'],
         [`/v1/customer-groups/${groupB.id}`, 'customers:read'],
+        [`/v1/contracts/${contractB.id}`, 'contracts:read'],
       ];
       for (const [url, permission] of hidden) {
         const res = await get(url);
@@ -807,6 +838,7 @@ forEachDialect('access matrix', (dialect) => {
         [`/v1/users/${A.member.user.id}`, 'users:read'],
         [`/v1/products/${shared.product.id}`, 'products:read'],
         [`/v1/orders/${orderA.id}`, 'orders:read'],
+        [`/v1/contracts/${contractA.id}`, 'contracts:read'],
       ] as [string, Permission][]) {
         const res = await get(url);
         const expected = perms.has(permission) ? 200 : 403;
@@ -828,6 +860,12 @@ forEachDialect('access matrix', (dialect) => {
         for (const filter of [`customerId=${B.customer.id}`, `licenseId=${orderB.items[0].licenseId}`, `externalId=${encodeURIComponent(orderB.externalId)}`]) {
           leaks(`the order list filtered by ${filter}`, await readAll(`/v1/orders?${filter}`));
         }
+      }
+      if (perms.has('contracts:read')) {
+        const list = await readAll('/v1/contracts');
+        if (!list.some((c) => c.id === contractA.id)) fail(caller, "A's contract is missing from the contract list");
+        for (const c of list) if (c.customerId !== A.customer.id) fail(caller, `the contract list holds ${c.id} of ${c.customerId}`);
+        leaks('the contract list filtered by B', await readAll(`/v1/contracts?customerId=${B.customer.id}`));
       }
       if (perms.has('users:read')) {
         const users = await readAll('/v1/users');
@@ -867,6 +905,9 @@ forEachDialect('access matrix', (dialect) => {
         { method: 'POST', url: `/v1/licenses/${B.license.id}/actions/revoke` },
         { method: 'POST', url: `/v1/licenses/${A.license.id}/actions/suspend` },
         { method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, customerId: A.customer.id } },
+        { method: 'POST', url: '/v1/licenses', body: { policyId: B.policy.id, customerId: B.customer.id, contractId: contractB.id } },
+        { method: 'POST', url: '/v1/licenses', body: { policyId: A.policy.id, contractId: contractA.id, maxMachines: 1000 } },
+        { method: 'PATCH', url: `/v1/contracts/${contractA.id}`, body: { quantity: 1000 } },
         { method: 'PATCH', url: `/v1/customers/${A.customer.id}`, body: { notes: 'x' } },
         { method: 'DELETE', url: `/v1/customers/${B.customer.id}` },
         { method: 'POST', url: '/v1/users', body: { email: `${unique('sneaky')}@example.com`, role: 'customer-admin', customerId: A.customer.id } },

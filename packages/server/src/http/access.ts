@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   'tokens:write',
   'licenses:read',
   'licenses:write',
+  // Issue a license (createLicense). Customer admins hold it for delegated creation: only from a contract of their organization.
+  'licenses:create',
   'licenses:lifecycle',
   'licenses:revoke',
   'licenses:reveal',
@@ -36,6 +38,9 @@ export const PERMISSIONS = [
   'releases:write',
   'settings:read',
   'settings:write',
+  // Contracts (license packs, volume contracts): read by staff and the holder's admins, written by owner/admin/sales.
+  'contracts:read',
+  'contracts:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -46,7 +51,7 @@ export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 export type Role = StaffRole | CustomerRole;
 export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
 
-const READS: Permission[] = ['settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 
 /**
@@ -58,12 +63,13 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
   support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:write', 'licenses:create', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel', 'contracts:write']),
   'read-only': new Set<Permission>(READS),
-  // A customer admin may cancel and resume its own organization's subscriptions (within the notice period).
+  // A customer admin may cancel and resume its own organization's subscriptions (within the notice period),
+  // read its organization's contracts and create licenses from them (licenses:create: only that way).
   // Groups and tickets: a customer admin manages its organization's groups and allocates any of its tickets;
   // a member holds licenses:allocate for the groups it administers only (the licenses service checks that).
-  'customer-admin': new Set<Permission>(['customer-groups:write', 'licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel']),
+  'customer-admin': new Set<Permission>(['customer-groups:write', 'licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel', 'contracts:read', 'licenses:create']),
   'customer-member': new Set<Permission>(['licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
 };
 

@@ -564,6 +564,7 @@ forEachDialect('bad input', (dialect) => {
         faq: (await api.post('/v1/faq', { question: 'Fuzz?', answer: 'Fuzz.' })).body.id,
         'customer-groups': (await api.post(`/v1/customers/${customer.id}/groups`, { name: 'Fuzz group' })).body.id,
         orders: (await api.post('/v1/orders', { externalId: 'fuzz-order', customer: { email: customer.email }, items: [{ policyId: policy.id }], sendEmail: false })).body.id,
+        contracts: (await api.post('/v1/contracts', { customerId: customer.id, policyId: policy.id, unit: 'licenses', quantity: null })).body.id,
       },
       future: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
       n: 0,
@@ -670,6 +671,12 @@ forEachDialect('bad input', (dialect) => {
         const job = await t.services.jobs.enqueue(db, { type: 'fuzz.job', payload: {} });
         await db.updateTable('jobs').set({ status: 'failed' }).where('id', '=', job.id).execute();
         return { url: `/v1/jobs/${job.id}/retry` };
+      },
+      // A contract names its holder and what it covers (one of two each, so neither is required by the schema).
+      createContract: async (_url, body) => ({ body: { ...body, customerId: fx.values.customerId, policyId: fx.values.policyId } }),
+      cancelContract: async () => {
+        const contract = await api.post('/v1/contracts', { customerId: fx.values.customerId, policyId: fx.values.policyId, unit: 'licenses', quantity: 5 });
+        return { url: `/v1/contracts/${contract.body.id}/actions/cancel` };
       },
       retryOutboxMail: async (url) => {
         const mail = await t.services.mail.send(db, { template: 'staff.alert', to: 'fuzz-retry@example.com', data: {}, category: 'essential' });

@@ -210,49 +210,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/customer-groups/{id}": {
+    "/v1/contracts": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Get a customer group */
-        get: operations["getCustomerGroup"];
-        put?: never;
-        post?: never;
         /**
-         * Delete a customer group
-         * @description The group's tickets go back to the organization (each recorded as license.allocated).
+         * List contracts
+         * @description Newest first. Customer admins: their organization's contracts, with what remains.
          */
-        delete: operations["deleteCustomerGroup"];
-        options?: never;
-        head?: never;
-        /** Rename a customer group or change who sees its tickets */
-        patch: operations["updateCustomerGroup"];
-        trace?: never;
-    };
-    "/v1/customer-groups/{id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
+        get: operations["listContracts"];
         put?: never;
         /**
-         * Add a user to a customer group, or set its admin flag
-         * @description The user must be an active user of the group's organization: else 422 NOT_IN_ORGANIZATION.
+         * Create a contract
+         * @description A license pack or volume contract: held by a customer or a partner (exactly one), for a policy or a product group (exactly one), of a number of licenses or seats (null: unlimited), until endsAt.
          */
-        post: operations["addCustomerGroupMember"];
+        post: operations["createContract"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/customer-groups/{id}/members/{userId}": {
+    "/v1/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a contract */
+        get: operations["getContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a contract
+         * @description Change the quantity (never below what is drawn: 422 QUOTA_BELOW_USED) or the end date. 409 INVALID_TRANSITION for a cancelled contract.
+         */
+        patch: operations["updateContract"];
+        trace?: never;
+    };
+    "/v1/contracts/{id}/actions/cancel": {
         parameters: {
             query?: never;
             header?: never;
@@ -261,12 +264,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post?: never;
         /**
-         * Remove a user from a customer group
-         * @description Tickets allocated to that person stay theirs until an admin allocates them again.
+         * Cancel a contract
+         * @description No more licenses can be drawn from it; those drawn stay. 409 INVALID_TRANSITION when it is cancelled already.
          */
-        delete: operations["removeCustomerGroupMember"];
+        post: operations["cancelContract"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -307,30 +310,6 @@ export interface paths {
         head?: never;
         /** Update a customer */
         patch: operations["updateCustomer"];
-        trace?: never;
-    };
-    "/v1/customers/{id}/groups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List a customer organization's groups
-         * @description Staff and customer admins see every group of the organization; a member sees the groups it is in.
-         */
-        get: operations["listCustomerGroups"];
-        put?: never;
-        /**
-         * Create a group in a customer organization
-         * @description A group of the organization's users (a department); tickets (licenses) can be allocated to it. 409 when the organization has a group of that name.
-         */
-        post: operations["createCustomerGroup"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/v1/downloads/{id}": {
@@ -519,7 +498,10 @@ export interface paths {
         /** List licenses */
         get: operations["listLicenses"];
         put?: never;
-        /** Create a license */
+        /**
+         * Create a license
+         * @description Issue a license from a policy, optionally drawn from a contract (contractId). Customer admins: only from their organization's contract, for their organization, on the policy's terms (else 403 FORBIDDEN).
+         */
         post: operations["createLicense"];
         delete?: never;
         options?: never;
@@ -859,26 +841,6 @@ export interface paths {
          * @description Suspend: validation answers SUSPENDED until reinstated.
          */
         post: operations["suspendLicense"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/licenses/{id}/allocation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Allocate a license to the organization, a group or a user
-         * @description Staff and the organization's customer admins allocate any of its tickets; an admin of the group a ticket is allocated to allocates it within the group (to a member, or back to the group): else 403. A group or user outside the license's organization: 422. Recorded as license.allocated.
-         */
-        post: operations["allocateLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3131,7 +3093,7 @@ export interface operations {
                             grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
                             label: string;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write")[];
                             /** @enum {string} */
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
                             type: string;
@@ -3942,7 +3904,425 @@ export interface operations {
             };
         };
     };
-    getCustomerGroup: {
+    listContracts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                customerId?: string;
+                limit?: number;
+                partnerId?: string;
+                policyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            alerted80At: string | null;
+                            /** Format: date-time */
+                            alerted100At: string | null;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description The customer organization that holds it (or null: a partner does) */
+                            customerId: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            id: string;
+                            /** @description The partner that holds it (or null: a customer does) */
+                            partnerId: string | null;
+                            /** @description The policy it covers (or null: a product group) */
+                            policyId: string | null;
+                            /** @description The product group it covers (or null: a policy) */
+                            productGroupId: string | null;
+                            quantity: number | null;
+                            /** @description quantity − used; null: unlimited */
+                            remaining: number | null;
+                            /**
+                             * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                             * @enum {string}
+                             */
+                            status: "active" | "exhausted" | "ended" | "cancelled";
+                            /**
+                             * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                             * @enum {string}
+                             */
+                            unit: "licenses" | "seats";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description Drawn so far (revoked licenses still count) */
+                            used: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId?: string | null;
+                    /** Format: date-time */
+                    endsAt?: string | null;
+                    partnerId?: string | null;
+                    policyId?: string | null;
+                    productGroupId?: string | null;
+                    /** @description Licenses or seats the contract allows; null: unlimited */
+                    quantity: number | null;
+                    /** @enum {string} */
+                    unit: "licenses" | "seats";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        alerted80At: string | null;
+                        /** Format: date-time */
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
+                        /**
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                         * @enum {string}
+                         */
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getContract: {
         parameters: {
             query?: never;
             header?: never;
@@ -3961,27 +4341,41 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** Format: date-time */
-                        createdAt: string;
-                        customerId: string;
-                        id: string;
-                        /** @description The members; a plain member of the group sees only itself here */
-                        members: {
-                            /** Format: date-time */
-                            addedAt: string;
-                            /** @description A group admin sees every ticket of the group and allocates them within it */
-                            admin: boolean;
-                            email: string;
-                            name: string | null;
-                            userId: string;
-                        }[];
-                        name: string;
+                        alerted80At: string | null;
                         /** Format: date-time */
-                        updatedAt: string;
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
                         /**
-                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
                          * @enum {string}
                          */
-                        visibility: "members" | "admins";
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
                     };
                 };
             };
@@ -4127,167 +4521,7 @@ export interface operations {
             };
         };
     };
-    deleteCustomerGroup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Every error has this shape */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-        };
-    };
-    updateCustomerGroup: {
+    updateContract: {
         parameters: {
             query?: never;
             header?: never;
@@ -4299,12 +4533,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    name?: string;
-                    /**
-                     * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
-                     * @enum {string}
-                     */
-                    visibility?: "members" | "admins";
+                    /** Format: date-time */
+                    endsAt?: string | null;
+                    /** @description Licenses or seats the contract allows; null: unlimited */
+                    quantity?: number | null;
                 };
             };
         };
@@ -4317,27 +4549,41 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** Format: date-time */
-                        createdAt: string;
-                        customerId: string;
-                        id: string;
-                        /** @description The members; a plain member of the group sees only itself here */
-                        members: {
-                            /** Format: date-time */
-                            addedAt: string;
-                            /** @description A group admin sees every ticket of the group and allocates them within it */
-                            admin: boolean;
-                            email: string;
-                            name: string | null;
-                            userId: string;
-                        }[];
-                        name: string;
+                        alerted80At: string | null;
                         /** Format: date-time */
-                        updatedAt: string;
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
                         /**
-                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
                          * @enum {string}
                          */
-                        visibility: "members" | "admins";
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
                     };
                 };
             };
@@ -4483,220 +4729,62 @@ export interface operations {
             };
         };
     };
-    addCustomerGroupMember: {
+    cancelContract: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * @description Make the user an admin of the group (false: a plain member)
-                     * @default false
-                     */
-                    admin?: boolean;
-                    userId: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        customerId: string;
-                        id: string;
-                        /** @description The members; a plain member of the group sees only itself here */
-                        members: {
-                            /** Format: date-time */
-                            addedAt: string;
-                            /** @description A group admin sees every ticket of the group and allocates them within it */
-                            admin: boolean;
-                            email: string;
-                            name: string | null;
-                            userId: string;
-                        }[];
-                        name: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /**
-                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
-                         * @enum {string}
-                         */
-                        visibility: "members" | "admins";
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-        };
-    };
-    removeCustomerGroupMember: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                userId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
-            204: {
+            /** @description Default Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        alerted80At: string | null;
+                        /** Format: date-time */
+                        alerted100At: string | null;
+                        /** Format: date-time */
+                        cancelledAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description The customer organization that holds it (or null: a partner does) */
+                        customerId: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        id: string;
+                        /** @description The partner that holds it (or null: a customer does) */
+                        partnerId: string | null;
+                        /** @description The policy it covers (or null: a product group) */
+                        policyId: string | null;
+                        /** @description The product group it covers (or null: a policy) */
+                        productGroupId: string | null;
+                        quantity: number | null;
+                        /** @description quantity − used; null: unlimited */
+                        remaining: number | null;
+                        /**
+                         * @description cancelled, ended (past endsAt), exhausted (nothing remains) or active
+                         * @enum {string}
+                         */
+                        status: "active" | "exhausted" | "ended" | "cancelled";
+                        /**
+                         * @description licenses: each license draws 1; seats: each license draws its maxMachines
+                         * @enum {string}
+                         */
+                        unit: "licenses" | "seats";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Drawn so far (revoked licenses still count) */
+                        used: number;
+                    };
+                };
             };
             /** @description Every error has this shape */
             400: {
@@ -5624,393 +5712,6 @@ export interface operations {
                         notes: string | null;
                         /** Format: date-time */
                         updatedAt: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-        };
-    };
-    listCustomerGroups: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: date-time */
-                            createdAt: string;
-                            customerId: string;
-                            id: string;
-                            /** @description The members; a plain member of the group sees only itself here */
-                            members: {
-                                /** Format: date-time */
-                                addedAt: string;
-                                /** @description A group admin sees every ticket of the group and allocates them within it */
-                                admin: boolean;
-                                email: string;
-                                name: string | null;
-                                userId: string;
-                            }[];
-                            name: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /**
-                             * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
-                             * @enum {string}
-                             */
-                            visibility: "members" | "admins";
-                        }[];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-        };
-    };
-    createCustomerGroup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: string;
-                    /**
-                     * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
-                     * @enum {string}
-                     */
-                    visibility?: "members" | "admins";
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        customerId: string;
-                        id: string;
-                        /** @description The members; a plain member of the group sees only itself here */
-                        members: {
-                            /** Format: date-time */
-                            addedAt: string;
-                            /** @description A group admin sees every ticket of the group and allocates them within it */
-                            admin: boolean;
-                            email: string;
-                            name: string | null;
-                            userId: string;
-                        }[];
-                        name: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /**
-                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
-                         * @enum {string}
-                         */
-                        visibility: "members" | "admins";
                     };
                 };
             };
@@ -8063,8 +7764,6 @@ export interface operations {
     listLicenses: {
         parameters: {
             query?: {
-                /** @description me: only the tickets allocated to the signed-in user by name ("my tickets") */
-                allocatedTo?: "me";
                 cursor?: string;
                 customerId?: string;
                 expiresBefore?: string;
@@ -8091,17 +7790,6 @@ export interface operations {
                     "application/json": {
                         data: {
                             activeMachines: number;
-                            /** @description The license's ticket: who of the customer organization sees and uses it */
-                            allocation: {
-                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                                groupId: string | null;
-                                /**
-                                 * @description organization: anyone of it; group: a group of its people; user: one named person
-                                 * @enum {string}
-                                 */
-                                kind: "organization" | "group" | "user";
-                                userId: string | null;
-                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -8111,6 +7799,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
@@ -8377,6 +8067,8 @@ export interface operations {
                         /** @description order or invoice number */
                         reference?: string | null;
                     };
+                    /** @description Draw the license from this contract (license pack, volume contract): 422 QUOTA_EXHAUSTED when it is used up, CONTRACT_ENDED when it ended or was cancelled. Customer admins create licenses only this way, for their own organization and on the policy's terms. */
+                    contractId?: string;
                     /** @description Allowed countries; empty: all */
                     countries?: string[];
                     customerId?: string | null;
@@ -8449,17 +8141,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -8469,6 +8150,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -8735,17 +8418,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -8755,6 +8427,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9077,17 +8751,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9097,6 +8760,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9367,17 +9032,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9387,6 +9041,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9658,17 +9314,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9678,6 +9323,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -9954,17 +9601,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9974,6 +9610,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -10246,17 +9884,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -10266,6 +9893,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -10538,17 +10167,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -10558,6 +10176,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -10828,17 +10448,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -10848,6 +10457,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -11119,17 +10730,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11139,6 +10739,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -11403,17 +11005,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11423,6 +11014,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -11693,17 +11286,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11713,6 +11295,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -11977,17 +11561,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11997,6 +11570,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -12282,17 +11857,6 @@ export interface operations {
                         created: boolean;
                         license: {
                             activeMachines: number;
-                            /** @description The license's ticket: who of the customer organization sees and uses it */
-                            allocation: {
-                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                                groupId: string | null;
-                                /**
-                                 * @description organization: anyone of it; group: a group of its people; user: one named person
-                                 * @enum {string}
-                                 */
-                                kind: "organization" | "group" | "user";
-                                userId: string | null;
-                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -12302,6 +11866,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
@@ -12755,17 +12321,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -12775,6 +12330,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -13039,17 +12596,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -13059,6 +12605,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -13488,17 +13036,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -13508,298 +13045,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
-                        countries: string[];
-                        /** Format: date-time */
-                        createdAt: string;
-                        customerId: string | null;
-                        domains: string[];
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                        /**
-                         * @description What the expiry ends (the policy's expiryEnds): access, or updates under the maintenance model
-                         * @enum {string}
-                         */
-                        expiryEnds?: "access" | "updates";
-                        features: string[];
-                        floating: boolean;
-                        graceDays: number;
-                        /** Format: date-time */
-                        graceEndsAt: string | null;
-                        heartbeatSeconds: number | null;
-                        id: string;
-                        /** @description The last group of the key */
-                        keyHint: string;
-                        maxMachines: number | null;
-                        /** @description Named users allowed (per-user licensing); null: no limit */
-                        maxUsers: number | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        };
-                        meters: {
-                            feature: string;
-                            /** @description Credits per period; null: unlimited (counted only) */
-                            limit: number | null;
-                            /**
-                             * @description When the counter resets (UTC): never, at each month, at each year
-                             * @enum {string}
-                             */
-                            period: "never" | "monthly" | "yearly";
-                        }[];
-                        name: string;
-                        notes: string | null;
-                        policyId: string;
-                        /** @description The product code */
-                        product: string;
-                        productId: string;
-                        /** Format: date-time */
-                        revokedAt: string | null;
-                        /** Format: date-time */
-                        startsAt: string;
-                        /** @enum {string} */
-                        status: "pending" | "active" | "grace" | "expired" | "suspended" | "revoked";
-                        subscription: {
-                            /**
-                             * @description Where terms end: the anniversary of purchase or of first activation, 1 January (calendar-year) or the fiscal year start (UTC)
-                             * @enum {string}
-                             */
-                            alignment: "purchase" | "activation" | "calendar-year" | "fiscal-year";
-                            /** Format: date-time */
-                            anchorAt: string | null;
-                            autoRenew: boolean;
-                            /**
-                             * Format: date-time
-                             * @description Cancellations of the current term are accepted until then (null: until term end)
-                             */
-                            cancellationDeadline: string | null;
-                            cancellationNoticeDays: number;
-                            /** Format: date-time */
-                            cancelledAt: string | null;
-                            currency: string | null;
-                            /**
-                             * @description A first term shortened to a year boundary: at the full price (shorten) or a prorated one
-                             * @enum {string}
-                             */
-                            firstTerm: "shorten" | "prorate";
-                            /** @description What the first term cost (prorated when shortened to align, with firstTerm: prorate) */
-                            firstTermPrice: number | null;
-                            fiscalYearStartMonth: number | null;
-                            /** @description Price of a full term in minor units (cents) */
-                            price: number | null;
-                            /**
-                             * @description keyhaven: the renewal sweep renews at term end; billing: an external billing system calls renewSubscription
-                             * @enum {string}
-                             */
-                            renewedBy: "keyhaven" | "billing";
-                            /**
-                             * Format: date-time
-                             * @description When it renews next; null when it will not
-                             */
-                            renewsAt: string | null;
-                            termDays: number | null;
-                            termMonths: number | null;
-                            /**
-                             * Format: date-time
-                             * @description null: the term starts at the first activation (activation alignment)
-                             */
-                            termStartsAt: string | null;
-                        } | null;
-                        /** Format: date-time */
-                        suspendedAt: string | null;
-                        type: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-            /** @description Every error has this shape */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable UPPER_SNAKE code */
-                            code: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                            message: string;
-                        };
-                        /** @description Signed client operations: the request's nonce */
-                        nonce?: string;
-                    };
-                };
-            };
-        };
-    };
-    allocateLicense: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        /** @description {} → the organization; {groupId} → a group; {userId} → a person; {groupId, userId} → a member of that group */
-        requestBody: {
-            content: {
-                "application/json": {
-                    groupId?: string;
-                    userId?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
-                        billing: {
-                            invoiceLinks: string[];
-                            /** @description e.g. paid, pending, refunded, failed */
-                            paymentStatus: string | null;
-                            /** @description e.g. web shop, e-mail, invoice, reseller */
-                            purchaseMethod: string | null;
-                            /** @description order or invoice number */
-                            reference: string | null;
-                        };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -15937,17 +15184,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -15957,6 +15193,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -16235,17 +15473,6 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
-                        /** @description The license's ticket: who of the customer organization sees and uses it */
-                        allocation: {
-                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                            groupId: string | null;
-                            /**
-                             * @description organization: anyone of it; group: a group of its people; user: one named person
-                             * @enum {string}
-                             */
-                            kind: "organization" | "group" | "user";
-                            userId: string | null;
-                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -16255,6 +15482,8 @@ export interface operations {
                             /** @description order or invoice number */
                             reference: string | null;
                         };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
@@ -20142,17 +19371,6 @@ export interface operations {
                         }[];
                         licenses: {
                             activeMachines: number;
-                            /** @description The license's ticket: who of the customer organization sees and uses it */
-                            allocation: {
-                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                                groupId: string | null;
-                                /**
-                                 * @description organization: anyone of it; group: a group of its people; user: one named person
-                                 * @enum {string}
-                                 */
-                                kind: "organization" | "group" | "user";
-                                userId: string | null;
-                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -20162,6 +19380,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
@@ -20321,17 +19541,6 @@ export interface operations {
                         }[];
                         licenses: {
                             activeMachines: number;
-                            /** @description The license's ticket: who of the customer organization sees and uses it */
-                            allocation: {
-                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
-                                groupId: string | null;
-                                /**
-                                 * @description organization: anyone of it; group: a group of its people; user: one named person
-                                 * @enum {string}
-                                 */
-                                kind: "organization" | "group" | "user";
-                                userId: string | null;
-                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -20341,6 +19550,8 @@ export interface operations {
                                 /** @description order or invoice number */
                                 reference: string | null;
                             };
+                            /** @description The contract (license pack, volume contract) the license was drawn from */
+                            contractId: string | null;
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;

@@ -24,6 +24,7 @@ import * as m0021 from './0021_settings.js';
 import * as m0022 from './0022_offline_seats.js';
 import * as m0023 from './0023_access.js';
 import * as m0025 from './0025_tickets.js';
+import * as m0026 from './0026_contracts.js';
 
 export type { MigrationContext } from './context.js';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0022_offline_seats': m0022,
   '0023_access': m0023,
   '0025_tickets': m0025,
+  '0026_contracts': m0026,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

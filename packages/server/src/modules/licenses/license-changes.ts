@@ -122,6 +122,7 @@ export function issued(
     metadata: input.metadata ?? {},
     subscription,
     allocation: ORGANIZATION_ALLOCATION,
+    contractId: input.contractId ?? null,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };

@@ -56,6 +56,8 @@ export interface CreateLicenseInput {
   graceDays?: number;
   /** Subscription policies only: the license's own terms and price instead of the policy's. */
   subscription?: SubscriptionOverrides;
+  /** Draw the license from this contract (license pack, volume contract): see ContractDrawer. */
+  contractId?: string;
 }
 
 /** What an update may change of a subscription (alignment and term: change the policy instead). */
@@ -66,7 +68,7 @@ export interface SubscriptionUpdate {
   renewedBy?: Renewer;
 }
 
-export type UpdateLicenseInput = Partial<Omit<CreateLicenseInput, 'policyId' | 'subscription'>> & { subscription?: SubscriptionUpdate };
+export type UpdateLicenseInput = Partial<Omit<CreateLicenseInput, 'policyId' | 'subscription' | 'contractId'>> & { subscription?: SubscriptionUpdate };
 
 /** Upgrades: `changePolicy` moves a license to another policy of its product. */
 export interface ChangePolicyInput {

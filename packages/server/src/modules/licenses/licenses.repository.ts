@@ -66,6 +66,8 @@ export interface LicenseRecord {
   subscription: Subscription | null;
   /** The ticket: organization, group or named user. */
   allocation: Allocation;
+  /** The contract the license was drawn from (null: none). */
+  contractId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -100,6 +102,7 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     metadata: parseJson(row.metadata, {}),
     subscription: toSubscription(row),
     allocation: allocationOf(row.allocated_group_id ?? null, row.allocated_user_id ?? null),
+    contractId: row.contract_id ?? null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -170,6 +173,7 @@ function toRow(r: LicenseRecord) {
     ...subscriptionColumns(r.subscription),
     allocated_group_id: r.allocation.groupId,
     allocated_user_id: r.allocation.userId,
+    contract_id: r.contractId,
     updated_at: r.updatedAt,
   };
 }

@@ -22,8 +22,15 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
   app.post(
     '/v1/licenses',
     {
-      schema: { operationId: 'createLicense', summary: 'Create a license', tags: ['licenses'], body: CreateLicenseBody, response: { 201: CreatedLicenseSchema, ...commonErrors } },
-      config: { access: { permission: 'licenses:write' } },
+      schema: {
+        operationId: 'createLicense',
+        summary: 'Create a license',
+        tags: ['licenses'],
+        description: "Issue a license from a policy, optionally drawn from a contract (contractId). Customer admins: only from their organization's contract, for their organization, on the policy's terms (else 403 FORBIDDEN).",
+        body: CreateLicenseBody,
+        response: { 201: CreatedLicenseSchema, ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:create' } },
     },
     async (request, reply) => {
       const { license, key } = await licenses.create(ctx(request), request.body);

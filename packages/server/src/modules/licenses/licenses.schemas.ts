@@ -115,6 +115,7 @@ export const LicenseSchema = Type.Object({
   metadata: Type.Record(Type.String(), Type.Unknown()),
   subscription: Nullable(SubscriptionSchema),
   allocation: AllocationSchema,
+  contractId: Nullable(Type.String({ description: 'The contract (license pack, volume contract) the license was drawn from' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -139,7 +140,23 @@ const editable = {
   graceDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
 };
 
-export const CreateLicenseBody = Type.Object({ policyId: Id, ...editable, subscription: Type.Optional(SubscriptionOverridesSchema) }, { additionalProperties: false });
+export const CreateLicenseBody = Type.Object(
+  {
+    policyId: Id,
+    ...editable,
+    subscription: Type.Optional(SubscriptionOverridesSchema),
+    contractId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description:
+          "Draw the license from this contract (license pack, volume contract): 422 QUOTA_EXHAUSTED when it is used up, CONTRACT_ENDED when it ended or was cancelled. Customer admins create licenses only this way, for their own organization and on the policy's terms.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const UpdateLicenseBody = Type.Object({ ...editable, subscription: Type.Optional(SubscriptionUpdateSchema) }, { additionalProperties: false, minProperties: 1 });
 
 export const FeaturesBody = Type.Object({ features: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' }), { minItems: 1, maxItems: 200 }) }, { additionalProperties: false });

@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
-import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
+import { isCustomerRole, isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -64,6 +64,19 @@ export interface SeatCounter {
 }
 export type { LiveSeats };
 
+/**
+ * Draws a new license from a contract (license pack, volume contract) inside the transaction that issues
+ * it, before the license row is written. The contracts module installs it through its wiring (it knows
+ * licenses; licenses cannot know it). It refuses by throwing (quota used up, contract ended, another
+ * policy or holder), and the license is then not created.
+ */
+export interface ContractDrawer {
+  draw(executor: Executor, ctx: RequestContext, contractId: string, license: LicenseRecord): Promise<void>;
+}
+
+/** What a customer admin may set on a license it creates from its contract: the rest is the policy's. */
+const DELEGATED_FIELDS: ReadonlySet<string> = new Set(['policyId', 'contractId', 'customerId', 'name']);
+
 export interface LicensesDeps {
   db: Db;
   clock: Clock;
@@ -82,6 +95,7 @@ export interface LicensesDeps {
  */
 export class LicensesService {
   private seatCounter: SeatCounter | undefined;
+  private contractDrawer: ContractDrawer | undefined;
 
   constructor(private readonly deps: LicensesDeps) {}
 
@@ -114,6 +128,12 @@ export class LicensesService {
   useSeatCounter(counter: SeatCounter): void {
     if (this.seatCounter) throw new Error('A seat counter is installed already');
     this.seatCounter = counter;
+  }
+
+  /** Installs the contract drawer (the contracts module's, through the registry); there is exactly one. */
+  useContractDrawer(drawer: ContractDrawer): void {
+    if (this.contractDrawer) throw new Error('A contract drawer is installed already');
+    this.contractDrawer = drawer;
   }
 
   private counter(): SeatCounter {
@@ -172,8 +192,14 @@ export class LicensesService {
 
   /** Issues a license from a policy. The full key is in this answer and never again (except by reveal). */
   async create(ctx: RequestContext, input: CreateLicenseInput): Promise<{ license: License; key: string }> {
-    const policy = await this.deps.policies.get(ctx, input.policyId);
-    const product = await this.deps.products.get(ctx, policy.productId);
+    // A customer admin (delegated creation): only from its organization's contract, for its organization.
+    // The policy is read unscoped (its product may be new to the organization); the draw checks the
+    // policy is one the contract covers, inside the transaction.
+    const delegated = isCustomerRole(ctx.actor.role);
+    if (delegated) input = delegatedInput(ctx, input);
+    const reader: RequestContext = delegated ? { ...ctx, actor: SYSTEM_ACTOR } : ctx;
+    const policy = await this.deps.policies.get(reader, input.policyId);
+    const product = await this.deps.products.get(reader, policy.productId);
     const customer = input.customerId ? await this.deps.customers.get(ctx, input.customerId) : null;
     return this.deps.db.transaction().execute((trx) => this.createWith(trx, ctx, input, { policy, product, customer }));
   }
@@ -193,6 +219,10 @@ export class LicensesService {
     const key = generateLicenseKey();
     const canonical = key.replace(/-/g, '');
     const record = changes.issued(input, refs, this.deps.clock.now(), { id: newId('lic'), keyHint: keyHint(canonical) });
+    if (record.contractId !== null) {
+      if (!this.contractDrawer) throw new Error('No contract drawer is installed (the contracts module provides it through its wiring)');
+      await this.contractDrawer.draw(executor, ctx, record.contractId, record);
+    }
     await insertLicense(executor, record, { digest: this.deps.keyring.digest('license-key', canonical), ciphertext: this.deps.keyring.encrypt('license-key', key) });
     await this.deps.events.record(executor, ctx, {
       action: 'license.created',
@@ -471,6 +501,26 @@ export class LicensesService {
     });
     return { expiresAt: started.expiresAt, graceEndsAt: grace };
   }
+}
+
+/**
+ * A customer admin's license request, checked: it names a contract (its organization's: the draw checks),
+ * is for its own organization (or names none: then its own), and sets nothing but the policy and a name
+ * (terms, seats and features are the policy's, as the contract was sold).
+ */
+function delegatedInput(ctx: RequestContext, input: CreateLicenseInput): CreateLicenseInput {
+  const own = ctx.actor.scope.customerId;
+  if (!input.contractId || own === undefined) {
+    throw new AppError('FORBIDDEN', "Customer admins create licenses only from their organization's contract", { fields: { contractId: 'is required for customer admins' } });
+  }
+  if (input.customerId != null && input.customerId !== own) throw new AppError('FORBIDDEN', 'Customer admins create licenses only for their own organization', { fields: { customerId: 'must be your organization' } });
+  const staffOnly = Object.entries(input).filter(([field, value]) => value !== undefined && !DELEGATED_FIELDS.has(field)).map(([field]) => field);
+  if (staffOnly.length > 0) {
+    throw new AppError('FORBIDDEN', `Customer admins issue licenses on the policy's terms: ${staffOnly.join(', ')} ${staffOnly.length === 1 ? 'is' : 'are'} set by staff`, {
+      fields: Object.fromEntries(staffOnly.map((field) => [field, 'is set by staff'])),
+    });
+  }
+  return { ...input, customerId: own };
 }
 
 /** Staff notes are internal: a customer reading its own licenses does not see them. */

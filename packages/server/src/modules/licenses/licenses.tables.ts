@@ -43,6 +43,8 @@ export interface LicensesTable {
   allocated_group_id: string | null;
   /** The ticket's named holder; both null: allocated to the organization. */
   allocated_user_id: string | null;
+  /** The contract (license pack, volume contract) the license was drawn from; null: none. */
+  contract_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

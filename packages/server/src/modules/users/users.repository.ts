@@ -72,6 +72,19 @@ export async function customerHasUsers(db: Executor, customerId: string): Promis
   return (await db.selectFrom('users').select('id').where('customer_id', '=', customerId).limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** The e-mail addresses of a customer organization's enabled customer admins (oldest first). */
+export async function customerAdminEmails(db: Executor, customerId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('customer_id', '=', customerId)
+    .where('role', '=', 'customer-admin')
+    .where('disabled_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.email);
+}
+
 /** Unscoped lookup for sign-in. */
 export async function findUserRowByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();

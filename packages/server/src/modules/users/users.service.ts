@@ -10,6 +10,7 @@ import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertMayManageUser } from './users.access.js';
 import {
   countActiveOwners,
+  customerAdminEmails,
   customerHasUsers,
   findUserRow,
   findUserRowByEmail,
@@ -163,6 +164,11 @@ export class UsersService {
   /** The users with these ids, unscoped, on the caller's executor (a customer group names its members). */
   async byIdsWith(executor: Executor, ids: string[]): Promise<User[]> {
     return (await findUserRowsByIds(executor, [...new Set(ids)])).map(toUser);
+  }
+
+  /** The addresses of a customer organization's enabled admins, on the caller's executor (mail to the holder of a contract). */
+  async customerAdminEmails(executor: Executor, customerId: string): Promise<string[]> {
+    return customerAdminEmails(executor, customerId);
   }
 
   /** The user with this id if the actor may see it. */
