@@ -275,6 +275,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customer-groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a customer group */
+        get: operations["getCustomerGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a customer group
+         * @description The group's tickets go back to the organization (each recorded as license.allocated).
+         */
+        delete: operations["deleteCustomerGroup"];
+        options?: never;
+        head?: never;
+        /** Rename a customer group or change who sees its tickets */
+        patch: operations["updateCustomerGroup"];
+        trace?: never;
+    };
+    "/v1/customer-groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a user to a customer group, or set its admin flag
+         * @description The user must be an active user of the group's organization: else 422 NOT_IN_ORGANIZATION.
+         */
+        post: operations["addCustomerGroupMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customer-groups/{id}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user from a customer group
+         * @description Tickets allocated to that person stay theirs until an admin allocates them again.
+         */
+        delete: operations["removeCustomerGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -310,6 +372,30 @@ export interface paths {
         head?: never;
         /** Update a customer */
         patch: operations["updateCustomer"];
+        trace?: never;
+    };
+    "/v1/customers/{id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a customer organization's groups
+         * @description Staff and customer admins see every group of the organization; a member sees the groups it is in.
+         */
+        get: operations["listCustomerGroups"];
+        put?: never;
+        /**
+         * Create a group in a customer organization
+         * @description A group of the organization's users (a department); tickets (licenses) can be allocated to it. 409 when the organization has a group of that name.
+         */
+        post: operations["createCustomerGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/downloads/{id}": {
@@ -841,6 +927,26 @@ export interface paths {
          * @description Suspend: validation answers SUSPENDED until reinstated.
          */
         post: operations["suspendLicense"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/licenses/{id}/allocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allocate a license to the organization, a group or a user
+         * @description Staff and the organization's customer admins allocate any of its tickets; an admin of the group a ticket is allocated to allocates it within the group (to a member, or back to the group): else 403. A group or user outside the license's organization: 422. Recorded as license.allocated.
+         */
+        post: operations["allocateLicense"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3093,7 +3199,7 @@ export interface operations {
                             grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
                             label: string;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write")[];
                             /** @enum {string} */
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
                             type: string;
@@ -4928,6 +5034,904 @@ export interface operations {
             };
         };
     };
+    getCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        id: string;
+                        /** @description The members; a plain member of the group sees only itself here */
+                        members: {
+                            /** Format: date-time */
+                            addedAt: string;
+                            /** @description A group admin sees every ticket of the group and allocates them within it */
+                            admin: boolean;
+                            email: string;
+                            name: string | null;
+                            userId: string;
+                        }[];
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /**
+                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                         * @enum {string}
+                         */
+                        visibility: "members" | "admins";
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    updateCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /**
+                     * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                     * @enum {string}
+                     */
+                    visibility?: "members" | "admins";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        id: string;
+                        /** @description The members; a plain member of the group sees only itself here */
+                        members: {
+                            /** Format: date-time */
+                            addedAt: string;
+                            /** @description A group admin sees every ticket of the group and allocates them within it */
+                            admin: boolean;
+                            email: string;
+                            name: string | null;
+                            userId: string;
+                        }[];
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /**
+                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                         * @enum {string}
+                         */
+                        visibility: "members" | "admins";
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    addCustomerGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Make the user an admin of the group (false: a plain member)
+                     * @default false
+                     */
+                    admin?: boolean;
+                    userId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        id: string;
+                        /** @description The members; a plain member of the group sees only itself here */
+                        members: {
+                            /** Format: date-time */
+                            addedAt: string;
+                            /** @description A group admin sees every ticket of the group and allocates them within it */
+                            admin: boolean;
+                            email: string;
+                            name: string | null;
+                            userId: string;
+                        }[];
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /**
+                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                         * @enum {string}
+                         */
+                        visibility: "members" | "admins";
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    removeCustomerGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
     listCustomers: {
         parameters: {
             query?: {
@@ -5712,6 +6716,393 @@ export interface operations {
                         notes: string | null;
                         /** Format: date-time */
                         updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    listCustomerGroups: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            customerId: string;
+                            id: string;
+                            /** @description The members; a plain member of the group sees only itself here */
+                            members: {
+                                /** Format: date-time */
+                                addedAt: string;
+                                /** @description A group admin sees every ticket of the group and allocates them within it */
+                                admin: boolean;
+                                email: string;
+                                name: string | null;
+                                userId: string;
+                            }[];
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /**
+                             * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                             * @enum {string}
+                             */
+                            visibility: "members" | "admins";
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createCustomerGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                     * @enum {string}
+                     */
+                    visibility?: "members" | "admins";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        id: string;
+                        /** @description The members; a plain member of the group sees only itself here */
+                        members: {
+                            /** Format: date-time */
+                            addedAt: string;
+                            /** @description A group admin sees every ticket of the group and allocates them within it */
+                            admin: boolean;
+                            email: string;
+                            name: string | null;
+                            userId: string;
+                        }[];
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /**
+                         * @description Who of the group sees a ticket allocated to the group but to no person: all its members, or only its admins
+                         * @enum {string}
+                         */
+                        visibility: "members" | "admins";
                     };
                 };
             };
@@ -7764,6 +9155,8 @@ export interface operations {
     listLicenses: {
         parameters: {
             query?: {
+                /** @description me: only the tickets allocated to the signed-in user by name ("my tickets") */
+                allocatedTo?: "me";
                 cursor?: string;
                 customerId?: string;
                 expiresBefore?: string;
@@ -7790,6 +9183,17 @@ export interface operations {
                     "application/json": {
                         data: {
                             activeMachines: number;
+                            /** @description The license's ticket: who of the customer organization sees and uses it */
+                            allocation: {
+                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                                groupId: string | null;
+                                /**
+                                 * @description organization: anyone of it; group: a group of its people; user: one named person
+                                 * @enum {string}
+                                 */
+                                kind: "organization" | "group" | "user";
+                                userId: string | null;
+                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -8141,6 +9545,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -8418,6 +9833,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -8751,6 +10177,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9032,6 +10469,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9314,6 +10762,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9601,6 +11060,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -9884,6 +11354,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -10167,6 +11648,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -10448,6 +11940,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -10730,6 +12233,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11005,6 +12519,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11286,6 +12811,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11561,6 +13097,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -11857,6 +13404,17 @@ export interface operations {
                         created: boolean;
                         license: {
                             activeMachines: number;
+                            /** @description The license's ticket: who of the customer organization sees and uses it */
+                            allocation: {
+                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                                groupId: string | null;
+                                /**
+                                 * @description organization: anyone of it; group: a group of its people; user: one named person
+                                 * @enum {string}
+                                 */
+                                kind: "organization" | "group" | "user";
+                                userId: string | null;
+                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -12321,6 +13879,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -12596,6 +14165,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -13036,6 +14616,311 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
+                        billing: {
+                            invoiceLinks: string[];
+                            /** @description e.g. paid, pending, refunded, failed */
+                            paymentStatus: string | null;
+                            /** @description e.g. web shop, e-mail, invoice, reseller */
+                            purchaseMethod: string | null;
+                            /** @description order or invoice number */
+                            reference: string | null;
+                        };
+                        /** @description The contract (license pack, volume contract) the license was drawn from */
+                        contractId: string | null;
+                        countries: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string | null;
+                        domains: string[];
+                        /** Format: date-time */
+                        expiresAt: string | null;
+                        /**
+                         * @description What the expiry ends (the policy's expiryEnds): access, or updates under the maintenance model
+                         * @enum {string}
+                         */
+                        expiryEnds?: "access" | "updates";
+                        features: string[];
+                        floating: boolean;
+                        graceDays: number;
+                        /** Format: date-time */
+                        graceEndsAt: string | null;
+                        heartbeatSeconds: number | null;
+                        id: string;
+                        /** @description The last group of the key */
+                        keyHint: string;
+                        maxMachines: number | null;
+                        /** @description Named users allowed (per-user licensing); null: no limit */
+                        maxUsers: number | null;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        meters: {
+                            feature: string;
+                            /** @description Credits per period; null: unlimited (counted only) */
+                            limit: number | null;
+                            /**
+                             * @description When the counter resets (UTC): never, at each month, at each year
+                             * @enum {string}
+                             */
+                            period: "never" | "monthly" | "yearly";
+                        }[];
+                        name: string;
+                        notes: string | null;
+                        policyId: string;
+                        /** @description The product code */
+                        product: string;
+                        productId: string;
+                        /** Format: date-time */
+                        revokedAt: string | null;
+                        /** Format: date-time */
+                        startsAt: string;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "grace" | "expired" | "suspended" | "revoked";
+                        subscription: {
+                            /**
+                             * @description Where terms end: the anniversary of purchase or of first activation, 1 January (calendar-year) or the fiscal year start (UTC)
+                             * @enum {string}
+                             */
+                            alignment: "purchase" | "activation" | "calendar-year" | "fiscal-year";
+                            /** Format: date-time */
+                            anchorAt: string | null;
+                            autoRenew: boolean;
+                            /**
+                             * Format: date-time
+                             * @description Cancellations of the current term are accepted until then (null: until term end)
+                             */
+                            cancellationDeadline: string | null;
+                            cancellationNoticeDays: number;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            currency: string | null;
+                            /**
+                             * @description A first term shortened to a year boundary: at the full price (shorten) or a prorated one
+                             * @enum {string}
+                             */
+                            firstTerm: "shorten" | "prorate";
+                            /** @description What the first term cost (prorated when shortened to align, with firstTerm: prorate) */
+                            firstTermPrice: number | null;
+                            fiscalYearStartMonth: number | null;
+                            /** @description Price of a full term in minor units (cents) */
+                            price: number | null;
+                            /**
+                             * @description keyhaven: the renewal sweep renews at term end; billing: an external billing system calls renewSubscription
+                             * @enum {string}
+                             */
+                            renewedBy: "keyhaven" | "billing";
+                            /**
+                             * Format: date-time
+                             * @description When it renews next; null when it will not
+                             */
+                            renewsAt: string | null;
+                            termDays: number | null;
+                            termMonths: number | null;
+                            /**
+                             * Format: date-time
+                             * @description null: the term starts at the first activation (activation alignment)
+                             */
+                            termStartsAt: string | null;
+                        } | null;
+                        /** Format: date-time */
+                        suspendedAt: string | null;
+                        type: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    allocateLicense: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description {} → the organization; {groupId} → a group; {userId} → a person; {groupId, userId} → a member of that group */
+        requestBody: {
+            content: {
+                "application/json": {
+                    groupId?: string;
+                    userId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -15184,6 +17069,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -15473,6 +17369,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         activeMachines: number;
+                        /** @description The license's ticket: who of the customer organization sees and uses it */
+                        allocation: {
+                            /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                            groupId: string | null;
+                            /**
+                             * @description organization: anyone of it; group: a group of its people; user: one named person
+                             * @enum {string}
+                             */
+                            kind: "organization" | "group" | "user";
+                            userId: string | null;
+                        };
                         billing: {
                             invoiceLinks: string[];
                             /** @description e.g. paid, pending, refunded, failed */
@@ -19371,6 +21278,17 @@ export interface operations {
                         }[];
                         licenses: {
                             activeMachines: number;
+                            /** @description The license's ticket: who of the customer organization sees and uses it */
+                            allocation: {
+                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                                groupId: string | null;
+                                /**
+                                 * @description organization: anyone of it; group: a group of its people; user: one named person
+                                 * @enum {string}
+                                 */
+                                kind: "organization" | "group" | "user";
+                                userId: string | null;
+                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
@@ -19541,6 +21459,17 @@ export interface operations {
                         }[];
                         licenses: {
                             activeMachines: number;
+                            /** @description The license's ticket: who of the customer organization sees and uses it */
+                            allocation: {
+                                /** @description The group (for a named user: the group they hold it through, whose admins see it too) */
+                                groupId: string | null;
+                                /**
+                                 * @description organization: anyone of it; group: a group of its people; user: one named person
+                                 * @enum {string}
+                                 */
+                                kind: "organization" | "group" | "user";
+                                userId: string | null;
+                            };
                             billing: {
                                 invoiceLinks: string[];
                                 /** @description e.g. paid, pending, refunded, failed */
