@@ -12,6 +12,8 @@ import { ValidationLog } from './modules/validation/validation-log.js';
 import { ValidationService } from './modules/validation/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
+import { ProductGroupsService } from './modules/product-groups/product-groups.service.js';
+import { PartnersService } from './modules/partners/partners.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
 import { AnnouncementsService } from './modules/announcements/announcements.service.js';
 import { RetentionService } from './modules/retention/retention.service.js';
@@ -82,10 +84,13 @@ export function createServices(
   const customers = new CustomersService({ db, clock, events });
   const products = new ProductsService({ db, clock, events, customers });
   const policies = new PoliciesService({ db, clock, events, products });
+  // Product groups carry partner rights; partners (resellers) sell the products of their groups.
+  const productGroups = new ProductGroupsService({ db, clock, events, products });
+  const partners = new PartnersService({ db, clock, events, productGroups });
   const passwords = new PasswordsService({ db, clock });
   const sessions = new SessionsService({ db, clock, keyring, sessionTtlHours: deps.config.sessionTtlHours });
-  const users = new UsersService({ db, clock, events, customers, passwords, sessions });
-  const auth = new AuthService({ db, clock, keyring, events, customers, users, passwords, sessions, adminToken: deps.config.adminToken });
+  const users = new UsersService({ db, clock, events, customers, partners, passwords, sessions });
+  const auth = new AuthService({ db, clock, keyring, events, customers, partners, users, passwords, sessions, adminToken: deps.config.adminToken });
   const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, dialect: deps.database.dialect });
   const validationLog = new ValidationLog({ db, onError: onLogError });
   // Machines: the client seat protocol, the staff side (lists, resets, the cull) and named license users.
@@ -146,10 +151,12 @@ export function createServices(
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses }, [
+  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses, productGroups }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
+    productGroups.wiring(),
+    partners.wiring(),
     customers.wiring(),
     users.wiring(),
     auth.wiring(),
@@ -167,5 +174,5 @@ export function createServices(
     trials.wiring(),
     updates.wiring(),
   ]);
-  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, productGroups, partners, policies, customers, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

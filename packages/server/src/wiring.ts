@@ -7,6 +7,7 @@ import type { ActivationCheck, SeatsService } from './modules/machines/seats.ser
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
 import type { LicensedProducts, ProductGuard, ProductsService } from './modules/products/products.service.js';
+import type { ProductGroupsService, ProductGroupUseCheck } from './modules/product-groups/product-groups.service.js';
 import type { ReleaseDeleteStep, ReleasesService } from './modules/releases/releases.service.js';
 import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';
 
@@ -46,6 +47,8 @@ export interface ModuleWiring {
   customerUses?: CustomerUseCheck[];
   /** Records that keep a policy from being deleted (see PoliciesService.addUseCheck). */
   policyUses?: PolicyUseCheck[];
+  /** Records that keep a product group from being deleted (see ProductGroupsService.addUseCheck). */
+  productGroupUses?: ProductGroupUseCheck[];
   /** The products a customer licenses, which its product scope composes (see ProductsService.setLicensedProducts). */
   licensedProducts?: LicensedProducts;
   /** Live seats per license, for the licenses module's reads (see LicensesService.useSeatCounter). */
@@ -62,6 +65,7 @@ export interface WiringTargets {
   customers: CustomersService;
   policies: PoliciesService;
   licenses: LicensesService;
+  productGroups: ProductGroupsService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -76,6 +80,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
     for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
+    for (const check of module.productGroupUses ?? []) targets.productGroups.addUseCheck(check);
     if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
     if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
   }

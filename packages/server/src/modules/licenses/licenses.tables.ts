@@ -39,6 +39,10 @@ export interface LicensesTable {
   cancelled_at: Timestamp | null;
   /** Start of the current term; null while an activation-aligned term waits for the first activation. */
   term_starts_at: Timestamp | null;
+  /** The partner that sold the license (its user created it); null: the vendor. */
+  sold_by: string | null;
+  /** Who created it: the acting user's id or the actor's label; null for licenses from before. */
+  created_by: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

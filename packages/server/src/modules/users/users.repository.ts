@@ -10,9 +10,11 @@ export interface User {
   id: string;
   email: string;
   name: string | null;
-  kind: 'staff' | 'customer';
+  kind: 'staff' | 'customer' | 'partner';
   role: Role;
   customerId: string | null;
+  /** A partner user's partner; null for staff and customer users. */
+  partnerId: string | null;
   disabled: boolean;
   hasPassword: boolean;
   lastSignInAt: string | null;
@@ -30,6 +32,7 @@ export function toUser(row: UserRow): User {
     kind: row.kind as User['kind'],
     role: row.role as Role,
     customerId: row.customer_id,
+    partnerId: row.partner_id,
     disabled: row.disabled_at !== null,
     hasPassword: row.password_hash !== null,
     lastSignInAt: toIso(row.last_sign_in_at),
@@ -38,9 +41,10 @@ export function toUser(row: UserRow): User {
   };
 }
 
-/** Staff see every user; a customer admin sees the users of its own organization. */
+/** Staff see every user; a customer admin the users of its own organization, a partner admin those of its partner. */
 function scoped<O>(query: SelectQueryBuilder<Database, 'users', O>, actor: Actor) {
   if (actor.scope.customerId !== undefined) return query.where('customer_id', '=', actor.scope.customerId);
+  if (actor.scope.partnerId !== undefined) return query.where('partner_id', '=', actor.scope.partnerId);
   return query;
 }
 
@@ -74,10 +78,11 @@ export async function findUserRowByEmail(db: Executor, email: string): Promise<U
 export async function listUserRows(
   db: Executor,
   actor: Actor,
-  filter: { customerId?: string; kind?: string; limit: number; cursor?: string },
+  filter: { customerId?: string; partnerId?: string; kind?: string; limit: number; cursor?: string },
 ): Promise<UserRow[]> {
   let query = scoped(db.selectFrom('users').selectAll(), actor).orderBy('id', 'desc').limit(filter.limit + 1);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.partnerId) query = query.where('partner_id', '=', filter.partnerId);
   if (filter.kind) query = query.where('kind', '=', filter.kind);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
   return query.execute();
