@@ -2,11 +2,19 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { LicensedProducts } from '../products/products.service.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
 
-/** Customers see their own organization's licenses; a partner scope narrows to its products. */
+/**
+ * Customers see their own organization's licenses. A partner sees the licenses of its own customers and
+ * those it sold, and only for the products of its groups.
+ */
 export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
   let q = query;
   if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
+  const { partnerId } = actor.scope;
+  if (partnerId !== undefined) {
+    q = q.where((eb) => eb.or([eb('licenses.customer_id', 'in', partnerCustomerIds(eb, partnerId)), eb('licenses.sold_by', '=', partnerId)]));
+  }
   if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
   return q;
 }

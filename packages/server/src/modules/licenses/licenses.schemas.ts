@@ -104,6 +104,8 @@ export const LicenseSchema = Type.Object({
   notes: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   subscription: Nullable(SubscriptionSchema),
+  soldBy: Nullable(Type.String({ description: 'The partner that sold the license; null: the vendor' })),
+  createdBy: Nullable(Type.String({ description: 'Who created it (the acting user or token); null for licenses from before' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
-import { SYSTEM_ACTOR } from '../../http/access.js';
+import { assertPartnerRight, isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -161,6 +161,7 @@ export class LicensesService {
   async create(ctx: RequestContext, input: CreateLicenseInput): Promise<{ license: License; key: string }> {
     const policy = await this.deps.policies.get(ctx, input.policyId);
     const product = await this.deps.products.get(ctx, policy.productId);
+    assertPartnerRight(ctx.actor, product.id, 'licenses:create');
     const customer = input.customerId ? await this.deps.customers.get(ctx, input.customerId) : null;
     return this.deps.db.transaction().execute((trx) => this.createWith(trx, ctx, input, { policy, product, customer }));
   }
@@ -179,7 +180,12 @@ export class LicensesService {
   ): Promise<{ license: License; key: string }> {
     const key = generateLicenseKey();
     const canonical = key.replace(/-/g, '');
-    const record = changes.issued(input, refs, this.deps.clock.now(), { id: newId('lic'), keyHint: keyHint(canonical) });
+    const record = changes.issued(input, refs, this.deps.clock.now(), {
+      id: newId('lic'),
+      keyHint: keyHint(canonical),
+      soldBy: ctx.actor.scope.partnerId ?? null,
+      createdBy: ctx.actor.label,
+    });
     await insertLicense(executor, record, { digest: this.deps.keyring.digest('license-key', canonical), ciphertext: this.deps.keyring.encrypt('license-key', key) });
     await this.deps.events.record(executor, ctx, {
       action: 'license.created',
@@ -412,5 +418,5 @@ export class LicensesService {
 
 /** Staff notes are internal: a customer reading its own licenses does not see them. */
 function forViewer(ctx: RequestContext, license: License): License {
-  return ctx.actor.scope.customerId !== undefined ? { ...license, notes: null } : license;
+  return isStaff(ctx.actor) ? license : { ...license, notes: null };
 }
