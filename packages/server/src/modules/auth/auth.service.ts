@@ -183,10 +183,11 @@ export class AuthService {
     if (!found || !ok || found.user.disabled) throw new AppError('UNAUTHENTICATED', 'The e-mail or password is wrong');
     const { user } = found;
     const now = clock.now().toISOString();
+    const actor = await this.actorOf(user);
     const session = await db.transaction().execute(async (trx) => {
       const started = await sessions.start(trx, user.id, meta);
       await users.recordSignIn(trx, user.id, now);
-      await events.record(trx, { actor: await this.actorOf(user), requestId: meta.requestId, ip: meta.ip }, {
+      await events.record(trx, { actor, requestId: meta.requestId, ip: meta.ip }, {
         action: 'session.created',
         targetType: 'user',
         targetId: user.id,
