@@ -1425,6 +1425,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List partners */
+        get: operations["listPartners"];
+        put?: never;
+        /** Create a partner with its rights per product group */
+        post: operations["createPartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a partner and its grants */
+        get: operations["getPartner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update a partner (grants, when sent, are replaced) */
+        patch: operations["updatePartner"];
+        trace?: never;
+    };
     "/v1/policies": {
         parameters: {
             query?: never;
@@ -1460,6 +1496,43 @@ export interface paths {
         head?: never;
         /** Update a policy */
         patch: operations["updatePolicy"];
+        trace?: never;
+    };
+    "/v1/product-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List product groups */
+        get: operations["listProductGroups"];
+        put?: never;
+        /** Create a product group */
+        post: operations["createProductGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/product-groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a product group */
+        get: operations["getProductGroup"];
+        put?: never;
+        post?: never;
+        /** Delete a product group (409 IN_USE while a partner grant uses it) */
+        delete: operations["deleteProductGroup"];
+        options?: never;
+        head?: never;
+        /** Update a product group */
+        patch: operations["updateProductGroup"];
         trace?: never;
     };
     "/v1/products": {
@@ -3022,16 +3095,18 @@ export interface operations {
                         actor: {
                             customerId: string | null;
                             /** @description The roles this caller may hand out to users and tokens */
-                            grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
+                            grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member")[];
                             label: string;
+                            /** @description A partner user's partner */
+                            partnerId: string | null;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "partners:read" | "partners:write")[];
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             type: string;
                         };
-                        /** @description Vendor staff roles (they sign in to the console); every other role belongs to a customer organization (the portal) */
-                        staffRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
+                        /** @description Vendor staff roles (they sign in to the console); every other role belongs to a customer organization (the portal) or a partner */
+                        staffRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member")[];
                         user: {
                             /** Format: date-time */
                             createdAt: string;
@@ -3040,12 +3115,13 @@ export interface operations {
                             email: string;
                             hasPassword: boolean;
                             id: string;
-                            kind: "staff" | "customer";
+                            kind: "staff" | "customer" | "partner";
                             /** Format: date-time */
                             lastSignInAt: string | null;
                             name: string | null;
+                            partnerId: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             /** Format: date-time */
                             updatedAt: string;
                         } | null;
@@ -3604,12 +3680,13 @@ export interface operations {
                             email: string;
                             hasPassword: boolean;
                             id: string;
-                            kind: "staff" | "customer";
+                            kind: "staff" | "customer" | "partner";
                             /** Format: date-time */
                             lastSignInAt: string | null;
                             name: string | null;
+                            partnerId: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -3875,6 +3952,8 @@ export interface operations {
                             };
                             name: string;
                             notes: string | null;
+                            /** @description The partner the customer belongs to; null: the vendor's own */
+                            partnerId: string | null;
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
@@ -4049,6 +4128,8 @@ export interface operations {
                     };
                     name: string;
                     notes?: string | null;
+                    /** @description Staff: assign the customer to a partner (null: the vendor's own). A partner's users create customers of their own partner */
+                    partnerId?: string | null;
                 };
             };
         };
@@ -4076,6 +4157,8 @@ export interface operations {
                         };
                         name: string;
                         notes: string | null;
+                        /** @description The partner the customer belongs to; null: the vendor's own */
+                        partnerId: string | null;
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -4257,6 +4340,8 @@ export interface operations {
                         };
                         name: string;
                         notes: string | null;
+                        /** @description The partner the customer belongs to; null: the vendor's own */
+                        partnerId: string | null;
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -4591,6 +4676,8 @@ export interface operations {
                     };
                     name?: string;
                     notes?: string | null;
+                    /** @description Staff: assign the customer to a partner (null: the vendor's own). A partner's users create customers of their own partner */
+                    partnerId?: string | null;
                 };
             };
         };
@@ -4618,6 +4705,8 @@ export interface operations {
                         };
                         name: string;
                         notes: string | null;
+                        /** @description The partner the customer belongs to; null: the vendor's own */
+                        partnerId: string | null;
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -6710,6 +6799,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -6752,6 +6843,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -7057,6 +7150,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -7101,6 +7196,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -7332,6 +7429,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -7374,6 +7473,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -7663,6 +7764,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -7705,6 +7808,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -7942,6 +8047,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -7984,6 +8091,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -8222,6 +8331,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -8264,6 +8375,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -8507,6 +8620,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -8549,6 +8664,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -8788,6 +8905,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -8830,6 +8949,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -9069,6 +9190,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -9111,6 +9234,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -9348,6 +9473,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -9390,6 +9517,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -9628,6 +9757,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -9670,6 +9801,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -9901,6 +10034,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -9943,6 +10078,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -10180,6 +10317,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -10222,6 +10361,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -10453,6 +10594,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -10495,6 +10638,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -10747,6 +10892,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -10789,6 +10936,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -11209,6 +11358,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -11251,6 +11402,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -11482,6 +11635,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -11524,6 +11679,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -11920,6 +12077,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -11962,6 +12121,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -14066,6 +14227,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -14108,6 +14271,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -14353,6 +14518,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -14397,6 +14564,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -18249,6 +18418,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -18293,6 +18464,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -18417,6 +18590,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -18461,6 +18636,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -19497,6 +19674,735 @@ export interface operations {
                 content: {
                     "application/json": {
                         released: number;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    listPartners: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Part of the name or e-mail */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            email: string | null;
+                            grants: {
+                                productGroupId: string;
+                                rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                            }[];
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email?: string | null;
+                    /** @description Rights per product group; a partner may hold different rights on different groups */
+                    grants: {
+                        productGroupId: string;
+                        /** @description What the partner may do with the products of this group */
+                        rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                    }[];
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string | null;
+                        grants: {
+                            productGroupId: string;
+                            rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                        }[];
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string | null;
+                        grants: {
+                            productGroupId: string;
+                            rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                        }[];
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    updatePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description grants, when sent, replaces them all */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email?: string | null;
+                    /** @description Rights per product group; a partner may hold different rights on different groups */
+                    grants?: {
+                        productGroupId: string;
+                        /** @description What the partner may do with the products of this group */
+                        rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                    }[];
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string | null;
+                        grants: {
+                            productGroupId: string;
+                            rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                        }[];
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };
@@ -20755,6 +21661,873 @@ export interface operations {
                          */
                         renewedBy: "keyhaven" | "billing";
                         termMonths: number | null;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    listProductGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every group, by position then name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            name: string;
+                            /** @description Order on selection screens (then name) */
+                            position: number;
+                            productIds: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description Order on selection screens (default 0; then by name) */
+                    position?: number;
+                    /** @description The products of the group; a product may be in several groups */
+                    productIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                        /** @description Order on selection screens (then name) */
+                        position: number;
+                        productIds: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                        /** @description Order on selection screens (then name) */
+                        position: number;
+                        productIds: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    updateProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description productIds, when sent, replaces the set */
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description Order on selection screens (default 0; then by name) */
+                    position?: number;
+                    /** @description The products of the group; a product may be in several groups */
+                    productIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                        /** @description Order on selection screens (then name) */
+                        position: number;
+                        productIds: string[];
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -25865,7 +27638,7 @@ export interface operations {
                             /** Format: date-time */
                             revokedAt: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         }[];
                         nextCursor: string | null;
                     };
@@ -26027,7 +27800,7 @@ export interface operations {
                     expiresInDays?: number;
                     name: string;
                     /** @enum {string} */
-                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                 };
             };
         };
@@ -26054,7 +27827,7 @@ export interface operations {
                         /** Format: date-time */
                         revokedAt: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         token: string;
                     };
                 };
@@ -27064,8 +28837,9 @@ export interface operations {
             query?: {
                 cursor?: string;
                 customerId?: string;
-                kind?: "staff" | "customer";
+                kind?: "staff" | "customer" | "partner";
                 limit?: number;
+                partnerId?: string;
             };
             header?: never;
             path?: never;
@@ -27088,12 +28862,13 @@ export interface operations {
                             email: string;
                             hasPassword: boolean;
                             id: string;
-                            kind: "staff" | "customer";
+                            kind: "staff" | "customer" | "partner";
                             /** Format: date-time */
                             lastSignInAt: string | null;
                             name: string | null;
+                            partnerId: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
@@ -27257,9 +29032,10 @@ export interface operations {
                     /** Format: email */
                     email: string;
                     name?: string | null;
+                    partnerId?: string;
                     password?: string;
                     /** @enum {string} */
-                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                 };
             };
         };
@@ -27278,12 +29054,13 @@ export interface operations {
                         email: string;
                         hasPassword: boolean;
                         id: string;
-                        kind: "staff" | "customer";
+                        kind: "staff" | "customer" | "partner";
                         /** Format: date-time */
                         lastSignInAt: string | null;
                         name: string | null;
+                        partnerId: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -27456,12 +29233,13 @@ export interface operations {
                         email: string;
                         hasPassword: boolean;
                         id: string;
-                        kind: "staff" | "customer";
+                        kind: "staff" | "customer" | "partner";
                         /** Format: date-time */
                         lastSignInAt: string | null;
                         name: string | null;
+                        partnerId: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -27625,7 +29403,7 @@ export interface operations {
                     name?: string | null;
                     password?: string;
                     /** @enum {string} */
-                    role?: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                    role?: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                 };
             };
         };
@@ -27644,12 +29422,13 @@ export interface operations {
                         email: string;
                         hasPassword: boolean;
                         id: string;
-                        kind: "staff" | "customer";
+                        kind: "staff" | "customer" | "partner";
                         /** Format: date-time */
                         lastSignInAt: string | null;
                         name: string | null;
+                        partnerId: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         /** Format: date-time */
                         updatedAt: string;
                     };
