@@ -58,7 +58,8 @@ export function productGroupRoutes(app: App, { productGroups }: Services): void 
     {
       schema: {
         operationId: 'deleteProductGroup',
-        summary: 'Delete a product group (409 IN_USE while a partner grant uses it)',
+        summary: 'Delete a product group',
+        description: '409 IN_USE while a partner grant uses it.',
         tags: ['product-groups'],
         params: IdParams,
         response: { 204: NoContent, ...commonErrors },
