@@ -54,6 +54,10 @@ forEachDialect('product groups and partners', (dialect) => {
     assert.equal((await api.get(`/v1/product-groups/${b.body.id}`)).body.name, 'B renamed');
     assert.equal((await api.patch(`/v1/product-groups/${b.body.id}`, { productIds: ['prod_nope'] })).status, 422);
 
+    // Concurrent creations under one name: exactly one wins, the others are 409 (never a 500).
+    const racers = await Promise.all(Array.from({ length: 8 }, () => api.post('/v1/product-groups', { name: 'Raced name', productIds: [p1.id] })));
+    assert.deepEqual(racers.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409]);
+
     // Deleting a product takes it out of its groups.
     assert.equal((await api.delete(`/v1/products/${p3.id}`)).status, 204);
     assert.deepEqual((await api.get(`/v1/product-groups/${b.body.id}`)).body.productIds, []);
@@ -120,6 +124,20 @@ forEachDialect('product groups and partners', (dialect) => {
     assert.equal((await api.patch(`/v1/customers/${theirs.customer.id}`, { partnerId: Q.id })).status, 200);
     return { mine, theirs, vendorOnly, P, Q, gMine };
   }
+
+  test('staff assign a customer to a partner; an unknown partner is 422', async () => {
+    const { P, vendorOnly } = await partnerWorld();
+    const unknown = await api.patch(`/v1/customers/${vendorOnly.customer.id}`, { partnerId: 'ptn_nope' });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.error.code, 'REFERENCE_NOT_FOUND');
+    const assigned = await api.patch(`/v1/customers/${vendorOnly.customer.id}`, { partnerId: P.id });
+    assert.equal(assigned.body.partnerId, P.id);
+    const member = await partnerUser(P.id, 'partner-member');
+    assert.equal((await client(ctx.t.app, member.token).get(`/v1/licenses/${vendorOnly.license.id}`)).status, 404, 'not a product of its groups');
+    assert.equal((await client(ctx.t.app, member.token).get(`/v1/customers/${vendorOnly.customer.id}`)).status, 200);
+    assert.equal((await api.patch(`/v1/customers/${vendorOnly.customer.id}`, { partnerId: null })).body.partnerId, null);
+    assert.equal((await client(ctx.t.app, member.token).get(`/v1/customers/${vendorOnly.customer.id}`)).status, 404);
+  });
 
   test('partner users: who may create which role, only for its own partner; sign-in and getMe', async () => {
     const { P, Q, mine } = await partnerWorld();
