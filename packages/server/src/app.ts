@@ -35,6 +35,8 @@ import { orderRoutes, stripeRoutes } from './modules/orders/orders.routes.js';
 import { policyRoutes } from './modules/policies/policies.routes.js';
 import { usageRoutes } from './modules/usage/usage.routes.js';
 import { productRoutes } from './modules/products/products.routes.js';
+import { productGroupRoutes } from './modules/product-groups/product-groups.routes.js';
+import { partnerRoutes } from './modules/partners/partners.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
 import { updateRoutes } from './modules/updates/updates.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
@@ -70,6 +72,8 @@ const OPENAPI_TAGS = [
   { name: 'trials', description: 'Trial sign-up, extension and conversion' },
   { name: 'machines', description: 'Activated machines, license users and offline license files' },
   { name: 'products', description: 'Products' },
+  { name: 'product-groups', description: 'Product groups: the sets of products partner rights and contracts are granted on' },
+  { name: 'partners', description: 'Partners (resellers, distributors) and their rights per product group' },
   { name: 'policies', description: 'Policies: the templates licenses are issued from' },
   { name: 'customers', description: 'Customers' },
   { name: 'customer groups', description: "Groups of a customer organization's people (departments), which tickets are allocated to" },
@@ -192,6 +196,8 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => app.swagger());
 
   productRoutes(app, services);
+  productGroupRoutes(app, services);
+  partnerRoutes(app, services);
   policyRoutes(app, services);
   customerRoutes(app, services);
   customerGroupRoutes(app, services);

@@ -14,6 +14,8 @@ import { ValidationLog } from './modules/validation/validation-log.js';
 import { ValidationService } from './modules/validation/validation.service.js';
 import { PoliciesService } from './modules/policies/policies.service.js';
 import { ProductsService } from './modules/products/products.service.js';
+import { ProductGroupsService } from './modules/product-groups/product-groups.service.js';
+import { PartnersService } from './modules/partners/partners.service.js';
 import { ReleasesService } from './modules/releases/releases.service.js';
 import { AnnouncementsService } from './modules/announcements/announcements.service.js';
 import { RetentionService } from './modules/retention/retention.service.js';
@@ -84,10 +86,13 @@ export function createServices(
   const customers = new CustomersService({ db, clock, events });
   const products = new ProductsService({ db, clock, events, customers });
   const policies = new PoliciesService({ db, clock, events, products });
+  // Product groups carry partner rights; partners (resellers) sell the products of their groups.
+  const productGroups = new ProductGroupsService({ db, clock, events, products });
+  const partners = new PartnersService({ db, clock, events, productGroups });
   const passwords = new PasswordsService({ db, clock });
   const sessions = new SessionsService({ db, clock, keyring, sessionTtlHours: deps.config.sessionTtlHours });
-  const users = new UsersService({ db, clock, events, customers, passwords, sessions });
-  const auth = new AuthService({ db, clock, keyring, events, customers, users, passwords, sessions, adminToken: deps.config.adminToken });
+  const users = new UsersService({ db, clock, events, customers, partners, passwords, sessions });
+  const auth = new AuthService({ db, clock, keyring, events, customers, partners, users, passwords, sessions, adminToken: deps.config.adminToken });
   // Groups of a customer organization's people; licenses allocate tickets to them.
   const customerGroups = new CustomerGroupsService({ db, clock, events, customers, users });
   const licenses = new LicensesService({ db, clock, keyring, events, products, policies, customers, customerGroups, dialect: deps.database.dialect });
@@ -147,15 +152,17 @@ export function createServices(
   const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, mailTemplates, mailPreferences, publicUrl });
   const stripe = new StripeService({ db, clock, orders, licenses, subscriptions, webhookSecret: deps.config.stripeWebhookSecret });
   // Contracts: quotas that licenses draw from as they are issued (the drawer is installed into licenses).
-  const contracts = new ContractsService({ db, clock, events, customers, policies, users, mail, mailTemplates, settings, publicUrl });
+  const contracts = new ContractsService({ db, clock, events, customers, policies, partners, productGroups, users, mail, mailTemplates, settings, publicUrl });
   const stats = new StatsService({ clock, licenses, machines, products });
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
-  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses, customerGroups, contracts }, [
+  installWiring({ worker, events, seats, notices, products, releases, customers, policies, licenses, customerGroups, productGroups }, [
     jobsWiring({ jobs, clock }),
     products.wiring(),
     policies.wiring(),
+    productGroups.wiring(),
+    partners.wiring(),
     customers.wiring(),
     customerGroups.wiring(),
     users.wiring(),
@@ -175,5 +182,5 @@ export function createServices(
     updates.wiring(),
     contracts.wiring(),
   ]);
-  return { contracts, licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { contracts, licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, productGroups, partners, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

@@ -3,12 +3,13 @@ import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { CustomerGroupsService, GroupDeleteStep } from './modules/customer-groups/customer-groups.service.js';
 import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
-import type { ContractsService, PartnerContracts, ProductGroupContracts } from './modules/contracts/contracts.service.js';
+
 import type { ContractDrawer, LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
 import type { NoticeSource, NoticesService } from './modules/notifications/notices.service.js';
 import type { PoliciesService, PolicyUseCheck } from './modules/policies/policies.service.js';
 import type { LicensedProducts, ProductGuard, ProductsService } from './modules/products/products.service.js';
+import type { ProductGroupsService, ProductGroupUseCheck } from './modules/product-groups/product-groups.service.js';
 import type { ReleaseDeleteStep, ReleasesService } from './modules/releases/releases.service.js';
 import { PermanentFailure, type JobDefinition, type Worker } from './modules/jobs/worker.js';
 
@@ -48,6 +49,8 @@ export interface ModuleWiring {
   customerUses?: CustomerUseCheck[];
   /** Records that keep a policy from being deleted (see PoliciesService.addUseCheck). */
   policyUses?: PolicyUseCheck[];
+  /** Records that keep a product group from being deleted (see ProductGroupsService.addUseCheck). */
+  productGroupUses?: ProductGroupUseCheck[];
   /** The products a customer licenses, which its product scope composes (see ProductsService.setLicensedProducts). */
   licensedProducts?: LicensedProducts;
   /** Live seats per license, for the licenses module's reads (see LicensesService.useSeatCounter). */
@@ -56,10 +59,6 @@ export interface ModuleWiring {
   customerGroupDeleteSteps?: GroupDeleteStep[];
   /** Draws licenses from contracts as they are issued (see LicensesService.useContractDrawer). */
   contractDrawer?: ContractDrawer;
-  /** Partners as contract holders: the partners module installs it (see ContractsService.usePartners). */
-  contractPartners?: PartnerContracts;
-  /** Product groups as what a contract covers: installed by their module (see ContractsService.useProductGroups). */
-  contractProductGroups?: ProductGroupContracts;
 }
 
 export interface WiringTargets {
@@ -73,7 +72,7 @@ export interface WiringTargets {
   policies: PoliciesService;
   licenses: LicensesService;
   customerGroups: CustomerGroupsService;
-  contracts: ContractsService;
+  productGroups: ProductGroupsService;
 }
 
 /** The one registry: installs every module's jobs, schedules, listeners and hooks. */
@@ -88,12 +87,11 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     for (const step of module.releaseDeleteSteps ?? []) targets.releases.onDelete(step);
     for (const check of module.customerUses ?? []) targets.customers.addUseCheck(check);
     for (const check of module.policyUses ?? []) targets.policies.addUseCheck(check);
+    for (const check of module.productGroupUses ?? []) targets.productGroups.addUseCheck(check);
     if (module.licensedProducts) targets.products.setLicensedProducts(module.licensedProducts);
     if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
     for (const step of module.customerGroupDeleteSteps ?? []) targets.customerGroups.onDelete(step);
     if (module.contractDrawer) targets.licenses.useContractDrawer(module.contractDrawer);
-    if (module.contractPartners) targets.contracts.usePartners(module.contractPartners);
-    if (module.contractProductGroups) targets.contracts.useProductGroups(module.contractProductGroups);
   }
 }
 

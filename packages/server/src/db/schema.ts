@@ -14,6 +14,8 @@ import type { MailTemplatesTable, MailOutboxTable, MailBodiesTable, MailPreferen
 import type { RemindersSentTable, StaffAlertsTable } from '../modules/notifications/notifications.tables.js';
 import type { OrdersTable, OrderItemsTable, InboundEventsTable } from '../modules/orders/orders.tables.js';
 import type { PasswordAttemptsTable, PasswordTokensTable } from '../modules/passwords/passwords.tables.js';
+import type { PartnersTable, PartnerGrantsTable } from '../modules/partners/partners.tables.js';
+import type { ProductGroupsTable, ProductGroupProductsTable } from '../modules/product-groups/product-groups.tables.js';
 import type { PoliciesTable } from '../modules/policies/policies.tables.js';
 import type { ProductsTable } from '../modules/products/products.tables.js';
 import type { ReleasesTable } from '../modules/releases/releases.tables.js';
@@ -45,6 +47,10 @@ export interface SigningKeysTable {
  */
 export interface Database {
   products: ProductsTable;
+  product_groups: ProductGroupsTable;
+  product_group_products: ProductGroupProductsTable;
+  partners: PartnersTable;
+  partner_grants: PartnerGrantsTable;
   releases: ReleasesTable;
   artifacts: ArtifactsTable;
   downloads: DownloadsTable;

@@ -41,18 +41,43 @@ export const PERMISSIONS = [
   // Contracts (license packs, volume contracts): read by staff and the holder's admins, written by owner/admin/sales.
   'contracts:read',
   'contracts:write',
+  'partners:read',
+  'partners:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const STAFF_ROLES = ['owner', 'admin', 'support', 'sales', 'read-only'] as const;
 export const CUSTOMER_ROLES = ['customer-admin', 'customer-member'] as const;
+/** Users of a partner (reseller, distributor): an organization of its own that sells to its own customers. */
+export const PARTNER_ROLES = ['partner-admin', 'partner-member'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
-export type Role = StaffRole | CustomerRole;
-export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES];
+export type PartnerRole = (typeof PARTNER_ROLES)[number];
+export type Role = StaffRole | CustomerRole | PartnerRole;
+export const ROLES: readonly Role[] = [...STAFF_ROLES, ...CUSTOMER_ROLES, ...PARTNER_ROLES];
 
-const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read'];
+/**
+ * What a partner may do per product group (`partner_grants.rights`). A partner role's permissions open the
+ * routes; the right on the product at hand (`assertPartnerRight`) decides each request.
+ */
+export const PARTNER_RIGHTS = [
+  'trials:create',
+  'licenses:create',
+  'licenses:extend',
+  'licenses:suspend',
+  'licenses:revoke',
+  'subscriptions:cancel',
+  'customers:create',
+  'downloads',
+] as const;
+export type PartnerRight = (typeof PARTNER_RIGHTS)[number];
+
+const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'partners:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
+const PARTNER_PERMISSIONS: Permission[] = [
+  'products:read', 'releases:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'contracts:read',
+  'customers:write', 'licenses:create', 'licenses:lifecycle', 'licenses:revoke', 'subscriptions:cancel',
+];
 
 /**
  * Role → permissions. Customer roles get read permissions too, but every query they make is narrowed to
@@ -71,12 +96,18 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   // a member holds licenses:allocate for the groups it administers only (the licenses service checks that).
   'customer-admin': new Set<Permission>(['customer-groups:write', 'licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'licenses:reveal', 'machines:read', 'machines:write', 'machines:activate', 'users:read', 'events:read', 'orders:read', 'subscriptions:cancel', 'contracts:read', 'licenses:create']),
   'customer-member': new Set<Permission>(['licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
+  // Partner roles: every read and write is narrowed to the partner's customers and the products of its
+  // groups (Scope), and each write needs the partner's right on the product (assertPartnerRight).
+  'partner-admin': new Set<Permission>([...PARTNER_PERMISSIONS, 'users:read', 'users:write']),
+  'partner-member': new Set<Permission>(PARTNER_PERMISSIONS),
 };
 
 /** Which roles a role may hand out (to users or tokens): never more than it has. */
 export function canGrantRole(granter: Role, role: Role): boolean {
   if (granter === 'owner') return true;
   if (granter === 'admin') return role !== 'owner';
+  // A partner admin manages its own partner's users (the users module keeps it to its own partner).
+  if (granter === 'partner-admin') return isPartnerRole(role);
   return false;
 }
 
@@ -86,14 +117,21 @@ export function isStaffRole(role: string): role is StaffRole {
 export function isCustomerRole(role: string): role is CustomerRole {
   return (CUSTOMER_ROLES as readonly string[]).includes(role);
 }
+export function isPartnerRole(role: string): role is PartnerRole {
+  return (PARTNER_ROLES as readonly string[]).includes(role);
+}
 
 /**
- * What an actor may see. `customerId` narrows every read to one organization. A later partner/reseller
- * role adds `productIds` here, and the same `*.access.ts` filters apply it; routes do not change.
+ * What an actor may see. `customerId` narrows every read to one organization. A partner actor has
+ * `partnerId` (its customers: `customers.partner_id`), `productIds` (the products of its groups) and
+ * `partnerRights` (per product, the union of its rights over the groups holding it); the same
+ * `*.access.ts` filters apply them, routes do not change.
  */
 export interface Scope {
   readonly customerId?: string;
   readonly productIds?: readonly string[];
+  readonly partnerId?: string;
+  readonly partnerRights?: ReadonlyMap<string, ReadonlySet<PartnerRight>>;
 }
 
 /** Who is making a request, resolved once by the auth layer from the credential. */
@@ -131,6 +169,16 @@ export function assertCan(actor: Actor, permission: Permission): void {
 
 export function isStaff(actor: Actor): boolean {
   return isStaffRole(actor.role);
+}
+
+/**
+ * A partner actor needs `right` on the product it acts on (granted through one of its product groups):
+ * else 403 FORBIDDEN naming the missing right. Staff and customer actors pass (their role decides).
+ */
+export function assertPartnerRight(actor: Actor, productId: string, right: PartnerRight): void {
+  if (actor.scope.partnerId === undefined) return;
+  if (actor.scope.partnerRights?.get(productId)?.has(right)) return;
+  throw new AppError('FORBIDDEN', `Your partner has no ${right} right on this product`, { right, productId });
 }
 
 /** How a route is protected; every route must declare one (checked when routes are registered). */

@@ -512,6 +512,10 @@ forEachDialect('bad input', (dialect) => {
     const leaving = await factories.signedInUser(api, t.app, 'support');
     assert.equal((await client(t.app, leaving.token).post('/v1/auth/sign-out')).status, 204);
     signedOutSession = leaving.token;
+    const productGroup = await api.post('/v1/product-groups', { name: 'Fuzz group', productIds: [product.id] });
+    assert.equal(productGroup.status, 201, productGroup.raw);
+    const partner = await api.post('/v1/partners', { name: 'Fuzz partner', grants: [{ productGroupId: productGroup.body.id, rights: ['downloads'] }] });
+    assert.equal(partner.status, 201, partner.raw);
     const webhookEndpoint = await api.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/fuzz', events: ['license.revoked'] });
     assert.equal(webhookEndpoint.status, 201, webhookEndpoint.raw);
     fx = {
@@ -534,6 +538,7 @@ forEachDialect('bad input', (dialect) => {
         userId: member.user.id,
         version: '1.0.0',
         product: product.id,
+        productGroupId: productGroup.body.id,
         // downloadArtifact's HMAC: well-formed, but no valid link (403 DOWNLOAD_LINK_INVALID).
         s: '0'.repeat(64),
       },
@@ -559,6 +564,8 @@ forEachDialect('bad input', (dialect) => {
           });
           return { artifacts: uploaded.body.id as string, downloads: uploaded.body.id as string };
         })()),
+        'product-groups': productGroup.body.id,
+        partners: partner.body.id,
         'webhook-endpoints': webhookEndpoint.body.id,
         'webhook-deliveries': (await api.post(`/v1/webhook-endpoints/${webhookEndpoint.body.id}/actions/test`)).body.id,
         faq: (await api.post('/v1/faq', { question: 'Fuzz?', answer: 'Fuzz.' })).body.id,
@@ -610,6 +617,10 @@ forEachDialect('bad input', (dialect) => {
         assert.equal((await api.post(`/v1/customer-groups/${group}/members`, { userId: member.user.id })).status, 200);
         return { url: `/v1/customer-groups/${group}/members/${member.user.id}` };
       },
+      // Group names are unique, and the fixture group is granted to the fixture partner (IN_USE).
+      createProductGroup: async (_url, body) => ({ body: { ...body, name: `Fuzz group ${fx.n++}` } }),
+      updateProductGroup: async () => ({ body: { position: 2 } }),
+      deleteProductGroup: async () => ({ url: `/v1/product-groups/${(await api.post('/v1/product-groups', { name: `Fuzz gone ${fx.n++}`, productIds: [] })).body.id}` }),
       signIn: async () => ({ body: { email: member.email, password: member.password } }),
       changePassword: async () => {
         const user = await factories.signedInUser(api, t.app, 'support');

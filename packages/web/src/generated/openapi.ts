@@ -1599,6 +1599,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List partners */
+        get: operations["listPartners"];
+        put?: never;
+        /** Create a partner with its rights per product group */
+        post: operations["createPartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a partner and its grants */
+        get: operations["getPartner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update a partner (grants, when sent, are replaced) */
+        patch: operations["updatePartner"];
+        trace?: never;
+    };
     "/v1/policies": {
         parameters: {
             query?: never;
@@ -1634,6 +1670,46 @@ export interface paths {
         head?: never;
         /** Update a policy */
         patch: operations["updatePolicy"];
+        trace?: never;
+    };
+    "/v1/product-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List product groups */
+        get: operations["listProductGroups"];
+        put?: never;
+        /** Create a product group */
+        post: operations["createProductGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/product-groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a product group */
+        get: operations["getProductGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a product group
+         * @description 409 IN_USE while a partner grant uses it.
+         */
+        delete: operations["deleteProductGroup"];
+        options?: never;
+        head?: never;
+        /** Update a product group */
+        patch: operations["updateProductGroup"];
         trace?: never;
     };
     "/v1/products": {
@@ -3196,16 +3272,18 @@ export interface operations {
                         actor: {
                             customerId: string | null;
                             /** @description The roles this caller may hand out to users and tokens */
-                            grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
+                            grantableRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member")[];
                             label: string;
+                            /** @description A partner user's partner */
+                            partnerId: string | null;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write" | "partners:read" | "partners:write")[];
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             type: string;
                         };
-                        /** @description Vendor staff roles (they sign in to the console); every other role belongs to a customer organization (the portal) */
-                        staffRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member")[];
+                        /** @description Vendor staff roles (they sign in to the console); every other role belongs to a customer organization (the portal) or a partner */
+                        staffRoles: ("owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member")[];
                         user: {
                             /** Format: date-time */
                             createdAt: string;
@@ -3214,12 +3292,13 @@ export interface operations {
                             email: string;
                             hasPassword: boolean;
                             id: string;
-                            kind: "staff" | "customer";
+                            kind: "staff" | "customer" | "partner";
                             /** Format: date-time */
                             lastSignInAt: string | null;
                             name: string | null;
+                            partnerId: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             /** Format: date-time */
                             updatedAt: string;
                         } | null;
@@ -3778,12 +3857,13 @@ export interface operations {
                             email: string;
                             hasPassword: boolean;
                             id: string;
-                            kind: "staff" | "customer";
+                            kind: "staff" | "customer" | "partner";
                             /** Format: date-time */
                             lastSignInAt: string | null;
                             name: string | null;
+                            partnerId: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -5971,6 +6051,8 @@ export interface operations {
                             };
                             name: string;
                             notes: string | null;
+                            /** @description The partner the customer belongs to; null: the vendor's own */
+                            partnerId: string | null;
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
@@ -6145,6 +6227,8 @@ export interface operations {
                     };
                     name: string;
                     notes?: string | null;
+                    /** @description Staff: assign the customer to a partner (null: the vendor's own). A partner's users create customers of their own partner */
+                    partnerId?: string | null;
                 };
             };
         };
@@ -6172,6 +6256,8 @@ export interface operations {
                         };
                         name: string;
                         notes: string | null;
+                        /** @description The partner the customer belongs to; null: the vendor's own */
+                        partnerId: string | null;
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -6353,6 +6439,8 @@ export interface operations {
                         };
                         name: string;
                         notes: string | null;
+                        /** @description The partner the customer belongs to; null: the vendor's own */
+                        partnerId: string | null;
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -6687,6 +6775,8 @@ export interface operations {
                     };
                     name?: string;
                     notes?: string | null;
+                    /** @description Staff: assign the customer to a partner (null: the vendor's own). A partner's users create customers of their own partner */
+                    partnerId?: string | null;
                 };
             };
         };
@@ -6714,6 +6804,8 @@ export interface operations {
                         };
                         name: string;
                         notes: string | null;
+                        /** @description The partner the customer belongs to; null: the vendor's own */
+                        partnerId: string | null;
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -9208,6 +9300,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -9250,6 +9344,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -9570,6 +9666,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -9614,6 +9712,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -9858,6 +9958,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -9900,6 +10002,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -10202,6 +10306,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -10244,6 +10350,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -10494,6 +10602,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -10536,6 +10646,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -10787,6 +10899,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -10829,6 +10943,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -11085,6 +11201,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -11127,6 +11245,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -11379,6 +11499,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -11421,6 +11543,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -11673,6 +11797,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -11715,6 +11841,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -11965,6 +12093,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -12007,6 +12137,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -12258,6 +12390,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -12300,6 +12434,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -12544,6 +12680,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -12586,6 +12724,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -12836,6 +12976,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -12878,6 +13020,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -13122,6 +13266,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -13164,6 +13310,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -13429,6 +13577,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -13471,6 +13621,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -13904,6 +14056,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -13946,6 +14100,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -14190,6 +14346,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -14232,6 +14390,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -14641,6 +14801,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -14683,6 +14845,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -14935,6 +15099,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -14977,6 +15143,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -17094,6 +17262,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -17136,6 +17306,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -17394,6 +17566,8 @@ export interface operations {
                         countries: string[];
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description Who created it (the acting user or token); null for licenses from before */
+                        createdBy: string | null;
                         customerId: string | null;
                         domains: string[];
                         /** Format: date-time */
@@ -17438,6 +17612,8 @@ export interface operations {
                         productId: string;
                         /** Format: date-time */
                         revokedAt: string | null;
+                        /** @description The partner that sold the license; null: the vendor */
+                        soldBy: string | null;
                         /** Format: date-time */
                         startsAt: string;
                         /** @enum {string} */
@@ -21303,6 +21479,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -21347,6 +21525,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -21484,6 +21664,8 @@ export interface operations {
                             countries: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description Who created it (the acting user or token); null for licenses from before */
+                            createdBy: string | null;
                             customerId: string | null;
                             domains: string[];
                             /** Format: date-time */
@@ -21528,6 +21710,8 @@ export interface operations {
                             productId: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            /** @description The partner that sold the license; null: the vendor */
+                            soldBy: string | null;
                             /** Format: date-time */
                             startsAt: string;
                             /** @enum {string} */
@@ -22564,6 +22748,735 @@ export interface operations {
                 content: {
                     "application/json": {
                         released: number;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    listPartners: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                /** @description Part of the name or e-mail */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            email: string | null;
+                            grants: {
+                                productGroupId: string;
+                                rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                            }[];
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email?: string | null;
+                    /** @description Rights per product group; a partner may hold different rights on different groups */
+                    grants: {
+                        productGroupId: string;
+                        /** @description What the partner may do with the products of this group */
+                        rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                    }[];
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string | null;
+                        grants: {
+                            productGroupId: string;
+                            rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                        }[];
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string | null;
+                        grants: {
+                            productGroupId: string;
+                            rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                        }[];
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    updatePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description grants, when sent, replaces them all */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email?: string | null;
+                    /** @description Rights per product group; a partner may hold different rights on different groups */
+                    grants?: {
+                        productGroupId: string;
+                        /** @description What the partner may do with the products of this group */
+                        rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                    }[];
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string | null;
+                        grants: {
+                            productGroupId: string;
+                            rights: ("trials:create" | "licenses:create" | "licenses:extend" | "licenses:suspend" | "licenses:revoke" | "subscriptions:cancel" | "customers:create" | "downloads")[];
+                        }[];
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };
@@ -23822,6 +24735,873 @@ export interface operations {
                          */
                         renewedBy: "keyhaven" | "billing";
                         termMonths: number | null;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    listProductGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every group, by position then name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            name: string;
+                            /** @description Order on selection screens (then name) */
+                            position: number;
+                            productIds: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    createProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description Order on selection screens (default 0; then by name) */
+                    position?: number;
+                    /** @description The products of the group; a product may be in several groups */
+                    productIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                        /** @description Order on selection screens (then name) */
+                        position: number;
+                        productIds: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                        /** @description Order on selection screens (then name) */
+                        position: number;
+                        productIds: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    updateProductGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description productIds, when sent, replaces the set */
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description Order on selection screens (default 0; then by name) */
+                    position?: number;
+                    /** @description The products of the group; a product may be in several groups */
+                    productIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        id: string;
+                        name: string;
+                        /** @description Order on selection screens (then name) */
+                        position: number;
+                        productIds: string[];
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -28932,7 +30712,7 @@ export interface operations {
                             /** Format: date-time */
                             revokedAt: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         }[];
                         nextCursor: string | null;
                     };
@@ -29094,7 +30874,7 @@ export interface operations {
                     expiresInDays?: number;
                     name: string;
                     /** @enum {string} */
-                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                 };
             };
         };
@@ -29121,7 +30901,7 @@ export interface operations {
                         /** Format: date-time */
                         revokedAt: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         token: string;
                     };
                 };
@@ -30131,8 +31911,9 @@ export interface operations {
             query?: {
                 cursor?: string;
                 customerId?: string;
-                kind?: "staff" | "customer";
+                kind?: "staff" | "customer" | "partner";
                 limit?: number;
+                partnerId?: string;
             };
             header?: never;
             path?: never;
@@ -30155,12 +31936,13 @@ export interface operations {
                             email: string;
                             hasPassword: boolean;
                             id: string;
-                            kind: "staff" | "customer";
+                            kind: "staff" | "customer" | "partner";
                             /** Format: date-time */
                             lastSignInAt: string | null;
                             name: string | null;
+                            partnerId: string | null;
                             /** @enum {string} */
-                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                            role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             /** Format: date-time */
                             updatedAt: string;
                         }[];
@@ -30324,9 +32106,10 @@ export interface operations {
                     /** Format: email */
                     email: string;
                     name?: string | null;
+                    partnerId?: string;
                     password?: string;
                     /** @enum {string} */
-                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                    role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                 };
             };
         };
@@ -30345,12 +32128,13 @@ export interface operations {
                         email: string;
                         hasPassword: boolean;
                         id: string;
-                        kind: "staff" | "customer";
+                        kind: "staff" | "customer" | "partner";
                         /** Format: date-time */
                         lastSignInAt: string | null;
                         name: string | null;
+                        partnerId: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -30523,12 +32307,13 @@ export interface operations {
                         email: string;
                         hasPassword: boolean;
                         id: string;
-                        kind: "staff" | "customer";
+                        kind: "staff" | "customer" | "partner";
                         /** Format: date-time */
                         lastSignInAt: string | null;
                         name: string | null;
+                        partnerId: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         /** Format: date-time */
                         updatedAt: string;
                     };
@@ -30692,7 +32477,7 @@ export interface operations {
                     name?: string | null;
                     password?: string;
                     /** @enum {string} */
-                    role?: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                    role?: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                 };
             };
         };
@@ -30711,12 +32496,13 @@ export interface operations {
                         email: string;
                         hasPassword: boolean;
                         id: string;
-                        kind: "staff" | "customer";
+                        kind: "staff" | "customer" | "partner";
                         /** Format: date-time */
                         lastSignInAt: string | null;
                         name: string | null;
+                        partnerId: string | null;
                         /** @enum {string} */
-                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member";
+                        role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                         /** Format: date-time */
                         updatedAt: string;
                     };

@@ -23,6 +23,7 @@ import * as m0020 from './0020_faq.js';
 import * as m0021 from './0021_settings.js';
 import * as m0022 from './0022_offline_seats.js';
 import * as m0023 from './0023_access.js';
+import * as m0024 from './0024_partners.js';
 import * as m0025 from './0025_tickets.js';
 import * as m0026 from './0026_contracts.js';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0021_settings': m0021,
   '0022_offline_seats': m0022,
   '0023_access': m0023,
+  '0024_partners': m0024,
   '0025_tickets': m0025,
   '0026_contracts': m0026,
 };

@@ -2,13 +2,14 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { actorCanGrant, can, isCustomerRole, PERMISSIONS, ROLES, STAFF_ROLES, type Actor, type Permission, type Role } from '../../http/access.js';
+import { actorCanGrant, can, isCustomerRole, isPartnerRole, PERMISSIONS, ROLES, STAFF_ROLES, type Actor, type Permission, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { PartnersService } from '../partners/partners.service.js';
 import type { PasswordsService } from '../passwords/passwords.service.js';
 import type { User, UsersService } from '../users/users.service.js';
 import type { ModuleWiring } from '../../wiring.js';
@@ -48,6 +49,8 @@ export interface AuthDeps {
   keyring: Keyring;
   events: EventsService;
   customers: CustomersService;
+  /** A partner user's scope: its partner's products and rights. */
+  partners: PartnersService;
   users: UsersService;
   passwords: PasswordsService;
   sessions: SessionsService;
@@ -55,13 +58,13 @@ export interface AuthDeps {
   adminToken: string | undefined;
 }
 
-function userActor(user: User): Actor {
-  return { type: 'user', id: user.id, role: user.role, scope: user.customerId ? { customerId: user.customerId } : {}, label: user.email };
+function userActor(user: User, scope: Actor['scope'] = user.customerId ? { customerId: user.customerId } : {}): Actor {
+  return { type: 'user', id: user.id, role: user.role, scope, label: user.email };
 }
 
 /** The signed-in actor as `getMe` answers it. */
 export interface Me {
-  actor: { type: string; role: Role; label: string; customerId: string | null; permissions: Permission[]; grantableRoles: Role[] };
+  actor: { type: string; role: Role; label: string; customerId: string | null; partnerId: string | null; permissions: Permission[]; grantableRoles: Role[] };
   user: User | null;
   /** Vendor staff roles; the other roles belong to customer organizations. */
   staffRoles: Role[];
@@ -109,7 +112,17 @@ export class AuthService {
     if (new Date(session.expiresAt) <= clock.now()) {
       throw new AppError('UNAUTHENTICATED', 'The session has expired; sign in again', { reason: 'SESSION_EXPIRED' });
     }
-    return { ...userActor(user), sessionId: session.id };
+    return { ...(await this.actorOf(user)), sessionId: session.id };
+  }
+
+  /**
+   * A user's actor. A partner user's scope is read from its partner's grants at every request (a changed
+   * grant applies at once); a partner role without a partner is refused rather than left unscoped.
+   */
+  private async actorOf(user: User): Promise<Actor> {
+    if (!isPartnerRole(user.role)) return userActor(user);
+    if (!user.partnerId) throw new AppError('UNAUTHENTICATED', 'This partner user belongs to no partner');
+    return userActor(user, await this.deps.partners.scopeOf(this.deps.db, user.partnerId));
   }
 
   private async fromToken(token: string): Promise<Actor> {
@@ -151,6 +164,7 @@ export class AuthService {
         const user = await users.findById(db, creator);
         if (!user || user.disabled) throw refused('the user who created it is disabled or gone');
         if (user.customerId !== null && user.customerId !== customerId) throw refused("it reaches beyond its creator's organization");
+        if (user.partnerId !== null) throw refused("its creator is a partner user, and tokens carry no partner scope");
         return user.role;
       }
       const parent = await db.selectFrom('api_tokens').select(['created_by', 'revoked_at', 'expires_at']).where('id', '=', creator).executeTakeFirst();
@@ -169,10 +183,11 @@ export class AuthService {
     if (!found || !ok || found.user.disabled) throw new AppError('UNAUTHENTICATED', 'The e-mail or password is wrong');
     const { user } = found;
     const now = clock.now().toISOString();
+    const actor = await this.actorOf(user);
     const session = await db.transaction().execute(async (trx) => {
       const started = await sessions.start(trx, user.id, meta);
       await users.recordSignIn(trx, user.id, now);
-      await events.record(trx, { actor: userActor(user), requestId: meta.requestId, ip: meta.ip }, {
+      await events.record(trx, { actor, requestId: meta.requestId, ip: meta.ip }, {
         action: 'session.created',
         targetType: 'user',
         targetId: user.id,
@@ -204,6 +219,7 @@ export class AuthService {
         role: ctx.actor.role,
         label: ctx.actor.label,
         customerId: ctx.actor.scope.customerId ?? null,
+        partnerId: ctx.actor.scope.partnerId ?? null,
         permissions: PERMISSIONS.filter((permission) => can(ctx.actor, permission)),
         grantableRoles: ROLES.filter((role) => actorCanGrant(ctx.actor, role)),
       },
@@ -240,6 +256,10 @@ export class AuthService {
   async createToken(ctx: RequestContext, input: CreateTokenInput): Promise<{ token: string; apiToken: ApiToken }> {
     if (!actorCanGrant(ctx.actor, input.role)) {
       throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot create a token with the role ${input.role}`);
+    }
+    if (isPartnerRole(input.role)) {
+      // A token carries no partner yet: unscoped, a partner role would reach every organization.
+      throw new AppError('VALIDATION_FAILED', 'API tokens with a partner role are not supported; partner users sign in', { fields: { role: 'must be a staff or customer role' } });
     }
     let customerId: string | null = null;
     if (isCustomerRole(input.role)) {

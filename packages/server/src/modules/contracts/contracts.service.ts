@@ -9,7 +9,9 @@ import type { EventsService, RequestContext } from '../events/events.service.js'
 import type { LicenseRecord } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { MailTemplatesService } from '../mail/mail-templates.service.js';
+import type { PartnersService } from '../partners/partners.service.js';
 import type { PoliciesService } from '../policies/policies.service.js';
+import type { ProductGroupsService } from '../product-groups/product-groups.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { ModuleWiring } from '../../wiring.js';
@@ -77,6 +79,8 @@ export interface ContractsDeps {
   events: EventsService;
   customers: CustomersService;
   policies: PoliciesService;
+  partners: PartnersService;
+  productGroups: ProductGroupsService;
   users: UsersService;
   mail: MailService;
   mailTemplates: MailTemplatesService;
@@ -98,11 +102,25 @@ const ALERT_LEVELS = [
  * issued, as the pack was sold); staff raise the quantity to give more.
  */
 export class ContractsService {
-  private partners: PartnerContracts | undefined;
-  private groups: ProductGroupContracts | undefined;
+  private readonly partners: PartnerContracts;
+  private readonly groups: ProductGroupContracts;
 
   constructor(private readonly deps: ContractsDeps) {
     deps.mailTemplates.registerTemplate('contract.quota', CONTRACT_QUOTA_TEMPLATE);
+    const found = async (read: () => Promise<unknown>) => read().then(
+      () => true,
+      (error: unknown) => (error instanceof AppError && error.code === 'NOT_FOUND' ? false : Promise.reject(error)),
+    );
+    const system: RequestContext = { actor: SYSTEM_ACTOR };
+    this.partners = {
+      exists: (_executor, ctx, partnerId) => found(() => deps.partners.get(ctx, partnerId)),
+      ownsCustomer: async (executor, partnerId, customerId) => customerId !== null && (await deps.customers.getWith(executor, system, customerId)).partnerId === partnerId,
+      adminEmails: (executor, partnerId) => deps.users.partnerAdminEmails(executor, partnerId),
+    };
+    this.groups = {
+      exists: (_executor, ctx, groupId) => found(() => deps.productGroups.get(ctx, groupId)),
+      hasProduct: (executor, groupId, productId) => deps.productGroups.hasProductWith(executor, groupId, productId),
+    };
   }
 
   wiring(): ModuleWiring {
@@ -115,33 +133,19 @@ export class ContractsService {
     };
   }
 
-  /** Installs the partners module's side (through the registry); there is exactly one. */
-  usePartners(partners: PartnerContracts): void {
-    if (this.partners) throw new Error('Partner contracts are installed already');
-    this.partners = partners;
-  }
-
-  /** Installs the product groups' side (through the registry); there is exactly one. */
-  useProductGroups(groups: ProductGroupContracts): void {
-    if (this.groups) throw new Error('Product group contracts are installed already');
-    this.groups = groups;
-  }
-
   async create(ctx: RequestContext, input: CreateContractInput): Promise<Contract> {
     const holders = [input.customerId ? 'customerId' : null, input.partnerId ? 'partnerId' : null].filter(Boolean);
     if (holders.length !== 1) throw new AppError('VALIDATION_FAILED', 'A contract is held by a customer or a partner: give exactly one of customerId and partnerId', { fields: { customerId: 'exactly one of customerId, partnerId' } });
     const covers = [input.policyId ? 'policyId' : null, input.productGroupId ? 'productGroupId' : null].filter(Boolean);
     if (covers.length !== 1) throw new AppError('VALIDATION_FAILED', 'A contract covers a policy or a product group: give exactly one of policyId and productGroupId', { fields: { policyId: 'exactly one of policyId, productGroupId' } });
-    if (input.partnerId && !this.partners) throw new AppError('VALIDATION_FAILED', 'Partner contracts need the partners module', { fields: { partnerId: 'partners are not available' } });
-    if (input.productGroupId && !this.groups) throw new AppError('VALIDATION_FAILED', 'Product group contracts need the product groups module', { fields: { productGroupId: 'product groups are not available' } });
     const now = this.deps.clock.now();
     const endsAt = input.endsAt ? new Date(input.endsAt).toISOString() : null;
     if (endsAt !== null && Date.parse(endsAt) <= now.getTime()) throw new AppError('VALIDATION_FAILED', 'A contract ends in the future', { fields: { endsAt: 'must be in the future' } });
     // Read the references before the transaction (on SQLite a read outside an open transaction waits for it).
     if (input.customerId) await this.deps.customers.get(ctx, input.customerId);
     if (input.policyId) await this.deps.policies.get(ctx, input.policyId);
-    if (input.partnerId && !(await this.partners!.exists(this.deps.db, ctx, input.partnerId))) throw notFound('Partner', input.partnerId);
-    if (input.productGroupId && !(await this.groups!.exists(this.deps.db, ctx, input.productGroupId))) throw notFound('Product group', input.productGroupId);
+    if (input.partnerId && !(await this.partners.exists(this.deps.db, ctx, input.partnerId))) throw notFound('Partner', input.partnerId);
+    if (input.productGroupId && !(await this.groups.exists(this.deps.db, ctx, input.productGroupId))) throw notFound('Product group', input.productGroupId);
     const row: ContractRow = {
       id: newId('ctr'),
       customer_id: input.customerId ?? null,
@@ -237,10 +241,10 @@ export class ContractsService {
     if (row.customer_id !== null && license.customerId !== row.customer_id) {
       throw new AppError('CONTRACT_MISMATCH', 'Licenses from this contract go to the customer that holds it', { fields: { customerId: `must be ${row.customer_id}` } });
     }
-    if (row.partner_id !== null && !(await this.partnerSide().ownsCustomer(executor, row.partner_id, license.customerId))) {
+    if (row.partner_id !== null && !(await this.partners.ownsCustomer(executor, row.partner_id, license.customerId))) {
       throw new AppError('CONTRACT_MISMATCH', "Licenses from this partner's contract go to the partner's customers", { fields: { customerId: "must be one of the partner's customers" } });
     }
-    const covered = row.policy_id !== null ? license.policyId === row.policy_id : await this.groupSide().hasProduct(executor, row.product_group_id!, license.productId);
+    const covered = row.policy_id !== null ? license.policyId === row.policy_id : await this.groups.hasProduct(executor, row.product_group_id!, license.productId);
     if (!covered) {
       throw new AppError('CONTRACT_MISMATCH', row.policy_id !== null ? 'The contract covers another policy' : "The contract's product group does not hold this policy's product", {
         fields: { policyId: 'is not covered by the contract' },
@@ -310,7 +314,7 @@ export class ContractsService {
         customerId: row.customer_id,
       });
     }
-    const admins = row.customer_id !== null ? await this.deps.users.customerAdminEmails(executor, row.customer_id) : await this.partnerSide().adminEmails(executor, row.partner_id!);
+    const admins = row.customer_id !== null ? await this.deps.users.customerAdminEmails(executor, row.customer_id) : await this.partners.adminEmails(executor, row.partner_id!);
     if (admins.length > 0) {
       await this.deps.mail.send(executor, {
         template: 'contract.quota',
@@ -320,15 +324,5 @@ export class ContractsService {
         customerId: row.customer_id,
       });
     }
-  }
-
-  private partnerSide(): PartnerContracts {
-    if (!this.partners) throw new Error('No partner contracts are installed (the partners module provides them through its wiring)');
-    return this.partners;
-  }
-
-  private groupSide(): ProductGroupContracts {
-    if (!this.groups) throw new Error('No product group contracts are installed (their module provides them through its wiring)');
-    return this.groups;
   }
 }

@@ -50,15 +50,15 @@ forEachDialect('contracts', (dialect) => {
     assert.deepEqual(events.body.data.map((e: any) => e.action).sort(), ['contract.cancelled', 'contract.created', 'contract.updated']);
   });
 
-  test('bad input is 4xx: two holders, no cover, unknown references, partner and group contracts without their module', async () => {
+  test('bad input is 4xx: two holders, no cover, unknown references', async () => {
     const { policy, customer } = await org();
     const bad = [
       [{ customerId: customer.id, policyId: policy.id, quantity: 0 }, 400, 'VALIDATION_FAILED'],
       [{ policyId: policy.id, quantity: 5 }, 400, 'VALIDATION_FAILED'],
       [{ customerId: customer.id, quantity: 5 }, 400, 'VALIDATION_FAILED'],
       [{ customerId: customer.id, partnerId: 'prt_x', policyId: policy.id, quantity: 5 }, 400, 'VALIDATION_FAILED'],
-      [{ partnerId: 'prt_x', policyId: policy.id, quantity: 5 }, 400, 'VALIDATION_FAILED'],
-      [{ customerId: customer.id, productGroupId: 'pgr_x', quantity: 5 }, 400, 'VALIDATION_FAILED'],
+      [{ partnerId: 'ptn_nobody', policyId: policy.id, quantity: 5 }, 404, 'NOT_FOUND'],
+      [{ customerId: customer.id, productGroupId: 'pgrp_nothing', quantity: 5 }, 404, 'NOT_FOUND'],
       [{ customerId: customer.id, policyId: policy.id, quantity: 5, endsAt: '2020-01-01T00:00:00.000Z' }, 400, 'VALIDATION_FAILED'],
       [{ customerId: 'cus_nobody', policyId: policy.id, quantity: 5 }, 404, 'NOT_FOUND'],
       [{ customerId: customer.id, policyId: 'pol_nothing', quantity: 5 }, 404, 'NOT_FOUND'],
@@ -69,8 +69,6 @@ forEachDialect('contracts', (dialect) => {
       assert.equal(res.status, status, `${JSON.stringify(body)}: ${res.raw}`);
       assert.equal(code(res), errorCode);
     }
-    const partner = await api.post('/v1/contracts', { unit: 'licenses', partnerId: 'prt_x', policyId: policy.id, quantity: 5 });
-    assert.match(partner.body.error.message, /partners module/);
     assert.equal((await api.get('/v1/contracts/ctr_nothing')).status, 404);
     assert.equal((await api.patch('/v1/contracts/ctr_nothing', { quantity: 3 })).status, 404);
   });
@@ -230,5 +228,42 @@ forEachDialect('contracts', (dialect) => {
     assert.equal(license.body.contractId, c.id);
     const event = (await api.get(`/v1/licenses/${created.body.id}/events`)).body.data.find((e: any) => e.action === 'license.created');
     assert.equal(event.actor.type, 'user');
+  });
+
+  test("a partner's contract on a product group: its users draw for its own customers only, within the group; its admins get the quota alerts", async () => {
+    const product = await factories.product(api);
+    const policy = await factories.policy(api, product.id, 'timed', { maxMachines: 2 });
+    const outside = await factories.policy(api, (await factories.product(api)).id, 'timed');
+    const group = (await api.post('/v1/product-groups', { name: `Contract group ${Date.now()}`, productIds: [product.id] })).body;
+    const partner = await api.post('/v1/partners', { name: 'Pack seller', grants: [{ productGroupId: group.id, rights: ['licenses:create', 'customers:create'] }] });
+    assert.equal(partner.status, 201, partner.raw);
+    const partnerUser = async (role: 'partner-admin' | 'partner-member') => {
+      const email = `${role}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+      assert.equal((await api.post('/v1/users', { email, password: 'correct horse battery', role, partnerId: partner.body.id })).status, 201);
+      const signIn = await client(ctx.t.app, undefined).post('/v1/auth/sign-in', { email, password: 'correct horse battery' });
+      return { email, api: client(ctx.t.app, signIn.body.token as string) };
+    };
+    const admin = await partnerUser('partner-admin');
+    const seller = await partnerUser('partner-member');
+    const own = await seller.api.post('/v1/customers', { name: 'Partner customer', email: `pc-${Date.now()}@example.com` });
+    assert.equal(own.status, 201, own.raw);
+    const stranger = await factories.customer(api);
+    const pack = await contract({ partnerId: partner.body.id, productGroupId: group.id, quantity: 2 });
+
+    const drawn = await seller.api.post('/v1/licenses', { policyId: policy.id, customerId: own.body.id, contractId: pack.id });
+    assert.equal(drawn.status, 201, drawn.raw);
+    assert.deepEqual([drawn.body.contractId, drawn.body.soldBy], [pack.id, partner.body.id]);
+    // Staff draw for a customer that is not the partner's: refused; a product outside the group: refused.
+    assert.equal(code(await api.post('/v1/licenses', { policyId: policy.id, customerId: stranger.id, contractId: pack.id })), 'CONTRACT_MISMATCH');
+    assert.equal(code(await api.post('/v1/licenses', { policyId: outside.id, customerId: own.body.id, contractId: pack.id })), 'CONTRACT_MISMATCH');
+    assert.equal((await seller.api.post('/v1/licenses', { policyId: policy.id, customerId: own.body.id, contractId: pack.id })).status, 201);
+    const over = await seller.api.post('/v1/licenses', { policyId: policy.id, customerId: own.body.id, contractId: pack.id });
+    assert.equal(over.status, 422, over.raw);
+    assert.equal(code(over), 'QUOTA_EXHAUSTED');
+    assert.equal((await api.get(`/v1/contracts/${pack.id}`)).body.used, 2);
+    // 80% and 100% reached: the partner's admin is told (the member is not an admin).
+    const to = (await api.get('/v1/outbox?template=contract.quota&limit=100')).body.data.flatMap((m: any) => m.to);
+    assert.ok(to.includes(admin.email), JSON.stringify(to));
+    assert.ok(!to.includes(seller.email));
   });
 });

@@ -4,6 +4,7 @@ import { parseJson, toIso } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { CustomersTable } from './customers.tables.js';
 import type { Actor } from '../../http/access.js';
+import { customerScopeFilter } from './customers.access.js';
 
 export interface Contact {
   name: string;
@@ -20,6 +21,8 @@ export interface Customer {
   contacts: Contact[];
   notes: string | null;
   metadata: Record<string, unknown>;
+  /** The partner the customer belongs to (created by it or assigned by staff); null: the vendor's own. */
+  partnerId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -32,6 +35,7 @@ export function toCustomer(row: Selectable<CustomersTable>): Customer {
     contacts: parseJson(row.contacts, []),
     notes: row.notes,
     metadata: parseJson(row.metadata, {}),
+    partnerId: row.partner_id,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -44,14 +48,14 @@ function toRow(c: Customer) {
     contacts: JSON.stringify(c.contacts),
     notes: c.notes,
     metadata: JSON.stringify(c.metadata),
+    partner_id: c.partnerId,
     updated_at: c.updatedAt,
   };
 }
 
-/** A customer actor sees only its own organization. */
+/** A customer actor sees only its own organization; a partner actor its own customers. */
 function scoped<O>(query: SelectQueryBuilder<Database, 'customers', O>, actor: Actor) {
-  if (actor.scope.customerId !== undefined) return query.where('id', '=', actor.scope.customerId);
-  return query;
+  return customerScopeFilter(query, actor);
 }
 
 export async function insertCustomer(db: Executor, c: Customer): Promise<void> {

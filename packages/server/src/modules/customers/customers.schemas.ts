@@ -20,6 +20,7 @@ export const CustomerSchema = Type.Object({
   contacts: Type.Array(ContactSchema),
   notes: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.Unknown()),
+  partnerId: Nullable(Type.String({ description: 'The partner the customer belongs to; null: the vendor\'s own' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -30,6 +31,7 @@ const fields = {
   contacts: Type.Optional(Type.Array(ContactSchema, { maxItems: 100 })),
   notes: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
   metadata: Type.Optional(Metadata),
+  partnerId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Staff: assign the customer to a partner (null: the vendor\'s own). A partner\'s users create customers of their own partner' }))),
 };
 
 export const CreateCustomerBody = Type.Object(fields, { additionalProperties: false });

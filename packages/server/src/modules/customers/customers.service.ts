@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/database.js';
+import { isStaff, type PartnerRight } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -28,6 +29,8 @@ export interface CreateCustomerInput {
   contacts?: Contact[];
   notes?: string | null;
   metadata?: Record<string, unknown>;
+  /** Staff assign a customer to a partner (null: the vendor's own); a partner's customers are its own. */
+  partnerId?: string | null;
 }
 export type UpdateCustomerInput = Partial<CreateCustomerInput>;
 
@@ -69,6 +72,7 @@ export class CustomersService {
         customer: async (ctx, ids) => {
           let q = this.deps.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);
           if (ctx.actor.scope.customerId !== undefined) q = q.where('id', '=', ctx.actor.scope.customerId);
+          if (ctx.actor.scope.partnerId !== undefined) q = q.where('partner_id', '=', ctx.actor.scope.partnerId);
           return new Map((await q.execute()).map((r) => [r.id, r.name]));
         },
       },
@@ -81,6 +85,7 @@ export class CustomersService {
 
   /** `create` inside the caller's transaction (an order creates its customer along with the licenses). */
   async createWith(executor: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+    const partnerId = partnerOfNewCustomer(ctx, input.partnerId);
     const now = this.deps.clock.now().toISOString();
     const customer: Customer = {
       id: newId('cus'),
@@ -89,6 +94,7 @@ export class CustomersService {
       contacts: input.contacts ?? [],
       notes: input.notes ?? null,
       metadata: input.metadata ?? {},
+      partnerId,
       createdAt: now,
       updatedAt: now,
     };
@@ -153,6 +159,9 @@ export class CustomersService {
     return this.deps.db.transaction().execute(async (trx) => {
       const before = await findCustomer(trx, ctx.actor, id);
       if (!before) throw notFound('Customer', id);
+      if (input.partnerId !== undefined && input.partnerId !== before.partnerId && !isStaff(ctx.actor)) {
+        throw new AppError('FORBIDDEN', 'Only staff assign a customer to a partner');
+      }
       const after: Customer = { ...before, ...stripUndefined(input), updatedAt: this.deps.clock.now().toISOString() };
       after.email = after.email.toLowerCase();
       await updateCustomerRow(trx, after);
@@ -172,7 +181,23 @@ export class CustomersService {
   }
 }
 
-/** Staff notes on a customer are internal: its own users and tokens read the record without them (as with license notes). */
+/** Staff notes on a customer are internal: its own users and tokens, and partners, read the record without them (as with license notes). */
 function forViewer(ctx: RequestContext, customer: Customer): Customer {
-  return ctx.actor.scope.customerId !== undefined ? { ...customer, notes: null } : customer;
+  return isStaff(ctx.actor) ? customer : { ...customer, notes: null };
+}
+
+const CUSTOMERS_CREATE: PartnerRight = 'customers:create';
+
+/**
+ * The partner a new customer belongs to. A partner's user creates customers of its own partner (with the
+ * `customers:create` right on any of its groups); staff may name a partner; customers create none.
+ */
+function partnerOfNewCustomer(ctx: RequestContext, requested: string | null | undefined): string | null {
+  const { partnerId, partnerRights } = ctx.actor.scope;
+  if (partnerId === undefined) return requested ?? null;
+  if (requested !== undefined && requested !== partnerId) throw new AppError('FORBIDDEN', 'A partner creates customers of its own');
+  if (![...(partnerRights?.values() ?? [])].some((rights) => rights.has(CUSTOMERS_CREATE))) {
+    throw new AppError('FORBIDDEN', `Your partner has no ${CUSTOMERS_CREATE} right`, { right: CUSTOMERS_CREATE });
+  }
+  return partnerId;
 }

@@ -9,6 +9,8 @@ export interface CustomersTable {
   contacts: JsonText;
   notes: string | null;
   metadata: JsonText;
+  /** The partner the customer belongs to (created by it, or assigned by staff); null: the vendor's own. */
+  partner_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { EventsTable } from './events.tables.js';
-import type { Actor } from '../../http/access.js';
+import { isStaff, type Actor } from '../../http/access.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { eventScopeFilter } from './events.access.js';
@@ -206,7 +206,7 @@ export class EventsService {
     if (filter.cursor) query = query.where('id', '<', filter.cursor);
     const rows = await query.execute();
     const events = rows.map(toEvent);
-    const shown = page(ctx.actor.scope.customerId !== undefined ? events.map(withoutStaffNotes) : events, filter.limit);
+    const shown = page(!isStaff(ctx.actor) ? events.map(withoutStaffNotes) : events, filter.limit);
     return { ...shown, data: await this.withNames(ctx, shown.data) };
   }
 }

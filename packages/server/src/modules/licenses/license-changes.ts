@@ -71,7 +71,7 @@ export function issued(
   input: CreateLicenseInput,
   refs: { policy: Policy; product: Product; customer: Customer | null },
   now: Date,
-  identity: { id: string; keyHint: string },
+  identity: { id: string; keyHint: string; soldBy?: string | null; createdBy?: string | null },
 ): LicenseRecord {
   const { policy, product, customer } = refs;
   if (product.customerIds.length > 0 && (customer === null || !product.customerIds.includes(customer.id))) {
@@ -123,6 +123,8 @@ export function issued(
     subscription,
     allocation: ORGANIZATION_ALLOCATION,
     contractId: input.contractId ?? null,
+    soldBy: identity.soldBy ?? null,
+    createdBy: identity.createdBy ?? null,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };

@@ -3,14 +3,20 @@ import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { LicensedProducts } from '../products/products.service.js';
 import { groupIdsOfMember } from '../customer-groups/customer-groups.access.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
 
 /**
- * Customers see their own organization's licenses; a partner scope narrows to its products. A customer
- * member sees only the tickets it may (see `ticketVisible`); customer admins see all of their organization's.
+ * Customers see their own organization's licenses; a customer member only the tickets it may (see
+ * `ticketVisible`), customer admins all of their organization's. A partner sees the licenses of its own
+ * customers and those it sold, and only for the products of its groups.
  */
 export function licenseScopeFilter<O>(query: SelectQueryBuilder<Database, 'licenses', O>, actor: Actor) {
   let q = query;
   if (actor.scope.customerId !== undefined) q = q.where('licenses.customer_id', '=', actor.scope.customerId);
+  const { partnerId } = actor.scope;
+  if (partnerId !== undefined) {
+    q = q.where((eb) => eb.or([eb('licenses.customer_id', 'in', partnerCustomerIds(eb, partnerId)), eb('licenses.sold_by', '=', partnerId)]));
+  }
   if (actor.scope.productIds !== undefined) q = q.where('licenses.product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
   // A client application (type `license`) acts on its own license with a member's role: not a person.
   if (actor.role === 'customer-member' && (actor.type === 'user' || actor.type === 'token')) {

@@ -68,6 +68,10 @@ export interface LicenseRecord {
   allocation: Allocation;
   /** The contract the license was drawn from (null: none). */
   contractId: string | null;
+  /** The partner that sold the license (a partner user created it); null: the vendor. Set at creation only. */
+  soldBy: string | null;
+  /** Who created it (the actor's label, e.g. the user's e-mail); null for licenses from before. Set at creation only. */
+  createdBy: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -103,6 +107,8 @@ export function toLicenseRecord(row: LicenseRow): LicenseRecord {
     subscription: toSubscription(row),
     allocation: allocationOf(row.allocated_group_id ?? null, row.allocated_user_id ?? null),
     contractId: row.contract_id ?? null,
+    soldBy: row.sold_by,
+    createdBy: row.created_by,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -186,7 +192,7 @@ export async function anyLicenseOf(db: Executor, column: 'customer_id' | 'policy
 export async function insertLicense(db: Executor, record: LicenseRecord, key: { digest: string; ciphertext: string }): Promise<void> {
   await db
     .insertInto('licenses')
-    .values({ id: record.id, key_digest: key.digest, key_ciphertext: key.ciphertext, key_hint: record.keyHint, created_at: record.createdAt, ...toRow(record) })
+    .values({ id: record.id, key_digest: key.digest, key_ciphertext: key.ciphertext, key_hint: record.keyHint, sold_by: record.soldBy, created_by: record.createdBy, created_at: record.createdAt, ...toRow(record) })
     .execute();
 }
 

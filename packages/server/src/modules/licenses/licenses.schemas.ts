@@ -116,6 +116,8 @@ export const LicenseSchema = Type.Object({
   subscription: Nullable(SubscriptionSchema),
   allocation: AllocationSchema,
   contractId: Nullable(Type.String({ description: 'The contract (license pack, volume contract) the license was drawn from' })),
+  soldBy: Nullable(Type.String({ description: 'The partner that sold the license; null: the vendor' })),
+  createdBy: Nullable(Type.String({ description: 'Who created it (the acting user or token); null for licenses from before' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
-import { isCustomerRole, isStaff, SYSTEM_ACTOR } from '../../http/access.js';
+import { assertPartnerRight, isCustomerRole, isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -200,6 +200,7 @@ export class LicensesService {
     const reader: RequestContext = delegated ? { ...ctx, actor: SYSTEM_ACTOR } : ctx;
     const policy = await this.deps.policies.get(reader, input.policyId);
     const product = await this.deps.products.get(reader, policy.productId);
+    assertPartnerRight(ctx.actor, product.id, 'licenses:create');
     const customer = input.customerId ? await this.deps.customers.get(ctx, input.customerId) : null;
     return this.deps.db.transaction().execute((trx) => this.createWith(trx, ctx, input, { policy, product, customer }));
   }
@@ -218,7 +219,12 @@ export class LicensesService {
   ): Promise<{ license: License; key: string }> {
     const key = generateLicenseKey();
     const canonical = key.replace(/-/g, '');
-    const record = changes.issued(input, refs, this.deps.clock.now(), { id: newId('lic'), keyHint: keyHint(canonical) });
+    const record = changes.issued(input, refs, this.deps.clock.now(), {
+      id: newId('lic'),
+      keyHint: keyHint(canonical),
+      soldBy: ctx.actor.scope.partnerId ?? null,
+      createdBy: ctx.actor.label,
+    });
     if (record.contractId !== null) {
       if (!this.contractDrawer) throw new Error('No contract drawer is installed (the contracts module provides it through its wiring)');
       await this.contractDrawer.draw(executor, ctx, record.contractId, record);
@@ -525,5 +531,5 @@ function delegatedInput(ctx: RequestContext, input: CreateLicenseInput): CreateL
 
 /** Staff notes are internal: a customer reading its own licenses does not see them. */
 function forViewer(ctx: RequestContext, license: License): License {
-  return ctx.actor.scope.customerId !== undefined ? { ...license, notes: null } : license;
+  return isStaff(ctx.actor) ? license : { ...license, notes: null };
 }

@@ -45,6 +45,10 @@ export interface LicensesTable {
   allocated_user_id: string | null;
   /** The contract (license pack, volume contract) the license was drawn from; null: none. */
   contract_id: string | null;
+  /** The partner that sold the license (its user created it); null: the vendor. */
+  sold_by: string | null;
+  /** Who created it: the acting user's id or the actor's label; null for licenses from before. */
+  created_by: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -133,7 +133,8 @@ export async function findMachineRow(db: Executor, actor: Actor, id: string): Pr
 /** What event lists name machines by: a customer gets the names of its own organization's machines only. */
 export async function machineLabels(db: Executor, actor: Actor, ids: string[]) {
   const { customerId } = actor.scope;
-  const byCustomer: Actor = { ...actor, scope: customerId !== undefined ? { customerId } : {} };
+  // A partner's scope stays whole (its customers' licenses); a customer's narrows to its organization.
+  const byCustomer: Actor = actor.scope.partnerId !== undefined ? actor : { ...actor, scope: customerId !== undefined ? { customerId } : {} };
   return scoped(db.selectFrom('machines').select(['machines.id', 'machines.name', 'machines.hostname', 'machines.fingerprint']), byCustomer).where('machines.id', 'in', ids).execute();
 }
 

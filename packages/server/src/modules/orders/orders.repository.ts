@@ -3,6 +3,7 @@ import type { Executor, Trx } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { OrderItemsTable, OrdersTable } from './orders.tables.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
 import type { Actor } from '../../http/access.js';
 
 export const ORDER_SOURCES = ['api', 'manual', 'stripe'] as const;
@@ -94,9 +95,11 @@ function toOrder(row: OrderRow, items: ItemRow[]): StoredOrder {
   };
 }
 
-/** Customers see their own organization's orders only. */
+/** Customers see their own organization's orders only; a partner the orders of its own customers. */
 function scoped<O>(query: SelectQueryBuilder<Database, 'orders', O>, actor: Actor) {
   if (actor.scope.customerId !== undefined) return query.where('orders.customer_id', '=', actor.scope.customerId);
+  const { partnerId } = actor.scope;
+  if (partnerId !== undefined) return query.where((eb) => eb('orders.customer_id', 'in', partnerCustomerIds(eb, partnerId)));
   return query;
 }
 

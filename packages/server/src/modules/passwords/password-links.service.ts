@@ -146,7 +146,7 @@ export class PasswordLinksService {
   async sendSetLink(ctx: RequestContext, userId: string, deliver: LinkDelivery = 'mail'): Promise<{ expiresAt: string; url?: string }> {
     const row = await this.deps.users.find(ctx, userId);
     if (!row) throw notFound('User', userId);
-    assertMayManageUser(ctx.actor, { id: row.id, role: row.role, customer_id: row.customerId });
+    assertMayManageUser(ctx.actor, { id: row.id, role: row.role, customer_id: row.customerId, partner_id: row.partnerId });
     if (row.disabled) throw new AppError('CONFLICT', 'The user is disabled; enable it first');
     if (deliver === 'show') {
       const link = await this.deps.db.transaction().execute(async (trx) => {

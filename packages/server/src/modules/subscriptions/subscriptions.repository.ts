@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { RenewalsTable } from './subscriptions.tables.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
 import type { Actor } from '../../http/access.js';
 
 export const RENEWAL_SOURCES = ['auto', 'manual', 'billing'] as const;
@@ -84,6 +85,8 @@ export async function findRenewalByReference(db: Executor, licenseId: string, re
 export async function listRenewalRows(db: Executor, actor: Actor, filter: RenewalFilter): Promise<Renewal[]> {
   let query = db.selectFrom('renewals').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
   if (actor.scope.customerId !== undefined) query = query.where('customer_id', '=', actor.scope.customerId);
+  const { partnerId } = actor.scope;
+  if (partnerId !== undefined) query = query.where((eb) => eb('customer_id', 'in', partnerCustomerIds(eb, partnerId)));
   if (actor.scope.productIds !== undefined) query = query.where('product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
   if (filter.from) query = query.where('at', '>=', new Date(filter.from).toISOString());
   if (filter.to) query = query.where('at', '<', new Date(filter.to).toISOString());

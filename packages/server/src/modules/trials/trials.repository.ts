@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { TrialsTable } from './trials.tables.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
 import type { Actor } from '../../http/access.js';
 
 export type TrialSource = 'signup' | 'staff';
@@ -101,6 +102,8 @@ export interface TrialFilter {
 export async function listTrialRows(db: Executor, actor: Actor, filter: TrialFilter): Promise<Trial[]> {
   let query = db.selectFrom('trials').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
   if (actor.scope.customerId !== undefined) query = query.where('customer_id', '=', actor.scope.customerId);
+  const { partnerId } = actor.scope;
+  if (partnerId !== undefined) query = query.where((eb) => eb('customer_id', 'in', partnerCustomerIds(eb, partnerId)));
   if (actor.scope.productIds !== undefined) query = query.where('product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
   if (filter.productId) query = query.where('product_id', '=', filter.productId);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);

@@ -10,9 +10,11 @@ export interface User {
   id: string;
   email: string;
   name: string | null;
-  kind: 'staff' | 'customer';
+  kind: 'staff' | 'customer' | 'partner';
   role: Role;
   customerId: string | null;
+  /** A partner user's partner; null for staff and customer users. */
+  partnerId: string | null;
   disabled: boolean;
   hasPassword: boolean;
   lastSignInAt: string | null;
@@ -30,6 +32,7 @@ export function toUser(row: UserRow): User {
     kind: row.kind as User['kind'],
     role: row.role as Role,
     customerId: row.customer_id,
+    partnerId: row.partner_id,
     disabled: row.disabled_at !== null,
     hasPassword: row.password_hash !== null,
     lastSignInAt: toIso(row.last_sign_in_at),
@@ -38,9 +41,10 @@ export function toUser(row: UserRow): User {
   };
 }
 
-/** Staff see every user; a customer admin sees the users of its own organization. */
+/** Staff see every user; a customer admin the users of its own organization, a partner admin those of its partner. */
 function scoped<O>(query: SelectQueryBuilder<Database, 'users', O>, actor: Actor) {
   if (actor.scope.customerId !== undefined) return query.where('customer_id', '=', actor.scope.customerId);
+  if (actor.scope.partnerId !== undefined) return query.where('partner_id', '=', actor.scope.partnerId);
   return query;
 }
 
@@ -85,6 +89,19 @@ export async function customerAdminEmails(db: Executor, customerId: string): Pro
   return rows.map((r) => r.email);
 }
 
+/** The addresses of a partner's enabled admins (quota alerts on the partner's contracts). */
+export async function partnerAdminEmails(db: Executor, partnerId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('partner_id', '=', partnerId)
+    .where('role', '=', 'partner-admin')
+    .where('disabled_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.email);
+}
+
 /** Unscoped lookup for sign-in. */
 export async function findUserRowByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
@@ -93,10 +110,11 @@ export async function findUserRowByEmail(db: Executor, email: string): Promise<U
 export async function listUserRows(
   db: Executor,
   actor: Actor,
-  filter: { customerId?: string; kind?: string; limit: number; cursor?: string },
+  filter: { customerId?: string; partnerId?: string; kind?: string; limit: number; cursor?: string },
 ): Promise<UserRow[]> {
   let query = scoped(db.selectFrom('users').selectAll(), actor).orderBy('id', 'desc').limit(filter.limit + 1);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.partnerId) query = query.where('partner_id', '=', filter.partnerId);
   if (filter.kind) query = query.where('kind', '=', filter.kind);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
   return query.execute();

@@ -13,9 +13,10 @@ export const UserSchema = Type.Object({
   id: Type.String(),
   email: Type.String(),
   name: Nullable(Type.String()),
-  kind: Type.Union([Type.Literal('staff'), Type.Literal('customer')]),
+  kind: Type.Union([Type.Literal('staff'), Type.Literal('customer'), Type.Literal('partner')]),
   role: RoleSchema,
   customerId: Nullable(Type.String()),
+  partnerId: Nullable(Type.String()),
   disabled: Type.Boolean(),
   hasPassword: Type.Boolean(),
   lastSignInAt: NullableTimestamp,
@@ -30,6 +31,7 @@ export const CreateUserBody = Type.Object(
     password: Type.Optional(Password),
     role: RoleSchema,
     customerId: Type.Optional(Id),
+    partnerId: Type.Optional(Id),
   },
   { additionalProperties: false },
 );
@@ -47,7 +49,8 @@ export const UpdateUserBody = Type.Object(
 export const ListUsersQuery = Type.Object(
   {
     customerId: Type.Optional(Id),
-    kind: Type.Optional(Type.Union([Type.Literal('staff'), Type.Literal('customer')])),
+    partnerId: Type.Optional(Id),
+    kind: Type.Optional(Type.Union([Type.Literal('staff'), Type.Literal('customer'), Type.Literal('partner')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

@@ -1,16 +1,18 @@
 import type { Db, Executor } from '../../db/database.js';
-import { actorCanGrant, isCustomerRole, isStaffRole, type CustomerRole, type Role } from '../../http/access.js';
+import { actorCanGrant, isCustomerRole, isPartnerRole, isStaffRole, type CustomerRole, type Role } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
+import type { PartnersService } from '../partners/partners.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertMayManageUser } from './users.access.js';
 import {
   countActiveOwners,
   customerAdminEmails,
+  partnerAdminEmails,
   customerHasUsers,
   findUserRow,
   findUserRowByEmail,
@@ -33,6 +35,8 @@ export interface CreateUserInput {
   password?: string;
   role: Role;
   customerId?: string;
+  /** A partner user's partner: required with a partner role, refused with any other. */
+  partnerId?: string;
 }
 
 export interface UpdateUserInput {
@@ -56,6 +60,8 @@ export interface UsersDeps {
   clock: Clock;
   events: EventsService;
   customers: CustomersService;
+  /** A partner user names an existing partner. */
+  partners: PartnersService;
   /** Hashes the passwords users store (the passwords module's PasswordsService). */
   passwords: PasswordHasher;
   /** Disabling a user or setting its password ends its sessions. */
@@ -77,19 +83,34 @@ export class UsersService {
         user: async (ctx, ids) => {
           let q = this.deps.db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids);
           if (ctx.actor.scope.customerId !== undefined) q = q.where('customer_id', '=', ctx.actor.scope.customerId);
+          if (ctx.actor.scope.partnerId !== undefined) q = q.where('partner_id', '=', ctx.actor.scope.partnerId);
           return new Map((await q.execute()).map((r) => [r.id, r.name ? `${r.name} (${r.email})` : r.email]));
         },
       },
     };
   }
 
-  /** Creates a staff user (no customerId) or a customer user (customer role + customerId). */
+  /**
+   * Creates a staff user (no customerId, no partnerId), a customer user (customer role + customerId) or a
+   * partner user (partner role + partnerId). A partner admin creates users of its own partner only.
+   */
   async create(ctx: RequestContext, input: CreateUserInput): Promise<User> {
     if (!actorCanGrant(ctx.actor, input.role)) {
       throw new AppError('ROLE_NOT_GRANTABLE', `Your role (${ctx.actor.role}) cannot grant the role ${input.role}`);
     }
     let customerId: string | null = null;
-    if (isCustomerRole(input.role)) {
+    let partnerId: string | null = null;
+    if (isPartnerRole(input.role)) {
+      if (!input.partnerId) throw new AppError('VALIDATION_FAILED', 'A partner user needs a partnerId', { fields: { partnerId: 'is required for a partner role' } });
+      if (input.customerId) throw new AppError('VALIDATION_FAILED', 'A partner user does not belong to a customer', { fields: { customerId: 'must be absent for a partner role' } });
+      const own = ctx.actor.scope.partnerId;
+      if ((own !== undefined && own !== input.partnerId) || !(await this.deps.partners.exists(this.deps.db, input.partnerId))) {
+        throw new AppError('REFERENCE_NOT_FOUND', `No partner has the id ${input.partnerId}`, { fields: { partnerId: 'must name an existing partner' } });
+      }
+      partnerId = input.partnerId;
+    } else if (input.partnerId) {
+      throw new AppError('VALIDATION_FAILED', 'Only partner users belong to a partner', { fields: { partnerId: 'must be absent for a staff or customer role' } });
+    } else if (isCustomerRole(input.role)) {
       if (!input.customerId) throw new AppError('VALIDATION_FAILED', 'A customer user needs a customerId', { fields: { customerId: 'is required for a customer role' } });
       customerId = (await this.deps.customers.get(ctx, input.customerId)).id;
     } else if (input.customerId) {
@@ -101,9 +122,10 @@ export class UsersService {
       email: input.email.toLowerCase(),
       name: input.name ?? null,
       password_hash: input.password ? await this.deps.passwords.hash(input.password) : null,
-      kind: isStaffRole(input.role) ? 'staff' : 'customer',
+      kind: isStaffRole(input.role) ? 'staff' : isPartnerRole(input.role) ? 'partner' : 'customer',
       role: input.role,
       customer_id: customerId,
+      partner_id: partnerId,
       disabled_at: null,
       last_sign_in_at: null,
       created_at: now,
@@ -139,6 +161,7 @@ export class UsersService {
       kind: 'customer',
       role: input.role,
       customer_id: input.customerId,
+      partner_id: null,
       disabled_at: null,
       last_sign_in_at: null,
       created_at: now,
@@ -164,6 +187,11 @@ export class UsersService {
   /** The users with these ids, unscoped, on the caller's executor (a customer group names its members). */
   async byIdsWith(executor: Executor, ids: string[]): Promise<User[]> {
     return (await findUserRowsByIds(executor, [...new Set(ids)])).map(toUser);
+  }
+
+  /** The addresses of a partner's enabled admins, on the caller's executor (mail to the holder of a contract). */
+  async partnerAdminEmails(executor: Executor, partnerId: string): Promise<string[]> {
+    return partnerAdminEmails(executor, partnerId);
   }
 
   /** The addresses of a customer organization's enabled admins, on the caller's executor (mail to the holder of a contract). */
@@ -198,7 +226,7 @@ export class UsersService {
     return toUser(row);
   }
 
-  async list(ctx: RequestContext, filter: { customerId?: string; kind?: string; limit: number; cursor?: string }): Promise<Page<User>> {
+  async list(ctx: RequestContext, filter: { customerId?: string; partnerId?: string; kind?: string; limit: number; cursor?: string }): Promise<Page<User>> {
     const rows = await listUserRows(this.deps.db, ctx.actor, filter);
     return page(rows.map(toUser), filter.limit);
   }
@@ -214,8 +242,8 @@ export class UsersService {
       if (input.name !== undefined) changes.name = input.name;
       if (input.role !== undefined && input.role !== before.role) {
         if (!actorCanGrant(ctx.actor, input.role)) throw new AppError('ROLE_NOT_GRANTABLE', `Your role cannot grant ${input.role}`);
-        if (isStaffRole(input.role) !== isStaffRole(before.role)) {
-          throw new AppError('VALIDATION_FAILED', 'A user cannot move between staff and customer roles', { fields: { role: 'must stay a ' + before.kind + ' role' } });
+        if (isStaffRole(input.role) !== isStaffRole(before.role) || isPartnerRole(input.role) !== isPartnerRole(before.role)) {
+          throw new AppError('VALIDATION_FAILED', 'A user cannot move between staff, customer and partner roles', { fields: { role: 'must stay a ' + before.kind + ' role' } });
         }
         changes.role = input.role;
       }

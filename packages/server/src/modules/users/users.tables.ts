@@ -10,6 +10,8 @@ export interface UsersTable {
   kind: string;
   role: string;
   customer_id: string | null;
+  /** A partner user's partner; null for staff and customer users. */
+  partner_id: string | null;
   disabled_at: Timestamp | null;
   last_sign_in_at: Timestamp | null;
   created_at: Timestamp;
