@@ -401,6 +401,15 @@ forEachDialect('access matrix', (dialect) => {
     return res.body;
   };
   const contracts = new Map<string, Promise<any>>();
+  let partnerPack: Promise<any> | undefined;
+  /** A contract held by partner P on its product group. */
+  const partnerContract = () => {
+    partnerPack ??= api.post('/v1/contracts', { unit: 'licenses', partnerId: P.partner.id, productGroupId: P.group.id, quantity: 5 }).then((res) => {
+      assert.equal(res.status, 201, res.raw);
+      return res.body;
+    });
+    return partnerPack;
+  };
   const contractOf = (org: { customer: any; policy: any }) => {
     if (!contracts.has(org.customer.id)) contracts.set(org.customer.id, freshContract(org));
     return contracts.get(org.customer.id)!;
@@ -669,7 +678,11 @@ forEachDialect('access matrix', (dialect) => {
     redeliverWebhook: async () => ({ method: 'POST', url: `/v1/webhook-deliveries/${(await webhook()).delivery.id}/actions/redeliver` }),
     createContract: async () => ({ method: 'POST', url: '/v1/contracts', body: { customerId: A.customer.id, policyId: A.policy.id, unit: 'licenses', quantity: 5 } }),
     listContracts: async () => ({ method: 'GET', url: '/v1/contracts' }),
-    getContract: async () => ({ method: 'GET', url: `/v1/contracts/${(await contractOf(A)).id}` }),
+    // A partner reads its own partner's contracts (a contract held by one of its customers is the customer's).
+    getContract: async (caller) => ({
+      method: 'GET',
+      url: `/v1/contracts/${caller.role?.startsWith('partner-') ? (await partnerContract()).id : (await contractOf(A)).id}`,
+    }),
     updateContract: async (_c, allowed) => ({ method: 'PATCH', url: `/v1/contracts/${(allowed ? await freshContract(A) : await contractOf(A)).id}`, body: { quantity: 7 } }),
     cancelContract: async (_c, allowed) => ({ method: 'POST', url: `/v1/contracts/${(allowed ? await freshContract(A) : await contractOf(A)).id}/actions/cancel` }),
     createOrder: async () => ({ method: 'POST', url: '/v1/orders', body: { externalId: unique('matrix'), customer: { email: `${unique('buyer')}@example.com` }, items: [{ policyId: A.policy.id }], sendEmail: false } }),
