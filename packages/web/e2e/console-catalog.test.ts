@@ -171,8 +171,17 @@ test('staff edits a product and a policy, deletes products, invites a customer u
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await page.waitForURL(/action=product\.\*/);
   const rows = page.getByTestId('events').locator('tbody tr');
-  await page.getByTestId('events').locator('code', { hasText: 'product.deleted' }).waitFor();
-  const actions = await page.getByTestId('events').locator('tbody td code').allTextContents();
+  // The unfiltered page stays on screen until the filtered answer replaces it: wait for that answer.
+  const codes = page.getByTestId('events').locator('tbody td code');
+  await page.waitForFunction(
+    () => {
+      const shown = [...document.querySelectorAll('[data-testid="events"] tbody td code')].map((c) => c.textContent ?? '');
+      return shown.length > 0 && shown.every((action) => action.startsWith('product.'));
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
+  const actions = await codes.allTextContents();
   assert.deepEqual(actions, ['product.deleted', 'product.updated', 'product.created', 'product.created'], 'only product events, newest first');
   await rows.nth(1).getByRole('button', { name: /Details/ }).click();
   const details = page.locator('.event-details');
