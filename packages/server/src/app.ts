@@ -40,6 +40,7 @@ import { partnerRoutes } from './modules/partners/partners.routes.js';
 import { releaseRoutes } from './modules/releases/releases.routes.js';
 import { updateRoutes } from './modules/updates/updates.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
+import { partnerReportRoutes } from './modules/partner-reports/partner-reports.routes.js';
 import { faqRoutes } from './modules/faq/faq.routes.js';
 import { settingsRoutes } from './modules/settings/settings.routes.js';
 import { retentionRoutes } from './modules/retention/retention.routes.js';
@@ -214,6 +215,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   releaseRoutes(app, services);
   updateRoutes(app, services, { rateLimit: config.clientRateLimit });
   statsRoutes(app, services);
+  partnerReportRoutes(app, services);
   faqRoutes(app, services);
   settingsRoutes(app, services);
   artifactRoutes(app, services, { rateLimit: config.clientRateLimit, maxBytes: config.artifactMaxBytes });

@@ -24,6 +24,7 @@ import { DownloadsService } from './modules/artifacts/downloads.service.js';
 import { LicenseKeyMailService } from './modules/licenses/key-mail.service.js';
 import { UpdatesService } from './modules/updates/updates.service.js';
 import { StatsService } from './modules/stats/stats.service.js';
+import { PartnerReportsService } from './modules/partner-reports/partner-reports.service.js';
 import { FaqService } from './modules/faq/faq.service.js';
 import { SettingsService } from './modules/settings/settings.service.js';
 import { LocalStorage, type ArtifactStorage } from './modules/artifacts/storage.js';
@@ -154,6 +155,8 @@ export function createServices(
   // Contracts: quotas that licenses draw from as they are issued (the drawer is installed into licenses).
   const contracts = new ContractsService({ db, clock, events, customers, policies, partners, productGroups, users, mail, mailTemplates, settings, publicUrl });
   const stats = new StatsService({ clock, licenses, machines, products });
+  // Partner reports for batch invoicing: no table of their own, read through the services.
+  const partnerReports = new PartnerReportsService({ db, licenses, subscriptions, partners, customers, products });
   const faq = new FaqService({ db, clock, events, products });
   // What each module plugs into the others (jobs and their schedules, event listeners, namers, hooks).
   // Every process defines every job type; only processes with the worker role start the worker.
@@ -182,5 +185,5 @@ export function createServices(
     updates.wiring(),
     contracts.wiring(),
   ]);
-  return { contracts, licenseKeyMail, stats, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, productGroups, partners, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
+  return { contracts, licenseKeyMail, stats, partnerReports, faq, settings, releases, updates, announcements, retention, artifacts, downloads, jobs, worker, webhookEndpoints, webhookDeliveries, mail, mailTemplates, mailPreferences, mailDelivery, passwords, passwordLinks, sessions, onboarding, subscriptions, reminders, alerts, notices, trials, orders, stripe, events, products, productGroups, partners, policies, customers, customerGroups, users, auth, licenses, machines, seats, licenseUsers, offline, usage, validation, validationLog, signer: deps.signer, database: deps.database };
 }

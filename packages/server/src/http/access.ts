@@ -43,6 +43,8 @@ export const PERMISSIONS = [
   'contracts:write',
   'partners:read',
   'partners:write',
+  // Partner reports (batch invoicing): staff read every partner's; a partner admin its own partner's only.
+  'reports:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -72,7 +74,7 @@ export const PARTNER_RIGHTS = [
 ] as const;
 export type PartnerRight = (typeof PARTNER_RIGHTS)[number];
 
-const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'partners:read'];
+const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'partners:read', 'reports:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 const PARTNER_PERMISSIONS: Permission[] = [
   'products:read', 'releases:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'contracts:read',
@@ -98,7 +100,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   'customer-member': new Set<Permission>(['licenses:allocate', 'releases:read', 'products:read', 'customers:read', 'licenses:read', 'machines:read', 'machines:activate']),
   // Partner roles: every read and write is narrowed to the partner's customers and the products of its
   // groups (Scope), and each write needs the partner's right on the product (assertPartnerRight).
-  'partner-admin': new Set<Permission>([...PARTNER_PERMISSIONS, 'users:read', 'users:write']),
+  'partner-admin': new Set<Permission>([...PARTNER_PERMISSIONS, 'users:read', 'users:write', 'reports:read']),
   'partner-member': new Set<Permission>(PARTNER_PERMISSIONS),
 };
 

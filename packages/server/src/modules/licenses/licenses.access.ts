@@ -57,3 +57,16 @@ export function licenseIdsInScope<DB, TB extends keyof DB>(eb: ExpressionBuilder
  */
 export const licensedProductIds: LicensedProducts = (eb, customerId) =>
   eb.selectFrom('licenses').select('licenses.product_id').where('licenses.customer_id', '=', customerId);
+
+/**
+ * The licenses a partner is credited with (partner reports): those it sold (`sold_by`), and the vendor's
+ * own sales (`sold_by` null) to customers that belong to it. A license sold by one partner to another
+ * partner's customer counts for the seller only.
+ */
+export function licenseIdsCreditedTo<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, partnerId: string) {
+  const e = eb as unknown as ExpressionBuilder<Database, never>;
+  return e
+    .selectFrom('licenses')
+    .select('licenses.id')
+    .where((w) => w.or([w('licenses.sold_by', '=', partnerId), w.and([w('licenses.sold_by', 'is', null), w('licenses.customer_id', 'in', partnerCustomerIds(w, partnerId))])]));
+}

@@ -35,6 +35,7 @@ import {
   type LicenseRow,
 } from './licenses.repository.js';
 import { countLicenses, countLicensesByProduct, type LicenseCounts } from './counts.repository.js';
+import { activeSubscriptionRows, countCreatedFor, type ActiveSubscriptionRow, type CreditSource } from './partner-reports.repository.js';
 import { findForClientById, findForValidation, toClientLicense, type LiveSeats, type ValidationRow } from './lookup.repository.js';
 import {
   advanceTerm,
@@ -63,6 +64,7 @@ export interface SeatCounter {
   liveSeats: LiveSeats;
 }
 export type { LiveSeats };
+export type { ActiveSubscriptionRow, CreditSource };
 
 /**
  * Draws a new license from a contract (license pack, volume contract) inside the transaction that issues
@@ -317,6 +319,22 @@ export class LicensesService {
   /** Licenses by derived status within the actor's scope, counted by the database (the dashboard's figures). */
   async countByStatus(ctx: RequestContext, now: Date): Promise<LicenseCounts> {
     return countLicenses(this.deps.db, ctx.actor, now);
+  }
+
+  /**
+   * One keyset page of the subscription licenses credited to a partner (through one `source`) that were
+   * active at some moment of [start, end) — the partner report's batched read (see partner-reports.repository).
+   */
+  async activeSubscriptionsOfPartner(
+    ctx: RequestContext,
+    q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: string | undefined },
+  ): Promise<ActiveSubscriptionRow[]> {
+    return activeSubscriptionRows(this.deps.db, ctx.actor, q);
+  }
+
+  /** Licenses and trials credited to a partner (through one `source`) created in [from, to). */
+  async countCreatedForPartner(ctx: RequestContext, q: { partnerId: string; source: CreditSource; from: string; to: string }): Promise<{ licenses: number; trials: number }> {
+    return countCreatedFor(this.deps.db, ctx.actor, q);
   }
 
   /** Licenses per product within the actor's scope, most first. */

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js';
 import { toIso } from '../../db/database.js';
 import type { RenewalsTable } from './subscriptions.tables.js';
 import { partnerCustomerIds } from '../customers/customers.access.js';
+import { licenseIdsCreditedTo } from '../licenses/licenses.access.js';
 import type { Actor } from '../../http/access.js';
 
 export const RENEWAL_SOURCES = ['auto', 'manual', 'billing'] as const;
@@ -96,4 +97,30 @@ export async function listRenewalRows(db: Executor, actor: Actor, filter: Renewa
   if (filter.source) query = query.where('source', '=', filter.source);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
   return (await query.execute()).map(toRenewal);
+}
+
+/**
+ * Renewals made in [from, to) of the licenses credited to a partner (`licenseIdsCreditedTo`), within what
+ * the actor may see: how many, and the amounts per currency (minor units; renewals without a price count
+ * but add nothing).
+ */
+export async function countRenewalsCreditedTo(
+  db: Executor,
+  actor: Actor,
+  q: { partnerId: string; from: string; to: string },
+): Promise<{ renewals: number; amounts: Array<{ currency: string; amount: number }> }> {
+  let query = db
+    .selectFrom('renewals')
+    .select((eb) => ['currency', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('price').as('amount')])
+    .where('at', '>=', q.from)
+    .where('at', '<', q.to)
+    .where((eb) => eb('license_id', 'in', licenseIdsCreditedTo(eb, q.partnerId)))
+    .groupBy('currency');
+  if (actor.scope.customerId !== undefined) query = query.where('customer_id', '=', actor.scope.customerId);
+  if (actor.scope.productIds !== undefined) query = query.where('product_id', 'in', actor.scope.productIds.length > 0 ? [...actor.scope.productIds] : ['']);
+  const rows = await query.execute();
+  return {
+    renewals: rows.reduce((sum, r) => sum + Number(r.n), 0),
+    amounts: rows.filter((r) => r.currency !== null && r.amount !== null).map((r) => ({ currency: r.currency!, amount: Number(r.amount) })),
+  };
 }

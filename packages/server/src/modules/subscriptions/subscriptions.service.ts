@@ -18,6 +18,7 @@ import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from 
 import {
   findRenewalByReference,
   insertRenewal,
+  countRenewalsCreditedTo,
   listRenewalRows,
   type Renewal,
   type RenewalFilter,
@@ -320,6 +321,11 @@ export class SubscriptionsService {
       if (isUniqueViolation(error)) return false;
       throw error;
     }
+  }
+
+  /** Renewals in [from, to) of the licenses credited to a partner (the partner activity report). */
+  async renewalsCreditedTo(ctx: RequestContext, q: { partnerId: string; from: string; to: string }): Promise<{ renewals: number; amounts: Array<{ currency: string; amount: number }> }> {
+    return countRenewalsCreditedTo(this.deps.db, ctx.actor, q);
   }
 
   async listRenewals(ctx: RequestContext, filter: RenewalFilter): Promise<Page<Renewal>> {

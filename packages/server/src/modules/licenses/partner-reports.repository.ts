@@ -1,0 +1,107 @@
+import type { Executor } from '../../db/database.js';
+import type { Actor } from '../../http/access.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
+import { licenseScopeFilter } from './licenses.access.js';
+
+/**
+ * How a partner is credited with a license: `sold` — it sold it (`sold_by`); `customer` — the vendor sold
+ * it (`sold_by` null) to a customer that belongs to the partner. Each source is read on its own so a
+ * page is one index range (`licenses_sold_by_idx`, `licenses_customer_idx`), never a scan of all licenses.
+ */
+export type CreditSource = 'sold' | 'customer';
+
+/** A subscription license that was active in a window, with what a partner invoice names. */
+export interface ActiveSubscriptionRow {
+  id: string;
+  customerId: string | null;
+  productId: string;
+  policyId: string;
+  type: string;
+  startsAt: string;
+  termStartsAt: string | null;
+  expiresAt: string | null;
+  suspendedAt: string | null;
+  anchorAt: string | null;
+  termMonths: number | null;
+  termDays: number | null;
+  price: number | null;
+  currency: string | null;
+  soldBy: string | null;
+}
+
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+/**
+ * Subscription licenses credited to `partnerId` (through `source`) whose subscription was active at some
+ * moment of [start, end): the term had started (term_starts_at set, starts_at before `end`), the current
+ * expiry (which renewals only move forward) is after `start`, and it was not revoked before `start`.
+ * The subscription's anchor (first activation of activation-aligned terms) is checked by the caller.
+ * Keyset paged by id; the actor's scope narrows it (a partner actor: its own licenses and products).
+ */
+export async function activeSubscriptionRows(
+  db: Executor,
+  actor: Actor,
+  q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: string | undefined },
+): Promise<ActiveSubscriptionRow[]> {
+  let query = licenseScopeFilter(db.selectFrom('licenses'), actor)
+    .select([
+      'licenses.id',
+      'licenses.customer_id',
+      'licenses.product_id',
+      'licenses.policy_id',
+      'licenses.type',
+      'licenses.starts_at',
+      'licenses.term_starts_at',
+      'licenses.expires_at',
+      'licenses.suspended_at',
+      'licenses.subscription',
+      'licenses.sold_by',
+    ])
+    .where('licenses.subscription', 'is not', null)
+    .where('licenses.term_starts_at', 'is not', null)
+    .where('licenses.starts_at', '<', q.end)
+    .where('licenses.expires_at', '>', q.start)
+    .where((eb) => eb.or([eb('licenses.revoked_at', 'is', null), eb('licenses.revoked_at', '>', q.start)]))
+    .orderBy('licenses.id')
+    .limit(q.limit);
+  query =
+    q.source === 'sold'
+      ? query.where('licenses.sold_by', '=', q.partnerId)
+      : query.where('licenses.sold_by', 'is', null).where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, q.partnerId)));
+  if (q.after !== undefined) query = query.where('licenses.id', '>', q.after);
+  const rows = await query.execute();
+  return rows.map((r) => {
+    const terms = JSON.parse(r.subscription ?? '{}') as { anchorAt?: string | null; termMonths?: number | null; termDays?: number | null; price?: number | null; currency?: string | null };
+    return {
+      id: r.id,
+      customerId: r.customer_id,
+      productId: r.product_id,
+      policyId: r.policy_id,
+      type: r.type,
+      startsAt: iso(r.starts_at)!,
+      termStartsAt: iso(r.term_starts_at),
+      expiresAt: iso(r.expires_at),
+      suspendedAt: iso(r.suspended_at),
+      anchorAt: terms.anchorAt ?? null,
+      termMonths: terms.termMonths ?? null,
+      termDays: terms.termDays ?? null,
+      price: terms.price ?? null,
+      currency: terms.currency ?? null,
+      soldBy: r.sold_by,
+    };
+  });
+}
+
+/** Licenses (and of them trials) credited to `partnerId` through `source`, created in [from, to). */
+export async function countCreatedFor(db: Executor, actor: Actor, q: { partnerId: string; source: CreditSource; from: string; to: string }): Promise<{ licenses: number; trials: number }> {
+  let query = licenseScopeFilter(db.selectFrom('licenses'), actor)
+    .select((eb) => [eb.fn.countAll<number>().as('licenses'), eb.fn.sum<number>(eb.case().when('licenses.type', '=', 'trial').then(1).else(0).end()).as('trials')])
+    .where('licenses.created_at', '>=', q.from)
+    .where('licenses.created_at', '<', q.to);
+  query =
+    q.source === 'sold'
+      ? query.where('licenses.sold_by', '=', q.partnerId)
+      : query.where('licenses.sold_by', 'is', null).where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, q.partnerId)));
+  const row = await query.executeTakeFirstOrThrow();
+  return { licenses: Number(row.licenses), trials: Number(row.trials ?? 0) };
+}
