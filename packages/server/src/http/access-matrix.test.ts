@@ -180,6 +180,10 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   listPartners: 'partners:read',
   getPartner: 'partners:read',
   updatePartner: 'partners:write',
+  getPartnerActiveSubscriptions: 'reports:read',
+  exportPartnerActiveSubscriptions: 'reports:read',
+  getPartnerActivity: 'reports:read',
+  exportPartnerActivity: 'reports:read',
 };
 
 /** Operations declared `staffOnly`: a customer role is refused even when it holds the permission. */
@@ -768,6 +772,10 @@ forEachDialect('access matrix', (dialect) => {
       url: `/v1/partners/${allowed ? (await api.post('/v1/partners', { name: unique('Partner'), grants: [] })).body.id : Q.partner.id}`,
       body: { email: 'sales@partner.example' },
     }),
+    getPartnerActiveSubscriptions: async () => ({ method: 'GET', url: '/v1/reports/partners/active-subscriptions?day=2026-03-01' }),
+    exportPartnerActiveSubscriptions: async () => ({ method: 'GET', url: '/v1/reports/partners/active-subscriptions/export?day=2026-03-01' }),
+    getPartnerActivity: async () => ({ method: 'GET', url: '/v1/reports/partners/activity?from=2026-01-01&to=2026-12-31' }),
+    exportPartnerActivity: async () => ({ method: 'GET', url: '/v1/reports/partners/activity/export?from=2026-01-01&to=2026-12-31' }),
   };
 
   async function call(caller: Caller, req: Req): Promise<Answer> {
@@ -1060,6 +1068,17 @@ forEachDialect('access matrix', (dialect) => {
       await list('/v1/events');
       await list('/v1/product-groups');
       leaks('the overview', (await get('/v1/stats/overview')).body);
+      if (ROLE_PERMISSIONS[caller.role!].has('reports:read')) {
+        // Partner reports: its own partner only, whatever it asks for.
+        for (const url of ['/v1/reports/partners/active-subscriptions?day=2026-03-01', '/v1/reports/partners/activity?from=2026-01-01&to=2026-12-31']) {
+          const res = await get(url);
+          if (res.status !== 200) fail(`GET ${url}: ${res.status} ${res.raw.slice(0, 200)}`);
+          leaks(`GET ${url}`, res.body);
+          if (JSON.stringify(res.body.partners.map((x: any) => x.partnerId)) !== JSON.stringify([P.partner.id])) fail(`GET ${url}: partners ${res.raw.slice(0, 200)}`);
+          const other = await get(`${url}&partnerId=${Q.partner.id}`);
+          if (other.status !== 404) fail(`GET ${url} for partner Q: expected 404, got ${other.status}`);
+        }
+      }
       if (ROLE_PERMISSIONS[caller.role!].has('users:read')) for (const u of await list('/v1/users')) if (u.partnerId !== P.partner.id) fail(`the user list holds ${u.id}`);
       for (const url of [
         `/v1/licenses/${B.license.id}`,
