@@ -2023,6 +2023,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/partners/active-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active subscriptions of each partner's customers on a day
+         * @description Per partner, the subscription licenses active on the day (UTC): term started by the end of the day, expiry after its start (grace does not count), not revoked before it; suspended ones count, flagged. A partner is credited with the licenses it sold (soldBy) and, when the vendor sold them (soldBy null), with the licenses of customers that belong to it. Staff: every partner, or partnerId; a partner admin: its own partner only (another id: 404).
+         */
+        get: operations["getPartnerActiveSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/partners/active-subscriptions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export active subscriptions per partner as CSV
+         * @description getPartnerActiveSubscriptions as CSV, one line per license, prices in major units. A partner is credited with the licenses it sold (soldBy) and, when the vendor sold them (soldBy null), with the licenses of customers that belong to it. Staff: every partner, or partnerId; a partner admin: its own partner only (another id: 404).
+         */
+        get: operations["exportPartnerActiveSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/partners/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Licenses created and renewed per partner in a period
+         * @description Per partner, the licenses (and of them trials) created and the renewals recorded from the first through the last day (UTC), with renewal amounts per currency. A partner is credited with the licenses it sold (soldBy) and, when the vendor sold them (soldBy null), with the licenses of customers that belong to it. Staff: every partner, or partnerId; a partner admin: its own partner only (another id: 404).
+         */
+        get: operations["getPartnerActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/partners/activity/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export partner activity as CSV
+         * @description getPartnerActivity as CSV, one line per partner, renewal amounts in major units. A partner is credited with the licenses it sold (soldBy) and, when the vendor sold them (soldBy null), with the licenses of customers that belong to it. Staff: every partner, or partnerId; a partner admin: its own partner only (another id: 404).
+         */
+        get: operations["exportPartnerActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settings": {
         parameters: {
             query?: never;
@@ -3277,7 +3357,7 @@ export interface operations {
                             /** @description A partner user's partner */
                             partnerId: string | null;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write" | "partners:read" | "partners:write")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write" | "partners:read" | "partners:write" | "reports:read")[];
                             /** @enum {string} */
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             type: string;
@@ -29881,6 +29961,714 @@ export interface operations {
                 source?: "auto" | "manual" | "billing";
                 /** @description Renewals made before this instant */
                 to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getPartnerActiveSubscriptions: {
+        parameters: {
+            query: {
+                /** @description A calendar day, YYYY-MM-DD (UTC) */
+                day: string;
+                partnerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        day: string;
+                        partners: {
+                            activeSubscriptions: number;
+                            licenses: {
+                                /**
+                                 * @description sold: the partner sold it (soldBy); customer: the vendor sold it to the partner's customer
+                                 * @enum {string}
+                                 */
+                                creditedAs: "sold" | "customer";
+                                currency: string | null;
+                                customerId: string | null;
+                                customerName: string | null;
+                                /** Format: date-time */
+                                expiresAt: string | null;
+                                licenseId: string;
+                                policyId: string;
+                                /** @description A full term, minor units (cents) */
+                                price: number | null;
+                                productCode: string;
+                                productId: string;
+                                productName: string;
+                                suspended: boolean;
+                                termDays: number | null;
+                                termMonths: number | null;
+                                /** Format: date-time */
+                                termStartsAt: string | null;
+                                type: string;
+                            }[];
+                            partnerId: string;
+                            partnerName: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    exportPartnerActiveSubscriptions: {
+        parameters: {
+            query: {
+                /** @description A calendar day, YYYY-MM-DD (UTC) */
+                day: string;
+                partnerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    getPartnerActivity: {
+        parameters: {
+            query: {
+                /** @description First day of the period (UTC), included */
+                from: string;
+                partnerId?: string;
+                /** @description Last day of the period (UTC), included */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        partners: {
+                            licensesCreated: number;
+                            partnerId: string;
+                            partnerName: string;
+                            renewalAmounts: {
+                                /** @description Minor units */
+                                amount: number;
+                                currency: string;
+                            }[];
+                            renewals: number;
+                            /** @description Of licensesCreated, the trials */
+                            trialsCreated: number;
+                        }[];
+                        to: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    exportPartnerActivity: {
+        parameters: {
+            query: {
+                /** @description First day of the period (UTC), included */
+                from: string;
+                partnerId?: string;
+                /** @description Last day of the period (UTC), included */
+                to: string;
             };
             header?: never;
             path?: never;
