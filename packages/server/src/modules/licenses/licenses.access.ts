@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Actor } from '../../http/access.js';
 import type { LicensedProducts } from '../products/products.service.js';
@@ -68,5 +68,5 @@ export function licenseIdsCreditedTo<DB, TB extends keyof DB>(eb: ExpressionBuil
   return e
     .selectFrom('licenses')
     .select('licenses.id')
-    .where((w) => w.or([w('licenses.sold_by', '=', partnerId), w.and([w('licenses.sold_by', 'is', null), w('licenses.customer_id', 'in', partnerCustomerIds(w, partnerId))])]));
+    .where((w) => w.or([w('licenses.sold_by', '=', partnerId), w.and([sql<boolean>`coalesce(licenses.sold_by, '') = ''`, w('licenses.customer_id', 'in', partnerCustomerIds(w, partnerId))])]));
 }

@@ -327,7 +327,7 @@ export class LicensesService {
    */
   async activeSubscriptionsOfPartner(
     ctx: RequestContext,
-    q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: string | undefined },
+    q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: ActiveSubscriptionRow | undefined },
   ): Promise<ActiveSubscriptionRow[]> {
     return activeSubscriptionRows(this.deps.db, ctx.actor, q);
   }

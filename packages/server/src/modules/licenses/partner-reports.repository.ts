@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { Actor } from '../../http/access.js';
 import { partnerCustomerIds } from '../customers/customers.access.js';
@@ -29,6 +30,12 @@ export interface ActiveSubscriptionRow {
   soldBy: string | null;
 }
 
+/**
+ * `sold_by is null`, written so no index on sold_by can serve it: the vendor's sales are most licenses, so
+ * the read must go through the partner's customers (licenses_customer_idx), not through all of them.
+ */
+export const vendorSold = sql<boolean>`coalesce(licenses.sold_by, '') = ''`;
+
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
 /**
@@ -36,12 +43,12 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
  * moment of [start, end): the term had started (term_starts_at set, starts_at before `end`), the current
  * expiry (which renewals only move forward) is after `start`, and it was not revoked before `start`.
  * The subscription's anchor (first activation of activation-aligned terms) is checked by the caller.
- * Keyset paged by id; the actor's scope narrows it (a partner actor: its own licenses and products).
+ * Keyset paged (pass the last row of the previous page as `after`); the actor's scope narrows it (a partner actor: its own licenses and products).
  */
 export async function activeSubscriptionRows(
   db: Executor,
   actor: Actor,
-  q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: string | undefined },
+  q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: ActiveSubscriptionRow | undefined },
 ): Promise<ActiveSubscriptionRow[]> {
   let query = licenseScopeFilter(db.selectFrom('licenses'), actor)
     .select([
@@ -62,13 +69,21 @@ export async function activeSubscriptionRows(
     .where('licenses.starts_at', '<', q.end)
     .where('licenses.expires_at', '>', q.start)
     .where((eb) => eb.or([eb('licenses.revoked_at', 'is', null), eb('licenses.revoked_at', '>', q.start)]))
-    .orderBy('licenses.id')
     .limit(q.limit);
-  query =
-    q.source === 'sold'
-      ? query.where('licenses.sold_by', '=', q.partnerId)
-      : query.where('licenses.sold_by', 'is', null).where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, q.partnerId)));
-  if (q.after !== undefined) query = query.where('licenses.id', '>', q.after);
+  const after = q.after;
+  if (q.source === 'sold') {
+    query = query.where('licenses.sold_by', '=', q.partnerId).orderBy('licenses.id');
+    if (after) query = query.where('licenses.id', '>', after.id);
+  } else {
+    // Walked in (customer_id, id) order so the read is a range of licenses_customer_idx per customer of the
+    // partner; in id order a database would rather scan every vendor-sold license (sold_by null).
+    query = query
+      .where(vendorSold)
+      .where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, q.partnerId)))
+      .orderBy('licenses.customer_id')
+      .orderBy('licenses.id');
+    if (after) query = query.where((eb) => eb(eb.refTuple('licenses.customer_id', 'licenses.id'), '>', eb.tuple(after.customerId ?? '', after.id)));
+  }
   const rows = await query.execute();
   return rows.map((r) => {
     const terms = JSON.parse(r.subscription ?? '{}') as { anchorAt?: string | null; termMonths?: number | null; termDays?: number | null; price?: number | null; currency?: string | null };
@@ -101,7 +116,7 @@ export async function countCreatedFor(db: Executor, actor: Actor, q: { partnerId
   query =
     q.source === 'sold'
       ? query.where('licenses.sold_by', '=', q.partnerId)
-      : query.where('licenses.sold_by', 'is', null).where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, q.partnerId)));
+      : query.where(vendorSold).where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, q.partnerId)));
   const row = await query.executeTakeFirstOrThrow();
   return { licenses: Number(row.licenses), trials: Number(row.trials ?? 0) };
 }

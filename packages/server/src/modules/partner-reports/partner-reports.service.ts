@@ -101,12 +101,12 @@ export class PartnerReportsService {
     for (const partner of partners) {
       const rows: Array<ActiveSubscriptionRow & { creditedAs: CreditSource }> = [];
       for (const source of SOURCES) {
-        let after: string | undefined;
+        let after: ActiveSubscriptionRow | undefined;
         for (;;) {
           const batch = await this.deps.licenses.activeSubscriptionsOfPartner(ctx, { partnerId: partner.id, source, start, end, limit: BATCH, after });
           for (const row of batch) if ((row.anchorAt ?? row.startsAt) < end) rows.push({ ...row, creditedAs: source });
           if (batch.length < BATCH) break;
-          after = batch[batch.length - 1]!.id;
+          after = batch[batch.length - 1]!;
         }
       }
       rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
