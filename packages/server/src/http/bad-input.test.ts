@@ -125,6 +125,7 @@ function sample(name: string, schema: JsonSchema, fx: Fixtures): unknown {
     case 'string': {
       if (s.format === 'email') return `fuzz-${fx.n++}@example.com`;
       if (s.format === 'date-time') return fx.future;
+      if (s.format === 'date') return fx.future.slice(0, 10);
       if (s.format === 'uri') return 'https://example.com/x';
       const v = 'fuzz' + 'x'.repeat(Math.max(0, (s.minLength ?? 0) - 4));
       return s.maxLength !== undefined ? v.slice(0, s.maxLength) : v;

@@ -3,7 +3,7 @@ import { commonErrors, Id, Nullable, StringEnum, Timestamp } from '../../http/sc
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 
-const Day = Type.String({ minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'A calendar day, YYYY-MM-DD (UTC)' });
+const Day = Type.String({ format: 'date', description: 'A calendar day, YYYY-MM-DD (UTC)' });
 const Count = Type.Integer({ minimum: 0 });
 
 const ActiveSubscriptionsQuery = Type.Object(
