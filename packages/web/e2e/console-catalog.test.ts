@@ -175,7 +175,7 @@ test('staff edits a product and a policy, deletes products, invites a customer u
   const codes = page.getByTestId('events').locator('tbody td code');
   await page.waitForFunction(
     () => {
-      const shown = [...document.querySelectorAll('[data-testid="events"] tbody td code')].map((c) => c.textContent ?? '');
+      const shown = Array.from(document.querySelectorAll('[data-testid="events"] tbody td code'), (c) => c.textContent ?? '');
       return shown.length > 0 && shown.every((action) => action.startsWith('product.'));
     },
     undefined,
