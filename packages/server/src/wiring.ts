@@ -2,7 +2,7 @@ import Type, { type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CustomersService, CustomerUseCheck } from './modules/customers/customers.service.js';
 import type { CustomerGroupsService, GroupDeleteStep } from './modules/customer-groups/customer-groups.service.js';
-import type { EventListener, EventNamer, EventsService } from './modules/events/events.service.js';
+import type { EventListener, EventNamer, EventsService, PartnerCustomers } from './modules/events/events.service.js';
 
 import type { ContractDrawer, LicensesService, SeatCounter } from './modules/licenses/licenses.service.js';
 import type { ActivationCheck, SeatsService } from './modules/machines/seats.service.js';
@@ -59,6 +59,8 @@ export interface ModuleWiring {
   customerGroupDeleteSteps?: GroupDeleteStep[];
   /** Draws licenses from contracts as they are issued (see LicensesService.useContractDrawer). */
   contractDrawer?: ContractDrawer;
+  /** A partner's customers as a subquery, for its event list (see EventsService.usePartnerCustomers). */
+  partnerCustomers?: PartnerCustomers;
 }
 
 export interface WiringTargets {
@@ -92,6 +94,7 @@ export function installWiring(targets: WiringTargets, modules: ModuleWiring[]): 
     if (module.seatCounts) targets.licenses.useSeatCounter(module.seatCounts);
     for (const step of module.customerGroupDeleteSteps ?? []) targets.customerGroups.onDelete(step);
     if (module.contractDrawer) targets.licenses.useContractDrawer(module.contractDrawer);
+    if (module.partnerCustomers) targets.events.usePartnerCustomers(module.partnerCustomers);
   }
 }
 

@@ -159,9 +159,9 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   listNotices: 'public',
   listLicenseReminders: 'licenses:read',
   signUpForTrial: 'public',
-  createTrial: 'licenses:write',
+  createTrial: 'trials:write',
   extendTrial: 'licenses:lifecycle',
-  convertTrial: 'licenses:write',
+  convertTrial: 'trials:write',
   listTrials: 'licenses:read',
   createCustomerGroup: 'customer-groups:write',
   listCustomerGroups: 'customers:read',
@@ -186,15 +186,17 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   exportPartnerActivity: 'reports:read',
 };
 
-/** Operations declared `staffOnly`: a customer role is refused even when it holds the permission. */
-const STAFF_ONLY = new Set(['getReleaseRetention']);
+/**
+ * Operations declared `staffOnly`: a customer or partner role is refused even when it holds the permission
+ * (a partner holds licenses:lifecycle for its rights, but no right covers mailing keys or resetting machines).
+ */
+const STAFF_ONLY = new Set(['getReleaseRetention', 'sendLicenseKey', 'resetLicenseMachines']);
 
 /**
- * Partner roles hold these routes' permissions, but what a partner does there is built in a later step of
- * issue 14 (downloads under the `downloads` right; its events are an empty list until then): until
- * then the matrix proves only that a partner gets no 5xx and no other organization's data.
+ * Partner roles hold these routes' permissions but what a partner may do there is still to be decided:
+ * the matrix proves only that a partner gets no 5xx and no other organization's data. (None left.)
  */
-const PARTNER_PENDING = new Set(['createDownloadLink']);
+const PARTNER_PENDING = new Set<string>();
 
 /** Operations whose records customers do not see at all (the vendor's sales structure): 404 for a customer role. */
 const HIDDEN_FROM_CUSTOMERS = new Set(['getProductGroup']);

@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'licenses:revoke',
   'licenses:reveal',
   'licenses:allocate',
+  // One-click trials (createTrial, convertTrial): staff who issue licenses, and partners under their trials:create right.
+  'trials:write',
   'machines:read',
   'machines:write',
   'machines:activate',
@@ -77,8 +79,8 @@ export type PartnerRight = (typeof PARTNER_RIGHTS)[number];
 const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'partners:read', 'reports:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
 const PARTNER_PERMISSIONS: Permission[] = [
-  'products:read', 'releases:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'contracts:read',
-  'customers:write', 'licenses:create', 'licenses:lifecycle', 'licenses:revoke', 'subscriptions:cancel',
+  'products:read', 'policies:read', 'releases:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'contracts:read',
+  'customers:write', 'licenses:create', 'licenses:lifecycle', 'licenses:revoke', 'subscriptions:cancel', 'trials:write',
 ];
 
 /**
@@ -90,7 +92,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: ALL,
   admin: ALL,
   support: new Set<Permission>([...READS, 'jobs:read', 'mail:read', 'users:read', 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'subscriptions:cancel']),
-  sales: new Set<Permission>([...READS, 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:write', 'licenses:create', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel', 'contracts:write']),
+  sales: new Set<Permission>([...READS, 'customers:write', 'customer-groups:write', 'licenses:allocate', 'licenses:write', 'licenses:create', 'trials:write', 'licenses:lifecycle', 'licenses:reveal', 'machines:write', 'machines:activate', 'orders:write', 'subscriptions:cancel', 'contracts:write']),
   'read-only': new Set<Permission>(READS),
   // A customer admin may cancel and resume its own organization's subscriptions (within the notice period),
   // read its organization's contracts and create licenses from them (licenses:create: only that way).
@@ -177,10 +179,19 @@ export function isStaff(actor: Actor): boolean {
  * A partner actor needs `right` on the product it acts on (granted through one of its product groups):
  * else 403 FORBIDDEN naming the missing right. Staff and customer actors pass (their role decides).
  */
-export function assertPartnerRight(actor: Actor, productId: string, right: PartnerRight): void {
+export function assertPartnerRight(actor: Actor, productId: string, right: PartnerRight | readonly PartnerRight[]): void {
   if (actor.scope.partnerId === undefined) return;
-  if (actor.scope.partnerRights?.get(productId)?.has(right)) return;
-  throw new AppError('FORBIDDEN', `Your partner has no ${right} right on this product`, { right, productId });
+  for (const one of typeof right === 'string' ? [right] : right) {
+    if (!actor.scope.partnerRights?.get(productId)?.has(one)) {
+      throw new AppError('FORBIDDEN', `Your partner has no ${one} right on this product`, { right: one, productId });
+    }
+  }
+}
+
+/** A write no partner right covers (license edits, upgrades, machines, orders): 403 FORBIDDEN for a partner actor. */
+export function refusePartner(actor: Actor, what: string): void {
+  if (actor.scope.partnerId === undefined) return;
+  throw new AppError('FORBIDDEN', `Partners cannot ${what}: no partner right covers it`);
 }
 
 /** How a route is protected; every route must declare one (checked when routes are registered). */

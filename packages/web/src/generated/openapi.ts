@@ -744,7 +744,7 @@ export interface paths {
         put?: never;
         /**
          * Extend a trial
-         * @description One-click extension by one of the product's trial lengths (default its preset), from the current end (or from now if it has passed).
+         * @description One-click extension by one of the product's trial lengths (default its preset), from the current end (or from now if it has passed). A partner needs trials:create on the product.
          */
         post: operations["extendTrial"];
         delete?: never;
@@ -1165,7 +1165,7 @@ export interface paths {
         put?: never;
         /**
          * Create a trial license
-         * @description Staff one-click trial for a customer (customerId) or an e-mail address (customer found or created), or for nobody in particular: days is one of the product's trialDurations (default its trialPreset). The key is in the answer and mailed to the customer unless sendEmail is false.
+         * @description Staff one-click trial for a customer (customerId) or an e-mail address (customer found or created), or for nobody in particular: days is one of the product's trialDurations (default its trialPreset). The key is in the answer and mailed to the customer unless sendEmail is false. A partner needs the trials:create right on the product (403 FORBIDDEN naming it).
          */
         post: operations["createTrial"];
         delete?: never;
@@ -3357,7 +3357,7 @@ export interface operations {
                             /** @description A partner user's partner */
                             partnerId: string | null;
                             /** @description What this caller may do: its role's permissions (for a token, also within its creator's role) */
-                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write" | "partners:read" | "partners:write" | "reports:read")[];
+                            permissions: ("products:read" | "products:write" | "policies:read" | "policies:write" | "customers:read" | "customers:write" | "customer-groups:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "licenses:read" | "licenses:write" | "licenses:create" | "licenses:lifecycle" | "licenses:revoke" | "licenses:reveal" | "licenses:allocate" | "trials:write" | "machines:read" | "machines:write" | "machines:activate" | "events:read" | "jobs:read" | "jobs:write" | "webhooks:read" | "webhooks:write" | "mail:read" | "mail:write" | "orders:read" | "orders:write" | "subscriptions:cancel" | "releases:read" | "releases:write" | "settings:read" | "settings:write" | "contracts:read" | "contracts:write" | "partners:read" | "partners:write" | "reports:read")[];
                             /** @enum {string} */
                             role: "owner" | "admin" | "support" | "sales" | "read-only" | "customer-admin" | "customer-member" | "partner-admin" | "partner-member";
                             type: string;
@@ -9333,10 +9333,14 @@ export interface operations {
                 customerId?: string;
                 expiresBefore?: string;
                 limit?: number;
+                /** @description Only licenses of this partner's customers (customers created by it or assigned to it) */
+                partnerId?: string;
                 policyId?: string;
                 productId?: string;
                 /** @description Search the name, the last group of the key, or the customer's name or e-mail */
                 q?: string;
+                /** @description Only licenses sold by this partner (created by its users: `soldBy`) */
+                soldBy?: string;
                 status?: "pending" | "active" | "grace" | "expired" | "suspended" | "revoked";
                 type?: "commercial" | "trial" | "subscription" | "custom" | "educational" | "nfr" | "internal";
             };
@@ -21229,6 +21233,8 @@ export interface operations {
                 externalId?: string;
                 licenseId?: string;
                 limit?: number;
+                /** @description Only orders of this partner's customers */
+                partnerId?: string;
                 source?: "api" | "manual" | "stripe";
             };
             header?: never;
@@ -29764,6 +29770,8 @@ export interface operations {
                 from?: string;
                 licenseId?: string;
                 limit?: number;
+                /** @description Only renewals of this partner's customers */
+                partnerId?: string;
                 productId?: string;
                 source?: "auto" | "manual" | "billing";
                 /** @description Renewals made before this instant */
@@ -29957,6 +29965,8 @@ export interface operations {
                 /** @description Renewals made at or after this instant */
                 from?: string;
                 licenseId?: string;
+                /** @description Only renewals of this partner's customers */
+                partnerId?: string;
                 productId?: string;
                 source?: "auto" | "manual" | "billing";
                 /** @description Renewals made before this instant */

@@ -260,7 +260,7 @@ export function LicenseDetail() {
             {error ? <ErrorMessage message={error} /> : null}
             {editing && mayWrite ? <LicenseEditForm license={license} busy={busy} run={run} onDone={() => setEditing(false)} /> : null}
             {license.type === 'trial' && live ? (
-              <TrialPanel license={license} product={product} policies={policies} mayExtend={mayChange} mayConvert={mayWrite} busy={busy} run={run} />
+              <TrialPanel license={license} product={product} policies={policies} mayExtend={mayChange} mayConvert={can(me, 'trials:write')} busy={busy} run={run} />
             ) : null}
             {license.subscription ? (
               <SubscriptionSection

@@ -181,7 +181,7 @@ export function Trials() {
       return `${license.name} is now a paid license (${policy?.name ?? 'paid policy'}), with the same key; it ${license.expiresAt ? `expires ${formatDate(license.expiresAt)}` : 'does not expire'}.`;
     });
 
-  const mayCreate = can(me, 'licenses:write');
+  const mayCreate = can(me, 'trials:write');
   const mayExtend = can(me, 'licenses:lifecycle');
 
   return (

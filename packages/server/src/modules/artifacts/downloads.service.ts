@@ -3,7 +3,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Signer } from '../../crypto/signing.js';
 import type { Db } from '../../db/database.js';
-import { isStaff, SYSTEM_ACTOR } from '../../http/access.js';
+import { assertPartnerRight, isStaff, SYSTEM_ACTOR } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -76,7 +76,7 @@ export interface DownloadsDeps {
 export class DownloadsService {
   constructor(private readonly deps: DownloadsDeps) {}
 
-  /** A link for a signed-in actor: staff always; a customer user whose organization holds an entitling license. */
+  /** A link for a signed-in actor: staff always; a partner with the downloads right on the product; a customer user whose organization holds an entitling license. */
   async createLink(ctx: RequestContext, artifactId: string): Promise<DownloadLink> {
     const artifact = await findArtifact(this.deps.db, artifactId);
     if (!artifact) throw notFound('Artifact', artifactId);
@@ -86,6 +86,12 @@ export class DownloadsService {
     });
     if (artifact.status === 'removed') throw gone(artifact);
     if (isStaff(ctx.actor)) return this.link(artifact, { t: 'staff', i: ctx.actor.id, l: null });
+    // A partner (the release is of a product of its groups: else 404 above) under its downloads right, published releases only.
+    if (ctx.actor.scope.partnerId !== undefined) {
+      assertPartnerRight(ctx.actor, release.productId, 'downloads');
+      if (release.status !== 'published') throw notEntitled();
+      return this.link(artifact, { t: ctx.actor.type, i: ctx.actor.id, l: null });
+    }
     if (ctx.actor.scope.customerId === undefined || release.status !== 'published') throw notEntitled();
     const licenses = await this.deps.licenses.list(ctx, { productId: release.productId, customerId: ctx.actor.scope.customerId, limit: 100 });
     const now = this.deps.clock.now();

@@ -65,9 +65,10 @@ export class CustomersService {
     return false;
   }
 
-  /** How event lists name customers. */
+  /** How event lists name customers, and which customers' events a partner reads. */
   wiring(): ModuleWiring {
     return {
+      partnerCustomers: (partnerId) => this.deps.db.selectFrom('customers').select('customers.id').where('customers.partner_id', '=', partnerId),
       namers: {
         customer: async (ctx, ids) => {
           let q = this.deps.db.selectFrom('customers').select(['id', 'name']).where('id', 'in', ids);

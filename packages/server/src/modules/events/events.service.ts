@@ -4,7 +4,8 @@ import type { EventsTable } from './events.tables.js';
 import { isStaff, type Actor } from '../../http/access.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { eventScopeFilter } from './events.access.js';
+import { eventScopeFilter, type PartnerCustomers } from './events.access.js';
+export type { PartnerCustomers } from './events.access.js';
 import { page, type Page } from '../../lib/pagination.js';
 
 /** Who did something and through which request; passed from routes into every service call. */
@@ -110,6 +111,12 @@ export class EventsService {
   constructor(private readonly deps: EventsDeps) {}
 
   private readonly namers = new Map<string, EventNamer>();
+  private partnerCustomers: PartnerCustomers | undefined;
+
+  /** How a partner actor's event list finds its customers (the customers module's wiring, `partnerCustomers`). */
+  usePartnerCustomers(partnerCustomers: PartnerCustomers): void {
+    this.partnerCustomers = partnerCustomers;
+  }
 
   /** Registers how records of `type` are named in event lists (each module names its own records). */
   addNamer(type: string, namer: EventNamer): void {
@@ -193,7 +200,7 @@ export class EventsService {
 
   async list(ctx: RequestContext, filter: EventFilter): Promise<Page<NamedEvent>> {
     let query = this.deps.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
-    query = eventScopeFilter(query, ctx.actor);
+    query = eventScopeFilter(query, ctx.actor, this.partnerCustomers);
     if (filter.targetType) query = query.where('target_type', '=', filter.targetType);
     if (filter.targetId) query = query.where('target_id', '=', filter.targetId);
     // Action names are lower-case words, dots and underscores; `_` matching any one character is harmless here.

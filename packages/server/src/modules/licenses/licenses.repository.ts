@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js';
 import { parseJson, toIso } from '../../db/database.js';
 import type { LicensesTable } from './licenses.tables.js';
 import { licenseScopeFilter } from './licenses.access.js';
+import { partnerCustomerIds } from '../customers/customers.access.js';
 import type { Actor } from '../../http/access.js';
 import type { LicenseStatus } from './license-status.js';
 import type { Meter } from '../policies/meters.js';
@@ -220,6 +221,10 @@ export interface LicenseFilter {
   q?: string;
   /** `me`: the tickets allocated to the signed-in user by name ("my tickets"). */
   allocatedTo?: 'me';
+  /** Licenses sold by this partner (`sold_by`). */
+  soldBy?: string;
+  /** Licenses of this partner's customers. */
+  partnerId?: string;
   limit: number;
   cursor?: string;
 }
@@ -234,6 +239,9 @@ export async function listLicenseRows(db: Executor, actor: Actor, filter: Licens
   if (filter.policyId) query = query.where('licenses.policy_id', '=', filter.policyId);
   if (filter.customerId) query = query.where('licenses.customer_id', '=', filter.customerId);
   if (filter.type) query = query.where('licenses.type', '=', filter.type);
+  if (filter.soldBy) query = query.where('licenses.sold_by', '=', filter.soldBy);
+  const { partnerId } = filter;
+  if (partnerId) query = query.where((eb) => eb('licenses.customer_id', 'in', partnerCustomerIds(eb, partnerId)));
   // Only a signed-in user is someone a ticket can name; any other credential holds no ticket by name.
   if (filter.allocatedTo === 'me') query = query.where('licenses.allocated_user_id', '=', actor.type === 'user' && actor.id ? actor.id : '');
   // Stored timestamps are ISO-8601 UTC (text on SQLite): compare with the same form, whatever offset was sent.

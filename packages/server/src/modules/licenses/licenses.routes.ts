@@ -161,7 +161,7 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
         params: IdParams,
         response: { 202: Type.Object({ mailId: Type.String(), to: Type.String() }), ...commonErrors },
       },
-      config: { access: { permission: 'licenses:lifecycle' } },
+      config: { access: { permission: 'licenses:lifecycle', staffOnly: true } },
     },
     async (request, reply) => reply.status(202).send(await licenseKeyMail.send(ctx(request), request.params.id)),
   );

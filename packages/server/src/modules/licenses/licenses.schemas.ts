@@ -182,6 +182,8 @@ export const ListLicensesQuery = Type.Object(
     expiresBefore: Type.Optional(Timestamp),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Search the name, the last group of the key, or the customer's name or e-mail" })),
     allocatedTo: Type.Optional(StringEnum(['me'] as const, { description: 'me: only the tickets allocated to the signed-in user by name ("my tickets")' })),
+    soldBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Only licenses sold by this partner (created by its users: `soldBy`)' })),
+    partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only licenses of this partner's customers (customers created by it or assigned to it)" })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

@@ -1,6 +1,6 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Dialect, Executor, Trx } from '../../db/database.js';
-import { assertPartnerRight, isCustomerRole, isStaff, SYSTEM_ACTOR } from '../../http/access.js';
+import { assertPartnerRight, isCustomerRole, isStaff, SYSTEM_ACTOR, type PartnerRight } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -355,12 +355,18 @@ export class LicensesService {
     id: string,
     action: string,
     change: (license: License) => LicenseRecord | null,
-    options: { executor?: Executor; also?: (executor: Executor, after: License, before: License) => Promise<void> } = {},
+    options: { executor?: Executor; also?: (executor: Executor, after: License, before: License) => Promise<void>; right?: PartnerRight | readonly PartnerRight[] } = {},
   ): Promise<License> {
     const run = async (trx: Executor): Promise<License> => {
       if (this.deps.dialect === 'postgres') await trx.selectFrom('licenses').select('id').where('id', '=', id).forUpdate().execute();
       const row = await findLicenseRow(trx, ctx.actor, id);
       if (!row) throw notFound('License', id);
+      // A partner changes a license (of its own customers: else 404 above) only under its right on the
+      // license's product; a change no partner right names is refused.
+      if (ctx.actor.scope.partnerId !== undefined) {
+        if (options.right === undefined) throw new AppError('FORBIDDEN', 'Partners cannot make this change to a license: no partner right covers it');
+        assertPartnerRight(ctx.actor, row.product_id, options.right);
+      }
       const before = await this.presentRow(trx, row, this.deps.clock.now());
       const next = change(before);
       if (next === null) return before;
@@ -426,8 +432,8 @@ export class LicensesService {
     });
   }
 
-  private change(ctx: RequestContext, id: string, action: string, change: (license: License) => LicenseRecord | null): Promise<License> {
-    return this.applyChange(ctx, id, action, change);
+  private change(ctx: RequestContext, id: string, action: string, change: (license: License) => LicenseRecord | null, right?: PartnerRight): Promise<License> {
+    return this.applyChange(ctx, id, action, change, right ? { right } : {});
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -439,27 +445,28 @@ export class LicensesService {
   }
 
   async suspend(ctx: RequestContext, id: string): Promise<License> {
-    return this.change(ctx, id, 'license.suspended', (license) => changes.suspended(license, this.deps.clock.now()));
+    return this.change(ctx, id, 'license.suspended', (license) => changes.suspended(license, this.deps.clock.now()), 'licenses:suspend');
   }
 
   async reinstate(ctx: RequestContext, id: string): Promise<License> {
-    return this.change(ctx, id, 'license.reinstated', (license) => changes.reinstated(license));
+    return this.change(ctx, id, 'license.reinstated', (license) => changes.reinstated(license), 'licenses:suspend');
   }
 
   /** Immediate and final: validation answers REVOKED from the next request on. */
   async revoke(ctx: RequestContext, id: string): Promise<License> {
-    return this.change(ctx, id, 'license.revoked', (license) => changes.revoked(license, this.deps.clock.now()));
+    return this.change(ctx, id, 'license.revoked', (license) => changes.revoked(license, this.deps.clock.now()), 'licenses:revoke');
   }
 
   /** Adds one term of the policy's duration, from the current expiry or from now if that has passed. */
   async renew(ctx: RequestContext, id: string): Promise<License> {
     // Read the policy before the transaction: on SQLite a query outside the open transaction would wait for it.
     const policy = await this.deps.policies.get(ctx, (await this.get(ctx, id)).policyId);
-    return this.change(ctx, id, 'license.renewed', (license) => changes.renewed(license, policy, this.deps.clock.now()));
+    return this.change(ctx, id, 'license.renewed', (license) => changes.renewed(license, policy, this.deps.clock.now()), 'licenses:extend');
   }
 
-  async extend(ctx: RequestContext, id: string, days: number, options: { action?: string; executor?: Executor; also?: (executor: Executor, after: License) => Promise<void> } = {}): Promise<License> {
-    return this.applyChange(ctx, id, options.action ?? 'license.extended', (license) => changes.extended(license, days, this.deps.clock.now()), options);
+  /** `options.right`: the partner right the caller's use case needs (a trial's extension: trials:create); licenses:extend by default. */
+  async extend(ctx: RequestContext, id: string, days: number, options: { action?: string; executor?: Executor; also?: (executor: Executor, after: License) => Promise<void>; right?: PartnerRight } = {}): Promise<License> {
+    return this.applyChange(ctx, id, options.action ?? 'license.extended', (license) => changes.extended(license, days, this.deps.clock.now()), { ...options, right: options.right ?? 'licenses:extend' });
   }
 
   /** Adds features (modules) to the license; those it has already are left alone. */
@@ -491,14 +498,16 @@ export class LicensesService {
     executor: Executor | undefined,
     ctx: RequestContext,
     id: string,
-    input: ChangePolicyInput & { action?: string; subscription?: SubscriptionOverrides },
+    input: ChangePolicyInput & { action?: string; subscription?: SubscriptionOverrides; right?: readonly PartnerRight[] },
     refs: { policy: Policy },
     also?: (executor: Executor, after: License, before: License) => Promise<void>,
   ): Promise<License> {
     const now = this.deps.clock.now();
-    return this.applyChange(ctx, id, input.action ?? 'license.policy_changed', (license) => changes.policyChanged(license, refs.policy, input, now), {
+    const { right, ...change } = input;
+    return this.applyChange(ctx, id, change.action ?? 'license.policy_changed', (license) => changes.policyChanged(license, refs.policy, change, now), {
       ...(executor ? { executor } : {}),
       ...(also ? { also } : {}),
+      ...(right ? { right } : {}),
     });
   }
 

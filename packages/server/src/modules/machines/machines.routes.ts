@@ -176,7 +176,7 @@ export function machineRoutes(app: App, { machines, seats, licenseUsers }: Servi
           ...commonErrors,
         },
       },
-      config: { access: { permission: 'licenses:lifecycle' } },
+      config: { access: { permission: 'licenses:lifecycle', staffOnly: true } },
     },
     async (request) => machines.resetLicense(ctx(request), request.params.id),
   );

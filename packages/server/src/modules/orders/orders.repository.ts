@@ -168,6 +168,8 @@ export interface OrderFilter {
   externalId?: string;
   email?: string;
   licenseId?: string;
+  /** Orders of this partner's customers. */
+  partnerId?: string;
   limit: number;
   cursor?: string;
 }
@@ -175,6 +177,8 @@ export interface OrderFilter {
 export async function listOrders(db: Executor, actor: Actor, filter: OrderFilter): Promise<StoredOrder[]> {
   let query = scoped(db.selectFrom('orders').selectAll('orders'), actor).orderBy('orders.id', 'desc').limit(filter.limit + 1);
   if (filter.customerId) query = query.where('orders.customer_id', '=', filter.customerId);
+  const { partnerId } = filter;
+  if (partnerId) query = query.where((eb) => eb('orders.customer_id', 'in', partnerCustomerIds(eb, partnerId)));
   if (filter.source) query = query.where('orders.source', '=', filter.source);
   if (filter.externalId) query = query.where('orders.external_id', '=', filter.externalId);
   if (filter.email) query = query.where('orders.email', '=', filter.email.toLowerCase());

@@ -103,6 +103,7 @@ export const ListOrdersQuery = Type.Object(
     externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
     licenseId: Type.Optional(Id),
+    partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only orders of this partner's customers" })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

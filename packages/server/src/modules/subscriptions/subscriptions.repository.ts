@@ -34,6 +34,8 @@ export interface RenewalFilter {
   productId?: string;
   customerId?: string;
   licenseId?: string;
+  /** Renewals of this partner's customers. */
+  partnerId?: string;
   source?: RenewalSource;
   limit: number;
   cursor?: string;
@@ -94,6 +96,8 @@ export async function listRenewalRows(db: Executor, actor: Actor, filter: Renewa
   if (filter.productId) query = query.where('product_id', '=', filter.productId);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
   if (filter.licenseId) query = query.where('license_id', '=', filter.licenseId);
+  const byPartner = filter.partnerId;
+  if (byPartner) query = query.where((eb) => eb('customer_id', 'in', partnerCustomerIds(eb, byPartner)));
   if (filter.source) query = query.where('source', '=', filter.source);
   if (filter.cursor) query = query.where('id', '<', filter.cursor);
   return (await query.execute()).map(toRenewal);

@@ -50,6 +50,7 @@ const renewalFilters = {
   productId: Type.Optional(Id),
   customerId: Type.Optional(Id),
   licenseId: Type.Optional(Id),
+  partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only renewals of this partner's customers" })),
   source: Type.Optional(StringEnum(RENEWAL_SOURCES)),
 };
 

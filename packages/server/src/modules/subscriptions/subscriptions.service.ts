@@ -157,7 +157,7 @@ export class SubscriptionsService {
         }
         return { ...license, subscription: { ...sub, autoRenew: false, cancelledAt: now.toISOString() } };
       },
-      { also: (trx, after) => this.sendLicenseMail(trx, 'license.cancelled', after, refs, `cancelled:${id}:${now.toISOString()}`) },
+      { right: 'subscriptions:cancel', also: (trx, after) => this.sendLicenseMail(trx, 'license.cancelled', after, refs, `cancelled:${id}:${now.toISOString()}`) },
     );
   }
 
@@ -170,7 +170,7 @@ export class SubscriptionsService {
       if (sub.autoRenew && sub.cancelledAt === null) return null;
       if (license.status === 'expired') throw new AppError('INVALID_TRANSITION', 'Not possible: the subscription has ended; renew it instead');
       return { ...license, subscription: { ...sub, autoRenew: true, cancelledAt: null } };
-    });
+    }, { right: 'subscriptions:cancel' });
   }
 
   /**
@@ -221,6 +221,7 @@ export class SubscriptionsService {
           return { ...license, expiresAt, subscription: { ...sub, termStartsAt: next.termStartsAt.toISOString(), anchorAt: next.anchorAt } };
         },
         {
+          right: 'licenses:extend',
           also: async (trx, after) => {
             await insertRenewal(trx, renewal!);
             await this.sendLicenseMail(trx, 'license.renewed', after, refs, `renewed:${id}:${after.expiresAt}`, {

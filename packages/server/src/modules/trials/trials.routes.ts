@@ -107,11 +107,11 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
         summary: 'Create a trial license',
         tags: ['trials'],
         description:
-          "Staff one-click trial for a customer (customerId) or an e-mail address (customer found or created), or for nobody in particular: days is one of the product's trialDurations (default its trialPreset). The key is in the answer and mailed to the customer unless sendEmail is false.",
+          "Staff one-click trial for a customer (customerId) or an e-mail address (customer found or created), or for nobody in particular: days is one of the product's trialDurations (default its trialPreset). The key is in the answer and mailed to the customer unless sendEmail is false. A partner needs the trials:create right on the product (403 FORBIDDEN naming it).",
         body: CreateTrialBody,
         response: { 201: Type.Object({ ...CreatedLicenseSchema.properties, trial: TrialSchema }), ...commonErrors },
       },
-      config: { access: { permission: 'licenses:write' } },
+      config: { access: { permission: 'trials:write' } },
     },
     async (request, reply) => {
       const { license, key, trial } = await trials.create(ctx(request), request.body);
@@ -126,7 +126,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
         operationId: 'extendTrial',
         summary: 'Extend a trial',
         tags: ['trials'],
-        description: "One-click extension by one of the product's trial lengths (default its preset), from the current end (or from now if it has passed).",
+        description: "One-click extension by one of the product's trial lengths (default its preset), from the current end (or from now if it has passed). A partner needs trials:create on the product.",
         params: IdParams,
         body: ExtendTrialBody,
         response: { 200: LicenseSchema, ...commonErrors },
@@ -148,7 +148,7 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
         body: ConvertTrialBody,
         response: { 200: LicenseSchema, ...commonErrors },
       },
-      config: { access: { permission: 'licenses:write' } },
+      config: { access: { permission: 'trials:write' } },
     },
     async (request) => trials.convert(ctx(request), request.params.id, request.body),
   );

@@ -1,7 +1,7 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Executor } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
-import type { Actor } from '../../http/access.js';
+import { assertPartnerRight, type Actor } from '../../http/access.js';
 import { AppError } from '../../http/errors.js';
 import { DAY_MS, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -160,6 +160,7 @@ export class TrialsService {
       throw new AppError('VALIDATION_FAILED', 'Name the customer by customerId or by email, not both', { fields: { email: 'must be absent when customerId is given' } });
     }
     const product = await this.deps.products.get(ctx, input.productId);
+    assertPartnerRight(ctx.actor, product.id, 'trials:create');
     const policy = await this.trialPolicy(ctx, product, input.policyId);
     const days = this.trialDays(product, input.days);
     const email = input.email?.trim().toLowerCase();
@@ -265,7 +266,7 @@ export class TrialsService {
   async extend(ctx: RequestContext, licenseId: string, days?: number): Promise<License> {
     const { product } = await this.trialOf(ctx, licenseId);
     const chosen = this.trialDays(product, days);
-    return this.deps.licenses.extend(ctx, licenseId, chosen, { action: 'trial.extended', also: (trx) => addTrialDays(trx, licenseId, chosen) });
+    return this.deps.licenses.extend(ctx, licenseId, chosen, { action: 'trial.extended', right: 'trials:create', also: (trx) => addTrialDays(trx, licenseId, chosen) });
   }
 
   /**
@@ -277,7 +278,7 @@ export class TrialsService {
     const policy = await this.deps.policies.get(ctx, input.policyId);
     if (policy.kind === 'trial') throw new AppError('VALIDATION_FAILED', 'Convert to a paid policy, not another trial policy', { fields: { policyId: 'must not be a trial policy' } });
     const now = this.deps.clock.now().toISOString();
-    return this.deps.licenses.changePolicyWith(undefined, ctx, licenseId, { policyId: policy.id, keepExpiry: input.keepExpiry ?? false, action: 'trial.converted' }, { policy }, (trx) =>
+    return this.deps.licenses.changePolicyWith(undefined, ctx, licenseId, { policyId: policy.id, keepExpiry: input.keepExpiry ?? false, action: 'trial.converted', right: ['trials:create', 'licenses:create'] }, { policy }, (trx) =>
       markConverted(trx, licenseId, policy.id, now),
     );
   }
