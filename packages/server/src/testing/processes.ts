@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from './harness.js';
 
 /** The built command; `npm test` builds it first. */
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -56,3 +60,50 @@ export async function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
+
+/**
+ * Two `keyhaven serve` processes on one fresh PostgreSQL database, for tests of limits that must hold
+ * across processes (seats, quotas). `call` sends JSON to either with the admin token unless `auth` is
+ * false; `close` stops both (each must exit 0) and drops the database.
+ */
+export async function twoServersOnPostgres(env: NodeJS.ProcessEnv = {}) {
+  const db = await createTestDatabase('postgres');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-multi-'));
+  const token = 'multi-process-admin-token';
+  const base = {
+    PATH: process.env.PATH,
+    DATABASE_URL: (db.config as { url: string }).url,
+    KEYHAVEN_MASTER_KEY: randomBytes(32).toString('base64'),
+    KEYHAVEN_ADMIN_TOKEN: token,
+    KEYHAVEN_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+  const servers: ChildProcess[] = [];
+  const close = async () => {
+    try {
+      for (const child of servers) assert.equal(await stop(child), 0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      await db.drop();
+    }
+  };
+  try {
+    const ports = [await freePort(), await freePort()];
+    for (const port of ports) servers.push((await serve({ ...base, PORT: String(port) })).child);
+    const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    const call = async (method: string, url: string, body?: unknown, auth = true) => {
+      const res = await fetch(url, {
+        method,
+        headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    return { a, b, call, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

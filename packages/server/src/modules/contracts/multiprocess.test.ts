@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { createTestDatabase, testDialects } from '../../testing/harness.js';
-import { freePort, serve, stop } from '../../testing/processes.js';
+import { testDialects } from '../../testing/harness.js';
+import { twoServersOnPostgres } from '../../testing/processes.js';
 
 /**
  * Quotas across processes: two `keyhaven serve` processes on one PostgreSQL database take 100 concurrent
@@ -13,31 +9,8 @@ import { freePort, serve, stop } from '../../testing/processes.js';
  */
 describe('contracts: two server processes on one PostgreSQL', { skip: testDialects().includes('postgres') ? false : 'PostgreSQL is not reachable in this run' }, () => {
   test('100 concurrent creations against a 20-license contract: exactly 20 succeed', async () => {
-    const db = await createTestDatabase('postgres');
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'keyhaven-multi-'));
-    const token = 'multi-process-admin-token';
-    const base = {
-      PATH: process.env.PATH,
-      DATABASE_URL: (db.config as { url: string }).url,
-      KEYHAVEN_MASTER_KEY: randomBytes(32).toString('base64'),
-      KEYHAVEN_ADMIN_TOKEN: token,
-      KEYHAVEN_DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    };
-    const ports = [await freePort(), await freePort()];
-    const servers = [];
+    const { a, b, call, close } = await twoServersOnPostgres();
     try {
-      for (const port of ports) servers.push((await serve({ ...base, PORT: String(port) })).child);
-      const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
-      const call = async (method: string, url: string, body?: unknown) => {
-        const res = await fetch(url, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
-        return { status: res.status, body: (await res.json()) as any };
-      };
       const product = await call('POST', `${a}/v1/products`, { name: 'Multi' });
       const policy = await call('POST', `${b}/v1/policies`, { productId: product.body.id, name: 'Yearly', kind: 'timed' });
       const customer = await call('POST', `${a}/v1/customers`, { name: 'Volume customer', email: 'volume@example.com' });
@@ -54,9 +27,7 @@ describe('contracts: two server processes on one PostgreSQL', { skip: testDialec
       const listed = await call('GET', `${b}/v1/licenses?customerId=${customer.body.id}&limit=100`);
       assert.equal(listed.body.data.length, 20);
     } finally {
-      for (const child of servers) assert.equal(await stop(child), 0);
-      rmSync(dataDir, { recursive: true, force: true });
-      await db.drop();
+      await close();
     }
   });
 });
