@@ -37,27 +37,6 @@ import {
 
 export type { Contract, ContractFilter, ContractStatus, ContractUnit } from './contracts.repository.js';
 
-/**
- * Partners as contract holders. The partners module installs it through its wiring (it sits above this
- * module: it shows a partner's contracts); until then a contract for a partner is refused.
- */
-export interface PartnerContracts {
-  /** Whether the partner exists and the actor may see it (false: 404). */
-  exists(executor: Executor, ctx: RequestContext, partnerId: string): Promise<boolean>;
-  /** Whether a license for this customer may be drawn from the partner's contract (its own customers). */
-  ownsCustomer(executor: Executor, partnerId: string, customerId: string | null): Promise<boolean>;
-  /** The partner's admins, told about quota alerts. */
-  adminEmails(executor: Executor, partnerId: string): Promise<string[]>;
-}
-
-/** Product groups as what a contract covers: installed by their module, like PartnerContracts. */
-export interface ProductGroupContracts {
-  /** Whether the group exists and the actor may see it (false: 404). */
-  exists(executor: Executor, ctx: RequestContext, groupId: string): Promise<boolean>;
-  /** Whether the product is in the group (the draw's coverage check, inside the issuing transaction). */
-  hasProduct(executor: Executor, groupId: string, productId: string): Promise<boolean>;
-}
-
 export interface CreateContractInput {
   customerId?: string | null;
   partnerId?: string | null;
@@ -102,25 +81,8 @@ const ALERT_LEVELS = [
  * issued, as the pack was sold); staff raise the quantity to give more.
  */
 export class ContractsService {
-  private readonly partners: PartnerContracts;
-  private readonly groups: ProductGroupContracts;
-
   constructor(private readonly deps: ContractsDeps) {
     deps.mailTemplates.registerTemplate('contract.quota', CONTRACT_QUOTA_TEMPLATE);
-    const found = async (read: () => Promise<unknown>) => read().then(
-      () => true,
-      (error: unknown) => (error instanceof AppError && error.code === 'NOT_FOUND' ? false : Promise.reject(error)),
-    );
-    const system: RequestContext = { actor: SYSTEM_ACTOR };
-    this.partners = {
-      exists: (_executor, ctx, partnerId) => found(() => deps.partners.get(ctx, partnerId)),
-      ownsCustomer: async (executor, partnerId, customerId) => customerId !== null && (await deps.customers.getWith(executor, system, customerId)).partnerId === partnerId,
-      adminEmails: (executor, partnerId) => deps.users.partnerAdminEmails(executor, partnerId),
-    };
-    this.groups = {
-      exists: (_executor, ctx, groupId) => found(() => deps.productGroups.get(ctx, groupId)),
-      hasProduct: (executor, groupId, productId) => deps.productGroups.hasProductWith(executor, groupId, productId),
-    };
   }
 
   wiring(): ModuleWiring {
@@ -144,8 +106,9 @@ export class ContractsService {
     // Read the references before the transaction (on SQLite a read outside an open transaction waits for it).
     if (input.customerId) await this.deps.customers.get(ctx, input.customerId);
     if (input.policyId) await this.deps.policies.get(ctx, input.policyId);
-    if (input.partnerId && !(await this.partners.exists(this.deps.db, ctx, input.partnerId))) throw notFound('Partner', input.partnerId);
-    if (input.productGroupId && !(await this.groups.exists(this.deps.db, ctx, input.productGroupId))) throw notFound('Product group', input.productGroupId);
+    // Unknown or invisible to the actor: 404 from their modules.
+    if (input.partnerId) await this.deps.partners.get(ctx, input.partnerId);
+    if (input.productGroupId) await this.deps.productGroups.get(ctx, input.productGroupId);
     const row: ContractRow = {
       id: newId('ctr'),
       customer_id: input.customerId ?? null,
@@ -241,10 +204,13 @@ export class ContractsService {
     if (row.customer_id !== null && license.customerId !== row.customer_id) {
       throw new AppError('CONTRACT_MISMATCH', 'Licenses from this contract go to the customer that holds it', { fields: { customerId: `must be ${row.customer_id}` } });
     }
-    if (row.partner_id !== null && !(await this.partners.ownsCustomer(executor, row.partner_id, license.customerId))) {
+    // A partner's contract serves its own customers only.
+    const partnerOwns = async (partnerId: string) =>
+      license.customerId !== null && (await this.deps.customers.getWith(executor, { actor: SYSTEM_ACTOR }, license.customerId)).partnerId === partnerId;
+    if (row.partner_id !== null && !(await partnerOwns(row.partner_id))) {
       throw new AppError('CONTRACT_MISMATCH', "Licenses from this partner's contract go to the partner's customers", { fields: { customerId: "must be one of the partner's customers" } });
     }
-    const covered = row.policy_id !== null ? license.policyId === row.policy_id : await this.groups.hasProduct(executor, row.product_group_id!, license.productId);
+    const covered = row.policy_id !== null ? license.policyId === row.policy_id : await this.deps.productGroups.hasProductWith(executor, row.product_group_id!, license.productId);
     if (!covered) {
       throw new AppError('CONTRACT_MISMATCH', row.policy_id !== null ? 'The contract covers another policy' : "The contract's product group does not hold this policy's product", {
         fields: { policyId: 'is not covered by the contract' },
@@ -314,7 +280,7 @@ export class ContractsService {
         customerId: row.customer_id,
       });
     }
-    const admins = row.customer_id !== null ? await this.deps.users.customerAdminEmails(executor, row.customer_id) : await this.partners.adminEmails(executor, row.partner_id!);
+    const admins = row.customer_id !== null ? await this.deps.users.customerAdminEmails(executor, row.customer_id) : await this.deps.users.partnerAdminEmails(executor, row.partner_id!);
     if (admins.length > 0) {
       await this.deps.mail.send(executor, {
         template: 'contract.quota',
