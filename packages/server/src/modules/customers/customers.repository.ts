@@ -80,10 +80,11 @@ export async function findCustomerByEmail(db: Executor, actor: Actor, email: str
 export async function listCustomers(
   db: Executor,
   actor: Actor,
-  filter: { email?: string; q?: string; limit: number; cursor?: string },
+  filter: { email?: string; q?: string; partnerId?: string; limit: number; cursor?: string },
 ): Promise<Customer[]> {
   let query = scoped(db.selectFrom('customers').selectAll(), actor).orderBy('id', 'desc').limit(filter.limit + 1);
   if (filter.email) query = query.where('email', '=', filter.email.toLowerCase());
+  if (filter.partnerId) query = query.where('partner_id', '=', filter.partnerId);
   if (filter.q) {
     const like = `%${filter.q.toLowerCase()}%`;
     query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', like), eb('email', 'like', like)]));

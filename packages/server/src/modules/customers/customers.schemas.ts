@@ -43,6 +43,7 @@ export const ListCustomersQuery = Type.Object(
   {
     email: Type.Optional(Type.String({ maxLength: 320 })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search name and e-mail' })),
+    partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the customers of this partner (the console\'s partner page)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

@@ -151,7 +151,7 @@ export class CustomersService {
     return customerIdsMatching(executor, q, MATCHING_IDS_CAP);
   }
 
-  async list(ctx: RequestContext, filter: { email?: string; q?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {
+  async list(ctx: RequestContext, filter: { email?: string; q?: string; partnerId?: string; limit: number; cursor?: string }): Promise<Page<Customer>> {
     const found = page(await listCustomers(this.deps.db, ctx.actor, filter), filter.limit);
     return { ...found, data: found.data.map((customer) => forViewer(ctx, customer)) };
   }
