@@ -6098,6 +6098,8 @@ export interface operations {
                 cursor?: string;
                 email?: string;
                 limit?: number;
+                /** @description Only the customers of this partner (the console's partner page) */
+                partnerId?: string;
                 /** @description Search name and e-mail */
                 q?: string;
             };
