@@ -223,7 +223,7 @@ export const api = {
 };
 
 /** The filters of the license list. */
-type LicenseQuery = { productId?: string; customerId?: string; status?: LicenseStatus; expiresBefore?: string };
+type LicenseQuery = Pick<QueryOf<'/v1/licenses'>, 'productId' | 'customerId' | 'status' | 'expiresBefore' | 'soldBy' | 'partnerId'>;
 
 /** The dashboard figures (`getOverview`). */
 export type Overview = Answer<'/v1/stats/overview', 'get'>;

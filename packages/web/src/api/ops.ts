@@ -17,6 +17,8 @@ export interface OrderFilter {
   source?: OrderSource;
   email?: string;
   externalId?: string;
+  /** Only orders of this partner's customers. */
+  partnerId?: string;
 }
 
 /** A confirmation mail as the outbox shows it (the fields the order page needs). */
@@ -31,6 +33,8 @@ export interface RenewalFilter {
   productId?: string;
   customerId?: string;
   source?: RenewalSource;
+  /** Only renewals of this partner's customers. */
+  partnerId?: string;
 }
 
 export type Job = ItemOf<'/v1/jobs'>;

@@ -29,6 +29,10 @@ import { Tokens } from '../integrations/Tokens.js';
 import { WebhookDeliveryDetail, WebhookDetail } from '../integrations/WebhookDetail.js';
 import { Webhooks } from '../integrations/Webhooks.js';
 import { Settings } from '../administration/Settings.js';
+import { PartnerDetail } from '../partners/PartnerDetail.js';
+import { PartnerReport } from '../partners/PartnerReport.js';
+import { Partners } from '../partners/Partners.js';
+import { ProductGroupDetail, ProductGroups } from '../partners/ProductGroups.js';
 
 /**
  * The console's navigation, by group. Each page adds its line to the group it belongs to; a line with a
@@ -44,11 +48,14 @@ const NAV: (NavItem & { permission?: Permission })[] = [
   { group: 'Catalog', to: '/console/products', label: 'Products' },
   { group: 'Catalog', to: '/console/policies', label: 'Policies' },
   { group: 'Catalog', to: '/console/releases', label: 'Releases' },
+  { group: 'Catalog', to: '/console/product-groups', label: 'Product groups' },
+  { group: 'Partners', to: '/console/partners', label: 'Partners', permission: 'partners:read' },
   { group: 'Communication', to: '/console/mail/templates', label: 'Mail templates', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/outbox', label: 'Outbox', permission: 'mail:read' },
   { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences', permission: 'mail:read' },
   { group: 'Communication', to: '/console/faq', label: 'Portal FAQ', permission: 'settings:write' },
   { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
+  { group: 'Reports', to: '/console/reports/partners', label: 'Partners', permission: 'reports:read' },
   { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
   { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
   { group: 'Administration', to: '/console/users', label: 'Staff users', permission: 'users:read' },
@@ -78,6 +85,11 @@ export default function ConsoleApp() {
         <Route path="orders" element={<Orders />} />
         <Route path="orders/:id" element={<OrderDetail />} />
         <Route path="reports/renewals" element={<RenewalsReport />} />
+        <Route path="reports/partners" element={<PartnerReport />} />
+        <Route path="product-groups" element={<ProductGroups />} />
+        <Route path="product-groups/:id" element={<ProductGroupDetail />} />
+        <Route path="partners" element={<Partners />} />
+        <Route path="partners/:id" element={<PartnerDetail />} />
         <Route path="jobs" element={<Jobs />} />
         <Route path="releases" element={<Releases />} />
         <Route path="releases/:id" element={<ReleaseDetail />} />

@@ -6,8 +6,9 @@ import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, 
 import { CopyButton } from '../ui/CopyButton.js';
 import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from '../api/ops.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
+import { PartnerFilter, usePartners } from '../partners/PartnerFilter.js';
 
-const FILTERS = ['source', 'customerId', 'email'] as const;
+const FILTERS = ['source', 'customerId', 'partnerId', 'email'] as const;
 type Filter = Record<(typeof FILTERS)[number], string>;
 
 interface Line {
@@ -45,12 +46,18 @@ export function Orders() {
   const list = usePagedList(
     (cursor) =>
       opsApi.listOrders(
-        { source: (filter.source || undefined) as OrderSource | undefined, customerId: filter.customerId || undefined, email: filter.email.trim() || undefined },
+        {
+          source: (filter.source || undefined) as OrderSource | undefined,
+          customerId: filter.customerId || undefined,
+          partnerId: filter.partnerId || undefined,
+          email: filter.email.trim() || undefined,
+        },
         cursor,
       ),
     key,
   );
   const [created, setCreated] = useState<OrderResult | null>(null);
+  const partners = usePartners();
 
   function setFilter(name: (typeof FILTERS)[number], value: string) {
     const next = new URLSearchParams(params);
@@ -105,6 +112,7 @@ export function Orders() {
                   ))}
                 </select>
               </label>
+              <PartnerFilter label="Partner's customers" value={filter.partnerId} onChange={(value) => setFilter('partnerId', value)} partners={partners} />
               <label>
                 Buyer e-mail <span className="hint">(exact)</span>
                 <input type="search" defaultValue={filter.email} onKeyDown={(event) => event.key === 'Enter' && setFilter('email', event.currentTarget.value.trim())} onBlur={(event) => setFilter('email', event.currentTarget.value.trim())} />

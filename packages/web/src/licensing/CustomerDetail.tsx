@@ -7,6 +7,8 @@ import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type Use
 import { formatDateTime } from '../ui/format.js';
 import { ActionForm, DeleteButton, ResourceTable, StaffNotes, text } from '../ui/resource.js';
 import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';
+import { ContractsSection } from '../partners/Contracts.js';
+import { PartnerLink } from '../partners/PartnerFilter.js';
 
 /** The server's limit for a customer's staff notes (longer notes are refused with a 400 naming it). */
 const CUSTOMER_NOTES_MAX_LENGTH = 10_000;
@@ -316,6 +318,14 @@ export function CustomerDetail() {
             <dd className="pre-line">{customer.notes || '—'}</dd>
             <dt>Customer since</dt>
             <dd>{formatDate(customer.createdAt)}</dd>
+            {customer.partnerId ? (
+              <>
+                <dt>Partner</dt>
+                <dd>
+                  <PartnerLink partnerId={customer.partnerId} />
+                </dd>
+              </>
+            ) : null}
           </dl>
           <p className="actions">
             <Link to={`/console/events?customerId=${customer.id}`}>History</Link>
@@ -323,6 +333,7 @@ export function CustomerDetail() {
           {can(me, 'users:read') ? <CustomerUsers customerId={customer.id} /> : null}
           <CustomerLicenses customerId={customer.id} />
           <CustomerOrders customerId={customer.id} />
+          {can(me, 'contracts:read') ? <ContractsSection holder={{ customerId: customer.id }} holderName={customer.name} /> : null}
           {can(me, 'customers:write') ? (
             <>
               <CustomerEditor customer={customer} onSaved={loaded.reload} />

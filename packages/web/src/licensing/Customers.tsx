@@ -1,16 +1,28 @@
-import { Link } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api, type Customer } from '../api/api.js';
+import { partnersApi } from '../api/partners.js';
 import { can, useSession } from '../session.js';
 import { formatDate, useLoad } from '../ui/ui.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
+import { PartnerFilter, partnerName, usePartners } from '../partners/PartnerFilter.js';
 
 export function Customers() {
   const { me } = useSession();
-  const customers = useLoad(() => api.listCustomers(), 'customers');
+  const [params, setParams] = useSearchParams();
+  const partnerId = params.get('partnerId') ?? '';
+  const partners = usePartners();
+  const customers = useLoad(() => (partnerId ? partnersApi.listCustomers(partnerId) : api.listCustomers()), `customers|${partnerId}`);
 
   async function create(form: FormData) {
     await api.createCustomer({ name: text(form, 'name'), email: text(form, 'email') });
     customers.reload();
+  }
+
+  function setPartner(value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set('partnerId', value);
+    else next.delete('partnerId');
+    setParams(next);
   }
 
   return (
@@ -18,7 +30,7 @@ export function Customers() {
       id="customers"
       title="Customers"
       loaded={customers}
-      empty="No customers yet."
+      empty={partnerId ? 'No customers of this partner.' : 'No customers yet.'}
       create={
         can(me, 'customers:write') ? (
           <ActionForm title="New customer" submitLabel="Create customer" onSubmit={create} reset>
@@ -33,9 +45,18 @@ export function Customers() {
           </ActionForm>
         ) : undefined
       }
+      filters={
+        partners.length > 0 || partnerId ? (
+          <fieldset className="filters">
+            <legend>Filter</legend>
+            <PartnerFilter label="Partner" value={partnerId} onChange={setPartner} partners={partners} />
+          </fieldset>
+        ) : undefined
+      }
       columns={[
         { header: 'Name', cell: (customer) => <Link to={`/console/customers/${customer.id}`}>{customer.name}</Link> },
         { header: 'E-mail', cell: (customer) => customer.email },
+        ...(partners.length > 0 ? [{ header: 'Partner', cell: (customer: Customer) => (customer.partnerId ? <Link to={`/console/partners/${customer.partnerId}`}>{partnerName(partners, customer.partnerId)}</Link> : '—') }] : []),
         { header: 'Created', cell: (customer) => formatDate(customer.createdAt) },
         { header: 'Links', hiddenHeader: true, cell: (customer) => <Link to={`/console/licenses?customerId=${customer.id}`}>Licenses</Link> },
       ]}

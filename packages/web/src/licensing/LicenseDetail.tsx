@@ -12,6 +12,7 @@ import { formatDateTime } from '../ui/format.js';
 import { LicenseEditForm } from './LicenseEdit.js';
 import { LicenseHistory } from './LicenseHistory.js';
 import { LicenseUsers, RemindersList, TrialPanel, UpgradePanel } from './LicenseSections.js';
+import { PartnerLink } from '../partners/PartnerFilter.js';
 
 type Action = 'suspend' | 'reinstate' | 'revoke' | 'renew';
 
@@ -174,6 +175,14 @@ export function LicenseDetail() {
               <dd>{license.type}</dd>
               <dt>Customer</dt>
               <dd>{customer ? <Link to={`/console/licenses?customerId=${customer.id}`}>{customer.name}</Link> : '—'}</dd>
+              {license.soldBy ? (
+                <>
+                  <dt>Sold by</dt>
+                  <dd data-testid="license-sold-by">
+                    <PartnerLink partnerId={license.soldBy} />
+                  </dd>
+                </>
+              ) : null}
               <dt>Starts</dt>
               <dd>{formatDate(license.startsAt)}</dd>
               <dt>Expires</dt>

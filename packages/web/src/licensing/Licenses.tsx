@@ -4,8 +4,9 @@ import { api, ApiError, LICENSE_STATUSES, type License, type LicenseStatus } fro
 import { licensingApi } from '../api/licensing.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui/ui.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
+import { PartnerFilter, partnerName, usePartners } from '../partners/PartnerFilter.js';
 
-const FILTERS = ['productId', 'status', 'customerId', 'expiring', 'q'] as const;
+const FILTERS = ['productId', 'status', 'customerId', 'soldBy', 'partnerId', 'expiring', 'q'] as const;
 
 /** A full license key as typed or pasted: 30 symbols once dashes and spaces are gone (the API checks the rest). */
 const looksLikeKey = (text: string) => text.replace(/[\s-]/g, '').length === 30;
@@ -22,11 +23,14 @@ export function Licenses() {
   const query = {
     productId: filter.productId || undefined,
     customerId: filter.customerId || undefined,
+    soldBy: filter.soldBy || undefined,
+    partnerId: filter.partnerId || undefined,
     status: (filter.status || undefined) as LicenseStatus | undefined,
     expiresBefore: filter.expiring ? new Date(Date.now() + Number(filter.expiring) * 86_400_000).toISOString() : undefined,
     q: filter.q || undefined,
   };
   const list = usePagedList((cursor) => api.listLicenses({ ...query, limit: 50, cursor }), key);
+  const partners = usePartners();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [mailKey, setMailKey] = useState(true);
@@ -150,6 +154,8 @@ export function Licenses() {
               <FilterSelect label="Product" value={filter.productId} onChange={(value) => setFilter('productId', value)} options={products.map((p) => ({ value: p.id, label: p.name }))} />
               <FilterSelect label="Status" value={filter.status} onChange={(value) => setFilter('status', value)} options={LICENSE_STATUSES} />
               <FilterSelect label="Customer" value={filter.customerId} onChange={(value) => setFilter('customerId', value)} options={customers.map((c) => ({ value: c.id, label: c.name }))} />
+              <PartnerFilter label="Sold by" value={filter.soldBy} onChange={(value) => setFilter('soldBy', value)} partners={partners} />
+              <PartnerFilter label="Partner's customers" value={filter.partnerId} onChange={(value) => setFilter('partnerId', value)} partners={partners} />
               {filter.expiring ? (
                 <button type="button" onClick={() => setFilter('expiring', '')}>
                   Expiring within {filter.expiring} days ✕
@@ -164,7 +170,7 @@ export function Licenses() {
         list={list}
         label="Licenses"
         empty="No licenses match."
-        columns={['License', 'Product', 'Customer', 'Status', 'Machines', 'Expires']}
+        columns={['License', 'Product', 'Customer', partners.length > 0 ? 'Sold by' : null, 'Status', 'Machines', 'Expires']}
         row={(license) => (
           <tr key={license.id}>
             <td>
@@ -172,6 +178,7 @@ export function Licenses() {
             </td>
             <td>{license.product}</td>
             <td>{customerName(license.customerId)}</td>
+            {partners.length > 0 ? <td>{license.soldBy ? <Link to={`/console/partners/${license.soldBy}`}>{partnerName(partners, license.soldBy)}</Link> : '—'}</td> : null}
             <td>
               <StatusBadge status={license.status} />
             </td>

@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api } from '../api/api.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, TableWrap, useLoad } from '../ui/ui.js';
+import { PartnerFilter, usePartners } from '../partners/PartnerFilter.js';
 import { formatMoney, opsApi, RENEWAL_SOURCES, saveFile, type Renewal, type RenewalFilter, type RenewalSource } from '../api/ops.js';
 
-const FILTERS = ['from', 'to', 'productId', 'customerId', 'source'] as const;
+const FILTERS = ['from', 'to', 'productId', 'customerId', 'partnerId', 'source'] as const;
 /** The report reads at most this many renewals into the page; the CSV has them all. */
 const MAX_ROWS = 2000;
 /** How many licenses the report names (the others are shown by id). */
@@ -46,6 +47,7 @@ export function RenewalsReport() {
     to: startOf(filter.to, 1),
     productId: filter.productId || undefined,
     customerId: filter.customerId || undefined,
+    partnerId: filter.partnerId || undefined,
     source: (filter.source || undefined) as RenewalSource | undefined,
   };
   const key = FILTERS.map((name) => filter[name]).join('|');
@@ -66,6 +68,7 @@ export function RenewalsReport() {
     const named = await Promise.all(ids.map((id) => api.getLicense(id).then((license) => [id, license.name] as const, () => [id, id] as const)));
     return { renewals, more: cursor !== null, names: new Map(named) };
   }, key);
+  const partners = usePartners();
   const [downloading, setDownloading] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -131,6 +134,7 @@ export function RenewalsReport() {
             ))}
           </select>
         </label>
+        <PartnerFilter label="Partner's customers" value={filter.partnerId} onChange={(value) => setFilter('partnerId', value)} partners={partners} />
         <label>
           Source
           <select value={filter.source} onChange={(event) => setFilter('source', event.target.value)}>
