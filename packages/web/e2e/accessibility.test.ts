@@ -35,7 +35,19 @@ async function fillPages({ api, app }: Journey): Promise<void> {
   assert.equal(trial.status, 201, trial.raw);
   const webhook = await api.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/keyhaven', events: ['license.*'] });
   assert.equal(webhook.status, 201, webhook.raw);
+  // Selling through a partner: a product group, a partner with rights on it, a user, contracts on both holders.
+  const group = await api.post('/v1/product-groups', { name: 'Studio suite', productIds: [product.id] });
+  assert.equal(group.status, 201, group.raw);
+  const partner = await api.post('/v1/partners', { name: 'Resell AG', grants: [{ productGroupId: group.body.id, rights: ['trials:create', 'licenses:create'] }] });
+  assert.equal(partner.status, 201, partner.raw);
+  assert.equal((await api.post('/v1/users', { email: 'seller@resell.example', role: 'partner-admin', partnerId: partner.body.id })).status, 201);
+  for (const holder of [{ partnerId: partner.body.id }, { customerId: customer.id }]) {
+    const contract = await api.post('/v1/contracts', { ...holder, policyId: policy.id, unit: 'licenses', quantity: 20 });
+    assert.equal(contract.status, 201, contract.raw);
+  }
   Object.assign(ids, {
+    group: group.body.id as string,
+    partner: partner.body.id as string,
     license: license.id,
     release: release.id,
     customer: customer.id,
@@ -98,6 +110,11 @@ const CONSOLE_PAGES = () => [
   '/console/users',
   '/console/settings',
   '/console/faq',
+  '/console/product-groups',
+  `/console/product-groups/${ids.group}`,
+  '/console/partners',
+  `/console/partners/${ids.partner}`,
+  '/console/reports/partners',
 ];
 const PORTAL_PAGES = () => [
   '/portal',

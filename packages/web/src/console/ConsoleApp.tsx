@@ -55,7 +55,7 @@ const NAV: (NavItem & { permission?: Permission })[] = [
   { group: 'Communication', to: '/console/mail/preferences', label: 'Mail preferences', permission: 'mail:read' },
   { group: 'Communication', to: '/console/faq', label: 'Portal FAQ', permission: 'settings:write' },
   { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
-  { group: 'Reports', to: '/console/reports/partners', label: 'Partners', permission: 'reports:read' },
+  { group: 'Reports', to: '/console/reports/partners', label: 'Partner report', permission: 'reports:read' },
   { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
   { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
   { group: 'Administration', to: '/console/users', label: 'Staff users', permission: 'users:read' },
