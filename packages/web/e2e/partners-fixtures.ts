@@ -42,7 +42,7 @@ export async function setUpPartnerInConsole(setup: PartnerInConsole): Promise<Pa
   // The product group, with its products ticked.
   await page.goto(`${url}/console/product-groups`);
   const groupForm = page.getByRole('form', { name: 'New product group' });
-  await groupForm.getByLabel('Name').fill(setup.groupName);
+  await groupForm.getByLabel('Name', { exact: true }).fill(setup.groupName);
   for (const product of setup.productNames) await groupForm.getByRole('checkbox', { name: product, exact: true }).check();
   await groupForm.getByRole('button', { name: 'Create product group' }).click();
   await groupForm.getByRole('status').filter({ hasText: `Product group ${setup.groupName} created` }).waitFor();
@@ -53,7 +53,7 @@ export async function setUpPartnerInConsole(setup: PartnerInConsole): Promise<Pa
   // The partner, then its page.
   await page.goto(`${url}/console/partners`);
   const partnerForm = page.getByRole('form', { name: 'New partner' });
-  await partnerForm.getByLabel('Name').fill(setup.partnerName);
+  await partnerForm.getByLabel('Name', { exact: true }).fill(setup.partnerName);
   if (setup.partnerEmail) await partnerForm.getByLabel('E-mail').fill(setup.partnerEmail);
   await partnerForm.getByRole('button', { name: 'Create partner' }).click();
   await page.getByRole('link', { name: setup.partnerName, exact: true }).click();
