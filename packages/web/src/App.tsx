@@ -1,14 +1,14 @@
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
-import { isStaffRole } from './api/api.js';
 import { ResetPassword, SetPassword } from './ui/Passwords.js';
-import { homeOf, SessionProvider, useSession } from './session.js';
+import { faceOf, homeOf, SessionProvider, useSession, type Face } from './session.js';
 import { SignIn } from './ui/SignIn.js';
 import { Loading, NotFoundPage } from './ui/ui.js';
 
 // Each face is its own chunk: a customer never downloads the console, and the other way round.
 const ConsoleApp = lazy(() => import('./console/ConsoleApp.js'));
 const PortalApp = lazy(() => import('./portal/PortalApp.js'));
+const PartnerApp = lazy(() => import('./partner/PartnerApp.js'));
 
 function Home() {
   const { me } = useSession();
@@ -18,13 +18,12 @@ function Home() {
 }
 
 /** Renders its face for the right kind of actor; anyone else goes to sign-in or to their own face. */
-function Guard({ face, children }: { face: 'console' | 'portal'; children: React.ReactNode }) {
+function Guard({ face, children }: { face: Face; children: React.ReactNode }) {
   const { me, expired } = useSession();
   const location = useLocation();
   if (me === undefined) return <Loading />;
   if (me === null) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search, expired }} />;
-  const staff = isStaffRole(me, me.actor.role);
-  if ((face === 'console') !== staff) return <Navigate to={homeOf(me)} replace />;
+  if (faceOf(me) !== face) return <Navigate to={homeOf(me)} replace />;
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
@@ -50,6 +49,14 @@ export function App() {
           element={
             <Guard face="portal">
               <PortalApp />
+            </Guard>
+          }
+        />
+        <Route
+          path="/partner/*"
+          element={
+            <Guard face="partner">
+              <PartnerApp />
             </Guard>
           }
         />

@@ -13,9 +13,21 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
-/** Where a signed-in actor belongs: staff to the vendor console, customer users to the portal. */
+/** The web app's faces: the vendor console, the customer portal, the partner face. */
+export type Face = 'console' | 'portal' | 'partner';
+
+/**
+ * Which face a signed-in actor uses, as the server tells: staff roles (`staffRoles`) the console, an actor with a
+ * partner (`actor.partnerId`) the partner face, everyone else (customer users) the portal.
+ */
+export function faceOf(me: Me): Face {
+  if (isStaffRole(me, me.actor.role)) return 'console';
+  return me.actor.partnerId !== null ? 'partner' : 'portal';
+}
+
+/** Where a signed-in actor belongs: the home of its face. */
 export function homeOf(me: Me): string {
-  return isStaffRole(me, me.actor.role) ? '/console' : '/portal';
+  return `/${faceOf(me)}`;
 }
 
 /**

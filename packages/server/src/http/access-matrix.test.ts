@@ -1069,6 +1069,8 @@ forEachDialect('access matrix', (dialect) => {
       await list('/v1/renewals');
       await list('/v1/events');
       await list('/v1/product-groups');
+      const partners = await list('/v1/partners');
+      if (JSON.stringify(partners.map((p) => p.id)) !== JSON.stringify([P.partner.id])) fail(`the partner list holds ${partners.map((p) => p.id).join(', ')}`);
       leaks('the overview', (await get('/v1/stats/overview')).body);
       if (ROLE_PERMISSIONS[caller.role!].has('reports:read')) {
         // Partner reports: its own partner only, whatever it asks for.
@@ -1091,6 +1093,7 @@ forEachDialect('access matrix', (dialect) => {
         `/v1/policies/${B.policy.id}`,
         `/v1/orders/${orderB.id}`,
         `/v1/product-groups/${Q.group.id}`,
+        `/v1/partners/${Q.partner.id}`,
       ]) {
         const res = await get(url);
         if (res.status !== 404 && res.status !== 403) fail(`GET ${url}: expected 404, got ${res.status} ${res.raw.slice(0, 200)}`);

@@ -78,8 +78,9 @@ export type PartnerRight = (typeof PARTNER_RIGHTS)[number];
 
 const READS: Permission[] = ['contracts:read', 'settings:read', 'releases:read', 'products:read', 'policies:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'partners:read', 'reports:read'];
 const ALL = new Set<Permission>(PERMISSIONS);
+// partners:read: its own partner only (its grants: what the partner face shows it may do); another's is 404.
 const PARTNER_PERMISSIONS: Permission[] = [
-  'products:read', 'policies:read', 'releases:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'contracts:read',
+  'products:read', 'policies:read', 'releases:read', 'customers:read', 'licenses:read', 'machines:read', 'events:read', 'orders:read', 'contracts:read', 'partners:read',
   'customers:write', 'licenses:create', 'licenses:lifecycle', 'licenses:revoke', 'subscriptions:cancel', 'trials:write',
 ];
 

@@ -704,7 +704,7 @@ export interface paths {
         put?: never;
         /**
          * Convert a trial to a paid license
-         * @description The trial becomes a paid license of the same product: it moves to the paid policy (a new term from now unless keepExpiry) and keeps its key.
+         * @description The trial becomes a paid license of the same product: it moves to the paid policy (a new term from now unless keepExpiry) and keeps its key; with contractId it is drawn from that contract. A partner needs trials:create and licenses:create on the product.
          */
         post: operations["convertTrial"];
         delete?: never;
@@ -11843,6 +11843,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Draw the paid license from this contract (license pack, volume contract), as createLicense does: 422 QUOTA_EXHAUSTED when it is used up, CONTRACT_ENDED when it ended or was cancelled, CONTRACT_MISMATCH when it does not cover the policy or the customer. */
+                    contractId?: string;
                     /** @description true: keep the trial's expiry; default false: the paid term starts now */
                     keepExpiry?: boolean;
                     policyId: string;

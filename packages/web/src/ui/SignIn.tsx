@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
-import { isStaffRole } from '../api/api.js';
 import { homeOf, useSession } from '../session.js';
 import { ErrorMessage, messageOf } from './ui.js';
 
@@ -22,8 +21,8 @@ export function SignIn() {
     try {
       const who = await signIn(String(form.get('email')), String(form.get('password')));
       // Back to the page that asked for sign-in, when it belongs to this actor's face.
-      const face = isStaffRole(who, who.actor.role) ? '/console' : '/portal';
-      navigate(state.from?.startsWith(face) ? state.from : homeOf(who), { replace: true });
+      const home = homeOf(who);
+      navigate(state.from === home || state.from?.startsWith(`${home}/`) ? state.from : home, { replace: true });
     } catch (caught) {
       setError(messageOf(caught));
       setBusy(false);

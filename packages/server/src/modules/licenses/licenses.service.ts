@@ -227,10 +227,7 @@ export class LicensesService {
       soldBy: ctx.actor.scope.partnerId ?? null,
       createdBy: ctx.actor.label,
     });
-    if (record.contractId !== null) {
-      if (!this.contractDrawer) throw new Error('No contract drawer is installed (the contracts module provides it through its wiring)');
-      await this.contractDrawer.draw(executor, ctx, record.contractId, record);
-    }
+    if (record.contractId !== null) await this.drawFrom(executor, ctx, record.contractId, record);
     await insertLicense(executor, record, { digest: this.deps.keyring.digest('license-key', canonical), ciphertext: this.deps.keyring.encrypt('license-key', key) });
     await this.deps.events.record(executor, ctx, {
       action: 'license.created',
@@ -240,6 +237,11 @@ export class LicensesService {
       after: record,
     });
     return { license: this.present(record, refs.product.code, 0), key };
+  }
+
+  private async drawFrom(executor: Executor, ctx: RequestContext, contractId: string, record: LicenseRecord): Promise<void> {
+    if (!this.contractDrawer) throw new Error('No contract drawer is installed (the contracts module provides it through its wiring)');
+    await this.contractDrawer.draw(executor, ctx, contractId, record);
   }
 
   async get(ctx: RequestContext, id: string): Promise<License> {
@@ -498,15 +500,25 @@ export class LicensesService {
     executor: Executor | undefined,
     ctx: RequestContext,
     id: string,
-    input: ChangePolicyInput & { action?: string; subscription?: SubscriptionOverrides; right?: readonly PartnerRight[] },
+    input: ChangePolicyInput & { action?: string; subscription?: SubscriptionOverrides; right?: readonly PartnerRight[]; contractId?: string },
     refs: { policy: Policy },
     also?: (executor: Executor, after: License, before: License) => Promise<void>,
   ): Promise<License> {
     const now = this.deps.clock.now();
-    const { right, ...change } = input;
-    return this.applyChange(ctx, id, change.action ?? 'license.policy_changed', (license) => changes.policyChanged(license, refs.policy, change, now), {
+    const { right, contractId, ...change } = input;
+    // Drawn from a contract (a trial converted into a license pack): the license names it, and the draw
+    // (quota, holder, policy checked) happens in the change's transaction, so a refusal changes nothing.
+    const draw = contractId === undefined ? also : async (trx: Executor, after: License, before: License) => {
+      await this.drawFrom(trx, ctx, contractId, after);
+      await also?.(trx, after, before);
+    };
+    const changed = (license: License) => {
+      const next = changes.policyChanged(license, refs.policy, change, now);
+      return contractId === undefined ? next : { ...next, contractId };
+    };
+    return this.applyChange(ctx, id, change.action ?? 'license.policy_changed', changed, {
       ...(executor ? { executor } : {}),
-      ...(also ? { also } : {}),
+      ...(draw ? { also: draw } : {}),
       ...(right ? { right } : {}),
     });
   }

@@ -63,8 +63,10 @@ export async function findPartner(db: Executor, id: string): Promise<Partner | u
   return row && (await withGrants(db, [row]))[0];
 }
 
-export async function listPartnerRows(db: Executor, filter: { q?: string; limit: number; cursor?: string }): Promise<Partner[]> {
+/** A page of partners; `id` narrows to one (a partner actor's own). */
+export async function listPartnerRows(db: Executor, filter: { q?: string; limit: number; cursor?: string; id?: string }): Promise<Partner[]> {
   let q = db.selectFrom('partners').selectAll().orderBy('id', 'desc').limit(filter.limit + 1);
+  if (filter.id !== undefined) q = q.where('id', '=', filter.id);
   if (filter.q) {
     const like = `%${filter.q.toLowerCase()}%`;
     q = q.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', like), eb('email', 'like', like)]));

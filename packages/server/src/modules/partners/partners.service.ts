@@ -70,8 +70,9 @@ export class PartnersService {
     });
   }
 
-  async list(_ctx: RequestContext, filter: { q?: string; limit: number; cursor?: string }): Promise<Page<Partner>> {
-    return page(await listPartnerRows(this.deps.db, filter), filter.limit);
+  /** Staff list every partner; a partner actor its own only. */
+  async list(ctx: RequestContext, filter: { q?: string; limit: number; cursor?: string }): Promise<Page<Partner>> {
+    return page(await listPartnerRows(this.deps.db, { ...filter, ...(ctx.actor.scope.partnerId !== undefined ? { id: ctx.actor.scope.partnerId } : {}) }), filter.limit);
   }
 
   async get(ctx: RequestContext, id: string): Promise<Partner> {

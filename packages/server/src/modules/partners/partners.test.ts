@@ -191,6 +191,28 @@ forEachDialect('product groups and partners', (dialect) => {
     assert.equal((await api.post('/v1/tokens', { name: 'partner', role: 'partner-admin' })).status, 400);
   });
 
+  test("a partner user reads its own partner and its grants (the partner face's rights), another partner never", async () => {
+    const { P, Q, gMine } = await partnerWorld();
+    for (const role of ['partner-admin', 'partner-member'] as const) {
+      const asP = client(ctx.t.app, (await partnerUser(P.id, role)).token);
+      const own = await asP.get(`/v1/partners/${P.id}`);
+      assert.equal(own.status, 200, own.raw);
+      assert.deepEqual(own.body.grants, [{ productGroupId: gMine.id, rights: ['licenses:create', 'customers:create'] }]);
+      const other = await asP.get(`/v1/partners/${Q.id}`);
+      assert.equal(other.status, 404, `${role}: another partner is as if it did not exist`);
+      assert.equal(other.body.error.code, 'NOT_FOUND');
+      const listed = await asP.get('/v1/partners?limit=100');
+      assert.equal(listed.status, 200, listed.raw);
+      assert.deepEqual(listed.body.data.map((p: any) => p.id), [P.id], `${role}: the list holds its own partner only`);
+      assert.deepEqual((await asP.get(`/v1/partners?q=${encodeURIComponent(Q.name)}`)).body.data.filter((p: any) => p.id === Q.id), []);
+      assert.equal((await asP.patch(`/v1/partners/${P.id}`, { name: 'Renamed' })).status, 403, 'reading is not writing');
+    }
+    // A customer user reads no partner, not even its organization's.
+    const customer = await factories.customer(api, { partnerId: P.id });
+    const { token } = await factories.signedInUser(api, ctx.t.app, 'customer-admin', customer.id);
+    assert.equal((await client(ctx.t.app, token).get(`/v1/partners/${P.id}`)).status, 403);
+  });
+
   test('a partner user sees only its own customers and the products of its groups', async () => {
     const { P, mine, theirs, vendorOnly } = await partnerWorld();
     const member = await partnerUser(P.id, 'partner-member');

@@ -56,6 +56,13 @@ const ConvertTrialBody = Type.Object(
   {
     policyId: Id,
     keepExpiry: Type.Optional(Type.Boolean({ description: "true: keep the trial's expiry; default false: the paid term starts now" })),
+    contractId: Type.Optional(
+      Type.String({
+        ...Id,
+        description:
+          'Draw the paid license from this contract (license pack, volume contract), as createLicense does: 422 QUOTA_EXHAUSTED when it is used up, CONTRACT_ENDED when it ended or was cancelled, CONTRACT_MISMATCH when it does not cover the policy or the customer.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -143,7 +150,8 @@ export function trialRoutes(app: App, { trials }: Services, options: { signUpRat
         operationId: 'convertTrial',
         summary: 'Convert a trial to a paid license',
         tags: ['trials'],
-        description: 'The trial becomes a paid license of the same product: it moves to the paid policy (a new term from now unless keepExpiry) and keeps its key.',
+        description:
+          'The trial becomes a paid license of the same product: it moves to the paid policy (a new term from now unless keepExpiry) and keeps its key; with contractId it is drawn from that contract. A partner needs trials:create and licenses:create on the product.',
         params: IdParams,
         body: ConvertTrialBody,
         response: { 200: LicenseSchema, ...commonErrors },

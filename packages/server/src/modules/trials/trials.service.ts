@@ -61,6 +61,8 @@ export interface ConvertTrialInput {
   policyId: string;
   /** true: keep the trial's expiry; default false: the paid term starts now. */
   keepExpiry?: boolean;
+  /** Draw the paid license from this contract (the quota counts it, as for a license issued from it). */
+  contractId?: string;
 }
 
 /** Who acts in a public sign-up: the system, on behalf of an anonymous visitor. */
@@ -271,14 +273,15 @@ export class TrialsService {
 
   /**
    * A trial becomes a paid license: it moves to a paid policy of its product (its terms, a new term from
-   * now unless keepExpiry) and keeps its key, customer and history. Recorded as `trial.converted`.
+   * now unless keepExpiry) and keeps its key, customer and history; with `contractId` it is drawn from that
+   * contract in the same transaction (a refused draw leaves the trial as it was). Recorded as `trial.converted`.
    */
   async convert(ctx: RequestContext, licenseId: string, input: ConvertTrialInput): Promise<License> {
     await this.trialOf(ctx, licenseId);
     const policy = await this.deps.policies.get(ctx, input.policyId);
     if (policy.kind === 'trial') throw new AppError('VALIDATION_FAILED', 'Convert to a paid policy, not another trial policy', { fields: { policyId: 'must not be a trial policy' } });
     const now = this.deps.clock.now().toISOString();
-    return this.deps.licenses.changePolicyWith(undefined, ctx, licenseId, { policyId: policy.id, keepExpiry: input.keepExpiry ?? false, action: 'trial.converted', right: ['trials:create', 'licenses:create'] }, { policy }, (trx) =>
+    return this.deps.licenses.changePolicyWith(undefined, ctx, licenseId, { policyId: policy.id, keepExpiry: input.keepExpiry ?? false, action: 'trial.converted', right: ['trials:create', 'licenses:create'], ...(input.contractId ? { contractId: input.contractId } : {}) }, { policy }, (trx) =>
       markConverted(trx, licenseId, policy.id, now),
     );
   }

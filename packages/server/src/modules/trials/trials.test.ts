@@ -129,6 +129,39 @@ forEachDialect('trials', (dialect) => {
       assert.ok(own.length >= 1 && own.every((x: any) => x.customerId === customer.id));
       assert.deepEqual((await client(t.app, member.token).get(`/v1/trials?customerId=${other.id}`)).body.data, []);
     });
+
+    test("a partner converts its customer's trial drawing from its contract: the quota counts it; an exhausted contract leaves the trial a trial", async () => {
+      const product = await factories.product(api);
+      await factories.policy(api, product.id, 'trial', { maxMachines: 1 });
+      const paid = await factories.policy(api, product.id, 'timed', { maxMachines: 1 });
+      const group = (await api.post('/v1/product-groups', { name: `Trial group ${Date.now()}`, productIds: [product.id] })).body;
+      const partner = (await api.post('/v1/partners', { name: 'Trial seller', grants: [{ productGroupId: group.id, rights: ['trials:create', 'licenses:create', 'customers:create'] }] })).body;
+      const pack = await api.post('/v1/contracts', { partnerId: partner.id, policyId: paid.id, unit: 'licenses', quantity: 1 });
+      assert.equal(pack.status, 201, pack.raw);
+      const email = `seller-${Date.now()}@example.com`;
+      assert.equal((await api.post('/v1/users', { email, password: 'correct horse battery', role: 'partner-admin', partnerId: partner.id })).status, 201);
+      const seller = client(ctx.t.app, (await client(ctx.t.app, undefined).post('/v1/auth/sign-in', { email, password: 'correct horse battery' })).body.token);
+      const customer = (await seller.post('/v1/customers', { name: 'Trial buyer', email: `buyer-${Date.now()}@example.com` })).body;
+      const trial = async () => (await seller.post('/v1/licenses/trials', { productId: product.id, customerId: customer.id, sendEmail: false })).body;
+      const [first, second] = [await trial(), await trial()];
+
+      const converted = await seller.post(`/v1/licenses/${first.id}/actions/convert-trial`, { policyId: paid.id, contractId: pack.body.id });
+      assert.equal(converted.status, 200, converted.raw);
+      assert.deepEqual([converted.body.type, converted.body.policyId, converted.body.contractId, converted.body.soldBy], ['commercial', paid.id, pack.body.id, partner.id]);
+      assert.deepEqual([(await api.get(`/v1/contracts/${pack.body.id}`)).body.used, (await api.get(`/v1/contracts/${pack.body.id}`)).body.remaining], [1, 0]);
+
+      const over = await seller.post(`/v1/licenses/${second.id}/actions/convert-trial`, { policyId: paid.id, contractId: pack.body.id });
+      assert.equal(over.status, 422, over.raw);
+      assert.equal(over.body.error.code, 'QUOTA_EXHAUSTED');
+      const unchanged = (await api.get(`/v1/licenses/${second.id}`)).body;
+      assert.deepEqual([unchanged.type, unchanged.contractId], ['trial', null], 'the refused draw changed nothing');
+      assert.equal((await api.get(`/v1/trials?productId=${product.id}&converted=false`)).body.data.length, 1);
+      // Without a contract, the conversion draws nothing (the vendor bills it otherwise).
+      const plain = await seller.post(`/v1/licenses/${second.id}/actions/convert-trial`, { policyId: paid.id });
+      assert.equal(plain.status, 200, plain.raw);
+      assert.equal(plain.body.contractId, null);
+      assert.equal((await api.get(`/v1/contracts/${pack.body.id}`)).body.used, 1);
+    });
   });
 
   describe('public sign-up', () => {
