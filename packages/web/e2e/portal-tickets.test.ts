@@ -120,6 +120,25 @@ test('portal: a customer admin draws a license from the contract and allocates i
   for (const other of [adminsOwn, boardOnly]) assert.equal((await activate(other.id)).status, 404, other.name);
   assert.equal((await api.get(`/v1/machines?licenseId=${seat.id}`)).body.data.length, 1);
 
+  // Made an admin of Board, the member sees the group's ticket and allocates it within the group only.
+  assert.equal((await api.post(`/v1/customer-groups/${board.body.id}/members`, { userId: member.user.id, admin: true })).status, 200);
+  const groupAdminPage = await j.newPage();
+  await signIn(groupAdminPage, url + '/', member.email, member.password);
+  await groupAdminPage.getByRole('heading', { name: 'Umbrella Corp: licenses', level: 1 }).waitFor();
+  await groupAdminPage.goto(`${url}/portal/licenses/${boardOnly.id}`);
+  await groupAdminPage.getByTestId('allocation').getByText('Group Board').waitFor();
+  const options = await groupAdminPage.getByLabel('Allocate to').locator('option').allTextContents();
+  assert.deepEqual(options, ['Group Board', `${member.email} (in group Board)`], 'within the group only');
+  await groupAdminPage.getByLabel('Allocate to').selectOption({ label: `${member.email} (in group Board)` });
+  await groupAdminPage.getByRole('button', { name: 'Allocate', exact: true }).click();
+  await groupAdminPage.getByTestId('allocation').getByText('you, through group Board').waitFor();
+  assert.deepEqual((await api.get(`/v1/licenses/${boardOnly.id}`)).body.allocation, { kind: 'user', groupId: board.body.id, userId: member.user.id });
+  // The organization's ticket is not its to allocate: no control.
+  await groupAdminPage.goto(`${url}/portal/licenses/${everybody.id}`);
+  await groupAdminPage.getByTestId('allocation').getByText('The whole organization').waitFor();
+  assert.equal(await groupAdminPage.getByLabel('Allocate to').count(), 0);
+  await groupAdminPage.context().close();
+
   // Back to the admin: the second license fills the contract, a third is refused with a clear message.
   await nav.getByRole('link', { name: 'Contracts' }).click();
   await card.getByLabel('License name (optional)').fill('Second seat');
