@@ -148,3 +148,48 @@ test('portal: a customer admin draws a license from the contract and allocates i
   await card.getByRole('alert').getByText(/This contract is used up/).waitFor();
   assert.equal((await api.get(`/v1/contracts/${contract.body.id}`)).body.used, 2, 'nothing more was drawn');
 });
+
+test('portal: a customer admin manages a group (admin flag, visibility, rename, remove, delete); its tickets go back to the organization', async (t) => {
+  if (skipUnlessRunnable(t)) return;
+  const { api, url, app, page } = j;
+  const product = await factories.product(api, { name: 'Orbit Cloud' });
+  const policy = await factories.policy(api, product.id, 'timed', { durationDays: 365, maxMachines: 2 });
+  const customer = await factories.customer(api, { name: 'Initrode' });
+  const admin = await factories.signedInUser(api, app.app, 'customer-admin', customer.id);
+  const member = await factories.signedInUser(api, app.app, 'customer-member', customer.id);
+  const group = await api.post(`/v1/customers/${customer.id}/groups`, { name: 'Lab' });
+  assert.equal((await api.post(`/v1/customer-groups/${group.body.id}/members`, { userId: member.user.id })).status, 200);
+  const ticket = await factories.license(api, policy.id, { customerId: customer.id, name: 'Lab bench' });
+  assert.equal((await api.post(`/v1/licenses/${ticket.id}/allocation`, { groupId: group.body.id })).status, 200);
+  const read = async () => (await api.get(`/v1/customer-groups/${group.body.id}`)).body as { name: string; visibility: string; members: { userId: string; admin: boolean }[] };
+
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, url + '/', admin.email, admin.password);
+  await page.getByRole('heading', { name: 'Initrode: licenses', level: 1 }).waitFor();
+  await page.getByRole('row', { name: /Lab bench/ }).getByText('Group Lab').waitFor();
+  await page.getByRole('navigation', { name: 'Portal navigation' }).getByRole('link', { name: 'Groups' }).click();
+  const lab = page.getByRole('region', { name: 'Lab', exact: true });
+  await lab.getByRole('button', { name: 'Make group admin' }).click();
+  await lab.getByRole('cell', { name: 'Group admin', exact: true }).waitFor();
+  assert.deepEqual((await read()).members.map((m) => [m.userId, m.admin]), [[member.user.id, true]]);
+
+  await lab.getByText('Rename, change visibility or delete').click();
+  await lab.getByLabel('Name').fill('Research lab');
+  await lab.getByLabel('Who sees tickets allocated to the group').selectOption('admins');
+  await lab.getByRole('button', { name: 'Save group' }).click();
+  const renamed = page.getByRole('region', { name: 'Research lab', exact: true });
+  await renamed.getByText('only the group’s admins see').waitFor();
+  assert.deepEqual([(await read()).name, (await read()).visibility], ['Research lab', 'admins']);
+
+  page.once('dialog', (dialog) => void dialog.accept());
+  await renamed.getByRole('button', { name: /^Remove/ }).click();
+  await renamed.getByText('No members yet.').waitFor();
+  assert.deepEqual((await read()).members, []);
+
+  // The settings stayed open.
+  await renamed.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete group Research lab' }).click();
+  await page.getByText('Your organization has no groups yet.').waitFor();
+  assert.equal((await api.get(`/v1/customer-groups/${group.body.id}`)).status, 404);
+  assert.deepEqual((await api.get(`/v1/licenses/${ticket.id}`)).body.allocation, { kind: 'organization', groupId: null, userId: null }, 'its ticket went back to the organization');
+});

@@ -29,7 +29,6 @@ function GroupCard({ group, users, manage, onChanged }: { group: CustomerGroup; 
   const action = useAction(onChanged);
   const [adding, setAdding] = useState('');
   const headingId = useId();
-  const addId = useId();
   const outside = users.filter((u) => !u.disabled && !group.members.some((m) => m.userId === u.id));
   return (
     <section className="card" aria-labelledby={headingId}>
@@ -60,7 +59,8 @@ function GroupCard({ group, users, manage, onChanged }: { group: CustomerGroup; 
                         disabled={action.busy}
                         onClick={() => void action.run(async () => (await portalApi.setMember(group.id, m.userId, !m.admin), `${m.email} is now ${m.admin ? 'a member' : 'a group admin'}.`))}
                       >
-                        {m.admin ? `Make ${m.email} a member` : `Make ${m.email} group admin`}
+                        {m.admin ? 'Make plain member' : 'Make group admin'}
+                        <span className="visually-hidden"> ({m.email})</span>
                       </button>
                       <button
                         type="button"
@@ -71,7 +71,7 @@ function GroupCard({ group, users, manage, onChanged }: { group: CustomerGroup; 
                           }
                         }}
                       >
-                        Remove {m.email}
+                        Remove<span className="visually-hidden"> ({m.email})</span>
                       </button>
                     </td>
                   ) : null}
@@ -84,48 +84,53 @@ function GroupCard({ group, users, manage, onChanged }: { group: CustomerGroup; 
       {manage ? (
         <>
           <form
-            className="inline-form"
+            className="inline-form compact"
             aria-label={`Add a member to ${group.name}`}
             onSubmit={(event) => {
               event.preventDefault();
               if (adding) void action.run(async () => (await portalApi.setMember(group.id, adding, false), 'Member added.')).then(() => setAdding(''));
             }}
           >
-            <label htmlFor={addId}>Add a user of your organization</label>
-            <select id={addId} value={adding} onChange={(event) => setAdding(event.target.value)}>
-              <option value="">Choose a user…</option>
-              {outside.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name ? `${u.name} (${u.email})` : u.email}
-                </option>
-              ))}
-            </select>
+            <label>
+              Add a user of your organization
+              <select value={adding} onChange={(event) => setAdding(event.target.value)}>
+                <option value="">Choose a user…</option>
+                {outside.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name ? `${u.name} (${u.email})` : u.email}
+                  </option>
+                ))}
+              </select>
+            </label>
             <button type="submit" disabled={action.busy || !adding}>
               Add member
             </button>
           </form>
-          <ActionForm
-            title={`Change ${group.name}`}
-            submitLabel="Save group"
-            className="inline-form"
-            onSubmit={async (form) => {
-              await portalApi.updateGroup(group.id, { name: text(form, 'name'), visibility: text(form, 'visibility') as GroupVisibility });
-              onChanged();
-              return 'Saved.';
-            }}
-          >
-            <label>
-              Name
-              <input name="name" required maxLength={200} defaultValue={group.name} />
-            </label>
-            <VisibilitySelect name="visibility" defaultValue={group.visibility} />
-          </ActionForm>
-          <DeleteButton
-            what={`group ${group.name}`}
-            consequence="Its members stay users of your organization; the licenses allocated to the group go back to the organization."
-            onDelete={() => portalApi.deleteGroup(group.id)}
-            onDeleted={onChanged}
-          />
+          <details className="card">
+            <summary>Rename, change visibility or delete</summary>
+            <ActionForm
+              title={`Change ${group.name}`}
+              submitLabel="Save group"
+              className="inline-form"
+              onSubmit={async (form) => {
+                await portalApi.updateGroup(group.id, { name: text(form, 'name'), visibility: text(form, 'visibility') as GroupVisibility });
+                onChanged();
+                return 'Saved.';
+              }}
+            >
+              <label>
+                Name
+                <input name="name" required maxLength={200} defaultValue={group.name} />
+              </label>
+              <VisibilitySelect name="visibility" defaultValue={group.visibility} />
+            </ActionForm>
+            <DeleteButton
+              what={`group ${group.name}`}
+              consequence="Its members stay users of your organization; the licenses allocated to the group go back to the organization."
+              onDelete={() => portalApi.deleteGroup(group.id)}
+              onDeleted={onChanged}
+            />
+          </details>
         </>
       ) : null}
       {action.notice ? (
