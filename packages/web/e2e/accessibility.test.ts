@@ -33,6 +33,14 @@ async function fillPages({ api, app }: Journey): Promise<void> {
   await factories.policy(api, product.id, 'trial');
   const trial = await api.post('/v1/licenses/trials', { productId: product.id, email: 'trial@globex.example', sendEmail: false });
   assert.equal(trial.status, 201, trial.raw);
+  // The portal's groups and contracts pages: a group with a member, a license pack with one license drawn.
+  const group = await api.post(`/v1/customers/${customer.id}/groups`, { name: 'Design' });
+  assert.equal(group.status, 201, group.raw);
+  const designer = await api.post('/v1/users', { email: 'designer@acme.example', role: 'customer-member', customerId: customer.id });
+  assert.equal((await api.post(`/v1/customer-groups/${group.body.id}/members`, { userId: designer.body.id, admin: true })).status, 200);
+  const contract = await api.post('/v1/contracts', { customerId: customer.id, policyId: policy.id, unit: 'licenses', quantity: 10 });
+  assert.equal(contract.status, 201, contract.raw);
+  await factories.license(api, policy.id, { customerId: customer.id, contractId: contract.body.id, name: 'Acme pack seat' });
   const webhook = await api.post('/v1/webhook-endpoints', { url: 'https://hooks.example.com/keyhaven', events: ['license.*'] });
   assert.equal(webhook.status, 201, webhook.raw);
   // Selling through a partner: a product group, a partner with rights on it, a user, contracts on both holders.
@@ -124,6 +132,8 @@ const PORTAL_PAGES = () => [
   '/portal/offline-activation',
   '/portal/faq',
   '/portal/notifications',
+  '/portal/groups',
+  '/portal/contracts',
 ];
 
 for (const [device, viewport] of [

@@ -181,6 +181,7 @@ test('customer member: the FAQ renders its answers; offline activation is refuse
   assert.match((await refusal.textContent()) ?? '', /\(FORBIDDEN\)/);
   // And no key reveal or deactivation offered on its license page.
   await page.getByRole('link', { name: 'Licenses' }).click();
+  await page.getByRole('button', { name: 'All licenses I can see' }).click();
   await page.getByRole('row', { name: /Orbit Mobile/ }).getByRole('link').click();
   await page.getByRole('heading', { level: 1 }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Reveal key' }).count(), 0);

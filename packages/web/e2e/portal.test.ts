@@ -29,6 +29,9 @@ test('customer: the licenses dashboard warns about a license expiring in 10 days
   const member = await j.signInCustomer('customer-member', mine.id);
   await page.getByRole('heading', { name: 'Acme GmbH: licenses' }).waitFor();
   assert.ok(page.url().endsWith('/portal'), page.url());
+  // A member starts on its own tickets (none is allocated to it by name), then asks for everything it may see.
+  await page.getByText('No license is allocated to you by name.').waitFor();
+  await page.getByRole('button', { name: 'All licenses I can see' }).click();
   const banner = page.getByTestId('expiry-banner');
   await banner.waitFor();
   const bannerText = (await banner.textContent()) ?? '';

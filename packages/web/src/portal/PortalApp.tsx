@@ -1,7 +1,10 @@
 import { Route, Routes } from 'react-router-dom';
 import { ChangePassword } from '../ui/Passwords.js';
 import { NotFoundPage, Shell } from '../ui/ui.js';
+import { can, useSession } from '../session.js';
+import { PortalContracts } from './PortalContracts.js';
 import { PortalDownloads } from './PortalDownloads.js';
+import { PortalGroups } from './PortalGroups.js';
 import { PortalFaq } from './PortalFaq.js';
 import { PortalLicense } from './PortalLicense.js';
 import { PortalLicenses } from './PortalLicenses.js';
@@ -11,6 +14,8 @@ import { PortalOffline } from './PortalOffline.js';
 
 const NAV = [
   { to: '/portal', label: 'Licenses', end: true },
+  { to: '/portal/groups', label: 'Groups' },
+  { to: '/portal/contracts', label: 'Contracts' },
   { to: '/portal/machines', label: 'Activations' },
   { to: '/portal/downloads', label: 'Downloads' },
   { to: '/portal/offline-activation', label: 'Offline activation' },
@@ -21,11 +26,16 @@ const NAV = [
 
 /** The customer portal, for customer users: their own organization's licenses only (the API scopes every read). */
 export default function PortalApp() {
+  const { me } = useSession();
+  // Contracts are for customer admins (contracts:read); groups for anyone of the organization (a member sees its own).
+  const nav = NAV.filter((item) => item.to !== '/portal/contracts' || can(me, 'contracts:read'));
   return (
-    <Shell title="Portal" nav={NAV}>
+    <Shell title="Portal" nav={nav}>
       <Routes>
         <Route index element={<PortalLicenses />} />
         <Route path="licenses/:id" element={<PortalLicense />} />
+        <Route path="groups" element={<PortalGroups />} />
+        <Route path="contracts" element={<PortalContracts />} />
         <Route path="machines" element={<PortalMachines />} />
         <Route path="downloads" element={<PortalDownloads />} />
         <Route path="offline-activation" element={<PortalOffline />} />

@@ -8,6 +8,8 @@ import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, 
 import { UsageTable } from '../licensing/UsageTable.js';
 import { daysLeftText } from './expiry.js';
 import { machineName, useIsOrgAdmin } from './portal-ui.js';
+import { AllocationControl, allocationText, loadPeople } from './tickets.js';
+import { useSession } from '../session.js';
 
 /** The full key, shown on request to organization admins (`licenses:reveal`); a 403 shows the API's message. */
 function KeyReveal({ license }: { license: LicenseDetail }) {
@@ -71,10 +73,15 @@ function PortalMachinesTable({ machines, canDeactivate, onChanged }: { machines:
 export function PortalLicense() {
   const { id = '' } = useParams();
   const isAdmin = useIsOrgAdmin();
+  const { me } = useSession();
   const loaded = useLoad(async () => {
     const license = await licensingApi.getLicense(id);
-    const [machines, usage] = await Promise.all([api.listMachines(id), license.meters.length > 0 ? api.licenseUsage(id) : Promise.resolve([])]);
-    return { license, machines, usage };
+    const [machines, usage, people] = await Promise.all([
+      api.listMachines(id),
+      license.meters.length > 0 ? api.licenseUsage(id) : Promise.resolve([]),
+      loadPeople(me),
+    ]);
+    return { license, machines, usage, people };
   }, id);
 
   // The API answers 404 for another organization's license as for one that does not exist: show no data.
@@ -84,7 +91,7 @@ export function PortalLicense() {
 
   return (
     <Show loaded={loaded}>
-      {({ license, machines, usage }) => (
+      {({ license, machines, usage, people }) => (
         <section aria-labelledby="license-title">
           <p>
             <Link to="/portal">← Your licenses</Link>
@@ -107,7 +114,17 @@ export function PortalLicense() {
             <dd>{formatDate(license.expiresAt, 'never')}</dd>
             <dt>Days left</dt>
             <dd>{daysLeftText(license)}</dd>
+            <dt>Allocated to</dt>
+            <dd data-testid="allocation">{allocationText(license.allocation, people)}</dd>
           </dl>
+          <AllocationControl
+            key={`${license.allocation.groupId}:${license.allocation.userId}`}
+            licenseId={license.id}
+            allocation={license.allocation}
+            people={people}
+            organizationAdmin={isAdmin}
+            onChanged={loaded.reload}
+          />
           {license.subscription ? (
             <SubscriptionSection
               license={license}
