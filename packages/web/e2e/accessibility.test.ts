@@ -34,10 +34,10 @@ async function fillPages({ api, app }: Journey): Promise<void> {
   const trial = await api.post('/v1/licenses/trials', { productId: product.id, email: 'trial@globex.example', sendEmail: false });
   assert.equal(trial.status, 201, trial.raw);
   // The portal's groups and contracts pages: a group with a member, a license pack with one license drawn.
-  const group = await api.post(`/v1/customers/${customer.id}/groups`, { name: 'Design' });
-  assert.equal(group.status, 201, group.raw);
+  const team = await api.post(`/v1/customers/${customer.id}/groups`, { name: 'Design' });
+  assert.equal(team.status, 201, team.raw);
   const designer = await api.post('/v1/users', { email: 'designer@acme.example', role: 'customer-member', customerId: customer.id });
-  assert.equal((await api.post(`/v1/customer-groups/${group.body.id}/members`, { userId: designer.body.id, admin: true })).status, 200);
+  assert.equal((await api.post(`/v1/customer-groups/${team.body.id}/members`, { userId: designer.body.id, admin: true })).status, 200);
   const contract = await api.post('/v1/contracts', { customerId: customer.id, policyId: policy.id, unit: 'licenses', quantity: 10 });
   assert.equal(contract.status, 201, contract.raw);
   await factories.license(api, policy.id, { customerId: customer.id, contractId: contract.body.id, name: 'Acme pack seat' });
