@@ -153,7 +153,7 @@ export function createServices(
   const announcements = new AnnouncementsService({ db, clock, events, releases, products, licenses, customers, users, mail, mailTemplates, mailPreferences, publicUrl });
   const stripe = new StripeService({ db, clock, orders, licenses, subscriptions, webhookSecret: deps.config.stripeWebhookSecret });
   // Contracts: quotas that licenses draw from as they are issued (the drawer is installed into licenses).
-  const contracts = new ContractsService({ db, clock, events, customers, policies, partners, productGroups, users, mail, mailTemplates, settings, publicUrl });
+  const contracts = new ContractsService({ db, clock, events, customers, policies, partners, productGroups, products, users, mail, mailTemplates, settings, publicUrl });
   const stats = new StatsService({ clock, licenses, machines, products });
   // Partner reports for batch invoicing: no table of their own, read through the services.
   const partnerReports = new PartnerReportsService({ db, licenses, subscriptions, partners, customers, products });

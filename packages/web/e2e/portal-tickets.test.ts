@@ -40,6 +40,7 @@ test('portal: a customer admin draws a license from the contract and allocates i
   await page.getByRole('heading', { name: 'Contracts', level: 1 }).waitFor();
   const card = page.getByTestId('contract');
   await card.getByText('0 of 2 licenses used').waitFor();
+  await card.getByText(`Covers: Orbit Studio — ${policy.name}`).waitFor();
   await card.getByLabel('License name (optional)').fill('Member seat');
   await card.getByRole('button', { name: 'Create license' }).click();
   await card.getByRole('status').getByText('Member seat').waitFor();
@@ -192,4 +193,37 @@ test('portal: a customer admin manages a group (admin flag, visibility, rename, 
   await page.getByText('Your organization has no groups yet.').waitFor();
   assert.equal((await api.get(`/v1/customer-groups/${group.body.id}`)).status, 404);
   assert.deepEqual((await api.get(`/v1/licenses/${ticket.id}`)).body.allocation, { kind: 'organization', groupId: null, userId: null }, 'its ticket went back to the organization');
+});
+
+test('portal: a contract on a product group offers each policy it covers; the license drawn has the one chosen', async (t) => {
+  if (skipUnlessRunnable(t)) return;
+  const { api, app } = j;
+  const page = await j.newPage();
+  const cad = await factories.product(api, { name: 'Quill CAD' });
+  const render = await factories.product(api, { name: 'Quill Render' });
+  await factories.policy(api, cad.id, 'timed', { name: 'CAD yearly', durationDays: 365 });
+  const renderPolicy = await factories.policy(api, render.id, 'perpetual', { name: 'Render forever' });
+  const suite = await api.post('/v1/product-groups', { name: `Quill suite ${Date.now()}`, productIds: [cad.id, render.id] });
+  assert.equal(suite.status, 201, suite.raw);
+  const customer = await factories.customer(api, { name: 'Initech' });
+  const admin = await factories.signedInUser(api, app.app, 'customer-admin', customer.id);
+  const contract = await api.post('/v1/contracts', { customerId: customer.id, productGroupId: suite.body.id, unit: 'licenses', quantity: 5 });
+  assert.equal(contract.status, 201, contract.raw);
+
+  await signIn(page, j.url + '/', admin.email, admin.password);
+  await page.getByRole('navigation', { name: 'Portal navigation' }).getByRole('link', { name: 'Contracts' }).click();
+  const card = page.getByTestId('contract');
+  await card.getByText('Covers: Quill CAD — CAD yearly, Quill Render — Render forever').waitFor();
+  await card.getByLabel('Policy').selectOption({ label: 'Quill Render — Render forever' });
+  await card.getByLabel('License name (optional)').fill('Render node');
+  await card.getByRole('button', { name: 'Create license' }).click();
+  await card.getByRole('status').getByText('Render node').waitFor();
+  await card.getByText('1 of 5 licenses used').waitFor();
+
+  const drawn = (await api.get(`/v1/licenses?customerId=${customer.id}&limit=10`)).body.data;
+  assert.deepEqual(
+    drawn.map((l: { name: string; policyId: string; contractId: string }) => [l.name, l.policyId, l.contractId]),
+    [['Render node', renderPolicy.id, contract.body.id]],
+  );
+  await page.context().close();
 });

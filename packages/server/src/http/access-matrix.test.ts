@@ -141,6 +141,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   createContract: 'contracts:write',
   listContracts: 'contracts:read',
   getContract: 'contracts:read',
+  listContractPolicies: 'contracts:read',
   updateContract: 'contracts:write',
   cancelContract: 'contracts:write',
   createOrder: 'orders:write',
@@ -688,6 +689,10 @@ forEachDialect('access matrix', (dialect) => {
     getContract: async (caller) => ({
       method: 'GET',
       url: `/v1/contracts/${caller.role?.startsWith('partner-') ? (await partnerContract()).id : (await contractOf(A)).id}`,
+    }),
+    listContractPolicies: async (caller) => ({
+      method: 'GET',
+      url: `/v1/contracts/${caller.role?.startsWith('partner-') ? (await partnerContract()).id : (await contractOf(A)).id}/policies`,
     }),
     updateContract: async (_c, allowed) => ({ method: 'PATCH', url: `/v1/contracts/${(allowed ? await freshContract(A) : await contractOf(A)).id}`, body: { quantity: 7 } }),
     cancelContract: async (_c, allowed) => ({ method: 'POST', url: `/v1/contracts/${(allowed ? await freshContract(A) : await contractOf(A)).id}/actions/cancel` }),

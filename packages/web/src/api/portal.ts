@@ -14,6 +14,7 @@ export type Allocation = Answer<'/v1/licenses/{id}', 'get'>['allocation'];
 /** Where a ticket goes: {} the organization, {groupId} a group, {userId} a person, both: a member of that group. */
 export type AllocationTarget = RequestBody<'/v1/licenses/{id}/allocation', 'post'>;
 export type Contract = ItemOf<'/v1/contracts'>;
+export type ContractPolicy = ItemOf<'/v1/contracts/{id}/policies'>;
 export type OrganizationUser = ItemOf<'/v1/users'>;
 
 const id = (value: string) => ({ path: { id: value } });
@@ -40,6 +41,8 @@ export const portalApi = {
 
   listContracts: (customerId: string) => all((cursor) => client.GET('/v1/contracts', { params: { query: { customerId, limit: PAGE, cursor } } })),
   /** A license drawn from the organization's contract, on the policy's terms (422 QUOTA_EXHAUSTED, CONTRACT_ENDED). */
-  createFromContract: (contract: Contract & { policyId: string }, customerId: string, name?: string) =>
-    answer(client.POST('/v1/licenses', { body: { policyId: contract.policyId, contractId: contract.id, customerId, ...(name ? { name } : {}) } })),
+  createFromContract: (contractId: string, policyId: string, customerId: string, name?: string) =>
+    answer(client.POST('/v1/licenses', { body: { policyId, contractId, customerId, ...(name ? { name } : {}) } })),
+  /** The policies a license from the contract may have, with their products (the holder's admins may read them). */
+  contractPolicies: (contractId: string) => answer(client.GET('/v1/contracts/{id}/policies', { params: { path: { id: contractId } } })).then((answered) => answered.data),
 };

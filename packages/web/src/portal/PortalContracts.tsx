@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError } from '../api/api.js';
-import { portalApi, type Contract } from '../api/portal.js';
-import { useSession } from '../session.js';
+import { portalApi, type Contract, type ContractPolicy } from '../api/portal.js';
+import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
 
 /** What a refused draw means for the person asking, before the API's own words. */
@@ -23,19 +23,27 @@ function QuotaBar({ contract }: { contract: Contract }) {
   );
 }
 
-/** Draws a license for the organization from a contract on a policy (the license has the policy's terms). */
-function CreateFromContract({ contract, customerId, onCreated }: { contract: Contract & { policyId: string }; customerId: string; onCreated: () => void }) {
+/** "Product — Policy" of a policy a contract covers. */
+const labelOf = (policy: ContractPolicy) => `${policy.productName} — ${policy.name}`;
+
+/**
+ * Draws a license for the organization from a contract, on a policy it covers (the license has the
+ * policy's terms); a contract on a product group offers each policy of the group's products.
+ */
+function CreateFromContract({ contract, policies, customerId, onCreated }: { contract: Contract; policies: ContractPolicy[]; customerId: string; onCreated: () => void }) {
   const [name, setName] = useState('');
+  const [policyId, setPolicyId] = useState(policies[0]?.id ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<{ id: string; name: string } | null>(null);
   const nameId = useId();
+  const policyFieldId = useId();
   async function create() {
     setBusy(true);
     setError(null);
     setCreated(null);
     try {
-      const license = await portalApi.createFromContract(contract, customerId, name.trim() || undefined);
+      const license = await portalApi.createFromContract(contract.id, policyId, customerId, name.trim() || undefined);
       setCreated({ id: license.id, name: license.name });
       setName('');
       onCreated();
@@ -54,9 +62,21 @@ function CreateFromContract({ contract, customerId, onCreated }: { contract: Con
         void create();
       }}
     >
+      {policies.length > 1 ? (
+        <>
+          <label htmlFor={policyFieldId}>Policy</label>
+          <select id={policyFieldId} value={policyId} onChange={(event) => setPolicyId(event.target.value)}>
+            {policies.map((policy) => (
+              <option key={policy.id} value={policy.id}>
+                {labelOf(policy)}
+              </option>
+            ))}
+          </select>
+        </>
+      ) : null}
       <label htmlFor={nameId}>License name (optional)</label>
       <input id={nameId} value={name} maxLength={200} onChange={(event) => setName(event.target.value)} />
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" disabled={busy || policyId === ''}>
         {busy ? 'Creating…' : 'Create license'}
       </button>
       {created ? (
@@ -69,15 +89,39 @@ function CreateFromContract({ contract, customerId, onCreated }: { contract: Con
   );
 }
 
+/** One contract: what it covers, what is used, and (for those who may) licenses drawn from it. */
+function ContractCard({ contract, customerId, mayCreate, onCreated }: { contract: Contract; customerId: string; mayCreate: boolean; onCreated: () => void }) {
+  const policies = useLoad(() => portalApi.contractPolicies(contract.id), `contract-policies-${contract.id}`);
+  return (
+    <section className="card" aria-label={`Contract of ${formatDate(contract.createdAt)}`} data-testid="contract">
+      <h2>
+        {contract.unit === 'licenses' ? 'License pack' : 'Seat contract'} of {formatDate(contract.createdAt)} <span className={`badge badge-${contract.status === 'active' ? 'active' : 'expired'}`}>{contract.status}</span>
+      </h2>
+      <QuotaBar contract={contract} />
+      <p>Ends: {formatDate(contract.endsAt, 'never')}</p>
+      <Show loaded={policies}>
+        {(covered) => (
+          <>
+            <p>
+              Covers: {covered.length === 0 ? 'no policy yet (its product group is empty)' : covered.map(labelOf).join(', ')}
+            </p>
+            {mayCreate && covered.length > 0 ? <CreateFromContract contract={contract} policies={covered} customerId={customerId} onCreated={onCreated} /> : null}
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
+
 /**
  * The organization's contracts (license packs, volume contracts) with what is used of each, for customer
- * admins; from a contract on a policy they create licenses themselves (the API draws them from it and
+ * admins; from a contract they create licenses themselves, on a policy it covers (the API draws them from it and
  * refuses once it is used up or ended).
  */
 export function PortalContracts() {
   const { me } = useSession();
   const customerId = me?.actor.customerId ?? '';
-  const mayCreate = me?.actor.permissions.includes('licenses:create') ?? false;
+  const mayCreate = can(me, 'licenses:create');
   const loaded = useLoad(() => portalApi.listContracts(customerId), `contracts-${customerId}`);
   return (
     <section aria-labelledby="contracts-title">
@@ -90,18 +134,7 @@ export function PortalContracts() {
           ) : (
             <>
               {contracts.map((contract) => (
-                <section key={contract.id} className="card" aria-label={`Contract of ${formatDate(contract.createdAt)}`} data-testid="contract">
-                  <h2>
-                    {contract.unit === 'licenses' ? 'License pack' : 'Seat contract'} of {formatDate(contract.createdAt)} <span className={`badge badge-${contract.status === 'active' ? 'active' : 'expired'}`}>{contract.status}</span>
-                  </h2>
-                  <QuotaBar contract={contract} />
-                  <p>Ends: {formatDate(contract.endsAt, 'never')}</p>
-                  {contract.policyId !== null && mayCreate ? (
-                    <CreateFromContract contract={{ ...contract, policyId: contract.policyId }} customerId={customerId} onCreated={loaded.reload} />
-                  ) : contract.policyId === null ? (
-                    <p className="hint">This contract covers a product group: your vendor issues its licenses.</p>
-                  ) : null}
-                </section>
+                <ContractCard key={contract.id} contract={contract} customerId={customerId} mayCreate={mayCreate} onCreated={loaded.reload} />
               ))}
             </>
           )

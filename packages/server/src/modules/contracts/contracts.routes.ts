@@ -1,7 +1,8 @@
+import Type from 'typebox';
 import { commonErrors, IdParams, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { ContractSchema, CreateContractBody, ListContractsQuery, UpdateContractBody } from './contracts.schemas.js';
+import { ContractPolicySchema, ContractSchema, CreateContractBody, ListContractsQuery, UpdateContractBody } from './contracts.schemas.js';
 
 /** Contracts (license packs, volume contracts): staff write them; staff and the holder's admins read them. */
 export function contractRoutes(app: App, { contracts }: Services): void {
@@ -44,6 +45,22 @@ export function contractRoutes(app: App, { contracts }: Services): void {
       config: { access: { permission: 'contracts:read' } },
     },
     async (request) => contracts.get(ctx(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/contracts/:id/policies',
+    {
+      schema: {
+        operationId: 'listContractPolicies',
+        summary: "List the policies a contract's licenses may have",
+        tags: ['contracts'],
+        description: "The policy it covers, or every policy of its product group's products (a partner: of its own products), with the product's name: what the holder's admins choose from when they create a license from it.",
+        params: IdParams,
+        response: { 200: Type.Object({ data: Type.Array(ContractPolicySchema) }), ...commonErrors },
+      },
+      config: { access: { permission: 'contracts:read' } },
+    },
+    async (request) => ({ data: await contracts.policies(ctx(request), request.params.id) }),
   );
 
   app.patch(

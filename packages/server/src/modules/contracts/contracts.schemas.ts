@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { Id, ListQuery, Nullable, NullableTimestamp, StringEnum, Timestamp } from '../../http/schemas.js';
 import { CONTRACT_STATUSES, CONTRACT_UNITS } from './contracts.repository.js';
+import { POLICY_KINDS } from '../policies/policies.service.js';
 
 const Quantity = Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Licenses or seats the contract allows; null: unlimited' }));
 
@@ -21,6 +22,15 @@ export const ContractSchema = Type.Object({
   cancelledAt: NullableTimestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,
+});
+
+export const ContractPolicySchema = Type.Object({
+  id: Type.String({ description: 'The policy' }),
+  name: Type.String(),
+  kind: StringEnum(POLICY_KINDS),
+  maxMachines: Nullable(Type.Integer({ description: 'Seats of a license of it (null: unlimited; a seats contract draws this many)' })),
+  productId: Type.String(),
+  productName: Type.String(),
 });
 
 export const CreateContractBody = Type.Object(

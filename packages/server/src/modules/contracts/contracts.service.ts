@@ -10,8 +10,9 @@ import type { LicenseRecord } from '../licenses/licenses.service.js';
 import type { MailService } from '../mail/mail.service.js';
 import type { MailTemplatesService } from '../mail/mail-templates.service.js';
 import type { PartnersService } from '../partners/partners.service.js';
-import type { PoliciesService } from '../policies/policies.service.js';
+import type { PoliciesService, Policy } from '../policies/policies.service.js';
 import type { ProductGroupsService } from '../product-groups/product-groups.service.js';
+import type { ProductsService } from '../products/products.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { ModuleWiring } from '../../wiring.js';
@@ -37,6 +38,16 @@ import {
 
 export type { Contract, ContractFilter, ContractStatus, ContractUnit } from './contracts.repository.js';
 
+/** A policy a license drawn from a contract may have (`listContractPolicies`). */
+export interface ContractPolicy {
+  id: string;
+  name: string;
+  kind: Policy['kind'];
+  maxMachines: number | null;
+  productId: string;
+  productName: string;
+}
+
 export interface CreateContractInput {
   customerId?: string | null;
   partnerId?: string | null;
@@ -60,6 +71,7 @@ export interface ContractsDeps {
   policies: PoliciesService;
   partners: PartnersService;
   productGroups: ProductGroupsService;
+  products: ProductsService;
   users: UsersService;
   mail: MailService;
   mailTemplates: MailTemplatesService;
@@ -143,6 +155,32 @@ export class ContractsService {
     const now = this.deps.clock.now();
     const rows = await listContractRows(this.deps.db, ctx.actor, filter);
     return page(rows.map((row) => toContract(row, now)), filter.limit);
+  }
+
+  /**
+   * The policies a license drawn from this contract may have, with their products' names: the policy it
+   * covers, or every policy of its product group's products (for a partner, those of its own products).
+   * The holder's admins read them here though they may not list policies: what they may issue is theirs to see.
+   */
+  async policies(ctx: RequestContext, id: string): Promise<ContractPolicy[]> {
+    const contract = await this.get(ctx, id);
+    let policies: Policy[];
+    if (contract.policyId !== null) {
+      policies = await this.deps.policies.listWhere(this.deps.db, { ids: [contract.policyId] });
+    } else {
+      const productIds = (await this.deps.productGroups.productsOf(this.deps.db, [contract.productGroupId!])).get(contract.productGroupId!) ?? [];
+      const inScope = ctx.actor.scope.productIds;
+      policies = await this.deps.policies.listWhere(this.deps.db, { productIds: inScope === undefined ? productIds : productIds.filter((p) => inScope.includes(p)) });
+    }
+    const products = await this.deps.products.labels(policies.map((p) => p.productId));
+    return policies.map((policy) => ({
+      id: policy.id,
+      name: policy.name,
+      kind: policy.kind,
+      maxMachines: policy.maxMachines,
+      productId: policy.productId,
+      productName: products.get(policy.productId)?.name ?? policy.productId,
+    }));
   }
 
   /**

@@ -266,4 +266,31 @@ forEachDialect('contracts', (dialect) => {
     assert.ok(to.includes(admin.email), JSON.stringify(to));
     assert.ok(!to.includes(seller.email));
   });
+
+  test("a contract's policies: the holder's admins read what they may issue from it; nobody else does", async () => {
+    const { product, policy, customer, admin, member } = await org();
+    const second = await factories.policy(api, product.id, 'perpetual', { name: 'Forever' });
+    const other = await factories.product(api);
+    const otherPolicy = await factories.policy(api, other.id, 'timed', { name: 'Other yearly' });
+    const group = (await api.post('/v1/product-groups', { name: `Covered ${Date.now()}`, productIds: [product.id, other.id] })).body;
+    const onPolicy = await contract({ customerId: customer.id, policyId: policy.id, quantity: 3 });
+    const onGroup = await contract({ customerId: customer.id, productGroupId: group.id, quantity: 3 });
+    const strangers = await contract({ customerId: (await factories.customer(api)).id, policyId: policy.id, quantity: 3 });
+
+    // A customer admin may not list policies, yet reads the ones its contracts cover, with product names.
+    const listed = async (who: Client, id: string) => {
+      const res = await who.get(`/v1/contracts/${id}/policies`);
+      assert.equal(res.status, 200, res.raw);
+      return res.body.data.map((p: any) => [p.id, p.productName]).sort();
+    };
+    assert.deepEqual(await listed(admin, onPolicy.id), [[policy.id, product.name]]);
+    assert.deepEqual(await listed(admin, onGroup.id), [[policy.id, product.name], [second.id, product.name], [otherPolicy.id, other.name]].sort());
+    assert.deepEqual(await listed(api, onGroup.id), await listed(admin, onGroup.id));
+    const one = (await admin.get(`/v1/contracts/${onPolicy.id}/policies`)).body.data[0];
+    assert.deepEqual([one.name, one.kind, one.maxMachines, one.productId], [policy.name, 'timed', 5, product.id]);
+    // Another organization's contract does not exist for it; members read no contracts.
+    assert.equal((await admin.get(`/v1/contracts/${strangers.id}/policies`)).status, 404);
+    assert.equal((await member.get(`/v1/contracts/${onPolicy.id}/policies`)).status, 403);
+    assert.equal((await api.get('/v1/contracts/ctr_nothing/policies')).status, 404);
+  });
 });

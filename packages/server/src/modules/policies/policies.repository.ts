@@ -184,6 +184,14 @@ export async function listPolicies(db: Executor, actor: Actor, filter: { product
   return (await query.execute()).map(toPolicy);
 }
 
+/** These policies, or every policy of these products, by product then name (no viewer scope: the caller decides who may see them). */
+export async function listPoliciesWhere(db: Executor, where: { ids: readonly string[] } | { productIds: readonly string[] }): Promise<Policy[]> {
+  const [column, values] = 'ids' in where ? (['id', where.ids] as const) : (['product_id', where.productIds] as const);
+  if (values.length === 0) return [];
+  const rows = await db.selectFrom('policies').selectAll().where(column, 'in', [...values]).orderBy('product_id').orderBy('name').execute();
+  return rows.map(toPolicy);
+}
+
 export async function deletePolicyRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('policies').where('id', '=', id).execute();
 }

@@ -15,6 +15,7 @@ import {
   insertPolicy,
   isTrialPolicyOf,
   listPolicies,
+  listPoliciesWhere,
   productHasPolicies,
   updatePolicyRow,
   type Policy,
@@ -25,7 +26,7 @@ import {
 } from './policies.repository.js';
 import type { ModuleWiring } from '../../wiring.js';
 
-export { hardSeatLimit } from './policies.repository.js';
+export { hardSeatLimit, POLICY_KINDS } from './policies.repository.js';
 export type { ActivationLimits, Overdraft, Policy, PolicyKind } from './policies.repository.js';
 
 export interface CreatePolicyInput {
@@ -202,6 +203,11 @@ export class PoliciesService {
 
   async list(ctx: RequestContext, filter: { productId?: string; limit: number; cursor?: string }): Promise<Page<Policy>> {
     return page(await listPolicies(this.deps.db, ctx.actor, filter), filter.limit);
+  }
+
+  /** These policies, or every policy of these products, unscoped: for a caller that has checked who asks (a contract's holder). */
+  async listWhere(executor: Executor, where: { ids: readonly string[] } | { productIds: readonly string[] }): Promise<Policy[]> {
+    return listPoliciesWhere(executor, where);
   }
 
   /** Changes apply to licenses issued afterwards; existing licenses keep the terms they were issued with. */
