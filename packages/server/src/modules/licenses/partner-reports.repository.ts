@@ -7,7 +7,8 @@ import { licenseScopeFilter } from './licenses.access.js';
 /**
  * How a partner is credited with a license: `sold` — it sold it (`sold_by`); `customer` — the vendor sold
  * it (`sold_by` null) to a customer that belongs to the partner. Each source is read on its own so a
- * page is one index range (`licenses_sold_by_idx`, `licenses_customer_idx`), never a scan of all licenses; a
+ * page is one index range (`licenses_sold_by_idx`, `licenses_customer_idx`; for the subscriptions report their
+ * partial twins holding subscriptions only, migration 0027), never a scan of all licenses; a
  * partner actor's product scope is checked per row (`productsAsFilter`), so it cannot turn the read into a walk
  * of every license of its products.
  */
