@@ -460,18 +460,22 @@ export async function startKeyhaven(env, label) {
 }
 
 /**
- * The bare Fastify baseline (bench/baseline-server.mjs) on the server core: one POST route at `routePath`
- * answering the constant body in `bodyFile`. Returns its url, pid and the size of its answer.
+ * The bare Fastify baseline (bench/baseline-server.mjs) on the server core: one route at `routePath`
+ * (POST, or `method`) answering the constant body in `bodyFile` (JSON, or sent as it is with `contentType`).
+ * Returns its url, pid and the size of its answer to `probeBody` (a GET sends none).
  */
-export async function startBaseline(routePath, bodyFile, probeBody) {
+export async function startBaseline(routePath, bodyFile, probeBody, { method = 'POST', contentType } = {}) {
   const port = await freePort();
   const child = startNode('baseline', [path.join(root, 'bench/baseline-server.mjs')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BODY_FILE: bodyFile, ROUTE_PATH: routePath },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', BODY_FILE: bodyFile, ROUTE_PATH: routePath, ROUTE_METHOD: method, ...(contentType ? { BODY_TYPE: contentType } : {}) },
     cpu: serverCpu,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(child, `${url}/health`);
-  const res = await fetch(url + routePath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: probeBody });
+  const res =
+    method === 'GET'
+      ? await fetch(url + routePath)
+      : await fetch(url + routePath, { method, headers: { 'content-type': 'application/json' }, body: probeBody });
   const bytes = (await res.text()).length;
   if (!res.ok) throw new Error(`the baseline answered ${res.status}`);
   return { child, url, pid: child.pid, responseBytes: bytes };

@@ -17,6 +17,10 @@
 //   download   a 500 MB artifact uploaded, then downloaded through a signed link, against a raw node http
 //              server streaming the same file (bench/download-baseline.mjs); server RSS during the
 //              downloads (bench/suites/download.mjs)
+//   partners   a partner admin's scoped license list (first page and a page 90% in) and its active-subscriptions
+//              report with the CSV export, 1,000,000 licenses of which 100,000 the partner's, sequential requests
+//              through the real server against a bare route answering the same bytes, and the report
+//              against a raw indexed SELECT count of its rows (bench/suites/partners.mjs)
 //
 // The database suites run on SQLite and PostgreSQL: a fresh database per suite, migrated by the server's
 // own CLI and seeded directly; `keyhaven serve` (the real CLI) is pinned to CPU 0 and the load generator
@@ -26,17 +30,18 @@
 //
 //   npm run bench -- [--suite S[,S...]] [--licenses N] [--duration S] [--warmup S] [--connections C]
 //                    [--only sqlite|postgres] [--rounds R] [--sample K] [--burst N] [--seats N]
-//                    [--machines N] [--leases N] [--lapsed F] [--messages N] [--keep] [--skip-build] [--check]
+//                    [--machines N] [--leases N] [--lapsed F] [--messages N] [--requests N] [--keep] [--skip-build]
+//                    [--check]
 //
-//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, or all
+//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, partners, or all
 //                    (default all), or a comma list
-//   --licenses N     licenses seeded per database (validate, reminders 1000000; activate, heartbeat, updates 100000)
+//   --licenses N     licenses seeded per database (validate, reminders, partners 1000000; activate, heartbeat, updates 100000)
 //   --duration S     measured seconds per target (validate 15; activate, heartbeat, updates 9; sdk 6 per variant);
 //                    --warmup S before it (validate 5; activate, heartbeat, updates 3; sdk 1)
 //   --rounds R       the measured seconds are split into R runs per target, alternating between the
 //                    baseline and Keyhaven so that a slow spell hits both alike (default 3; sdk 12);
 //                    cull: R rounds of bare DELETE + cull; reminders: R rounds on fresh copies; mail: R rounds;
-//                    download: R downloads per target
+//                    download: R downloads per target; partners: R alternating blocks of sequential requests (4)
 //   --connections C  concurrent connections of the load generator (default 50)
 //   --only D         sqlite or postgres (default both)
 //   --sample K       keys the requests pick from at random, spread evenly over the table (default 10000;
@@ -46,6 +51,7 @@
 //   --machines N     heartbeat: floating machines seeded per license (default 2)
 //   --leases N       cull: floating leases seeded (default 100000); --lapsed F: the lapsed fraction (0.1)
 //   --messages N     mail: messages per round, baseline and Keyhaven each (default 2000)
+//   --requests N     partners: sequential requests per list page, baseline and Keyhaven each (default 200)
 //   --keep           keep the temporary data directories and the PostgreSQL databases
 //   --skip-build     do not run tsc first (use the current packages/server/dist and packages/sdk/dist)
 //   --check          exit with status 1 when a SQLite target (or the SDK's) is missed
@@ -69,10 +75,11 @@ import download from '../bench/suites/download.mjs';
 import heartbeat from '../bench/suites/heartbeat.mjs';
 import sdk from '../bench/suites/sdk.mjs';
 import updates from '../bench/suites/updates.mjs';
+import partners from '../bench/suites/partners.mjs';
 import validate from '../bench/suites/validate.mjs';
 
 /** Every suite, in the order `all` runs them (and latest.md lists them). */
-const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download];
+const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, partners];
 
 // ---------------------------------------------------------------------------------------------- options
 const { values: opt } = parseArgs({
@@ -90,6 +97,7 @@ const { values: opt } = parseArgs({
     machines: { type: 'string' },
     leases: { type: 'string' },
     messages: { type: 'string' },
+    requests: { type: 'string' },
     lapsed: { type: 'string' },
     keep: { type: 'boolean' },
     'skip-build': { type: 'boolean' },
@@ -127,6 +135,7 @@ const given = {
   machines: num('machines', opt.machines, 1),
   leases: num('leases', opt.leases, 10),
   messages: num('messages', opt.messages, 1),
+  requests: num('requests', opt.requests, 1),
   lapsed: opt.lapsed === undefined ? undefined : Number(opt.lapsed),
 };
 if (given.lapsed !== undefined && !(given.lapsed > 0 && given.lapsed <= 1)) usage('--lapsed must be a fraction in (0, 1]');
@@ -160,6 +169,7 @@ function settingsFor(suite) {
     machines: pick('machines', undefined),
     leases: pick('leases', undefined),
     messages: pick('messages', undefined),
+    requests: pick('requests', undefined),
     lapsed: pick('lapsed', undefined),
   };
   if (suite.name === 'activate' && settings.burst <= settings.seats) usage('--burst must be larger than --seats');

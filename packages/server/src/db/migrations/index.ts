@@ -26,6 +26,7 @@ import * as m0023 from './0023_access.js';
 import * as m0024 from './0024_partners.js';
 import * as m0025 from './0025_tickets.js';
 import * as m0026 from './0026_contracts.js';
+import * as m0027 from './0027_partner_report_indexes.js';
 
 export type { MigrationContext } from './context.js';
 
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0024_partners': m0024,
   '0025_tickets': m0025,
   '0026_contracts': m0026,
+  '0027_partner_report_indexes': m0027,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

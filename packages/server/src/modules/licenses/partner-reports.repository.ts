@@ -7,7 +7,10 @@ import { licenseScopeFilter } from './licenses.access.js';
 /**
  * How a partner is credited with a license: `sold` — it sold it (`sold_by`); `customer` — the vendor sold
  * it (`sold_by` null) to a customer that belongs to the partner. Each source is read on its own so a
- * page is one index range (`licenses_sold_by_idx`, `licenses_customer_idx`), never a scan of all licenses.
+ * page is one index range (`licenses_sold_by_idx`, `licenses_customer_idx`; for the subscriptions report their
+ * partial twins holding subscriptions only, migration 0027), never a scan of all licenses; a
+ * partner actor's product scope is checked per row (`productsAsFilter`), so it cannot turn the read into a walk
+ * of every license of its products.
  */
 export type CreditSource = 'sold' | 'customer';
 
@@ -50,7 +53,7 @@ export async function activeSubscriptionRows(
   actor: Actor,
   q: { partnerId: string; source: CreditSource; start: string; end: string; limit: number; after?: ActiveSubscriptionRow | undefined },
 ): Promise<ActiveSubscriptionRow[]> {
-  let query = licenseScopeFilter(db.selectFrom('licenses'), actor)
+  let query = licenseScopeFilter(db.selectFrom('licenses'), actor, { productsAsFilter: true })
     .select([
       'licenses.id',
       'licenses.customer_id',
@@ -109,7 +112,7 @@ export async function activeSubscriptionRows(
 
 /** Licenses (and of them trials) credited to `partnerId` through `source`, created in [from, to). */
 export async function countCreatedFor(db: Executor, actor: Actor, q: { partnerId: string; source: CreditSource; from: string; to: string }): Promise<{ licenses: number; trials: number }> {
-  let query = licenseScopeFilter(db.selectFrom('licenses'), actor)
+  let query = licenseScopeFilter(db.selectFrom('licenses'), actor, { productsAsFilter: true })
     .select((eb) => [eb.fn.countAll<number>().as('licenses'), eb.fn.sum<number>(eb.case().when('licenses.type', '=', 'trial').then(1).else(0).end()).as('trials')])
     .where('licenses.created_at', '>=', q.from)
     .where('licenses.created_at', '<', q.to);
