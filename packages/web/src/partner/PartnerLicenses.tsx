@@ -4,7 +4,8 @@ import { api, LICENSE_STATUSES, type Customer, type LicenseStatus } from '../api
 import { partnerApi, type Contract } from '../api/partner.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui/ui.js';
 import { contractsFor, partnerMessage, usePartner } from './partner-context.js';
-import { contractSubject, quotaText } from './PartnerHome.js';
+import { contractSubject } from './PartnerHome.js';
+import { quotaText } from '../ui/QuotaBar.js';
 
 /** A new license for one of the partner's customers, on a policy of a product it may license, optionally from a contract. */
 function NewLicense({ customers, contracts, customerId, onCreated }: { customers: Customer[]; contracts: Contract[]; customerId: string; onCreated: (id: string, key: string) => void }) {

@@ -6,7 +6,8 @@ import { partnerApi, type Contract } from '../api/partner.js';
 import { TrialDayButtons } from '../licensing/TrialActions.js';
 import { Empty, ErrorMessage, formatDate, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { contractsFor, partnerMessage, usePartner } from './partner-context.js';
-import { contractSubject, quotaText } from './PartnerHome.js';
+import { contractSubject } from './PartnerHome.js';
+import { quotaText } from '../ui/QuotaBar.js';
 
 /** One click: a trial of a product the partner holds trials:create on, for one of its customers, of one of the product's lengths. */
 function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: (message: string) => void }) {
