@@ -1,9 +1,9 @@
-import { Fragment, useState, type FormEvent } from 'react';
+import { Fragment, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type Customer } from '../api/api.js';
 import { licensingApi } from '../api/licensing.js';
 import { partnerApi, type Contract } from '../api/partner.js';
-import { TrialDayButtons } from '../licensing/TrialActions.js';
+import { ConvertTrialForm, TrialDayButtons } from '../licensing/TrialActions.js';
 import { Empty, ErrorMessage, formatDate, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { contractsFor, partnerMessage, usePartner } from './partner-context.js';
 import { contractSubject } from './PartnerHome.js';
@@ -79,48 +79,29 @@ function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: 
 function ConvertForm({ productId, contracts, busy, onConvert }: { productId: string; contracts: Contract[]; busy: boolean; onConvert: (body: { policyId: string; contractId?: string; keepExpiry: boolean }) => void }) {
   const view = usePartner();
   const policies = view.policies.filter((p) => p.productId === productId && p.kind !== 'trial');
-  const [policyId, setPolicyId] = useState(policies.length === 1 ? policies[0]!.id : '');
-  const usable = contractsFor(contracts, policies.find((p) => p.id === policyId), view);
-  if (policies.length === 0) return <p className="hint">The product has no paid policy to convert to.</p>;
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const contractId = String(form.get('contractId') ?? '');
-    onConvert({ policyId, keepExpiry: form.get('keepExpiry') === 'on', ...(contractId ? { contractId } : {}) });
-  }
   return (
-    <form className="inline-form compact" onSubmit={submit} aria-label="Convert trial">
-      <label>
-        Paid policy
-        <select name="policyId" required value={policyId} onChange={(event) => setPolicyId(event.target.value)}>
-          <option value="" disabled>
-            Choose a policy
-          </option>
-          {policies.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} ({p.kind})
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Contract <span className="hint">(optional: the license counts against it)</span>
-        <select name="contractId" defaultValue="">
-          <option value="">none</option>
-          {usable.map((c) => (
-            <option key={c.id} value={c.id}>
-              {contractSubject(c, view)}: {quotaText(c)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="filter">
-        <input type="checkbox" name="keepExpiry" /> Keep the trial's end date
-      </label>
-      <button type="submit" className="primary" disabled={busy || !policyId}>
-        Convert to paid
-      </button>
-    </form>
+    <ConvertTrialForm
+      policies={policies}
+      busy={busy}
+      none="The product has no paid policy to convert to."
+      fields={(policyId) => (
+        <label>
+          Contract <span className="hint">(optional: the license counts against it)</span>
+          <select name="contractId" defaultValue="">
+            <option value="">none</option>
+            {contractsFor(contracts, policies.find((p) => p.id === policyId), view).map((c) => (
+              <option key={c.id} value={c.id}>
+                {contractSubject(c, view)}: {quotaText(c)}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      onConvert={(policyId, keepExpiry, form) => {
+        const contractId = String(form.get('contractId') ?? '');
+        onConvert({ policyId, keepExpiry, ...(contractId ? { contractId } : {}) });
+      }}
+    />
   );
 }
 
