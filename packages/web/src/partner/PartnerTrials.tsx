@@ -5,9 +5,8 @@ import { licensingApi } from '../api/licensing.js';
 import { partnerApi, type Contract } from '../api/partner.js';
 import { ConvertTrialForm, TrialDayButtons } from '../licensing/TrialActions.js';
 import { Empty, ErrorMessage, formatDate, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
-import { contractsFor, partnerMessage, usePartner } from './partner-context.js';
-import { contractSubject } from './PartnerHome.js';
-import { quotaText } from '../ui/QuotaBar.js';
+import { partnerMessage, usePartner } from './partner-context.js';
+import { ContractChoice } from './ContractChoice.js';
 
 /** One click: a trial of a product the partner holds trials:create on, for one of its customers, of one of the product's lengths. */
 function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: (message: string) => void }) {
@@ -84,19 +83,7 @@ function ConvertForm({ productId, contracts, busy, onConvert }: { productId: str
       policies={policies}
       busy={busy}
       none="The product has no paid policy to convert to."
-      fields={(policyId) => (
-        <label>
-          Contract <span className="hint">(optional: the license counts against it)</span>
-          <select name="contractId" defaultValue="">
-            <option value="">none</option>
-            {contractsFor(contracts, policies.find((p) => p.id === policyId), view).map((c) => (
-              <option key={c.id} value={c.id}>
-                {contractSubject(c, view)}: {quotaText(c)}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      fields={(policyId) => <ContractChoice contracts={contracts} policy={policies.find((p) => p.id === policyId)} />}
       onConvert={(policyId, keepExpiry, form) => {
         const contractId = String(form.get('contractId') ?? '');
         onConvert({ policyId, keepExpiry, ...(contractId ? { contractId } : {}) });
