@@ -6,6 +6,7 @@ import { Empty, ErrorMessage, FilterSelect, formatDate, PagedTable, seats, Show,
 import { partnerMessage, usePartner } from './partner-context.js';
 import { ContractChoice } from './ContractChoice.js';
 import { useUrlFilters } from '../ui/filters.js';
+import { ChoiceSelect } from '../ui/ChoiceSelect.js';
 
 /** A new license for one of the partner's customers, on a policy of a product it may license, optionally from a contract. */
 function NewLicense({ customers, contracts, customerId, onCreated }: { customers: Customer[]; contracts: Contract[]; customerId: string; onCreated: (id: string, key: string) => void }) {
@@ -36,19 +37,7 @@ function NewLicense({ customers, contracts, customerId, onCreated }: { customers
   if (customers.length === 0) return <Empty>Create a <Link to="/partner/customers">customer</Link> first.</Empty>;
   return (
     <form className="inline-form" onSubmit={create} aria-label="New license">
-      <label>
-        Customer
-        <select name="customerId" required defaultValue={customerId}>
-          <option value="" disabled>
-            Choose a customer
-          </option>
-          {customers.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceSelect label="Customer" placeholder="Choose a customer" items={customers} name="customerId" defaultValue={customerId} />
       <label>
         Policy
         <select name="policyId" required value={policyId} onChange={(event) => setPolicyId(event.target.value)}>

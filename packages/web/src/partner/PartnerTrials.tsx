@@ -7,6 +7,7 @@ import { ConvertTrialForm, TrialDayButtons } from '../licensing/TrialActions.js'
 import { Empty, ErrorMessage, formatDate, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { partnerMessage, usePartner } from './partner-context.js';
 import { ContractChoice } from './ContractChoice.js';
+import { ChoiceSelect } from '../ui/ChoiceSelect.js';
 
 /** One click: a trial of a product the partner holds trials:create on, for one of its customers, of one of the product's lengths. */
 function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: (message: string) => void }) {
@@ -35,32 +36,8 @@ function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: 
   if (customers.length === 0) return <Empty>Create a <Link to="/partner/customers">customer</Link> first.</Empty>;
   return (
     <form className="inline-form" aria-label="New trial" onSubmit={(event) => event.preventDefault()}>
-      <label>
-        Customer
-        <select value={customerId} required onChange={(event) => setCustomerId(event.target.value)}>
-          <option value="" disabled>
-            Choose a customer
-          </option>
-          {customers.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Product
-        <select value={productId} required onChange={(event) => setProductId(event.target.value)}>
-          <option value="" disabled>
-            Choose a product
-          </option>
-          {products.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceSelect label="Customer" placeholder="Choose a customer" items={customers} value={customerId} onChange={(event) => setCustomerId(event.target.value)} />
+      <ChoiceSelect label="Product" placeholder="Choose a product" items={products} value={productId} onChange={(event) => setProductId(event.target.value)} />
       {product && customerId ? (
         <div className="span-all">
           <p className="hint">One click creates the trial; the product's trial lengths (default {product.trialPreset} days):</p>
