@@ -1,14 +1,14 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import { api, ApiError, type Role } from '../api/api.js';
+import { api, ApiError } from '../api/api.js';
 import { can, useSession } from '../session.js';
-import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui/ui.js';
-import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord, type UserRecord } from '../api/catalog.js';
+import { Empty, formatDate, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui/ui.js';
+import { catalogApi, CUSTOMER_ROLES, type Contact, type CustomerRecord } from '../api/catalog.js';
 import { formatDateTime } from '../ui/format.js';
 import { ActionForm, DeleteButton, ResourceTable, StaffNotes, text } from '../ui/resource.js';
-import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';
 import { ContractsSection } from '../partners/Contracts.js';
 import { PartnerLink } from '../partners/PartnerFilter.js';
+import { OrganizationUsers, type OrganizationUsersOptions } from '../administration/OrganizationUsers.js';
 
 /** The server's limit for a customer's staff notes (longer notes are refused with a 400 naming it). */
 const CUSTOMER_NOTES_MAX_LENGTH = 10_000;
@@ -83,149 +83,19 @@ function CustomerEditor({ customer, onSaved }: { customer: CustomerRecord; onSav
   );
 }
 
-function userState(user: UserRecord): string {
-  if (user.disabled) return 'disabled';
-  return user.hasPassword ? 'active' : 'invited (no password yet)';
-}
-
 /** The organization's portal users: invite (a set-password link goes out by mail), change role, disable, send a new link. */
-function CustomerUsers({ customerId }: { customerId: string }) {
-  const { me } = useSession();
-  const mayWrite = can(me, 'users:write');
-  const users = useLoad(() => catalogApi.listUsers({ customerId }), `users:${customerId}`);
-  const { busy, error, notice, run } = useAction(() => users.reload());
-  const [shownLink, setShownLink] = useState<ShownLink | null>(null);
-
-  async function invite(form: FormData) {
-    const name = text(form, 'name');
-    const user = await catalogApi.createUser({ email: text(form, 'email'), role: text(form, 'role') as Role, customerId, ...(name ? { name } : {}) });
-    const link = await catalogApi.sendPasswordLink(user.id);
-    users.reload();
-    return `Invited ${user.email}: a link to choose a password is on its way (valid until ${formatDateTime(link.expiresAt)}).`;
-  }
-
-  return (
-    <section aria-labelledby="users-title">
-      <h2 id="users-title">Users</h2>
-      <Show loaded={users}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty>No portal users yet.</Empty>
-          ) : (
-            <ResourceTable
-              caption="Users of the organization"
-              rows={page.data}
-              columns={[
-                { header: 'E-mail', cell: (user) => user.email },
-                { header: 'Name', cell: (user) => user.name ?? '—' },
-                {
-                  header: 'Role',
-                  cell: (user) =>
-                    mayWrite ? (
-                      <select
-                        aria-label={`Role of ${user.email}`}
-                        value={user.role}
-                        disabled={busy}
-                        onChange={(event) => {
-                          const role = event.target.value as Role;
-                          void run(async () => (await catalogApi.updateUser(user.id, { role }), `${user.email} is now ${role}.`));
-                        }}
-                      >
-                        {CUSTOMER_ROLES.map((role) => (
-                          <option key={role} value={role}>
-                            {role}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      user.role
-                    ),
-                },
-                { header: 'State', cell: (user) => <span data-testid={`user-state-${user.email}`}>{userState(user)}</span> },
-                { header: 'Last sign-in', cell: (user) => formatDateTime(user.lastSignInAt, 'never') },
-                ...(mayWrite
-                  ? [
-                      {
-                        header: 'Actions',
-                        hiddenHeader: true,
-                        cell: (user: UserRecord) => (
-                          <span className="row-actions">
-                            {user.disabled ? null : (
-                              <button
-                                type="button"
-                                disabled={busy}
-                                onClick={() => void run(async () => (await catalogApi.sendPasswordLink(user.id), `A new password link is on its way to ${user.email}.`))}
-                              >
-                                Send password link<span className="visually-hidden"> to {user.email}</span>
-                              </button>
-                            )}
-                            {user.disabled ? null : (
-                              <button
-                                type="button"
-                                disabled={busy}
-                                onClick={() =>
-                                  void run(async () => {
-                                    const link = await catalogApi.showPasswordLink(user.id);
-                                    setShownLink({ email: user.email, ...link });
-                                    return `A one-time link for ${user.email} is shown below; earlier links stopped working.`;
-                                  })
-                                }
-                              >
-                                Show link<span className="visually-hidden"> for {user.email}</span>
-                              </button>
-                            )}
-                            <button
-                              type="button"
-                              disabled={busy}
-                              onClick={() =>
-                                void run(async () => (await catalogApi.updateUser(user.id, { disabled: !user.disabled }), `${user.email} is ${user.disabled ? 'enabled' : 'disabled'}.`))
-                              }
-                            >
-                              {user.disabled ? 'Enable' : 'Disable'}
-                              <span className="visually-hidden"> {user.email}</span>
-                            </button>
-                          </span>
-                        ),
-                      },
-                    ]
-                  : []),
-              ]}
-            />
-          )
-        }
-      </Show>
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? <ErrorMessage message={error} /> : null}
-      <PasswordLinkOnce link={shownLink} onDone={() => setShownLink(null)} />
-      {mayWrite ? (
-        <ActionForm title="Invite a user" submitLabel="Invite" onSubmit={invite} reset>
-          <label>
-            E-mail
-            <input name="email" type="email" required maxLength={320} />
-          </label>
-          <label>
-            Name <span className="hint">(optional)</span>
-            <input name="name" maxLength={200} />
-          </label>
-          <label>
-            Role
-            <select name="role" defaultValue="customer-member">
-              {CUSTOMER_ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {ROLE_LABELS[role]}
-                </option>
-              ))}
-            </select>
-          </label>
-        </ActionForm>
-      ) : null}
-    </section>
-  );
-}
+const CUSTOMER_USERS: OrganizationUsersOptions = {
+  titleId: 'users-title',
+  caption: 'Users of the organization',
+  empty: 'No portal users yet.',
+  inviteTitle: 'Invite a user',
+  roles: CUSTOMER_ROLES.map((role) => ({ role, label: ROLE_LABELS[role] ?? role })),
+  defaultRole: 'customer-member',
+  manage: true,
+  optionalLink: false,
+  linkSent: (email) => `A new password link is on its way to ${email}.`,
+  invited: (user, link) => `Invited ${user.email}: a link to choose a password is on its way (valid until ${formatDateTime(link?.expiresAt)}).`,
+};
 
 function CustomerLicenses({ customerId }: { customerId: string }) {
   const licenses = useLoad(() => api.listLicenses({ customerId, limit: 10 }), `licenses:${customerId}`);
@@ -330,7 +200,7 @@ export function CustomerDetail() {
           <p className="actions">
             <Link to={`/console/events?customerId=${customer.id}`}>History</Link>
           </p>
-          {can(me, 'users:read') ? <CustomerUsers customerId={customer.id} /> : null}
+          {can(me, 'users:read') ? <OrganizationUsers holder={{ customerId: customer.id }} options={CUSTOMER_USERS} /> : null}
           <CustomerLicenses customerId={customer.id} />
           <CustomerOrders customerId={customer.id} />
           {can(me, 'contracts:read') ? <ContractsSection holder={{ customerId: customer.id }} holderName={customer.name} /> : null}

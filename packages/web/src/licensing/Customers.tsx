@@ -1,29 +1,37 @@
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { api, type Customer } from '../api/api.js';
 import { partnersApi } from '../api/partners.js';
 import { can, useSession } from '../session.js';
 import { formatDate, useLoad } from '../ui/ui.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
+import { useUrlFilters } from '../ui/filters.js';
 import { PartnerFilter, partnerName, usePartners } from '../partners/PartnerFilter.js';
+
+/** The create form of a customer organization (the console's, and the partner face's for its own customers). */
+export function NewCustomerForm({ onCreated }: { onCreated: (customer: Customer) => string | void }) {
+  async function create(form: FormData) {
+    return onCreated(await api.createCustomer({ name: text(form, 'name'), email: text(form, 'email') }));
+  }
+  return (
+    <ActionForm title="New customer" submitLabel="Create customer" onSubmit={create} reset>
+      <label>
+        Organization name
+        <input name="name" required maxLength={200} />
+      </label>
+      <label>
+        Billing e-mail
+        <input name="email" type="email" required maxLength={320} />
+      </label>
+    </ActionForm>
+  );
+}
 
 export function Customers() {
   const { me } = useSession();
-  const [params, setParams] = useSearchParams();
-  const partnerId = params.get('partnerId') ?? '';
+  const [{ partnerId }, setFilter] = useUrlFilters(['partnerId']);
   const partners = usePartners();
   const customers = useLoad(() => (partnerId ? partnersApi.listCustomers(partnerId) : api.listCustomers()), `customers|${partnerId}`);
 
-  async function create(form: FormData) {
-    await api.createCustomer({ name: text(form, 'name'), email: text(form, 'email') });
-    customers.reload();
-  }
-
-  function setPartner(value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set('partnerId', value);
-    else next.delete('partnerId');
-    setParams(next);
-  }
 
   return (
     <ResourcePage<Customer>
@@ -33,23 +41,14 @@ export function Customers() {
       empty={partnerId ? 'No customers of this partner.' : 'No customers yet.'}
       create={
         can(me, 'customers:write') ? (
-          <ActionForm title="New customer" submitLabel="Create customer" onSubmit={create} reset>
-            <label>
-              Organization name
-              <input name="name" required maxLength={200} />
-            </label>
-            <label>
-              Billing e-mail
-              <input name="email" type="email" required maxLength={320} />
-            </label>
-          </ActionForm>
+          <NewCustomerForm onCreated={() => customers.reload()} />
         ) : undefined
       }
       filters={
         partners.length > 0 || partnerId ? (
           <fieldset className="filters">
             <legend>Filter</legend>
-            <PartnerFilter label="Partner" value={partnerId} onChange={setPartner} partners={partners} />
+            <PartnerFilter label="Partner" value={partnerId} onChange={(value) => setFilter('partnerId', value)} partners={partners} />
           </fieldset>
         ) : undefined
       }

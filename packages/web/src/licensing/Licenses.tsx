@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, LICENSE_STATUSES, type License, type LicenseStatus } from '../api/api.js';
 import { licensingApi } from '../api/licensing.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui/ui.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
+import { useUrlFilters } from '../ui/filters.js';
 import { PartnerFilter, partnerName, usePartners } from '../partners/PartnerFilter.js';
 
 const FILTERS = ['productId', 'status', 'customerId', 'soldBy', 'partnerId', 'expiring', 'q'] as const;
@@ -13,8 +14,7 @@ const looksLikeKey = (text: string) => text.replace(/[\s-]/g, '').length === 30;
 
 export function Licenses() {
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
-  const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const [filter, setFilter] = useUrlFilters(FILTERS);
   const choices = useLoad(async () => {
     const [products, customers, policies] = await Promise.all([api.listProducts(), api.listCustomers(), api.listPolicies()]);
     return { products, customers, policies };
@@ -35,13 +35,6 @@ export function Licenses() {
   const [busy, setBusy] = useState(false);
   const [mailKey, setMailKey] = useState(true);
   const [customerChoice, setCustomerChoice] = useState(filter.customerId);
-
-  function setFilter(name: (typeof FILTERS)[number], value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next);
-  }
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

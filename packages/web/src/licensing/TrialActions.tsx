@@ -1,4 +1,4 @@
-import type { FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Policy } from '../api/api.js';
 
 /** The product's trial lengths as buttons; the preset is marked as the default. */
@@ -37,30 +37,40 @@ export function TrialDayButtons({
   );
 }
 
-/** Convert a trial to a paid policy of its product: the key stays, a new term starts now unless kept. */
+/**
+ * Convert a trial to a paid policy of its product: the key stays, a new term starts now unless kept. `fields`
+ * adds fields that depend on the chosen policy (the partner face's contract to draw from); `onConvert` gets the
+ * form to read them.
+ */
 export function ConvertTrialForm({
   policies,
   busy,
   onConvert,
   onClose,
+  fields,
+  none = 'The product has no paid policy to convert to: create one first.',
 }: {
   /** The product's paid (non-trial) policies. */
   policies: Policy[];
   busy: boolean;
-  onConvert: (policyId: string, keepExpiry: boolean) => void;
+  onConvert: (policyId: string, keepExpiry: boolean, form: FormData) => void;
   onClose?: () => void;
+  fields?: (policyId: string) => ReactNode;
+  /** What is said when the product has no paid policy. */
+  none?: string;
 }) {
-  if (policies.length === 0) return <p className="hint">The product has no paid policy to convert to: create one first.</p>;
+  const [policyId, setPolicyId] = useState(policies.length === 1 ? policies[0]!.id : '');
+  if (policies.length === 0) return <p className="hint">{none}</p>;
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    onConvert(String(form.get('policyId')), form.get('keepExpiry') === 'on');
+    onConvert(policyId, form.get('keepExpiry') === 'on', form);
   }
   return (
     <form className="inline-form compact" onSubmit={submit} aria-label="Convert trial">
       <label>
         Paid policy
-        <select name="policyId" required defaultValue={policies.length === 1 ? policies[0]!.id : ''}>
+        <select name="policyId" required value={policyId} onChange={(event) => setPolicyId(event.target.value)}>
           <option value="" disabled>
             Choose a policy
           </option>
@@ -71,10 +81,11 @@ export function ConvertTrialForm({
           ))}
         </select>
       </label>
+      {fields?.(policyId)}
       <label className="filter">
         <input type="checkbox" name="keepExpiry" /> Keep the trial's end date
       </label>
-      <button type="submit" className="primary" disabled={busy}>
+      <button type="submit" className="primary" disabled={busy || policyId === ''}>
         Convert to paid
       </button>
       {onClose ? (

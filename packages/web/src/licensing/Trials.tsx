@@ -6,6 +6,7 @@ import { can, useSession } from '../session.js';
 import { daysLeft, Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, Show, StatusBadge, useAction, useLoad, usePagedList } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
 import { ConvertTrialForm, TrialDayButtons } from './TrialActions.js';
+import { ChoiceSelect } from '../ui/ChoiceSelect.js';
 
 /** A trial with its license (end date, status) and its customer (name), which the trials list does not carry. */
 interface TrialRow {
@@ -75,19 +76,7 @@ function NewTrial({ products, customers, onCreated }: { products: TrialProduct[]
         </Empty>
       ) : (
         <form className="inline-form" aria-label="New trial" onSubmit={(event) => event.preventDefault()}>
-          <label>
-            Product
-            <select value={productId} required onChange={(event) => setProductId(event.target.value)}>
-              <option value="" disabled>
-                Choose a product
-              </option>
-              {products.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ChoiceSelect label="Product" placeholder="Choose a product" items={products} value={productId} onChange={(event) => setProductId(event.target.value)} />
           <label>
             Customer
             <select value={customerId} onChange={(event) => setCustomerId(event.target.value)}>

@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, ApiError } from '../api/api.js';
 import { Empty, formatDate, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui/ui.js';
-import { ActionForm, ResourcePage, ResourceTable, text } from '../ui/resource.js';
+import { ResourcePage, ResourceTable } from '../ui/resource.js';
 import { usePartner } from './partner-context.js';
+import { NewCustomerForm } from '../licensing/Customers.js';
 
 /** The partner's customers (the API lists its own only), and a create form when it holds customers:create. */
 export function PartnerCustomers() {
@@ -11,28 +12,18 @@ export function PartnerCustomers() {
   const [q, setQ] = useState('');
   const loaded = useLoad(() => api.listCustomers(q || undefined), `customers|${q}`);
 
-  async function create(form: FormData) {
-    const customer = await api.createCustomer({ name: text(form, 'name'), email: text(form, 'email') });
-    loaded.reload();
-    return `${customer.name} was created.`;
-  }
-
   return (
     <ResourcePage
       id="partner-customers"
       title="Customers"
       create={
         view.holds('customers:create') ? (
-          <ActionForm title="New customer" submitLabel="Create customer" onSubmit={create} reset>
-            <label>
-              Organization name
-              <input name="name" required maxLength={200} />
-            </label>
-            <label>
-              Billing e-mail
-              <input name="email" type="email" required maxLength={320} />
-            </label>
-          </ActionForm>
+          <NewCustomerForm
+            onCreated={(customer) => {
+              loaded.reload();
+              return `${customer.name} was created.`;
+            }}
+          />
         ) : null
       }
       filters={

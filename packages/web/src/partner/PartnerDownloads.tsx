@@ -1,33 +1,7 @@
-import { useState } from 'react';
-import { api, type Artifact } from '../api/api.js';
-import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
+import { api } from '../api/api.js';
+import { Empty, formatDate, Show, useLoad } from '../ui/ui.js';
+import { DownloadButton } from '../ui/DownloadButton.js';
 import { usePartner } from './partner-context.js';
-
-function DownloadButton({ artifact }: { artifact: Artifact }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function download() {
-    setBusy(true);
-    setError(null);
-    try {
-      // A signed link valid for minutes, made at the click (the API checks the partner's downloads right).
-      window.location.assign((await api.downloadLink(artifact.id)).url);
-    } catch (caught) {
-      setError(messageOf(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
-  if (artifact.status === 'removed') return <span className="hint">No longer available</span>;
-  return (
-    <>
-      <button type="button" className="primary" disabled={busy} onClick={() => void download()} aria-label={`Download ${artifact.fileName}`}>
-        {busy ? 'Preparing…' : 'Download'}
-      </button>
-      {error ? <ErrorMessage message={error} /> : null}
-    </>
-  );
-}
 
 /** Published releases of the products the partner holds the downloads right on, newest first, with their files. */
 export function PartnerDownloads() {

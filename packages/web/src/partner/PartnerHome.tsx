@@ -1,5 +1,6 @@
 import { partnerApi, type Contract } from '../api/partner.js';
 import { Empty, formatDate, Show, useLoad } from '../ui/ui.js';
+import { QuotaBar } from '../ui/QuotaBar.js';
 import { RIGHT_LABELS, usePartner, type PartnerView } from './partner-context.js';
 
 /** What a contract covers, in words: its policy (with the product) or its product group. */
@@ -10,20 +11,6 @@ export function contractSubject(contract: Contract, view: PartnerView): string {
     return policy ? `${product?.name ?? 'Product'} · ${policy.name}` : 'A policy';
   }
   return `Group ${view.groups.find((g) => g.id === contract.productGroupId)?.name ?? contract.productGroupId ?? ''}`;
-}
-
-/** "0 of 1 licenses used", or the count of an unlimited contract. */
-export function quotaText(contract: Contract): string {
-  return contract.quantity === null ? `${contract.used} ${contract.unit} used (unlimited)` : `${contract.used} of ${contract.quantity} ${contract.unit} used`;
-}
-
-function QuotaBar({ contract, subject }: { contract: Contract; subject: string }) {
-  return (
-    <div className="progress" data-testid={`quota-${contract.id}`}>
-      {contract.quantity === null ? null : <progress max={contract.quantity} value={contract.used} aria-label={`Quota of ${subject}`} />}
-      <span>{quotaText(contract)}</span>
-    </div>
-  );
 }
 
 /** The partner's home: its contracts with their quotas, its product groups and the rights it holds on each. */
@@ -46,7 +33,7 @@ export function PartnerHome() {
                   return (
                     <li key={contract.id} className="card">
                       <h3>{subject}</h3>
-                      <QuotaBar contract={contract} subject={subject} />
+                      <QuotaBar quota={contract} label={`Quota of ${subject}`} />
                       <p className="hint">
                         {contract.status} · {contract.endsAt ? `ends ${formatDate(contract.endsAt)}` : 'no end date'}
                         {contract.remaining !== null ? ` · ${contract.remaining} left` : ''}

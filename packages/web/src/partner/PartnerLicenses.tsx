@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { api, LICENSE_STATUSES, type Customer, type LicenseStatus } from '../api/api.js';
 import { partnerApi, type Contract } from '../api/partner.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui/ui.js';
-import { contractsFor, partnerMessage, usePartner } from './partner-context.js';
-import { contractSubject, quotaText } from './PartnerHome.js';
+import { partnerMessage, usePartner } from './partner-context.js';
+import { ContractChoice } from './ContractChoice.js';
+import { useUrlFilters } from '../ui/filters.js';
+import { ChoiceSelect } from '../ui/ChoiceSelect.js';
 
 /** A new license for one of the partner's customers, on a policy of a product it may license, optionally from a contract. */
 function NewLicense({ customers, contracts, customerId, onCreated }: { customers: Customer[]; contracts: Contract[]; customerId: string; onCreated: (id: string, key: string) => void }) {
@@ -14,7 +16,6 @@ function NewLicense({ customers, contracts, customerId, onCreated }: { customers
   const [policyId, setPolicyId] = useState(policies.length === 1 ? policies[0]!.id : '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const usable = contractsFor(contracts, policies.find((p) => p.id === policyId), view);
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -36,19 +37,7 @@ function NewLicense({ customers, contracts, customerId, onCreated }: { customers
   if (customers.length === 0) return <Empty>Create a <Link to="/partner/customers">customer</Link> first.</Empty>;
   return (
     <form className="inline-form" onSubmit={create} aria-label="New license">
-      <label>
-        Customer
-        <select name="customerId" required defaultValue={customerId}>
-          <option value="" disabled>
-            Choose a customer
-          </option>
-          {customers.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceSelect label="Customer" placeholder="Choose a customer" items={customers} name="customerId" defaultValue={customerId} />
       <label>
         Policy
         <select name="policyId" required value={policyId} onChange={(event) => setPolicyId(event.target.value)}>
@@ -62,17 +51,7 @@ function NewLicense({ customers, contracts, customerId, onCreated }: { customers
           ))}
         </select>
       </label>
-      <label>
-        Contract <span className="hint">(optional: the license counts against it)</span>
-        <select name="contractId" defaultValue="">
-          <option value="">none</option>
-          {usable.map((c) => (
-            <option key={c.id} value={c.id}>
-              {contractSubject(c, view)}: {quotaText(c)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ContractChoice contracts={contracts} policy={policies.find((p) => p.id === policyId)} />
       <label>
         Name <span className="hint">(optional)</span>
         <input name="name" maxLength={200} />
@@ -91,8 +70,7 @@ const FILTERS = ['status', 'customerId', 'q'] as const;
 export function PartnerLicenses() {
   const view = usePartner();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
-  const filter = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const [filter, setFilter] = useUrlFilters(FILTERS);
   const choices = useLoad(async () => {
     const [customers, contracts] = await Promise.all([api.listCustomers(), partnerApi.listContracts()]);
     return { customers, contracts };
@@ -100,12 +78,6 @@ export function PartnerLicenses() {
   const query = { status: (filter.status || undefined) as LicenseStatus | undefined, customerId: filter.customerId || undefined, q: filter.q || undefined };
   const list = usePagedList((cursor) => api.listLicenses({ ...query, limit: 50, cursor }), FILTERS.map((name) => filter[name]).join('|'));
 
-  function setFilter(name: (typeof FILTERS)[number], value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next);
-  }
   const customerName = (id: string | null) => (id ? (choices.data?.customers.find((c) => c.id === id)?.name ?? '—') : '—');
 
   return (

@@ -1,12 +1,13 @@
-import { Fragment, useState, type FormEvent } from 'react';
+import { Fragment, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type Customer } from '../api/api.js';
 import { licensingApi } from '../api/licensing.js';
 import { partnerApi, type Contract } from '../api/partner.js';
-import { TrialDayButtons } from '../licensing/TrialActions.js';
+import { ConvertTrialForm, TrialDayButtons } from '../licensing/TrialActions.js';
 import { Empty, ErrorMessage, formatDate, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
-import { contractsFor, partnerMessage, usePartner } from './partner-context.js';
-import { contractSubject, quotaText } from './PartnerHome.js';
+import { partnerMessage, usePartner } from './partner-context.js';
+import { ContractChoice } from './ContractChoice.js';
+import { ChoiceSelect } from '../ui/ChoiceSelect.js';
 
 /** One click: a trial of a product the partner holds trials:create on, for one of its customers, of one of the product's lengths. */
 function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: (message: string) => void }) {
@@ -35,32 +36,8 @@ function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: 
   if (customers.length === 0) return <Empty>Create a <Link to="/partner/customers">customer</Link> first.</Empty>;
   return (
     <form className="inline-form" aria-label="New trial" onSubmit={(event) => event.preventDefault()}>
-      <label>
-        Customer
-        <select value={customerId} required onChange={(event) => setCustomerId(event.target.value)}>
-          <option value="" disabled>
-            Choose a customer
-          </option>
-          {customers.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Product
-        <select value={productId} required onChange={(event) => setProductId(event.target.value)}>
-          <option value="" disabled>
-            Choose a product
-          </option>
-          {products.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ChoiceSelect label="Customer" placeholder="Choose a customer" items={customers} value={customerId} onChange={(event) => setCustomerId(event.target.value)} />
+      <ChoiceSelect label="Product" placeholder="Choose a product" items={products} value={productId} onChange={(event) => setProductId(event.target.value)} />
       {product && customerId ? (
         <div className="span-all">
           <p className="hint">One click creates the trial; the product's trial lengths (default {product.trialPreset} days):</p>
@@ -78,48 +55,17 @@ function NewTrial({ customers, onCreated }: { customers: Customer[]; onCreated: 
 function ConvertForm({ productId, contracts, busy, onConvert }: { productId: string; contracts: Contract[]; busy: boolean; onConvert: (body: { policyId: string; contractId?: string; keepExpiry: boolean }) => void }) {
   const view = usePartner();
   const policies = view.policies.filter((p) => p.productId === productId && p.kind !== 'trial');
-  const [policyId, setPolicyId] = useState(policies.length === 1 ? policies[0]!.id : '');
-  const usable = contractsFor(contracts, policies.find((p) => p.id === policyId), view);
-  if (policies.length === 0) return <p className="hint">The product has no paid policy to convert to.</p>;
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const contractId = String(form.get('contractId') ?? '');
-    onConvert({ policyId, keepExpiry: form.get('keepExpiry') === 'on', ...(contractId ? { contractId } : {}) });
-  }
   return (
-    <form className="inline-form compact" onSubmit={submit} aria-label="Convert trial">
-      <label>
-        Paid policy
-        <select name="policyId" required value={policyId} onChange={(event) => setPolicyId(event.target.value)}>
-          <option value="" disabled>
-            Choose a policy
-          </option>
-          {policies.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} ({p.kind})
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Contract <span className="hint">(optional: the license counts against it)</span>
-        <select name="contractId" defaultValue="">
-          <option value="">none</option>
-          {usable.map((c) => (
-            <option key={c.id} value={c.id}>
-              {contractSubject(c, view)}: {quotaText(c)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="filter">
-        <input type="checkbox" name="keepExpiry" /> Keep the trial's end date
-      </label>
-      <button type="submit" className="primary" disabled={busy || !policyId}>
-        Convert to paid
-      </button>
-    </form>
+    <ConvertTrialForm
+      policies={policies}
+      busy={busy}
+      none="The product has no paid policy to convert to."
+      fields={(policyId) => <ContractChoice contracts={contracts} policy={policies.find((p) => p.id === policyId)} />}
+      onConvert={(policyId, keepExpiry, form) => {
+        const contractId = String(form.get('contractId') ?? '');
+        onConvert({ policyId, keepExpiry, ...(contractId ? { contractId } : {}) });
+      }}
+    />
   );
 }
 

@@ -4,6 +4,7 @@ import { CONTRACT_UNITS, partnersApi, type Contract, type ContractHolder, type P
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, Show, TableWrap, useAction, useLoad } from '../ui/ui.js';
 import { ActionForm, checked, text } from '../ui/resource.js';
+import { QuotaBar } from '../ui/QuotaBar.js';
 
 /**
  * Contracts (license packs, volume contracts) of one holder, a partner or a customer organization: each with
@@ -26,26 +27,6 @@ function coverage(contract: Contract, catalog: Catalog): string {
   }
   const group = catalog.groups.find((g) => g.id === contract.productGroupId);
   return `Group ${group?.name ?? contract.productGroupId ?? '—'}`;
-}
-
-/** Used against the quantity as a bar (a `<progress>` with its numbers beside it), or "unlimited". */
-export function QuotaBar({ contract, label }: { contract: Contract; label: string }) {
-  if (contract.quantity === null) {
-    return (
-      <span className="quota" data-testid={`quota-${contract.id}`}>
-        {contract.used} {contract.unit} drawn · unlimited
-      </span>
-    );
-  }
-  const full = contract.used >= contract.quantity;
-  return (
-    <span className="quota" data-testid={`quota-${contract.id}`}>
-      <progress className={full ? 'full' : undefined} value={contract.used} max={contract.quantity} aria-label={`Quota used of ${label}`} />
-      <span>
-        {contract.used} of {contract.quantity} {contract.unit} used
-      </span>
-    </span>
-  );
 }
 
 /** The last moment of a local calendar day (yyyy-mm-dd) as an instant: a contract "until" a day includes it. */
@@ -225,7 +206,7 @@ export function ContractsSection({ holder, holderName }: { holder: ContractHolde
                             <tr key={contract.id} data-testid={`contract-${contract.id}`}>
                               <td>{label}</td>
                               <td>
-                                <QuotaBar contract={contract} label={label} />
+                                <QuotaBar quota={contract} label={`Quota used of ${label}`} compact />
                               </td>
                               <td>{formatDate(contract.endsAt, 'no end')}</td>
                               <td>

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { ApiError, type Role } from '../api/api.js';
-import { PARTNER_RIGHTS, PARTNER_ROLES, partnersApi, type Partner, type PartnerRight, type PartnerUser, type ProductGroup } from '../api/partners.js';
-import { adminApi } from '../api/admin.js';
+import { ApiError } from '../api/api.js';
+import { PARTNER_RIGHTS, PARTNER_ROLES, partnersApi, type Partner, type PartnerRight, type ProductGroup } from '../api/partners.js';
 import { can, mayGrant, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, NotFoundPage, Show, TableWrap, useAction, useLoad } from '../ui/ui.js';
 import { ActionForm, ResourceTable, text } from '../ui/resource.js';
 import { formatDateTime } from '../ui/format.js';
-import { PasswordLinkOnce, type ShownLink } from '../ui/SecretOnce.js';
 import { ContractsSection } from './Contracts.js';
+import { OrganizationUsers, type OrganizationUsersOptions } from '../administration/OrganizationUsers.js';
 
 /**
  * One partner: its details, its rights per product group (a matrix of checkboxes saved as `grants`), its
@@ -16,6 +15,11 @@ import { ContractsSection } from './Contracts.js';
  */
 
 type Rights = Record<string, readonly PartnerRight[]>;
+
+const PARTNER_ROLE_LABELS: Record<(typeof PARTNER_ROLES)[number], string> = {
+  'partner-admin': 'partner-admin (manages its users, reads reports)',
+  'partner-member': 'partner-member (sells within its rights)',
+};
 
 const rightsOf = (partner: Partner): Rights => Object.fromEntries(partner.grants.map((grant) => [grant.productGroupId, grant.rights]));
 
@@ -98,115 +102,25 @@ function RightsMatrix({ partner, groups, mayWrite, onSaved }: { partner: Partner
   );
 }
 
-function userState(user: PartnerUser): string {
-  if (user.disabled) return 'disabled';
-  return user.hasPassword ? 'active' : 'invited (no password yet)';
-}
-
 /** The partner's users: invite one (partner-admin or partner-member, as the signed-in role may grant), mail or show a password link. */
 function PartnerUsers({ partner }: { partner: Partner }) {
   const { me } = useSession();
-  const roles = PARTNER_ROLES.filter((role) => mayGrant(me, role));
-  const mayWrite = can(me, 'users:write') && roles.length > 0;
-  const users = useLoad(() => partnersApi.listPartnerUsers(partner.id), `partner-users:${partner.id}`);
-  const { busy, error, notice, run } = useAction(() => users.reload());
-  const [shownLink, setShownLink] = useState<ShownLink | null>(null);
-
-  async function invite(form: FormData) {
-    const name = text(form, 'name');
-    const user = await adminApi.createUser({ email: text(form, 'email'), role: text(form, 'role') as Role, partnerId: partner.id, ...(name ? { name } : {}) });
-    users.reload();
-    if (form.get('sendLink') !== 'on') return `${user.email} is a ${user.role} of ${partner.name} now; send a password link for them to sign in.`;
-    const link = await adminApi.sendPasswordLink(user.id);
-    return `Invited ${user.email} as ${user.role}: a link to choose a password is on its way (valid until ${formatDateTime(link.expiresAt)}).`;
-  }
-
-  return (
-    <section aria-labelledby="partner-users-title">
-      <h2 id="partner-users-title">Users</h2>
-      <Show loaded={users}>
-        {(rows) =>
-          rows.length === 0 ? (
-            <Empty>No users of this partner yet.</Empty>
-          ) : (
-            <ResourceTable
-              caption={`Users of ${partner.name}`}
-              rows={rows}
-              columns={[
-                { header: 'E-mail', cell: (user) => user.email },
-                { header: 'Name', cell: (user) => user.name ?? '—' },
-                { header: 'Role', cell: (user) => user.role },
-                { header: 'State', cell: (user) => userState(user) },
-                { header: 'Last sign-in', cell: (user) => formatDateTime(user.lastSignInAt, 'never') },
-                ...(mayWrite
-                  ? [
-                      {
-                        header: 'Actions',
-                        hiddenHeader: true,
-                        cell: (user: PartnerUser) =>
-                          user.disabled ? null : (
-                            <span className="row-actions">
-                              <button type="button" disabled={busy} onClick={() => void run(async () => (await adminApi.sendPasswordLink(user.id), `A password link is on its way to ${user.email}.`))}>
-                                Send password link<span className="visually-hidden"> to {user.email}</span>
-                              </button>
-                              <button
-                                type="button"
-                                disabled={busy}
-                                onClick={() =>
-                                  void run(async () => {
-                                    const link = await adminApi.showPasswordLink(user.id);
-                                    setShownLink({ email: user.email, ...link });
-                                    return `A one-time link for ${user.email} is shown below; earlier links stopped working.`;
-                                  })
-                                }
-                              >
-                                Show link<span className="visually-hidden"> for {user.email}</span>
-                              </button>
-                            </span>
-                          ),
-                      },
-                    ]
-                  : []),
-              ]}
-            />
-          )
-        }
-      </Show>
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? <ErrorMessage message={error} /> : null}
-      <PasswordLinkOnce link={shownLink} onDone={() => setShownLink(null)} />
-      {mayWrite ? (
-        <ActionForm title="Invite a partner user" submitLabel="Invite" onSubmit={invite} reset>
-          <label>
-            E-mail
-            <input name="email" type="email" required maxLength={320} />
-          </label>
-          <label>
-            Name <span className="hint">(optional)</span>
-            <input name="name" maxLength={200} />
-          </label>
-          <label>
-            Role
-            <select name="role" defaultValue="partner-member">
-              {roles.map((role) => (
-                <option key={role} value={role}>
-                  {role === 'partner-admin' ? 'partner-admin (manages its users, reads reports)' : 'partner-member (sells within its rights)'}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="check">
-            <input name="sendLink" type="checkbox" defaultChecked />
-            Mail them a link to choose their password
-          </label>
-        </ActionForm>
-      ) : null}
-    </section>
-  );
+  const options: OrganizationUsersOptions = {
+    titleId: 'partner-users-title',
+    caption: `Users of ${partner.name}`,
+    empty: 'No users of this partner yet.',
+    inviteTitle: 'Invite a partner user',
+    roles: PARTNER_ROLES.filter((role) => mayGrant(me, role)).map((role) => ({ role, label: PARTNER_ROLE_LABELS[role] })),
+    defaultRole: 'partner-member',
+    manage: false,
+    optionalLink: true,
+    linkSent: (email) => `A password link is on its way to ${email}.`,
+    invited: (user, link) =>
+      link
+        ? `Invited ${user.email} as ${user.role}: a link to choose a password is on its way (valid until ${formatDateTime(link.expiresAt)}).`
+        : `${user.email} is a ${user.role} of ${partner.name} now; send a password link for them to sign in.`,
+  };
+  return <OrganizationUsers holder={{ partnerId: partner.id }} options={options} />;
 }
 
 /** The partner's customers (the first page) and where to see all of them and the licenses it sold. */

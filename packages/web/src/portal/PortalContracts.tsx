@@ -4,23 +4,13 @@ import { ApiError } from '../api/api.js';
 import { portalApi, type Contract, type ContractPolicy } from '../api/portal.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
+import { QuotaBar } from '../ui/QuotaBar.js';
 
 /** What a refused draw means for the person asking, before the API's own words. */
 function refusalOf(caught: unknown): string {
   if (caught instanceof ApiError && caught.code === 'QUOTA_EXHAUSTED') return `This contract is used up: no license can be drawn from it. Ask your vendor for more. ${messageOf(caught)}`;
   if (caught instanceof ApiError && caught.code === 'CONTRACT_ENDED') return `This contract has ended: no license can be drawn from it. Ask your vendor to renew it. ${messageOf(caught)}`;
   return messageOf(caught);
-}
-
-/** "1 of 2 licenses used" with a bar; an unlimited contract only counts. */
-function QuotaBar({ contract }: { contract: Contract }) {
-  const label = contract.quantity === null ? `${contract.used} ${contract.unit} used (unlimited)` : `${contract.used} of ${contract.quantity} ${contract.unit} used`;
-  return (
-    <div className="progress" data-testid="quota">
-      {contract.quantity !== null ? <progress value={contract.used} max={contract.quantity} aria-label={label} /> : null}
-      <span>{label}</span>
-    </div>
-  );
 }
 
 /** "Product — Policy" of a policy a contract covers. */
@@ -97,7 +87,7 @@ function ContractCard({ contract, customerId, mayCreate, onCreated }: { contract
       <h2>
         {contract.unit === 'licenses' ? 'License pack' : 'Seat contract'} of {formatDate(contract.createdAt)} <span className={`badge badge-${contract.status === 'active' ? 'active' : 'expired'}`}>{contract.status}</span>
       </h2>
-      <QuotaBar contract={contract} />
+      <QuotaBar quota={contract} />
       <p>Ends: {formatDate(contract.endsAt, 'never')}</p>
       <Show loaded={policies}>
         {(covered) => (

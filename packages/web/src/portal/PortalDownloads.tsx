@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import { api, ApiError, type Artifact, type Product, type Release } from '../api/api.js';
-import { Empty, ErrorMessage, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
+import { Empty, formatDate, messageOf, Show, useLoad } from '../ui/ui.js';
 import { formatSize } from './portal-ui.js';
+import { DownloadButton } from '../ui/DownloadButton.js';
 
 /** What to tell a customer whose download was refused; the API's own message otherwise. */
 function downloadError(error: unknown): string {
@@ -13,22 +13,6 @@ function downloadError(error: unknown): string {
 }
 
 function ArtifactRow({ artifact }: { artifact: Artifact }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function download() {
-    setBusy(true);
-    setError(null);
-    try {
-      // A signed link valid for minutes, made at the click: navigating to it starts the download.
-      const link = await api.downloadLink(artifact.id);
-      window.location.assign(link.url);
-    } catch (caught) {
-      setError(downloadError(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
-  const removed = artifact.status === 'removed';
   return (
     <li>
       <span className="file">
@@ -42,14 +26,7 @@ function ArtifactRow({ artifact }: { artifact: Artifact }) {
           SHA-256 <code>{artifact.sha256}</code>
         </span>
       </span>
-      {removed ? (
-        <span className="hint">No longer available</span>
-      ) : (
-        <button type="button" className="primary" onClick={() => void download()} disabled={busy} aria-label={`Download ${artifact.fileName}`}>
-          {busy ? 'Preparing…' : 'Download'}
-        </button>
-      )}
-      {error ? <ErrorMessage message={error} /> : null}
+      <DownloadButton artifact={artifact} describe={downloadError} />
     </li>
   );
 }
