@@ -25,6 +25,7 @@ import { mailRoutes } from './modules/mail/mail.routes.js';
 import { passwordRoutes } from './modules/passwords/passwords.routes.js';
 import type { WorkerOptions } from './modules/jobs/worker.js';
 import { clientRoutes } from './modules/validation/client.routes.js';
+import { validationRoutes } from './modules/validation/validation.routes.js';
 import { licenseRoutes } from './modules/licenses/licenses.routes.js';
 import { subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.js';
 import { noticeRoutes } from './modules/notifications/notices.routes.js';
@@ -89,6 +90,7 @@ const OPENAPI_TAGS = [
   { name: 'auth', description: 'Sign-in, sessions and passwords' },
   { name: 'tokens', description: 'API tokens' },
   { name: 'events', description: 'The audit log' },
+  { name: 'validations', description: 'The validation log: every client validation, read per license and customer' },
   { name: 'jobs', description: 'Background jobs and their schedules' },
   { name: 'reports', description: 'Dashboard statistics' },
   { name: 'meta', description: 'Health of the server' },
@@ -222,6 +224,7 @@ export async function buildApp(deps: Deps, options: BuildOptions = {}): Promise<
   announcementRoutes(app, services);
   retentionRoutes(app, services);
   eventRoutes(app, services);
+  validationRoutes(app, services);
   jobRoutes(app, services);
   webhookRoutes(app, services);
   mailRoutes(app, services);

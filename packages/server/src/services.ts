@@ -103,7 +103,7 @@ export function createServices(
   const machines = new MachinesService({ db, dialect: deps.database.dialect, clock, events, licenses });
   const licenseUsers = new LicenseUsersService({ db, clock, events, licenses });
   const usage = new UsageService({ db, clock, events, licenses, seats });
-  const validation = new ValidationService({ clock, licenses, seats, usage, log: validationLog });
+  const validation = new ValidationService({ db, clock, licenses, seats, usage, log: validationLog });
   const releases = new ReleasesService({ db, clock, events, products });
   const storage = artifactStorage(deps.config);
   const artifacts = new ArtifactsService({ db, clock, signer, events, releases, storage, maxBytes: deps.config.artifactMaxBytes, onError: logError });

@@ -105,6 +105,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   setReleaseRetention: 'releases:write',
   applyReleaseRetention: 'releases:write',
   listEvents: 'events:read',
+  listValidations: 'events:read',
   listJobs: 'jobs:read',
   getJob: 'jobs:read',
   retryJob: 'jobs:write',
@@ -184,6 +185,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
   getPartnerActiveSubscriptions: 'reports:read',
   exportPartnerActiveSubscriptions: 'reports:read',
   getPartnerActivity: 'reports:read',
+  getVersionsReport: 'reports:read',
   exportPartnerActivity: 'reports:read',
 };
 
@@ -191,7 +193,7 @@ const ACCESS: Record<string, Permission | 'public' | 'authenticated'> = {
  * Operations declared `staffOnly`: a customer or partner role is refused even when it holds the permission
  * (a partner holds licenses:lifecycle for its rights, but no right covers mailing keys or resetting machines).
  */
-const STAFF_ONLY = new Set(['getReleaseRetention', 'sendLicenseKey', 'resetLicenseMachines']);
+const STAFF_ONLY = new Set(['getReleaseRetention', 'sendLicenseKey', 'resetLicenseMachines', 'getVersionsReport']);
 
 /**
  * Partner roles hold these routes' permissions but what a partner may do there is still to be decided:
@@ -646,6 +648,7 @@ forEachDialect('access matrix', (dialect) => {
     setReleaseRetention: async () => ({ method: 'PUT', url: `/v1/products/${(await (retentionProduct ??= factories.product(api))).id}/retention`, body: { keepVersions: 5, keepDays: null } }),
     applyReleaseRetention: async () => ({ method: 'POST', url: `/v1/products/${(await (retentionProduct ??= factories.product(api))).id}/retention/actions/apply` }),
     listEvents: async () => ({ method: 'GET', url: '/v1/events' }),
+    listValidations: async () => ({ method: 'GET', url: `/v1/validations?licenseId=${A.license.id}` }),
     listJobs: async () => ({ method: 'GET', url: '/v1/jobs?status=failed' }),
     getJob: async () => ({ method: 'GET', url: `/v1/jobs/${(await failedJob()).id}` }),
     retryJob: async () => ({ method: 'POST', url: `/v1/jobs/${(await failedJob()).id}/retry` }),
@@ -782,6 +785,7 @@ forEachDialect('access matrix', (dialect) => {
     getPartnerActiveSubscriptions: async () => ({ method: 'GET', url: '/v1/reports/partners/active-subscriptions?day=2026-03-01' }),
     exportPartnerActiveSubscriptions: async () => ({ method: 'GET', url: '/v1/reports/partners/active-subscriptions/export?day=2026-03-01' }),
     getPartnerActivity: async () => ({ method: 'GET', url: '/v1/reports/partners/activity?from=2026-01-01&to=2026-12-31' }),
+    getVersionsReport: async () => ({ method: 'GET', url: '/v1/reports/versions' }),
     exportPartnerActivity: async () => ({ method: 'GET', url: '/v1/reports/partners/activity/export?from=2026-01-01&to=2026-12-31' }),
   };
 

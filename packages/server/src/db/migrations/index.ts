@@ -27,6 +27,7 @@ import * as m0024 from './0024_partners.js';
 import * as m0025 from './0025_tickets.js';
 import * as m0026 from './0026_contracts.js';
 import * as m0027 from './0027_partner_report_indexes.js';
+import * as m0028 from './0028_validation_reads.js';
 
 export type { MigrationContext } from './context.js';
 
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0025_tickets': m0025,
   '0026_contracts': m0026,
   '0027_partner_report_indexes': m0027,
+  '0028_validation_reads': m0028,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -50,7 +50,8 @@ export class UpdatesService {
 
   async check(input: UpdateCheckInput, meta: { ip: string; userAgent: string | undefined }): Promise<UpdateCheckAnswer> {
     const current = parseVersion(input.version);
-    const validation = await this.deps.validation.validate({ key: input.key, product: input.product }, meta);
+    // Logged as a validation, with the version the app runs (the versions report reads it).
+    const validation = await this.deps.validation.validate({ key: input.key, product: input.product, version: input.version }, meta);
     const base = { code: validation.code, ts: validation.ts };
     if (!validation.valid || !validation.license) return { updateAvailable: false, ...base };
     const release = await this.newestFor(validation.license, current, input);

@@ -1,16 +1,24 @@
 import { createQueryId, type CompiledQuery } from 'kysely';
 import type { Db } from '../../db/database.js';
 
-/** The inserted columns, in the order of the parameters `write` passes: at, license_id, code, fingerprint, ip, user_agent. */
-const INSERT_COLUMNS = 6;
+/**
+ * The inserted columns, in the order of the parameters `write` passes: at, license_id, customer_id,
+ * product_id, code, fingerprint, ip, user_agent, version.
+ */
+const INSERT_COLUMNS = 9;
 
 export interface ValidationLogEntry {
   at: string;
   licenseId: string | null;
+  /** The license's customer and product at the time (null without a license): what customer and product reads use. */
+  customerId: string | null;
+  productId: string | null;
   code: string;
   fingerprint: string | null;
   ip: string | null;
   userAgent: string | null;
+  /** The app's version as it sent it (validateLicense `version`, checkForUpdate `version`). */
+  version: string | null;
 }
 
 export interface ValidationLogDeps {
@@ -61,11 +69,11 @@ export class ValidationLog {
 
   private async write(batch: ValidationLogEntry[]): Promise<void> {
     try {
-      // 6 columns × 1000 rows stays well below both dialects' bound-parameter limits.
+      // 9 columns × 1000 rows stays well below both dialects' bound-parameter limits.
       for (let i = 0; i < batch.length; i += 1000) {
         const rows = batch.slice(i, i + 1000);
         const parameters: unknown[] = [];
-        for (const e of rows) parameters.push(e.at, e.licenseId, e.code, e.fingerprint, e.ip, e.userAgent);
+        for (const e of rows) parameters.push(e.at, e.licenseId, e.customerId, e.productId, e.code, e.fingerprint, e.ip, e.userAgent, e.version);
         const compiled = this.insertFor(rows.length);
         await this.deps.db.executeQuery({ query: compiled.query, sql: compiled.sql, parameters, queryId: createQueryId() });
       }
@@ -84,7 +92,7 @@ export class ValidationLog {
   private insertFor(rows: number): CompiledQuery {
     let compiled = this.inserts.get(rows);
     if (compiled === undefined) {
-      const blank = { at: '', license_id: '', code: '', fingerprint: '', ip: '', user_agent: '' };
+      const blank = { at: '', license_id: '', customer_id: '', product_id: '', code: '', fingerprint: '', ip: '', user_agent: '', version: '' };
       compiled = this.deps.db.insertInto('validations').values(Array.from({ length: rows }, () => blank)).compile();
       if (compiled.parameters.length !== rows * INSERT_COLUMNS) throw new Error('unexpected validation log insert shape');
       if (this.inserts.size >= 16) this.inserts.delete(this.inserts.keys().next().value!);

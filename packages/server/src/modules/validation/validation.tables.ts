@@ -7,8 +7,11 @@ export interface ValidationsTable {
   id: Generated<number>;
   at: Timestamp;
   license_id: string | null;
+  customer_id: string | null;
+  product_id: string | null;
   code: string;
   fingerprint: string | null;
   ip: string | null;
   user_agent: string | null;
+  version: string | null;
 }
