@@ -7,7 +7,7 @@ forEachDialect('validation log reads and versions in the field', (dialect) => {
   const ctx = useTestApp(dialect);
   const anon = () => client(ctx.t.app, undefined);
   const validate = async (body: Record<string, unknown>, userAgent = 'acme-app/1.0') => {
-    const res = await anon().post('/v1/licenses/validate', body, { 'user-agent': userAgent });
+    const res = await anon().call('POST', '/v1/licenses/validate', body, { 'user-agent': userAgent });
     assert.equal(res.status, 200, res.raw);
     return res.body;
   };
@@ -33,7 +33,7 @@ forEachDialect('validation log reads and versions in the field', (dialect) => {
       return res.body;
     };
     const ofA = await list(`licenseId=${a.license.id}`);
-    assert.deepEqual(ofA.data.map((v: any) => [v.code, v.fingerprint, v.version]), [['SUSPENDED', 'fp-one', null], ['VALID', 'fp-two', '1.1.0'], ['VALID', 'fp-one', '1.0.0']]);
+    assert.deepEqual(ofA.data.map((v: any) => [v.code, v.fingerprint, v.version]), [['SUSPENDED', 'fp-one', null], ['NO_MACHINE', 'fp-two', '1.1.0'], ['NO_MACHINE', 'fp-one', '1.0.0']]);
     assert.equal(ofA.nextCursor, null);
     const [newest] = ofA.data;
     assert.deepEqual(Object.keys(newest).sort(), ['at', 'code', 'customerId', 'fingerprint', 'ip', 'licenseId', 'userAgent', 'version']);
@@ -44,13 +44,13 @@ forEachDialect('validation log reads and versions in the field', (dialect) => {
     assert.ok(newest.ip);
 
     const codes = async (query: string) => (await list(query)).data.map((v: any) => v.code);
-    assert.deepEqual(await codes(`licenseId=${a.license.id}&code=VALID`), ['VALID', 'VALID']);
-    assert.deepEqual(await codes(`licenseId=${a.license.id}&fingerprint=fp-one`), ['SUSPENDED', 'VALID']);
-    assert.deepEqual(await codes(`licenseId=${a.license.id}&ip=${encodeURIComponent(newest.ip)}`), ['SUSPENDED', 'VALID', 'VALID']);
+    assert.deepEqual(await codes(`licenseId=${a.license.id}&code=NO_MACHINE`), ['NO_MACHINE', 'NO_MACHINE']);
+    assert.deepEqual(await codes(`licenseId=${a.license.id}&fingerprint=fp-one`), ['SUSPENDED', 'NO_MACHINE']);
+    assert.deepEqual(await codes(`licenseId=${a.license.id}&ip=${encodeURIComponent(newest.ip)}`), ['SUSPENDED', 'NO_MACHINE', 'NO_MACHINE']);
     assert.deepEqual(await codes(`licenseId=${a.license.id}&ip=10.9.9.9`), []);
     assert.deepEqual(await codes(`licenseId=${a.license.id}&from=${encodeURIComponent(middle)}`), ['SUSPENDED']);
-    assert.deepEqual(await codes(`licenseId=${a.license.id}&from=${encodeURIComponent(start)}&to=${encodeURIComponent(middle)}`), ['VALID', 'VALID']);
-    assert.deepEqual(await codes(`customerId=${b.customer.id}`), ['VALID']);
+    assert.deepEqual(await codes(`licenseId=${a.license.id}&from=${encodeURIComponent(start)}&to=${encodeURIComponent(middle)}`), ['NO_MACHINE', 'NO_MACHINE']);
+    assert.deepEqual(await codes(`customerId=${b.customer.id}`), ['NO_MACHINE']);
     assert.deepEqual((await list(`customerId=${a.customer.id}`)).data.length, 3);
     assert.deepEqual(await codes('code=NOT_FOUND'), ['NOT_FOUND']);
 
@@ -63,12 +63,12 @@ forEachDialect('validation log reads and versions in the field', (dialect) => {
       seen.push(`${page.data[0].code}:${page.data[0].fingerprint}`);
       cursor = page.nextCursor;
     } while (cursor !== null);
-    assert.deepEqual(seen, ['SUSPENDED:fp-one', 'VALID:fp-two', 'VALID:fp-one']);
+    assert.deepEqual(seen, ['SUSPENDED:fp-one', 'NO_MACHINE:fp-two', 'NO_MACHINE:fp-one']);
 
     for (const bad of ['from=yesterday', 'to=2026-13-40', 'code=BOGUS', 'cursor=not-a-cursor', 'limit=0', 'limit=101', 'licenseId=a%20b', 'colour=red']) {
       const res = await ctx.api.get(`/v1/validations?${bad}`);
       assert.equal(res.status, 400, `${bad}: ${res.raw}`);
-      assert.equal(res.body.code, 'VALIDATION_FAILED', bad);
+      assert.equal(res.body.error.code, 'VALIDATION_FAILED', bad);
     }
   });
 

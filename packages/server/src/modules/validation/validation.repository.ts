@@ -87,11 +87,11 @@ export interface VersionUse {
 }
 
 /**
- * Per version the app reported in [from, to): distinct licenses, distinct fingerprints, last seen. Reads the
+ * Per version the app reported in [from, to) (no `to`: up to now, included): distinct licenses, distinct fingerprints, last seen. Reads the
  * period through `validations_at_idx` (a product narrows the rows found, it is no index of its own); most
  * licenses first. Validations without a version (apps that do not send it) are left out.
  */
-export async function versionsInUse(db: Executor, filter: { from: string; to: string; productId?: string | undefined }): Promise<VersionUse[]> {
+export async function versionsInUse(db: Executor, filter: { from: string; to?: string | undefined; productId?: string | undefined }): Promise<VersionUse[]> {
   let query = db
     .selectFrom('validations')
     .select((eb) => [
@@ -101,9 +101,9 @@ export async function versionsInUse(db: Executor, filter: { from: string; to: st
       eb.fn.max('at').as('last_seen_at'),
     ])
     .where('at', '>=', filter.from)
-    .where('at', '<', filter.to)
     .where('version', 'is not', null)
     .groupBy('version');
+  if (filter.to !== undefined) query = query.where('at', '<', filter.to);
   if (filter.productId !== undefined) query = query.where('product_id', '=', filter.productId);
   const rows = await query.execute();
   return rows

@@ -170,7 +170,8 @@ export class ValidationService {
     const to = input.to !== undefined ? isoTime(input.to, 'to') : this.deps.clock.now().toISOString();
     const from = input.from !== undefined ? isoTime(input.from, 'from') : new Date(Date.parse(to) - DEFAULT_REPORT_DAYS * 86_400_000).toISOString();
     if (from >= to) throw new AppError('VALIDATION_FAILED', '`from` must be before `to`', { fields: { from: 'must be before to' } });
-    const data = await versionsInUse(this.deps.db, { from, to, productId: input.productId });
+    // Without `to`, the period runs to now included (a validation at this very moment counts).
+    const data = await versionsInUse(this.deps.db, { from, to: input.to !== undefined ? to : undefined, productId: input.productId });
     return { from, to, productId: input.productId ?? null, data };
   }
 }
