@@ -24,6 +24,7 @@ import { ReleaseDetail } from '../releases/ReleaseDetail.js';
 import { Releases } from '../releases/Releases.js';
 import { Trials } from '../licensing/Trials.js';
 import { RenewalsReport } from '../licensing/RenewalsReport.js';
+import { VersionsReport } from '../licensing/VersionsReport.js';
 import { StaffUsers } from '../administration/StaffUsers.js';
 import { Tokens } from '../integrations/Tokens.js';
 import { WebhookDeliveryDetail, WebhookDetail } from '../integrations/WebhookDetail.js';
@@ -56,6 +57,7 @@ const NAV: (NavItem & { permission?: Permission })[] = [
   { group: 'Communication', to: '/console/faq', label: 'Portal FAQ', permission: 'settings:write' },
   { group: 'Reports', to: '/console/reports/renewals', label: 'Renewals' },
   { group: 'Reports', to: '/console/reports/partners', label: 'Partner report', permission: 'reports:read' },
+  { group: 'Reports', to: '/console/reports/versions', label: 'Versions in the field', permission: 'reports:read' },
   { group: 'Integrations', to: '/console/webhooks', label: 'Webhooks', permission: 'webhooks:read' },
   { group: 'Integrations', to: '/console/tokens', label: 'API tokens', permission: 'tokens:read' },
   { group: 'Administration', to: '/console/users', label: 'Staff users', permission: 'users:read' },
@@ -86,6 +88,7 @@ export default function ConsoleApp() {
         <Route path="orders/:id" element={<OrderDetail />} />
         <Route path="reports/renewals" element={<RenewalsReport />} />
         <Route path="reports/partners" element={<PartnerReport />} />
+        <Route path="reports/versions" element={<VersionsReport />} />
         <Route path="product-groups" element={<ProductGroups />} />
         <Route path="product-groups/:id" element={<ProductGroupDetail />} />
         <Route path="partners" element={<Partners />} />

@@ -34091,6 +34091,8 @@ export interface operations {
                             /** @description The license's customer when it was validated */
                             customerId: string | null;
                             fingerprint: string | null;
+                            /** @description The log entry (ids grow as validations are written) */
+                            id: string;
                             ip: string | null;
                             /** @description null: the key matched no license */
                             licenseId: string | null;

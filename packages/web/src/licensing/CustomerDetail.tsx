@@ -9,6 +9,7 @@ import { ActionForm, DeleteButton, ResourceTable, StaffNotes, text } from '../ui
 import { ContractsSection } from '../partners/Contracts.js';
 import { PartnerLink } from '../partners/PartnerFilter.js';
 import { OrganizationUsers, type OrganizationUsersOptions } from '../administration/OrganizationUsers.js';
+import { ValidationLog } from './ValidationLog.js';
 
 /** The server's limit for a customer's staff notes (longer notes are refused with a 400 naming it). */
 const CUSTOMER_NOTES_MAX_LENGTH = 10_000;
@@ -203,6 +204,7 @@ export function CustomerDetail() {
           {can(me, 'users:read') ? <OrganizationUsers holder={{ customerId: customer.id }} options={CUSTOMER_USERS} /> : null}
           <CustomerLicenses customerId={customer.id} />
           <CustomerOrders customerId={customer.id} />
+          {can(me, 'events:read') ? <ValidationLog scope={{ customerId: customer.id }} licenseLink={(licenseId) => `/console/licenses/${licenseId}`} /> : null}
           {can(me, 'contracts:read') ? <ContractsSection holder={{ customerId: customer.id }} holderName={customer.name} /> : null}
           {can(me, 'customers:write') ? (
             <>

@@ -11,6 +11,7 @@ import { CopyButton } from '../ui/CopyButton.js';
 import { formatDateTime } from '../ui/format.js';
 import { LicenseEditForm } from './LicenseEdit.js';
 import { LicenseHistory } from './LicenseHistory.js';
+import { ValidationLog } from './ValidationLog.js';
 import { LicenseUsers, RemindersList, TrialPanel, UpgradePanel } from './LicenseSections.js';
 import { PartnerLink } from '../partners/PartnerFilter.js';
 
@@ -374,6 +375,7 @@ export function LicenseDetail() {
               </>
             )}
             <RemindersList reminders={reminders} />
+            {can(me, 'events:read') ? <ValidationLog scope={{ licenseId: license.id }} /> : null}
             <LicenseHistory licenseId={license.id} round={historyRound} />
           </section>
         );

@@ -36,7 +36,7 @@ forEachDialect('validation log reads and versions in the field', (dialect) => {
     assert.deepEqual(ofA.data.map((v: any) => [v.code, v.fingerprint, v.version]), [['SUSPENDED', 'fp-one', null], ['NO_MACHINE', 'fp-two', '1.1.0'], ['NO_MACHINE', 'fp-one', '1.0.0']]);
     assert.equal(ofA.nextCursor, null);
     const [newest] = ofA.data;
-    assert.deepEqual(Object.keys(newest).sort(), ['at', 'code', 'customerId', 'fingerprint', 'ip', 'licenseId', 'userAgent', 'version']);
+    assert.deepEqual(Object.keys(newest).sort(), ['at', 'code', 'customerId', 'fingerprint', 'id', 'ip', 'licenseId', 'userAgent', 'version']);
     assert.equal(newest.licenseId, a.license.id);
     assert.equal(newest.customerId, a.customer.id);
     assert.equal(newest.userAgent, 'other-agent');

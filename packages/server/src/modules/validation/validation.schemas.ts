@@ -20,6 +20,7 @@ export const ListValidationsQuery = Type.Object(
 );
 
 export const ValidationSchema = Type.Object({
+  id: Type.String({ description: 'The log entry (ids grow as validations are written)' }),
   at: Timestamp,
   licenseId: Nullable(Type.String({ description: 'null: the key matched no license' })),
   customerId: Nullable(Type.String({ description: "The license's customer when it was validated" })),

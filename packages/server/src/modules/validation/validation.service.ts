@@ -67,8 +67,8 @@ export interface ValidationDeps {
 /** What `listValidations` accepts: the filters, `limit` and the opaque cursor of the previous page. */
 export type ValidationListInput = Omit<ValidationFilter, 'after'> & { cursor?: string | undefined };
 
-/** A validation as `listValidations` answers it (the row id stays inside the cursor). */
-export type ValidationItem = Omit<LoggedValidation, 'id' | 'productId'>;
+/** A validation as `listValidations` answers it. */
+export type ValidationItem = Omit<LoggedValidation, 'productId'>;
 
 export interface VersionsReport {
   from: string;
@@ -160,7 +160,7 @@ export class ValidationService {
     const shown = more ? rows.slice(0, filter.limit) : rows;
     const last = shown[shown.length - 1];
     return {
-      data: shown.map(({ id: _id, productId: _product, ...item }) => item),
+      data: shown.map(({ productId: _product, ...item }) => item),
       nextCursor: more && last ? encodeCursor(last.at, Number(last.id)) : null,
     };
   }
