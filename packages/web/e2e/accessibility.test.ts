@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { factories } from '../../server/src/testing/harness.js';
+import { client, factories } from '../../server/src/testing/harness.js';
 import { accessibilityViolations, cspViolations, describeViolations, journey, skipUnlessRunnable, type Journey } from './browser.js';
 import { activateMachine, createOrder, createRelease, publishRelease, uploadArtifact, useCredits } from './fixtures.js';
 
@@ -25,6 +25,9 @@ async function fillPages({ api, app }: Journey): Promise<void> {
   await factories.license(api, policy.id, { customerId: customer.id, name: 'Acme render farm', expiresAt: soon });
   await useCredits(app, license.key, 'cloud-renders', 7);
   await activateMachine(api, license.key, { fingerprint: 'fp-a11y-1', name: 'Design workstation', hostname: 'design-01' });
+  // The validation log (license and customer pages) and the versions report have rows to show.
+  assert.equal((await client(app.app, undefined).post('/v1/licenses/validate', { key: license.key, fingerprint: 'fp-a11y-1', version: '1.3.0' })).status, 200);
+  await app.services.validationLog.flush();
   const release = await createRelease(api, product.id, '1.4.0', { notes: '## New\n\n- Faster renders', docLinks: [{ title: 'User guide', url: 'https://docs.example.com/1.4' }], videoUrl: 'https://video.example.com/1.4' });
   await uploadArtifact(api, release.id, 'orbit-1.4.0.zip', Buffer.from('orbit 1.4.0 build'));
   await publishRelease(api, release.id);
@@ -123,6 +126,7 @@ const CONSOLE_PAGES = () => [
   '/console/partners',
   `/console/partners/${ids.partner}`,
   '/console/reports/partners',
+  '/console/reports/versions',
 ];
 const PORTAL_PAGES = () => [
   '/portal',

@@ -89,7 +89,7 @@ export interface VersionUse {
 /**
  * Per version the app reported in [from, to) (no `to`: up to now, included): distinct licenses, distinct fingerprints, last seen. Reads the
  * period through `validations_at_idx` (a product narrows the rows found, it is no index of its own); most
- * licenses first. Validations without a version (apps that do not send it) are left out.
+ * licenses first, ties the newest version first. Validations without a version (apps that do not send it) are left out.
  */
 export async function versionsInUse(db: Executor, filter: { from: string; to?: string | undefined; productId?: string | undefined }): Promise<VersionUse[]> {
   let query = db
@@ -108,5 +108,5 @@ export async function versionsInUse(db: Executor, filter: { from: string; to?: s
   const rows = await query.execute();
   return rows
     .map((row) => ({ version: row.version!, licenses: Number(row.licenses), fingerprints: Number(row.fingerprints), lastSeenAt: toIso(row.last_seen_at) }))
-    .sort((a, b) => b.licenses - a.licenses || b.lastSeenAt.localeCompare(a.lastSeenAt) || a.version.localeCompare(b.version));
+    .sort((a, b) => b.licenses - a.licenses || b.lastSeenAt.localeCompare(a.lastSeenAt) || b.version.localeCompare(a.version, 'en', { numeric: true }));
 }
