@@ -46,7 +46,7 @@ test('validations made by an app show on the license and customer pages; a code 
   await filters.getByLabel('Code').selectOption('VALID');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="validation-log"] tbody tr').length === 2);
   await filters.getByLabel('Code').selectOption('');
-  await filters.getByLabel('Fingerprint').fill('fp-unknown-box');
+  await filters.getByRole('textbox', { name: 'Fingerprint' }).fill('fp-unknown-box');
   await filters.getByRole('button', { name: 'Filter' }).click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="validation-log"] tbody tr').length === 1);
   await filters.getByLabel('Code').selectOption('EXPIRED');
