@@ -5,8 +5,8 @@ import { journey, screenshot, skipUnlessRunnable } from './browser.js';
 
 /**
  * The validation log in the console: validations made through the client API (over HTTP, as an app makes
- * them) show on the license page and on the customer page, a code filter narrows them, and the versions
- * the apps reported show under Reports → Versions in the field.
+ * them) show on the license page and on the customer page, a code filter narrows them, the versions the
+ * apps reported show under Reports → Versions in the field, and the portal shows the log to organization admins.
  */
 
 const j = journey();
@@ -70,4 +70,17 @@ test('validations made by an app show on the license and customer pages; a code 
   assert.match(rows[0]!, /^4\.2\.0\s*1\s*0/);
   assert.match(rows[1]!, /^4\.1\.0\s*1\s*1/);
   await screenshot(page, 'versions-in-the-field');
+
+  // The portal: the organization's admin reads its license's log; a member sees no log.
+  const portal = await j.newPage(WIDE);
+  await j.signInCustomer('customer-admin', customer.id, portal);
+  await portal.goto(`${url}/portal/licenses/${license.id}`);
+  const portalLog = portal.getByTestId('validation-log');
+  await portalLog.waitFor();
+  assert.equal(await portalLog.locator('tbody tr').count(), 3);
+  const memberPage = await j.newPage(WIDE);
+  await j.signInCustomer('customer-member', customer.id, memberPage);
+  await memberPage.goto(`${url}/portal/licenses/${license.id}`);
+  await memberPage.getByRole('heading', { name: 'Machines' }).waitFor();
+  assert.equal(await memberPage.getByRole('heading', { name: 'Validation log' }).count(), 0);
 });

@@ -6,6 +6,7 @@ import { MachinesTable } from '../licensing/MachinesTable.js';
 import { SubscriptionSection } from '../licensing/SubscriptionSection.js';
 import { Empty, ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useLoad } from '../ui/ui.js';
 import { UsageTable } from '../licensing/UsageTable.js';
+import { ValidationLog } from '../licensing/ValidationLog.js';
 import { daysLeftText } from './expiry.js';
 import { machineName, useIsOrgAdmin } from './portal-ui.js';
 import { AllocationControl, allocationText, loadPeople } from './tickets.js';
@@ -155,6 +156,8 @@ export function PortalLicense() {
           <h2>Machines</h2>
           {!isAdmin && machines.length > 0 ? <p className="hint">An administrator of your organization can deactivate machines to free their seats.</p> : null}
           <PortalMachinesTable machines={machines} canDeactivate={isAdmin} onChanged={loaded.reload} />
+          {/* Organization admins read their license's validation log (listValidations: events:read, scoped to the organization). */}
+          {isAdmin ? <ValidationLog scope={{ licenseId: license.id }} /> : null}
         </section>
       )}
     </Show>
