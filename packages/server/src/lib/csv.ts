@@ -39,11 +39,14 @@ export async function* csvChunks<T>(header: readonly string[], pages: AsyncItera
   if (first) yield first;
 }
 
+/** Rows per page of a streamed export: one page's rows (and their looked-up names) are all it holds. */
+export const EXPORT_PAGE = 1000;
+
 /**
  * Keyset pages of a list read (`limit + 1` rows after a cursor, newest id first, like the list routes):
  * pages of `size` until one comes back short, so an export holds one page at a time.
  */
-export async function* keysetPages<T extends { id: string }>(read: (page: { limit: number; cursor?: string }) => Promise<T[]>, size = 1000): AsyncGenerator<T[]> {
+export async function* keysetPages<T extends { id: string }>(read: (page: { limit: number; cursor?: string }) => Promise<T[]>, size = EXPORT_PAGE): AsyncGenerator<T[]> {
   let cursor: string | undefined;
   for (;;) {
     const rows = await read({ limit: size, ...(cursor ? { cursor } : {}) });

@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { isStaff, type PartnerRight } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { csvChunks, datedCsvName, keysetPages, type CsvExport } from '../../lib/csv.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
 import { newId } from '../../lib/ids.js';
 import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
@@ -162,9 +162,9 @@ export class CustomersService {
    * 1,000, newest first: one line per customer with its main e-mail and how many more contacts it has.
    * No notes or metadata (free text for the vendor's eyes, not an ERP's).
    */
-  exportCsv(ctx: RequestContext, filter: { email?: string; q?: string; partnerId?: string }): CsvExport {
+  exportCsv(ctx: RequestContext, filter: { email?: string; q?: string; partnerId?: string }, pageSize = EXPORT_PAGE): CsvExport {
     const { db, clock } = this.deps;
-    const pages = keysetPages((p) => listCustomers(db, ctx.actor, { ...filter, ...p }));
+    const pages = keysetPages((p) => listCustomers(db, ctx.actor, { ...filter, ...p }), pageSize);
     const chunks = csvChunks(CUSTOMER_CSV_HEADER, pages, (c) => [[c.id, c.name, c.email, c.contacts.length, c.partnerId, c.createdAt, c.updatedAt]]);
     return { filename: datedCsvName('customers', clock.now()), chunks };
   }

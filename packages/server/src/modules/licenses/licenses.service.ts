@@ -4,7 +4,7 @@ import { assertPartnerRight, isCustomerRole, isStaff, SYSTEM_ACTOR, type Partner
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { csvChunks, datedCsvName, keysetPages, type CsvExport } from '../../lib/csv.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { CustomerGroupsService } from '../customer-groups/customer-groups.service.js';
@@ -283,13 +283,13 @@ export class LicensesService {
    * the whole export, so a status filter means the same on every page. No key material: the key's last
    * group (`key_hint`) only, as the list shows.
    */
-  exportCsv(ctx: RequestContext, filter: Omit<LicenseFilter, 'limit' | 'cursor'>): CsvExport {
+  exportCsv(ctx: RequestContext, filter: Omit<LicenseFilter, 'limit' | 'cursor'>, pageSize = EXPORT_PAGE): CsvExport {
     const now = this.deps.clock.now();
     const { db, customers } = this.deps;
     const present = (rows: LicenseRow[]) => this.presentRows(db, rows, now);
     async function* pages(): AsyncGenerator<Array<{ license: License; customerName: string | null }>> {
       const qCustomerIds = filter.q ? await customers.idsMatching(db, filter.q) : [];
-      for await (const rows of keysetPages((p) => listLicenseRows(db, ctx.actor, { ...filter, ...p }, now, qCustomerIds))) {
+      for await (const rows of keysetPages((p) => listLicenseRows(db, ctx.actor, { ...filter, ...p }, now, qCustomerIds), pageSize)) {
         const licenses = await present(rows);
         const names = await customers.namesWith(db, licenses.flatMap((l) => (l.customerId ? [l.customerId] : [])));
         yield licenses.map((license) => ({ license, customerName: license.customerId ? (names.get(license.customerId) ?? null) : null }));

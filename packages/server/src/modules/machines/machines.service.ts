@@ -3,7 +3,7 @@ import type { Db, Dialect } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { csvChunks, datedCsvName, keysetPages, type CsvExport } from '../../lib/csv.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
@@ -98,11 +98,11 @@ export class MachinesService {
    * newest first: one line per machine with its license's name and product code (looked up once per page
    * through the licenses service) and its lease state at the start of the export. No metadata.
    */
-  exportCsv(ctx: RequestContext, filter: Omit<MachineFilter, 'limit' | 'cursor'>): CsvExport {
+  exportCsv(ctx: RequestContext, filter: Omit<MachineFilter, 'limit' | 'cursor'>, pageSize = EXPORT_PAGE): CsvExport {
     const { db, clock, licenses } = this.deps;
     const now = clock.now();
     async function* pages(): AsyncGenerator<Array<{ machine: MachineView; license: { name: string; productCode: string; customerId: string | null } | undefined }>> {
-      for await (const rows of keysetPages((p) => listMachineRows(db, ctx.actor, { ...filter, ...p }))) {
+      for await (const rows of keysetPages((p) => listMachineRows(db, ctx.actor, { ...filter, ...p }), pageSize)) {
         const labels = await licenses.labelsWith(db, rows.map((r) => r.license_id));
         yield rows.map((row) => ({ machine: viewMachine(toMachine(row), now), license: labels.get(row.license_id) }));
       }

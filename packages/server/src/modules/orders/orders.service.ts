@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../db/database.js';
 import { can } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
-import { csvChunks, datedCsvName, keysetPages, type CsvExport } from '../../lib/csv.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
 import { newId } from '../../lib/ids.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer } from '../customers/customers.service.js';
@@ -307,10 +307,10 @@ export class OrdersService {
    * order's columns, prices in major units, product codes looked up once per page. No request hash,
    * mail ids or metadata.
    */
-  exportCsv(ctx: RequestContext, filter: Omit<OrderFilter, 'limit' | 'cursor'>): CsvExport {
+  exportCsv(ctx: RequestContext, filter: Omit<OrderFilter, 'limit' | 'cursor'>, pageSize = EXPORT_PAGE): CsvExport {
     const { db, clock, products } = this.deps;
     async function* pages(): AsyncGenerator<Array<{ order: Order; codes: Map<string, string> }>> {
-      for await (const orders of keysetPages((p) => listOrders(db, ctx.actor, { ...filter, ...p }))) {
+      for await (const orders of keysetPages((p) => listOrders(db, ctx.actor, { ...filter, ...p }), pageSize)) {
         const codes = await products.codesByIds(db, orders.flatMap((o) => o.items.map((i) => i.productId)));
         yield orders.map((order) => ({ order: publicOrder(order), codes }));
       }
