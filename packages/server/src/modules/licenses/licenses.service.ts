@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
+import { formatPrice } from '../../lib/money.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { CustomerGroupsService } from '../customer-groups/customer-groups.service.js';
@@ -15,7 +16,6 @@ import { startTermAt, subscriptionView, type SubscriptionOverrides } from '../po
 import type { ModuleWiring } from '../../wiring.js';
 import type { ChangePolicyInput, ClientLicense, CreateLicenseInput, License, UpdateLicenseInput } from './license.js';
 import * as changes from './license-changes.js';
-import { formatPrice } from './license-mail.js';
 import { generateLicenseKey, keyHint, parseLicenseKey } from './license-key.js';
 import { graceEndsAt, licenseStatus } from './license-status.js';
 import { licensedProductIds, licenseScopeFilter } from './licenses.access.js';
