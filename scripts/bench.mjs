@@ -21,6 +21,9 @@
 //              report with the CSV export, 1,000,000 licenses of which 100,000 the partner's, sequential requests
 //              through the real server against a bare route answering the same bytes, and the report
 //              against a raw indexed SELECT count of its rows (bench/suites/partners.mjs)
+//   exports    every license (1,000,000) exported as CSV through the real server (GET /v1/licenses/export, streamed):
+//              rows/s against a floor (the same rows read raw in the same keyset pages, written as CSV to
+//              /dev/null) and the server's RSS growth during the export (bench/suites/exports.mjs)
 //
 // The database suites run on SQLite and PostgreSQL: a fresh database per suite, migrated by the server's
 // own CLI and seeded directly; `keyhaven serve` (the real CLI) is pinned to CPU 0 and the load generator
@@ -33,15 +36,16 @@
 //                    [--machines N] [--leases N] [--lapsed F] [--messages N] [--requests N] [--keep] [--skip-build]
 //                    [--check]
 //
-//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, partners, or all
+//   --suite S        validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, partners, exports, or all
 //                    (default all), or a comma list
-//   --licenses N     licenses seeded per database (validate, reminders, partners 1000000; activate, heartbeat, updates 100000)
+//   --licenses N     licenses seeded per database (validate, reminders, partners, exports 1000000; activate, heartbeat, updates 100000)
 //   --duration S     measured seconds per target (validate 15; activate, heartbeat, updates 9; sdk 6 per variant);
 //                    --warmup S before it (validate 5; activate, heartbeat, updates 3; sdk 1)
 //   --rounds R       the measured seconds are split into R runs per target, alternating between the
 //                    baseline and Keyhaven so that a slow spell hits both alike (default 3; sdk 12);
 //                    cull: R rounds of bare DELETE + cull; reminders: R rounds on fresh copies; mail: R rounds;
-//                    download: R downloads per target; partners: R alternating blocks of sequential requests (4)
+//                    download: R downloads per target; partners: R alternating blocks of sequential requests (4);
+//                    exports: R exports and R floor runs (1)
 //   --connections C  concurrent connections of the load generator (default 50)
 //   --only D         sqlite or postgres (default both)
 //   --sample K       keys the requests pick from at random, spread evenly over the table (default 10000;
@@ -76,10 +80,11 @@ import heartbeat from '../bench/suites/heartbeat.mjs';
 import sdk from '../bench/suites/sdk.mjs';
 import updates from '../bench/suites/updates.mjs';
 import partners from '../bench/suites/partners.mjs';
+import exportsSuite from '../bench/suites/exports.mjs';
 import validate from '../bench/suites/validate.mjs';
 
 /** Every suite, in the order `all` runs them (and latest.md lists them). */
-const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, partners];
+const SUITES = [validate, activate, heartbeat, sdk, cull, reminders, mail, updates, download, partners, exportsSuite];
 
 // ---------------------------------------------------------------------------------------------- options
 const { values: opt } = parseArgs({

@@ -418,6 +418,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export customers as CSV
+         * @description The customers of listCustomers (the same filters and scope) as CSV for ERP import: a header row, one line per customer, newest first, ISO-8601 UTC times. Streamed page by page; an error after the download started cuts it short.
+         */
+        get: operations["exportCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/downloads/{id}": {
         parameters: {
             query?: never;
@@ -1154,6 +1174,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/licenses/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export licenses as CSV
+         * @description The licenses of listLicenses (the same filters and scope: a customer admin its organization, a partner its own) as CSV for ERP import: a header row, one line per license, newest first, ISO-8601 UTC times, prices in major units. Streamed page by page, so any number of rows; an error after the download started cuts it short. No key material (the key's last group only).
+         */
+        get: operations["exportLicenses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/licenses/lookup": {
         parameters: {
             query?: never;
@@ -1285,6 +1325,26 @@ export interface paths {
          * @description 422 SEAT_BORROWED while an offline license file for this machine is out: check it in first (checkinLicenseFile).
          */
         post: operations["deactivateMachine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/machines/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export machines as CSV
+         * @description The machines of listMachines (the same filters and scope) as CSV: a header row, one line per machine with its license's name and product code, newest first, ISO-8601 UTC times. Streamed page by page; an error after the download started cuts it short.
+         */
+        get: operations["exportMachines"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1534,6 +1594,26 @@ export interface paths {
         };
         /** Get an order */
         get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export orders as CSV
+         * @description The orders of listOrders (the same filters and scope) as CSV for ERP import: a header row, one line per line item (its order's columns repeated), newest order first, ISO-8601 UTC times, prices in major units. Streamed page by page; an error after the download started cuts it short.
+         */
+        get: operations["exportOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7641,6 +7721,172 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    exportCustomers: {
+        parameters: {
+            query?: {
+                email?: string;
+                /** @description Only the customers of this partner (the console's partner page) */
+                partnerId?: string;
+                /** @description Search name and e-mail */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
                         error: {
                             /** @description Stable UPPER_SNAKE code */
                             code: string;
@@ -17536,6 +17782,181 @@ export interface operations {
             };
         };
     };
+    exportLicenses: {
+        parameters: {
+            query?: {
+                /** @description me: only the tickets allocated to the signed-in user by name ("my tickets") */
+                allocatedTo?: "me";
+                customerId?: string;
+                expiresBefore?: string;
+                /** @description Only licenses of this partner's customers (customers created by it or assigned to it) */
+                partnerId?: string;
+                policyId?: string;
+                productId?: string;
+                /** @description Search the name, the last group of the key, or the customer's name or e-mail */
+                q?: string;
+                /** @description Only licenses sold by this partner (created by its users: `soldBy`) */
+                soldBy?: string;
+                status?: "pending" | "active" | "grace" | "expired" | "suspended" | "revoked";
+                type?: "commercial" | "trial" | "subscription" | "custom" | "educational" | "nfr" | "internal";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
     lookupLicense: {
         parameters: {
             query?: never;
@@ -19111,6 +19532,172 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    exportMachines: {
+        parameters: {
+            query?: {
+                /** @description A stable, hashed machine identifier */
+                fingerprint?: string;
+                licenseId?: string;
+                /** @description Search the friendly name or hostname */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
                         error: {
                             /** @description Stable UPPER_SNAKE code */
                             code: string;
@@ -22442,6 +23029,174 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+        };
+    };
+    exportOrders: {
+        parameters: {
+            query?: {
+                customerId?: string;
+                email?: string;
+                externalId?: string;
+                licenseId?: string;
+                /** @description Only orders of this partner's customers */
+                partnerId?: string;
+                source?: "api" | "manual" | "stripe";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Every error has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
+                        error: {
+                            /** @description Stable UPPER_SNAKE code */
+                            code: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            message: string;
+                        };
+                        /** @description Signed client operations: the request's nonce */
+                        nonce?: string;
+                    };
+                };
+            };
+            /** @description Every error has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": {
                         error: {
                             /** @description Stable UPPER_SNAKE code */
                             code: string;

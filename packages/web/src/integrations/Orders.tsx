@@ -4,6 +4,8 @@ import { api, type Customer, type Policy, type Product } from '../api/api.js';
 import { can, useSession } from '../session.js';
 import { Empty, ErrorMessage, formatDate, messageOf, PagedTable, Show, useLoad, usePagedList } from '../ui/ui.js';
 import { CopyButton } from '../ui/CopyButton.js';
+import { ExportCsvButton } from '../ui/ExportCsvButton.js';
+import { exportsApi } from '../api/exports.js';
 import { formatMoney, opsApi, ORDER_SOURCES, SOURCE_LABELS, type Order, type OrderResult, type OrderSource } from '../api/ops.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
 import { PartnerFilter, usePartners } from '../partners/PartnerFilter.js';
@@ -43,17 +45,15 @@ export function Orders() {
     return { products, customers, policies };
   }, 'choices');
   const key = FILTERS.map((name) => filter[name]).join('|');
+  const query = {
+    source: (filter.source || undefined) as OrderSource | undefined,
+    customerId: filter.customerId || undefined,
+    partnerId: filter.partnerId || undefined,
+    email: filter.email.trim() || undefined,
+  };
   const list = usePagedList(
     (cursor) =>
-      opsApi.listOrders(
-        {
-          source: (filter.source || undefined) as OrderSource | undefined,
-          customerId: filter.customerId || undefined,
-          partnerId: filter.partnerId || undefined,
-          email: filter.email.trim() || undefined,
-        },
-        cursor,
-      ),
+      opsApi.listOrders(query, cursor),
     key,
   );
   const [created, setCreated] = useState<OrderResult | null>(null);
@@ -121,6 +121,7 @@ export function Orders() {
           </>
         )}
       </Show>
+      <ExportCsvButton run={() => exportsApi.orders(query)} />
       <PagedTable
         list={list}
         label="Orders"

@@ -1,9 +1,11 @@
 import { Link } from 'react-router-dom';
 import { api, type Customer } from '../api/api.js';
+import { exportsApi } from '../api/exports.js';
 import { partnersApi } from '../api/partners.js';
 import { can, useSession } from '../session.js';
 import { formatDate, useLoad } from '../ui/ui.js';
 import { ActionForm, ResourcePage, text } from '../ui/resource.js';
+import { ExportCsvButton } from '../ui/ExportCsvButton.js';
 import { useUrlFilters } from '../ui/filters.js';
 import { PartnerFilter, partnerName, usePartners } from '../partners/PartnerFilter.js';
 
@@ -45,12 +47,15 @@ export function Customers() {
         ) : undefined
       }
       filters={
-        partners.length > 0 || partnerId ? (
-          <fieldset className="filters">
-            <legend>Filter</legend>
-            <PartnerFilter label="Partner" value={partnerId} onChange={(value) => setFilter('partnerId', value)} partners={partners} />
-          </fieldset>
-        ) : undefined
+        <>
+          {partners.length > 0 || partnerId ? (
+            <fieldset className="filters">
+              <legend>Filter</legend>
+              <PartnerFilter label="Partner" value={partnerId} onChange={(value) => setFilter('partnerId', value)} partners={partners} />
+            </fieldset>
+          ) : null}
+          <ExportCsvButton run={() => exportsApi.customers(partnerId ? { partnerId } : {})} />
+        </>
       }
       columns={[
         { header: 'Name', cell: (customer) => <Link to={`/console/customers/${customer.id}`}>{customer.name}</Link> },

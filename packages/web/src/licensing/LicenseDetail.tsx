@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { api, ApiError, consoleApi, type License, type Machine } from '../api/api.js';
+import { exportsApi } from '../api/exports.js';
 import { licensingApi } from '../api/licensing.js';
 import { holdingSeats, machineName, MachinesTable } from './MachinesTable.js';
 import { can, useSession } from '../session.js';
@@ -8,6 +9,7 @@ import { SubscriptionSection } from './SubscriptionSection.js';
 import { ErrorMessage, formatDate, messageOf, NotFoundPage, seats, Show, StatusBadge, useAction, useLoad } from '../ui/ui.js';
 import { UsageTable } from './UsageTable.js';
 import { CopyButton } from '../ui/CopyButton.js';
+import { ExportCsvButton } from '../ui/ExportCsvButton.js';
 import { formatDateTime } from '../ui/format.js';
 import { LicenseEditForm } from './LicenseEdit.js';
 import { LicenseHistory } from './LicenseHistory.js';
@@ -319,6 +321,7 @@ export function LicenseDetail() {
               {...(mayWriteMachines ? { onDeactivate: (machine: Machine) => void deactivate(machine) } : {})}
               busy={busy}
             />
+            {machines.length === 0 ? null : <ExportCsvButton run={() => exportsApi.machines({ licenseId: license.id })} label="Export machines CSV" />}
             {machines.length === 0 ? null : (
               <>
                 {mayChange ? (

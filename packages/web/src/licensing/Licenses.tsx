@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, LICENSE_STATUSES, type License, type LicenseStatus } from '../api/api.js';
+import { exportsApi } from '../api/exports.js';
 import { licensingApi } from '../api/licensing.js';
 import { Empty, ErrorMessage, FilterSelect, formatDate, messageOf, PagedTable, seats, Show, StatusBadge, useLoad, usePagedList } from '../ui/ui.js';
 import { PolicyOptions } from '../catalog/PolicyOptions.js';
+import { ExportCsvButton } from '../ui/ExportCsvButton.js';
 import { useUrlFilters } from '../ui/filters.js';
 import { PartnerFilter, partnerName, usePartners } from '../partners/PartnerFilter.js';
 
@@ -158,6 +160,7 @@ export function Licenses() {
           </>
         )}
       </Show>
+      <ExportCsvButton run={() => exportsApi.licenses(query)} />
       {error ? <ErrorMessage message={error} /> : null}
       <PagedTable
         list={list}

@@ -1,7 +1,9 @@
+import Type from 'typebox';
+import { sendCsvExport } from '../../http/csv-reply.js';
 import { commonErrors, IdParams, Page, NoContent } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { CreateCustomerBody, CustomerSchema, ListCustomersQuery, UpdateCustomerBody } from './customers.schemas.js';
+import { CreateCustomerBody, CustomerSchema, ExportCustomersQuery, ListCustomersQuery, UpdateCustomerBody } from './customers.schemas.js';
 
 export function customerRoutes(app: App, { customers }: Services): void {
   app.post(
@@ -20,6 +22,24 @@ export function customerRoutes(app: App, { customers }: Services): void {
       config: { access: { permission: 'customers:read' } },
     },
     async (request) => customers.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/customers/export',
+    {
+      schema: {
+        operationId: 'exportCustomers',
+        summary: 'Export customers as CSV',
+        tags: ['customers'],
+        description:
+          'The customers of listCustomers (the same filters and scope) as CSV for ERP import: a header row, one line per customer, newest first, ISO-8601 UTC times. Streamed page by page; an error after the download started cuts it short.',
+        querystring: ExportCustomersQuery,
+        produces: ['text/csv'],
+        response: { 200: Type.String({ description: 'text/csv' }), ...commonErrors },
+      },
+      config: { access: { permission: 'customers:read' } },
+    },
+    async (request, reply) => sendCsvExport(reply, customers.exportCsv(ctx(request), request.query)),
   );
 
   app.get(

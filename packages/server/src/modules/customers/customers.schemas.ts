@@ -39,11 +39,18 @@ export const UpdateCustomerBody = Type.Object(
   { ...fields, name: Type.Optional(fields.name), email: Type.Optional(fields.email) },
   { additionalProperties: false, minProperties: 1 },
 );
+/** The filters of the customer list, shared by its CSV export. */
+const CustomerFilterProps = {
+  email: Type.Optional(Type.String({ maxLength: 320 })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search name and e-mail' })),
+  partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the customers of this partner (the console\'s partner page)' })),
+};
+
+export const ExportCustomersQuery = Type.Object(CustomerFilterProps, { additionalProperties: false });
+
 export const ListCustomersQuery = Type.Object(
   {
-    email: Type.Optional(Type.String({ maxLength: 320 })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search name and e-mail' })),
-    partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the customers of this partner (the console\'s partner page)' })),
+    ...CustomerFilterProps,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

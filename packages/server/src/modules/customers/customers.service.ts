@@ -2,6 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { isStaff, type PartnerRight } from '../../http/access.js';
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
 import { newId } from '../../lib/ids.js';
 import { stripUndefined } from '../../lib/objects.js';
 import { page, type Page } from '../../lib/pagination.js';
@@ -156,6 +157,18 @@ export class CustomersService {
     return { ...found, data: found.data.map((customer) => forViewer(ctx, customer)) };
   }
 
+  /**
+   * The customers of a list filter (the list's scope and filters) as CSV, streamed in keyset pages of
+   * 1,000, newest first: one line per customer with its main e-mail and how many more contacts it has.
+   * No notes or metadata (free text for the vendor's eyes, not an ERP's).
+   */
+  exportCsv(ctx: RequestContext, filter: { email?: string; q?: string; partnerId?: string }, pageSize = EXPORT_PAGE): CsvExport {
+    const { db, clock } = this.deps;
+    const pages = keysetPages((p) => listCustomers(db, ctx.actor, { ...filter, ...p }), pageSize);
+    const chunks = csvChunks(CUSTOMER_CSV_HEADER, pages, (c) => [[c.id, c.name, c.email, c.contacts.length, c.partnerId, c.createdAt, c.updatedAt]]);
+    return { filename: datedCsvName('customers', clock.now()), chunks };
+  }
+
   async update(ctx: RequestContext, id: string, input: UpdateCustomerInput): Promise<Customer> {
     return this.deps.db.transaction().execute(async (trx) => {
       const before = await findCustomer(trx, ctx.actor, id);
@@ -183,6 +196,8 @@ export class CustomersService {
 }
 
 /** Staff notes on a customer are internal: its own users and tokens, and partners, read the record without them (as with license notes). */
+const CUSTOMER_CSV_HEADER = ['customer_id', 'name', 'email', 'contacts', 'partner_id', 'created_at', 'updated_at'];
+
 function forViewer(ctx: RequestContext, customer: Customer): Customer {
   return isStaff(ctx.actor) ? customer : { ...customer, notes: null };
 }

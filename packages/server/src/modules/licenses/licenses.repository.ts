@@ -291,6 +291,12 @@ export async function licenseIdsAllocatedToGroup(db: Executor, groupId: string):
   return (await db.selectFrom('licenses').select('id').where('allocated_group_id', '=', groupId).orderBy('id', 'asc').execute()).map((r) => r.id);
 }
 
+/** Name, product and customer of these licenses, unscoped (the caller read the ids in its own scope). */
+export async function licenseLabelRows(db: Executor, ids: string[]): Promise<Array<{ id: string; name: string; product_id: string; customer_id: string | null }>> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('licenses').select(['id', 'name', 'product_id', 'customer_id']).where('id', 'in', ids).execute();
+}
+
 export async function findCustomerId(db: Executor, id: string): Promise<string | null | undefined> {
   const row = await db.selectFrom('licenses').select('customer_id').where('id', '=', id).executeTakeFirst();
   return row?.customer_id;

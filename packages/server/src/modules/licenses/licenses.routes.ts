@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import { commonErrors, IdParams, ListQuery, Page } from '../../http/schemas.js';
+import { sendCsvExport } from '../../http/csv-reply.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
 import { EventSchema } from '../events/events.schemas.js';
@@ -10,6 +11,7 @@ import {
   FeaturesBody,
   CreatedLicenseSchema,
   CreateLicenseBody,
+  ExportLicensesQuery,
   ExtendLicenseBody,
   LicenseSchema,
   ListLicensesQuery,
@@ -45,6 +47,24 @@ export function licenseRoutes(app: App, { licenses, events, subscriptions, licen
       config: { access: { permission: 'licenses:read' } },
     },
     async (request) => licenses.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/licenses/export',
+    {
+      schema: {
+        operationId: 'exportLicenses',
+        summary: 'Export licenses as CSV',
+        tags: ['licenses'],
+        description:
+          'The licenses of listLicenses (the same filters and scope: a customer admin its organization, a partner its own) as CSV for ERP import: a header row, one line per license, newest first, ISO-8601 UTC times, prices in major units. Streamed page by page, so any number of rows; an error after the download started cuts it short. No key material (the key\'s last group only).',
+        querystring: ExportLicensesQuery,
+        produces: ['text/csv'],
+        response: { 200: Type.String({ description: 'text/csv' }), ...commonErrors },
+      },
+      config: { access: { permission: 'licenses:read' } },
+    },
+    async (request, reply) => sendCsvExport(reply, licenses.exportCsv(ctx(request), request.query)),
   );
 
   app.post(

@@ -172,23 +172,30 @@ export const ChangePolicyBody = Type.Object(
 );
 export const ExtendLicenseBody = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 36_500 }) }, { additionalProperties: false });
 
+/** The filters of the license list, shared by its CSV export. */
+const LicenseFilterProps = {
+  productId: Type.Optional(Id),
+  policyId: Type.Optional(Id),
+  customerId: Type.Optional(Id),
+  status: Type.Optional(Status),
+  type: Type.Optional(LicenseTypeSchema),
+  expiresBefore: Type.Optional(Timestamp),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Search the name, the last group of the key, or the customer's name or e-mail" })),
+  allocatedTo: Type.Optional(StringEnum(['me'] as const, { description: 'me: only the tickets allocated to the signed-in user by name ("my tickets")' })),
+  soldBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Only licenses sold by this partner (created by its users: `soldBy`)' })),
+  partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only licenses of this partner's customers (customers created by it or assigned to it)" })),
+};
+
 export const ListLicensesQuery = Type.Object(
   {
-    productId: Type.Optional(Id),
-    policyId: Type.Optional(Id),
-    customerId: Type.Optional(Id),
-    status: Type.Optional(Status),
-    type: Type.Optional(LicenseTypeSchema),
-    expiresBefore: Type.Optional(Timestamp),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Search the name, the last group of the key, or the customer's name or e-mail" })),
-    allocatedTo: Type.Optional(StringEnum(['me'] as const, { description: 'me: only the tickets allocated to the signed-in user by name ("my tickets")' })),
-    soldBy: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Only licenses sold by this partner (created by its users: `soldBy`)' })),
-    partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only licenses of this partner's customers (customers created by it or assigned to it)" })),
+    ...LicenseFilterProps,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },
   { additionalProperties: false },
 );
+
+export const ExportLicensesQuery = Type.Object(LicenseFilterProps, { additionalProperties: false });
 
 export const AllocateLicenseBody = Type.Object(
   {

@@ -4,6 +4,8 @@ import { assertPartnerRight, isCustomerRole, isStaff, SYSTEM_ACTOR, type Partner
 import { AppError, notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
+import { formatPrice } from '../../lib/money.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { Customer, CustomersService } from '../customers/customers.service.js';
 import type { CustomerGroupsService } from '../customer-groups/customer-groups.service.js';
@@ -24,6 +26,7 @@ import {
   licenseIdsAllocatedToGroup,
   findKeyCiphertext,
   findLicenseRow,
+  licenseLabelRows,
   findLicenseRowByDigest,
   insertLicense,
   listLicenseRows,
@@ -273,6 +276,36 @@ export class LicensesService {
     return page(licenses.map((license) => forViewer(ctx, license)), filter.limit);
   }
 
+  /**
+   * The licenses of a list filter (the list's scope and filters) as CSV for ERP import, streamed: keyset
+   * pages of 1,000 rows, each with its product codes, seat counts and customer names looked up in one
+   * batch, so memory stays flat however many rows there are. Newest first, like the list; one instant for
+   * the whole export, so a status filter means the same on every page. No key material: the key's last
+   * group (`key_hint`) only, as the list shows.
+   */
+  exportCsv(ctx: RequestContext, filter: Omit<LicenseFilter, 'limit' | 'cursor'>, pageSize = EXPORT_PAGE): CsvExport {
+    const now = this.deps.clock.now();
+    const { db, customers } = this.deps;
+    const present = (rows: LicenseRow[]) => this.presentRows(db, rows, now);
+    async function* pages(): AsyncGenerator<Array<{ license: License; customerName: string | null }>> {
+      const qCustomerIds = filter.q ? await customers.idsMatching(db, filter.q) : [];
+      for await (const rows of keysetPages((p) => listLicenseRows(db, ctx.actor, { ...filter, ...p }, now, qCustomerIds), pageSize)) {
+        const licenses = await present(rows);
+        const names = await customers.namesWith(db, licenses.flatMap((l) => (l.customerId ? [l.customerId] : [])));
+        yield licenses.map((license) => ({ license, customerName: license.customerId ? (names.get(license.customerId) ?? null) : null }));
+      }
+    }
+    const chunks = csvChunks(LICENSE_CSV_HEADER, pages(), ({ license: l, customerName }) => [
+      [
+        l.id, l.name, l.keyHint, l.productId, l.product, l.policyId, l.customerId, customerName, l.type, l.status,
+        l.startsAt, l.expiresAt, l.graceEndsAt, l.suspendedAt, l.revokedAt, l.maxMachines, l.maxUsers, l.activeMachines,
+        l.subscription ? formatPrice(l.subscription.price, l.subscription.currency) : null, l.subscription?.currency ?? null,
+        l.billing.reference, l.soldBy, l.contractId, l.createdAt, l.updatedAt,
+      ],
+    ]);
+    return { filename: datedCsvName('licenses', now), chunks };
+  }
+
   async revealKey(ctx: RequestContext, id: string): Promise<{ id: string; key: string }> {
     return this.deps.db.transaction().execute(async (trx) => {
       const row = await findLicenseRow(trx, ctx.actor, id);
@@ -295,6 +328,16 @@ export class LicensesService {
   /** The customer a license belongs to (null: none, or no such license). */
   async customerIdOf(executor: Executor, id: string): Promise<string | null> {
     return (await findCustomerId(executor, id)) ?? null;
+  }
+
+  /**
+   * Name, product code and customer of these licenses in two queries (exports of other modules name the
+   * license of each row). Unscoped: the caller read the ids within its actor's scope.
+   */
+  async labelsWith(executor: Executor, ids: string[]): Promise<Map<string, { name: string; productCode: string; customerId: string | null }>> {
+    const rows = await licenseLabelRows(executor, [...new Set(ids)]);
+    const codes = await this.deps.products.codesByIds(executor, rows.map((r) => r.product_id));
+    return new Map(rows.map((r) => [r.id, { name: r.name, productCode: codes.get(r.product_id) ?? '', customerId: r.customer_id }]));
   }
 
   /** The license as staff would see it, read inside the caller's transaction (undefined: no such license). */
@@ -569,6 +612,13 @@ function delegatedInput(ctx: RequestContext, input: CreateLicenseInput): CreateL
 }
 
 /** Staff notes are internal: a customer reading its own licenses does not see them. */
+/** The columns of `exportLicenses` (price: a full term in major units, subscriptions only). */
+const LICENSE_CSV_HEADER = [
+  'license_id', 'name', 'key_hint', 'product_id', 'product_code', 'policy_id', 'customer_id', 'customer_name', 'type', 'status',
+  'starts_at', 'expires_at', 'grace_ends_at', 'suspended_at', 'revoked_at', 'max_machines', 'max_users', 'active_machines',
+  'price', 'currency', 'billing_reference', 'sold_by', 'contract_id', 'created_at', 'updated_at',
+];
+
 function forViewer(ctx: RequestContext, license: License): License {
   return isStaff(ctx.actor) ? license : { ...license, notes: null };
 }

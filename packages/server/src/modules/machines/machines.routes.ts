@@ -1,8 +1,9 @@
 import Type from 'typebox';
 import { commonErrors, ErrorBody, Id, IdParams, NoContent, Nullable, Page } from '../../http/schemas.js';
+import { sendCsvExport } from '../../http/csv-reply.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { ActivateBody, ActivateResponse, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, LicenseUserSchema, MachineSchema, SignedInActivateBody } from './machines.schemas.js';
+import { ActivateBody, ActivateResponse, ExportMachinesQuery, HeartbeatResponse, ListMachinesQuery, MachineKeyBody, LicenseUserSchema, MachineSchema, SignedInActivateBody } from './machines.schemas.js';
 
 const clientErrors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody };
 
@@ -100,6 +101,24 @@ export function machineRoutes(app: App, { machines, seats, licenseUsers }: Servi
       config: { access: { permission: 'machines:read' } },
     },
     async (request) => machines.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/machines/export',
+    {
+      schema: {
+        operationId: 'exportMachines',
+        summary: 'Export machines as CSV',
+        tags: ['machines'],
+        description:
+          'The machines of listMachines (the same filters and scope) as CSV: a header row, one line per machine with its license\'s name and product code, newest first, ISO-8601 UTC times. Streamed page by page; an error after the download started cuts it short.',
+        querystring: ExportMachinesQuery,
+        produces: ['text/csv'],
+        response: { 200: Type.String({ description: 'text/csv' }), ...commonErrors },
+      },
+      config: { access: { permission: 'machines:read' } },
+    },
+    async (request, reply) => sendCsvExport(reply, machines.exportCsv(ctx(request), request.query)),
   );
 
   app.get(

@@ -67,11 +67,18 @@ export const ActivateResponse = Type.Object({
 });
 export const HeartbeatResponse = Type.Object({ machine: MachineSchema, nonce: Type.Optional(Type.String()) });
 
+/** The filters of the machine list, shared by its CSV export. */
+const MachineFilterProps = {
+  licenseId: Type.Optional(Id),
+  fingerprint: Type.Optional(Fingerprint),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search the friendly name or hostname' })),
+};
+
+export const ExportMachinesQuery = Type.Object(MachineFilterProps, { additionalProperties: false });
+
 export const ListMachinesQuery = Type.Object(
   {
-    licenseId: Type.Optional(Id),
-    fingerprint: Type.Optional(Fingerprint),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search the friendly name or hostname' })),
+    ...MachineFilterProps,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

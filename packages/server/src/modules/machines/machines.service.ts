@@ -3,6 +3,7 @@ import type { Db, Dialect } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { notFound } from '../../http/errors.js';
 import type { Clock } from '../../lib/clock.js';
+import { csvChunks, datedCsvName, EXPORT_PAGE, keysetPages, type CsvExport } from '../../lib/csv.js';
 import { page, type Page } from '../../lib/pagination.js';
 import type { EventsService, RequestContext } from '../events/events.service.js';
 import type { LicensesService } from '../licenses/licenses.service.js';
@@ -93,6 +94,29 @@ export class MachinesService {
   }
 
   /**
+   * The machines of a list filter (the list's scope and filters) as CSV, streamed in keyset pages of 1,000,
+   * newest first: one line per machine with its license's name and product code (looked up once per page
+   * through the licenses service) and its lease state at the start of the export. No metadata.
+   */
+  exportCsv(ctx: RequestContext, filter: Omit<MachineFilter, 'limit' | 'cursor'>, pageSize = EXPORT_PAGE): CsvExport {
+    const { db, clock, licenses } = this.deps;
+    const now = clock.now();
+    async function* pages(): AsyncGenerator<Array<{ machine: MachineView; license: { name: string; productCode: string; customerId: string | null } | undefined }>> {
+      for await (const rows of keysetPages((p) => listMachineRows(db, ctx.actor, { ...filter, ...p }), pageSize)) {
+        const labels = await licenses.labelsWith(db, rows.map((r) => r.license_id));
+        yield rows.map((row) => ({ machine: viewMachine(toMachine(row), now), license: labels.get(row.license_id) }));
+      }
+    }
+    const chunks = csvChunks(MACHINE_CSV_HEADER, pages(), ({ machine: m, license }) => [
+      [
+        m.id, m.licenseId, license?.name, license?.productCode, license?.customerId, m.fingerprint, m.name, m.hostname, m.platform, m.ip,
+        m.userId, m.leaseState, m.activatedAt, m.lastHeartbeatAt, m.leaseExpiresAt, m.borrowedUntil,
+      ],
+    ]);
+    return { filename: datedCsvName('machines', now), chunks };
+  }
+
+  /**
    * Staff free every seat of a license at once (a customer moved to new hardware, say). Borrowed seats
    * stay: their offline files are out and keep working until they expire or are checked in.
    */
@@ -138,3 +162,9 @@ export class MachinesService {
     });
   }
 }
+
+/** The columns of `exportMachines`. */
+const MACHINE_CSV_HEADER = [
+  'machine_id', 'license_id', 'license_name', 'product_code', 'customer_id', 'fingerprint', 'name', 'hostname', 'platform', 'ip',
+  'user_id', 'lease_state', 'activated_at', 'last_heartbeat_at', 'lease_expires_at', 'borrowed_until',
+];

@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { sendCsvExport } from '../../http/csv-reply.js';
 import { commonErrors, ErrorBody, IdParams, Page } from '../../http/schemas.js';
 import { ctx, type App } from '../../http/types.js';
 import type { Services } from '../../services.js';
-import { CreateOrderBody, ListOrdersQuery, OrderResultSchema, OrderSchema, StripeWebhookResponse } from './orders.schemas.js';
+import { CreateOrderBody, ExportOrdersQuery, ListOrdersQuery, OrderResultSchema, OrderSchema, StripeWebhookResponse } from './orders.schemas.js';
 import { STRIPE_METADATA } from './stripe.js';
 
 export function orderRoutes(app: App, { orders }: Services): void {
@@ -34,6 +35,24 @@ export function orderRoutes(app: App, { orders }: Services): void {
       config: { access: { permission: 'orders:read' } },
     },
     async (request) => orders.list(ctx(request), { ...request.query, limit: request.query.limit ?? 25 }),
+  );
+
+  app.get(
+    '/v1/orders/export',
+    {
+      schema: {
+        operationId: 'exportOrders',
+        summary: 'Export orders as CSV',
+        tags: ['orders'],
+        description:
+          'The orders of listOrders (the same filters and scope) as CSV for ERP import: a header row, one line per line item (its order\'s columns repeated), newest order first, ISO-8601 UTC times, prices in major units. Streamed page by page; an error after the download started cuts it short.',
+        querystring: ExportOrdersQuery,
+        produces: ['text/csv'],
+        response: { 200: Type.String({ description: 'text/csv' }), ...commonErrors },
+      },
+      config: { access: { permission: 'orders:read' } },
+    },
+    async (request, reply) => sendCsvExport(reply, orders.exportCsv(ctx(request), request.query)),
   );
 
   app.get(

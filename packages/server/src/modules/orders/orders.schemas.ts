@@ -96,14 +96,21 @@ export const OrderResultSchema = Type.Object({
   ),
 });
 
+/** The filters of the order list, shared by its CSV export. */
+const OrderFilterProps = {
+  customerId: Type.Optional(Id),
+  source: Type.Optional(StringEnum(ORDER_SOURCES)),
+  externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+  licenseId: Type.Optional(Id),
+  partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only orders of this partner's customers" })),
+};
+
+export const ExportOrdersQuery = Type.Object(OrderFilterProps, { additionalProperties: false });
+
 export const ListOrdersQuery = Type.Object(
   {
-    customerId: Type.Optional(Id),
-    source: Type.Optional(StringEnum(ORDER_SOURCES)),
-    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
-    licenseId: Type.Optional(Id),
-    partnerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "Only orders of this partner's customers" })),
+    ...OrderFilterProps,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     cursor: Type.Optional(Id),
   },

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../http/errors.js';
+import { toCsv } from '../../lib/csv.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { RequestContext } from '../events/events.service.js';
 import { formatPrice } from '../licenses/license-mail.js';
@@ -200,14 +201,4 @@ export class PartnerReportsService {
     }
     return toCsv(lines);
   }
-}
-
-function toCsv(lines: string[][]): string {
-  return lines.map((l) => l.map(csvField).join(',')).join('\r\n') + '\r\n';
-}
-
-/** RFC 4180 quoting, and a leading quote for values a spreadsheet would run as a formula (as the renewals export). */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -13,6 +13,7 @@ import type { Product, ProductsService } from '../products/products.service.js';
 import { formatPrice, licenseMailData } from '../licenses/license-mail.js';
 import { graceEndsAt, licenseStatus } from '../licenses/license-status.js';
 import type { License, LicensesService } from '../licenses/licenses.service.js';
+import { toCsv } from '../../lib/csv.js';
 import { rulesOf, type Subscription } from '../policies/subscription.js';
 import { cancellationDeadline, firstTermEnd, firstTermPrice, nextTermEnd } from '../policies/subscription-terms.js';
 import {
@@ -357,12 +358,6 @@ export class SubscriptionsService {
     for (const r of rows.slice(0, max).reverse()) {
       lines.push([r.id, r.at, r.licenseId, r.customerId ?? '', r.productId, r.fromExpiry, r.toExpiry, formatPrice(r.price, r.currency) ?? '', r.currency ?? '', r.source, r.reference ?? '']);
     }
-    return { csv: lines.map((l) => l.map(csvField).join(',')).join('\r\n') + '\r\n', truncated };
+    return { csv: toCsv(lines), truncated };
   }
-}
-
-/** RFC 4180 quoting, and a leading quote for values a spreadsheet would run as a formula. */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
