@@ -3,20 +3,12 @@ import { toIso } from '../../db/database.js';
 import type { Actor } from '../../http/access.js';
 import { licenseIdsInScope } from '../licenses/licenses.access.js';
 import type { Selectable } from 'kysely';
+import type { ValidationLogEntry } from './validation-log.js';
 import type { ValidationsTable } from './validation.tables.js';
 
-/** One validation as the log shows it. */
-export interface LoggedValidation {
+/** One validation as the log shows it: what was recorded, with its row id. */
+export interface LoggedValidation extends ValidationLogEntry {
   id: string;
-  at: string;
-  licenseId: string | null;
-  customerId: string | null;
-  productId: string | null;
-  code: string;
-  fingerprint: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  version: string | null;
 }
 
 export interface ValidationFilter {
